@@ -1,0 +1,158 @@
+"""What can be ordered, where, and at what rate.
+
+The catalogue is versioned: every quote and every charge names the version it was priced with, so a
+price change never rewrites what a customer was already shown.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+from domain.model.errors import NotFound, ValidationError
+from domain.model.money import Money, Rounding
+
+HOURS_PER_MONTH = 730
+MIB_PER_GIB = 1024
+
+
+class GuestKind(enum.Enum):
+    LXC = "lxc"
+    QEMU = "qemu"
+
+
+@attrs.frozen
+class Location:
+    id: int
+    code: str  # stable slug, e.g. "ru-msk-1"
+    name: str
+    country: str  # ISO 3166-1 alpha-2
+    city: str
+    datacenter: str
+
+
+@attrs.frozen
+class OsImage:
+    id: int
+    name: str  # "Ubuntu 24.04"
+    family: str  # "ubuntu", "debian", "centos", "windows"
+    version: str
+    os_type: str  # "linux" or "windows", as the seed API shows it
+    guest_kind: GuestKind
+    licence_hourly: Money  # zero for free systems
+
+    def __attrs_post_init__(self) -> None:
+        if self.os_type == "windows" and self.guest_kind is not GuestKind.QEMU:
+            raise ValueError("a Windows image must be a QEMU guest")
+
+
+@attrs.frozen
+class ResourceRange:
+    minimum: int
+    maximum: int
+    step: int = 1
+
+    def check(self, field: str, value: object) -> int:
+        if type(value) is not int:
+            raise ValidationError(field, "must be an integer")
+        if not self.minimum <= value <= self.maximum:
+            raise ValidationError(
+                field,
+                f"must be between {self.minimum} and {self.maximum}",
+                minimum=self.minimum,
+                maximum=self.maximum,
+            )
+        if (value - self.minimum) % self.step:
+            raise ValidationError(field, f"must be a multiple of {self.step}", step=self.step)
+        return value
+
+
+@attrs.frozen
+class ResourceLimits:
+    cores: ResourceRange
+    memory_mib: ResourceRange
+    disk_gib: ResourceRange
+
+
+@attrs.frozen
+class ServerConfig:
+    """The resources reserved for one server: what is priced and what is billed."""
+
+    cores: int
+    memory_mib: int
+    disk_gib: int
+
+    def validated(self, limits: ResourceLimits) -> ServerConfig:
+        limits.cores.check("cores", self.cores)
+        limits.memory_mib.check("memory", self.memory_mib)
+        limits.disk_gib.check("disk", self.disk_gib)
+        return self
+
+
+@attrs.frozen
+class Rates:
+    """Hourly list prices of one location."""
+
+    per_core: Money
+    per_gib_memory: Money
+    per_gib_disk: Money
+
+    def hourly(self, config: ServerConfig, image: OsImage) -> Money:
+        # One division for the whole sum, so memory sold in MiB against a per-GiB rate rounds once.
+        per_mib = (
+            self.per_core.micro * config.cores * MIB_PER_GIB
+            + self.per_gib_memory.micro * config.memory_mib
+            + self.per_gib_disk.micro * config.disk_gib * MIB_PER_GIB
+        )
+        resources = Money(per_mib, self.per_core.currency).scale(1, MIB_PER_GIB, Rounding.HALF_UP)
+        return resources + image.licence_hourly
+
+
+@attrs.frozen
+class Tariff:
+    """A named preset of resources whose monthly price also caps the month's bill."""
+
+    id: int
+    name: str
+    config: ServerConfig
+    monthly_price: Money
+    location_ids: frozenset[int] = frozenset()  # empty: offered everywhere
+
+    def offered_at(self, location_id: int) -> bool:
+        return not self.location_ids or location_id in self.location_ids
+
+
+@attrs.frozen
+class Catalogue:
+    version: int
+    currency: str
+    locations: tuple[Location, ...]
+    images: tuple[OsImage, ...]
+    tariffs: tuple[Tariff, ...]
+    limits: ResourceLimits
+    rates: dict[int, Rates] = attrs.field(hash=False)  # by location id
+
+    def location(self, location_id: object) -> Location:
+        return _find(self.locations, location_id, "location", "locationId")
+
+    def image(self, image_id: object) -> OsImage:
+        return _find(self.images, image_id, "os", "osId")
+
+    def tariff(self, tariff_id: object) -> Tariff:
+        return _find(self.tariffs, tariff_id, "tariff", "tariffId")
+
+    def rates_at(self, location_id: int) -> Rates:
+        try:
+            return self.rates[location_id]
+        except KeyError:
+            raise NotFound("location", location_id) from None
+
+
+def _find(items: tuple, ident: object, kind: str, field: str):  # type: ignore[no-untyped-def]
+    if type(ident) is not int:
+        raise ValidationError(field, "must be an integer id")
+    for item in items:
+        if item.id == ident:
+            return item
+    raise NotFound(kind, ident)

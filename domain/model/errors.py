@@ -1,0 +1,119 @@
+"""The errors the domain raises. Each has a stable machine `code`; the HTTP edge maps classes to statuses.
+
+Every error leaves state untouched: use cases raise before they write, or inside a unit of work that
+rolls back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    code = "domain_error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class ValidationError(DomainError):
+    """Input that can never be right: the field is named."""
+
+    code = "invalid"
+
+    def __init__(self, field: str, problem: str, **details: Any) -> None:
+        super().__init__(f"{field} {problem}", field=field, **details)
+        self.field = field
+
+
+class NotFound(DomainError):
+    """Unknown id, or someone else's: the two are indistinguishable on purpose."""
+
+    code = "not_found"
+
+    def __init__(self, kind: str, ident: object) -> None:
+        super().__init__(f"{kind} {ident} not found", kind=kind, id=str(ident))
+
+
+class AuthenticationFailed(DomainError):
+    code = "unauthenticated"
+
+
+class PermissionDenied(DomainError):
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class AlreadyExists(Conflict):
+    code = "already_exists"
+
+
+class InvalidTransition(Conflict):
+    """The thing is not in a state where this can happen."""
+
+    code = "invalid_state"
+
+    def __init__(self, kind: str, current: str, attempted: str) -> None:
+        super().__init__(
+            f"{kind} is {current}; cannot {attempted}", state=current, attempted=attempted
+        )
+
+
+class Locked(Conflict):
+    """Another operation holds the resource; try again when it finishes."""
+
+    code = "locked"
+
+
+class InsufficientFunds(DomainError):
+    code = "insufficient_funds"
+
+
+class AccountRestricted(DomainError):
+    """The account's standing forbids the operation (unpaid balance, suspended)."""
+
+    code = "account_restricted"
+
+
+class PromoCodeRejected(DomainError):
+    code = "promo_code_rejected"
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message, reason=reason)
+        self.reason = reason
+
+
+class QuoteRejected(DomainError):
+    """A signed quote that is forged, expired, or for another order."""
+
+    code = "quote_rejected"
+
+
+class CapacityExhausted(DomainError):
+    """No node, address, MAC or VLAN is left for the order."""
+
+    code = "capacity_exhausted"
+
+
+class ExternalFailure(DomainError):
+    """A driven system (hypervisor, firewall) failed the operation."""
+
+    code = "external_failure"
+
+    def __init__(self, message: str, *, transient: bool = False, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.transient = transient
+
+
+class Unavailable(ExternalFailure):
+    """A dependency is down; the same request may succeed later."""
+
+    code = "unavailable"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message, transient=True, **details)

@@ -1,0 +1,290 @@
+"""The double-entry ledger.
+
+Every movement of money is a Transaction of postings that sum to zero. A posting credits an account
+when positive and debits it when negative, so an account's balance is the sum of its postings and the
+sum over all accounts is always zero: money never appears or disappears, it only moves.
+
+Accounts per customer: a WALLET (the prepaid balance) and a HOLDS account (funds reserved while a
+server is being provisioned). System accounts: REVENUE, PROMO (what bonuses and discounts cost us),
+PAYMENTS (money that came in from outside) and ADJUSTMENTS (an admin's corrections).
+
+Transactions are never edited or deleted. A mistake is undone by a reversal: a new transaction with
+every posting negated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable, Iterable
+
+import attrs
+
+from domain.model.errors import Conflict, InsufficientFunds, ValidationError
+from domain.model.money import Money
+
+
+class AccountKind(enum.Enum):
+    WALLET = "wallet"
+    HOLDS = "holds"
+    REVENUE = "revenue"
+    PROMO = "promo"
+    PAYMENTS = "payments"
+    ADJUSTMENTS = "adjustments"
+
+    @property
+    def per_customer(self) -> bool:
+        return self in (AccountKind.WALLET, AccountKind.HOLDS)
+
+
+@attrs.frozen(order=True)
+class LedgerAccount:
+    kind: AccountKind = attrs.field(order=lambda k: k.value)
+    currency: str
+    customer_id: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.kind.per_customer != (self.customer_id is not None):
+            raise ValueError(f"{self.kind.value} account {'needs' if self.kind.per_customer else 'takes no'} customer")
+
+    @classmethod
+    def wallet(cls, customer_id: int, currency: str) -> LedgerAccount:
+        return cls(AccountKind.WALLET, currency, customer_id)
+
+    @classmethod
+    def holds(cls, customer_id: int, currency: str) -> LedgerAccount:
+        return cls(AccountKind.HOLDS, currency, customer_id)
+
+    @classmethod
+    def system(cls, kind: AccountKind, currency: str) -> LedgerAccount:
+        return cls(kind, currency)
+
+    @property
+    def key(self) -> str:
+        suffix = f":{self.customer_id}" if self.customer_id is not None else ""
+        return f"{self.kind.value}:{self.currency}{suffix}"
+
+
+@attrs.frozen
+class Posting:
+    account: LedgerAccount
+    amount: int  # micro-units; > 0 credits the account, < 0 debits it
+
+    def __attrs_post_init__(self) -> None:
+        if type(self.amount) is not int or self.amount == 0:
+            raise ValueError("a posting moves a non-zero int of micro-units")
+
+
+class TxKind(enum.Enum):
+    TOP_UP = "top_up"
+    BONUS = "bonus"
+    HOLD = "hold"
+    CAPTURE = "capture"
+    RELEASE = "release"
+    CHARGE = "charge"  # a one-off charge the customer asked for
+    USAGE = "usage"  # metered existence of a server
+    REFUND = "refund"
+    ADJUSTMENT = "adjustment"
+    REVERSAL = "reversal"
+
+
+@attrs.frozen
+class Transaction:
+    """A balanced set of postings. `key` makes posting idempotent: the same key is the same movement."""
+
+    key: str
+    kind: TxKind
+    postings: tuple[Posting, ...]
+    created_at: dt.datetime
+    memo: str = ""
+    customer_initiated: bool = False  # such a transaction may never take a wallet below zero
+    server_id: int | None = None
+    hold_key: str | None = None  # for CAPTURE and RELEASE: the HOLD they settle
+    reverses: str | None = None
+    catalogue_version: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.key or len(self.key) > 200:
+            raise ValueError("a transaction needs a key of at most 200 characters")
+        if len(self.postings) < 2:
+            raise ValueError("a transaction has at least two postings")
+        if len({p.account.currency for p in self.postings}) != 1:
+            raise ValueError("a transaction moves one currency")
+        if sum(p.amount for p in self.postings) != 0:
+            raise ValueError("postings of a transaction must sum to zero")
+
+    @property
+    def currency(self) -> str:
+        return self.postings[0].account.currency
+
+    @property
+    def amount(self) -> Money:
+        """The size of the movement: the sum of its credits."""
+        return Money(sum(p.amount for p in self.postings if p.amount > 0), self.currency)
+
+    def change_for(self, account: LedgerAccount) -> int:
+        return sum(p.amount for p in self.postings if p.account == account)
+
+    def same_movement(self, other: Transaction) -> bool:
+        """True when `other` is a retry of this transaction rather than a different one under its key."""
+        return (self.kind, sorted(self.postings, key=_posting_order), self.server_id, self.hold_key) == (
+            other.kind,
+            sorted(other.postings, key=_posting_order),
+            other.server_id,
+            other.hold_key,
+        )
+
+
+def _posting_order(p: Posting) -> tuple[str, int]:
+    return (p.account.key, p.amount)
+
+
+def check_postable(
+    tx: Transaction,
+    balance_of: Callable[[LedgerAccount], int],
+    unsettled_of_hold: Callable[[str], int],
+) -> None:
+    """The rules a ledger store enforces atomically when it posts `tx`.
+
+    - A customer-initiated transaction may not take any wallet below zero.
+    - A hold is settled (captured or released) at most up to what it reserved, and a holds account
+      never goes below zero; `unsettled_of_hold(key)` is what is still reserved under that hold.
+    """
+    if tx.hold_key is not None and tx.amount.micro > unsettled_of_hold(tx.hold_key):
+        raise Conflict("the hold is already settled", hold=tx.hold_key)
+    for account in {p.account for p in tx.postings}:
+        change = tx.change_for(account)
+        if change >= 0:
+            continue
+        after = balance_of(account) + change
+        if account.kind is AccountKind.WALLET and tx.customer_initiated and after < 0:
+            raise InsufficientFunds(
+                "the balance does not cover this amount",
+                required=Money(-change, tx.currency).format(),
+                available=Money(max(balance_of(account), 0), tx.currency).format(),
+                currency=tx.currency,
+            )
+        if account.kind is AccountKind.HOLDS and after < 0:
+            raise Conflict("a hold cannot settle more than it reserved")
+
+
+def _two(debit: LedgerAccount, credit: LedgerAccount, amount: Money) -> tuple[Posting, Posting]:
+    if amount.micro <= 0:
+        raise ValidationError("amount", "must be positive")
+    if amount.currency != debit.currency:
+        raise ValidationError("currency", f"must be {debit.currency}")
+    return (Posting(debit, -amount.micro), Posting(credit, amount.micro))
+
+
+def _sys(kind: AccountKind, currency: str) -> LedgerAccount:
+    return LedgerAccount.system(kind, currency)
+
+
+def top_up(customer_id: int, amount: Money, *, key: str, now: dt.datetime, memo: str = "") -> Transaction:
+    wallet = LedgerAccount.wallet(customer_id, amount.currency)
+    return Transaction(key, TxKind.TOP_UP, _two(_sys(AccountKind.PAYMENTS, amount.currency), wallet, amount), now, memo)
+
+
+def bonus(customer_id: int, amount: Money, *, key: str, now: dt.datetime, memo: str) -> Transaction:
+    wallet = LedgerAccount.wallet(customer_id, amount.currency)
+    return Transaction(key, TxKind.BONUS, _two(_sys(AccountKind.PROMO, amount.currency), wallet, amount), now, memo)
+
+
+def adjustment(customer_id: int, amount: Money, *, key: str, now: dt.datetime, memo: str) -> Transaction:
+    """An admin's correction: positive credits the wallet, negative debits it (and may go below zero)."""
+    if not memo.strip():
+        raise ValidationError("reason", "is required for a balance adjustment")
+    wallet = LedgerAccount.wallet(customer_id, amount.currency)
+    source = _sys(AccountKind.ADJUSTMENTS, amount.currency)
+    postings = _two(source, wallet, amount) if amount.micro > 0 else _two(wallet, source, -amount)
+    return Transaction(key, TxKind.ADJUSTMENT, postings, now, memo)
+
+
+def hold(
+    customer_id: int, amount: Money, *, key: str, now: dt.datetime, server_id: int | None, memo: str = ""
+) -> Transaction:
+    wallet = LedgerAccount.wallet(customer_id, amount.currency)
+    held = LedgerAccount.holds(customer_id, amount.currency)
+    return Transaction(
+        key, TxKind.HOLD, _two(wallet, held, amount), now, memo, customer_initiated=True, server_id=server_id
+    )
+
+
+def capture(held: Transaction, amount: Money, *, now: dt.datetime, memo: str = "") -> list[Transaction]:
+    """Settle a hold as revenue; a capture of less than was held releases the remainder."""
+    customer_id = _hold_owner(held)
+    reserved = held.amount
+    if amount > reserved or amount.is_negative:
+        raise ValidationError("amount", "cannot capture more than was held")
+    settled: list[Transaction] = []
+    holds = LedgerAccount.holds(customer_id, amount.currency)
+    if amount.micro:
+        settled.append(
+            Transaction(
+                f"{held.key}:capture", TxKind.CAPTURE,
+                _two(holds, _sys(AccountKind.REVENUE, amount.currency), amount),
+                now, memo, server_id=held.server_id, hold_key=held.key,
+            )
+        )
+    if amount < reserved:
+        settled.append(release(held, reserved - amount, now=now, memo="remainder of the hold"))
+    return settled
+
+
+def release(held: Transaction, amount: Money | None = None, *, now: dt.datetime, memo: str = "") -> Transaction:
+    customer_id = _hold_owner(held)
+    amount = held.amount if amount is None else amount
+    holds = LedgerAccount.holds(customer_id, amount.currency)
+    wallet = LedgerAccount.wallet(customer_id, amount.currency)
+    return Transaction(
+        f"{held.key}:release", TxKind.RELEASE, _two(holds, wallet, amount), now, memo,
+        server_id=held.server_id, hold_key=held.key,
+    )
+
+
+def charge(
+    customer_id: int, amount: Money, *, key: str, now: dt.datetime, memo: str,
+    kind: TxKind = TxKind.CHARGE, server_id: int | None = None, catalogue_version: int | None = None,
+) -> Transaction:
+    """Move money from a wallet to revenue. USAGE charges are not customer-initiated: a server that
+    existed is paid for even when the balance runs out (dunning takes it from there)."""
+    wallet = LedgerAccount.wallet(customer_id, amount.currency)
+    return Transaction(
+        key, kind, _two(wallet, _sys(AccountKind.REVENUE, amount.currency), amount), now, memo,
+        customer_initiated=kind is not TxKind.USAGE, server_id=server_id, catalogue_version=catalogue_version,
+    )
+
+
+def refund(customer_id: int, amount: Money, *, key: str, now: dt.datetime, memo: str, server_id: int | None = None) -> Transaction:
+    wallet = LedgerAccount.wallet(customer_id, amount.currency)
+    return Transaction(
+        key, TxKind.REFUND, _two(_sys(AccountKind.REVENUE, amount.currency), wallet, amount), now, memo,
+        server_id=server_id,
+    )
+
+
+def reversal(original: Transaction, *, now: dt.datetime, memo: str) -> Transaction:
+    if original.kind in (TxKind.HOLD, TxKind.REVERSAL):
+        raise Conflict(f"a {original.kind.value} is settled, not reversed")
+    negated = tuple(Posting(p.account, -p.amount) for p in original.postings)
+    return Transaction(
+        f"{original.key}:reversal", TxKind.REVERSAL, negated, now, memo,
+        server_id=original.server_id, reverses=original.key,
+    )
+
+
+def _hold_owner(held: Transaction) -> int:
+    if held.kind is not TxKind.HOLD:
+        raise ValueError("not a hold")
+    owner = next(p.account.customer_id for p in held.postings if p.account.kind is AccountKind.HOLDS)
+    assert owner is not None
+    return owner
+
+
+def balances(transactions: Iterable[Transaction]) -> dict[LedgerAccount, int]:
+    """Every account's balance from scratch: the ledger's ground truth, used to audit cached balances."""
+    totals: dict[LedgerAccount, int] = {}
+    for tx in transactions:
+        for p in tx.postings:
+            totals[p.account] = totals.get(p.account, 0) + p.amount
+    return totals

@@ -1,0 +1,91 @@
+"""Metering: a server is billed per second of existence, capped per calendar month.
+
+Billing works from a stored watermark (`billed_until`). Each run bills [billed_until, now), split at
+month boundaries and at the end of a discount, and moves the watermark in the same unit of work as the
+charge. A missed run therefore loses nothing (the next one bills the whole gap) and a repeated run
+charges nothing twice (the interval is already behind the watermark).
+
+Within a month the list charge is computed cumulatively from the month's billed seconds, so rounding
+never accumulates: after any sequence of runs the month costs exactly list_charge(total seconds).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+
+from domain.model.money import Money
+from domain.model.pricing import list_charge
+from domain.model.promo import DiscountTerms
+
+
+def month_start(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def next_month(moment: dt.datetime) -> dt.datetime:
+    start = month_start(moment)
+    return start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+
+
+@attrs.frozen
+class Meter:
+    """The billing state a server carries."""
+
+    hourly: Money
+    monthly_cap: Money
+    terms: DiscountTerms
+    billed_until: dt.datetime
+    month: dt.datetime  # start of the month the counters below belong to
+    month_seconds: int = 0
+    month_list_micro: int = 0  # list price already billed this month (before discount)
+
+    @classmethod
+    def start(cls, hourly: Money, monthly_cap: Money, terms: DiscountTerms, at: dt.datetime) -> Meter:
+        return cls(hourly, monthly_cap, terms, billed_until=at, month=month_start(at))
+
+    def prepaid(self, seconds: int, list_amount: Money) -> Meter:
+        """Record the first period, paid up front by the captured hold."""
+        return attrs.evolve(
+            self,
+            billed_until=self.billed_until + dt.timedelta(seconds=seconds),
+            month_seconds=self.month_seconds + seconds,
+            month_list_micro=self.month_list_micro + list_amount.micro,
+        )
+
+
+@attrs.frozen
+class UsageSegment:
+    start: dt.datetime
+    end: dt.datetime
+    list_amount: Money
+    discount: Money
+
+    @property
+    def charge(self) -> Money:
+        return self.list_amount - self.discount
+
+
+def bill(meter: Meter, until: dt.datetime) -> tuple[Meter, list[UsageSegment]]:
+    """Advance the meter to `until`; the segments say what to charge. Idempotent by construction."""
+    segments: list[UsageSegment] = []
+    while meter.billed_until < until:
+        start = meter.billed_until
+        if month_start(start) != meter.month:
+            meter = attrs.evolve(meter, month=month_start(start), month_seconds=0, month_list_micro=0)
+        end = min(until, next_month(start))
+        if meter.terms.until is not None and start < meter.terms.until < end:
+            end = meter.terms.until  # the discount stops mid-segment
+        seconds = int((end - start).total_seconds())
+        if seconds <= 0:  # sub-second remainders wait for the next run
+            break
+        end = start + dt.timedelta(seconds=seconds)
+        total = list_charge(meter.hourly, meter.monthly_cap, meter.month_seconds + seconds)
+        list_amount = Money(total.micro - meter.month_list_micro, meter.hourly.currency)
+        discount = meter.terms.off(list_amount, meter.terms.percent_at(start))
+        segments.append(UsageSegment(start, end, list_amount, discount))
+        meter = attrs.evolve(
+            meter, billed_until=end, month_seconds=meter.month_seconds + seconds, month_list_micro=total.micro
+        )
+    return meter, segments

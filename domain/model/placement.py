@@ -1,0 +1,57 @@
+"""Placement: which node of a location gets a new guest.
+
+The least loaded node that has room wins, where room allows a configured overcommit of cores and
+memory (guests rarely use all they reserve) but never of disk.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from domain.model.catalogue import ServerConfig
+from domain.model.errors import CapacityExhausted
+
+
+@attrs.frozen
+class NodeLoad:
+    name: str
+    online: bool
+    cores: int
+    memory_mib: int
+    disk_gib: int
+    used_cores: int
+    used_memory_mib: int
+    used_disk_gib: int
+
+
+@attrs.frozen
+class Overcommit:
+    """Ratios in percent: 400 lets a node promise four times its cores."""
+
+    cores_percent: int = 400
+    memory_percent: int = 100
+
+
+def fits(node: NodeLoad, config: ServerConfig, overcommit: Overcommit) -> bool:
+    return (
+        node.online
+        and (node.used_cores + config.cores) * 100 <= node.cores * overcommit.cores_percent
+        and (node.used_memory_mib + config.memory_mib) * 100 <= node.memory_mib * overcommit.memory_percent
+        and node.used_disk_gib + config.disk_gib <= node.disk_gib
+    )
+
+
+def load_permille(node: NodeLoad) -> int:
+    """How full a node is by its scarcest resource, in permille."""
+    return max(
+        node.used_memory_mib * 1000 // max(node.memory_mib, 1),
+        node.used_disk_gib * 1000 // max(node.disk_gib, 1),
+        node.used_cores * 1000 // max(node.cores, 1),
+    )
+
+
+def choose_node(nodes: list[NodeLoad], config: ServerConfig, overcommit: Overcommit) -> str:
+    candidates = [n for n in nodes if fits(n, config, overcommit)]
+    if not candidates:
+        raise CapacityExhausted("no node in this location has room for the server")
+    return min(candidates, key=lambda n: (load_permille(n), n.name)).name

@@ -1,0 +1,177 @@
+"""The Server aggregate: one customer's VPS, its state machine and what it reserves.
+
+    pending -> provisioning -> running <-> stopped
+    running/stopped -> suspended (dunning) -> stopped or running again when paid
+    running/stopped -> rebuilding -> running/stopped
+    any live state -> deleting -> deleted
+    pending/provisioning -> failed (the saga compensated) -> deleting -> deleted
+
+Only these transitions exist. At most one action runs on a server at a time: a second one is refused
+with Locked rather than queued blindly behind the first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import attrs
+
+from domain.model.catalogue import GuestKind, ServerConfig
+from domain.model.errors import InvalidTransition, Locked
+from domain.model.metering import Meter
+
+
+class ServerStatus(enum.Enum):
+    PENDING = "pending"
+    PROVISIONING = "provisioning"
+    RUNNING = "running"
+    STOPPED = "stopped"
+    SUSPENDED = "suspended"
+    REBUILDING = "rebuilding"
+    DELETING = "deleting"
+    DELETED = "deleted"
+    FAILED = "failed"
+
+    @property
+    def billable(self) -> bool:
+        """A server costs money while its resources are reserved, whatever its power state."""
+        return self in (ServerStatus.RUNNING, ServerStatus.STOPPED, ServerStatus.SUSPENDED, ServerStatus.REBUILDING)
+
+
+S = ServerStatus
+TRANSITIONS: dict[ServerStatus, frozenset[ServerStatus]] = {
+    S.PENDING: frozenset({S.PROVISIONING, S.FAILED}),
+    S.PROVISIONING: frozenset({S.RUNNING, S.FAILED}),
+    S.RUNNING: frozenset({S.STOPPED, S.SUSPENDED, S.REBUILDING, S.DELETING}),
+    S.STOPPED: frozenset({S.RUNNING, S.SUSPENDED, S.REBUILDING, S.DELETING}),
+    S.SUSPENDED: frozenset({S.RUNNING, S.STOPPED, S.DELETING}),
+    S.REBUILDING: frozenset({S.RUNNING, S.STOPPED}),
+    S.DELETING: frozenset({S.DELETED}),
+    S.FAILED: frozenset({S.DELETING}),
+    S.DELETED: frozenset(),
+}
+
+# What each customer command needs the server to be in.
+ALLOWED_FROM: dict[str, frozenset[ServerStatus]] = {
+    "start": frozenset({S.STOPPED}),
+    "stop": frozenset({S.RUNNING}),
+    "restart": frozenset({S.RUNNING}),
+    "resize": frozenset({S.RUNNING, S.STOPPED}),
+    "create_snapshot": frozenset({S.RUNNING, S.STOPPED}),
+    "delete_snapshot": frozenset({S.RUNNING, S.STOPPED}),
+    "rollback": frozenset({S.RUNNING, S.STOPPED}),
+    "reset_password": frozenset({S.RUNNING}),
+    "console": frozenset({S.RUNNING}),
+    "delete": frozenset({S.RUNNING, S.STOPPED, S.SUSPENDED, S.FAILED}),
+}
+
+
+@attrs.frozen
+class Placement:
+    """Where the guest lives once provisioning has chosen: filled step by step by the saga."""
+
+    node: str | None = None
+    vmid: int | None = None
+    ip_address: str | None = None
+    mac_address: str | None = None
+    vlan: int | None = None
+
+
+@attrs.define
+class Server:
+    id: int
+    owner_id: int
+    name: str
+    location_id: int
+    image_id: int
+    tariff_id: int | None
+    guest_kind: GuestKind
+    config: ServerConfig
+    status: ServerStatus
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    catalogue_version: int
+    meter: Meter
+    hold_key: str | None = None
+    promo_code: str | None = None
+    placement: Placement = Placement()
+    active_action_id: int | None = None
+    stopped_by_dunning: bool = False
+    failure_reason: str | None = None
+    deleted_at: dt.datetime | None = None
+    saga_steps: tuple[str, ...] = ()  # provisioning steps already done, in order
+
+    def _move(self, to: ServerStatus, attempted: str, now: dt.datetime) -> None:
+        if to not in TRANSITIONS[self.status]:
+            raise InvalidTransition("server", self.status.value, attempted)
+        self.status = to
+        self.updated_at = now
+
+    def check_allows(self, command: str) -> None:
+        """Refuse a customer command that the current state or a running action forbids."""
+        if self.active_action_id is not None:
+            raise Locked(
+                f"server {self.id} is busy with action {self.active_action_id}",
+                action_id=self.active_action_id,
+            )
+        if self.status not in ALLOWED_FROM[command]:
+            raise InvalidTransition("server", self.status.value, command.replace("_", " "))
+
+    def begin(self, command: str, action_id: int, now: dt.datetime) -> None:
+        self.check_allows(command)
+        self.active_action_id = action_id
+        self.updated_at = now
+
+    def finish_action(self, now: dt.datetime) -> None:
+        self.active_action_id = None
+        self.updated_at = now
+
+    # --- lifecycle -------------------------------------------------------------------------------
+    def start_provisioning(self, now: dt.datetime) -> None:
+        if self.status is not S.PROVISIONING:
+            self._move(S.PROVISIONING, "provision", now)
+
+    def mark_step(self, step: str, now: dt.datetime) -> None:
+        if step not in self.saga_steps:
+            self.saga_steps = (*self.saga_steps, step)
+            self.updated_at = now
+
+    def unmark_step(self, step: str, now: dt.datetime) -> None:
+        self.saga_steps = tuple(s for s in self.saga_steps if s != step)
+        self.updated_at = now
+
+    def place(self, now: dt.datetime, **fields: object) -> None:
+        self.placement = attrs.evolve(self.placement, **fields)  # type: ignore[arg-type]
+        self.updated_at = now
+
+    def provisioned(self, meter: Meter, now: dt.datetime) -> None:
+        self._move(S.RUNNING, "finish provisioning", now)
+        self.meter = meter
+
+    def fail(self, reason: str, now: dt.datetime) -> None:
+        self._move(S.FAILED, "fail", now)
+        self.failure_reason = reason
+
+    def powered(self, running: bool, now: dt.datetime) -> None:
+        self._move(S.RUNNING if running else S.STOPPED, "start" if running else "stop", now)
+
+    def suspend(self, now: dt.datetime) -> None:
+        self._move(S.SUSPENDED, "suspend", now)
+        self.stopped_by_dunning = True
+
+    def unsuspend(self, now: dt.datetime, *, running: bool) -> None:
+        self._move(S.RUNNING if running else S.STOPPED, "unsuspend", now)
+        self.stopped_by_dunning = False
+
+    def resized(self, config: ServerConfig, meter: Meter, now: dt.datetime) -> None:
+        self.config = config
+        self.meter = meter
+        self.updated_at = now
+
+    def start_deleting(self, now: dt.datetime) -> None:
+        self._move(S.DELETING, "delete", now)
+
+    def deleted(self, now: dt.datetime) -> None:
+        self._move(S.DELETED, "finish deleting", now)
+        self.deleted_at = now

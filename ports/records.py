@@ -1,0 +1,66 @@
+"""Plain records the repositories keep that are not domain aggregates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+
+
+@attrs.frozen
+class Page:
+    page: int = 1
+    per_page: int = 25
+
+    def __attrs_post_init__(self) -> None:
+        if self.page < 1 or not 1 <= self.per_page <= 100:
+            raise ValueError("page starts at 1 and per_page is within 1..100")
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+
+@attrs.frozen
+class AuditRecord:
+    at: dt.datetime
+    actor_id: int | None
+    action: str  # e.g. "server.create"
+    target: str  # e.g. "server:42"
+    result: str  # "ok" or an error code
+    details: tuple[tuple[str, str], ...] = ()
+
+
+@attrs.frozen
+class StoredResponse:
+    status: int
+    body: bytes
+    content_type: str
+
+
+@attrs.frozen
+class IdempotencyRecord:
+    """A claimed Idempotency-Key: in progress until `response` is stored."""
+
+    account_id: int
+    key: str
+    fingerprint: str  # sha256 of method, path and body
+    created_at: dt.datetime
+    response: StoredResponse | None = None
+
+
+@attrs.frozen
+class Redemption:
+    code_id: int
+    customer_id: int
+    reference: str  # "server:42" or "balance"
+    at: dt.datetime
+
+
+@attrs.frozen
+class StatsSample:
+    server_id: int
+    at: dt.datetime
+    cpu_percent: int
+    memory_percent: int
+    disk_percent: int
