@@ -41,6 +41,7 @@ class OsImage:
     os_type: str  # "linux" or "windows", as the seed API shows it
     guest_kind: GuestKind
     licence_hourly: Money  # zero for free systems
+    template: str = ""  # LXC: the ostemplate volume; QEMU: the vmid of the template to clone
 
     def __attrs_post_init__(self) -> None:
         if self.os_type == "windows" and self.guest_kind is not GuestKind.QEMU:
@@ -97,6 +98,11 @@ class Rates:
     per_core: Money
     per_gib_memory: Money
     per_gib_disk: Money
+
+    def __attrs_post_init__(self) -> None:
+        # hourly() sums raw micro-units, so the currency check Money's arithmetic would make is ours.
+        if not self.per_core.currency == self.per_gib_memory.currency == self.per_gib_disk.currency:
+            raise ValueError("the rates of a location are in one currency")
 
     def hourly(self, config: ServerConfig, image: OsImage) -> Money:
         # One division for the whole sum, so memory sold in MiB against a per-GiB rate rounds once.

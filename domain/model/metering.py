@@ -39,7 +39,8 @@ class Meter:
     billed_until: dt.datetime
     month: dt.datetime  # start of the month the counters below belong to
     month_seconds: int = 0
-    month_list_micro: int = 0  # list price already billed this month (before discount)
+    month_list_micro: int = 0  # list price billed this month at the current rates (before discount)
+    month_carried_micro: int = 0  # list price billed this month at earlier rates (before a resize)
 
     @classmethod
     def start(cls, hourly: Money, monthly_cap: Money, terms: DiscountTerms, at: dt.datetime) -> Meter:
@@ -53,6 +54,24 @@ class Meter:
             month_seconds=self.month_seconds + seconds,
             month_list_micro=self.month_list_micro + list_amount.micro,
         )
+
+
+    def rerated(self, hourly: Money, monthly_cap: Money) -> Meter:
+        """New rates from the watermark on. What the month already cost counts against the new cap,
+        so a resize can never make one calendar month cost more than its (new) monthly price."""
+        return attrs.evolve(
+            self,
+            hourly=hourly,
+            monthly_cap=monthly_cap,
+            month_seconds=0,
+            month_list_micro=0,
+            month_carried_micro=self.month_carried_micro + self.month_list_micro,
+        )
+
+    @property
+    def cap_left(self) -> Money:
+        """What the rest of the month may still cost at list price, under the current rates."""
+        return Money(max(self.monthly_cap.micro - self.month_carried_micro, 0), self.monthly_cap.currency)
 
 
 @attrs.frozen
@@ -73,15 +92,23 @@ def bill(meter: Meter, until: dt.datetime) -> tuple[Meter, list[UsageSegment]]:
     while meter.billed_until < until:
         start = meter.billed_until
         if month_start(start) != meter.month:
-            meter = attrs.evolve(meter, month=month_start(start), month_seconds=0, month_list_micro=0)
+            meter = attrs.evolve(
+                meter, month=month_start(start), month_seconds=0, month_list_micro=0, month_carried_micro=0
+            )
         end = min(until, next_month(start))
         if meter.terms.until is not None and start < meter.terms.until < end:
             end = meter.terms.until  # the discount stops mid-segment
-        seconds = int((end - start).total_seconds())
-        if seconds <= 0:  # sub-second remainders wait for the next run
-            break
+        seconds = (end - start) // dt.timedelta(seconds=1)
+        if seconds <= 0:
+            if end < until:
+                # A sliver under a second before a month end or a discount end (the watermark keeps the
+                # sub-second part of the moment billing started): step over it unbilled, or every later
+                # run would stop right here and the server would never be billed again.
+                meter = attrs.evolve(meter, billed_until=end)
+                continue
+            break  # a sub-second remainder before `until` waits for the next run
         end = start + dt.timedelta(seconds=seconds)
-        total = list_charge(meter.hourly, meter.monthly_cap, meter.month_seconds + seconds)
+        total = list_charge(meter.hourly, meter.cap_left, meter.month_seconds + seconds)
         list_amount = Money(total.micro - meter.month_list_micro, meter.hourly.currency)
         discount = meter.terms.off(list_amount, meter.terms.percent_at(start))
         segments.append(UsageSegment(start, end, list_amount, discount))

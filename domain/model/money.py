@@ -18,7 +18,8 @@ MICRO = 1_000_000
 # Sixteen digits of units is far more than any balance; the bound keeps hostile input from turning
 # into bignums that flow through every sum.
 MAX_UNITS = 10**15
-_DECIMAL = re.compile(r"^(-?)(\d{1,16})(?:\.(\d{1,6}))?$")
+# ASCII digits only: `\d` would also take other scripts' digits, which int() accepts as well.
+_DECIMAL = re.compile(r"^(-?)([0-9]{1,16})(?:\.([0-9]{1,6}))?$")
 
 
 class Rounding(enum.Enum):
@@ -74,7 +75,8 @@ class Money:
             raise ValidationError(field, "must be a decimal string such as \"100.00\"")
         sign, whole, fraction = match.groups()
         micro = int(whole) * MICRO + int((fraction or "").ljust(6, "0"))
-        if int(whole) > MAX_UNITS:
+        # The same bound Money checks, but reported against the caller's field, fraction included.
+        if micro > MAX_UNITS * MICRO:
             raise ValidationError(field, "is out of range")
         return cls(-micro if sign else micro, currency)
 

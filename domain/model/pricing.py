@@ -165,7 +165,13 @@ def verify_quote(token: object, fresh: Quote, *, account_id: int, now: dt.dateti
     The order is re-priced from the current catalogue; a token is then proof that the customer saw
     this very price. A catalogue change, another configuration or another customer voids it.
     """
-    if not isinstance(token, str) or token.count(".") != 2 or not token.startswith("q1."):
+    # Non-ASCII text is refused up front: compare_digest raises TypeError on it rather than saying no.
+    if (
+        not isinstance(token, str)
+        or not token.isascii()
+        or token.count(".") != 2
+        or not token.startswith("q1.")
+    ):
         raise QuoteRejected("quoteId is not a quote we issued")
     _, body, mac = token.split(".")
     if not hmac.compare_digest(mac, _mac(key, body.encode())):

@@ -54,6 +54,7 @@ TRANSITIONS: dict[ServerStatus, frozenset[ServerStatus]] = {
 
 # What each customer command needs the server to be in.
 ALLOWED_FROM: dict[str, frozenset[ServerStatus]] = {
+    "create": frozenset({S.PENDING}),
     "start": frozenset({S.STOPPED}),
     "stop": frozenset({S.RUNNING}),
     "restart": frozenset({S.RUNNING}),
@@ -64,6 +65,8 @@ ALLOWED_FROM: dict[str, frozenset[ServerStatus]] = {
     "reset_password": frozenset({S.RUNNING}),
     "console": frozenset({S.RUNNING}),
     "delete": frozenset({S.RUNNING, S.STOPPED, S.SUSPENDED, S.FAILED}),
+    "suspend": frozenset({S.RUNNING, S.STOPPED}),
+    "unsuspend": frozenset({S.SUSPENDED}),
 }
 
 
@@ -157,11 +160,14 @@ class Server:
         self._move(S.RUNNING if running else S.STOPPED, "start" if running else "stop", now)
 
     def suspend(self, now: dt.datetime) -> None:
+        """Stopped for an unpaid balance; remembers whether it was running, to restart it when paid."""
+        was_running = self.status is S.RUNNING
         self._move(S.SUSPENDED, "suspend", now)
-        self.stopped_by_dunning = True
+        self.stopped_by_dunning = was_running
 
-    def unsuspend(self, now: dt.datetime, *, running: bool) -> None:
-        self._move(S.RUNNING if running else S.STOPPED, "unsuspend", now)
+    def unsuspend(self, now: dt.datetime) -> None:
+        """Back to the power state it had before suspension."""
+        self._move(S.RUNNING if self.stopped_by_dunning else S.STOPPED, "unsuspend", now)
         self.stopped_by_dunning = False
 
     def resized(self, config: ServerConfig, meter: Meter, now: dt.datetime) -> None:

@@ -1,0 +1,114 @@
+"""Metrics, the outbox, the audit log and idempotency keys in memory."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import attrs
+
+from domain.model.alerts import AlertState, Metric
+from domain.model.errors import AlreadyExists, NotFound
+from domain.model.notices import Notice
+from ports.records import AuditRecord, IdempotencyRecord, StatsSample, StoredResponse
+
+if TYPE_CHECKING:
+    from adapters.memory.store import InMemoryUnitOfWork
+
+
+class InMemoryMetricsRepository:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def record(self, sample: StatsSample) -> None:
+        latest = self.latest(sample.server_id)
+        if latest is None or sample.at >= latest.at:
+            self._uow.write("samples")[sample.server_id] = sample
+
+    def latest(self, server_id: int) -> StatsSample | None:
+        found: StatsSample | None = self._uow.read("samples").get(server_id)
+        return found
+
+    def alert_state(self, server_id: int, metric: Metric) -> AlertState:
+        found: AlertState | None = self._uow.read("alert_states").get((server_id, metric))
+        return found if found is not None else AlertState(server_id, metric)
+
+    def save_alert_state(self, state: AlertState) -> None:
+        self._uow.write("alert_states")[(state.server_id, state.metric)] = state
+
+
+class InMemoryOutboxRepository:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def next_id(self) -> int:
+        return self._uow.next_id("notices")
+
+    def add(self, notice: Notice) -> None:
+        if notice.id in self._table():
+            raise AlreadyExists(f"notice {notice.id} exists", id=notice.id)
+        self._uow.write("notices")[notice.id] = notice
+        self._uow.store.saw_id("notices", notice.id)
+
+    def pending(self, limit: int) -> list[Notice]:
+        table = self._table()
+        unsent = [table[i] for i in sorted(table) if table[i].sent_at is None]
+        return unsent[: max(limit, 0)]
+
+    def update(self, notice: Notice) -> None:
+        if notice.id not in self._table():
+            raise NotFound("notice", notice.id)
+        self._uow.write("notices")[notice.id] = notice
+
+    def for_account(self, account_id: int) -> list[Notice]:
+        """Oldest first."""
+        table = self._table()
+        return [table[i] for i in sorted(table) if table[i].account_id == account_id]
+
+    def _table(self) -> dict[int, Notice]:
+        table: dict[int, Notice] = self._uow.read("notices")
+        return table
+
+
+class InMemoryAuditLog:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def record(self, entry: AuditRecord) -> None:
+        self._uow.write("audit").append(entry)
+
+    def recent(self, limit: int) -> list[AuditRecord]:
+        """Newest first."""
+        entries: list[AuditRecord] = self._uow.read("audit")
+        return list(reversed(entries[-limit:])) if limit > 0 else []
+
+
+class InMemoryIdempotencyStore:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def claim(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
+        key = (record.account_id, record.key)
+        existing: IdempotencyRecord | None = self._uow.read("idempotency").get(key)
+        if existing is not None:
+            return existing
+        self._uow.write("idempotency")[key] = record
+        return None
+
+    def complete(self, account_id: int, key: str, response: StoredResponse) -> None:
+        existing: IdempotencyRecord | None = self._uow.read("idempotency").get((account_id, key))
+        if existing is not None:
+            self._uow.write("idempotency")[(account_id, key)] = attrs.evolve(existing, response=response)
+
+    def release(self, account_id: int, key: str) -> None:
+        if (account_id, key) in self._uow.read("idempotency"):
+            del self._uow.write("idempotency")[(account_id, key)]
+
+    def purge_before(self, moment: dt.datetime) -> int:
+        table: dict[tuple[int, str], IdempotencyRecord] = self._uow.read("idempotency")
+        old = [k for k, r in table.items() if r.created_at < moment]
+        if old:
+            writable = self._uow.write("idempotency")
+            for k in old:
+                del writable[k]
+        return len(old)

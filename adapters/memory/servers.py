@@ -1,0 +1,110 @@
+"""Servers and their actions in memory."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from adapters.memory.accounts import paginate
+from domain.model.action import Action
+from domain.model.errors import AlreadyExists, NotFound
+from domain.model.server import Server, ServerStatus
+from ports.records import Page
+
+if TYPE_CHECKING:
+    from adapters.memory.store import InMemoryUnitOfWork
+
+IN_PROGRESS = (ServerStatus.PENDING, ServerStatus.PROVISIONING, ServerStatus.DELETING)
+
+
+class InMemoryServerRepository:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def next_id(self) -> int:
+        return self._uow.next_id("servers")
+
+    def add(self, server: Server) -> None:
+        if server.id in self._table():
+            raise AlreadyExists(f"server {server.id} exists", id=server.id)
+        self._uow.write("servers")[server.id] = copy.copy(server)
+        self._uow.store.saw_id("servers", server.id)
+
+    def get(self, server_id: int) -> Server | None:
+        found = self._table().get(server_id)
+        return copy.copy(found) if found is not None else None
+
+    def get_for_update(self, server_id: int) -> Server | None:
+        # Units of work are serialized by the store's lock: holding one is holding every row.
+        return self.get(server_id)
+
+    def update(self, server: Server) -> None:
+        if server.id not in self._table():
+            raise NotFound("server", server.id)
+        self._uow.write("servers")[server.id] = copy.copy(server)
+
+    def for_owner(self, owner_id: int, *, include_deleted: bool = False) -> list[Server]:
+        return [
+            copy.copy(s)
+            for s in self._ordered()
+            if s.owner_id == owner_id and (include_deleted or s.status is not ServerStatus.DELETED)
+        ]
+
+    def billable_before(self, moment: dt.datetime, limit: int) -> list[Server]:
+        due = [s for s in self._table().values() if s.status.billable and s.meter.billed_until < moment]
+        due.sort(key=lambda s: (s.meter.billed_until, s.id))
+        return [copy.copy(s) for s in due[: max(limit, 0)]]
+
+    def list(self, page: Page) -> tuple[list[Server], int]:
+        return paginate([copy.copy(s) for s in self._ordered()], page)
+
+    def by_vmid(self, vmid: int) -> Server | None:
+        """The server whose guest has this vmid: a live one before a deleted one, then the newest."""
+        matches = [s for s in self._table().values() if s.placement.vmid == vmid]
+        if not matches:
+            return None
+        best = max(matches, key=lambda s: (s.status is not ServerStatus.DELETED, s.id))
+        return copy.copy(best)
+
+    def in_progress(self) -> list[Server]:
+        return [copy.copy(s) for s in self._ordered() if s.status in IN_PROGRESS]
+
+    def _table(self) -> dict[int, Server]:
+        table: dict[int, Server] = self._uow.read("servers")
+        return table
+
+    def _ordered(self) -> list[Server]:
+        table = self._table()
+        return [table[i] for i in sorted(table)]
+
+
+class InMemoryActionRepository:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def next_id(self) -> int:
+        return self._uow.next_id("actions")
+
+    def add(self, action: Action) -> None:
+        if action.id in self._table():
+            raise AlreadyExists(f"action {action.id} exists", id=action.id)
+        self._uow.write("actions")[action.id] = action
+        self._uow.store.saw_id("actions", action.id)
+
+    def get(self, action_id: int) -> Action | None:
+        return self._table().get(action_id)
+
+    def update(self, action: Action) -> None:
+        if action.id not in self._table():
+            raise NotFound("action", action.id)
+        self._uow.write("actions")[action.id] = action
+
+    def for_server(self, server_id: int) -> list[Action]:
+        """Oldest first, the order they were started in."""
+        table = self._table()
+        return [table[i] for i in sorted(table) if table[i].server_id == server_id]
+
+    def _table(self) -> dict[int, Action]:
+        table: dict[int, Action] = self._uow.read("actions")
+        return table

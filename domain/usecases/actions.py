@@ -1,0 +1,176 @@
+"""Carrying out a server's action: the job behind start, stop, restart, resize, snapshots, password
+reset and delete. Runs under the lock `server:<id>`; a re-run of a finished action does nothing."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from domain.model.action import Action, ActionCommand
+from domain.model.catalogue import ServerConfig
+from domain.model.errors import DomainError, NotFound
+from domain.model.pricing import monthly_cap
+from domain.model.server import Server, ServerStatus
+from domain.usecases.billing import bill_server
+from domain.usecases.common import account_of, notify
+from domain.usecases.network import release_network
+from domain.usecases.runtime import Runtime
+from ports.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+# What an action does on the hypervisor, and what it then changes on the server (in a unit of work).
+Effect = Callable[[UnitOfWork, Server], None]
+
+
+def run_server_action(rt: Runtime, *, action_id: int, secret: str | None = None) -> None:
+    with rt.uow() as uow:
+        action = uow.actions.get(action_id)
+        if action is None or action.finished:
+            return
+        server = uow.servers.get(action.server_id)
+    assert server is not None
+    try:
+        effect = _PERFORM[action.command](rt, server, action, secret)
+    except DomainError as ex:
+        log.info("action %s (%s) failed: %s", action.id, action.command.value, ex.message)
+        _settle(rt, action, None, error=(ex.code, ex.message))
+        return
+    _settle(rt, action, effect, error=None)
+
+
+def _settle(rt: Runtime, action: Action, effect: Effect | None, *, error: tuple[str, str] | None) -> None:
+    now = rt.clock.now()
+    with rt.uow() as uow:
+        server = uow.servers.get_for_update(action.server_id)
+        assert server is not None
+        if effect is not None:
+            effect(uow, server)
+        stored = uow.actions.get(action.id)
+        assert stored is not None
+        uow.actions.update(stored.failed(*error, now) if error else stored.succeeded(now))
+        if server.active_action_id == action.id:
+            server.finish_action(now)
+        uow.servers.update(server)
+        uow.commit()
+
+
+def _where(server: Server) -> tuple[str, int]:
+    node, vmid = server.placement.node, server.placement.vmid
+    if not node or not vmid:
+        raise NotFound("guest of server", server.id)
+    return node, vmid
+
+
+def _start(rt: Runtime, server: Server, action: Action, _: str | None) -> Effect:
+    rt.hypervisor.wait(rt.hypervisor.start(*_where(server)))
+    return lambda uow, s: s.powered(True, rt.clock.now())
+
+
+def _stop(rt: Runtime, server: Server, action: Action, _: str | None) -> Effect:
+    rt.hypervisor.wait(rt.hypervisor.shutdown(*_where(server)))
+    return lambda uow, s: s.powered(False, rt.clock.now())
+
+
+def _restart(rt: Runtime, server: Server, action: Action, _: str | None) -> Effect:
+    rt.hypervisor.wait(rt.hypervisor.reboot(*_where(server)))
+    return lambda uow, s: None
+
+
+def _resize(rt: Runtime, server: Server, action: Action, _: str | None) -> Effect:
+    config = ServerConfig(
+        cores=int(action.param("cores") or 0),
+        memory_mib=int(action.param("memory") or 0),
+        disk_gib=int(action.param("disk") or 0),
+    )
+    node, vmid = _where(server)
+    rt.hypervisor.wait(
+        rt.hypervisor.resize(node, vmid, cores=config.cores, memory_mib=config.memory_mib, disk_gib=config.disk_gib)
+    )
+
+    def effect(uow: UnitOfWork, s: Server) -> None:
+        # Bill what the old size cost up to now, then meter the new size from here on.
+        now = rt.clock.now()
+        bill_server(uow, s, now)
+        catalogue = uow.catalogue.current()
+        image = catalogue.image(s.image_id)
+        hourly = catalogue.rates_at(s.location_id).hourly(config, image)
+        tariff = catalogue.tariff(s.tariff_id) if s.tariff_id is not None else None
+        if tariff is not None and tariff.config != config:
+            tariff, s.tariff_id = None, None  # a resized preset is a custom server from now on
+        s.catalogue_version = catalogue.version
+        s.resized(config, s.meter.rerated(hourly, monthly_cap(hourly, tariff)), now)
+
+    return effect
+
+
+def _snapshot(rt: Runtime, server: Server, action: Action, _: str | None) -> Effect:
+    node, vmid = _where(server)
+    name = action.param("snapname") or ""
+    if action.command is ActionCommand.CREATE_SNAPSHOT:
+        task = rt.hypervisor.create_snapshot(node, vmid, name, action.param("description") or "")
+    elif action.command is ActionCommand.ROLLBACK:
+        task = rt.hypervisor.rollback(node, vmid, name)
+    else:
+        task = rt.hypervisor.delete_snapshot(node, vmid, name)
+    rt.hypervisor.wait(task)
+    return lambda uow, s: None
+
+
+def _password(rt: Runtime, server: Server, action: Action, secret: str | None) -> Effect:
+    if not secret:
+        raise NotFound("new password for action", action.id)  # a lost job argument: ask again
+    rt.hypervisor.wait(rt.hypervisor.set_password(*_where(server), secret))
+    return lambda uow, s: None
+
+
+def _delete(rt: Runtime, server: Server, action: Action, _: str | None) -> Effect:
+    p = server.placement
+    if p.vmid:
+        guest = rt.hypervisor.find_guest(p.vmid)
+        if guest is not None and f"server-{server.id}" in guest.tags:
+            if guest.status == "running":
+                rt.hypervisor.wait(rt.hypervisor.stop(guest.node, p.vmid))
+            rt.hypervisor.wait(rt.hypervisor.destroy(guest.node, p.vmid))
+    if p.mac_address:
+        rt.fabric.remove_rules(server.location_id, server.id)
+        rt.fabric.remove_mapping(server.location_id, p.mac_address)
+        rt.fabric.apply(server.location_id)
+    release_network(rt, server)
+
+    def effect(uow: UnitOfWork, s: Server) -> None:
+        now = rt.clock.now()
+        if s.status is ServerStatus.DELETING:
+            s.deleted(now)
+            notify(uow, account_of(uow, s.owner_id), "server_deleted", now, name=s.name)
+
+    return effect
+
+
+def _suspend(rt: Runtime, server: Server, action: Action, _: str | None) -> Effect:
+    node, vmid = _where(server)
+    guest = rt.hypervisor.find_guest(vmid)
+    if guest is not None and guest.status == "running":
+        rt.hypervisor.wait(rt.hypervisor.shutdown(node, vmid))
+    return lambda uow, s: None  # the server is already marked suspended by the dunning run
+
+
+def _unsuspend(rt: Runtime, server: Server, action: Action, _: str | None) -> Effect:
+    if server.stopped_by_dunning:
+        rt.hypervisor.wait(rt.hypervisor.start(*_where(server)))
+    return lambda uow, s: s.unsuspend(rt.clock.now()) if s.status is ServerStatus.SUSPENDED else None
+
+
+_PERFORM: dict[ActionCommand, Callable[[Runtime, Server, Action, str | None], Effect]] = {
+    ActionCommand.START: _start,
+    ActionCommand.UNSUSPEND: _unsuspend,
+    ActionCommand.STOP: _stop,
+    ActionCommand.SUSPEND: _suspend,
+    ActionCommand.RESTART: _restart,
+    ActionCommand.RESIZE: _resize,
+    ActionCommand.CREATE_SNAPSHOT: _snapshot,
+    ActionCommand.ROLLBACK: _snapshot,
+    ActionCommand.DELETE_SNAPSHOT: _snapshot,
+    ActionCommand.RESET_PASSWORD: _password,
+    ActionCommand.DELETE: _delete,
+}

@@ -1,0 +1,85 @@
+"""Catalogue queries and quotes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+
+from domain.model.catalogue import Catalogue
+from domain.model.errors import NotFound
+from domain.model.pricing import Order, Quote, quote, resolve_order, sign_quote
+from domain.model.promo import PromoCode, normalize_code
+from domain.usecases.common import Actor
+from domain.usecases.runtime import Runtime
+from ports.unit_of_work import UnitOfWork
+
+
+@attrs.frozen
+class OrderRequest:
+    """What a customer sends to price or order a server: a tariff, or cores/memory/disk."""
+
+    os_id: object
+    location_id: object = None
+    tariff_id: object = None
+    cores: object = None
+    memory: object = None
+    disk: object = None
+    promo_code: object = None
+    quote_id: object = None
+    name: object = None
+
+
+@attrs.frozen
+class SignedQuote:
+    quote: Quote
+    quote_id: str
+    expires_at: dt.datetime
+
+
+def current_catalogue(rt: Runtime) -> Catalogue:
+    with rt.uow() as uow:
+        return uow.catalogue.current()
+
+
+def price_order(
+    uow: UnitOfWork, rt: Runtime, request: OrderRequest, now: dt.datetime, customer_id: int | None
+) -> tuple[Order, Quote, PromoCode | None]:
+    """Resolve and price an order, checking its promo code for this customer (if one is known)."""
+    catalogue = uow.catalogue.current()
+    order = resolve_order(
+        catalogue,
+        os_id=request.os_id,
+        location_id=request.location_id,
+        tariff_id=request.tariff_id,
+        cores=request.cores,
+        memory=request.memory,
+        disk=request.disk,
+    )
+    promo = None
+    if request.promo_code not in (None, ""):
+        code = normalize_code(request.promo_code)
+        promo = uow.promos.by_code(code)
+        if promo is None:
+            raise NotFound("promo code", code)
+        uses = uow.promos.uses_by(promo.id, customer_id) if customer_id is not None else 0
+        promo.check(
+            now=now,
+            customer_uses=uses,
+            tariff_id=order.tariff.id if order.tariff else None,
+            location_id=order.location.id,
+        )
+    priced = quote(catalogue, order, period_seconds=rt.policy.billing_period_seconds, promo=promo, now=now)
+    return order, priced, promo
+
+
+def quote_order(rt: Runtime, actor: Actor | None, request: OrderRequest) -> SignedQuote:
+    """A price for any configuration; signed for the caller so that the order pays exactly this."""
+    now = rt.clock.now()
+    with rt.uow() as uow:
+        _, priced, _ = price_order(uow, rt, request, now, actor.account_id if actor else None)
+    expires = now + rt.policy.quote_ttl
+    quote_id = sign_quote(
+        priced, account_id=actor.account_id if actor else 0, expires_at=expires, key=rt.policy.quote_key
+    )
+    return SignedQuote(priced, quote_id, expires)

@@ -1,0 +1,38 @@
+"""Delivering the outbox: each notice is sent at least once and marked, retried on failure."""
+
+from __future__ import annotations
+
+import attrs
+
+from domain.model.errors import DomainError, Unavailable
+from ports.messaging import OutgoingMail
+from domain.usecases.runtime import Runtime
+
+MAX_ATTEMPTS = 8
+
+
+@attrs.frozen
+class DeliveryReport:
+    sent: int
+    failed: int
+
+
+def deliver_notices(rt: Runtime, *, limit: int = 100) -> DeliveryReport:
+    with rt.uow() as uow:
+        pending = [n for n in uow.outbox.pending(limit) if n.attempts < MAX_ATTEMPTS]
+    sent = failed = 0
+    for notice in pending:
+        mail = OutgoingMail(notice.to, notice.subject, notice.body, message_id=f"notice-{notice.id}@hostprovider")
+        try:
+            rt.mailer.send(mail)
+            update = attrs.evolve(notice, sent_at=rt.clock.now(), attempts=notice.attempts + 1, last_error=None)
+            sent += 1
+        except DomainError as ex:
+            # A permanent refusal is not retried; a transient one waits for the next pass.
+            attempts = notice.attempts + 1 if isinstance(ex, Unavailable) else MAX_ATTEMPTS
+            update = attrs.evolve(notice, attempts=attempts, last_error=ex.message)
+            failed += 1
+        with rt.uow() as uow:
+            uow.outbox.update(update)
+            uow.commit()
+    return DeliveryReport(sent, failed)

@@ -1,0 +1,110 @@
+"""Ordering a server: steps 1 and 2 of the create saga (DESIGN §7).
+
+In one unit of work: check the account may order, price the order (against a signed quote when one is
+given), reserve the promo redemption, hold the first charge, insert the server and its action, and
+defer the provisioning job. Either all of it happens or none of it does.
+"""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+from domain.model.action import Action, ActionCommand
+from domain.model.errors import AccountRestricted, QuoteRejected, ValidationError
+from domain.model.ledger import hold
+from domain.model.metering import Meter
+from domain.model.pricing import verify_quote
+from domain.model.server import Server, ServerStatus
+from domain.usecases.catalogue import OrderRequest, price_order
+from domain.usecases.common import Actor, account_of, audit, begin_action
+from domain.usecases.runtime import Runtime
+from ports.records import Redemption
+
+_HOSTNAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+PROVISION_TASK = "provision_server"
+
+
+@attrs.frozen
+class CreatedServer:
+    server: Server
+    action: Action
+    root_password: str  # shown once, never stored
+
+
+def _server_name(value: object, server_id: int) -> str:
+    if value in (None, ""):
+        return f"server-{server_id}"
+    if not isinstance(value, str) or not _HOSTNAME.match(value):
+        raise ValidationError("name", "must be a hostname: lower-case letters, digits and '-', at most 63")
+    return value
+
+
+def create_server(rt: Runtime, actor: Actor, request: OrderRequest) -> CreatedServer:
+    now = rt.clock.now()
+    root_password = rt.secrets.password()
+    with rt.uow() as uow:
+        account = account_of(uow, actor.account_id)
+        if not account.may_order:
+            raise AccountRestricted(
+                "new servers are on hold until the balance is topped up", standing=account.standing.value
+            )
+        live = [s for s in uow.servers.for_owner(account.id) if s.status is not ServerStatus.FAILED]
+        if len(live) >= rt.policy.max_servers_per_customer:
+            raise AccountRestricted(
+                f"an account may have at most {rt.policy.max_servers_per_customer} servers", limit=len(live)
+            )
+        order, priced, promo = price_order(uow, rt, request, now, account.id)
+        if request.quote_id is not None:
+            _check_quote(rt, request.quote_id, priced, actor, now)
+        server_id = uow.servers.next_id()
+        name = _server_name(request.name, server_id)
+        if promo is not None:
+            uow.promos.redeem(promo.id, Redemption(promo.id, account.id, f"server:{server_id}", now))
+        hold_key = f"order:{server_id}:hold"
+        if priced.first_charge.micro > 0:
+            uow.ledger.post(
+                hold(account.id, priced.first_charge, key=hold_key, now=now, server_id=server_id,
+                     memo=f"first charge of server {name}")
+            )
+        else:
+            hold_key = None  # a code that covers the whole first charge leaves nothing to hold
+        server = Server(
+            id=server_id,
+            owner_id=account.id,
+            name=name,
+            location_id=order.location.id,
+            image_id=order.image.id,
+            tariff_id=order.tariff.id if order.tariff else None,
+            guest_kind=order.image.guest_kind,
+            config=order.config,
+            status=ServerStatus.PENDING,
+            created_at=now,
+            updated_at=now,
+            catalogue_version=priced.catalogue_version,
+            meter=Meter.start(priced.hourly, priced.monthly, priced.terms, now),
+            hold_key=hold_key,
+            promo_code=priced.promo_code,
+        )
+        action = begin_action(uow, server, ActionCommand.CREATE, "create", now)
+        uow.servers.add(server)
+        uow.jobs.defer(
+            PROVISION_TASK,
+            lock=f"server:{server.id}",
+            server_id=server.id,
+            first_charge_list=priced.first_charge_list.micro,
+            first_charge=priced.first_charge.micro,
+            root_password=root_password,
+        )
+        audit(uow, actor, "server.create", f"server:{server.id}", now, first_charge=priced.first_charge)
+        uow.commit()
+    return CreatedServer(server, action, root_password)
+
+
+def _check_quote(rt: Runtime, quote_id: object, priced, actor: Actor, now) -> None:  # type: ignore[no-untyped-def]
+    # A quote signed for this customer, or one given before logging in (account 0), both bind the price.
+    try:
+        verify_quote(quote_id, priced, account_id=actor.account_id, now=now, key=rt.policy.quote_key)
+    except QuoteRejected:
+        verify_quote(quote_id, priced, account_id=0, now=now, key=rt.policy.quote_key)

@@ -1,0 +1,264 @@
+"""Provisioning: step 3 and 4 of the create saga (DESIGN §7).
+
+The job runs under the lock `server:<id>`. Each step checks before it acts and is recorded on the
+server when done, so a job re-run after a crash resumes where it stopped and repeats nothing. When a
+step fails, the finished steps are undone in reverse order, the hold is released, the promo use is
+given back, and the server is marked failed with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from domain.model.errors import AlreadyExists, CapacityExhausted, DomainError
+from domain.model.ledger import capture, release
+from domain.model.money import Money
+from domain.model.network import mac_address
+from domain.model.placement import choose_node
+from domain.model.server import Server, ServerStatus
+from domain.usecases.common import account_of, notify
+from domain.usecases.network import allocate_address, allocate_vlan, release_network
+from domain.usecases.runtime import Runtime
+from ports.hypervisor import GuestSpec
+from ports.network import StaticMapping
+
+log = logging.getLogger(__name__)
+
+STEPS = ("placed", "addressed", "vlan", "guest", "mapping", "firewall", "started")
+VMID_ATTEMPTS = 5
+
+
+def provision_server(
+    rt: Runtime, *, server_id: int, first_charge_list: int, first_charge: int, root_password: str
+) -> None:
+    with rt.uow() as uow:
+        server = uow.servers.get_for_update(server_id)
+        if server is None or server.status not in (ServerStatus.PENDING, ServerStatus.PROVISIONING):
+            return  # finished or compensated by an earlier run
+        server.start_provisioning(rt.clock.now())
+        uow.servers.update(server)
+        uow.commit()
+    try:
+        for step in STEPS:
+            if step not in server.saga_steps:
+                server = _STEP_ACTIONS[step](rt, server, root_password)
+                server = _record(rt, server.id, step, server)
+        _finish(rt, server.id, first_charge_list, first_charge)
+    except DomainError as ex:
+        log.warning("provisioning server %s failed: %s", server_id, ex.message)
+        compensate(rt, server_id, reason=ex.message, code=ex.code)
+
+
+def _record(rt: Runtime, server_id: int, step: str, changed: Server) -> Server:
+    with rt.uow() as uow:
+        server = uow.servers.get_for_update(server_id)
+        assert server is not None
+        server.placement = changed.placement
+        server.mark_step(step, rt.clock.now())
+        uow.servers.update(server)
+        uow.commit()
+        return server
+
+
+# --- the steps -----------------------------------------------------------------------------------
+
+
+def _place(rt: Runtime, server: Server, _: str) -> Server:
+    node = choose_node(rt.hypervisor.nodes(server.location_id), server.config, rt.policy.overcommit)
+    server.place(rt.clock.now(), node=node)
+    return server
+
+
+def _address(rt: Runtime, server: Server, _: str) -> Server:
+    vmid = server.placement.vmid or rt.hypervisor.next_vmid()
+    with rt.uow() as uow:
+        mac = server.placement.mac_address or mac_address(uow.network.next_mac_sequence())
+        ip = allocate_address(uow, server)
+        vlan = allocate_vlan(uow, rt, server)
+        uow.commit()
+    server.place(rt.clock.now(), vmid=vmid, mac_address=mac, ip_address=ip, vlan=vlan)
+    return server
+
+
+def _vlan(rt: Runtime, server: Server, _: str) -> Server:
+    assert server.placement.vlan is not None
+    rt.fabric.ensure_vlan(server.location_id, server.owner_id, server.placement.vlan)
+    return server
+
+
+def _guest(rt: Runtime, server: Server, root_password: str) -> Server:
+    p = server.placement
+    assert p.node and p.vmid and p.mac_address and p.ip_address and p.vlan is not None
+    existing = rt.hypervisor.find_guest(p.vmid)
+    if existing is not None and _tag(server) in existing.tags:
+        return server  # created by an earlier run of this job
+    with rt.uow() as uow:
+        image = uow.catalogue.current().image(server.image_id)
+        cidr, _ = uow.network.ip_of(server.id) or ("", "")
+        pool = next(pool for pool in uow.network.pools(server.location_id) if pool.cidr == cidr)
+    vmid = p.vmid
+    for _attempt in range(VMID_ATTEMPTS):
+        spec = GuestSpec(
+            kind=server.guest_kind,
+            vmid=vmid,
+            hostname=server.name,
+            template=image.template,
+            cores=server.config.cores,
+            memory_mib=server.config.memory_mib,
+            disk_gib=server.config.disk_gib,
+            mac_address=p.mac_address,
+            vlan=p.vlan,
+            ip_address=f"{p.ip_address}/{pool.prefix_length}",
+            gateway=pool.gateway,
+            root_password=root_password,
+            tags=("hostprovider", _tag(server)),
+        )
+        try:
+            # Record the vmid before creating, so compensation finds the guest even after a crash.
+            server = _record_vmid(rt, server, vmid)
+            rt.hypervisor.wait(rt.hypervisor.create_guest(p.node, spec))
+            return server
+        except AlreadyExists:
+            vmid = rt.hypervisor.next_vmid()  # another creator took it between asking and creating
+    raise CapacityExhausted("could not obtain a free vmid", attempts=VMID_ATTEMPTS)
+
+
+def _record_vmid(rt: Runtime, server: Server, vmid: int) -> Server:
+    server.place(rt.clock.now(), vmid=vmid)
+    with rt.uow() as uow:
+        stored = uow.servers.get_for_update(server.id)
+        assert stored is not None
+        stored.placement = server.placement
+        uow.servers.update(stored)
+        uow.commit()
+    return server
+
+
+def _mapping(rt: Runtime, server: Server, _: str) -> Server:
+    p = server.placement
+    assert p.mac_address and p.ip_address and p.vlan is not None
+    rt.fabric.ensure_mapping(server.location_id, StaticMapping(p.mac_address, p.ip_address, server.name, p.vlan))
+    return server
+
+
+def _firewall(rt: Runtime, server: Server, _: str) -> Server:
+    p = server.placement
+    assert p.ip_address and p.vlan is not None
+    rt.fabric.ensure_rules(server.location_id, server.id, p.ip_address, p.vlan, rt.policy.default_inbound)
+    rt.fabric.apply(server.location_id)
+    return server
+
+
+def _start(rt: Runtime, server: Server, _: str) -> Server:
+    p = server.placement
+    assert p.node and p.vmid
+    rt.hypervisor.wait(rt.hypervisor.start(p.node, p.vmid))
+    return server
+
+
+_STEP_ACTIONS: dict[str, Callable[[Runtime, Server, str], Server]] = {
+    "placed": _place,
+    "addressed": _address,
+    "vlan": _vlan,
+    "guest": _guest,
+    "mapping": _mapping,
+    "firewall": _firewall,
+    "started": _start,
+}
+
+
+def _tag(server: Server) -> str:
+    return f"server-{server.id}"
+
+
+# --- success and failure -------------------------------------------------------------------------
+
+
+def _finish(rt: Runtime, server_id: int, first_charge_list: int, first_charge: int) -> None:
+    now = rt.clock.now()
+    with rt.uow() as uow:
+        server = uow.servers.get_for_update(server_id)
+        assert server is not None
+        currency = server.meter.hourly.currency
+        if server.hold_key is not None:
+            held = uow.ledger.get(server.hold_key)
+            assert held is not None
+            for tx in capture(held, Money(first_charge, currency), now=now, memo=f"first charge of server {server.name}"):
+                uow.ledger.post(tx)
+        meter = server.meter.prepaid(rt.policy.billing_period_seconds, Money(first_charge_list, currency))
+        server.provisioned(meter, now)
+        _close_action(uow, server, now, error=None)
+        uow.servers.update(server)
+        notify(uow, account_of(uow, server.owner_id), "server_ready", now, name=server.name,
+               ip=server.placement.ip_address or "")
+        uow.commit()
+
+
+def compensate(rt: Runtime, server_id: int, *, reason: str, code: str) -> None:
+    """Undo every finished step in reverse, then settle the money and tell the customer.
+
+    An undo that itself fails is logged and left to the reconciler: the money is settled regardless,
+    because a customer must never pay for a server they did not get."""
+    with rt.uow() as uow:
+        server = uow.servers.get(server_id)
+    assert server is not None
+    p = server.placement
+    undo: list[tuple[str, Callable[[], None]]] = []
+    if p.vmid and p.node:
+        undo.append(("guest", lambda: _destroy_guest(rt, server)))
+    if "firewall" in server.saga_steps or "mapping" in server.saga_steps:
+        undo.append(("firewall", lambda: _remove_fabric(rt, server)))
+    if "addressed" in server.saga_steps or p.ip_address:
+        undo.append(("addressed", lambda: release_network(rt, server)))
+    for step, action in undo:
+        try:
+            action()
+        except DomainError as ex:
+            log.error("compensating %s of server %s failed: %s", step, server_id, ex.message)
+    now = rt.clock.now()
+    with rt.uow() as uow:
+        server = uow.servers.get_for_update(server_id)
+        assert server is not None
+        if server.hold_key is not None and uow.ledger.unsettled(server.hold_key) > 0:
+            held = uow.ledger.get(server.hold_key)
+            assert held is not None
+            uow.ledger.post(release(held, now=now, memo="server could not be created"))
+        if server.promo_code is not None:
+            promo = uow.promos.by_code(server.promo_code)
+            if promo is not None:
+                uow.promos.give_back(promo.id, server.owner_id, f"server:{server.id}")
+        server.fail(reason, now)
+        server.saga_steps = ()
+        _close_action(uow, server, now, error=(code, reason))
+        uow.servers.update(server)
+        notify(uow, account_of(uow, server.owner_id), "server_failed", now, name=server.name, reason=reason)
+        uow.commit()
+
+
+def _destroy_guest(rt: Runtime, server: Server) -> None:
+    p = server.placement
+    assert p.vmid and p.node
+    guest = rt.hypervisor.find_guest(p.vmid)
+    if guest is None or _tag(server) not in guest.tags:
+        return  # never created, or the vmid belongs to someone else's guest: not ours to delete
+    if guest.status == "running":
+        rt.hypervisor.wait(rt.hypervisor.stop(guest.node, p.vmid))
+    rt.hypervisor.wait(rt.hypervisor.destroy(guest.node, p.vmid))
+
+
+def _remove_fabric(rt: Runtime, server: Server) -> None:
+    if server.placement.mac_address:
+        rt.fabric.remove_rules(server.location_id, server.id)
+        rt.fabric.remove_mapping(server.location_id, server.placement.mac_address)
+        rt.fabric.apply(server.location_id)
+
+
+def _close_action(uow, server: Server, now, *, error: tuple[str, str] | None) -> None:  # type: ignore[no-untyped-def]
+    if server.active_action_id is None:
+        return
+    action = uow.actions.get(server.active_action_id)
+    if action is not None and not action.finished:
+        action = action.failed(*error, now) if error else action.succeeded(now)
+        uow.actions.update(action)
+    server.finish_action(now)

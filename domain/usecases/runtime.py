@@ -1,0 +1,58 @@
+"""What every use case runs with: the ports, and the business policy the provider configures.
+
+The composition root (entrypoints/container.py) builds one Runtime; use cases take it as their first
+argument and never reach for anything else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+
+from domain.model.alerts import DEFAULT_RULES, AlertRule
+from domain.model.dunning import DunningPolicy
+from domain.model.network import DEFAULT_INBOUND, FirewallRule, VlanRange
+from domain.model.placement import Overcommit
+from ports.clock import Clock
+from ports.hypervisor import Hypervisor
+from ports.messaging import EventPublisher, Mailer
+from ports.network import NetworkFabric
+from ports.security import PasswordHasher, SecretGenerator
+from ports.unit_of_work import UnitOfWorkFactory
+
+
+@attrs.frozen
+class Policy:
+    quote_key: bytes = attrs.field(repr=False)
+    currency: str = "RUB"
+    billing_period_seconds: int = 3600
+    quote_ttl: dt.timedelta = dt.timedelta(minutes=15)
+    session_ttl: dt.timedelta = dt.timedelta(hours=12)
+    dunning: DunningPolicy = DunningPolicy()
+    vlan_range: VlanRange = VlanRange()
+    overcommit: Overcommit = Overcommit()
+    alert_rules: tuple[AlertRule, ...] = DEFAULT_RULES
+    default_inbound: tuple[FirewallRule, ...] = DEFAULT_INBOUND
+    max_servers_per_customer: int = 25
+    max_snapshots_per_server: int = 10
+    max_tokens_per_customer: int = 50
+
+    def __attrs_post_init__(self) -> None:
+        if len(self.quote_key) < 16:
+            raise ValueError("the quote signing key must be at least 16 bytes")
+        if self.billing_period_seconds <= 0:
+            raise ValueError("the billing period must be positive")
+
+
+@attrs.frozen
+class Runtime:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    hasher: PasswordHasher
+    secrets: SecretGenerator
+    hypervisor: Hypervisor
+    fabric: NetworkFabric
+    mailer: Mailer
+    events: EventPublisher
+    policy: Policy

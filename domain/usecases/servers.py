@@ -1,0 +1,195 @@
+"""Customer commands on a server. Each refuses at once what cannot happen (wrong owner, wrong state,
+another action running) and otherwise records an Action and defers the job that carries it out."""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+from domain.model.action import Action, ActionCommand
+from domain.model.catalogue import ServerConfig
+from domain.model.errors import AlreadyExists, NotFound, ValidationError
+from domain.model.server import Server, ServerStatus
+from domain.usecases.billing import bill_server
+from domain.usecases.common import Actor, audit, begin_action, owned_server
+from domain.usecases.runtime import Runtime
+from ports.hypervisor import ConsoleTicket, SnapshotInfo
+
+ACTION_TASK = "run_server_action"
+# Proxmox's snapshot name rule: a letter, then letters, digits, '-' or '_'; at most 40 characters.
+_SNAPNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,39}$")
+
+
+@attrs.frozen
+class PasswordReset:
+    action: Action
+    password: str  # shown once, never stored
+
+
+def list_servers(rt: Runtime, actor: Actor) -> list[Server]:
+    with rt.uow() as uow:
+        return [s for s in uow.servers.for_owner(actor.account_id) if s.status is not ServerStatus.DELETED]
+
+
+def get_server(rt: Runtime, actor: Actor, server_id: object) -> Server:
+    with rt.uow() as uow:
+        return owned_server(uow, actor, server_id)
+
+
+def _command(
+    rt: Runtime,
+    actor: Actor,
+    server_id: object,
+    command: ActionCommand,
+    guard: str,
+    params: tuple[tuple[str, str], ...] = (),
+    secret: str | None = None,
+) -> Action:
+    now = rt.clock.now()
+    with rt.uow() as uow:
+        server = owned_server(uow, actor, server_id, for_update=True)
+        action = begin_action(uow, server, command, guard, now, params)
+        uow.servers.update(server)
+        job_args = {"action_id": action.id}
+        if secret is not None:
+            job_args["secret"] = secret  # type: ignore[assignment]
+        uow.jobs.defer(ACTION_TASK, lock=f"server:{server.id}", **job_args)
+        audit(uow, actor, f"server.{guard}", f"server:{server.id}", now, action=action.id)
+        uow.commit()
+    return action
+
+
+def start_server(rt: Runtime, actor: Actor, server_id: object) -> Action:
+    return _command(rt, actor, server_id, ActionCommand.START, "start")
+
+
+def stop_server(rt: Runtime, actor: Actor, server_id: object) -> Action:
+    return _command(rt, actor, server_id, ActionCommand.STOP, "stop")
+
+
+def restart_server(rt: Runtime, actor: Actor, server_id: object) -> Action:
+    return _command(rt, actor, server_id, ActionCommand.RESTART, "restart")
+
+
+def resize_server(
+    rt: Runtime, actor: Actor, server_id: object, *, cores: object = None, memory: object = None, disk: object = None
+) -> Action:
+    """Change any of cores, memory and disk. Disks only grow: a filesystem cannot be shrunk safely."""
+    if cores is None and memory is None and disk is None:
+        raise ValidationError("cores", "give at least one of cores, memory or disk")
+    with rt.uow() as uow:
+        server = owned_server(uow, actor, server_id)
+        limits = uow.catalogue.current().limits
+    current = server.config
+    wanted = ServerConfig(
+        cores=current.cores if cores is None else cores,  # type: ignore[arg-type]
+        memory_mib=current.memory_mib if memory is None else memory,  # type: ignore[arg-type]
+        disk_gib=current.disk_gib if disk is None else disk,  # type: ignore[arg-type]
+    ).validated(limits)
+    if wanted.disk_gib < current.disk_gib:
+        raise ValidationError("disk", f"can only grow (now {current.disk_gib} GiB)", current=current.disk_gib)
+    if wanted == current:
+        raise ValidationError("cores", "the server already has this configuration")
+    params = (("cores", str(wanted.cores)), ("memory", str(wanted.memory_mib)), ("disk", str(wanted.disk_gib)))
+    return _command(rt, actor, server_id, ActionCommand.RESIZE, "resize", params)
+
+
+def _snapname(value: object) -> str:
+    if not isinstance(value, str) or not _SNAPNAME.match(value):
+        raise ValidationError(
+            "snapname", "must start with a letter, then letters, digits, '-' or '_', 2-40 characters"
+        )
+    return value
+
+
+def create_snapshot(rt: Runtime, actor: Actor, server_id: object, *, snapname: object, description: object = "") -> Action:
+    name = _snapname(snapname)
+    if description is None:
+        description = ""
+    if not isinstance(description, str) or len(description) > 255:
+        raise ValidationError("description", "must be text of at most 255 characters")
+    existing = list_snapshots(rt, actor, server_id)
+    if any(s.name == name for s in existing):
+        raise AlreadyExists(f"snapshot {name} already exists", field="snapname")
+    if len(existing) >= rt.policy.max_snapshots_per_server:
+        raise ValidationError("snapname", f"a server keeps at most {rt.policy.max_snapshots_per_server} snapshots")
+    params = (("snapname", name), ("description", description))
+    return _command(rt, actor, server_id, ActionCommand.CREATE_SNAPSHOT, "create_snapshot", params)
+
+
+def list_snapshots(rt: Runtime, actor: Actor, server_id: object) -> list[SnapshotInfo]:
+    with rt.uow() as uow:
+        server = owned_server(uow, actor, server_id)
+    p = server.placement
+    if not p.node or not p.vmid or server.status not in (ServerStatus.RUNNING, ServerStatus.STOPPED):
+        return []
+    return rt.hypervisor.snapshots(p.node, p.vmid)
+
+
+def _existing_snapshot(rt: Runtime, actor: Actor, server_id: object, snapname: object) -> str:
+    name = _snapname(snapname)
+    if not any(s.name == name for s in list_snapshots(rt, actor, server_id)):
+        raise NotFound("snapshot", name)
+    return name
+
+
+def rollback_snapshot(rt: Runtime, actor: Actor, server_id: object, *, snapname: object) -> Action:
+    name = _existing_snapshot(rt, actor, server_id, snapname)
+    return _command(rt, actor, server_id, ActionCommand.ROLLBACK, "rollback", (("snapname", name),))
+
+
+def delete_snapshot(rt: Runtime, actor: Actor, server_id: object, *, snapname: object) -> Action:
+    name = _existing_snapshot(rt, actor, server_id, snapname)
+    return _command(rt, actor, server_id, ActionCommand.DELETE_SNAPSHOT, "delete_snapshot", (("snapname", name),))
+
+
+def reset_password(rt: Runtime, actor: Actor, server_id: object) -> PasswordReset:
+    password = rt.secrets.password()
+    action = _command(rt, actor, server_id, ActionCommand.RESET_PASSWORD, "reset_password", secret=password)
+    return PasswordReset(action, password)
+
+
+def open_console(rt: Runtime, actor: Actor, *, vmid: object) -> ConsoleTicket:
+    """A short-lived console ticket for the caller's own running server, named by its vmid."""
+    if type(vmid) is not int or vmid <= 0:
+        raise ValidationError("vmid", "must be a positive integer")
+    with rt.uow() as uow:
+        server = uow.servers.by_vmid(vmid)
+        if server is None or (server.owner_id != actor.account_id and not actor.is_admin):
+            raise NotFound("server", vmid)
+        if server.status is ServerStatus.DELETED:
+            raise NotFound("server", vmid)
+        server.check_allows("console")
+    assert server.placement.node
+    return rt.hypervisor.console(server.placement.node, vmid)
+
+
+def delete_server(rt: Runtime, actor: Actor, server_id: object) -> Action:
+    """Start deleting: usage is billed up to this moment and stops; the job removes the guest."""
+    now = rt.clock.now()
+    with rt.uow() as uow:
+        server = owned_server(uow, actor, server_id, for_update=True)
+        action = begin_action(uow, server, ActionCommand.DELETE, "delete", now)
+        if server.status.billable:
+            bill_server(uow, server, now)
+        server.start_deleting(now)
+        uow.servers.update(server)
+        uow.jobs.defer(ACTION_TASK, lock=f"server:{server.id}", action_id=action.id)
+        audit(uow, actor, "server.delete", f"server:{server.id}", now, action=action.id)
+        uow.commit()
+    return action
+
+
+def get_action(rt: Runtime, actor: Actor, action_id: object) -> Action:
+    with rt.uow() as uow:
+        action = uow.actions.get(action_id) if type(action_id) is int else None
+        if action is None or (action.owner_id != actor.account_id and not actor.is_admin):
+            raise NotFound("action", action_id)
+        return action
+
+
+def server_actions(rt: Runtime, actor: Actor, server_id: object) -> list[Action]:
+    with rt.uow() as uow:
+        server = owned_server(uow, actor, server_id)
+        return sorted(uow.actions.for_server(server.id), key=lambda a: a.id, reverse=True)

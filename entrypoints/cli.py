@@ -1,0 +1,79 @@
+"""The `hostprovider` command for operators."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from domain.model.errors import DomainError
+from domain.usecases.catalogue import OrderRequest, current_catalogue, quote_order
+from entrypoints.config import ConfigError, load_settings
+
+
+def _catalog(args: argparse.Namespace) -> int:
+    from entrypoints.container import build
+
+    catalogue = current_catalogue(build(load_settings()).runtime())
+    out = {
+        "version": catalogue.version,
+        "currency": catalogue.currency,
+        "locations": [{"id": loc.id, "code": loc.code, "country": loc.country} for loc in catalogue.locations],
+        "os": [{"id": i.id, "name": i.name, "kind": i.guest_kind.value} for i in catalogue.images],
+        "tariffs": [
+            {"id": t.id, "name": t.name, "monthly": t.monthly_price.format(), "cores": t.config.cores,
+             "memory": t.config.memory_mib, "disk": t.config.disk_gib}
+            for t in catalogue.tariffs
+        ],
+    }
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _quote(args: argparse.Namespace) -> int:
+    from entrypoints.container import build
+
+    request = OrderRequest(
+        os_id=args.os, location_id=args.location, tariff_id=args.tariff,
+        cores=args.cores, memory=args.memory, disk=args.disk, promo_code=args.promo,
+    )
+    signed = quote_order(build(load_settings()).runtime(), None, request)
+    q = signed.quote
+    print(json.dumps({
+        "hourly": q.hourly.format(6), "monthly": q.monthly.format(), "firstCharge": q.first_charge.format(6),
+        "discount": q.discount.format(6), "currency": q.currency, "catalogueVersion": q.catalogue_version,
+    }, indent=2))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="hostprovider", description="Oxnack VPS back office")
+    commands = root.add_subparsers(dest="command", required=True)
+    commands.add_parser("catalog", help="print the current catalogue").set_defaults(run=_catalog)
+    quote = commands.add_parser("quote", help="price a configuration")
+    quote.add_argument("--os", type=int, required=True)
+    quote.add_argument("--location", type=int)
+    quote.add_argument("--tariff", type=int)
+    quote.add_argument("--cores", type=int)
+    quote.add_argument("--memory", type=int, help="MiB")
+    quote.add_argument("--disk", type=int, help="GiB")
+    quote.add_argument("--promo")
+    quote.set_defaults(run=_quote)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except ConfigError as ex:
+        print(f"configuration error: {ex}", file=sys.stderr)
+        return 2
+    except DomainError as ex:
+        print(f"error ({ex.code}): {ex.message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Settings, read once from HOSTPROVIDER_* environment variables (and an optional .env file)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import attrs
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable to fix."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}")
+    return value
+
+
+@attrs.frozen
+class Settings:
+    database_url: str | None = None
+    bind: str = "127.0.0.1:8000"
+    currency: str = "RUB"
+    quote_key: bytes = attrs.field(default=b"", repr=False)
+    billing_period_seconds: int = 3600
+    session_ttl_hours: int = 12
+    admin_email: str | None = None
+    admin_password: str | None = attrs.field(default=None, repr=False)
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
+    sandbox_task_seconds: int = 2  # how long a simulated hypervisor task takes in the sandbox
+
+    @property
+    def sandbox(self) -> bool:
+        return self.database_url is None
+
+
+PREFIX = "HOSTPROVIDER_"
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines; blank lines and # comments skipped. Only HOSTPROVIDER_* keys are taken."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip()
+        if key.startswith(PREFIX):
+            values[key] = value.strip().strip('"').strip("'")
+    return values
+
+
+def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
+    env: dict[str, str] = read_dotenv(dotenv) if dotenv is not None else {}
+    env.update({k: v for k, v in (os.environ if environ is None else environ).items() if k.startswith(PREFIX)})
+    quote_key = env.get(f"{PREFIX}QUOTE_KEY", "")
+    if quote_key and len(quote_key) < 16:
+        raise ConfigError(f"{PREFIX}QUOTE_KEY must be at least 16 characters")
+    currency = env.get(f"{PREFIX}CURRENCY", "RUB")
+    if not (len(currency) == 3 and currency.isalpha() and currency.isupper()):
+        raise ConfigError(f"{PREFIX}CURRENCY must be a three-letter code such as RUB")
+    return Settings(
+        database_url=env.get(f"{PREFIX}DATABASE_URL") or None,
+        bind=env.get(f"{PREFIX}BIND", "127.0.0.1:8000"),
+        currency=currency,
+        # Without a configured key each process signs with its own random key: quotes then hold only
+        # for the process that issued them, which is right for the sandbox and wrong for production.
+        quote_key=quote_key.encode() if quote_key else os.urandom(32),
+        billing_period_seconds=_int(env, f"{PREFIX}BILLING_PERIOD_SECONDS", 3600, minimum=60),
+        session_ttl_hours=_int(env, f"{PREFIX}SESSION_TTL_HOURS", 12, minimum=1),
+        admin_email=env.get(f"{PREFIX}ADMIN_EMAIL") or None,
+        admin_password=env.get(f"{PREFIX}ADMIN_PASSWORD") or None,
+        argon2_time_cost=_int(env, f"{PREFIX}ARGON2_TIME_COST", 3, minimum=1),
+        argon2_memory_kib=_int(env, f"{PREFIX}ARGON2_MEMORY_KIB", 65536, minimum=8192),
+        argon2_parallelism=_int(env, f"{PREFIX}ARGON2_PARALLELISM", 4, minimum=1),
+        sandbox_task_seconds=_int(env, f"{PREFIX}SANDBOX_TASK_SECONDS", 2),
+    )

@@ -1,0 +1,89 @@
+"""The sandbox's world: a seeded catalogue, address pools and simulated nodes.
+
+Used by `hostprovider serve` without a database, and by the acceptance specs, so that what a newcomer
+tries and what QA runs are the same shop.
+"""
+
+from __future__ import annotations
+
+from domain.model.catalogue import (
+    Catalogue,
+    GuestKind,
+    Location,
+    OsImage,
+    Rates,
+    ResourceLimits,
+    ResourceRange,
+    ServerConfig,
+    Tariff,
+)
+from domain.model.money import Money
+from domain.model.network import IpPool
+from ports.unit_of_work import UnitOfWorkFactory
+
+NODES_PER_LOCATION = 2
+NODE_CAPACITY = {"cores": 64, "memory_mib": 262144, "disk_gib": 4000}
+
+
+def sandbox_catalogue(currency: str = "RUB", version: int = 1) -> Catalogue:
+    def m(text: str) -> Money:
+        return Money.parse(text, currency)
+
+    free = m("0")
+    locations = (
+        Location(1, "ru-msk-1", "Moscow", "RU", "Moscow", "MSK-DC1"),
+        Location(2, "ru-spb-1", "Saint Petersburg", "RU", "Saint Petersburg", "SPB-DC1"),
+        Location(3, "nl-ams-1", "Amsterdam", "NL", "Amsterdam", "AMS-DC1"),
+    )
+    images = (
+        OsImage(1, "Ubuntu 24.04", "ubuntu", "24.04", "linux", GuestKind.LXC, free,
+                "local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst"),
+        OsImage(2, "Debian 12", "debian", "12", "linux", GuestKind.LXC, free,
+                "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst"),
+        OsImage(3, "CentOS Stream 9", "centos", "9", "linux", GuestKind.LXC, free,
+                "local:vztmpl/centos-9-stream-default_20240828_amd64.tar.xz"),
+        OsImage(4, "Ubuntu 22.04 (VM)", "ubuntu", "22.04", "linux", GuestKind.QEMU, free, "9000"),
+        OsImage(5, "Windows Server 2022", "windows", "2022", "windows", GuestKind.QEMU, m("1.50"), "9100"),
+    )
+    limits = ResourceLimits(
+        cores=ResourceRange(1, 32),
+        memory_mib=ResourceRange(512, 131072, 512),
+        disk_gib=ResourceRange(10, 2000),
+    )
+    rates = {
+        1: Rates(per_core=m("0.50"), per_gib_memory=m("0.25"), per_gib_disk=m("0.01")),
+        2: Rates(per_core=m("0.45"), per_gib_memory=m("0.22"), per_gib_disk=m("0.01")),
+        3: Rates(per_core=m("0.60"), per_gib_memory=m("0.30"), per_gib_disk=m("0.012")),
+    }
+    tariffs = (
+        Tariff(1, "Старт", ServerConfig(1, 1024, 20), m("300.00")),
+        Tariff(2, "Базовый", ServerConfig(2, 2048, 40), m("600.00")),
+        Tariff(3, "Про", ServerConfig(4, 8192, 80), m("1800.00")),
+    )
+    return Catalogue(version, currency, locations, images, tariffs, limits, rates)
+
+
+def sandbox_pools() -> list[IpPool]:
+    return [IpPool(loc, f"10.{10 + loc}.0.0/24", f"10.{10 + loc}.0.1") for loc in (1, 2, 3)]
+
+
+def sandbox_nodes() -> list[tuple[int, str]]:
+    """(location id, node name) for every simulated node."""
+    codes = {1: "msk", 2: "spb", 3: "ams"}
+    return [(loc, f"pve-{code}-{n}") for loc, code in codes.items() for n in range(1, NODES_PER_LOCATION + 1)]
+
+
+def seed(uow_factory: UnitOfWorkFactory, currency: str = "RUB") -> None:
+    """Publish the sandbox catalogue and pools, unless a catalogue is already there."""
+    from domain.model.errors import NotFound
+
+    with uow_factory() as uow:
+        try:
+            uow.catalogue.current()
+            return
+        except NotFound:
+            pass
+        uow.catalogue.publish(sandbox_catalogue(currency))
+        for pool in sandbox_pools():
+            uow.network.add_pool(pool)
+        uow.commit()

@@ -1,0 +1,28 @@
+"""The background tasks by name: what a deferred job runs. The job queue adapter calls `dispatch`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from domain.usecases.actions import run_server_action
+from domain.usecases.ordering import PROVISION_TASK
+from domain.usecases.provisioning import provision_server
+from domain.usecases.runtime import Runtime
+from domain.usecases.servers import ACTION_TASK
+
+TASKS: dict[str, Callable[..., None]] = {
+    PROVISION_TASK: provision_server,
+    ACTION_TASK: run_server_action,
+}
+
+
+def make_dispatch(runtime: Runtime) -> Callable[[str, dict[str, Any]], None]:
+    def dispatch(task: str, args: dict[str, Any]) -> None:
+        try:
+            handler = TASKS[task]
+        except KeyError:
+            raise LookupError(f"no task named {task!r}") from None
+        handler(runtime, **args)
+
+    return dispatch
