@@ -1,0 +1,6 @@
+"""`make bench`: every benchmark, each printing its ratios measured in the same run."""
+
+from bench import billing_memory
+
+if __name__ == "__main__":
+    billing_memory.main()
