@@ -1,4 +1,4 @@
-"""The real clock: UTC, and never backwards within the process even if the system clock steps back."""
+"""The real clock: UTC, never backwards within the process even if the system clock steps back."""
 
 from __future__ import annotations
 

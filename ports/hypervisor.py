@@ -48,11 +48,13 @@ class TaskRef:
 @attrs.frozen
 class TaskState:
     running: bool
-    exit_status: str | None = None  # "OK" on success; anything else is the failure text
+    exit_status: str | None = None  # "OK" or "WARNINGS: n" on success; anything else is the failure
 
     @property
     def ok(self) -> bool:
-        return not self.running and self.exit_status == "OK"
+        # Proxmox ends a task that succeeded with warnings (a skipped mount, say) as "WARNINGS: 2".
+        status = self.exit_status or ""
+        return not self.running and (status == "OK" or status.startswith("WARNINGS:"))
 
 
 @attrs.frozen

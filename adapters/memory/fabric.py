@@ -4,7 +4,8 @@ Objects are kept by their natural keys (VLAN tag, MAC address, server id), so ev
 idempotent and every `remove_*` of something absent is done already. `state()` shows the desired
 (staged) view with `pending_changes`; `live_state()` shows what the firewall enforces.
 
-Test helpers: `fail_next`, `set_reachable`, `live_state`, `calls` (a Counter by operation), `call_log`.
+Test helpers: `fail_next`, `set_reachable`, `live_state`, `rule_set`, `calls` (a Counter by
+operation), `call_log`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from domain.model.network import FirewallRule
 from ports.network import FabricState, StaticMapping
 
 OPERATIONS = (
-    "ensure_vlan", "remove_vlan", "ensure_mapping", "remove_mapping", "ensure_rules", "remove_rules", "apply",
+    "ensure_vlan",
+    "remove_vlan",
+    "ensure_mapping",
+    "remove_mapping",
+    "ensure_rules",
+    "remove_rules",
+    "apply",
 )
 
 
@@ -60,8 +67,11 @@ class FakeNetworkFabric:
         self.call_log: list[tuple[str, int]] = []
 
     # --- test helpers ----------------------------------------------------------------------------
-    def fail_next(self, operation: str, *, times: int = 1, transient: bool = False, message: str | None = None) -> None:
-        """The next `times` calls of `operation` raise Unavailable (transient) or ExternalFailure."""
+    def fail_next(
+        self, operation: str, *, times: int = 1, transient: bool = False, message: str | None = None
+    ) -> None:
+        """The next `times` calls of `operation` raise Unavailable (transient) or
+        ExternalFailure (refused)."""
         if operation not in OPERATIONS:
             raise ValueError(f"unknown fabric operation {operation!r}")
         text = message or f"{operation} refused: injected fault"
@@ -105,7 +115,12 @@ class FakeNetworkFabric:
             config.mappings.pop(mac_address.lower(), None)
 
     def ensure_rules(
-        self, location_id: int, server_id: int, ip_address: str, vlan: int, rules: tuple[FirewallRule, ...]
+        self,
+        location_id: int,
+        server_id: int,
+        ip_address: str,
+        vlan: int,
+        rules: tuple[FirewallRule, ...],
     ) -> None:
         with self._call("ensure_rules", location_id) as config:
             config.rules[server_id] = RuleSet(ip_address, vlan, tuple(rules))
@@ -133,8 +148,8 @@ class FakeNetworkFabric:
 
 
 class _Guarded:
-    """Count the call, raise a planned fault or an unreachable firewall's error, then give the staged
-    configuration under the fabric's lock; a change that raises inside leaves it untouched."""
+    """Count the call, raise a planned fault or an unreachable firewall's error, then give the
+    staged configuration under the fabric's lock; a change that raises leaves it untouched."""
 
     def __init__(self, fabric: FakeNetworkFabric, operation: str, location_id: int) -> None:
         self.fabric, self.operation, self.location_id = fabric, operation, location_id

@@ -1,9 +1,9 @@
 """A hypervisor that behaves like a small Proxmox VE cluster, on a clock that tests control.
 
 Every change runs as a task that lasts a configurable time on the clock. Its effect (a guest that
-exists, a guest that runs, a new size...) appears when the task ends OK; a task that fails leaves the
-guest as it was (a failed create leaves nothing). One task per guest at a time: another operation on
-a guest whose task still runs raises Locked. Nodes have finite memory and disk.
+exists, a guest that runs, a new size...) appears when the task ends OK; a task that fails leaves
+the guest as it was (a failed create leaves nothing). One task per guest at a time: another
+operation on a guest whose task still runs raises Locked. Nodes have finite memory and disk.
 
 Test helpers: `add_node`, `add_template`, `seed_guest`, `remove_guest`, `set_node_online`,
 `set_usage`, `fail_next`, `guest`, `guests_all`, `password_of`, `call_log`, `durations`.
@@ -16,7 +16,7 @@ import itertools
 import secrets
 
 from adapters.memory.hypervisor_cluster import SimulatedCluster
-from adapters.memory.hypervisor_state import FIRST_VMID, Guest, Snapshot
+from adapters.memory.hypervisor_state import DEFAULT_DURATIONS, FIRST_VMID, Guest, Snapshot
 from domain.model.catalogue import GuestKind
 from domain.model.errors import (
     AlreadyExists,
@@ -44,12 +44,19 @@ CONSOLE_TTL = dt.timedelta(seconds=40)
 
 
 class FakeHypervisor(SimulatedCluster):
+    # The names `durations` is keyed by (operations, and "clone" for a QEMU create), so a caller can
+    # set them all at once as the sandbox does.
+    OPERATIONS: tuple[str, ...] = tuple(DEFAULT_DURATIONS)
+
     # --- reads -----------------------------------------------------------------------------------
     def nodes(self, location_id: int) -> list[NodeLoad]:
         with self._lock:
             self._settle()
-            return [self._load(n) for n in sorted(self._nodes.values(), key=lambda n: n.name)
-                    if n.location_id == location_id]
+            return [
+                self._load(n)
+                for n in sorted(self._nodes.values(), key=lambda n: n.name)
+                if n.location_id == location_id
+            ]
 
     def next_vmid(self) -> int:
         with self._lock:
@@ -66,8 +73,11 @@ class FakeHypervisor(SimulatedCluster):
     def guests(self, location_id: int) -> list[GuestInfo]:
         with self._lock:
             self._settle()
-            return [g.info() for v, g in sorted(self._guests.items())
-                    if self._nodes[g.node].location_id == location_id]
+            return [
+                g.info()
+                for v, g in sorted(self._guests.items())
+                if self._nodes[g.node].location_id == location_id
+            ]
 
     def snapshots(self, node: str, vmid: int) -> list[SnapshotInfo]:
         with self._lock:
@@ -86,8 +96,11 @@ class FakeHypervisor(SimulatedCluster):
         with self._lock:
             self._settle()
             now = self.clock.now()
-            return [g.stats(now) for v, g in sorted(self._guests.items())
-                    if not g.template and self._nodes[g.node].online]
+            return [
+                g.stats(now)
+                for v, g in sorted(self._guests.items())
+                if not g.template and self._nodes[g.node].online
+            ]
 
     # --- tasks -----------------------------------------------------------------------------------
     def task(self, ref: TaskRef) -> TaskState:
@@ -103,8 +116,11 @@ class FakeHypervisor(SimulatedCluster):
             state = self.task(ref)
             if not state.running:
                 if not state.ok:
-                    raise ExternalFailure(f"task {ref.upid} failed: {state.exit_status}",
-                                          upid=ref.upid, exit_status=state.exit_status)
+                    raise ExternalFailure(
+                        f"task {ref.upid} failed: {state.exit_status}",
+                        upid=ref.upid,
+                        exit_status=state.exit_status,
+                    )
                 return state
             with self._lock:
                 remaining = (self._tasks[ref.upid].ends_at - self.clock.now()).total_seconds()
@@ -120,11 +136,22 @@ class FakeHypervisor(SimulatedCluster):
             if spec.vmid in self._guests:
                 raise AlreadyExists(f"guest {spec.vmid} already exists", vmid=spec.vmid)
             load = self._load(self._nodes[node])
-            if (load.used_memory_mib + spec.memory_mib > load.memory_mib
-                    or load.used_disk_gib + spec.disk_gib > load.disk_gib):
+            if (
+                load.used_memory_mib + spec.memory_mib > load.memory_mib
+                or load.used_disk_gib + spec.disk_gib > load.disk_gib
+            ):
                 raise CapacityExhausted(f"node {node} has no room for the guest", node=node)
-            guest = Guest(node, spec.vmid, spec.kind, spec.hostname, spec.cores, spec.memory_mib,
-                          spec.disk_gib, tags=tuple(spec.tags), password=spec.root_password)
+            guest = Guest(
+                node,
+                spec.vmid,
+                spec.kind,
+                spec.hostname,
+                spec.cores,
+                spec.memory_mib,
+                spec.disk_gib,
+                tags=tuple(spec.tags),
+                password=spec.root_password,
+            )
 
             def created() -> None:
                 self._guests[guest.vmid] = guest
@@ -148,14 +175,20 @@ class FakeHypervisor(SimulatedCluster):
                 raise Conflict(f"guest {vmid} is not running", vmid=vmid)
             return self._begin("reboot", node, guest, lambda: guest.power(True, self.clock.now()))
 
-    def resize(self, node: str, vmid: int, *, cores: int, memory_mib: int, disk_gib: int) -> TaskRef:
+    def resize(
+        self, node: str, vmid: int, *, cores: int, memory_mib: int, disk_gib: int
+    ) -> TaskRef:
         with self._lock:
             guest = self._operable("resize", node, vmid)
             if disk_gib < guest.disk_gib:
-                raise ValidationError("disk", f"cannot shrink from {guest.disk_gib} GiB to {disk_gib} GiB")
+                raise ValidationError(
+                    "disk", f"cannot shrink from {guest.disk_gib} GiB to {disk_gib} GiB"
+                )
             load = self._load(self._nodes[node])
-            if (load.used_memory_mib + memory_mib - guest.memory_mib > load.memory_mib
-                    or load.used_disk_gib + disk_gib - guest.disk_gib > load.disk_gib):
+            if (
+                load.used_memory_mib + memory_mib - guest.memory_mib > load.memory_mib
+                or load.used_disk_gib + disk_gib - guest.disk_gib > load.disk_gib
+            ):
                 raise CapacityExhausted(f"node {node} has no room to grow the guest", node=node)
 
             def resized() -> None:
@@ -167,10 +200,19 @@ class FakeHypervisor(SimulatedCluster):
         with self._lock:
             guest = self._operable("snapshot", node, vmid)
             taken = f"snapshot name '{name}' already used" if name in guest.snapshots else None
-            snapshot = Snapshot(SnapshotInfo(name, description, self.clock.now()),
-                                guest.cores, guest.memory_mib, guest.disk_gib)
-            return self._begin("snapshot", node, guest, lambda: guest.snapshots.__setitem__(name, snapshot),
-                               failure=taken)
+            snapshot = Snapshot(
+                SnapshotInfo(name, description, self.clock.now()),
+                guest.cores,
+                guest.memory_mib,
+                guest.disk_gib,
+            )
+            return self._begin(
+                "snapshot",
+                node,
+                guest,
+                lambda: guest.snapshots.__setitem__(name, snapshot),
+                failure=taken,
+            )
 
     def rollback(self, node: str, vmid: int, name: str) -> TaskRef:
         """Back to the snapshot's configuration; the guest keeps its power state."""
@@ -181,7 +223,11 @@ class FakeHypervisor(SimulatedCluster):
                 raise NotFound("snapshot", name)
 
             def rolled_back() -> None:
-                guest.cores, guest.memory_mib, guest.disk_gib = snapshot.cores, snapshot.memory_mib, snapshot.disk_gib
+                guest.cores, guest.memory_mib, guest.disk_gib = (
+                    snapshot.cores,
+                    snapshot.memory_mib,
+                    snapshot.disk_gib,
+                )
 
             return self._begin("rollback", node, guest, rolled_back)
 
@@ -190,12 +236,16 @@ class FakeHypervisor(SimulatedCluster):
             guest = self._operable("delete_snapshot", node, vmid)
             if name not in guest.snapshots:
                 raise NotFound("snapshot", name)
-            return self._begin("delete_snapshot", node, guest, lambda: guest.snapshots.pop(name, None))
+            return self._begin(
+                "delete_snapshot", node, guest, lambda: guest.snapshots.pop(name, None)
+            )
 
     def set_password(self, node: str, vmid: int, password: str) -> TaskRef:
         with self._lock:
             guest = self._operable("set_password", node, vmid)
-            return self._begin("set_password", node, guest, lambda: setattr(guest, "password", password))
+            return self._begin(
+                "set_password", node, guest, lambda: setattr(guest, "password", password)
+            )
 
     def console(self, node: str, vmid: int) -> ConsoleTicket:
         with self._lock:
@@ -208,8 +258,13 @@ class FakeHypervisor(SimulatedCluster):
             kind = "lxc" if guest.kind is GuestKind.LXC else "kvm"
             port = 5900 + next(self._pids) % 100
             url = f"https://{self.console_host}:8006/?console={kind}&vmid={vmid}&node={node}&novnc=1&resize=scale"
-            return ConsoleTicket(url, self.console_host, port, f"PVEVNC:{secrets.token_hex(16)}",
-                                 self.clock.now() + CONSOLE_TTL)
+            return ConsoleTicket(
+                url,
+                self.console_host,
+                port,
+                f"PVEVNC:{secrets.token_hex(16)}",
+                self.clock.now() + CONSOLE_TTL,
+            )
 
     def destroy(self, node: str, vmid: int) -> TaskRef:
         with self._lock:
@@ -221,5 +276,6 @@ class FakeHypervisor(SimulatedCluster):
     def _power(self, operation: str, node: str, vmid: int, *, running: bool) -> TaskRef:
         with self._lock:
             guest = self._operable(operation, node, vmid)
-            return self._begin(operation, node, guest, lambda: guest.power(running, self.clock.now()))
-
+            return self._begin(
+                operation, node, guest, lambda: guest.power(running, self.clock.now())
+            )

@@ -1,5 +1,5 @@
-"""The state behind the fake hypervisor: nodes, guests and tasks on a clock, and the helpers tests use
-to shape it. FakeHypervisor (hypervisor.py) puts the Hypervisor port on top.
+"""The state behind the fake hypervisor: nodes, guests and tasks on a clock, and the helpers tests
+use to shape it. FakeHypervisor (hypervisor.py) puts the Hypervisor port on top.
 """
 
 from __future__ import annotations
@@ -13,7 +13,15 @@ from typing import Any
 
 from adapters.memory.clock import FakeClock
 from adapters.memory.faults import Fault, FaultPlan
-from adapters.memory.hypervisor_state import DEFAULT_DURATIONS, Guest, Node, Task, task_type, upid
+from adapters.memory.hypervisor_state import (
+    DEFAULT_DURATIONS,
+    FAULTABLE,
+    Guest,
+    Node,
+    Task,
+    task_type,
+    upid,
+)
 from domain.model.catalogue import GuestKind
 from domain.model.errors import ExternalFailure, Locked, NotFound, Unavailable
 from domain.model.placement import NodeLoad
@@ -43,8 +51,16 @@ class SimulatedCluster:
         self._lock = threading.RLock()
 
     # --- topology and test helpers ---------------------------------------------------------------
-    def add_node(self, location_id: int, name: str, cores: int = 32, memory_mib: int = 131072,
-                 disk_gib: int = 2000, *, online: bool = True) -> None:
+    def add_node(
+        self,
+        location_id: int,
+        name: str,
+        cores: int = 32,
+        memory_mib: int = 131072,
+        disk_gib: int = 2000,
+        *,
+        online: bool = True,
+    ) -> None:
         with self._lock:
             self._nodes[name] = Node(location_id, name, cores, memory_mib, disk_gib, online)
 
@@ -52,18 +68,32 @@ class SimulatedCluster:
         with self._lock:
             self._node(name).online = online
 
-    def add_template(self, node: str, vmid: int, name: str, kind: GuestKind = GuestKind.QEMU) -> None:
+    def add_template(
+        self, node: str, vmid: int, name: str, kind: GuestKind = GuestKind.QEMU
+    ) -> None:
         with self._lock:
             self._node(node)
             self._guests[vmid] = Guest(node, vmid, kind, name, 1, 512, 10, template=True)
 
-    def seed_guest(self, node: str, vmid: int, *, kind: GuestKind = GuestKind.LXC, name: str = "",
-                   status: str = "running", cores: int = 1, memory_mib: int = 1024, disk_gib: int = 10,
-                   tags: tuple[str, ...] = ()) -> None:
+    def seed_guest(
+        self,
+        node: str,
+        vmid: int,
+        *,
+        kind: GuestKind = GuestKind.LXC,
+        name: str = "",
+        status: str = "running",
+        cores: int = 1,
+        memory_mib: int = 1024,
+        disk_gib: int = 10,
+        tags: tuple[str, ...] = (),
+    ) -> None:
         """Put a guest in place without a task (drift, orphans, warm pools)."""
         with self._lock:
             self._node(node)
-            guest = Guest(node, vmid, kind, name or f"guest-{vmid}", cores, memory_mib, disk_gib, tags=tags)
+            guest = Guest(
+                node, vmid, kind, name or f"guest-{vmid}", cores, memory_mib, disk_gib, tags=tags
+            )
             guest.power(status == "running", self.clock.now())
             self._guests[vmid] = guest
 
@@ -71,18 +101,37 @@ class SimulatedCluster:
         with self._lock:
             self._guests.pop(vmid, None)
 
-    def set_usage(self, vmid: int, *, cpu: float | None = None, memory_used: int | None = None,
-                  disk_used: int | None = None) -> None:
+    def set_usage(
+        self,
+        vmid: int,
+        *,
+        cpu: float | None = None,
+        memory_used: int | None = None,
+        disk_used: int | None = None,
+    ) -> None:
         with self._lock:
             guest = self._require_guest(None, vmid)
-            for name, value in (("cpu", cpu), ("memory_used", memory_used), ("disk_used", disk_used)):
+            for name, value in (
+                ("cpu", cpu),
+                ("memory_used", memory_used),
+                ("disk_used", disk_used),
+            ):
                 if value is not None:
                     guest.usage[name] = value
 
-    def fail_next(self, operation: str, *, times: int = 1, message: str | None = None,
-                  immediate: bool = False, error: Exception | None = None) -> None:
+    def fail_next(
+        self,
+        operation: str,
+        *,
+        times: int = 1,
+        message: str | None = None,
+        immediate: bool = False,
+        error: Exception | None = None,
+    ) -> None:
         """The next `times` calls of `operation` fail: at once (`immediate`, or with `error`) or in
         their task, whose exit status is `message`."""
+        if operation not in FAULTABLE:
+            raise ValueError(f"unknown hypervisor operation {operation!r}")
         text = message or f"{operation} failed: injected fault"
         self._faults.arm(operation, Fault(times, immediate or error is not None, text, error))
 
@@ -129,14 +178,26 @@ class SimulatedCluster:
             raise Locked(f"guest {vmid} is locked by a running task", vmid=vmid)
         return guest
 
-    def _begin(self, operation: str, node: str, guest: Guest, effect: Callable[[], Any], *,
-               duration: str | None = None, failure: str | None = None, creates: Guest | None = None) -> TaskRef:
+    def _begin(
+        self,
+        operation: str,
+        node: str,
+        guest: Guest,
+        effect: Callable[[], Any],
+        *,
+        duration: str | None = None,
+        failure: str | None = None,
+        creates: Guest | None = None,
+    ) -> TaskRef:
         fault = self._faults.take(operation, immediate=False)
         if fault is not None:
             failure = fault.message
         now = self.clock.now()
         pid = next(self._pids)
-        ref = TaskRef(node, upid(node, pid, pid * 7 + 0x100000, now, task_type(operation, guest.kind), guest.vmid))
+        ref = TaskRef(
+            node,
+            upid(node, pid, pid * 7 + 0x100000, now, task_type(operation, guest.kind), guest.vmid),
+        )
         ends_at = now + dt.timedelta(seconds=self.durations[duration or operation])
         self._tasks[ref.upid] = Task(ref, operation, guest.vmid, ends_at, failure, effect, creates)
         self._settle()  # a task of no duration is over at once
@@ -144,8 +205,10 @@ class SimulatedCluster:
 
     def _settle(self) -> None:
         now = self.clock.now()
-        due = sorted((t for t in self._tasks.values() if not t.settled and t.ends_at <= now),
-                     key=lambda t: t.ends_at)
+        due = sorted(
+            (t for t in self._tasks.values() if not t.settled and t.ends_at <= now),
+            key=lambda t: t.ends_at,
+        )
         for task in due:
             task.settled = True
             if task.failure is None and task.effect is not None:
@@ -176,7 +239,9 @@ class SimulatedCluster:
 
     def _load(self, node: Node) -> NodeLoad:
         members = [g for g in self._guests.values() if g.node == node.name and not g.template]
-        members += [t.creates for t in self._pending_creates() if t.creates and t.creates.node == node.name]
+        members += [
+            t.creates for t in self._pending_creates() if t.creates and t.creates.node == node.name
+        ]
         return NodeLoad(
             name=node.name,
             online=node.online,

@@ -47,13 +47,18 @@ _TASK_TYPES: dict[str, tuple[str, str]] = {
 }
 
 
+# What `fail_next` accepts: every operation that starts a task, and the console.
+FAULTABLE = frozenset(_TASK_TYPES) | {"console"}
+
+
 def task_type(operation: str, kind: GuestKind) -> str:
     lxc, qemu = _TASK_TYPES[operation]
     return lxc if kind is GuestKind.LXC else qemu
 
 
 def upid(node: str, pid: int, pstart: int, started: dt.datetime, kind: str, vmid: int) -> str:
-    return f"UPID:{node}:{pid:08X}:{pstart:08X}:{int(started.timestamp()):08X}:{kind}:{vmid}:{UPID_USER}:"
+    epoch = int(started.timestamp())
+    return f"UPID:{node}:{pid:08X}:{pstart:08X}:{epoch:08X}:{kind}:{vmid}:{UPID_USER}:"
 
 
 @attrs.define

@@ -1,4 +1,4 @@
-"""An in-process job queue: runs deferred jobs on the calling thread, in order, one at a time per lock.
+"""An in-process job queue: deferred jobs run on the calling thread, in order, one per lock.
 
 With `auto_run=True` a job runs as soon as it is handed over (after the commit of the unit of work
 that deferred it and after the store's lock is released). A job deferred while another job runs on
@@ -14,7 +14,7 @@ from __future__ import annotations
 import collections
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -46,6 +46,10 @@ class FailedJob:
     def args(self) -> dict[str, Any]:
         return self.job.args
 
+    def __iter__(self) -> Iterator[Any]:
+        """Unpacks as (task, args, exception)."""
+        return iter((self.job.task, self.job.args, self.exception))
+
 
 class InlineJobQueue:
     def __init__(self, dispatch: Dispatch | None = None, *, auto_run: bool = True) -> None:
@@ -59,7 +63,8 @@ class InlineJobQueue:
         self._failed: list[FailedJob] = []
 
     def bind(self, dispatch: Dispatch) -> None:
-        """Set the dispatcher once the use cases exist (the composition root builds the queue first)."""
+        """Set the dispatcher once the use cases exist (the composition root builds the queue
+        first)."""
         self._dispatch = dispatch
 
     # --- the JobQueue port -----------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The ledger in memory: an append-only list of transactions with cached balances kept beside it.
 
-The cache is updated in the same (serialized) unit of work as the append, and rolled back with it, so
-it always equals `domain.model.ledger.balances(all())`.
+The cache is updated in the same (serialized) unit of work as the append, and rolled back with it,
+so it always equals `domain.model.ledger.balances(all())`.
 """
 
 from __future__ import annotations
@@ -55,7 +55,11 @@ class InMemoryLedger:
 
     def for_customer(self, customer_id: int, page: Page) -> tuple[list[Transaction], int]:
         txs: list[Transaction] = self._uow.read("ledger_txs")
-        mine = [tx for tx in reversed(txs) if any(p.account.customer_id == customer_id for p in tx.postings)]
+        mine = [
+            tx
+            for tx in reversed(txs)
+            if any(p.account.customer_id == customer_id for p in tx.postings)
+        ]
         return paginate(mine, page)
 
     def all(self) -> Iterator[Transaction]:

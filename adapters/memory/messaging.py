@@ -29,7 +29,9 @@ class RecordingMailer:
                 raise Unavailable(fault.message, to=mail.to)
             self.sent.append(mail)
 
-    def fail_next(self, times: int = 1, *, permanent: bool = False, message: str | None = None) -> None:
+    def fail_next(
+        self, times: int = 1, *, permanent: bool = False, message: str | None = None
+    ) -> None:
         """Transient failures (Unavailable) by default; `permanent` ones are a refused address."""
         text = message or ("550 mailbox unavailable" if permanent else "421 service not available")
         self._faults.arm("send", Fault(times, True, text, extra={"permanent": permanent}))

@@ -52,7 +52,9 @@ class InMemoryPromoCodeRepository:
         return paginate([table[i] for i in sorted(table)], page)
 
     def uses_by(self, code_id: int, customer_id: int) -> int:
-        return sum(1 for r in self._redemptions() if r.code_id == code_id and r.customer_id == customer_id)
+        return sum(
+            1 for r in self._redemptions() if r.code_id == code_id and r.customer_id == customer_id
+        )
 
     def redeem(self, code_id: int, redemption: Redemption) -> PromoCode:
         stored = self.get(code_id)
@@ -61,7 +63,9 @@ class InMemoryPromoCodeRepository:
         if stored.max_uses is not None and stored.uses >= stored.max_uses:
             raise PromoCodeRejected("exhausted", f"promo code {stored.code} has been used up")
         if self.uses_by(code_id, redemption.customer_id) >= stored.max_uses_per_customer:
-            raise PromoCodeRejected("already_used", f"you have already used promo code {stored.code}")
+            raise PromoCodeRejected(
+                "already_used", f"you have already used promo code {stored.code}"
+            )
         used = stored.with_use()
         self._uow.write("redemptions").append(attrs.evolve(redemption, code_id=code_id))
         self._uow.write("promos")[code_id] = used
@@ -85,4 +89,3 @@ class InMemoryPromoCodeRepository:
     def _redemptions(self) -> list[Redemption]:
         redemptions: list[Redemption] = self._uow.read("redemptions")
         return redemptions
-

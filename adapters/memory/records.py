@@ -98,7 +98,9 @@ class InMemoryIdempotencyStore:
     def complete(self, account_id: int, key: str, response: StoredResponse) -> None:
         existing: IdempotencyRecord | None = self._uow.read("idempotency").get((account_id, key))
         if existing is not None:
-            self._uow.write("idempotency")[(account_id, key)] = attrs.evolve(existing, response=response)
+            self._uow.write("idempotency")[(account_id, key)] = attrs.evolve(
+                existing, response=response
+            )
 
     def release(self, account_id: int, key: str) -> None:
         if (account_id, key) in self._uow.read("idempotency"):

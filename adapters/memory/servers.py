@@ -52,7 +52,9 @@ class InMemoryServerRepository:
         ]
 
     def billable_before(self, moment: dt.datetime, limit: int) -> list[Server]:
-        due = [s for s in self._table().values() if s.status.billable and s.meter.billed_until < moment]
+        due = [
+            s for s in self._table().values() if s.status.billable and s.meter.billed_until < moment
+        ]
         due.sort(key=lambda s: (s.meter.billed_until, s.id))
         return [copy.copy(s) for s in due[: max(limit, 0)]]
 
@@ -60,7 +62,8 @@ class InMemoryServerRepository:
         return paginate([copy.copy(s) for s in self._ordered()], page)
 
     def by_vmid(self, vmid: int) -> Server | None:
-        """The server whose guest has this vmid: a live one before a deleted one, then the newest."""
+        """The server whose guest has this vmid: a live one before a deleted one, then the
+        newest."""
         matches = [s for s in self._table().values() if s.placement.vmid == vmid]
         if not matches:
             return None

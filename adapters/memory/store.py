@@ -5,7 +5,8 @@ transactions never interleave (the memory equivalent of SERIALIZABLE). The first
 a transaction saves a shallow copy of it; rollback puts the saved copies back. Tables hold only
 immutable values, or copies of mutable aggregates, so a shallow copy is a complete snapshot.
 
-Id counters live outside the tables: an id handed out is never handed out again, even after rollback.
+Id counters live outside the tables: an id handed out is never handed out again, even after a
+rollback.
 """
 
 from __future__ import annotations
@@ -60,7 +61,9 @@ class InMemoryStore:
     def __init__(self, job_queue: JobQueue | None = None) -> None:
         self.lock = threading.RLock()
         self.tables: dict[str, Any] = {name: [] if _is_list(name) else {} for name in TABLES}
-        self.job_queue: JobQueue = job_queue if job_queue is not None else InlineJobQueue(auto_run=False)
+        self.job_queue: JobQueue = (
+            job_queue if job_queue is not None else InlineJobQueue(auto_run=False)
+        )
         self._counters: dict[str, itertools.count[int]] = {}
         self._floors: dict[str, int] = {}
         self._counter_lock = threading.Lock()
@@ -95,7 +98,9 @@ class InMemoryStore:
     # --- one unit of work per thread at a time ---------------------------------------------------
     def _enter(self) -> None:
         if getattr(self._local, "active", False):
-            raise RuntimeError("a unit of work is already open on this thread; nesting is not supported")
+            raise RuntimeError(
+                "a unit of work is already open on this thread; nesting is not supported"
+            )
         self.lock.acquire()
         self._local.active = True
 
@@ -156,7 +161,8 @@ class InMemoryUnitOfWork:
             self.store._leave()
         jobs, self._committed_jobs = self._committed_jobs, []
         if jobs:
-            # After the lock is released: a job that opens its own unit of work must not run inside ours.
+            # After the lock is released: a job that opens its own unit of work must not run
+            # inside ours.
             submit_jobs(self.store.job_queue, jobs)
 
     def commit(self) -> None:
@@ -191,4 +197,3 @@ class InMemoryUnitOfWork:
     def _require_active(self) -> None:
         if not self._active:
             raise RuntimeError("use the unit of work inside `with uow:`")
-

@@ -264,7 +264,9 @@ def refund(customer_id: int, amount: Money, *, key: str, now: dt.datetime, memo:
 
 
 def reversal(original: Transaction, *, now: dt.datetime, memo: str) -> Transaction:
-    if original.kind in (TxKind.HOLD, TxKind.REVERSAL):
+    # Holds and their settlements move money through a hold's life cycle; undoing one would strand
+    # money in a holds account that no release can reach. They are settled, never reversed.
+    if original.kind in (TxKind.HOLD, TxKind.CAPTURE, TxKind.RELEASE, TxKind.REVERSAL):
         raise Conflict(f"a {original.kind.value} is settled, not reversed")
     negated = tuple(Posting(p.account, -p.amount) for p in original.postings)
     return Transaction(

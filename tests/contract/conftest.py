@@ -1,0 +1,168 @@
+"""Fixtures for the contract suites.
+
+Each port's suite asks for a rig parametrized by implementation: today only the in-memory fakes;
+the PostgreSQL, Proxmox-simulator and pfSense-simulator rigs join the same params later. A rig gives
+the port under test plus the few hooks a suite needs that the port itself does not offer (which jobs
+reached the queue, moving time, arming faults, building a cluster).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import attrs
+import pytest
+
+from adapters.memory import (
+    FakeClock,
+    FakeHypervisor,
+    FakeNetworkFabric,
+    InlineJobQueue,
+    InMemoryStore,
+    RecordingMailer,
+)
+from domain.model.catalogue import GuestKind
+from ports.hypervisor import GuestSpec, Hypervisor
+from ports.messaging import Mailer
+from ports.network import NetworkFabric
+from ports.unit_of_work import UnitOfWork
+
+from .builders import T0
+
+# --- units of work -------------------------------------------------------------------------------
+
+
+@attrs.define
+class StoreRig:
+    uow_factory: Callable[[], UnitOfWork]
+    handed_over: Callable[[], list[tuple[str, dict[str, Any]]]]  # jobs that reached the queue
+
+
+def _memory_store() -> Iterator[StoreRig]:
+    queue = InlineJobQueue(auto_run=False)
+    store = InMemoryStore(job_queue=queue)
+    yield StoreRig(store.uow, lambda: [(job.task, dict(job.args)) for job in queue.pending])
+
+
+STORES = {"memory": _memory_store}
+
+
+@pytest.fixture(params=sorted(STORES))
+def store_rig(request: pytest.FixtureRequest) -> Iterator[StoreRig]:
+    yield from STORES[request.param]()
+
+
+@pytest.fixture
+def uow_factory(store_rig: StoreRig) -> Callable[[], UnitOfWork]:
+    return store_rig.uow_factory
+
+
+# --- hypervisor ----------------------------------------------------------------------------------
+
+LOCATION = 1
+NODE = "pve1"
+
+
+@attrs.define
+class HypervisorRig:
+    hv: Hypervisor
+    clock: FakeClock
+    advance: Callable[[float], None]
+    add_node: Callable[..., None]
+    set_node_online: Callable[[str, bool], None]
+    fail_next: Callable[..., None]
+
+    def spec(self, vmid: int, **changes: Any) -> GuestSpec:
+        fields: dict[str, Any] = dict(
+            kind=GuestKind.LXC,
+            vmid=vmid,
+            hostname=f"srv-{vmid}",
+            template="local:vztmpl/ubuntu-24.04.tar.zst",
+            cores=1,
+            memory_mib=1024,
+            disk_gib=10,
+            mac_address="02:48:50:00:00:01",
+            vlan=100,
+            ip_address="10.20.0.5/24",
+            gateway="10.20.0.1",
+            root_password="Secret-pass-123",
+            tags=("hostprovider",),
+        )
+        fields.update(changes)
+        return GuestSpec(**fields)
+
+    def created(self, vmid: int, node: str = NODE, **changes: Any) -> None:
+        """A guest created and waited for."""
+        self.hv.wait(self.hv.create_guest(node, self.spec(vmid, **changes)))
+
+    def running(self, vmid: int, node: str = NODE, **changes: Any) -> None:
+        self.created(vmid, node, **changes)
+        self.hv.wait(self.hv.start(node, vmid))
+
+
+def _fake_hypervisor() -> Iterator[HypervisorRig]:
+    clock = FakeClock(T0)
+    hv = FakeHypervisor(clock)
+    hv.add_node(LOCATION, NODE, cores=8, memory_mib=16384, disk_gib=200)
+    yield HypervisorRig(hv, clock, clock.advance, hv.add_node, hv.set_node_online, hv.fail_next)
+
+
+HYPERVISORS = {"fake": _fake_hypervisor}
+
+
+@pytest.fixture(params=sorted(HYPERVISORS))
+def hypervisor(request: pytest.FixtureRequest) -> Iterator[HypervisorRig]:
+    yield from HYPERVISORS[request.param]()
+
+
+# --- network fabric ------------------------------------------------------------------------------
+
+
+@attrs.define
+class FabricRig:
+    fabric: NetworkFabric
+    live_state: Callable[[int], Any]
+    fail_next: Callable[..., None]
+
+
+def _fake_fabric() -> Iterator[FabricRig]:
+    fabric = FakeNetworkFabric()
+    yield FabricRig(fabric, fabric.live_state, fabric.fail_next)
+
+
+FABRICS = {"fake": _fake_fabric}
+
+
+@pytest.fixture(params=sorted(FABRICS))
+def fabric(request: pytest.FixtureRequest) -> Iterator[FabricRig]:
+    yield from FABRICS[request.param]()
+
+
+# --- mail ----------------------------------------------------------------------------------------
+
+
+@attrs.define
+class MailRig:
+    mailer: Mailer
+    delivered: Callable[[], list[Any]]
+    fail_next: Callable[..., None]
+
+
+def _recording_mailer() -> Iterator[MailRig]:
+    mailer = RecordingMailer()
+    yield MailRig(mailer, lambda: list(mailer.sent), mailer.fail_next)
+
+
+MAILERS = {"recording": _recording_mailer}
+
+
+@pytest.fixture(params=sorted(MAILERS))
+def mail(request: pytest.FixtureRequest) -> Iterator[MailRig]:
+    yield from MAILERS[request.param]()
+
+
+@pytest.fixture
+def now() -> dt.datetime:
+    return T0

@@ -1,0 +1,278 @@
+"""Hypervisor: tasks, the one-task-per-guest lock, capacity, failures, snapshots, console."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from domain.model.catalogue import GuestKind
+from domain.model.errors import (
+    AlreadyExists,
+    CapacityExhausted,
+    Conflict,
+    ExternalFailure,
+    Locked,
+    NotFound,
+    Unavailable,
+    ValidationError,
+)
+
+from .conftest import LOCATION, NODE, HypervisorRig
+
+UPID = re.compile(
+    r"^UPID:([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):"
+    r"([0-9A-Fa-f]{8}):([^:\s/]+):([^:\s/]*):([^:\s/]+):$"
+)
+
+
+def test_a_create_task_runs_then_the_guest_exists_stopped(hypervisor: HypervisorRig):
+    hv = hypervisor.hv
+    ref = hv.create_guest(NODE, hypervisor.spec(100, tags=("hostprovider", "server-1")))
+    assert ref.node == NODE and UPID.match(ref.upid)
+    assert hv.task(ref).running
+    state = hv.wait(ref)
+    assert state.ok and not hv.task(ref).running
+    guest = hv.find_guest(100)
+    assert guest is not None
+    assert (guest.node, guest.kind, guest.status, guest.name) == (
+        NODE,
+        GuestKind.LXC,
+        "stopped",
+        "srv-100",
+    )
+    assert (guest.cores, guest.memory_mib, guest.disk_gib) == (1, 1024, 10)
+    assert "server-1" in guest.tags
+    assert [g.vmid for g in hv.guests(LOCATION)] == [100]
+
+
+def test_find_guest_never_raises_for_a_missing_guest(hypervisor: HypervisorRig):
+    assert hypervisor.hv.find_guest(4242) is None
+
+
+def test_start_and_stop_change_the_power_state(hypervisor: HypervisorRig):
+    hv = hypervisor.hv
+    hypervisor.running(100)
+    assert hv.find_guest(100).status == "running"
+    hv.wait(hv.shutdown(NODE, 100))
+    assert hv.find_guest(100).status == "stopped"
+    hv.wait(hv.start(NODE, 100))
+    hv.wait(hv.reboot(NODE, 100))
+    assert hv.find_guest(100).status == "running"
+    hv.wait(hv.stop(NODE, 100))
+    assert hv.find_guest(100).status == "stopped"
+
+
+def test_a_second_operation_while_a_task_runs_is_locked(hypervisor: HypervisorRig):
+    hv = hypervisor.hv
+    hypervisor.created(100)
+    ref = hv.start(NODE, 100)
+    with pytest.raises(Locked):
+        hv.stop(NODE, 100)
+    with pytest.raises(Locked):
+        hv.create_snapshot(NODE, 100, "s1", "")
+    hv.wait(ref)
+    hv.wait(hv.stop(NODE, 100))  # free again once the task ended
+
+
+def test_creating_on_a_vmid_being_created_is_refused(hypervisor: HypervisorRig):
+    hv = hypervisor.hv
+    hv.create_guest(NODE, hypervisor.spec(100))
+    with pytest.raises((Locked, AlreadyExists)):
+        hv.create_guest(NODE, hypervisor.spec(100))
+    assert hv.next_vmid() == 101
+
+
+def test_a_taken_vmid_is_already_exists(hypervisor: HypervisorRig):
+    hypervisor.created(100)
+    with pytest.raises(AlreadyExists):
+        hypervisor.hv.create_guest(NODE, hypervisor.spec(100))
+
+
+def test_next_vmid_is_free_but_not_reserved(hypervisor: HypervisorRig):
+    hv = hypervisor.hv
+    first = hv.next_vmid()
+    assert first >= 100 and hv.next_vmid() == first
+    hypervisor.created(first)
+    assert hv.next_vmid() != first
+
+
+def test_a_node_without_room_refuses_the_guest(hypervisor: HypervisorRig):
+    hv = hypervisor.hv
+    hypervisor.add_node(LOCATION, "small", cores=2, memory_mib=2048, disk_gib=30)
+    hypervisor.created(100, node="small", memory_mib=1536, disk_gib=10)
+    with pytest.raises(CapacityExhausted):
+        hv.create_guest("small", hypervisor.spec(101, memory_mib=1024, disk_gib=10))
+    with pytest.raises(CapacityExhausted):
+        hv.create_guest("small", hypervisor.spec(101, memory_mib=256, disk_gib=25))
+    hypervisor.created(101, node="small", memory_mib=512, disk_gib=20)
+
+
+def test_nodes_report_capacity_and_what_guests_reserve(hypervisor: HypervisorRig):
+    hv = hypervisor.hv
+    hypervisor.add_node(LOCATION, "pve2", cores=4, memory_mib=8192, disk_gib=100)
+    hypervisor.add_node(LOCATION + 1, "elsewhere", cores=4, memory_mib=8192, disk_gib=100)
+    hypervisor.running(100, cores=2, memory_mib=2048, disk_gib=20)
+    hypervisor.created(101, cores=1, memory_mib=512, disk_gib=10)
+    loads = {n.name: n for n in hv.nodes(LOCATION)}
+    assert set(loads) == {NODE, "pve2"}
+    pve1 = loads[NODE]
+    assert pve1.online
+    assert (pve1.cores, pve1.memory_mib, pve1.disk_gib) == (8, 16384, 200)
+    assert (pve1.used_cores, pve1.used_memory_mib, pve1.used_disk_gib) == (3, 2560, 30)
+    assert (loads["pve2"].used_cores, loads["pve2"].used_memory_mib) == (0, 0)
+
+
+def test_an_offline_node_is_unavailable(hypervisor: HypervisorRig):
+    hv = hypervisor.hv
+    hypervisor.running(100)
+    hypervisor.set_node_online(NODE, False)
+    assert [n.online for n in hv.nodes(LOCATION)] == [False]
+    with pytest.raises(Unavailable):
+        hv.create_guest(NODE, hypervisor.spec(101))
+    with pytest.raises(Unavailable):
+        hv.stop(NODE, 100)
+    hypervisor.set_node_online(NODE, True)
+    hv.wait(hv.stop(NODE, 100))
+
+
+def test_an_unknown_node_or_guest_is_not_found(hypervisor: HypervisorRig):
+    hv = hypervisor.hv
+    with pytest.raises(NotFound):
+        hv.create_guest("nowhere", hypervisor.spec(100))
+    with pytest.raises(NotFound):
+        hv.start(NODE, 999)
+    with pytest.raises(NotFound):
+        hv.stats(NODE, 999)
+
+
+def test_a_failed_task_raises_from_wait_and_leaves_the_guest_as_it_was(hypervisor: HypervisorRig):
+    hv = hypervisor.hv
+    hypervisor.created(100)
+    hypervisor.fail_next("start", message="startup for container '100' failed")
+    ref = hv.start(NODE, 100)
+    with pytest.raises(ExternalFailure, match="startup for container '100' failed"):
+        hv.wait(ref)
+    state = hv.task(ref)
+    assert (
+        not state.running
+        and not state.ok
+        and state.exit_status == "startup for container '100' failed"
+    )
+    assert hv.find_guest(100).status == "stopped"
+    hv.wait(hv.start(NODE, 100))  # the next attempt works
+    assert hv.find_guest(100).status == "running"
+
+
+def test_a_failed_create_leaves_no_guest(hypervisor: HypervisorRig):
+    hv = hypervisor.hv
+    hypervisor.fail_next("create")
+    with pytest.raises(ExternalFailure):
+        hv.wait(hv.create_guest(NODE, hypervisor.spec(100)))
+    assert hv.find_guest(100) is None
+    assert sum(n.used_memory_mib for n in hv.nodes(LOCATION)) == 0
+    hypervisor.created(100)
+
+
+def test_an_immediate_failure_raises_at_the_call(hypervisor: HypervisorRig):
+    hv = hypervisor.hv
+    hypervisor.created(100)
+    hypervisor.fail_next("start", immediate=True)
+    with pytest.raises(ExternalFailure):
+        hv.start(NODE, 100)
+    assert hv.find_guest(100).status == "stopped"
+    hypervisor.fail_next("start", error=Unavailable("proxmox is down"))
+    with pytest.raises(Unavailable):
+        hv.start(NODE, 100)
+    hv.wait(hv.start(NODE, 100))
+
+
+def test_resize_grows_and_refuses_to_shrink_the_disk(hypervisor: HypervisorRig):
+    hv = hypervisor.hv
+    hypervisor.created(100, disk_gib=20)
+    with pytest.raises(ValidationError) as refused:
+        hv.resize(NODE, 100, cores=2, memory_mib=2048, disk_gib=10)
+    assert refused.value.field == "disk"
+    hv.wait(hv.resize(NODE, 100, cores=2, memory_mib=2048, disk_gib=30))
+    guest = hv.find_guest(100)
+    assert (guest.cores, guest.memory_mib, guest.disk_gib) == (2, 2048, 30)
+
+
+def test_snapshots_create_list_rollback_delete(hypervisor: HypervisorRig):
+    hv = hypervisor.hv
+    hypervisor.created(100, cores=1, memory_mib=1024, disk_gib=10)
+    hv.wait(hv.create_snapshot(NODE, 100, "before", "before the upgrade"))
+    (snap,) = hv.snapshots(NODE, 100)
+    assert (snap.name, snap.description) == ("before", "before the upgrade")
+    assert snap.created_at is None or snap.created_at.tzinfo is not None
+    hv.wait(hv.resize(NODE, 100, cores=2, memory_mib=2048, disk_gib=20))
+    hv.wait(hv.rollback(NODE, 100, "before"))
+    guest = hv.find_guest(100)
+    assert (guest.cores, guest.memory_mib) == (1, 1024)
+    hv.wait(hv.delete_snapshot(NODE, 100, "before"))
+    assert hv.snapshots(NODE, 100) == []
+
+
+def test_a_snapshot_name_already_used_fails(hypervisor: HypervisorRig):
+    hv = hypervisor.hv
+    hypervisor.created(100)
+    hv.wait(hv.create_snapshot(NODE, 100, "s1", ""))
+    with pytest.raises(ExternalFailure, match="already"):
+        hv.wait(hv.create_snapshot(NODE, 100, "s1", ""))
+    assert [s.name for s in hv.snapshots(NODE, 100)] == ["s1"]
+
+
+def test_destroy_needs_a_stopped_guest_and_then_it_is_gone(hypervisor: HypervisorRig):
+    hv = hypervisor.hv
+    hypervisor.running(100)
+    with pytest.raises(Conflict):
+        hv.destroy(NODE, 100)
+    hv.wait(hv.stop(NODE, 100))
+    hv.wait(hv.destroy(NODE, 100))
+    assert hv.find_guest(100) is None
+    with pytest.raises(NotFound):
+        hv.destroy(NODE, 100)
+
+
+def test_set_password_is_a_task(hypervisor: HypervisorRig):
+    hv = hypervisor.hv
+    hypervisor.running(100)
+    assert hv.wait(hv.set_password(NODE, 100, "New-secret-pass-1")).ok
+
+
+def test_console_for_a_running_guest(hypervisor: HypervisorRig):
+    hv = hypervisor.hv
+    hypervisor.created(100)
+    with pytest.raises(Conflict):
+        hv.console(NODE, 100)
+    hv.wait(hv.start(NODE, 100))
+    ticket = hv.console(NODE, 100)
+    assert "console=lxc" in ticket.url and "vmid=100" in ticket.url and f"node={NODE}" in ticket.url
+    assert ticket.ticket and 5900 <= ticket.port <= 5999
+    assert ticket.expires_at > hypervisor.clock.now()
+    with pytest.raises(NotFound):
+        hv.console(NODE, 999)
+
+
+def test_stats_of_running_guests(hypervisor: HypervisorRig):
+    hv = hypervisor.hv
+    hypervisor.running(100, memory_mib=1024, disk_gib=10)
+    hypervisor.created(101)
+    hypervisor.advance(120)
+    stats = hv.stats(NODE, 100)
+    assert stats.vmid == 100 and stats.status == "running"
+    assert stats.memory_max == 1024 * 1024 * 1024 and stats.disk_max == 10 * 1024**3
+    assert 0 <= stats.cpu <= 1 and 0 <= stats.memory_used <= stats.memory_max
+    assert stats.uptime >= 120
+    assert {s.vmid: s.status for s in hv.all_stats()} == {100: "running", 101: "stopped"}
+    points = hv.rrd(NODE, 100)
+    assert points and all(p.time <= int(hypervisor.clock.now().timestamp()) for p in points)
+
+
+def test_task_of_an_unknown_upid_is_not_found(hypervisor: HypervisorRig):
+    from ports.hypervisor import TaskRef
+
+    with pytest.raises(NotFound):
+        hypervisor.hv.task(
+            TaskRef(NODE, "UPID:pve1:00000001:00000001:00000001:vzstart:100:root@pam:")
+        )

@@ -1,0 +1,107 @@
+"""NetworkFabric: idempotent ensure/remove by natural keys, staged until apply, faults."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.model.errors import Conflict, ExternalFailure, Unavailable
+from domain.model.network import DEFAULT_INBOUND, FirewallRule
+from ports.network import StaticMapping
+
+from .conftest import FabricRig
+
+LOC = 1
+MAPPING = StaticMapping("02:48:50:00:00:01", "10.20.0.5", "srv-1", 100)
+
+
+def provisioned(rig: FabricRig) -> None:
+    f = rig.fabric
+    f.ensure_vlan(LOC, 10, 100)
+    f.ensure_mapping(LOC, MAPPING)
+    f.ensure_rules(LOC, 1, "10.20.0.5", 100, DEFAULT_INBOUND)
+
+
+def test_changes_are_staged_until_apply(fabric: FabricRig):
+    provisioned(fabric)
+    staged = fabric.fabric.state(LOC)
+    assert staged.pending_changes
+    assert staged.vlans == {100: 10}
+    assert staged.mappings == (MAPPING,)
+    assert staged.rules == {1: DEFAULT_INBOUND}
+    live = fabric.live_state(LOC)
+    assert live.vlans == {} and live.mappings == () and live.rules == {}
+    fabric.fabric.apply(LOC)
+    assert not fabric.fabric.state(LOC).pending_changes
+    applied = fabric.live_state(LOC)
+    assert (applied.vlans, applied.mappings, applied.rules) == (
+        staged.vlans,
+        staged.mappings,
+        staged.rules,
+    )
+
+
+def test_ensure_is_idempotent(fabric: FabricRig):
+    provisioned(fabric)
+    fabric.fabric.apply(LOC)
+    provisioned(fabric)  # a retry after a timeout
+    state = fabric.fabric.state(LOC)
+    assert (
+        state.vlans == {100: 10}
+        and state.mappings == (MAPPING,)
+        and state.rules == {1: DEFAULT_INBOUND}
+    )
+    assert not state.pending_changes
+
+
+def test_a_mac_mapped_again_is_replaced(fabric: FabricRig):
+    fabric.fabric.ensure_mapping(LOC, MAPPING)
+    moved = StaticMapping(MAPPING.mac_address, "10.20.0.9", "srv-1", 100)
+    fabric.fabric.ensure_mapping(LOC, moved)
+    assert fabric.fabric.state(LOC).mappings == (moved,)
+
+
+def test_rules_are_made_exactly_the_given_set(fabric: FabricRig):
+    provisioned(fabric)
+    only_ssh = (FirewallRule("tcp", 22, 22, description="ssh"),)
+    fabric.fabric.ensure_rules(LOC, 1, "10.20.0.5", 100, only_ssh)
+    assert fabric.fabric.state(LOC).rules == {1: only_ssh}
+
+
+def test_a_vlan_tag_of_another_customer_is_a_conflict(fabric: FabricRig):
+    fabric.fabric.ensure_vlan(LOC, 10, 100)
+    with pytest.raises(Conflict):
+        fabric.fabric.ensure_vlan(LOC, 11, 100)
+    fabric.fabric.ensure_vlan(LOC + 1, 11, 100)  # another location's firewall
+    assert fabric.fabric.state(LOC).vlans == {100: 10}
+
+
+def test_remove_of_what_is_not_there_is_done(fabric: FabricRig):
+    f = fabric.fabric
+    f.remove_rules(LOC, 1)
+    f.remove_mapping(LOC, "02:48:50:00:00:99")
+    f.remove_vlan(LOC, 10, 100)
+    f.apply(LOC)
+    provisioned(fabric)
+    f.apply(LOC)
+    f.remove_rules(LOC, 1)
+    f.remove_mapping(LOC, MAPPING.mac_address)
+    f.remove_vlan(LOC, 10, 100)
+    assert f.state(LOC).pending_changes
+    f.apply(LOC)
+    live = fabric.live_state(LOC)
+    assert live.vlans == {} and live.mappings == () and live.rules == {}
+
+
+def test_faults_refuse_or_are_transient_and_change_nothing(fabric: FabricRig):
+    fabric.fail_next("ensure_mapping")
+    with pytest.raises(ExternalFailure) as refused:
+        fabric.fabric.ensure_mapping(LOC, MAPPING)
+    assert not isinstance(refused.value, Unavailable)
+    fabric.fail_next("apply", transient=True)
+    fabric.fabric.ensure_vlan(LOC, 10, 100)
+    with pytest.raises(Unavailable):
+        fabric.fabric.apply(LOC)
+    assert fabric.fabric.state(LOC).mappings == ()
+    assert fabric.live_state(LOC).vlans == {}
+    fabric.fabric.apply(LOC)
+    assert fabric.live_state(LOC).vlans == {100: 10}

@@ -1,0 +1,109 @@
+"""Catalogue, metrics, outbox, audit log and idempotency keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from domain.model.alerts import AlertState, Metric
+from domain.model.errors import Conflict, NotFound
+from ports.records import AuditRecord, IdempotencyRecord, StatsSample, StoredResponse
+
+from . import builders as b
+
+T0 = b.T0
+
+
+def test_catalogue_current_is_the_highest_published_version(uow_factory):
+    with uow_factory() as uow:
+        with pytest.raises(NotFound):
+            uow.catalogue.current()
+        uow.catalogue.publish(b.catalogue(1))
+        uow.catalogue.publish(b.catalogue(3))
+        with pytest.raises(Conflict):
+            uow.catalogue.publish(b.catalogue(3))
+        with pytest.raises(Conflict):
+            uow.catalogue.publish(b.catalogue(2))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.catalogue.current().version == 3
+
+
+def test_metrics_latest_sample_and_alert_state(uow_factory):
+    with uow_factory() as uow:
+        uow.metrics.record(StatsSample(1, T0, 10, 20, 30))
+        uow.metrics.record(StatsSample(1, T0 + dt.timedelta(seconds=30), 95, 20, 30))
+        uow.metrics.record(StatsSample(2, T0, 1, 2, 3))
+        assert uow.metrics.alert_state(1, Metric.CPU) == AlertState(1, Metric.CPU)
+        uow.metrics.save_alert_state(AlertState(1, Metric.CPU, active=True, since=T0))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.metrics.latest(1).cpu_percent == 95
+        assert uow.metrics.latest(3) is None
+        assert uow.metrics.alert_state(1, Metric.CPU).active is True
+        assert uow.metrics.alert_state(1, Metric.MEMORY).active is False
+
+
+def test_outbox_pending_in_id_order_limited_and_sent_ones_leave(uow_factory):
+    with uow_factory() as uow:
+        ids = [uow.outbox.next_id() for _ in range(4)]
+        for i, nid in enumerate(ids):
+            uow.outbox.add(b.notice(nid, account_id=1 if i < 3 else 2))
+        uow.commit()
+    with uow_factory() as uow:
+        assert [n.id for n in uow.outbox.pending(2)] == ids[:2]
+        uow.outbox.update(b.evolve(uow.outbox.pending(1)[0], sent_at=T0, attempts=1))
+        uow.commit()
+    with uow_factory() as uow:
+        assert [n.id for n in uow.outbox.pending(10)] == ids[1:]
+        assert [n.id for n in uow.outbox.for_account(1)] == ids[:3]
+        with pytest.raises(NotFound):
+            uow.outbox.update(b.notice(ids[-1] + 1000))
+
+
+def test_audit_log_recent_newest_first(uow_factory):
+    with uow_factory() as uow:
+        for n in range(5):
+            uow.audit.record(
+                AuditRecord(T0 + dt.timedelta(seconds=n), 1, f"act.{n}", "server:1", "ok")
+            )
+        uow.commit()
+    with uow_factory() as uow:
+        assert [r.action for r in uow.audit.recent(3)] == ["act.4", "act.3", "act.2"]
+
+
+def claim(key: str, at: dt.datetime = T0, account_id: int = 1) -> IdempotencyRecord:
+    return IdempotencyRecord(account_id, key, f"fp-{key}", at)
+
+
+def test_idempotency_claim_complete_release(uow_factory):
+    response = StoredResponse(201, b'{"id": 1}', "application/json")
+    with uow_factory() as uow:
+        assert uow.idempotency.claim(claim("k1")) is None
+        assert uow.idempotency.claim(claim("k1", account_id=2)) is None  # keys are per account
+        uow.commit()
+    with uow_factory() as uow:
+        existing = uow.idempotency.claim(claim("k1", T0 + dt.timedelta(minutes=1)))
+        assert existing is not None and existing.response is None and existing.created_at == T0
+        uow.idempotency.complete(1, "k1", response)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.idempotency.claim(claim("k1")).response == response
+        uow.idempotency.release(1, "k1")
+        uow.idempotency.release(1, "k1")
+        assert uow.idempotency.claim(claim("k1")) is None
+
+
+def test_idempotency_purge_before(uow_factory):
+    with uow_factory() as uow:
+        uow.idempotency.claim(claim("old", T0))
+        uow.idempotency.claim(claim("older", T0 - dt.timedelta(days=2)))
+        uow.idempotency.claim(claim("new", T0 + dt.timedelta(days=1)))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.idempotency.purge_before(T0 + dt.timedelta(hours=1)) == 2
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.idempotency.claim(claim("new")) is not None
+        assert uow.idempotency.claim(claim("old")) is None

@@ -1,0 +1,132 @@
+"""ServerRepository and ActionRepository."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from domain.model.action import ActionStatus
+from domain.model.errors import AlreadyExists, NotFound
+from domain.model.server import Placement, ServerStatus
+from ports.records import Page
+
+from . import builders as b
+
+S = ServerStatus
+
+
+def test_add_get_update_round_trip(uow_factory):
+    with uow_factory() as uow:
+        uow.servers.add(b.server(1, placement=Placement(node="pve1", vmid=101)))
+        uow.commit()
+    with uow_factory() as uow:
+        srv = uow.servers.get(1)
+        assert srv == b.server(1, placement=Placement(node="pve1", vmid=101))
+        srv.powered(False, b.T0)
+        uow.servers.update(srv)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.servers.get(1).status is S.STOPPED
+        assert uow.servers.get(2) is None
+        assert uow.servers.get_for_update(2) is None
+
+
+def test_a_returned_server_is_detached_until_update(uow_factory):
+    with uow_factory() as uow:
+        uow.servers.add(b.server(1))
+        uow.commit()
+    with uow_factory() as uow:
+        srv = uow.servers.get_for_update(1)
+        srv.name = "renamed"
+        assert uow.servers.get(1).name == "srv-1"
+
+
+def test_duplicate_id_and_unknown_update(uow_factory):
+    with uow_factory() as uow:
+        uow.servers.add(b.server(1))
+        with pytest.raises(AlreadyExists):
+            uow.servers.add(b.server(1))
+        with pytest.raises(NotFound):
+            uow.servers.update(b.server(2))
+
+
+def test_for_owner_hides_deleted_unless_asked(uow_factory):
+    with uow_factory() as uow:
+        uow.servers.add(b.server(1, owner_id=5))
+        uow.servers.add(b.server(2, owner_id=5, status=S.DELETED))
+        uow.servers.add(b.server(3, owner_id=6))
+        uow.servers.add(b.server(4, owner_id=5, status=S.FAILED))
+        uow.commit()
+    with uow_factory() as uow:
+        assert [s.id for s in uow.servers.for_owner(5)] == [1, 4]
+        assert [s.id for s in uow.servers.for_owner(5, include_deleted=True)] == [1, 2, 4]
+        assert uow.servers.for_owner(7) == []
+
+
+def test_billable_before_oldest_watermark_first_and_limited(uow_factory):
+    t = b.T0
+    with uow_factory() as uow:
+        uow.servers.add(b.server(1, billed_until=t + dt.timedelta(hours=2)))
+        uow.servers.add(b.server(2, billed_until=t))
+        uow.servers.add(b.server(3, billed_until=t + dt.timedelta(hours=1), status=S.STOPPED))
+        uow.servers.add(b.server(4, billed_until=t, status=S.PENDING))  # not billable
+        uow.servers.add(b.server(5, billed_until=t, status=S.DELETED))  # not billable
+        uow.servers.add(b.server(6, billed_until=t + dt.timedelta(hours=5)))  # not behind
+        uow.servers.add(b.server(7, billed_until=t + dt.timedelta(hours=1), status=S.SUSPENDED))
+        uow.commit()
+    moment = t + dt.timedelta(hours=3)
+    with uow_factory() as uow:
+        assert [s.id for s in uow.servers.billable_before(moment, 10)] == [2, 3, 7, 1]
+        assert [s.id for s in uow.servers.billable_before(moment, 2)] == [2, 3]
+        assert uow.servers.billable_before(t, 10) == []
+
+
+def test_list_pages_and_total(uow_factory):
+    with uow_factory() as uow:
+        for i in range(1, 6):
+            uow.servers.add(b.server(i))
+        uow.commit()
+    with uow_factory() as uow:
+        page, total = uow.servers.list(Page(2, 2))
+    assert total == 5 and [s.id for s in page] == [3, 4]
+
+
+def test_by_vmid_prefers_the_live_server(uow_factory):
+    with uow_factory() as uow:
+        uow.servers.add(b.server(1, status=S.DELETED, placement=Placement(vmid=100)))
+        uow.servers.add(b.server(2, placement=Placement(vmid=100)))
+        uow.servers.add(b.server(3, placement=Placement(vmid=101)))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.servers.by_vmid(100).id == 2
+        assert uow.servers.by_vmid(101).id == 3
+        assert uow.servers.by_vmid(102) is None
+
+
+def test_in_progress_is_what_a_crashed_worker_may_have_left(uow_factory):
+    with uow_factory() as uow:
+        for i, status in enumerate(
+            [S.PENDING, S.PROVISIONING, S.RUNNING, S.DELETING, S.FAILED, S.DELETED], 1
+        ):
+            uow.servers.add(b.server(i, status=status))
+        uow.commit()
+    with uow_factory() as uow:
+        assert [s.id for s in uow.servers.in_progress()] == [1, 2, 4]
+
+
+def test_actions_round_trip_and_for_server_in_start_order(uow_factory):
+    with uow_factory() as uow:
+        first = b.action(uow.actions.next_id(), server_id=1)
+        second = b.action(uow.actions.next_id(), server_id=1)
+        other = b.action(uow.actions.next_id(), server_id=2)
+        for a in (first, second, other):
+            uow.actions.add(a)
+        uow.actions.update(first.succeeded(b.T0))
+        uow.commit()
+    with uow_factory() as uow:
+        assert [a.id for a in uow.actions.for_server(1)] == [first.id, second.id]
+        assert uow.actions.get(first.id).status is ActionStatus.SUCCESS
+        assert uow.actions.get(999) is None
+        with pytest.raises(NotFound):
+            uow.actions.update(b.action(999, server_id=1))
