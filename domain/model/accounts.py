@@ -31,7 +31,7 @@ def normalize_email(value: object) -> str:
     if not isinstance(value, str):
         raise ValidationError("email", "must be a string")
     email = value.strip()
-    if len(email) > 254 or not _EMAIL.match(email):
+    if len(email) > 254 or not _EMAIL.fullmatch(email):
         raise ValidationError("email", "is not a valid e-mail address")
     local, domain = email.rsplit("@", 1)
     return f"{local}@{domain.lower()}"

@@ -70,7 +70,7 @@ class Money:
         """Parse a decimal string such as "300.00" (at most six places). Rejects floats and exponents."""
         if not isinstance(text, str):
             raise ValidationError(field, "must be a decimal string such as \"100.00\"")
-        match = _DECIMAL.match(text.strip())
+        match = _DECIMAL.fullmatch(text.strip())
         if not match:
             raise ValidationError(field, "must be a decimal string such as \"100.00\"")
         sign, whole, fraction = match.groups()

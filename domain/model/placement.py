@@ -41,12 +41,12 @@ def fits(node: NodeLoad, config: ServerConfig, overcommit: Overcommit) -> bool:
     )
 
 
-def load_permille(node: NodeLoad) -> int:
-    """How full a node is by its scarcest resource, in permille."""
+def load_permille(node: NodeLoad, overcommit: Overcommit = Overcommit()) -> int:
+    """How full a node is by its scarcest resource, in permille of what it may promise."""
     return max(
-        node.used_memory_mib * 1000 // max(node.memory_mib, 1),
+        node.used_memory_mib * 100_000 // max(node.memory_mib * overcommit.memory_percent, 1),
         node.used_disk_gib * 1000 // max(node.disk_gib, 1),
-        node.used_cores * 1000 // max(node.cores, 1),
+        node.used_cores * 100_000 // max(node.cores * overcommit.cores_percent, 1),
     )
 
 
@@ -54,4 +54,4 @@ def choose_node(nodes: list[NodeLoad], config: ServerConfig, overcommit: Overcom
     candidates = [n for n in nodes if fits(n, config, overcommit)]
     if not candidates:
         raise CapacityExhausted("no node in this location has room for the server")
-    return min(candidates, key=lambda n: (load_permille(n), n.name)).name
+    return min(candidates, key=lambda n: (load_permille(n, overcommit), n.name)).name

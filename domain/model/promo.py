@@ -35,7 +35,7 @@ def normalize_code(text: object) -> str:
     if not isinstance(text, str):
         raise ValidationError("promoCode", "must be a string")
     code = text.strip().upper()
-    if not _CODE.match(code):
+    if not _CODE.fullmatch(code):
         raise ValidationError("promoCode", "must be 3-40 letters, digits, '-' or '_'")
     return code
 
@@ -43,7 +43,7 @@ def normalize_code(text: object) -> str:
 @attrs.frozen
 class PromoCode:
     id: int
-    code: str
+    code: str = attrs.field(converter=normalize_code)  # stored as looked up: trimmed, upper-case
     kind: PromoKind
     percent: int = 0
     amount: Money | None = None
@@ -59,7 +59,6 @@ class PromoCode:
     active: bool = True
 
     def __attrs_post_init__(self) -> None:
-        normalize_code(self.code)
         if self.kind is PromoKind.PERCENT:
             if not 1 <= self.percent <= 100:
                 raise ValidationError("percent", "must be between 1 and 100")
