@@ -41,6 +41,10 @@ class Meter:
     month_seconds: int = 0
     month_list_micro: int = 0  # list price billed this month at the current rates (before discount)
     month_carried_micro: int = 0  # list price billed this month at earlier rates (before a resize)
+    # The month's discounted list price and the discount given on it, kept cumulatively for the same
+    # reason as the list price: the discount must not depend on how many runs billed the month.
+    month_discounted_list_micro: int = 0
+    month_discount_micro: int = 0
 
     @classmethod
     def start(cls, hourly: Money, monthly_cap: Money, terms: DiscountTerms, at: dt.datetime) -> Meter:
@@ -93,7 +97,13 @@ def bill(meter: Meter, until: dt.datetime) -> tuple[Meter, list[UsageSegment]]:
         start = meter.billed_until
         if month_start(start) != meter.month:
             meter = attrs.evolve(
-                meter, month=month_start(start), month_seconds=0, month_list_micro=0, month_carried_micro=0
+                meter,
+                month=month_start(start),
+                month_seconds=0,
+                month_list_micro=0,
+                month_carried_micro=0,
+                month_discounted_list_micro=0,
+                month_discount_micro=0,
             )
         end = min(until, next_month(start))
         if meter.terms.until is not None and start < meter.terms.until < end:
@@ -109,10 +119,22 @@ def bill(meter: Meter, until: dt.datetime) -> tuple[Meter, list[UsageSegment]]:
             break  # a sub-second remainder before `until` waits for the next run
         end = start + dt.timedelta(seconds=seconds)
         total = list_charge(meter.hourly, meter.cap_left, meter.month_seconds + seconds)
-        list_amount = Money(total.micro - meter.month_list_micro, meter.hourly.currency)
-        discount = meter.terms.off(list_amount, meter.terms.percent_at(start))
+        currency = meter.hourly.currency
+        list_amount = Money(total.micro - meter.month_list_micro, currency)
+        discounted_list = meter.month_discounted_list_micro
+        discount_total = meter.month_discount_micro
+        percent = meter.terms.percent_at(start)
+        if percent:
+            discounted_list += list_amount.micro
+            discount_total = meter.terms.off(Money(discounted_list, currency), percent).micro
+        discount = Money(discount_total - meter.month_discount_micro, currency)
         segments.append(UsageSegment(start, end, list_amount, discount))
         meter = attrs.evolve(
-            meter, billed_until=end, month_seconds=meter.month_seconds + seconds, month_list_micro=total.micro
+            meter,
+            billed_until=end,
+            month_seconds=meter.month_seconds + seconds,
+            month_list_micro=total.micro,
+            month_discounted_list_micro=discounted_list,
+            month_discount_micro=discount_total,
         )
     return meter, segments
