@@ -93,9 +93,16 @@ def list_charge(hourly: Money, monthly_cap: Money, seconds: int) -> Money:
     return hourly.scale(seconds, SECONDS_PER_HOUR, Rounding.HALF_UP).min(monthly_cap)
 
 
-def monthly_cap(hourly: Money, tariff: Tariff | None) -> Money:
-    cap = hourly * HOURS_PER_MONTH
-    return cap.min(tariff.monthly_price) if tariff is not None else cap
+def monthly_cap(hourly: Money, tariff: Tariff | None, licence_hourly: Money | None = None) -> Money:
+    """The most a calendar month can cost: 730 hours, where a tariff's price caps the resources.
+
+    A licence (Windows) is rented from its vendor by the hour and is not part of any tariff price,
+    so it is added on top of the tariff's cap rather than disappearing inside it."""
+    licence = licence_hourly if licence_hourly is not None else Money.zero(hourly.currency)
+    resources = (hourly - licence) * HOURS_PER_MONTH
+    if tariff is not None:
+        resources = resources.min(tariff.monthly_price)
+    return resources + licence * HOURS_PER_MONTH
 
 
 def quote(
@@ -110,7 +117,7 @@ def quote(
     if period_seconds <= 0:
         raise ValueError("billing period must be positive")
     hourly = catalogue.rates_at(order.location.id).hourly(order.config, order.image)
-    cap = monthly_cap(hourly, order.tariff)
+    cap = monthly_cap(hourly, order.tariff, order.image.licence_hourly)
     first_list = list_charge(hourly, cap, period_seconds)
     terms = promo.discount_terms(now) if promo is not None and promo.applies_to_orders else NO_DISCOUNT
     discount = terms.first_charge_discount(first_list)

@@ -95,11 +95,12 @@ def _resize(rt: Runtime, server: Server, action: Action, _: str | None) -> Effec
         catalogue = uow.catalogue.current()
         image = catalogue.image(s.image_id)
         hourly = catalogue.rates_at(s.location_id).hourly(config, image)
-        tariff = catalogue.tariff(s.tariff_id) if s.tariff_id is not None else None
-        if tariff is not None and tariff.config != config:
+        # A tariff withdrawn from the catalogue since the order leaves a custom server, like any resize.
+        tariff = next((t for t in catalogue.tariffs if t.id == s.tariff_id), None)
+        if tariff is None or tariff.config != config:
             tariff, s.tariff_id = None, None  # a resized preset is a custom server from now on
         s.catalogue_version = catalogue.version
-        s.resized(config, s.meter.rerated(hourly, monthly_cap(hourly, tariff)), now)
+        s.resized(config, s.meter.rerated(hourly, monthly_cap(hourly, tariff, image.licence_hourly)), now)
 
     return effect
 
@@ -110,7 +111,11 @@ def _snapshot(rt: Runtime, server: Server, action: Action, _: str | None) -> Eff
     if action.command is ActionCommand.CREATE_SNAPSHOT:
         task = rt.hypervisor.create_snapshot(node, vmid, name, action.param("description") or "")
     elif action.command is ActionCommand.ROLLBACK:
-        task = rt.hypervisor.rollback(node, vmid, name)
+        rt.hypervisor.wait(rt.hypervisor.rollback(node, vmid, name))
+        # A snapshot carries the guest's size from when it was taken. Back to the size the customer
+        # pays for now, or a rollback across a resize would give (or take) resources unbilled.
+        c = server.config
+        task = rt.hypervisor.resize(node, vmid, cores=c.cores, memory_mib=c.memory_mib, disk_gib=c.disk_gib)
     else:
         task = rt.hypervisor.delete_snapshot(node, vmid, name)
     rt.hypervisor.wait(task)

@@ -7,14 +7,18 @@ watermark, so the run is safe to repeat and safe to run from several schedulers 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import attrs
 
+from domain.model.errors import DomainError
 from domain.model.ledger import TxKind, charge
 from domain.model.metering import bill
 from domain.model.server import Server
 from domain.usecases.runtime import Runtime
 from ports.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 def bill_server(uow: UnitOfWork, server: Server, until: dt.datetime) -> int:
@@ -45,6 +49,7 @@ def bill_server(uow: UnitOfWork, server: Server, until: dt.datetime) -> int:
 class BillingReport:
     servers: int
     charged_micro: int
+    failed: int = 0
 
 
 def billing_run(rt: Runtime, *, batch: int = 500) -> BillingReport:
@@ -55,21 +60,28 @@ def billing_run(rt: Runtime, *, batch: int = 500) -> BillingReport:
     """
     now = rt.clock.now()
     due_before = now - dt.timedelta(seconds=rt.policy.billing_period_seconds)
-    servers = charged = 0
+    servers = charged = failed = 0
     seen: set[int] = set()
     while True:
         with rt.uow() as uow:
-            candidates = [s for s in uow.servers.billable_before(due_before, batch) if s.id not in seen]
+            # A watermark exactly one period behind is due, and the repository's bound is exclusive.
+            behind = uow.servers.billable_before(due_before + dt.timedelta(microseconds=1), batch)
+            candidates = [s for s in behind if s.id not in seen]
         if not candidates:
             break
         for candidate in candidates:
             seen.add(candidate.id)
-            with rt.uow() as uow:
-                server = uow.servers.get_for_update(candidate.id)
-                if server is None or not server.status.billable or server.meter.billed_until > due_before:
-                    continue  # another scheduler got there first, or the server changed meanwhile
-                charged += bill_server(uow, server, now)
-                uow.servers.update(server)
-                uow.commit()
-                servers += 1
-    return BillingReport(servers, charged)
+            try:
+                with rt.uow() as uow:
+                    server = uow.servers.get_for_update(candidate.id)
+                    if server is None or not server.status.billable or server.meter.billed_until > due_before:
+                        continue  # another scheduler got there first, or the server changed meanwhile
+                    charged += bill_server(uow, server, now)
+                    uow.servers.update(server)
+                    uow.commit()
+                    servers += 1
+            except DomainError as ex:
+                # Rolled back: the watermark did not move, so the next run retries this server.
+                log.error("billing server %s failed: %s (%s)", candidate.id, ex.message, ex.code)
+                failed += 1
+    return BillingReport(servers, charged, failed)

@@ -31,8 +31,9 @@ class Actor:
             raise PermissionDenied("this needs an administrator")
 
 
-def account_of(uow: UnitOfWork, account_id: int) -> Account:
-    account = uow.accounts.get(account_id)
+def account_of(uow: UnitOfWork, account_id: object) -> Account:
+    # Only an int is an id: 2.0 or True would otherwise find account 2 (or 1) by equality.
+    account = uow.accounts.get(account_id) if type(account_id) is int else None
     if account is None:
         raise NotFound("customer", account_id)
     return account

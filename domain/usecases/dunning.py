@@ -57,33 +57,42 @@ def reassess_account(rt: Runtime, account_id: int) -> Standing | None:
             now=now,
             policy=rt.policy.dunning,
         )
-        if not verdict.changed:
-            return None
-        previous = account.standing
-        account.standing, account.standing_since = verdict.standing, verdict.since
-        uow.accounts.update(account)
+        if verdict.changed:
+            account.standing, account.standing_since = verdict.standing, verdict.since
+            uow.accounts.update(account)
+        # The servers are brought in line at every run, not only when the standing changes: one that
+        # was busy with another action at that moment (a restart, or its own suspension when the
+        # customer paid) is free by a later run.
         if verdict.standing is Standing.SUSPENDED:
-            _suspend_servers(uow, account, now)
+            acted = _suspend_servers(uow, account, now)
         elif verdict.standing is Standing.TERMINATED:
-            _terminate_servers(uow, account, now)
-        elif verdict.standing is Standing.ACTIVE and previous is Standing.SUSPENDED:
-            _restore_servers(uow, account, now)
+            acted = _terminate_servers(uow, account, now)
+        elif verdict.standing.may_order:
+            acted = _restore_servers(uow, account, now)
+        else:
+            acted = 0
+        if not verdict.changed and not acted:
+            return None
         if verdict.notice is not None:
             notify(uow, account, verdict.notice, now, balance=str(wallet_balance(uow, account)))
         uow.commit()
-        return verdict.standing
+        return verdict.standing if verdict.changed else None
 
 
-def _suspend_servers(uow: UnitOfWork, account: Account, now) -> None:  # type: ignore[no-untyped-def]
+def _suspend_servers(uow: UnitOfWork, account: Account, now) -> int:  # type: ignore[no-untyped-def]
+    acted = 0
     for server in uow.servers.for_owner(account.id):
         if server.status in (ServerStatus.RUNNING, ServerStatus.STOPPED) and server.active_action_id is None:
             action = begin_action(uow, server, ActionCommand.SUSPEND, "suspend", now)
             server.suspend(now)
             uow.servers.update(server)
             uow.jobs.defer(ACTION_TASK, lock=f"server:{server.id}", action_id=action.id)
+            acted += 1
+    return acted
 
 
-def _terminate_servers(uow: UnitOfWork, account: Account, now) -> None:  # type: ignore[no-untyped-def]
+def _terminate_servers(uow: UnitOfWork, account: Account, now) -> int:  # type: ignore[no-untyped-def]
+    acted = 0
     for server in uow.servers.for_owner(account.id):
         if server.active_action_id is None and server.status in (
             ServerStatus.RUNNING, ServerStatus.STOPPED, ServerStatus.SUSPENDED, ServerStatus.FAILED,
@@ -94,11 +103,16 @@ def _terminate_servers(uow: UnitOfWork, account: Account, now) -> None:  # type:
             server.start_deleting(now)
             uow.servers.update(server)
             uow.jobs.defer(ACTION_TASK, lock=f"server:{server.id}", action_id=action.id)
+            acted += 1
+    return acted
 
 
-def _restore_servers(uow: UnitOfWork, account: Account, now) -> None:  # type: ignore[no-untyped-def]
+def _restore_servers(uow: UnitOfWork, account: Account, now) -> int:  # type: ignore[no-untyped-def]
+    acted = 0
     for server in uow.servers.for_owner(account.id):
         if server.status is ServerStatus.SUSPENDED and server.active_action_id is None:
             action = begin_action(uow, server, ActionCommand.UNSUSPEND, "unsuspend", now)
             uow.servers.update(server)
             uow.jobs.defer(ACTION_TASK, lock=f"server:{server.id}", action_id=action.id)
+            acted += 1
+    return acted

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import attrs
 
+from domain.model.accounts import Account
 from domain.model.dunning import Standing
 from domain.model.errors import ValidationError
 from domain.model.ledger import LedgerAccount, Transaction, adjustment, top_up
@@ -56,6 +57,7 @@ def adjust_balance(
         value = Money.parse(amount, account.currency) if isinstance(amount, str) else amount
         if not isinstance(value, Money) or value.is_zero:
             raise ValidationError("amount", "must be a non-zero decimal string such as \"100.00\"")
+        _check_currency(account, value)
         tx = uow.ledger.post(
             adjustment(account.id, value, key=f"adjust:{account.id}:{request_key}", now=now, memo=reason.strip())
         )
@@ -73,9 +75,17 @@ def record_payment(rt: Runtime, gateway: PaymentGateway, *, customer_id: int, re
     now = rt.clock.now()
     with rt.uow() as uow:
         account = account_of(uow, customer_id)
+        paid = _check_currency(account, Money(micro, currency))
         tx = uow.ledger.post(
-            top_up(account.id, Money(micro, currency), key=f"payment:{reference}", now=now, memo=f"payment {reference}")
+            top_up(account.id, paid, key=f"payment:{reference}", now=now, memo=f"payment {reference}")
         )
         uow.commit()
     reassess_account(rt, customer_id)
     return tx
+
+
+def _check_currency(account: Account, value: Money) -> Money:
+    # Wallets are per currency: money in another one would land in a balance the customer never sees.
+    if value.currency != account.currency:
+        raise ValidationError("currency", f"must be {account.currency}", currency=value.currency)
+    return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import attrs
 
 from domain.model.errors import DomainError, Unavailable
+from domain.model.notices import Notice
 from ports.messaging import OutgoingMail
 from domain.usecases.runtime import Runtime
 
@@ -18,8 +19,7 @@ class DeliveryReport:
 
 
 def deliver_notices(rt: Runtime, *, limit: int = 100) -> DeliveryReport:
-    with rt.uow() as uow:
-        pending = [n for n in uow.outbox.pending(limit) if n.attempts < MAX_ATTEMPTS]
+    pending = _due(rt, limit)
     sent = failed = 0
     for notice in pending:
         mail = OutgoingMail(notice.to, notice.subject, notice.body, message_id=f"notice-{notice.id}@hostprovider")
@@ -36,3 +36,16 @@ def deliver_notices(rt: Runtime, *, limit: int = 100) -> DeliveryReport:
             uow.outbox.update(update)
             uow.commit()
     return DeliveryReport(sent, failed)
+
+
+def _due(rt: Runtime, limit: int) -> list[Notice]:
+    """Up to `limit` unsent notices still worth a try. Notices that gave up stay unsent in the outbox,
+    which lists the oldest first: counted against the batch they would starve every newer notice."""
+    fetch = limit
+    while True:
+        with rt.uow() as uow:
+            batch = uow.outbox.pending(fetch)
+        due = [n for n in batch if n.attempts < MAX_ATTEMPTS]
+        if len(due) >= limit or len(batch) < fetch:
+            return due[:limit]
+        fetch *= 2

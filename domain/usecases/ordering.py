@@ -36,7 +36,7 @@ class CreatedServer:
 def _server_name(value: object, server_id: int) -> str:
     if value in (None, ""):
         return f"server-{server_id}"
-    if not isinstance(value, str) or not _HOSTNAME.match(value):
+    if not isinstance(value, str) or not _HOSTNAME.fullmatch(value):
         raise ValidationError("name", "must be a hostname: lower-case letters, digits and '-', at most 63")
     return value
 

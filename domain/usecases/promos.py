@@ -50,6 +50,13 @@ def _int(value: object, field: str, *, optional: bool = False) -> int | None:
     return value
 
 
+def _moment(value: object, field: str) -> dt.datetime | None:
+    # A naive or non-time value would fail only later, when a customer's order compares it with now.
+    if value is None or (isinstance(value, dt.datetime) and value.utcoffset() is not None):
+        return value
+    raise ValidationError(field, "must be a moment with a time zone, such as 2026-03-01T00:00:00Z")
+
+
 def _build(draft: PromoDraft, code_id: int, currency: str, uses: int = 0) -> PromoCode:
     if not isinstance(draft.active, bool):
         raise ValidationError("active", "must be true or false")
@@ -62,8 +69,8 @@ def _build(draft: PromoDraft, code_id: int, currency: str, uses: int = 0) -> Pro
         amount=amount,
         duration=_enum(DiscountDuration, draft.duration, "duration"),
         duration_days=_int(draft.duration_days, "durationDays") or 0,
-        valid_from=draft.valid_from,
-        valid_until=draft.valid_until,
+        valid_from=_moment(draft.valid_from, "validFrom"),
+        valid_until=_moment(draft.valid_until, "validUntil"),
         max_uses=_int(draft.max_uses, "maxUses", optional=True),
         max_uses_per_customer=_int(draft.max_uses_per_customer, "maxUsesPerCustomer") or 0,
         tariff_ids=frozenset(draft.tariff_ids),

@@ -80,13 +80,16 @@ def resize_server(
         raise ValidationError("cores", "give at least one of cores, memory or disk")
     with rt.uow() as uow:
         server = owned_server(uow, actor, server_id)
-        limits = uow.catalogue.current().limits
+        catalogue = uow.catalogue.current()
     current = server.config
     wanted = ServerConfig(
         cores=current.cores if cores is None else cores,  # type: ignore[arg-type]
         memory_mib=current.memory_mib if memory is None else memory,  # type: ignore[arg-type]
         disk_gib=current.disk_gib if disk is None else disk,  # type: ignore[arg-type]
-    ).validated(limits)
+    ).validated(catalogue.limits)
+    # Priced now: a size the catalogue can no longer price (its image or location withdrawn) is
+    # refused here, before the guest changes, not by the job after it has.
+    catalogue.rates_at(server.location_id).hourly(wanted, catalogue.image(server.image_id))
     if wanted.disk_gib < current.disk_gib:
         raise ValidationError("disk", f"can only grow (now {current.disk_gib} GiB)", current=current.disk_gib)
     if wanted == current:
@@ -96,7 +99,7 @@ def resize_server(
 
 
 def _snapname(value: object) -> str:
-    if not isinstance(value, str) or not _SNAPNAME.match(value):
+    if not isinstance(value, str) or not _SNAPNAME.fullmatch(value):
         raise ValidationError(
             "snapname", "must start with a letter, then letters, digits, '-' or '_', 2-40 characters"
         )

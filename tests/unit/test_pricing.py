@@ -141,6 +141,16 @@ class TestQuote:
             2,
         )
 
+    def test_a_licence_is_not_swallowed_by_a_tariff_cap(self) -> None:
+        # Regression: the licence was added before the cap, so a Windows server on a tariff paid
+        # no licence at all once the month reached the tariff's price.
+        order = resolve_order(catalogue(), os_id=WINDOWS.id, location_id=1, tariff_id=1)
+        q = quote(catalogue(), order, period_seconds=HOUR, now=NOW)
+        # resources 1.50 + 0.40 + 0.10 = 2.00/h, x 730 = 1460.00 capped at 500.00;
+        # licence 0.50/h x 730 = 365.00 on top
+        assert q.hourly == rub("2.50")
+        assert q.monthly == rub("865.00")
+
     def test_period_sets_the_first_charge(self) -> None:
         q = quote(catalogue(), custom_order(), period_seconds=1800, now=NOW)
         assert q.first_charge == rub("2.00") and q.period_seconds == 1800

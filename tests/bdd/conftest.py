@@ -1,0 +1,10 @@
+"""The acceptance specs: step definitions by domain concept, shared by every feature."""
+
+from .steps.accounts import *  # noqa: F403
+from .steps.billing import *  # noqa: F403
+from .steps.common import *  # noqa: F403
+from .steps.faults import *  # noqa: F403
+from .steps.monitoring import *  # noqa: F403
+from .steps.pricing import *  # noqa: F403
+from .steps.promos import *  # noqa: F403
+from .steps.servers import *  # noqa: F403
