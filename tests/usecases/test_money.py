@@ -1,0 +1,274 @@
+"""Balance, transactions, payments and an admin's corrections."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.memory import FakePaymentGateway
+from domain.model.dunning import Standing
+from domain.model.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from domain.model.ledger import AccountKind, LedgerAccount, TxKind, balances
+from domain.model.money import Money
+from domain.usecases import money
+from domain.usecases.common import Actor
+from ports.records import Page
+
+from .support import START_HOURLY, World, micro, refused, rub
+
+
+def adjust(
+    world: World,
+    actor: Actor,
+    customer_id: object,
+    amount: object,
+    *,
+    reason: object = "goodwill",
+    key: str = "req-1",
+):  # type: ignore[no-untyped-def]
+    return money.adjust_balance(
+        world.rt, actor, customer_id=customer_id, amount=amount, reason=reason, request_key=key
+    )
+
+
+class TestAdjustBalance:
+    def test_credit_and_debit_to_the_micro_unit(self, world: World) -> None:
+        customer = world.customer(balance=None)
+
+        credit = adjust(world, world.admin, customer.account_id, "100.000001", key="a")
+        debit = adjust(
+            world, world.admin, customer.account_id, "-30.50", reason="  correction  ", key="b"
+        )
+
+        assert world.wallet(customer) == 69_500_001
+        assert (credit.kind, debit.kind) == (TxKind.ADJUSTMENT, TxKind.ADJUSTMENT)
+        assert debit.memo == "correction"
+        with world.rt.uow() as uow:
+            system = uow.ledger.balance(LedgerAccount.system(AccountKind.ADJUSTMENTS, "RUB"))
+            audit = uow.audit.recent(1)[0]
+        assert system == -69_500_001
+        assert (audit.action, audit.actor_id, audit.target) == (
+            "balance.adjust",
+            world.admin.account_id,
+            f"account:{customer.account_id}",
+        )
+
+    def test_a_money_value_is_taken_as_is(self, world: World) -> None:
+        customer = world.customer(balance=None)
+        adjust(world, world.admin, customer.account_id, rub("12.34"))
+        assert world.wallet(customer) == micro("12.34")
+
+    def test_a_retried_request_posts_once(self, world: World) -> None:
+        customer = world.customer(balance=None)
+        first = adjust(world, world.admin, customer.account_id, "100.00", key="retry-me")
+        before = world.snapshot()["tables"]["ledger_txs"]
+        again = adjust(world, world.admin, customer.account_id, "100.00", key="retry-me")
+        assert again == first
+        assert world.snapshot()["tables"]["ledger_txs"] == before
+        assert world.wallet(customer) == micro("100.00")
+
+    def test_the_same_key_for_another_amount_is_a_conflict(self, world: World) -> None:
+        customer = world.customer(balance=None)
+        adjust(world, world.admin, customer.account_id, "100.00", key="k")
+        refused(
+            world,
+            Conflict,
+            adjust,
+            world,
+            world.admin,
+            customer.account_id,
+            "200.00",
+            key="k",
+            error_code="conflict",
+        )
+
+    def test_a_debit_may_go_below_zero_and_restricts_the_account(self, world: World) -> None:
+        customer = world.customer(balance="10.00")
+        adjust(world, world.admin, customer.account_id, "-15.00")
+        assert world.wallet(customer) == -micro("5.00")
+        assert money.get_balance(world.rt, customer).standing is Standing.RESTRICTED
+
+    def test_only_an_admin(self, world: World, customer: Actor) -> None:
+        refused(
+            world,
+            PermissionDenied,
+            adjust,
+            world,
+            customer,
+            customer.account_id,
+            "100.00",
+            error_code="forbidden",
+        )
+
+    @pytest.mark.parametrize(
+        ("customer_id", "amount", "reason", "error", "field"),
+        [
+            (None, "1.00", "ok!", ValidationError, "customerId"),
+            ("2", "1.00", "ok!", ValidationError, "customerId"),
+            (9999, "1.00", "ok!", NotFound, None),
+            ("me", "1.00", "ab", ValidationError, "reason"),
+            ("me", "1.00", "  ab  ", ValidationError, "reason"),
+            ("me", "1.00", "x" * 501, ValidationError, "reason"),
+            ("me", "1.00", None, ValidationError, "reason"),
+            ("me", "0.00", "ok!", ValidationError, "amount"),
+            ("me", "-0", "ok!", ValidationError, "amount"),
+            ("me", "abc", "ok!", ValidationError, "amount"),
+            ("me", "1e3", "ok!", ValidationError, "amount"),
+            ("me", "1.0000001", "ok!", ValidationError, "amount"),
+            ("me", "10000000000000000", "ok!", ValidationError, "amount"),
+            ("me", 100, "ok!", ValidationError, "amount"),
+            ("me", 1.5, "ok!", ValidationError, "amount"),
+            ("me", None, "ok!", ValidationError, "amount"),
+            ("me", Money(1_000_000, "EUR"), "ok!", ValidationError, "currency"),
+        ],
+    )
+    def test_bad_input(
+        self,
+        world: World,
+        customer: Actor,
+        customer_id: object,
+        amount: object,
+        reason: object,
+        error: type,
+        field: str | None,
+    ) -> None:
+        target = customer.account_id if customer_id == "me" else customer_id
+        refused(
+            world, error, adjust, world, world.admin, target, amount, reason=reason, field=field
+        )
+
+
+class TestRecordPayment:
+    def test_credits_a_payment_once_however_often_it_is_confirmed(self, world: World) -> None:
+        customer = world.customer(balance=None)
+        gateway = FakePaymentGateway()
+        gateway.complete("pay-1", micro("250.00"), "RUB")
+
+        first = money.record_payment(
+            world.rt, gateway, customer_id=customer.account_id, reference="pay-1"
+        )
+        before = world.snapshot()
+        again = money.record_payment(
+            world.rt, gateway, customer_id=customer.account_id, reference="pay-1"
+        )
+
+        assert again == first
+        assert first.kind is TxKind.TOP_UP
+        assert world.snapshot() == before
+        assert world.wallet(customer) == micro("250.00")
+
+    def test_a_payment_for_another_customer_under_a_used_reference(
+        self, world: World, customer: Actor
+    ) -> None:
+        gateway = FakePaymentGateway()
+        gateway.complete("pay-1", micro("250.00"), "RUB")
+        money.record_payment(world.rt, gateway, customer_id=customer.account_id, reference="pay-1")
+        other = world.customer(balance=None)
+        refused(
+            world,
+            Conflict,
+            money.record_payment,
+            world.rt,
+            gateway,
+            customer_id=other.account_id,
+            reference="pay-1",
+        )
+
+    @pytest.mark.parametrize("reference", ["", "x" * 101, None, 42])
+    def test_a_bad_reference(self, world: World, customer: Actor, reference: object) -> None:
+        refused(
+            world,
+            ValidationError,
+            money.record_payment,
+            world.rt,
+            FakePaymentGateway(),
+            customer_id=customer.account_id,
+            reference=reference,
+            field="reference",
+        )
+
+    def test_an_unknown_payment(self, world: World, customer: Actor) -> None:
+        refused(
+            world,
+            NotFound,
+            money.record_payment,
+            world.rt,
+            FakePaymentGateway(),
+            customer_id=customer.account_id,
+            reference="never-paid",
+        )
+
+    @pytest.mark.parametrize("customer_id", [9999, "2", None, [2]])
+    def test_an_unknown_customer(self, world: World, customer: Actor, customer_id: object) -> None:
+        gateway = FakePaymentGateway()
+        gateway.complete("pay-1", micro("250.00"), "RUB")
+        refused(
+            world,
+            NotFound,
+            money.record_payment,
+            world.rt,
+            gateway,
+            customer_id=customer_id,
+            reference="pay-1",
+        )
+
+    def test_a_payment_in_another_currency(self, world: World, customer: Actor) -> None:
+        gateway = FakePaymentGateway()
+        gateway.complete("pay-eur", micro("250.00"), "EUR")
+        refused(
+            world,
+            ValidationError,
+            money.record_payment,
+            world.rt,
+            gateway,
+            customer_id=customer.account_id,
+            reference="pay-eur",
+            field="currency",
+        )
+
+    def test_paying_restores_a_restricted_account(self, world: World) -> None:
+        customer = world.customer(balance="1.00")
+        adjust(world, world.admin, customer.account_id, "-2.00")
+        gateway = FakePaymentGateway()
+        gateway.complete("pay-1", micro("500.00"), "RUB")
+        money.record_payment(world.rt, gateway, customer_id=customer.account_id, reference="pay-1")
+        assert money.get_balance(world.rt, customer).standing is Standing.ACTIVE
+        assert world.templates(customer)[-2:] == ["account_restricted", "account_restored"]
+
+
+class TestBalanceAndTransactions:
+    def test_balance_held_and_burn(self, world: World, customer: Actor) -> None:
+        world.running_server(customer)
+        world.hold_jobs()
+        world.order(customer)
+
+        view = money.get_balance(world.rt, customer)
+
+        assert view.balance.micro == micro("1000.00") - 2 * START_HOURLY
+        assert view.held.micro == START_HOURLY
+        assert view.hourly_burn.micro == START_HOURLY  # the pending server costs nothing yet
+        assert view.standing is Standing.ACTIVE
+
+    def test_an_unknown_account(self, world: World) -> None:
+        refused(world, NotFound, money.get_balance, world.rt, Actor(9999, world.admin.role))
+
+    def test_lists_the_callers_transactions_newest_first(
+        self, world: World, customer: Actor, stranger: Actor
+    ) -> None:
+        world.running_server(customer)
+        world.running_server(stranger)
+
+        txs, total = money.list_transactions(world.rt, customer, Page(1, 25))
+
+        assert total == 3
+        assert [tx.kind for tx in txs] == [TxKind.CAPTURE, TxKind.HOLD, TxKind.ADJUSTMENT]
+        second_page, _ = money.list_transactions(world.rt, customer, Page(2, 2))
+        assert [tx.kind for tx in second_page] == [TxKind.ADJUSTMENT]
+
+    def test_the_books_always_balance(self, world: World, customer: Actor) -> None:
+        world.running_server(customer)
+        world.hypervisor.fail_next("start")
+        world.order(customer)
+        totals = balances(world.transactions())
+        assert sum(totals.values()) == 0
+        with world.rt.uow() as uow:
+            assert all(uow.ledger.balance(account) == amount for account, amount in totals.items())

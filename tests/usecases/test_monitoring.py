@@ -1,0 +1,78 @@
+"""The monitoring pass: samples, alerts with hysteresis, one notice per incident, live events."""
+
+from __future__ import annotations
+
+from domain.model.alerts import Metric
+from domain.usecases import servers
+from domain.usecases.common import Actor
+from domain.usecases.monitoring import MonitoringReport, monitoring_pass
+
+from .support import World
+
+GIB = 1024**3
+
+
+class TestMonitoringPass:
+    def test_samples_every_running_server_and_publishes_its_figures(
+        self, world: World, customer: Actor
+    ) -> None:
+        server = world.running_server(customer)
+        stopped = world.running_server(customer)
+        servers.stop_server(world.rt, customer, stopped.id)
+
+        report = monitoring_pass(world.rt)
+
+        assert report == MonitoringReport(1, 0, 0)
+        with world.rt.uow() as uow:
+            sample = uow.metrics.latest(server.id)
+            assert uow.metrics.latest(stopped.id) is None
+        assert sample is not None
+        assert (sample.cpu_percent, sample.memory_percent, sample.disk_percent) == (5, 25, 10)
+        assert sample.at == world.clock.now()
+        assert world.events.on("server-stats") == [
+            {"serverId": server.id, "stats": {"cpu": 5, "memory": 25, "disk": 10}}
+        ]
+        assert world.events.on("server-alerts") == []
+
+    def test_one_notice_per_incident(self, world: World, customer: Actor) -> None:
+        server = world.running_server(customer, name="db-1")
+        vmid = server.placement.vmid
+        assert vmid is not None
+
+        world.hypervisor.set_usage(vmid, cpu=0.95)
+        assert monitoring_pass(world.rt) == MonitoringReport(1, 1, 0)
+        world.hypervisor.set_usage(vmid, cpu=0.99)
+        assert monitoring_pass(world.rt) == MonitoringReport(1, 0, 0)
+        world.hypervisor.set_usage(vmid, cpu=0.85)  # between the marks: still the same incident
+        assert monitoring_pass(world.rt) == MonitoringReport(1, 0, 0)
+        world.hypervisor.set_usage(vmid, cpu=0.10)
+        assert monitoring_pass(world.rt) == MonitoringReport(1, 0, 1)
+
+        notices = [n for n in world.notices(customer) if n.template.startswith("alert_")]
+        assert [n.template for n in notices] == ["alert_raised", "alert_cleared"]
+        assert notices[0].subject == "Server db-1: cpu at 95%"
+        assert world.events.on("server-alerts") == [
+            {"serverId": server.id, "alerts": [{"type": "cpu", "event": "raised", "value": 95}]},
+            {"serverId": server.id, "alerts": [{"type": "cpu", "event": "cleared", "value": 10}]},
+        ]
+        with world.rt.uow() as uow:
+            assert uow.metrics.alert_state(server.id, Metric.CPU).active is False
+
+    def test_every_metric_alerts_on_its_own(self, world: World, customer: Actor) -> None:
+        server = world.running_server(customer)
+        vmid = server.placement.vmid
+        assert vmid is not None
+        world.hypervisor.set_usage(vmid, memory_used=1024**3 - 1, disk_used=19 * GIB)
+
+        assert monitoring_pass(world.rt) == MonitoringReport(1, 2, 0)
+
+        with world.rt.uow() as uow:
+            active = {m for m in Metric if uow.metrics.alert_state(server.id, m).active}
+        assert active == {Metric.MEMORY, Metric.DISK}
+
+    def test_a_guest_that_is_no_servers_is_ignored(self, world: World, customer: Actor) -> None:
+        world.hypervisor.seed_guest("pve-msk-1", 900, name="orphan")
+        world.hypervisor.set_usage(900, cpu=1.0)
+        with_snapshot = world.snapshot()
+        assert monitoring_pass(world.rt) == MonitoringReport(0, 0, 0)
+        assert world.snapshot() == with_snapshot

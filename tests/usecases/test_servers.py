@@ -1,0 +1,541 @@
+"""Customer commands on a server: power, resize, snapshots, password, console, delete, actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+import pytest
+
+from domain.model.action import ActionCommand, ActionStatus
+from domain.model.errors import AlreadyExists, InvalidTransition, Locked, NotFound, ValidationError
+from domain.model.ledger import TxKind
+from domain.model.server import Server, ServerStatus
+from domain.usecases import catalogue, servers
+from domain.usecases.actions import run_server_action
+from domain.usecases.billing import billing_run
+from domain.usecases.common import Actor
+
+from .support import START_HOURLY, TASK_SECONDS, World, micro, refused, unchanged
+
+BAD_IDS = [10_000, "1", 0, -1, True, None, 1.0]
+
+
+def guest(world: World, server: Server):  # type: ignore[no-untyped-def]
+    found = world.hypervisor.find_guest(server.placement.vmid)  # type: ignore[arg-type]
+    assert found is not None
+    return found
+
+
+@pytest.fixture
+def server(world: World, customer: Actor) -> Server:
+    return world.running_server(customer, name="web-1")
+
+
+COMMANDS = {
+    "start": lambda rt, actor, sid: servers.start_server(rt, actor, sid),
+    "stop": lambda rt, actor, sid: servers.stop_server(rt, actor, sid),
+    "restart": lambda rt, actor, sid: servers.restart_server(rt, actor, sid),
+    "resize": lambda rt, actor, sid: servers.resize_server(rt, actor, sid, cores=2),
+    "create_snapshot": lambda rt, actor, sid: servers.create_snapshot(
+        rt, actor, sid, snapname="snap2"
+    ),
+    "rollback": lambda rt, actor, sid: servers.rollback_snapshot(rt, actor, sid, snapname="snap1"),
+    "delete_snapshot": lambda rt, actor, sid: servers.delete_snapshot(
+        rt, actor, sid, snapname="snap1"
+    ),
+    "reset_password": lambda rt, actor, sid: servers.reset_password(rt, actor, sid),
+    "delete": lambda rt, actor, sid: servers.delete_server(rt, actor, sid),
+    "get": lambda rt, actor, sid: servers.get_server(rt, actor, sid),
+    "actions": lambda rt, actor, sid: servers.server_actions(rt, actor, sid),
+    "snapshots": lambda rt, actor, sid: servers.list_snapshots(rt, actor, sid),
+}
+
+
+class TestWhoMaySeeAServer:
+    @pytest.mark.parametrize("command", COMMANDS)
+    def test_someone_elses_server_is_not_found(
+        self, world: World, server: Server, stranger: Actor, command: str
+    ) -> None:
+        err = refused(
+            world,
+            NotFound,
+            COMMANDS[command],
+            world.rt,
+            stranger,
+            server.id,
+            error_code="not_found",
+        )
+        assert err.details == {"kind": "server", "id": str(server.id)}
+
+    @pytest.mark.parametrize("command", COMMANDS)
+    @pytest.mark.parametrize("server_id", BAD_IDS)
+    def test_an_unknown_id_is_not_found(
+        self, world: World, server: Server, customer: Actor, command: str, server_id: object
+    ) -> None:
+        refused(world, NotFound, COMMANDS[command], world.rt, customer, server_id)
+
+    def test_lists_only_the_callers_live_servers(
+        self, world: World, server: Server, customer: Actor, stranger: Actor
+    ) -> None:
+        world.running_server(stranger)
+        gone = world.running_server(customer)
+        servers.delete_server(world.rt, customer, gone.id)
+        assert [s.id for s in servers.list_servers(world.rt, customer)] == [server.id]
+
+    def test_an_admin_may_act_on_any_server(self, world: World, server: Server) -> None:
+        action = servers.stop_server(world.rt, world.admin, server.id)
+        assert world.action(action.id).status is ActionStatus.SUCCESS
+        assert world.server(server.id).status is ServerStatus.STOPPED
+
+
+class TestPower:
+    def test_stop_then_start_then_restart(
+        self, world: World, customer: Actor, server: Server
+    ) -> None:
+        stopped = servers.stop_server(world.rt, customer, server.id)
+        assert world.action(stopped.id).status is ActionStatus.SUCCESS
+        assert world.server(server.id).status is ServerStatus.STOPPED
+        assert guest(world, server).status == "stopped"
+
+        started = servers.start_server(world.rt, customer, server.id)
+        assert world.action(started.id).status is ActionStatus.SUCCESS
+        assert world.server(server.id).status is ServerStatus.RUNNING
+        assert guest(world, server).status == "running"
+
+        restarted = servers.restart_server(world.rt, customer, server.id)
+        action = world.action(restarted.id)
+        assert (action.command, action.status, action.progress) == (
+            ActionCommand.RESTART,
+            ActionStatus.SUCCESS,
+            100,
+        )
+        assert action.finished_at == action.started_at + dt.timedelta(seconds=TASK_SECONDS)
+        assert world.server(server.id).status is ServerStatus.RUNNING
+        assert world.server(server.id).active_action_id is None
+
+    def test_start_a_running_server(self, world: World, customer: Actor, server: Server) -> None:
+        err = refused(
+            world,
+            InvalidTransition,
+            servers.start_server,
+            world.rt,
+            customer,
+            server.id,
+            error_code="invalid_state",
+        )
+        assert err.details == {"state": "running", "attempted": "start"}
+
+    @pytest.mark.parametrize("command", ["stop", "restart", "reset_password"])
+    def test_commands_for_a_running_server_on_a_stopped_one(
+        self, world: World, customer: Actor, server: Server, command: str
+    ) -> None:
+        servers.stop_server(world.rt, customer, server.id)
+        refused(world, InvalidTransition, COMMANDS[command], world.rt, customer, server.id)
+
+    @pytest.mark.parametrize(
+        "command", [c for c in COMMANDS if c not in ("get", "actions", "snapshots")]
+    )
+    def test_a_server_busy_with_an_action_is_locked(
+        self, world: World, customer: Actor, server: Server, command: str
+    ) -> None:
+        servers.create_snapshot(world.rt, customer, server.id, snapname="snap1")
+        world.hold_jobs()
+        busy = servers.restart_server(world.rt, customer, server.id)
+        err = refused(
+            world, Locked, COMMANDS[command], world.rt, customer, server.id, error_code="locked"
+        )
+        assert err.details == {"action_id": busy.id}
+
+    def test_a_failed_start_is_reported_on_the_action_and_unlocks(
+        self, world: World, customer: Actor, server: Server
+    ) -> None:
+        servers.stop_server(world.rt, customer, server.id)
+        world.hypervisor.fail_next("start", message="no quorum")
+        action = world.action(servers.start_server(world.rt, customer, server.id).id)
+        assert action.status is ActionStatus.ERROR
+        assert action.error is not None and action.error.code == "external_failure"
+        assert "no quorum" in action.error.message
+        after = world.server(server.id)
+        assert (after.status, after.active_action_id) == (ServerStatus.STOPPED, None)
+        assert guest(world, server).status == "stopped"
+
+
+class TestResize:
+    def test_grows_the_guest_and_rates_the_new_size(
+        self, world: World, customer: Actor, server: Server
+    ) -> None:
+        action = servers.resize_server(world.rt, customer, server.id, cores=2, memory=2048, disk=40)
+
+        assert world.action(action.id).status is ActionStatus.SUCCESS
+        assert world.action(action.id).params == (
+            ("cores", "2"),
+            ("memory", "2048"),
+            ("disk", "40"),
+        )
+        g = guest(world, server)
+        assert (g.cores, g.memory_mib, g.disk_gib) == (2, 2048, 40)
+        after = world.server(server.id)
+        assert (after.config.cores, after.config.memory_mib, after.config.disk_gib) == (2, 2048, 40)
+        assert after.tariff_id is None  # a resized preset is a custom server
+        assert after.meter.hourly.micro == micro("1.90")
+        assert after.meter.monthly_cap.micro == micro("1387.00")
+
+    def test_the_old_size_is_billed_up_to_the_resize_and_the_new_one_after(
+        self, world: World, customer: Actor, server: Server
+    ) -> None:
+        ordered_at = server.created_at
+        world.clock.set(ordered_at + dt.timedelta(hours=3))
+        servers.resize_server(world.rt, customer, server.id, cores=2, memory=2048, disk=40)
+        resized_at = ordered_at + dt.timedelta(hours=3, seconds=TASK_SECONDS)
+
+        [old] = world.transactions(TxKind.USAGE)
+        # 3 h 5 s at 0.95 an hour, less the first hour paid up front.
+        assert (
+            old.amount.micro
+            == (START_HOURLY * (3 * 3600 + TASK_SECONDS) + 1800) // 3600 - START_HOURLY
+        )
+
+        world.clock.set(resized_at + dt.timedelta(hours=2))
+        billing_run(world.rt)
+        [_, new] = world.transactions(TxKind.USAGE)
+        assert new.amount.micro == 2 * micro("1.90")
+
+    def test_only_the_disk(self, world: World, customer: Actor, server: Server) -> None:
+        servers.resize_server(world.rt, customer, server.id, disk=30)
+        config = world.server(server.id).config
+        assert (config.cores, config.memory_mib, config.disk_gib) == (1, 1024, 30)
+
+    @pytest.mark.parametrize(
+        ("sizes", "field"),
+        [
+            ({}, "cores"),
+            ({"disk": 10}, "disk"),
+            ({"cores": 1, "memory": 1024, "disk": 20}, "cores"),
+            ({"cores": 33}, "cores"),
+            ({"cores": 0}, "cores"),
+            ({"cores": "2"}, "cores"),
+            ({"memory": 1000}, "memory"),
+            ({"memory": 2048.0}, "memory"),
+            ({"disk": 2001}, "disk"),
+        ],
+    )
+    def test_bad_sizes(
+        self, world: World, customer: Actor, server: Server, sizes: dict[str, object], field: str
+    ) -> None:
+        refused(
+            world,
+            ValidationError,
+            servers.resize_server,
+            world.rt,
+            customer,
+            server.id,
+            field=field,
+            **sizes,
+        )
+
+    def test_a_refused_resize_leaves_size_and_rates(
+        self, world: World, customer: Actor, server: Server
+    ) -> None:
+        world.hypervisor.fail_next("resize", immediate=True, message="storage full")
+        action = world.action(servers.resize_server(world.rt, customer, server.id, cores=4).id)
+        assert action.status is ActionStatus.ERROR
+        after = world.server(server.id)
+        assert (after.config, after.meter, after.tariff_id) == (server.config, server.meter, 1)
+        assert guest(world, server).cores == 1
+
+
+class TestSnapshots:
+    def test_create_list_rollback_delete(
+        self, world: World, customer: Actor, server: Server
+    ) -> None:
+        created = servers.create_snapshot(
+            world.rt, customer, server.id, snapname="before-upgrade", description="clean install"
+        )
+        assert world.action(created.id).status is ActionStatus.SUCCESS
+        [snap] = servers.list_snapshots(world.rt, customer, server.id)
+        assert (snap.name, snap.description) == ("before-upgrade", "clean install")
+
+        rolled = servers.rollback_snapshot(world.rt, customer, server.id, snapname="before-upgrade")
+        assert world.action(rolled.id).status is ActionStatus.SUCCESS
+        assert world.action(rolled.id).command is ActionCommand.ROLLBACK
+
+        deleted = servers.delete_snapshot(world.rt, customer, server.id, snapname="before-upgrade")
+        assert world.action(deleted.id).status is ActionStatus.SUCCESS
+        assert servers.list_snapshots(world.rt, customer, server.id) == []
+
+    def test_a_rollback_keeps_the_size_the_customer_pays_for(
+        self, world: World, customer: Actor, server: Server
+    ) -> None:
+        servers.create_snapshot(world.rt, customer, server.id, snapname="small")
+        servers.resize_server(world.rt, customer, server.id, cores=2, memory=2048, disk=40)
+
+        servers.rollback_snapshot(world.rt, customer, server.id, snapname="small")
+
+        g = guest(world, server)
+        assert (g.cores, g.memory_mib, g.disk_gib) == (2, 2048, 40)
+        assert [s.name for s in servers.list_snapshots(world.rt, customer, server.id)] == ["small"]
+
+    def test_a_rollback_gives_back_no_resources_the_customer_stopped_paying_for(
+        self, world: World, customer: Actor
+    ) -> None:
+        big = world.running_server(customer, tariff_id=3)  # 4 cores, 8 GiB
+        servers.create_snapshot(world.rt, customer, big.id, snapname="big")
+        servers.resize_server(world.rt, customer, big.id, cores=1, memory=1024)
+
+        action = servers.rollback_snapshot(world.rt, customer, big.id, snapname="big")
+
+        assert world.action(action.id).status is ActionStatus.SUCCESS
+        g = guest(world, big)
+        assert (g.cores, g.memory_mib, g.disk_gib) == (1, 1024, 80)
+        assert world.server(big.id).meter.hourly.micro == micro("0.50") + micro("0.25") + micro(
+            "0.80"
+        )
+
+    def test_a_stopped_server_has_snapshots_too(
+        self, world: World, customer: Actor, server: Server
+    ) -> None:
+        servers.stop_server(world.rt, customer, server.id)
+        servers.create_snapshot(world.rt, customer, server.id, snapname="cold")
+        assert [s.name for s in servers.list_snapshots(world.rt, customer, server.id)] == ["cold"]
+
+    @pytest.mark.parametrize("name", ["1abc", "a", "a b", "a" * 41, "snap!", "snap\n", "", None, 7])
+    def test_a_bad_name(self, world: World, customer: Actor, server: Server, name: object) -> None:
+        refused(
+            world,
+            ValidationError,
+            servers.create_snapshot,
+            world.rt,
+            customer,
+            server.id,
+            snapname=name,
+            field="snapname",
+        )
+
+    @pytest.mark.parametrize("description", ["x" * 256, 42])
+    def test_a_bad_description(
+        self, world: World, customer: Actor, server: Server, description: object
+    ) -> None:
+        refused(
+            world,
+            ValidationError,
+            servers.create_snapshot,
+            world.rt,
+            customer,
+            server.id,
+            snapname="ok",
+            description=description,
+            field="description",
+        )
+
+    def test_a_name_in_use(self, world: World, customer: Actor, server: Server) -> None:
+        servers.create_snapshot(world.rt, customer, server.id, snapname="daily")
+        err = refused(
+            world,
+            AlreadyExists,
+            servers.create_snapshot,
+            world.rt,
+            customer,
+            server.id,
+            snapname="daily",
+        )
+        assert err.details["field"] == "snapname"
+
+    def test_at_most_the_policys_number(
+        self, world: World, customer: Actor, server: Server
+    ) -> None:
+        for n in range(world.rt.policy.max_snapshots_per_server):
+            servers.create_snapshot(world.rt, customer, server.id, snapname=f"s{n}")
+        refused(
+            world,
+            ValidationError,
+            servers.create_snapshot,
+            world.rt,
+            customer,
+            server.id,
+            snapname="extra",
+            field="snapname",
+        )
+
+    @pytest.mark.parametrize("call", [servers.rollback_snapshot, servers.delete_snapshot])
+    def test_an_unknown_snapshot(self, world: World, customer: Actor, server: Server, call) -> None:  # type: ignore[no-untyped-def]
+        err = refused(world, NotFound, call, world.rt, customer, server.id, snapname="nope")
+        assert err.details["kind"] == "snapshot"
+
+
+class TestPassword:
+    def test_sets_a_new_password_shown_once(
+        self, world: World, customer: Actor, server: Server
+    ) -> None:
+        old = world.hypervisor.password_of(server.placement.vmid)  # type: ignore[arg-type]
+        reset = servers.reset_password(world.rt, customer, server.id)
+        assert world.action(reset.action.id).status is ActionStatus.SUCCESS
+        assert world.hypervisor.password_of(server.placement.vmid) == reset.password != old  # type: ignore[arg-type]
+        assert reset.password not in repr(world.snapshot()["tables"])
+
+
+class TestConsole:
+    def test_a_short_lived_ticket_for_a_running_server(
+        self, world: World, customer: Actor, server: Server
+    ) -> None:
+        ticket = servers.open_console(world.rt, customer, vmid=server.placement.vmid)
+        assert f"vmid={server.placement.vmid}" in ticket.url
+        assert ticket.expires_at - world.clock.now() <= dt.timedelta(minutes=1)
+
+    def test_refusals(self, world: World, customer: Actor, stranger: Actor, server: Server) -> None:
+        vmid = server.placement.vmid
+        refused(world, NotFound, servers.open_console, world.rt, stranger, vmid=vmid)
+        refused(world, NotFound, servers.open_console, world.rt, customer, vmid=4242)
+        for bad in (0, -1, "100", None, True):
+            refused(
+                world,
+                ValidationError,
+                servers.open_console,
+                world.rt,
+                customer,
+                vmid=bad,
+                field="vmid",
+            )
+        servers.stop_server(world.rt, customer, server.id)
+        refused(world, InvalidTransition, servers.open_console, world.rt, customer, vmid=vmid)
+        world.hold_jobs()
+        servers.start_server(world.rt, customer, server.id)
+        refused(world, Locked, servers.open_console, world.rt, customer, vmid=vmid)
+
+
+class TestDelete:
+    def test_removes_guest_network_and_stops_billing(
+        self, world: World, customer: Actor, server: Server
+    ) -> None:
+        world.clock.set(server.created_at + dt.timedelta(hours=2))
+        deleted_at = world.clock.now()
+
+        action = servers.delete_server(world.rt, customer, server.id)
+
+        assert world.action(action.id).status is ActionStatus.SUCCESS
+        after = world.server(server.id)
+        assert after.status is ServerStatus.DELETED
+        assert after.active_action_id is None
+        assert world.hypervisor.find_guest(server.placement.vmid) is None  # type: ignore[arg-type]
+        for state in (world.fabric.state(1), world.fabric.live_state(1)):
+            assert state.vlans == {} and state.mappings == () and state.rules == {}
+        with world.rt.uow() as uow:
+            assert uow.network.ip_of(server.id) is None
+            assert uow.network.vlan_of(customer.account_id, 1) is None
+        # Usage up to the moment of deleting: the second hour.
+        [usage] = world.transactions(TxKind.USAGE)
+        assert usage.amount.micro == START_HOURLY
+        assert after.meter.billed_until == deleted_at
+        assert world.templates(customer)[-1] == "server_deleted"
+
+        world.clock.advance(dt.timedelta(days=3))
+        billing_run(world.rt)
+        assert len(world.transactions(TxKind.USAGE)) == 1
+        refused(world, NotFound, servers.get_server, world.rt, customer, server.id)
+        refused(world, NotFound, servers.delete_server, world.rt, customer, server.id)
+        assert servers.get_server(world.rt, world.admin, server.id).status is ServerStatus.DELETED
+
+    def test_a_stopped_server(self, world: World, customer: Actor, server: Server) -> None:
+        servers.stop_server(world.rt, customer, server.id)
+        servers.delete_server(world.rt, customer, server.id)
+        assert world.server(server.id).status is ServerStatus.DELETED
+        assert world.hypervisor.guests_all() == []
+
+    def test_a_failed_server(self, world: World, customer: Actor) -> None:
+        world.hypervisor.fail_next("create")
+        failed = world.order(customer)
+        servers.delete_server(world.rt, customer, failed.server.id)
+        assert world.server(failed.server.id).status is ServerStatus.DELETED
+        assert world.transactions(TxKind.USAGE) == []
+
+    def test_a_server_still_being_created_is_locked(self, world: World, customer: Actor) -> None:
+        world.hold_jobs()
+        created = world.order(customer)
+        refused(world, Locked, servers.delete_server, world.rt, customer, created.server.id)
+
+    def test_the_shared_vlan_stays_for_the_other_servers(
+        self, world: World, customer: Actor, server: Server
+    ) -> None:
+        other = world.running_server(customer)
+        servers.delete_server(world.rt, customer, server.id)
+        assert world.fabric.state(1).vlans == {100: customer.account_id}
+        assert list(world.fabric.state(1).rules) == [other.id]
+
+
+class TestActions:
+    def test_get_action_and_the_servers_history(
+        self, world: World, customer: Actor, server: Server
+    ) -> None:
+        stop = servers.stop_server(world.rt, customer, server.id)
+        assert servers.get_action(world.rt, customer, stop.id).status is ActionStatus.SUCCESS
+        history = servers.server_actions(world.rt, customer, server.id)
+        assert [a.command for a in history] == [ActionCommand.STOP, ActionCommand.CREATE]
+        assert servers.get_action(world.rt, world.admin, stop.id).id == stop.id
+
+    @pytest.mark.parametrize("action_id", [10_000, "1", None, 1.0])
+    def test_an_unknown_action(
+        self, world: World, customer: Actor, server: Server, action_id: object
+    ) -> None:
+        refused(world, NotFound, servers.get_action, world.rt, customer, action_id)
+
+    def test_someone_elses_action(self, world: World, stranger: Actor, server: Server) -> None:
+        [create] = servers.server_actions(world.rt, world.admin, server.id)
+        refused(world, NotFound, servers.get_action, world.rt, stranger, create.id)
+
+
+class TestResizeAfterACatalogueChange:
+    def publish(self, world: World, **changes: object) -> None:
+        with world.rt.uow() as uow:
+            current = uow.catalogue.current()
+            uow.catalogue.publish(attrs.evolve(current, version=current.version + 1, **changes))
+            uow.commit()
+
+    def test_a_withdrawn_tariff_makes_the_server_custom(
+        self, world: World, customer: Actor, server: Server
+    ) -> None:
+        tariffs = catalogue.current_catalogue(world.rt).tariffs
+        self.publish(world, tariffs=tariffs[1:])
+
+        action = servers.resize_server(world.rt, customer, server.id, cores=2)
+
+        assert world.action(action.id).status is ActionStatus.SUCCESS
+        after = world.server(server.id)
+        assert (after.tariff_id, after.catalogue_version, after.config.cores) == (None, 2, 2)
+        assert after.active_action_id is None
+        assert after.meter.hourly.micro == START_HOURLY + micro("0.50")
+
+    def test_a_withdrawn_image_is_refused_before_anything_changes(
+        self, world: World, customer: Actor, server: Server
+    ) -> None:
+        images = catalogue.current_catalogue(world.rt).images
+        self.publish(world, images=images[1:])
+        refused(world, NotFound, servers.resize_server, world.rt, customer, server.id, cores=2)
+
+
+class TestActionJob:
+    def test_a_repeated_job_changes_nothing(
+        self, world: World, customer: Actor, server: Server
+    ) -> None:
+        world.hold_jobs()
+        servers.stop_server(world.rt, customer, server.id)
+        [job] = world.jobs.pending
+        world.run_jobs()
+        with unchanged(world):
+            run_server_action(world.rt, **job.args)
+            run_server_action(world.rt, action_id=10_000)
+
+    def test_a_password_job_that_lost_its_secret_fails_cleanly(
+        self, world: World, customer: Actor, server: Server
+    ) -> None:
+        old = world.hypervisor.password_of(server.placement.vmid)  # type: ignore[arg-type]
+        world.hold_jobs()
+        reset = servers.reset_password(world.rt, customer, server.id)
+        world.jobs.clear()
+
+        run_server_action(world.rt, action_id=reset.action.id)
+
+        action = world.action(reset.action.id)
+        assert action.status is ActionStatus.ERROR
+        assert action.error is not None and action.error.code == "not_found"
+        assert world.server(server.id).active_action_id is None
+        assert world.hypervisor.password_of(server.placement.vmid) == old  # type: ignore[arg-type]
