@@ -21,7 +21,7 @@ from domain.usecases.billing import billing_run
 from entrypoints.config import Settings
 from entrypoints.container import build
 
-START = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 
 
 def _meter() -> Meter:
@@ -34,10 +34,20 @@ def _populate(runtime, servers: int) -> None:  # type: ignore[no-untyped-def]
         for n in range(servers):
             uow.servers.add(
                 Server(
-                    id=uow.servers.next_id(), owner_id=1 + n % 100, name=f"s{n}", location_id=1, image_id=1,
-                    tariff_id=2, guest_kind=GuestKind.LXC, config=ServerConfig(2, 2048, 40),
-                    status=ServerStatus.RUNNING, created_at=START, updated_at=START, catalogue_version=1,
-                    meter=_meter(), placement=Placement(node="pve-msk-1", vmid=100 + n),
+                    id=uow.servers.next_id(),
+                    owner_id=1 + n % 100,
+                    name=f"s{n}",
+                    location_id=1,
+                    image_id=1,
+                    tariff_id=2,
+                    guest_kind=GuestKind.LXC,
+                    config=ServerConfig(2, 2048, 40),
+                    status=ServerStatus.RUNNING,
+                    created_at=START,
+                    updated_at=START,
+                    catalogue_version=1,
+                    meter=_meter(),
+                    placement=Placement(node="pve-msk-1", vmid=100 + n),
                 )
             )
         uow.commit()
@@ -46,7 +56,9 @@ def _populate(runtime, servers: int) -> None:  # type: ignore[no-untyped-def]
 def main(servers: int = 10_000) -> None:
     clock = FakeClock(START)
     container = build(
-        Settings(quote_key=b"bench" * 8, argon2_time_cost=1, argon2_memory_kib=8192, argon2_parallelism=1),
+        Settings(
+            quote_key=b"bench" * 8, argon2_time_cost=1, argon2_memory_kib=8192, argon2_parallelism=1
+        ),
         clock=clock,
     )
     runtime = container.runtime()
@@ -64,8 +76,10 @@ def main(servers: int = 10_000) -> None:
     ours = time.perf_counter() - began
 
     assert report.charged_micro == total_bare, (report.charged_micro, total_bare)
-    print(f"billing run, {servers} servers, in memory: {ours:.3f} s; bare metering: {bare:.3f} s; "
-          f"ratio {ours / bare:.1f}x; charged {Money(total_bare, 'RUB')}")
+    print(
+        f"billing run, {servers} servers, in memory: {ours:.3f} s; bare metering: {bare:.3f} s; "
+        f"ratio {ours / bare:.1f}x; charged {Money(total_bare, 'RUB')}"
+    )
 
 
 if __name__ == "__main__":

@@ -19,11 +19,19 @@ def _catalog(args: argparse.Namespace) -> int:
     out = {
         "version": catalogue.version,
         "currency": catalogue.currency,
-        "locations": [{"id": loc.id, "code": loc.code, "country": loc.country} for loc in catalogue.locations],
+        "locations": [
+            {"id": loc.id, "code": loc.code, "country": loc.country} for loc in catalogue.locations
+        ],
         "os": [{"id": i.id, "name": i.name, "kind": i.guest_kind.value} for i in catalogue.images],
         "tariffs": [
-            {"id": t.id, "name": t.name, "monthly": t.monthly_price.format(), "cores": t.config.cores,
-             "memory": t.config.memory_mib, "disk": t.config.disk_gib}
+            {
+                "id": t.id,
+                "name": t.name,
+                "monthly": t.monthly_price.format(),
+                "cores": t.config.cores,
+                "memory": t.config.memory_mib,
+                "disk": t.config.disk_gib,
+            }
             for t in catalogue.tariffs
         ],
     }
@@ -35,15 +43,29 @@ def _quote(args: argparse.Namespace) -> int:
     from entrypoints.container import build
 
     request = OrderRequest(
-        os_id=args.os, location_id=args.location, tariff_id=args.tariff,
-        cores=args.cores, memory=args.memory, disk=args.disk, promo_code=args.promo,
+        os_id=args.os,
+        location_id=args.location,
+        tariff_id=args.tariff,
+        cores=args.cores,
+        memory=args.memory,
+        disk=args.disk,
+        promo_code=args.promo,
     )
     signed = quote_order(build(load_settings()).runtime(), None, request)
     q = signed.quote
-    print(json.dumps({
-        "hourly": q.hourly.format(6), "monthly": q.monthly.format(), "firstCharge": q.first_charge.format(6),
-        "discount": q.discount.format(6), "currency": q.currency, "catalogueVersion": q.catalogue_version,
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "hourly": q.hourly.format(6),
+                "monthly": q.monthly.format(),
+                "firstCharge": q.first_charge.format(6),
+                "discount": q.discount.format(6),
+                "currency": q.currency,
+                "catalogueVersion": q.catalogue_version,
+            },
+            indent=2,
+        )
+    )
     return 0
 
 

@@ -65,9 +65,17 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
-def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
+def load_settings(
+    environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
+) -> Settings:
     env: dict[str, str] = read_dotenv(dotenv) if dotenv is not None else {}
-    env.update({k: v for k, v in (os.environ if environ is None else environ).items() if k.startswith(PREFIX)})
+    env.update(
+        {
+            k: v
+            for k, v in (os.environ if environ is None else environ).items()
+            if k.startswith(PREFIX)
+        }
+    )
     quote_key = env.get(f"{PREFIX}QUOTE_KEY", "")
     if quote_key and len(quote_key) < 16:
         raise ConfigError(f"{PREFIX}QUOTE_KEY must be at least 16 characters")

@@ -36,14 +36,47 @@ def sandbox_catalogue(currency: str = "RUB", version: int = 1) -> Catalogue:
         Location(3, "nl-ams-1", "Amsterdam", "NL", "Amsterdam", "AMS-DC1"),
     )
     images = (
-        OsImage(1, "Ubuntu 24.04", "ubuntu", "24.04", "linux", GuestKind.LXC, free,
-                "local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst"),
-        OsImage(2, "Debian 12", "debian", "12", "linux", GuestKind.LXC, free,
-                "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst"),
-        OsImage(3, "CentOS Stream 9", "centos", "9", "linux", GuestKind.LXC, free,
-                "local:vztmpl/centos-9-stream-default_20240828_amd64.tar.xz"),
+        OsImage(
+            1,
+            "Ubuntu 24.04",
+            "ubuntu",
+            "24.04",
+            "linux",
+            GuestKind.LXC,
+            free,
+            "local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst",
+        ),
+        OsImage(
+            2,
+            "Debian 12",
+            "debian",
+            "12",
+            "linux",
+            GuestKind.LXC,
+            free,
+            "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst",
+        ),
+        OsImage(
+            3,
+            "CentOS Stream 9",
+            "centos",
+            "9",
+            "linux",
+            GuestKind.LXC,
+            free,
+            "local:vztmpl/centos-9-stream-default_20240828_amd64.tar.xz",
+        ),
         OsImage(4, "Ubuntu 22.04 (VM)", "ubuntu", "22.04", "linux", GuestKind.QEMU, free, "9000"),
-        OsImage(5, "Windows Server 2022", "windows", "2022", "windows", GuestKind.QEMU, m("1.50"), "9100"),
+        OsImage(
+            5,
+            "Windows Server 2022",
+            "windows",
+            "2022",
+            "windows",
+            GuestKind.QEMU,
+            m("1.50"),
+            "9100",
+        ),
     )
     limits = ResourceLimits(
         cores=ResourceRange(1, 32),
@@ -70,7 +103,11 @@ def sandbox_pools() -> list[IpPool]:
 def sandbox_nodes() -> list[tuple[int, str]]:
     """(location id, node name) for every simulated node."""
     codes = {1: "msk", 2: "spb", 3: "ams"}
-    return [(loc, f"pve-{code}-{n}") for loc, code in codes.items() for n in range(1, NODES_PER_LOCATION + 1)]
+    return [
+        (loc, f"pve-{code}-{n}")
+        for loc, code in codes.items()
+        for n in range(1, NODES_PER_LOCATION + 1)
+    ]
 
 
 def seed(uow_factory: UnitOfWorkFactory, currency: str = "RUB") -> None:

@@ -141,7 +141,9 @@ class Hypervisor(Protocol):
 
     def reboot(self, node: str, vmid: int) -> TaskRef: ...
 
-    def resize(self, node: str, vmid: int, *, cores: int, memory_mib: int, disk_gib: int) -> TaskRef:
+    def resize(
+        self, node: str, vmid: int, *, cores: int, memory_mib: int, disk_gib: int
+    ) -> TaskRef:
         """Set cores and memory and grow the disk; a smaller disk raises ValidationError."""
         ...
 

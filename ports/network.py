@@ -30,7 +30,9 @@ class FabricState:
 
     vlans: dict[int, int] = attrs.field(factory=dict, hash=False)  # vlan tag -> customer id
     mappings: tuple[StaticMapping, ...] = ()
-    rules: dict[int, tuple[FirewallRule, ...]] = attrs.field(factory=dict, hash=False)  # by server id
+    rules: dict[int, tuple[FirewallRule, ...]] = attrs.field(
+        factory=dict, hash=False
+    )  # by server id
     pending_changes: bool = False
 
 
@@ -44,7 +46,12 @@ class NetworkFabric(Protocol):
     def remove_mapping(self, location_id: int, mac_address: str) -> None: ...
 
     def ensure_rules(
-        self, location_id: int, server_id: int, ip_address: str, vlan: int, rules: tuple[FirewallRule, ...]
+        self,
+        location_id: int,
+        server_id: int,
+        ip_address: str,
+        vlan: int,
+        rules: tuple[FirewallRule, ...],
     ) -> None:
         """Make the server's inbound rules exactly `rules` (plus the isolation of its VLAN)."""
         ...

@@ -84,18 +84,29 @@ def assess(
         return Assessment(wanted, now, standing)
 
     if balance.micro > 0:
-        if runway is not None and runway < policy.reminder_runway_hours and standing in (
-            Standing.ACTIVE,
-            Standing.LOW_BALANCE,
+        if (
+            runway is not None
+            and runway < policy.reminder_runway_hours
+            and standing
+            in (
+                Standing.ACTIVE,
+                Standing.LOW_BALANCE,
+            )
         ):
             return to(Standing.LOW_BALANCE)
         return to(Standing.ACTIVE)
     # Nothing left: no new servers. Only an account with something to pay for falls further.
     if standing in (Standing.ACTIVE, Standing.LOW_BALANCE):
         if balance.is_zero and burn_hourly.is_zero:
-            return to(standing)  # a new or idle account owes nothing: no reason to restrict or write
+            return to(
+                standing
+            )  # a new or idle account owes nothing: no reason to restrict or write
         return to(Standing.RESTRICTED)
-    if standing is Standing.RESTRICTED and burn_hourly.micro > 0 and now - since >= policy.suspend_after:
+    if (
+        standing is Standing.RESTRICTED
+        and burn_hourly.micro > 0
+        and now - since >= policy.suspend_after
+    ):
         return to(Standing.SUSPENDED)
     if standing is Standing.SUSPENDED and now - since >= policy.terminate_after:
         return to(Standing.TERMINATED)

@@ -45,7 +45,9 @@ class LedgerAccount:
 
     def __attrs_post_init__(self) -> None:
         if self.kind.per_customer != (self.customer_id is not None):
-            raise ValueError(f"{self.kind.value} account {'needs' if self.kind.per_customer else 'takes no'} customer")
+            raise ValueError(
+                f"{self.kind.value} account {'needs' if self.kind.per_customer else 'takes no'} customer"
+            )
 
     @classmethod
     def wallet(cls, customer_id: int, currency: str) -> LedgerAccount:
@@ -127,7 +129,12 @@ class Transaction:
 
     def same_movement(self, other: Transaction) -> bool:
         """True when `other` is a retry of this transaction rather than a different one under its key."""
-        return (self.kind, sorted(self.postings, key=_posting_order), self.server_id, self.hold_key) == (
+        return (
+            self.kind,
+            sorted(self.postings, key=_posting_order),
+            self.server_id,
+            self.hold_key,
+        ) == (
             other.kind,
             sorted(other.postings, key=_posting_order),
             other.server_id,
@@ -180,17 +187,29 @@ def _sys(kind: AccountKind, currency: str) -> LedgerAccount:
     return LedgerAccount.system(kind, currency)
 
 
-def top_up(customer_id: int, amount: Money, *, key: str, now: dt.datetime, memo: str = "") -> Transaction:
+def top_up(
+    customer_id: int, amount: Money, *, key: str, now: dt.datetime, memo: str = ""
+) -> Transaction:
     wallet = LedgerAccount.wallet(customer_id, amount.currency)
-    return Transaction(key, TxKind.TOP_UP, _two(_sys(AccountKind.PAYMENTS, amount.currency), wallet, amount), now, memo)
+    return Transaction(
+        key,
+        TxKind.TOP_UP,
+        _two(_sys(AccountKind.PAYMENTS, amount.currency), wallet, amount),
+        now,
+        memo,
+    )
 
 
 def bonus(customer_id: int, amount: Money, *, key: str, now: dt.datetime, memo: str) -> Transaction:
     wallet = LedgerAccount.wallet(customer_id, amount.currency)
-    return Transaction(key, TxKind.BONUS, _two(_sys(AccountKind.PROMO, amount.currency), wallet, amount), now, memo)
+    return Transaction(
+        key, TxKind.BONUS, _two(_sys(AccountKind.PROMO, amount.currency), wallet, amount), now, memo
+    )
 
 
-def adjustment(customer_id: int, amount: Money, *, key: str, now: dt.datetime, memo: str) -> Transaction:
+def adjustment(
+    customer_id: int, amount: Money, *, key: str, now: dt.datetime, memo: str
+) -> Transaction:
     """An admin's correction: positive credits the wallet, negative debits it (and may go below zero)."""
     if not memo.strip():
         raise ValidationError("reason", "is required for a balance adjustment")
@@ -201,16 +220,30 @@ def adjustment(customer_id: int, amount: Money, *, key: str, now: dt.datetime, m
 
 
 def hold(
-    customer_id: int, amount: Money, *, key: str, now: dt.datetime, server_id: int | None, memo: str = ""
+    customer_id: int,
+    amount: Money,
+    *,
+    key: str,
+    now: dt.datetime,
+    server_id: int | None,
+    memo: str = "",
 ) -> Transaction:
     wallet = LedgerAccount.wallet(customer_id, amount.currency)
     held = LedgerAccount.holds(customer_id, amount.currency)
     return Transaction(
-        key, TxKind.HOLD, _two(wallet, held, amount), now, memo, customer_initiated=True, server_id=server_id
+        key,
+        TxKind.HOLD,
+        _two(wallet, held, amount),
+        now,
+        memo,
+        customer_initiated=True,
+        server_id=server_id,
     )
 
 
-def capture(held: Transaction, amount: Money, *, now: dt.datetime, memo: str = "") -> list[Transaction]:
+def capture(
+    held: Transaction, amount: Money, *, now: dt.datetime, memo: str = ""
+) -> list[Transaction]:
     """Settle a hold as revenue; a capture of less than was held releases the remainder."""
     customer_id = _hold_owner(held)
     reserved = held.amount
@@ -221,9 +254,13 @@ def capture(held: Transaction, amount: Money, *, now: dt.datetime, memo: str = "
     if amount.micro:
         settled.append(
             Transaction(
-                f"{held.key}:capture", TxKind.CAPTURE,
+                f"{held.key}:capture",
+                TxKind.CAPTURE,
                 _two(holds, _sys(AccountKind.REVENUE, amount.currency), amount),
-                now, memo, server_id=held.server_id, hold_key=held.key,
+                now,
+                memo,
+                server_id=held.server_id,
+                hold_key=held.key,
             )
         )
     if amount < reserved:
@@ -231,34 +268,66 @@ def capture(held: Transaction, amount: Money, *, now: dt.datetime, memo: str = "
     return settled
 
 
-def release(held: Transaction, amount: Money | None = None, *, now: dt.datetime, memo: str = "") -> Transaction:
+def release(
+    held: Transaction, amount: Money | None = None, *, now: dt.datetime, memo: str = ""
+) -> Transaction:
     customer_id = _hold_owner(held)
     amount = held.amount if amount is None else amount
     holds = LedgerAccount.holds(customer_id, amount.currency)
     wallet = LedgerAccount.wallet(customer_id, amount.currency)
     return Transaction(
-        f"{held.key}:release", TxKind.RELEASE, _two(holds, wallet, amount), now, memo,
-        server_id=held.server_id, hold_key=held.key,
+        f"{held.key}:release",
+        TxKind.RELEASE,
+        _two(holds, wallet, amount),
+        now,
+        memo,
+        server_id=held.server_id,
+        hold_key=held.key,
     )
 
 
 def charge(
-    customer_id: int, amount: Money, *, key: str, now: dt.datetime, memo: str,
-    kind: TxKind = TxKind.CHARGE, server_id: int | None = None, catalogue_version: int | None = None,
+    customer_id: int,
+    amount: Money,
+    *,
+    key: str,
+    now: dt.datetime,
+    memo: str,
+    kind: TxKind = TxKind.CHARGE,
+    server_id: int | None = None,
+    catalogue_version: int | None = None,
 ) -> Transaction:
     """Move money from a wallet to revenue. USAGE charges are not customer-initiated: a server that
     existed is paid for even when the balance runs out (dunning takes it from there)."""
     wallet = LedgerAccount.wallet(customer_id, amount.currency)
     return Transaction(
-        key, kind, _two(wallet, _sys(AccountKind.REVENUE, amount.currency), amount), now, memo,
-        customer_initiated=kind is not TxKind.USAGE, server_id=server_id, catalogue_version=catalogue_version,
+        key,
+        kind,
+        _two(wallet, _sys(AccountKind.REVENUE, amount.currency), amount),
+        now,
+        memo,
+        customer_initiated=kind is not TxKind.USAGE,
+        server_id=server_id,
+        catalogue_version=catalogue_version,
     )
 
 
-def refund(customer_id: int, amount: Money, *, key: str, now: dt.datetime, memo: str, server_id: int | None = None) -> Transaction:
+def refund(
+    customer_id: int,
+    amount: Money,
+    *,
+    key: str,
+    now: dt.datetime,
+    memo: str,
+    server_id: int | None = None,
+) -> Transaction:
     wallet = LedgerAccount.wallet(customer_id, amount.currency)
     return Transaction(
-        key, TxKind.REFUND, _two(_sys(AccountKind.REVENUE, amount.currency), wallet, amount), now, memo,
+        key,
+        TxKind.REFUND,
+        _two(_sys(AccountKind.REVENUE, amount.currency), wallet, amount),
+        now,
+        memo,
         server_id=server_id,
     )
 
@@ -270,15 +339,22 @@ def reversal(original: Transaction, *, now: dt.datetime, memo: str) -> Transacti
         raise Conflict(f"a {original.kind.value} is settled, not reversed")
     negated = tuple(Posting(p.account, -p.amount) for p in original.postings)
     return Transaction(
-        f"{original.key}:reversal", TxKind.REVERSAL, negated, now, memo,
-        server_id=original.server_id, reverses=original.key,
+        f"{original.key}:reversal",
+        TxKind.REVERSAL,
+        negated,
+        now,
+        memo,
+        server_id=original.server_id,
+        reverses=original.key,
     )
 
 
 def _hold_owner(held: Transaction) -> int:
     if held.kind is not TxKind.HOLD:
         raise ValueError("not a hold")
-    owner = next(p.account.customer_id for p in held.postings if p.account.kind is AccountKind.HOLDS)
+    owner = next(
+        p.account.customer_id for p in held.postings if p.account.kind is AccountKind.HOLDS
+    )
     assert owner is not None
     return owner
 

@@ -26,7 +26,11 @@ def month_start(moment: dt.datetime) -> dt.datetime:
 
 def next_month(moment: dt.datetime) -> dt.datetime:
     start = month_start(moment)
-    return start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+    return (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
+    )
 
 
 @attrs.frozen
@@ -47,7 +51,9 @@ class Meter:
     month_discount_micro: int = 0
 
     @classmethod
-    def start(cls, hourly: Money, monthly_cap: Money, terms: DiscountTerms, at: dt.datetime) -> Meter:
+    def start(
+        cls, hourly: Money, monthly_cap: Money, terms: DiscountTerms, at: dt.datetime
+    ) -> Meter:
         return cls(hourly, monthly_cap, terms, billed_until=at, month=month_start(at))
 
     def prepaid(self, seconds: int, list_amount: Money) -> Meter:
@@ -58,7 +64,6 @@ class Meter:
             month_seconds=self.month_seconds + seconds,
             month_list_micro=self.month_list_micro + list_amount.micro,
         )
-
 
     def rerated(self, hourly: Money, monthly_cap: Money) -> Meter:
         """New rates from the watermark on. What the month already cost counts against the new cap,
@@ -75,7 +80,9 @@ class Meter:
     @property
     def cap_left(self) -> Money:
         """What the rest of the month may still cost at list price, under the current rates."""
-        return Money(max(self.monthly_cap.micro - self.month_carried_micro, 0), self.monthly_cap.currency)
+        return Money(
+            max(self.monthly_cap.micro - self.month_carried_micro, 0), self.monthly_cap.currency
+        )
 
 
 @attrs.frozen

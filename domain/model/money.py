@@ -35,7 +35,9 @@ def divide(numerator: int, denominator: int, rounding: Rounding) -> int:
     negative = numerator < 0
     quotient, remainder = divmod(abs(numerator), denominator)
     if remainder:
-        if rounding is Rounding.UP or (rounding is Rounding.HALF_UP and 2 * remainder >= denominator):
+        if rounding is Rounding.UP or (
+            rounding is Rounding.HALF_UP and 2 * remainder >= denominator
+        ):
             quotient += 1
     return -quotient if negative else quotient
 
@@ -69,10 +71,10 @@ class Money:
     def parse(cls, text: str, currency: str, *, field: str = "amount") -> Money:
         """Parse a decimal string such as "300.00" (at most six places). Rejects floats and exponents."""
         if not isinstance(text, str):
-            raise ValidationError(field, "must be a decimal string such as \"100.00\"")
+            raise ValidationError(field, 'must be a decimal string such as "100.00"')
         match = _DECIMAL.fullmatch(text.strip())
         if not match:
-            raise ValidationError(field, "must be a decimal string such as \"100.00\"")
+            raise ValidationError(field, 'must be a decimal string such as "100.00"')
         sign, whole, fraction = match.groups()
         micro = int(whole) * MICRO + int((fraction or "").ljust(6, "0"))
         # The same bound Money checks, but reported against the caller's field, fraction included.

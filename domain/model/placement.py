@@ -36,7 +36,8 @@ def fits(node: NodeLoad, config: ServerConfig, overcommit: Overcommit) -> bool:
     return (
         node.online
         and (node.used_cores + config.cores) * 100 <= node.cores * overcommit.cores_percent
-        and (node.used_memory_mib + config.memory_mib) * 100 <= node.memory_mib * overcommit.memory_percent
+        and (node.used_memory_mib + config.memory_mib) * 100
+        <= node.memory_mib * overcommit.memory_percent
         and node.used_disk_gib + config.disk_gib <= node.disk_gib
     )
 

@@ -14,7 +14,14 @@ import json
 
 import attrs
 
-from domain.model.catalogue import HOURS_PER_MONTH, Catalogue, Location, OsImage, ServerConfig, Tariff
+from domain.model.catalogue import (
+    HOURS_PER_MONTH,
+    Catalogue,
+    Location,
+    OsImage,
+    ServerConfig,
+    Tariff,
+)
 from domain.model.errors import QuoteRejected, ValidationError
 from domain.model.money import Money, Rounding
 from domain.model.promo import NO_DISCOUNT, DiscountTerms, PromoCode
@@ -51,13 +58,22 @@ def resolve_order(
         location = (
             catalogue.location(location_id)
             if location_id is not None
-            else catalogue.location(min(tariff.location_ids) if tariff.location_ids else catalogue.locations[0].id)
+            else catalogue.location(
+                min(tariff.location_ids) if tariff.location_ids else catalogue.locations[0].id
+            )
         )
         if not tariff.offered_at(location.id):
-            raise ValidationError("locationId", f"tariff {tariff.name} is not offered at {location.code}")
+            raise ValidationError(
+                "locationId", f"tariff {tariff.name} is not offered at {location.code}"
+            )
         config = tariff.config
     else:
-        for field, value in (("locationId", location_id), ("cores", cores), ("memory", memory), ("disk", disk)):
+        for field, value in (
+            ("locationId", location_id),
+            ("cores", cores),
+            ("memory", memory),
+            ("disk", disk),
+        ):
             if value is None:
                 raise ValidationError(field, "is required when no tariffId is given")
         location = catalogue.location(location_id)
@@ -119,7 +135,9 @@ def quote(
     hourly = catalogue.rates_at(order.location.id).hourly(order.config, order.image)
     cap = monthly_cap(hourly, order.tariff, order.image.licence_hourly)
     first_list = list_charge(hourly, cap, period_seconds)
-    terms = promo.discount_terms(now) if promo is not None and promo.applies_to_orders else NO_DISCOUNT
+    terms = (
+        promo.discount_terms(now) if promo is not None and promo.applies_to_orders else NO_DISCOUNT
+    )
     discount = terms.first_charge_discount(first_list)
     return Quote(
         catalogue_version=catalogue.version,
@@ -166,7 +184,9 @@ def sign_quote(q: Quote, *, account_id: int, expires_at: dt.datetime, key: bytes
     return f"q1.{body}.{_mac(key, body.encode())}"
 
 
-def verify_quote(token: object, fresh: Quote, *, account_id: int, now: dt.datetime, key: bytes) -> None:
+def verify_quote(
+    token: object, fresh: Quote, *, account_id: int, now: dt.datetime, key: bytes
+) -> None:
     """Accept `token` only if it was signed by us, is unexpired, and names exactly the `fresh` quote.
 
     The order is re-priced from the current catalogue; a token is then proof that the customer saw
@@ -189,6 +209,6 @@ def verify_quote(token: object, fresh: Quote, *, account_id: int, now: dt.dateti
         raise QuoteRejected("quoteId is not a quote we issued") from None
     if now.timestamp() >= claims.get("x", 0):
         raise QuoteRejected("the quote has expired; ask for a new one")
-    expected = _claims(fresh, account_id, dt.datetime.fromtimestamp(claims["x"], dt.timezone.utc))
+    expected = _claims(fresh, account_id, dt.datetime.fromtimestamp(claims["x"], dt.UTC))
     if claims != expected:
         raise QuoteRejected("the quote does not match this order or its prices have changed")

@@ -64,8 +64,13 @@ class PromoCode:
                 raise ValidationError("percent", "must be between 1 and 100")
         elif self.amount is None or self.amount.micro <= 0:
             raise ValidationError("amount", "must be a positive amount")
-        if self.kind is not PromoKind.PERCENT and self.duration is not DiscountDuration.FIRST_CHARGE:
-            raise ValidationError("duration", "only a percent discount can last beyond the first charge")
+        if (
+            self.kind is not PromoKind.PERCENT
+            and self.duration is not DiscountDuration.FIRST_CHARGE
+        ):
+            raise ValidationError(
+                "duration", "only a percent discount can last beyond the first charge"
+            )
         if self.duration is DiscountDuration.DAYS and self.duration_days <= 0:
             raise ValidationError("durationDays", "must be positive for a discount that lasts days")
         if self.max_uses is not None and self.max_uses < 1:
@@ -103,7 +108,9 @@ class PromoCode:
             where = "with an order" if self.applies_to_orders else "on the balance page"
             raise PromoCodeRejected("wrong_use", f"promo code {self.code} is redeemed {where}")
         if for_order and self.tariff_ids and tariff_id not in self.tariff_ids:
-            raise PromoCodeRejected("wrong_tariff", f"promo code {self.code} does not apply to this tariff")
+            raise PromoCodeRejected(
+                "wrong_tariff", f"promo code {self.code} does not apply to this tariff"
+            )
         if for_order and self.location_ids and location_id not in self.location_ids:
             raise PromoCodeRejected(
                 "wrong_location", f"promo code {self.code} does not apply to this location"
@@ -134,7 +141,7 @@ class DiscountTerms:
     """A discount as a server carries it: a percent until a time (None: forever), plus a one-off."""
 
     percent: int = 0
-    until: dt.datetime | None = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    until: dt.datetime | None = dt.datetime.min.replace(tzinfo=dt.UTC)
     first_charge_off: Money | None = None
 
     def percent_at(self, moment: dt.datetime) -> int:
@@ -144,7 +151,9 @@ class DiscountTerms:
 
     def off(self, amount: Money, percent: int) -> Money:
         """The part of `amount` a percent takes off; rounded half up, never more than the amount."""
-        return amount.scale(percent, 100, Rounding.HALF_UP) if percent else Money.zero(amount.currency)
+        return (
+            amount.scale(percent, 100, Rounding.HALF_UP) if percent else Money.zero(amount.currency)
+        )
 
     def first_charge_discount(self, list_amount: Money) -> Money:
         if self.first_charge_off is not None:

@@ -36,7 +36,12 @@ class ServerStatus(enum.Enum):
     @property
     def billable(self) -> bool:
         """A server costs money while its resources are reserved, whatever its power state."""
-        return self in (ServerStatus.RUNNING, ServerStatus.STOPPED, ServerStatus.SUSPENDED, ServerStatus.REBUILDING)
+        return self in (
+            ServerStatus.RUNNING,
+            ServerStatus.STOPPED,
+            ServerStatus.SUSPENDED,
+            ServerStatus.REBUILDING,
+        )
 
 
 S = ServerStatus

@@ -34,7 +34,9 @@ class IssuedToken:
     secret: str
 
 
-def register(rt: Runtime, *, email: object, password: object, role: Role = Role.CUSTOMER) -> Account:
+def register(
+    rt: Runtime, *, email: object, password: object, role: Role = Role.CUSTOMER
+) -> Account:
     address = normalize_email(email)
     secret = check_password_policy(password)
     password_hash = rt.hasher.hash(secret)  # slow: outside the unit of work on purpose
@@ -85,7 +87,9 @@ def login(rt: Runtime, *, email: object, password: object) -> IssuedToken:
             if stored is not None:
                 stored.password_hash = rehash
                 uow.accounts.update(stored)
-        issued = _issue(rt, uow, account.id, TokenKind.SESSION, "session", now + rt.policy.session_ttl)
+        issued = _issue(
+            rt, uow, account.id, TokenKind.SESSION, "session", now + rt.policy.session_ttl
+        )
         audit(uow, Actor(account.id, account.role), "account.login", f"account:{account.id}", now)
         uow.commit()
     return issued
@@ -121,14 +125,21 @@ def logout(rt: Runtime, secret: object) -> None:
             uow.commit()
 
 
-def create_token(rt: Runtime, actor: Actor, *, name: object, expires_in_days: object = None) -> IssuedToken:
+def create_token(
+    rt: Runtime, actor: Actor, *, name: object, expires_in_days: object = None
+) -> IssuedToken:
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 100:
         raise ValidationError("name", "must be 1-100 characters")
-    if expires_in_days is not None and (type(expires_in_days) is not int or not 1 <= expires_in_days <= 3650):
+    if expires_in_days is not None and (
+        type(expires_in_days) is not int or not 1 <= expires_in_days <= 3650
+    ):
         raise ValidationError("expiresInDays", "must be a whole number of days within 1..3650")
     now = rt.clock.now()
     with rt.uow() as uow:
-        if len(uow.tokens.for_account(actor.account_id, TokenKind.PERSONAL)) >= rt.policy.max_tokens_per_customer:
+        if (
+            len(uow.tokens.for_account(actor.account_id, TokenKind.PERSONAL))
+            >= rt.policy.max_tokens_per_customer
+        ):
             raise ValidationError("name", "too many tokens; revoke one first")
         expires = now + dt.timedelta(days=expires_in_days) if expires_in_days else None
         issued = _issue(rt, uow, actor.account_id, TokenKind.PERSONAL, name.strip(), expires)
@@ -145,14 +156,20 @@ def list_tokens(rt: Runtime, actor: Actor) -> list[ApiToken]:
 def revoke_token(rt: Runtime, actor: Actor, token_id: object) -> None:
     with rt.uow() as uow:
         token = uow.tokens.get(token_id) if type(token_id) is int else None
-        if token is None or token.account_id != actor.account_id or token.kind is not TokenKind.PERSONAL:
+        if (
+            token is None
+            or token.account_id != actor.account_id
+            or token.kind is not TokenKind.PERSONAL
+        ):
             raise NotFound("token", token_id)
         uow.tokens.remove(token.id)
         audit(uow, actor, "token.revoke", f"token:{token.id}", rt.clock.now())
         uow.commit()
 
 
-def _issue(rt: Runtime, uow, account_id: int, kind: TokenKind, name: str, expires_at) -> IssuedToken:  # type: ignore[no-untyped-def]
+def _issue(
+    rt: Runtime, uow, account_id: int, kind: TokenKind, name: str, expires_at
+) -> IssuedToken:  # type: ignore[no-untyped-def]
     secret = TOKEN_PREFIX + rt.secrets.token()
     token = ApiToken(
         id=uow.tokens.next_id(),

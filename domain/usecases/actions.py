@@ -36,10 +36,21 @@ def run_server_action(rt: Runtime, *, action_id: int, secret: str | None = None)
         log.info("action %s (%s) failed: %s", action.id, action.command.value, ex.message)
         _settle(rt, action, None, error=(ex.code, ex.message))
         return
-    _settle(rt, action, effect, error=None)
+    try:
+        _settle(rt, action, effect, error=None)
+    except DomainError as ex:
+        # The guest changed but our records could not follow (the catalogue moved meanwhile, say).
+        # The action fails visibly and the server is unlocked, rather than staying busy for ever;
+        # the reconciler brings records and guest back in line.
+        log.error(
+            "action %s (%s) could not be recorded: %s", action.id, action.command.value, ex.message
+        )
+        _settle(rt, action, None, error=(ex.code, ex.message))
 
 
-def _settle(rt: Runtime, action: Action, effect: Effect | None, *, error: tuple[str, str] | None) -> None:
+def _settle(
+    rt: Runtime, action: Action, effect: Effect | None, *, error: tuple[str, str] | None
+) -> None:
     now = rt.clock.now()
     with rt.uow() as uow:
         server = uow.servers.get_for_update(action.server_id)
@@ -85,7 +96,9 @@ def _resize(rt: Runtime, server: Server, action: Action, _: str | None) -> Effec
     )
     node, vmid = _where(server)
     rt.hypervisor.wait(
-        rt.hypervisor.resize(node, vmid, cores=config.cores, memory_mib=config.memory_mib, disk_gib=config.disk_gib)
+        rt.hypervisor.resize(
+            node, vmid, cores=config.cores, memory_mib=config.memory_mib, disk_gib=config.disk_gib
+        )
     )
 
     def effect(uow: UnitOfWork, s: Server) -> None:
@@ -100,7 +113,9 @@ def _resize(rt: Runtime, server: Server, action: Action, _: str | None) -> Effec
         if tariff is None or tariff.config != config:
             tariff, s.tariff_id = None, None  # a resized preset is a custom server from now on
         s.catalogue_version = catalogue.version
-        s.resized(config, s.meter.rerated(hourly, monthly_cap(hourly, tariff, image.licence_hourly)), now)
+        s.resized(
+            config, s.meter.rerated(hourly, monthly_cap(hourly, tariff, image.licence_hourly)), now
+        )
 
     return effect
 
@@ -115,7 +130,9 @@ def _snapshot(rt: Runtime, server: Server, action: Action, _: str | None) -> Eff
         # A snapshot carries the guest's size from when it was taken. Back to the size the customer
         # pays for now, or a rollback across a resize would give (or take) resources unbilled.
         c = server.config
-        task = rt.hypervisor.resize(node, vmid, cores=c.cores, memory_mib=c.memory_mib, disk_gib=c.disk_gib)
+        task = rt.hypervisor.resize(
+            node, vmid, cores=c.cores, memory_mib=c.memory_mib, disk_gib=c.disk_gib
+        )
     else:
         task = rt.hypervisor.delete_snapshot(node, vmid, name)
     rt.hypervisor.wait(task)
@@ -163,7 +180,9 @@ def _suspend(rt: Runtime, server: Server, action: Action, _: str | None) -> Effe
 def _unsuspend(rt: Runtime, server: Server, action: Action, _: str | None) -> Effect:
     if server.stopped_by_dunning:
         rt.hypervisor.wait(rt.hypervisor.start(*_where(server)))
-    return lambda uow, s: s.unsuspend(rt.clock.now()) if s.status is ServerStatus.SUSPENDED else None
+    return lambda uow, s: (
+        s.unsuspend(rt.clock.now()) if s.status is ServerStatus.SUSPENDED else None
+    )
 
 
 _PERFORM: dict[ActionCommand, Callable[[Runtime, Server, Action, str | None], Effect]] = {

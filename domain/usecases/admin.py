@@ -21,7 +21,9 @@ def list_all_servers(rt: Runtime, actor: Actor, page: Page) -> tuple[list[Server
         return uow.servers.list(page)
 
 
-def set_account_disabled(rt: Runtime, actor: Actor, customer_id: object, *, disabled: bool) -> Account:
+def set_account_disabled(
+    rt: Runtime, actor: Actor, customer_id: object, *, disabled: bool
+) -> Account:
     """Disable (or enable) an account: it can no longer log in or use its tokens. Servers keep running;
     stopping them is dunning's business, not a login switch's."""
     actor.require_admin()
@@ -29,6 +31,12 @@ def set_account_disabled(rt: Runtime, actor: Actor, customer_id: object, *, disa
         account = account_of(uow, customer_id)  # type: ignore[arg-type]
         account.disabled = disabled
         uow.accounts.update(account)
-        audit(uow, actor, "account.disable" if disabled else "account.enable", f"account:{account.id}", rt.clock.now())
+        audit(
+            uow,
+            actor,
+            "account.disable" if disabled else "account.enable",
+            f"account:{account.id}",
+            rt.clock.now(),
+        )
         uow.commit()
     return account

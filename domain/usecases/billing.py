@@ -74,7 +74,11 @@ def billing_run(rt: Runtime, *, batch: int = 500) -> BillingReport:
             try:
                 with rt.uow() as uow:
                     server = uow.servers.get_for_update(candidate.id)
-                    if server is None or not server.status.billable or server.meter.billed_until > due_before:
+                    if (
+                        server is None
+                        or not server.status.billable
+                        or server.meter.billed_until > due_before
+                    ):
                         continue  # another scheduler got there first, or the server changed meanwhile
                     charged += bill_server(uow, server, now)
                     uow.servers.update(server)

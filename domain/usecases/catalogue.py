@@ -69,7 +69,9 @@ def price_order(
             tariff_id=order.tariff.id if order.tariff else None,
             location_id=order.location.id,
         )
-    priced = quote(catalogue, order, period_seconds=rt.policy.billing_period_seconds, promo=promo, now=now)
+    priced = quote(
+        catalogue, order, period_seconds=rt.policy.billing_period_seconds, promo=promo, now=now
+    )
     return order, priced, promo
 
 
@@ -80,6 +82,9 @@ def quote_order(rt: Runtime, actor: Actor | None, request: OrderRequest) -> Sign
         _, priced, _ = price_order(uow, rt, request, now, actor.account_id if actor else None)
     expires = now + rt.policy.quote_ttl
     quote_id = sign_quote(
-        priced, account_id=actor.account_id if actor else 0, expires_at=expires, key=rt.policy.quote_key
+        priced,
+        account_id=actor.account_id if actor else 0,
+        expires_at=expires,
+        key=rt.policy.quote_key,
     )
     return SignedQuote(priced, quote_id, expires)

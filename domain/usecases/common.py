@@ -39,7 +39,9 @@ def account_of(uow: UnitOfWork, account_id: object) -> Account:
     return account
 
 
-def owned_server(uow: UnitOfWork, actor: Actor, server_id: object, *, for_update: bool = False) -> Server:
+def owned_server(
+    uow: UnitOfWork, actor: Actor, server_id: object, *, for_update: bool = False
+) -> Server:
     """The server if the actor may see it. Another customer's server is 'not found', never 'forbidden':
     an id must not reveal that it exists."""
     if type(server_id) is not int or server_id <= 0:
@@ -77,10 +79,14 @@ def begin_action(
 
 
 def wallet_balance(uow: UnitOfWork, account: Account) -> Money:
-    return Money(uow.ledger.balance(LedgerAccount.wallet(account.id, account.currency)), account.currency)
+    return Money(
+        uow.ledger.balance(LedgerAccount.wallet(account.id, account.currency)), account.currency
+    )
 
 
-def notify(uow: UnitOfWork, account: Account, template: str, now: dt.datetime, **fields: object) -> None:
+def notify(
+    uow: UnitOfWork, account: Account, template: str, now: dt.datetime, **fields: object
+) -> None:
     """Queue a notice in the outbox, in the same unit of work as the change it announces."""
     subject, body = render(template, **fields)
     uow.outbox.add(
@@ -97,7 +103,12 @@ def notify(uow: UnitOfWork, account: Account, template: str, now: dt.datetime, *
 
 
 def audit(
-    uow: UnitOfWork, actor: Actor | None, event: str, target: str, now: dt.datetime, **details: object
+    uow: UnitOfWork,
+    actor: Actor | None,
+    event: str,
+    target: str,
+    now: dt.datetime,
+    **details: object,
 ) -> None:
     uow.audit.record(
         AuditRecord(

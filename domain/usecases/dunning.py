@@ -15,8 +15,7 @@ from domain.model.money import Money
 from domain.model.server import ServerStatus
 from domain.usecases.common import account_of, begin_action, notify, wallet_balance
 from domain.usecases.runtime import Runtime
-from domain.usecases.servers import ACTION_TASK
-from domain.usecases.billing import bill_server
+from domain.usecases.servers import ACTION_TASK, begin_deletion
 from ports.unit_of_work import UnitOfWork
 
 
@@ -82,7 +81,10 @@ def reassess_account(rt: Runtime, account_id: int) -> Standing | None:
 def _suspend_servers(uow: UnitOfWork, account: Account, now) -> int:  # type: ignore[no-untyped-def]
     acted = 0
     for server in uow.servers.for_owner(account.id):
-        if server.status in (ServerStatus.RUNNING, ServerStatus.STOPPED) and server.active_action_id is None:
+        if (
+            server.status in (ServerStatus.RUNNING, ServerStatus.STOPPED)
+            and server.active_action_id is None
+        ):
             action = begin_action(uow, server, ActionCommand.SUSPEND, "suspend", now)
             server.suspend(now)
             uow.servers.update(server)
@@ -95,14 +97,12 @@ def _terminate_servers(uow: UnitOfWork, account: Account, now) -> int:  # type: 
     acted = 0
     for server in uow.servers.for_owner(account.id):
         if server.active_action_id is None and server.status in (
-            ServerStatus.RUNNING, ServerStatus.STOPPED, ServerStatus.SUSPENDED, ServerStatus.FAILED,
+            ServerStatus.RUNNING,
+            ServerStatus.STOPPED,
+            ServerStatus.SUSPENDED,
+            ServerStatus.FAILED,
         ):
-            action = begin_action(uow, server, ActionCommand.DELETE, "delete", now)
-            if server.status.billable:
-                bill_server(uow, server, now)
-            server.start_deleting(now)
-            uow.servers.update(server)
-            uow.jobs.defer(ACTION_TASK, lock=f"server:{server.id}", action_id=action.id)
+            begin_deletion(uow, server, now)
             acted += 1
     return acted
 

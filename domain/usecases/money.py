@@ -32,7 +32,9 @@ def get_balance(rt: Runtime, actor: Actor) -> BalanceView:
         for server in uow.servers.for_owner(account.id):
             if server.status.billable:
                 burn = burn + server.meter.hourly
-        return BalanceView(wallet_balance(uow, account), Money(held, account.currency), burn, account.standing)
+        return BalanceView(
+            wallet_balance(uow, account), Money(held, account.currency), burn, account.standing
+        )
 
 
 def list_transactions(rt: Runtime, actor: Actor, page: Page) -> tuple[list[Transaction], int]:
@@ -41,7 +43,13 @@ def list_transactions(rt: Runtime, actor: Actor, page: Page) -> tuple[list[Trans
 
 
 def adjust_balance(
-    rt: Runtime, actor: Actor, *, customer_id: object, amount: object, reason: object, request_key: str
+    rt: Runtime,
+    actor: Actor,
+    *,
+    customer_id: object,
+    amount: object,
+    reason: object,
+    request_key: str,
 ) -> Transaction:
     """An admin credits (positive) or debits (negative) a customer's balance, with a reason.
 
@@ -56,18 +64,34 @@ def adjust_balance(
         account = account_of(uow, customer_id)
         value = Money.parse(amount, account.currency) if isinstance(amount, str) else amount
         if not isinstance(value, Money) or value.is_zero:
-            raise ValidationError("amount", "must be a non-zero decimal string such as \"100.00\"")
+            raise ValidationError("amount", 'must be a non-zero decimal string such as "100.00"')
         _check_currency(account, value)
         tx = uow.ledger.post(
-            adjustment(account.id, value, key=f"adjust:{account.id}:{request_key}", now=now, memo=reason.strip())
+            adjustment(
+                account.id,
+                value,
+                key=f"adjust:{account.id}:{request_key}",
+                now=now,
+                memo=reason.strip(),
+            )
         )
-        audit(uow, actor, "balance.adjust", f"account:{account.id}", now, amount=value, reason=reason.strip())
+        audit(
+            uow,
+            actor,
+            "balance.adjust",
+            f"account:{account.id}",
+            now,
+            amount=value,
+            reason=reason.strip(),
+        )
         uow.commit()
     reassess_account(rt, account.id)
     return tx
 
 
-def record_payment(rt: Runtime, gateway: PaymentGateway, *, customer_id: int, reference: object) -> Transaction:
+def record_payment(
+    rt: Runtime, gateway: PaymentGateway, *, customer_id: int, reference: object
+) -> Transaction:
     """Credit a completed payment once, however often its confirmation arrives."""
     if not isinstance(reference, str) or not 1 <= len(reference) <= 100:
         raise ValidationError("reference", "must be 1-100 characters")
@@ -77,7 +101,9 @@ def record_payment(rt: Runtime, gateway: PaymentGateway, *, customer_id: int, re
         account = account_of(uow, customer_id)
         paid = _check_currency(account, Money(micro, currency))
         tx = uow.ledger.post(
-            top_up(account.id, paid, key=f"payment:{reference}", now=now, memo=f"payment {reference}")
+            top_up(
+                account.id, paid, key=f"payment:{reference}", now=now, memo=f"payment {reference}"
+            )
         )
         uow.commit()
     reassess_account(rt, customer_id)

@@ -37,24 +37,45 @@ def monitoring_pass(rt: Runtime) -> MonitoringReport:
                 continue
             percents = _percents(stats)
             uow.metrics.record(
-                StatsSample(server.id, now, percents[Metric.CPU], percents[Metric.MEMORY], percents[Metric.DISK])
+                StatsSample(
+                    server.id,
+                    now,
+                    percents[Metric.CPU],
+                    percents[Metric.MEMORY],
+                    percents[Metric.DISK],
+                )
             )
             alerts = []
             for rule in rt.policy.alert_rules:
-                state, event = evaluate(rule, uow.metrics.alert_state(server.id, rule.metric), percents[rule.metric], now)
+                state, event = evaluate(
+                    rule,
+                    uow.metrics.alert_state(server.id, rule.metric),
+                    percents[rule.metric],
+                    now,
+                )
                 if event is None:
                     continue
                 uow.metrics.save_alert_state(state)
                 value = percents[rule.metric]
                 alerts.append({"type": rule.metric.value, "event": event.value, "value": value})
                 template = "alert_raised" if event is AlertEvent.RAISED else "alert_cleared"
-                notify(uow, account_of(uow, server.owner_id), template, now, name=server.name,
-                       metric=rule.metric.value, value=value)
+                notify(
+                    uow,
+                    account_of(uow, server.owner_id),
+                    template,
+                    now,
+                    name=server.name,
+                    metric=rule.metric.value,
+                    value=value,
+                )
                 raised += event is AlertEvent.RAISED
                 cleared += event is AlertEvent.CLEARED
             uow.commit()
         sampled += 1
-        rt.events.publish("server-stats", {"serverId": server.id, "stats": {k.value: v for k, v in percents.items()}})
+        rt.events.publish(
+            "server-stats",
+            {"serverId": server.id, "stats": {k.value: v for k, v in percents.items()}},
+        )
         if alerts:
             rt.events.publish("server-alerts", {"serverId": server.id, "alerts": alerts})
     return MonitoringReport(sampled, raised, cleared)

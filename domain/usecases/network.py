@@ -22,7 +22,9 @@ def allocate_address(uow: UnitOfWork, server: Server) -> str:
             continue
         uow.network.assign_ip(pool.cidr, ip, server.id)
         return ip
-    raise CapacityExhausted("no free address is left in this location", location_id=server.location_id)
+    raise CapacityExhausted(
+        "no free address is left in this location", location_id=server.location_id
+    )
 
 
 def allocate_vlan(uow: UnitOfWork, rt: Runtime, server: Server) -> int:

@@ -6,8 +6,8 @@ import attrs
 
 from domain.model.errors import DomainError, Unavailable
 from domain.model.notices import Notice
-from ports.messaging import OutgoingMail
 from domain.usecases.runtime import Runtime
+from ports.messaging import OutgoingMail
 
 MAX_ATTEMPTS = 8
 
@@ -22,10 +22,14 @@ def deliver_notices(rt: Runtime, *, limit: int = 100) -> DeliveryReport:
     pending = _due(rt, limit)
     sent = failed = 0
     for notice in pending:
-        mail = OutgoingMail(notice.to, notice.subject, notice.body, message_id=f"notice-{notice.id}@hostprovider")
+        mail = OutgoingMail(
+            notice.to, notice.subject, notice.body, message_id=f"notice-{notice.id}@hostprovider"
+        )
         try:
             rt.mailer.send(mail)
-            update = attrs.evolve(notice, sent_at=rt.clock.now(), attempts=notice.attempts + 1, last_error=None)
+            update = attrs.evolve(
+                notice, sent_at=rt.clock.now(), attempts=notice.attempts + 1, last_error=None
+            )
             sent += 1
         except DomainError as ex:
             # A permanent refusal is not retried; a transient one waits for the next pass.

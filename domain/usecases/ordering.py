@@ -37,7 +37,9 @@ def _server_name(value: object, server_id: int) -> str:
     if value in (None, ""):
         return f"server-{server_id}"
     if not isinstance(value, str) or not _HOSTNAME.fullmatch(value):
-        raise ValidationError("name", "must be a hostname: lower-case letters, digits and '-', at most 63")
+        raise ValidationError(
+            "name", "must be a hostname: lower-case letters, digits and '-', at most 63"
+        )
     return value
 
 
@@ -48,12 +50,14 @@ def create_server(rt: Runtime, actor: Actor, request: OrderRequest) -> CreatedSe
         account = account_of(uow, actor.account_id)
         if not account.may_order:
             raise AccountRestricted(
-                "new servers are on hold until the balance is topped up", standing=account.standing.value
+                "new servers are on hold until the balance is topped up",
+                standing=account.standing.value,
             )
         live = [s for s in uow.servers.for_owner(account.id) if s.status is not ServerStatus.FAILED]
         if len(live) >= rt.policy.max_servers_per_customer:
             raise AccountRestricted(
-                f"an account may have at most {rt.policy.max_servers_per_customer} servers", limit=len(live)
+                f"an account may have at most {rt.policy.max_servers_per_customer} servers",
+                limit=len(live),
             )
         order, priced, promo = price_order(uow, rt, request, now, account.id)
         if request.quote_id is not None:
@@ -61,12 +65,20 @@ def create_server(rt: Runtime, actor: Actor, request: OrderRequest) -> CreatedSe
         server_id = uow.servers.next_id()
         name = _server_name(request.name, server_id)
         if promo is not None:
-            uow.promos.redeem(promo.id, Redemption(promo.id, account.id, f"server:{server_id}", now))
+            uow.promos.redeem(
+                promo.id, Redemption(promo.id, account.id, f"server:{server_id}", now)
+            )
         hold_key = f"order:{server_id}:hold"
         if priced.first_charge.micro > 0:
             uow.ledger.post(
-                hold(account.id, priced.first_charge, key=hold_key, now=now, server_id=server_id,
-                     memo=f"first charge of server {name}")
+                hold(
+                    account.id,
+                    priced.first_charge,
+                    key=hold_key,
+                    now=now,
+                    server_id=server_id,
+                    memo=f"first charge of server {name}",
+                )
             )
         else:
             hold_key = None  # a code that covers the whole first charge leaves nothing to hold
@@ -97,7 +109,14 @@ def create_server(rt: Runtime, actor: Actor, request: OrderRequest) -> CreatedSe
             first_charge=priced.first_charge.micro,
             root_password=root_password,
         )
-        audit(uow, actor, "server.create", f"server:{server.id}", now, first_charge=priced.first_charge)
+        audit(
+            uow,
+            actor,
+            "server.create",
+            f"server:{server.id}",
+            now,
+            first_charge=priced.first_charge,
+        )
         uow.commit()
     return CreatedServer(server, action, root_password)
 
@@ -105,6 +124,8 @@ def create_server(rt: Runtime, actor: Actor, request: OrderRequest) -> CreatedSe
 def _check_quote(rt: Runtime, quote_id: object, priced, actor: Actor, now) -> None:  # type: ignore[no-untyped-def]
     # A quote signed for this customer, or one given before logging in (account 0), both bind the price.
     try:
-        verify_quote(quote_id, priced, account_id=actor.account_id, now=now, key=rt.policy.quote_key)
+        verify_quote(
+            quote_id, priced, account_id=actor.account_id, now=now, key=rt.policy.quote_key
+        )
     except QuoteRejected:
         verify_quote(quote_id, priced, account_id=0, now=now, key=rt.policy.quote_key)

@@ -14,6 +14,7 @@ from domain.usecases.common import Actor, account_of, audit
 from domain.usecases.dunning import reassess_account
 from domain.usecases.runtime import Runtime
 from ports.records import Page, Redemption
+from ports.unit_of_work import UnitOfWork
 
 
 @attrs.frozen
@@ -80,6 +81,13 @@ def _build(draft: PromoDraft, code_id: int, currency: str, uses: int = 0) -> Pro
     )
 
 
+def _stored(uow: UnitOfWork, code_id: object) -> PromoCode:
+    code = uow.promos.get(code_id) if type(code_id) is int else None
+    if code is None:
+        raise NotFound("promo code", code_id)
+    return code
+
+
 def create_promo(rt: Runtime, actor: Actor, draft: PromoDraft) -> PromoCode:
     actor.require_admin()
     with rt.uow() as uow:
@@ -94,10 +102,10 @@ def update_promo(rt: Runtime, actor: Actor, code_id: object, draft: PromoDraft) 
     """Replace a code's terms. Its text and use count stay: redemptions already made refer to them."""
     actor.require_admin()
     with rt.uow() as uow:
-        current = uow.promos.get(code_id) if type(code_id) is int else None
-        if current is None:
-            raise NotFound("promo code", code_id)
-        updated = _build(attrs.evolve(draft, code=current.code), current.id, rt.policy.currency, current.uses)
+        current = _stored(uow, code_id)
+        updated = _build(
+            attrs.evolve(draft, code=current.code), current.id, rt.policy.currency, current.uses
+        )
         uow.promos.update(updated)
         audit(uow, actor, "promo.update", f"promo:{current.id}", rt.clock.now())
         uow.commit()
@@ -108,9 +116,7 @@ def deactivate_promo(rt: Runtime, actor: Actor, code_id: object) -> PromoCode:
     """Codes are never deleted (redemptions point at them); a removed code is deactivated."""
     actor.require_admin()
     with rt.uow() as uow:
-        current = uow.promos.get(code_id) if type(code_id) is int else None
-        if current is None:
-            raise NotFound("promo code", code_id)
+        current = _stored(uow, code_id)
         updated = attrs.evolve(current, active=False)
         uow.promos.update(updated)
         audit(uow, actor, "promo.deactivate", f"promo:{current.id}", rt.clock.now())
@@ -127,9 +133,7 @@ def list_promos(rt: Runtime, actor: Actor, page: Page) -> tuple[list[PromoCode],
 def get_promo(rt: Runtime, actor: Actor, code_id: object) -> PromoCode:
     actor.require_admin()
     with rt.uow() as uow:
-        code = uow.promos.get(code_id) if type(code_id) is int else None
-        if code is None:
-            raise NotFound("promo code", code_id)
+        code = _stored(uow, code_id)
         return code
 
 
@@ -142,12 +146,19 @@ def redeem_bonus(rt: Runtime, actor: Actor, *, code: object) -> Transaction:
         promo = uow.promos.by_code(text)
         if promo is None:
             raise NotFound("promo code", text)
-        promo.check(now=now, customer_uses=uow.promos.uses_by(promo.id, account.id), for_order=False)
+        promo.check(
+            now=now, customer_uses=uow.promos.uses_by(promo.id, account.id), for_order=False
+        )
         promo = uow.promos.redeem(promo.id, Redemption(promo.id, account.id, "balance", now))
         assert promo.amount is not None
         tx = uow.ledger.post(
-            bonus(account.id, promo.amount, key=f"bonus:{promo.id}:{account.id}:{promo.uses}", now=now,
-                  memo=f"promo code {promo.code}")
+            bonus(
+                account.id,
+                promo.amount,
+                key=f"bonus:{promo.id}:{account.id}:{promo.uses}",
+                now=now,
+                memo=f"promo code {promo.code}",
+            )
         )
         audit(uow, actor, "promo.redeem", f"promo:{promo.id}", now)
         uow.commit()

@@ -138,14 +138,18 @@ def _record_vmid(rt: Runtime, server: Server, vmid: int) -> Server:
 def _mapping(rt: Runtime, server: Server, _: str) -> Server:
     p = server.placement
     assert p.mac_address and p.ip_address and p.vlan is not None
-    rt.fabric.ensure_mapping(server.location_id, StaticMapping(p.mac_address, p.ip_address, server.name, p.vlan))
+    rt.fabric.ensure_mapping(
+        server.location_id, StaticMapping(p.mac_address, p.ip_address, server.name, p.vlan)
+    )
     return server
 
 
 def _firewall(rt: Runtime, server: Server, _: str) -> Server:
     p = server.placement
     assert p.ip_address and p.vlan is not None
-    rt.fabric.ensure_rules(server.location_id, server.id, p.ip_address, p.vlan, rt.policy.default_inbound)
+    rt.fabric.ensure_rules(
+        server.location_id, server.id, p.ip_address, p.vlan, rt.policy.default_inbound
+    )
     rt.fabric.apply(server.location_id)
     return server
 
@@ -184,14 +188,27 @@ def _finish(rt: Runtime, server_id: int, first_charge_list: int, first_charge: i
         if server.hold_key is not None:
             held = uow.ledger.get(server.hold_key)
             assert held is not None
-            for tx in capture(held, Money(first_charge, currency), now=now, memo=f"first charge of server {server.name}"):
+            for tx in capture(
+                held,
+                Money(first_charge, currency),
+                now=now,
+                memo=f"first charge of server {server.name}",
+            ):
                 uow.ledger.post(tx)
-        meter = server.meter.prepaid(rt.policy.billing_period_seconds, Money(first_charge_list, currency))
+        meter = server.meter.prepaid(
+            rt.policy.billing_period_seconds, Money(first_charge_list, currency)
+        )
         server.provisioned(meter, now)
         _close_action(uow, server, now, error=None)
         uow.servers.update(server)
-        notify(uow, account_of(uow, server.owner_id), "server_ready", now, name=server.name,
-               ip=server.placement.ip_address or "")
+        notify(
+            uow,
+            account_of(uow, server.owner_id),
+            "server_ready",
+            now,
+            name=server.name,
+            ip=server.placement.ip_address or "",
+        )
         uow.commit()
 
 
@@ -232,7 +249,14 @@ def compensate(rt: Runtime, server_id: int, *, reason: str, code: str) -> None:
         server.saga_steps = ()
         _close_action(uow, server, now, error=(code, reason))
         uow.servers.update(server)
-        notify(uow, account_of(uow, server.owner_id), "server_failed", now, name=server.name, reason=reason)
+        notify(
+            uow,
+            account_of(uow, server.owner_id),
+            "server_failed",
+            now,
+            name=server.name,
+            reason=reason,
+        )
         uow.commit()
 
 

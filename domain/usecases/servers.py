@@ -3,18 +3,20 @@ another action running) and otherwise records an Action and defers the job that 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import attrs
 
 from domain.model.action import Action, ActionCommand
 from domain.model.catalogue import ServerConfig
-from domain.model.errors import AlreadyExists, NotFound, ValidationError
+from domain.model.errors import AccountRestricted, AlreadyExists, NotFound, ValidationError
 from domain.model.server import Server, ServerStatus
 from domain.usecases.billing import bill_server
-from domain.usecases.common import Actor, audit, begin_action, owned_server
+from domain.usecases.common import Actor, account_of, audit, begin_action, owned_server
 from domain.usecases.runtime import Runtime
 from ports.hypervisor import ConsoleTicket, SnapshotInfo
+from ports.unit_of_work import UnitOfWork
 
 ACTION_TASK = "run_server_action"
 # Proxmox's snapshot name rule: a letter, then letters, digits, '-' or '_'; at most 40 characters.
@@ -29,7 +31,11 @@ class PasswordReset:
 
 def list_servers(rt: Runtime, actor: Actor) -> list[Server]:
     with rt.uow() as uow:
-        return [s for s in uow.servers.for_owner(actor.account_id) if s.status is not ServerStatus.DELETED]
+        return [
+            s
+            for s in uow.servers.for_owner(actor.account_id)
+            if s.status is not ServerStatus.DELETED
+        ]
 
 
 def get_server(rt: Runtime, actor: Actor, server_id: object) -> Server:
@@ -73,7 +79,13 @@ def restart_server(rt: Runtime, actor: Actor, server_id: object) -> Action:
 
 
 def resize_server(
-    rt: Runtime, actor: Actor, server_id: object, *, cores: object = None, memory: object = None, disk: object = None
+    rt: Runtime,
+    actor: Actor,
+    server_id: object,
+    *,
+    cores: object = None,
+    memory: object = None,
+    disk: object = None,
 ) -> Action:
     """Change any of cores, memory and disk. Disks only grow: a filesystem cannot be shrunk safely."""
     if cores is None and memory is None and disk is None:
@@ -81,6 +93,7 @@ def resize_server(
     with rt.uow() as uow:
         server = owned_server(uow, actor, server_id)
         catalogue = uow.catalogue.current()
+        account = account_of(uow, server.owner_id)
     current = server.config
     wanted = ServerConfig(
         cores=current.cores if cores is None else cores,  # type: ignore[arg-type]
@@ -89,24 +102,39 @@ def resize_server(
     ).validated(catalogue.limits)
     # Priced now: a size the catalogue can no longer price (its image or location withdrawn) is
     # refused here, before the guest changes, not by the job after it has.
-    catalogue.rates_at(server.location_id).hourly(wanted, catalogue.image(server.image_id))
+    hourly = catalogue.rates_at(server.location_id).hourly(wanted, catalogue.image(server.image_id))
     if wanted.disk_gib < current.disk_gib:
-        raise ValidationError("disk", f"can only grow (now {current.disk_gib} GiB)", current=current.disk_gib)
+        raise ValidationError(
+            "disk", f"can only grow (now {current.disk_gib} GiB)", current=current.disk_gib
+        )
     if wanted == current:
         raise ValidationError("cores", "the server already has this configuration")
-    params = (("cores", str(wanted.cores)), ("memory", str(wanted.memory_mib)), ("disk", str(wanted.disk_gib)))
+    if hourly > server.meter.hourly and not account.may_order:
+        # Growing a server is buying more: on hold like a new order until the balance is paid.
+        raise AccountRestricted(
+            "growing a server is on hold until the balance is topped up",
+            standing=account.standing.value,
+        )
+    params = (
+        ("cores", str(wanted.cores)),
+        ("memory", str(wanted.memory_mib)),
+        ("disk", str(wanted.disk_gib)),
+    )
     return _command(rt, actor, server_id, ActionCommand.RESIZE, "resize", params)
 
 
 def _snapname(value: object) -> str:
     if not isinstance(value, str) or not _SNAPNAME.fullmatch(value):
         raise ValidationError(
-            "snapname", "must start with a letter, then letters, digits, '-' or '_', 2-40 characters"
+            "snapname",
+            "must start with a letter, then letters, digits, '-' or '_', 2-40 characters",
         )
     return value
 
 
-def create_snapshot(rt: Runtime, actor: Actor, server_id: object, *, snapname: object, description: object = "") -> Action:
+def create_snapshot(
+    rt: Runtime, actor: Actor, server_id: object, *, snapname: object, description: object = ""
+) -> Action:
     name = _snapname(snapname)
     if description is None:
         description = ""
@@ -116,7 +144,9 @@ def create_snapshot(rt: Runtime, actor: Actor, server_id: object, *, snapname: o
     if any(s.name == name for s in existing):
         raise AlreadyExists(f"snapshot {name} already exists", field="snapname")
     if len(existing) >= rt.policy.max_snapshots_per_server:
-        raise ValidationError("snapname", f"a server keeps at most {rt.policy.max_snapshots_per_server} snapshots")
+        raise ValidationError(
+            "snapname", f"a server keeps at most {rt.policy.max_snapshots_per_server} snapshots"
+        )
     params = (("snapname", name), ("description", description))
     return _command(rt, actor, server_id, ActionCommand.CREATE_SNAPSHOT, "create_snapshot", params)
 
@@ -125,7 +155,11 @@ def list_snapshots(rt: Runtime, actor: Actor, server_id: object) -> list[Snapsho
     with rt.uow() as uow:
         server = owned_server(uow, actor, server_id)
     p = server.placement
-    if not p.node or not p.vmid or server.status not in (ServerStatus.RUNNING, ServerStatus.STOPPED):
+    if (
+        not p.node
+        or not p.vmid
+        or server.status not in (ServerStatus.RUNNING, ServerStatus.STOPPED)
+    ):
         return []
     return rt.hypervisor.snapshots(p.node, p.vmid)
 
@@ -144,12 +178,21 @@ def rollback_snapshot(rt: Runtime, actor: Actor, server_id: object, *, snapname:
 
 def delete_snapshot(rt: Runtime, actor: Actor, server_id: object, *, snapname: object) -> Action:
     name = _existing_snapshot(rt, actor, server_id, snapname)
-    return _command(rt, actor, server_id, ActionCommand.DELETE_SNAPSHOT, "delete_snapshot", (("snapname", name),))
+    return _command(
+        rt,
+        actor,
+        server_id,
+        ActionCommand.DELETE_SNAPSHOT,
+        "delete_snapshot",
+        (("snapname", name),),
+    )
 
 
 def reset_password(rt: Runtime, actor: Actor, server_id: object) -> PasswordReset:
     password = rt.secrets.password()
-    action = _command(rt, actor, server_id, ActionCommand.RESET_PASSWORD, "reset_password", secret=password)
+    action = _command(
+        rt, actor, server_id, ActionCommand.RESET_PASSWORD, "reset_password", secret=password
+    )
     return PasswordReset(action, password)
 
 
@@ -173,14 +216,20 @@ def delete_server(rt: Runtime, actor: Actor, server_id: object) -> Action:
     now = rt.clock.now()
     with rt.uow() as uow:
         server = owned_server(uow, actor, server_id, for_update=True)
-        action = begin_action(uow, server, ActionCommand.DELETE, "delete", now)
-        if server.status.billable:
-            bill_server(uow, server, now)
-        server.start_deleting(now)
-        uow.servers.update(server)
-        uow.jobs.defer(ACTION_TASK, lock=f"server:{server.id}", action_id=action.id)
+        action = begin_deletion(uow, server, now)
         audit(uow, actor, "server.delete", f"server:{server.id}", now, action=action.id)
         uow.commit()
+    return action
+
+
+def begin_deletion(uow: UnitOfWork, server: Server, now: dt.datetime) -> Action:
+    """Bill the server up to `now`, stop its meter, and defer the job that removes its guest."""
+    action = begin_action(uow, server, ActionCommand.DELETE, "delete", now)
+    if server.status.billable:
+        bill_server(uow, server, now)
+    server.start_deleting(now)
+    uow.servers.update(server)
+    uow.jobs.defer(ACTION_TASK, lock=f"server:{server.id}", action_id=action.id)
     return action
 
 

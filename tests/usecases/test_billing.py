@@ -170,3 +170,30 @@ class TestBillingRun:
         assert (report.servers, report.failed) == (1, 1)
         assert world.server(broken.id).meter == broken.meter
         assert [tx.server_id for tx in world.transactions(TxKind.USAGE)] == [fine.id]
+
+
+class TestOneBrokenServer:
+    def test_does_not_hold_back_the_others(self, world: World, customer: Actor) -> None:
+        # Regression: one server whose charge could not be posted aborted the whole run.
+        broken = world.running_server(customer)
+        healthy = world.running_server(customer)
+        due = broken.meter.billed_until
+        # Another movement already stands under the key the broken server's next charge will use.
+        with world.rt.uow() as uow:
+            uow.ledger.post(
+                top_up(
+                    customer.account_id,
+                    rub("1.00"),
+                    key=f"usage:{broken.id}:{int(due.timestamp())}",
+                    now=due,
+                )
+            )
+            uow.commit()
+        world.clock.set(healthy.created_at + dt.timedelta(hours=3))
+
+        report = billing_run(world.rt)
+
+        assert report.failed == 1
+        assert report.servers == 1
+        assert world.server(healthy.id).meter.billed_until == world.clock.now()
+        assert world.server(broken.id).meter.billed_until == due  # untouched: retried next run

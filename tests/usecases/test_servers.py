@@ -8,7 +8,15 @@ import attrs
 import pytest
 
 from domain.model.action import ActionCommand, ActionStatus
-from domain.model.errors import AlreadyExists, InvalidTransition, Locked, NotFound, ValidationError
+from domain.model.dunning import Standing
+from domain.model.errors import (
+    AccountRestricted,
+    AlreadyExists,
+    InvalidTransition,
+    Locked,
+    NotFound,
+    ValidationError,
+)
 from domain.model.ledger import TxKind
 from domain.model.server import Server, ServerStatus
 from domain.usecases import catalogue, servers
@@ -539,3 +547,46 @@ class TestActionJob:
         assert action.error is not None and action.error.code == "not_found"
         assert world.server(server.id).active_action_id is None
         assert world.hypervisor.password_of(server.placement.vmid) == old  # type: ignore[arg-type]
+
+
+class TestRestrictedAccounts:
+    def test_cannot_grow_a_server(self, world: World, customer: Actor) -> None:
+        server = world.running_server(customer)
+        with world.rt.uow() as uow:
+            account = uow.accounts.get(customer.account_id)
+            assert account is not None
+            account.standing = Standing.RESTRICTED
+            uow.accounts.update(account)
+            uow.commit()
+        refused(
+            world, AccountRestricted, servers.resize_server, world.rt, customer, server.id, cores=4
+        )
+
+    def test_an_active_account_may_grow_a_server(self, world: World, customer: Actor) -> None:
+        server = world.running_server(customer)
+        action = servers.resize_server(
+            world.rt, customer, server.id, disk=server.config.disk_gib + 10
+        )
+        assert world.action(action.id).status.value == "success"
+
+
+class TestRecordsThatCannotFollow:
+    def test_a_resize_whose_records_fail_unlocks_the_server(
+        self, world: World, customer: Actor
+    ) -> None:
+        # Regression: when the final bookkeeping of an action raised, the action stayed running and
+        # the server stayed locked for ever.
+        server = world.running_server(customer)
+        world.hold_jobs()
+        action = servers.resize_server(world.rt, customer, server.id, cores=server.config.cores + 1)
+        with world.rt.uow() as uow:
+            current = uow.catalogue.current()
+            # The image is withdrawn between the request and the job.
+            others = tuple(i for i in current.images if i.id != server.image_id)
+            uow.catalogue.publish(attrs.evolve(current, version=current.version + 1, images=others))
+            uow.commit()
+
+        world.run_jobs()
+
+        assert world.action(action.id).status is ActionStatus.ERROR
+        assert world.server(server.id).active_action_id is None
