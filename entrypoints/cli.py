@@ -69,9 +69,18 @@ def _quote(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from entrypoints.serve import serve
+
+    return serve(load_settings(), bind=args.bind)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="hostprovider", description="Oxnack VPS back office")
     commands = root.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="the REST API under gunicorn (the sandbox without a database)")
+    serve.add_argument("--bind", help="HOST:PORT (default HOSTPROVIDER_BIND or 127.0.0.1:8000)")
+    serve.set_defaults(run=_serve)
     commands.add_parser("catalog", help="print the current catalogue").set_defaults(run=_catalog)
     quote = commands.add_parser("quote", help="price a configuration")
     quote.add_argument("--os", type=int, required=True)

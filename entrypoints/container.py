@@ -25,6 +25,7 @@ from domain.usecases.runtime import Policy, Runtime
 from entrypoints import sandbox
 from entrypoints.config import ConfigError, Settings
 from entrypoints.tasks import make_dispatch
+from ports.clock import Clock
 
 
 def _policy(settings: Settings) -> Policy:
@@ -36,7 +37,7 @@ def _policy(settings: Settings) -> Policy:
     )
 
 
-def _hypervisor(clock: object, settings: Settings) -> FakeHypervisor:
+def _hypervisor(clock: Clock, settings: Settings) -> FakeHypervisor:
     hypervisor = FakeHypervisor(clock)
     hypervisor.durations = {op: settings.sandbox_task_seconds for op in hypervisor.durations}
     for location_id, name in sandbox.sandbox_nodes():
@@ -51,8 +52,8 @@ def _store(job_queue: InlineJobQueue) -> InMemoryStore:
 def _require_memory(settings: Settings) -> Settings:
     if not settings.sandbox:
         raise ConfigError(
-            "HOSTPROVIDER_DATABASE_URL is set, but the PostgreSQL adapter is not part of this build yet; "
-            "unset it to run the in-memory sandbox"
+            "HOSTPROVIDER_DATABASE_URL is set, but the PostgreSQL adapter is not part of this "
+            "build yet; unset it to run the in-memory sandbox"
         )
     return settings
 

@@ -1,10 +1,12 @@
 """The sandbox's world: a seeded catalogue, address pools and simulated nodes.
 
-Used by `hostprovider serve` without a database, and by the acceptance specs, so that what a newcomer
-tries and what QA runs are the same shop.
+Used by `hostprovider serve` without a database, and by the acceptance specs, so that what a
+newcomer tries and what QA runs are the same shop.
 """
 
 from __future__ import annotations
+
+from typing import TypedDict
 
 from domain.model.catalogue import (
     Catalogue,
@@ -22,7 +24,15 @@ from domain.model.network import IpPool
 from ports.unit_of_work import UnitOfWorkFactory
 
 NODES_PER_LOCATION = 2
-NODE_CAPACITY = {"cores": 64, "memory_mib": 262144, "disk_gib": 4000}
+
+
+class NodeCapacity(TypedDict):
+    cores: int
+    memory_mib: int
+    disk_gib: int
+
+
+NODE_CAPACITY: NodeCapacity = {"cores": 64, "memory_mib": 262144, "disk_gib": 4000}
 
 
 def sandbox_catalogue(currency: str = "RUB", version: int = 1) -> Catalogue:

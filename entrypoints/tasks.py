@@ -1,4 +1,5 @@
-"""The background tasks by name: what a deferred job runs. The job queue adapter calls `dispatch`."""
+"""The background tasks by name: what a deferred job runs. The job queue adapter calls
+`dispatch`."""
 
 from __future__ import annotations
 

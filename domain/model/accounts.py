@@ -1,7 +1,8 @@
 """Customer and admin accounts, and the opaque tokens that authenticate them.
 
-Passwords are hashed through the PasswordHasher port. A token is shown once; only its SHA-256 is kept,
-which is enough for a 256-bit random secret and lets a request be authenticated with one indexed lookup.
+Passwords are hashed through the PasswordHasher port. A token is shown once; only its SHA-256 is
+kept, which is enough for a 256-bit random secret and lets a request be authenticated with one
+indexed lookup.
 """
 
 from __future__ import annotations

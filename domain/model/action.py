@@ -1,4 +1,5 @@
-"""Actions: every asynchronous operation a client can poll. The seed API's `taskId` is an action id."""
+"""Actions: every asynchronous operation a client can poll. The seed API's `taskId` is an action
+id."""
 
 from __future__ import annotations
 

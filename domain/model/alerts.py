@@ -1,6 +1,6 @@
-"""Resource alerts with hysteresis: one notice when a metric crosses its threshold, none again until it
-has come back below a lower mark. A metric hovering around 90% therefore raises one incident, not a
-notice per sample.
+"""Resource alerts with hysteresis: one notice when a metric crosses its threshold, none again until
+it has come back below a lower mark. A metric hovering around 90% therefore raises one incident, not
+a notice per sample.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ price change never rewrites what a customer was already shown.
 from __future__ import annotations
 
 import enum
+from typing import Protocol, TypeVar
 
 import attrs
 
@@ -15,6 +16,14 @@ from domain.model.money import Money, Rounding
 
 HOURS_PER_MONTH = 730
 MIB_PER_GIB = 1024
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+_Item = TypeVar("_Item", bound=_Identified)
 
 
 class GuestKind(enum.Enum):
@@ -100,7 +109,8 @@ class Rates:
     per_gib_disk: Money
 
     def __attrs_post_init__(self) -> None:
-        # hourly() sums raw micro-units, so the currency check Money's arithmetic would make is ours.
+        # hourly() sums raw micro-units, so the currency check Money's arithmetic would make is
+        # ours.
         if not self.per_core.currency == self.per_gib_memory.currency == self.per_gib_disk.currency:
             raise ValueError("the rates of a location are in one currency")
 
@@ -155,7 +165,7 @@ class Catalogue:
             raise NotFound("location", location_id) from None
 
 
-def _find(items: tuple, ident: object, kind: str, field: str):  # type: ignore[no-untyped-def]
+def _find(items: tuple[_Item, ...], ident: object, kind: str, field: str) -> _Item:
     if type(ident) is not int:
         raise ValidationError(field, "must be an integer id")
     for item in items:

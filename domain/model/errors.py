@@ -1,4 +1,5 @@
-"""The errors the domain raises. Each has a stable machine `code`; the HTTP edge maps classes to statuses.
+"""The errors the domain raises. Each has a stable machine `code`; the HTTP edge maps classes to
+statuses.
 
 Every error leaves state untouched: use cases raise before they write, or inside a unit of work that
 rolls back.

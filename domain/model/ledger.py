@@ -1,8 +1,8 @@
 """The double-entry ledger.
 
 Every movement of money is a Transaction of postings that sum to zero. A posting credits an account
-when positive and debits it when negative, so an account's balance is the sum of its postings and the
-sum over all accounts is always zero: money never appears or disappears, it only moves.
+when positive and debits it when negative, so an account's balance is the sum of its postings and
+the sum over all accounts is always zero: money never appears or disappears, it only moves.
 
 Accounts per customer: a WALLET (the prepaid balance) and a HOLDS account (funds reserved while a
 server is being provisioned). System accounts: REVENUE, PROMO (what bonuses and discounts cost us),
@@ -45,9 +45,8 @@ class LedgerAccount:
 
     def __attrs_post_init__(self) -> None:
         if self.kind.per_customer != (self.customer_id is not None):
-            raise ValueError(
-                f"{self.kind.value} account {'needs' if self.kind.per_customer else 'takes no'} customer"
-            )
+            verb = "needs" if self.kind.per_customer else "takes no"
+            raise ValueError(f"{self.kind.value} account {verb} customer")
 
     @classmethod
     def wallet(cls, customer_id: int, currency: str) -> LedgerAccount:
@@ -92,7 +91,8 @@ class TxKind(enum.Enum):
 
 @attrs.frozen
 class Transaction:
-    """A balanced set of postings. `key` makes posting idempotent: the same key is the same movement."""
+    """A balanced set of postings. `key` makes posting idempotent: the same key is the same
+    movement."""
 
     key: str
     kind: TxKind
@@ -128,7 +128,8 @@ class Transaction:
         return sum(p.amount for p in self.postings if p.account == account)
 
     def same_movement(self, other: Transaction) -> bool:
-        """True when `other` is a retry of this transaction rather than a different one under its key."""
+        """True when `other` is a retry of this transaction rather than a different one under its
+        key."""
         return (
             self.kind,
             sorted(self.postings, key=_posting_order),
@@ -210,7 +211,8 @@ def bonus(customer_id: int, amount: Money, *, key: str, now: dt.datetime, memo: 
 def adjustment(
     customer_id: int, amount: Money, *, key: str, now: dt.datetime, memo: str
 ) -> Transaction:
-    """An admin's correction: positive credits the wallet, negative debits it (and may go below zero)."""
+    """An admin's correction: positive credits the wallet, negative debits it (and may go below
+    zero)."""
     if not memo.strip():
         raise ValidationError("reason", "is required for a balance adjustment")
     wallet = LedgerAccount.wallet(customer_id, amount.currency)
@@ -360,7 +362,8 @@ def _hold_owner(held: Transaction) -> int:
 
 
 def balances(transactions: Iterable[Transaction]) -> dict[LedgerAccount, int]:
-    """Every account's balance from scratch: the ledger's ground truth, used to audit cached balances."""
+    """Every account's balance from scratch: the ledger's ground truth, used to audit cached
+    balances."""
     totals: dict[LedgerAccount, int] = {}
     for tx in transactions:
         for p in tx.postings:

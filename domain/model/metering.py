@@ -1,9 +1,9 @@
 """Metering: a server is billed per second of existence, capped per calendar month.
 
 Billing works from a stored watermark (`billed_until`). Each run bills [billed_until, now), split at
-month boundaries and at the end of a discount, and moves the watermark in the same unit of work as the
-charge. A missed run therefore loses nothing (the next one bills the whole gap) and a repeated run
-charges nothing twice (the interval is already behind the watermark).
+month boundaries and at the end of a discount, and moves the watermark in the same unit of work as
+the charge. A missed run therefore loses nothing (the next one bills the whole gap) and a repeated
+run charges nothing twice (the interval is already behind the watermark).
 
 Within a month the list charge is computed cumulatively from the month's billed seconds, so rounding
 never accumulates: after any sequence of runs the month costs exactly list_charge(total seconds).
@@ -118,9 +118,9 @@ def bill(meter: Meter, until: dt.datetime) -> tuple[Meter, list[UsageSegment]]:
         seconds = (end - start) // dt.timedelta(seconds=1)
         if seconds <= 0:
             if end < until:
-                # A sliver under a second before a month end or a discount end (the watermark keeps the
-                # sub-second part of the moment billing started): step over it unbilled, or every later
-                # run would stop right here and the server would never be billed again.
+                # A sliver under a second before a month end or a discount end (the watermark keeps
+                # the sub-second part of the moment billing started): step over it unbilled, or
+                # every later run would stop right here and the server would never be billed again.
                 meter = attrs.evolve(meter, billed_until=end)
                 continue
             break  # a sub-second remainder before `until` waits for the next run

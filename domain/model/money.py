@@ -1,8 +1,8 @@
 """Exact money: integer micro-units with a currency.
 
 One unit (a rouble, a euro) is 1,000,000 micro-units. Every amount in the domain, the database and
-the arithmetic is an int of micro-units; a float never touches money. Rounding happens in exactly one
-place, `Money.scale`, and always says which way it goes.
+the arithmetic is an int of micro-units; a float never touches money. Rounding happens in exactly
+one place, `Money.scale`, and always says which way it goes.
 """
 
 from __future__ import annotations
@@ -29,16 +29,16 @@ class Rounding(enum.Enum):
 
 
 def divide(numerator: int, denominator: int, rounding: Rounding) -> int:
-    """Integer division with explicit rounding of the magnitude (a negative result mirrors a positive one)."""
+    """Integer division with explicit rounding of the magnitude (a negative result mirrors a
+    positive one)."""
     if denominator <= 0:
         raise ValueError("denominator must be positive")
     negative = numerator < 0
     quotient, remainder = divmod(abs(numerator), denominator)
-    if remainder:
-        if rounding is Rounding.UP or (
-            rounding is Rounding.HALF_UP and 2 * remainder >= denominator
-        ):
-            quotient += 1
+    if remainder and (
+        rounding is Rounding.UP or (rounding is Rounding.HALF_UP and 2 * remainder >= denominator)
+    ):
+        quotient += 1
     return -quotient if negative else quotient
 
 
@@ -68,8 +68,10 @@ class Money:
         return cls(units * MICRO, currency)
 
     @classmethod
-    def parse(cls, text: str, currency: str, *, field: str = "amount") -> Money:
-        """Parse a decimal string such as "300.00" (at most six places). Rejects floats and exponents."""
+    def parse(cls, text: object, currency: str, *, field: str = "amount") -> Money:
+        """Parse a decimal string such as "300.00" (at most six places).
+
+        Anything else (a float, an exponent, a non-string) is a ValidationError against `field`."""
         if not isinstance(text, str):
             raise ValidationError(field, 'must be a decimal string such as "100.00"')
         match = _DECIMAL.fullmatch(text.strip())
@@ -83,7 +85,8 @@ class Money:
         return cls(-micro if sign else micro, currency)
 
     def format(self, places: int = 2) -> str:
-        """Decimal string with `places` digits, rounded towards zero (never shows more than is there)."""
+        """Decimal string with `places` digits, rounded towards zero (never shows more than is
+        there)."""
         if not 0 <= places <= 6:
             raise ValueError("places must be within 0..6")
         step = 10 ** (6 - places)

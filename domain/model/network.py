@@ -1,7 +1,8 @@
 """Addressing rules: IP pools per location, locally-administered MACs, one VLAN per customer.
 
 The rules are pure: given what is taken, choose the next free thing. Uniqueness under concurrency is
-the network repository's promise (a unique constraint in PostgreSQL, the serialized store in memory).
+the network repository's promise (a unique constraint in PostgreSQL, the serialized store in
+memory).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import attrs
 
 from domain.model.errors import CapacityExhausted, ValidationError
 
-# 02:xx:... is a locally administered, unicast address: never collides with a vendor's burned-in MAC.
+# 02:xx:... is a locally administered, unicast address: never collides with a vendor's burned-in
+# MAC.
 MAC_PREFIX = (0x02, 0x48, 0x50)
 MAC_SPACE = 1 << 24
 
@@ -45,7 +47,8 @@ class IpPool:
 
 
 def mac_address(sequence: int) -> str:
-    """The MAC for the n-th allocation: stable, unique within the 24-bit space, locally administered."""
+    """The MAC for the n-th allocation: stable, unique within the 24-bit space, locally
+    administered."""
     if not 0 <= sequence < MAC_SPACE:
         raise CapacityExhausted("the MAC address space is exhausted")
     octets = (*MAC_PREFIX, (sequence >> 16) & 0xFF, (sequence >> 8) & 0xFF, sequence & 0xFF)

@@ -187,12 +187,14 @@ def sign_quote(q: Quote, *, account_id: int, expires_at: dt.datetime, key: bytes
 def verify_quote(
     token: object, fresh: Quote, *, account_id: int, now: dt.datetime, key: bytes
 ) -> None:
-    """Accept `token` only if it was signed by us, is unexpired, and names exactly the `fresh` quote.
+    """Accept `token` only if it was signed by us, is unexpired, and names exactly the `fresh`
+    quote.
 
     The order is re-priced from the current catalogue; a token is then proof that the customer saw
     this very price. A catalogue change, another configuration or another customer voids it.
     """
-    # Non-ASCII text is refused up front: compare_digest raises TypeError on it rather than saying no.
+    # Non-ASCII text is refused up front: compare_digest raises TypeError on it rather than saying
+    # no.
     if (
         not isinstance(token, str)
         or not token.isascii()

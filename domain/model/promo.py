@@ -1,8 +1,8 @@
 """Promo codes: who may use them, when, for what, and how much they take off.
 
-A code gives one of three benefits: a percent off the usage rate, a fixed amount off the first charge,
-or a bonus credited to the balance. The rules here are pure; the atomic reservation of a use (so two
-concurrent orders never overuse a code) is the promo repository's promise.
+A code gives one of three benefits: a percent off the usage rate, a fixed amount off the first
+charge, or a bonus credited to the balance. The rules here are pure; the atomic reservation of a use
+(so two concurrent orders never overuse a code) is the promo repository's promise.
 """
 
 from __future__ import annotations

@@ -162,20 +162,23 @@ class Server:
         self.failure_reason = reason
 
     def powered(self, running: bool, now: dt.datetime) -> None:
-        # Only a customer's power action lands here; a suspended server comes back through unsuspend.
+        # Only a customer's power action lands here; a suspended server comes back through
+        # unsuspend.
         if self.status not in (S.RUNNING, S.STOPPED):
             raise InvalidTransition("server", self.status.value, "start" if running else "stop")
         self._move(S.RUNNING if running else S.STOPPED, "start" if running else "stop", now)
 
     def suspend(self, now: dt.datetime) -> None:
-        """Stopped for an unpaid balance; remembers whether it was running, to restart it when paid."""
+        """Stopped for an unpaid balance; remembers whether it was running, to restart it when
+        paid."""
         was_running = self.status is S.RUNNING
         self._move(S.SUSPENDED, "suspend", now)
         self.stopped_by_dunning = was_running
 
     def unsuspend(self, now: dt.datetime) -> None:
         """Back to the power state it had before suspension."""
-        # The table allows running -> stopped, so without this a stray unsuspend would stop a server.
+        # The table allows running -> stopped, so without this a stray unsuspend would stop a
+        # server.
         if self.status is not S.SUSPENDED:
             raise InvalidTransition("server", self.status.value, "unsuspend")
         self._move(S.RUNNING if self.stopped_by_dunning else S.STOPPED, "unsuspend", now)

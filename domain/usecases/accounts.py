@@ -20,6 +20,7 @@ from domain.model.dunning import Standing
 from domain.model.errors import AlreadyExists, AuthenticationFailed, NotFound, ValidationError
 from domain.usecases.common import Actor, audit, notify
 from domain.usecases.runtime import Runtime
+from ports.unit_of_work import UnitOfWork
 
 # A login for an unknown e-mail still verifies against this, so timing does not reveal which
 # addresses have accounts.
@@ -168,8 +169,13 @@ def revoke_token(rt: Runtime, actor: Actor, token_id: object) -> None:
 
 
 def _issue(
-    rt: Runtime, uow, account_id: int, kind: TokenKind, name: str, expires_at
-) -> IssuedToken:  # type: ignore[no-untyped-def]
+    rt: Runtime,
+    uow: UnitOfWork,
+    account_id: int,
+    kind: TokenKind,
+    name: str,
+    expires_at: dt.datetime | None,
+) -> IssuedToken:
     secret = TOKEN_PREFIX + rt.secrets.token()
     token = ApiToken(
         id=uow.tokens.next_id(),

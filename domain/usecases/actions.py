@@ -108,7 +108,8 @@ def _resize(rt: Runtime, server: Server, action: Action, _: str | None) -> Effec
         catalogue = uow.catalogue.current()
         image = catalogue.image(s.image_id)
         hourly = catalogue.rates_at(s.location_id).hourly(config, image)
-        # A tariff withdrawn from the catalogue since the order leaves a custom server, like any resize.
+        # A tariff withdrawn from the catalogue since the order leaves a custom server, like any
+        # resize.
         tariff = next((t for t in catalogue.tariffs if t.id == s.tariff_id), None)
         if tariff is None or tariff.config != config:
             tariff, s.tariff_id = None, None  # a resized preset is a custom server from now on

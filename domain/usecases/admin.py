@@ -24,11 +24,11 @@ def list_all_servers(rt: Runtime, actor: Actor, page: Page) -> tuple[list[Server
 def set_account_disabled(
     rt: Runtime, actor: Actor, customer_id: object, *, disabled: bool
 ) -> Account:
-    """Disable (or enable) an account: it can no longer log in or use its tokens. Servers keep running;
-    stopping them is dunning's business, not a login switch's."""
+    """Disable (or enable) an account: it can no longer log in or use its tokens. Servers keep
+    running; stopping them is dunning's business, not a login switch's."""
     actor.require_admin()
     with rt.uow() as uow:
-        account = account_of(uow, customer_id)  # type: ignore[arg-type]
+        account = account_of(uow, customer_id)
         account.disabled = disabled
         uow.accounts.update(account)
         audit(

@@ -1,7 +1,7 @@
 """Metered billing: post what servers cost from their watermark to now.
 
-Every charge is keyed by server and segment start, and posted in the same unit of work that moves the
-watermark, so the run is safe to repeat and safe to run from several schedulers at once.
+Every charge is keyed by server and segment start, and posted in the same unit of work that moves
+the watermark, so the run is safe to repeat and safe to run from several schedulers at once.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 
 
 def bill_server(uow: UnitOfWork, server: Server, until: dt.datetime) -> int:
-    """Charge the server's usage up to `until` and advance its meter. Returns micro-units charged."""
+    """Charge the server's usage up to `until` and advance its meter. Returns micro-units
+    charged."""
     meter, segments = bill(server.meter, until)
     charged = 0
     for segment in segments:
@@ -34,7 +35,10 @@ def bill_server(uow: UnitOfWork, server: Server, until: dt.datetime) -> int:
                 segment.charge,
                 key=f"usage:{server.id}:{int(segment.start.timestamp())}",
                 now=until,
-                memo=f"server {server.name}: {segment.start:%Y-%m-%d %H:%M:%S} to {segment.end:%Y-%m-%d %H:%M:%S} UTC",
+                memo=(
+                    f"server {server.name}: "
+                    f"{segment.start:%Y-%m-%d %H:%M:%S} to {segment.end:%Y-%m-%d %H:%M:%S} UTC"
+                ),
                 kind=TxKind.USAGE,
                 server_id=server.id,
                 catalogue_version=server.catalogue_version,
@@ -55,8 +59,9 @@ class BillingReport:
 def billing_run(rt: Runtime, *, batch: int = 500) -> BillingReport:
     """Bill every server whose last posting is a billing period or more behind.
 
-    Each server is billed in its own unit of work, so one broken row cannot hold back the others and a
-    crash loses at most the server being billed (its watermark did not move, so the next run bills it).
+    Each server is billed in its own unit of work, so one broken row cannot hold back the others and
+    a crash loses at most the server being billed (its watermark did not move, so the next run bills
+    it).
     """
     now = rt.clock.now()
     due_before = now - dt.timedelta(seconds=rt.policy.billing_period_seconds)
@@ -79,7 +84,8 @@ def billing_run(rt: Runtime, *, batch: int = 500) -> BillingReport:
                         or not server.status.billable
                         or server.meter.billed_until > due_before
                     ):
-                        continue  # another scheduler got there first, or the server changed meanwhile
+                        # Another scheduler got there first, or the server changed meanwhile.
+                        continue
                     charged += bill_server(uow, server, now)
                     uow.servers.update(server)
                     uow.commit()

@@ -42,8 +42,8 @@ def account_of(uow: UnitOfWork, account_id: object) -> Account:
 def owned_server(
     uow: UnitOfWork, actor: Actor, server_id: object, *, for_update: bool = False
 ) -> Server:
-    """The server if the actor may see it. Another customer's server is 'not found', never 'forbidden':
-    an id must not reveal that it exists."""
+    """The server if the actor may see it. Another customer's server is 'not found', never
+    'forbidden': an id must not reveal that it exists."""
     if type(server_id) is not int or server_id <= 0:
         raise NotFound("server", server_id)
     server = uow.servers.get_for_update(server_id) if for_update else uow.servers.get(server_id)

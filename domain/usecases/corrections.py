@@ -51,7 +51,7 @@ def refund_charge(
         if original is None or original.kind not in REFUNDABLE or customer_id is None:
             raise NotFound("charge", transaction_key)
         account = account_of(uow, customer_id)
-        value = original.amount if amount is None else Money.parse(amount, original.currency)  # type: ignore[arg-type]
+        value = original.amount if amount is None else Money.parse(amount, original.currency)
         if value.micro <= 0 or value > original.amount:
             raise ValidationError(
                 "amount", f"must be positive and at most {original.amount.format(6)}"

@@ -1,10 +1,13 @@
-"""The dunning run: move each account to the standing its balance calls for, with one notice per step.
+"""The dunning run: move each account to the standing its balance calls for, with one notice per
+step.
 
 Suspension stops the account's servers (data kept); termination deletes them; paying restores the
 account and starts again the servers that dunning stopped.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import attrs
 
@@ -78,7 +81,7 @@ def reassess_account(rt: Runtime, account_id: int) -> Standing | None:
         return verdict.standing if verdict.changed else None
 
 
-def _suspend_servers(uow: UnitOfWork, account: Account, now) -> int:  # type: ignore[no-untyped-def]
+def _suspend_servers(uow: UnitOfWork, account: Account, now: dt.datetime) -> int:
     acted = 0
     for server in uow.servers.for_owner(account.id):
         if (
@@ -93,7 +96,7 @@ def _suspend_servers(uow: UnitOfWork, account: Account, now) -> int:  # type: ig
     return acted
 
 
-def _terminate_servers(uow: UnitOfWork, account: Account, now) -> int:  # type: ignore[no-untyped-def]
+def _terminate_servers(uow: UnitOfWork, account: Account, now: dt.datetime) -> int:
     acted = 0
     for server in uow.servers.for_owner(account.id):
         if server.active_action_id is None and server.status in (
@@ -107,7 +110,7 @@ def _terminate_servers(uow: UnitOfWork, account: Account, now) -> int:  # type: 
     return acted
 
 
-def _restore_servers(uow: UnitOfWork, account: Account, now) -> int:  # type: ignore[no-untyped-def]
+def _restore_servers(uow: UnitOfWork, account: Account, now: dt.datetime) -> int:
     acted = 0
     for server in uow.servers.for_owner(account.id):
         if server.status is ServerStatus.SUSPENDED and server.active_action_id is None:

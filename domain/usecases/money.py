@@ -111,7 +111,8 @@ def record_payment(
 
 
 def _check_currency(account: Account, value: Money) -> Money:
-    # Wallets are per currency: money in another one would land in a balance the customer never sees.
+    # Wallets are per currency: money in another one would land in a balance the customer never
+    # sees.
     if value.currency != account.currency:
         raise ValidationError("currency", f"must be {account.currency}", currency=value.currency)
     return value

@@ -1,4 +1,5 @@
-"""Addresses, MACs and VLANs for servers: allocated from our own records, never from the firewall."""
+"""Addresses, MACs and VLANs for servers: allocated from our own records, never from the
+firewall."""
 
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ def allocate_vlan(uow: UnitOfWork, rt: Runtime, server: Server) -> int:
 def release_network(rt: Runtime, server: Server) -> None:
     """Give back the server's address, and the customer's VLAN if no other server of theirs uses it.
 
-    The firewall is cleaned first: a VLAN still configured there must not be handed to someone else."""
+    The firewall is cleaned first: a VLAN still configured there must not be handed to someone
+    else."""
     with rt.uow() as uow:
         others = [
             s

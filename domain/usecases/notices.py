@@ -43,8 +43,9 @@ def deliver_notices(rt: Runtime, *, limit: int = 100) -> DeliveryReport:
 
 
 def _due(rt: Runtime, limit: int) -> list[Notice]:
-    """Up to `limit` unsent notices still worth a try. Notices that gave up stay unsent in the outbox,
-    which lists the oldest first: counted against the batch they would starve every newer notice."""
+    """Up to `limit` unsent notices still worth a try. Notices that gave up stay unsent in the
+    outbox, which lists the oldest first: counted against the batch they would starve every newer
+    notice."""
     fetch = limit
     while True:
         with rt.uow() as uow:

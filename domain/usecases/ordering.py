@@ -1,12 +1,13 @@
 """Ordering a server: steps 1 and 2 of the create saga (DESIGN §7).
 
-In one unit of work: check the account may order, price the order (against a signed quote when one is
-given), reserve the promo redemption, hold the first charge, insert the server and its action, and
-defer the provisioning job. Either all of it happens or none of it does.
+In one unit of work: check the account may order, price the order (against a signed quote when one
+is given), reserve the promo redemption, hold the first charge, insert the server and its action,
+and defer the provisioning job. Either all of it happens or none of it does.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import attrs
@@ -15,7 +16,7 @@ from domain.model.action import Action, ActionCommand
 from domain.model.errors import AccountRestricted, QuoteRejected, ValidationError
 from domain.model.ledger import hold
 from domain.model.metering import Meter
-from domain.model.pricing import verify_quote
+from domain.model.pricing import Quote, verify_quote
 from domain.model.server import Server, ServerStatus
 from domain.usecases.catalogue import OrderRequest, price_order
 from domain.usecases.common import Actor, account_of, audit, begin_action
@@ -68,8 +69,10 @@ def create_server(rt: Runtime, actor: Actor, request: OrderRequest) -> CreatedSe
             uow.promos.redeem(
                 promo.id, Redemption(promo.id, account.id, f"server:{server_id}", now)
             )
-        hold_key = f"order:{server_id}:hold"
+        # A code that covers the whole first charge leaves nothing to hold.
+        hold_key: str | None = None
         if priced.first_charge.micro > 0:
+            hold_key = f"order:{server_id}:hold"
             uow.ledger.post(
                 hold(
                     account.id,
@@ -80,8 +83,6 @@ def create_server(rt: Runtime, actor: Actor, request: OrderRequest) -> CreatedSe
                     memo=f"first charge of server {name}",
                 )
             )
-        else:
-            hold_key = None  # a code that covers the whole first charge leaves nothing to hold
         server = Server(
             id=server_id,
             owner_id=account.id,
@@ -121,8 +122,11 @@ def create_server(rt: Runtime, actor: Actor, request: OrderRequest) -> CreatedSe
     return CreatedServer(server, action, root_password)
 
 
-def _check_quote(rt: Runtime, quote_id: object, priced, actor: Actor, now) -> None:  # type: ignore[no-untyped-def]
-    # A quote signed for this customer, or one given before logging in (account 0), both bind the price.
+def _check_quote(
+    rt: Runtime, quote_id: object, priced: Quote, actor: Actor, now: dt.datetime
+) -> None:
+    # A quote signed for this customer, or one given before logging in (account 0), both bind the
+    # price.
     try:
         verify_quote(
             quote_id, priced, account_id=actor.account_id, now=now, key=rt.policy.quote_key

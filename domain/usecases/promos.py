@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
+from typing import TypeVar
 
 import attrs
 
@@ -15,6 +17,8 @@ from domain.usecases.dunning import reassess_account
 from domain.usecases.runtime import Runtime
 from ports.records import Page, Redemption
 from ports.unit_of_work import UnitOfWork
+
+E = TypeVar("E", bound=enum.Enum)
 
 
 @attrs.frozen
@@ -36,7 +40,7 @@ class PromoDraft:
     active: object = True
 
 
-def _enum(cls, value: object, field: str):  # type: ignore[no-untyped-def]
+def _enum(cls: type[E], value: object, field: str) -> E:
     try:
         return cls(value)
     except ValueError:
@@ -61,7 +65,7 @@ def _moment(value: object, field: str) -> dt.datetime | None:
 def _build(draft: PromoDraft, code_id: int, currency: str, uses: int = 0) -> PromoCode:
     if not isinstance(draft.active, bool):
         raise ValidationError("active", "must be true or false")
-    amount = Money.parse(draft.amount, currency) if draft.amount is not None else None  # type: ignore[arg-type]
+    amount = Money.parse(draft.amount, currency) if draft.amount is not None else None
     return PromoCode(
         id=code_id,
         code=normalize_code(draft.code),
@@ -99,7 +103,8 @@ def create_promo(rt: Runtime, actor: Actor, draft: PromoDraft) -> PromoCode:
 
 
 def update_promo(rt: Runtime, actor: Actor, code_id: object, draft: PromoDraft) -> PromoCode:
-    """Replace a code's terms. Its text and use count stay: redemptions already made refer to them."""
+    """Replace a code's terms. Its text and use count stay: redemptions already made refer to
+    them."""
     actor.require_admin()
     with rt.uow() as uow:
         current = _stored(uow, code_id)

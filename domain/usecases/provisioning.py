@@ -8,6 +8,7 @@ given back, and the server is marked failed with the reason.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 
@@ -22,6 +23,7 @@ from domain.usecases.network import allocate_address, allocate_vlan, release_net
 from domain.usecases.runtime import Runtime
 from ports.hypervisor import GuestSpec
 from ports.network import StaticMapping
+from ports.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -218,16 +220,16 @@ def compensate(rt: Runtime, server_id: int, *, reason: str, code: str) -> None:
     An undo that itself fails is logged and left to the reconciler: the money is settled regardless,
     because a customer must never pay for a server they did not get."""
     with rt.uow() as uow:
-        server = uow.servers.get(server_id)
-    assert server is not None
-    p = server.placement
+        failed = uow.servers.get(server_id)
+    assert failed is not None
+    p = failed.placement
     undo: list[tuple[str, Callable[[], None]]] = []
     if p.vmid and p.node:
-        undo.append(("guest", lambda: _destroy_guest(rt, server)))
-    if "firewall" in server.saga_steps or "mapping" in server.saga_steps:
-        undo.append(("firewall", lambda: _remove_fabric(rt, server)))
-    if "addressed" in server.saga_steps or p.ip_address:
-        undo.append(("addressed", lambda: release_network(rt, server)))
+        undo.append(("guest", lambda: _destroy_guest(rt, failed)))
+    if "firewall" in failed.saga_steps or "mapping" in failed.saga_steps:
+        undo.append(("firewall", lambda: _remove_fabric(rt, failed)))
+    if "addressed" in failed.saga_steps or p.ip_address:
+        undo.append(("addressed", lambda: release_network(rt, failed)))
     for step, action in undo:
         try:
             action()
@@ -278,7 +280,9 @@ def _remove_fabric(rt: Runtime, server: Server) -> None:
         rt.fabric.apply(server.location_id)
 
 
-def _close_action(uow, server: Server, now, *, error: tuple[str, str] | None) -> None:  # type: ignore[no-untyped-def]
+def _close_action(
+    uow: UnitOfWork, server: Server, now: dt.datetime, *, error: tuple[str, str] | None
+) -> None:
     if server.active_action_id is None:
         return
     action = uow.actions.get(server.active_action_id)

@@ -10,12 +10,18 @@ import attrs
 
 from domain.model.action import Action, ActionCommand
 from domain.model.catalogue import ServerConfig
-from domain.model.errors import AccountRestricted, AlreadyExists, NotFound, ValidationError
+from domain.model.errors import (
+    AccountRestricted,
+    AlreadyExists,
+    DomainError,
+    NotFound,
+    ValidationError,
+)
 from domain.model.server import Server, ServerStatus
 from domain.usecases.billing import bill_server
 from domain.usecases.common import Actor, account_of, audit, begin_action, owned_server
 from domain.usecases.runtime import Runtime
-from ports.hypervisor import ConsoleTicket, SnapshotInfo
+from ports.hypervisor import ConsoleTicket, GuestStats, RrdPoint, SnapshotInfo
 from ports.unit_of_work import UnitOfWork
 
 ACTION_TASK = "run_server_action"
@@ -57,9 +63,9 @@ def _command(
         server = owned_server(uow, actor, server_id, for_update=True)
         action = begin_action(uow, server, command, guard, now, params)
         uow.servers.update(server)
-        job_args = {"action_id": action.id}
+        job_args: dict[str, object] = {"action_id": action.id}
         if secret is not None:
-            job_args["secret"] = secret  # type: ignore[assignment]
+            job_args["secret"] = secret
         uow.jobs.defer(ACTION_TASK, lock=f"server:{server.id}", **job_args)
         audit(uow, actor, f"server.{guard}", f"server:{server.id}", now, action=action.id)
         uow.commit()
@@ -87,7 +93,8 @@ def resize_server(
     memory: object = None,
     disk: object = None,
 ) -> Action:
-    """Change any of cores, memory and disk. Disks only grow: a filesystem cannot be shrunk safely."""
+    """Change any of cores, memory and disk. Disks only grow: a filesystem cannot be shrunk
+    safely."""
     if cores is None and memory is None and disk is None:
         raise ValidationError("cores", "give at least one of cores, memory or disk")
     with rt.uow() as uow:
@@ -245,3 +252,19 @@ def server_actions(rt: Runtime, actor: Actor, server_id: object) -> list[Action]
     with rt.uow() as uow:
         server = owned_server(uow, actor, server_id)
         return sorted(uow.actions.for_server(server.id), key=lambda a: a.id, reverse=True)
+
+
+def server_stats(
+    rt: Runtime, actor: Actor, server_id: object
+) -> tuple[Server, GuestStats | None, list[RrdPoint]]:
+    """Live figures of the caller's server; None when it has no guest or the hypervisor is away."""
+    with rt.uow() as uow:
+        server = owned_server(uow, actor, server_id)
+    p = server.placement
+    if not p.node or not p.vmid or server.status not in (ServerStatus.RUNNING, ServerStatus.STOPPED):
+        return server, None, []
+    try:
+        return server, rt.hypervisor.stats(p.node, p.vmid), rt.hypervisor.rrd(p.node, p.vmid)
+    except DomainError:
+        # Stats are a view, not a command: a hypervisor that is away makes them unavailable, not an error.
+        return server, None, []

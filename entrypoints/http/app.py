@@ -1,0 +1,110 @@
+"""The WSGI application factory: routes, middleware, error mapping. No work at import time."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import partial
+
+import falcon
+import falcon.media
+
+from domain.usecases.runtime import Runtime
+from entrypoints.http import errors, openapi
+from entrypoints.http.middleware import Audit, Authentication, RateLimit, RequestContext, TokenBucket
+from entrypoints.http.resources import account, admin, auth, catalogue, meta, servers
+from entrypoints.http.resources.base import Resource
+
+Routes = list[tuple[str, Resource, str | None]]
+
+
+def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> Routes:
+    s = servers
+    power = s.ServerPower(rt)
+    snapshots = s.Snapshots(rt)
+    quote = catalogue.Quote(rt)
+    create = s.ServerCreate(rt)
+    balance = account.Balance(rt)
+    locations, images, parameters = catalogue.Locations(rt), catalogue.OsImages(rt), catalogue.Parameters(rt)
+    adjust, suspension = admin.BalanceAdjustment(rt), admin.AccountSuspension(rt)
+    routes: Routes = [
+        ("/healthz", meta.Health(rt), None),
+        ("/readyz", meta.Ready(rt, ready_checks), None),
+        ("/api/auth/register", auth.Register(rt), None),
+        ("/api/auth/login", auth.Login(rt), None),
+        ("/api/auth/logout", auth.Logout(rt), None),
+        ("/api/auth/me", auth.Me(rt), None),
+        ("/api/tokens", auth.Tokens(rt), None),
+        ("/api/tokens/{token_id:int}", auth.TokenItem(rt), None),
+        ("/api/locations", locations, None),
+        ("/api/os", images, None),
+        ("/api/tariffs", catalogue.Tariffs(rt), None),
+        ("/api/parameters", parameters, None),
+        ("/api/quote", quote, None),
+        ("/api/balance", balance, None),
+        ("/api/transactions", account.Transactions(rt), None),
+        ("/api/promocodes/redeem", account.RedeemPromo(rt), None),
+        ("/api/server", s.ServerList(rt), None),
+        ("/api/server/create", create, None),
+        ("/api/server/console", s.Console(rt), None),
+        ("/api/server/{server_id:int}", s.ServerItem(rt), None),
+        ("/api/server/{server_id:int}/status", s.ServerStatus(rt), None),
+        ("/api/server/{server_id:int}/start", power, "start"),
+        ("/api/server/{server_id:int}/stop", power, "stop"),
+        ("/api/server/{server_id:int}/restart", power, "restart"),
+        ("/api/server/{server_id:int}/password", s.ServerPassword(rt), None),
+        ("/api/server/{server_id:int}/resize", s.ServerResize(rt), None),
+        ("/api/server/{server_id:int}/snapshots", snapshots, None),
+        ("/api/server/{server_id:int}/snapshots/rollback", s.SnapshotRollback(rt), None),
+        ("/api/server/{server_id:int}/actions", s.ServerActions(rt), None),
+        ("/api/actions/{action_id:int}", s.ActionItem(rt), None),
+        ("/api/admin/customers", admin.Customers(rt), None),
+        ("/api/admin/customers/{customer_id:int}/balance", admin.CustomerBalance(rt), None),
+        ("/api/admin/customers/{customer_id:int}/credit", adjust, "credit"),
+        ("/api/admin/customers/{customer_id:int}/debit", adjust, "debit"),
+        ("/api/admin/customers/{customer_id:int}/suspend", suspension, "suspend"),
+        ("/api/admin/customers/{customer_id:int}/unsuspend", suspension, "unsuspend"),
+        ("/api/admin/servers", admin.AllServers(rt), None),
+        ("/api/admin/promocodes", admin.PromoCodes(rt), None),
+        ("/api/admin/promocodes/{code_id:int}", admin.PromoCodeItem(rt), None),
+        # The Oxnack routes: thin aliases over the same resources.
+        ("/create_machine", create, None),
+        ("/get_balance", balance, None),
+        ("/countries", locations, None),
+        ("/osystems", images, None),
+        ("/parametrs", parameters, None),
+        ("/calc_price", quote, None),
+    ]
+    return routes
+
+
+def create_app(
+    runtime: Runtime,
+    *,
+    max_body_bytes: int = 64 * 1024,
+    requests_per_minute: int = 600,
+    ready_checks: dict[str, Callable[[], None]] | None = None,
+) -> falcon.App:
+    app = falcon.App(
+        middleware=[
+            RequestContext(max_body_bytes),
+            RateLimit(TokenBucket(requests_per_minute, 60)),
+            Authentication(runtime),
+            Audit(runtime),
+        ],
+        cors_enable=False,
+    )
+    handler = falcon.media.JSONHandler(dumps=partial(json.dumps, ensure_ascii=False, separators=(",", ":")))
+    app.req_options.media_handlers[falcon.MEDIA_JSON] = handler
+    app.resp_options.media_handlers[falcon.MEDIA_JSON] = handler
+    app.req_options.strip_url_path_trailing_slash = True
+    errors.install(app)
+    routes = _routes(runtime, ready_checks)
+    for path, resource, suffix in routes:
+        if suffix:
+            app.add_route(path, resource, suffix=suffix)
+        else:
+            app.add_route(path, resource)
+    document = openapi.build(routes)
+    app.add_route("/api/openapi.json", meta.OpenApi(runtime, lambda: document))
+    return app

@@ -1,0 +1,83 @@
+"""`Idempotency-Key` on POSTs that create or charge: the first response is kept and replayed.
+
+The key is claimed in its own unit of work before the use case runs, so two concurrent requests with
+one key cannot both run: the second sees the claim and gets 409. A request that fails before changing
+anything (a 4xx from validation or the domain) releases its claim, so the client may fix and retry.
+The same key with another body is 409, never a silent replay of something else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import falcon
+
+from domain.usecases.common import Actor
+from domain.usecases.runtime import Runtime
+from entrypoints.http.body import raw_body
+from entrypoints.http.errors import ApiError
+from ports.records import IdempotencyRecord, StoredResponse
+
+HEADER = "Idempotency-Key"
+KEEP_FOR = dt.timedelta(hours=24)
+_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+def request_key(req: falcon.Request) -> str | None:
+    key = req.get_header(HEADER)
+    if key is None:
+        return None
+    if not _KEY.match(key):
+        raise ApiError(falcon.HTTP_400, "invalid", f"{HEADER} must be 1-255 visible ASCII characters",
+                       field=HEADER)
+    return key
+
+
+def run_once(
+    runtime: Runtime, req: falcon.Request, resp: falcon.Response, actor: Actor,
+    handler: Callable[[], tuple[str, Any]],
+) -> None:
+    """Run `handler` (returning status and media) at most once per Idempotency-Key."""
+    key = request_key(req)
+    if key is None:
+        resp.status, resp.media = handler()
+        return
+    fingerprint = hashlib.sha256(b"\n".join([req.method.encode(), req.path.encode(), raw_body(req)])).hexdigest()
+    now = runtime.clock.now()
+    with runtime.uow() as uow:
+        uow.idempotency.purge_before(now - KEEP_FOR)
+        existing = uow.idempotency.claim(IdempotencyRecord(actor.account_id, key, fingerprint, now))
+        uow.commit()
+    if existing is not None:
+        if existing.fingerprint != fingerprint:
+            raise ApiError(falcon.HTTP_409, "idempotency_key_reused",
+                           f"this {HEADER} was used with another request")
+        if existing.response is None:
+            raise ApiError(falcon.HTTP_409, "idempotency_key_in_use",
+                           f"a request with this {HEADER} is still running; retry shortly",
+                           headers={"Retry-After": "1"})
+        resp.status = falcon.code_to_http_status(existing.response.status)
+        resp.content_type = existing.response.content_type
+        resp.data = existing.response.body
+        resp.set_header("Idempotent-Replayed", "true")
+        return
+    try:
+        status, media = handler()
+    except BaseException:
+        with runtime.uow() as uow:
+            uow.idempotency.release(actor.account_id, key)
+            uow.commit()
+        raise
+    body = json.dumps(media, ensure_ascii=False, separators=(",", ":")).encode()
+    with runtime.uow() as uow:
+        uow.idempotency.complete(actor.account_id, key, StoredResponse(int(status.split()[0]), body,
+                                                                       falcon.MEDIA_JSON))
+        uow.commit()
+    resp.status = status
+    resp.content_type = falcon.MEDIA_JSON
+    resp.data = body

@@ -1,0 +1,168 @@
+"""Administration: customers, balance corrections, account suspension, all servers, promo codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import falcon
+
+from domain.model.accounts import Role
+from domain.model.errors import ValidationError
+from domain.usecases import admin, promos
+from domain.usecases.catalogue import current_catalogue
+from domain.usecases.common import Actor
+from domain.usecases.money import adjust_balance, get_balance
+from entrypoints.http import codec
+from entrypoints.http.body import parse
+from entrypoints.http.errors import ApiError
+from entrypoints.http.idempotency import request_key, run_once
+from entrypoints.http.resources.base import PAGE_PARAMS, Op, Resource, actor, page_of, set_json
+from entrypoints.http.schemas import ADJUST, ANY_OBJECT, PAGE, PROMO
+
+ADMIN_ERRORS = (401, 403)
+
+
+class Customers(Resource):
+    auth = "admin"
+    spec = {"get": Op("Customers", "admin", None, PAGE, 200, ADMIN_ERRORS, params=PAGE_PARAMS)}
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        page = page_of(req)
+        items, total = admin.list_customers(self.rt, actor(req), page)
+        set_json(resp, codec.page([codec.account(a) for a in items], page.page, page.per_page, total))
+
+
+class BalanceAdjustment(Resource):
+    """POST /api/admin/customers/{id}/credit and /debit with {amount, reason}.
+
+    An Idempotency-Key is required: a correction retried by a nervous admin must post once."""
+
+    auth = "admin"
+    spec = {
+        f"post_{kind}": Op(f"{kind.capitalize()} a customer's balance with a reason", "admin", ADJUST,
+                           ANY_OBJECT, 200, (400, *ADMIN_ERRORS, 404, 409), idempotent_key=True)
+        for kind in ("credit", "debit")
+    }
+
+    def _adjust(self, req: falcon.Request, resp: falcon.Response, customer_id: int, sign: int) -> None:
+        body = parse(req, ADJUST)
+        key = request_key(req)
+        if key is None:
+            raise ApiError(falcon.HTTP_400, "invalid", "an Idempotency-Key header is required",
+                           field="Idempotency-Key")
+        if body["amount"].startswith("-"):
+            raise ValidationError("amount", "must be positive; use /credit or /debit for the direction")
+        who = actor(req)
+
+        def handler() -> tuple[str, object]:
+            amount = ("-" if sign < 0 else "") + body["amount"]
+            tx = adjust_balance(self.rt, who, customer_id=customer_id, amount=amount, reason=body["reason"],
+                                request_key=key)
+            return falcon.HTTP_200, {"transaction": codec.transaction(tx, customer_id)}
+
+        run_once(self.rt, req, resp, who, handler)
+
+    def on_post_credit(self, req: falcon.Request, resp: falcon.Response, customer_id: int) -> None:
+        self._adjust(req, resp, customer_id, +1)
+
+    def on_post_debit(self, req: falcon.Request, resp: falcon.Response, customer_id: int) -> None:
+        self._adjust(req, resp, customer_id, -1)
+
+
+class AccountSuspension(Resource):
+    auth = "admin"
+    spec = {
+        "post_suspend": Op("Disable a customer's logins and tokens", "admin", None, ANY_OBJECT, 200,
+                           (*ADMIN_ERRORS, 404)),
+        "post_unsuspend": Op("Enable a customer again", "admin", None, ANY_OBJECT, 200, (*ADMIN_ERRORS, 404)),
+    }
+
+    def on_post_suspend(self, req: falcon.Request, resp: falcon.Response, customer_id: int) -> None:
+        set_json(resp, codec.account(admin.set_account_disabled(self.rt, actor(req), customer_id, disabled=True)))
+
+    def on_post_unsuspend(self, req: falcon.Request, resp: falcon.Response, customer_id: int) -> None:
+        set_json(resp, codec.account(admin.set_account_disabled(self.rt, actor(req), customer_id, disabled=False)))
+
+
+class CustomerBalance(Resource):
+    auth = "admin"
+    spec = {"get": Op("A customer's balance", "admin", None, ANY_OBJECT, 200, (*ADMIN_ERRORS, 404))}
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, customer_id: int) -> None:
+        actor(req)  # an admin, checked by the auth level
+        view = get_balance(self.rt, Actor(customer_id, Role.CUSTOMER))
+        set_json(resp, {"balance": codec.money(view.balance), "held": codec.money(view.held),
+                        "standing": view.standing.value})
+
+
+class AllServers(Resource):
+    auth = "admin"
+    spec = {"get": Op("Every server", "admin", None, PAGE, 200, ADMIN_ERRORS, params=PAGE_PARAMS)}
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        page = page_of(req)
+        items, total = admin.list_all_servers(self.rt, actor(req), page)
+        catalogue = current_catalogue(self.rt)
+        set_json(resp, codec.page([codec.server(s, catalogue) for s in items], page.page, page.per_page, total))
+
+
+def _moment(value: str | None, field: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(field, "must be an RFC 3339 time such as 2026-12-01T00:00:00Z") from None
+    if moment.tzinfo is None:
+        raise ValidationError(field, "must carry a time zone (Z for UTC)")
+    return moment.astimezone(dt.timezone.utc)
+
+
+def draft(body: dict[str, Any]) -> promos.PromoDraft:
+    return promos.PromoDraft(
+        code=body["code"], kind=body["kind"], percent=body.get("percent", 0), amount=body.get("amount"),
+        duration=body.get("duration", "first_charge"), duration_days=body.get("durationDays", 0),
+        valid_from=_moment(body.get("validFrom"), "validFrom"),
+        valid_until=_moment(body.get("validUntil"), "validUntil"),
+        max_uses=body.get("maxUses"), max_uses_per_customer=body.get("maxUsesPerCustomer", 1),
+        tariff_ids=tuple(body.get("tariffIds", ())), location_ids=tuple(body.get("locationIds", ())),
+        active=body.get("active", True),
+    )
+
+
+class PromoCodes(Resource):
+    auth = "admin"
+    spec = {
+        "get": Op("Promo codes", "admin", None, PAGE, 200, ADMIN_ERRORS, params=PAGE_PARAMS),
+        "post": Op("Create a promo code", "admin", PROMO, ANY_OBJECT, 201, (400, *ADMIN_ERRORS, 409)),
+    }
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        page = page_of(req)
+        items, total = promos.list_promos(self.rt, actor(req), page)
+        set_json(resp, codec.page([codec.promo(p) for p in items], page.page, page.per_page, total))
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        body = parse(req, PROMO)
+        set_json(resp, codec.promo(promos.create_promo(self.rt, actor(req), draft(body))), falcon.HTTP_201)
+
+
+class PromoCodeItem(Resource):
+    auth = "admin"
+    spec = {
+        "get": Op("A promo code", "admin", None, ANY_OBJECT, 200, (*ADMIN_ERRORS, 404)),
+        "put": Op("Replace a promo code's terms", "admin", PROMO, ANY_OBJECT, 200, (400, *ADMIN_ERRORS, 404)),
+        "delete": Op("Deactivate a promo code (codes are never deleted)", "admin", None, ANY_OBJECT, 200,
+                     (*ADMIN_ERRORS, 404)),
+    }
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, code_id: int) -> None:
+        set_json(resp, codec.promo(promos.get_promo(self.rt, actor(req), code_id)))
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, code_id: int) -> None:
+        body = parse(req, PROMO)
+        set_json(resp, codec.promo(promos.update_promo(self.rt, actor(req), code_id, draft(body))))
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, code_id: int) -> None:
+        set_json(resp, codec.promo(promos.deactivate_promo(self.rt, actor(req), code_id)))

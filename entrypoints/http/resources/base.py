@@ -1,0 +1,69 @@
+"""What every resource shares: the operation spec (which also feeds OpenAPI) and small readers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import falcon
+
+from domain.usecases.common import Actor
+from domain.usecases.runtime import Runtime
+from entrypoints.http.errors import ApiError
+from entrypoints.http.schemas import ANY_OBJECT, Schema
+from ports.records import Page
+
+
+@attrs.frozen
+class Op:
+    """One HTTP operation as the OpenAPI document shows it."""
+
+    summary: str
+    tag: str
+    body: Schema | None = None
+    response: Schema = ANY_OBJECT
+    status: int = 200
+    errors: tuple[int, ...] = ()
+    idempotent_key: bool = False  # accepts Idempotency-Key
+    params: tuple[tuple[str, Schema], ...] = ()  # query parameters
+
+
+class Resource:
+    """Resources are thin: read the request, call one use case, shape the answer."""
+
+    auth = "customer"
+    spec: dict[str, Op] = {}  # by responder name: "get", "post", "post_start", ...
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+
+
+def actor(req: falcon.Request) -> Actor:
+    found: Actor | None = req.context.get("actor")
+    assert found is not None, "the resource's auth level guarantees an actor"
+    return found
+
+
+def _int_query(req: falcon.Request, name: str, default: int, low: int, high: int) -> int:
+    raw = req.get_param(name)
+    if raw is None:
+        return default
+    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+        raise ApiError(falcon.HTTP_400, "invalid", f"{name} must be a whole number within {low}..{high}",
+                       field=name)
+    return int(raw)
+
+
+def page_of(req: falcon.Request) -> Page:
+    return Page(_int_query(req, "page", 1, 1, 1_000_000), _int_query(req, "per_page", 25, 1, 100))
+
+
+PAGE_PARAMS: tuple[tuple[str, Schema], ...] = (
+    ("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}),
+    ("per_page", {"type": "integer", "minimum": 1, "maximum": 100}),
+)
+
+
+def set_json(resp: falcon.Response, media: Any, status: str = falcon.HTTP_200) -> None:
+    resp.status = status
+    resp.media = media

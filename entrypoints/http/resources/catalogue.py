@@ -1,0 +1,64 @@
+"""The catalogue and quotes: what can be ordered, where, and for how much."""
+
+from __future__ import annotations
+
+import falcon
+
+from domain.usecases.catalogue import OrderRequest, current_catalogue, quote_order
+from entrypoints.http import codec
+from entrypoints.http.body import parse
+from entrypoints.http.resources.base import Op, Resource, set_json
+from entrypoints.http.schemas import ANY_ARRAY, ANY_OBJECT, QUOTE, QUOTE_RESPONSE
+
+
+class Locations(Resource):
+    auth = "public"
+    spec = {"get": Op("Locations servers can run in", "catalogue", None, ANY_ARRAY)}
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        set_json(resp, [codec.location(loc) for loc in current_catalogue(self.rt).locations])
+
+
+class OsImages(Resource):
+    auth = "public"
+    spec = {"get": Op("Operating systems", "catalogue", None, ANY_ARRAY)}
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        set_json(resp, [codec.os_image(i) for i in current_catalogue(self.rt).images])
+
+
+class Tariffs(Resource):
+    auth = "public"
+    spec = {"get": Op("Tariffs: named presets with a monthly price", "catalogue", None, ANY_ARRAY)}
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        set_json(resp, [codec.tariff(t) for t in current_catalogue(self.rt).tariffs])
+
+
+class Parameters(Resource):
+    auth = "public"
+    spec = {"get": Op("Resource limits and hourly rates per location", "catalogue", None, ANY_OBJECT)}
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        set_json(resp, codec.parameters(current_catalogue(self.rt)))
+
+
+def order_request(body: dict) -> OrderRequest:  # type: ignore[type-arg]
+    return OrderRequest(
+        os_id=body.get("osId"), location_id=body.get("locationId"), tariff_id=body.get("tariffId"),
+        cores=body.get("cores"), memory=body.get("memory"), disk=body.get("disk"),
+        promo_code=body.get("promoCode"), quote_id=body.get("quoteId"), name=body.get("name"),
+    )
+
+
+class Quote(Resource):
+    """A price for any configuration. Logged in, the quote is signed for the caller and a promo code's
+    per-customer limits are checked; anonymous quotes are signed for nobody and bind any customer."""
+
+    auth = "optional"
+    spec = {"post": Op("Price a configuration (signed quote)", "catalogue", QUOTE, QUOTE_RESPONSE, 200,
+                       (400, 404, 422))}
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        body = parse(req, QUOTE)
+        set_json(resp, codec.quote(quote_order(self.rt, req.context.get("actor"), order_request(body))))

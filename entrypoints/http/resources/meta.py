@@ -1,0 +1,59 @@
+"""Health, readiness and the OpenAPI document."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import falcon
+
+from domain.model.errors import DomainError
+from domain.usecases.catalogue import current_catalogue
+from entrypoints.http.resources.base import Op, Resource, set_json
+
+
+class Health(Resource):
+    """The process is up and answering."""
+
+    auth = "public"
+    spec = {"get": Op("Liveness", "meta", None, {"type": "object"})}
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        set_json(resp, {"status": "ok"})
+
+
+class Ready(Resource):
+    """Every dependency answers: the store (a catalogue is published) and whatever else is checked."""
+
+    auth = "public"
+    spec = {"get": Op("Readiness: dependencies answer", "meta", None, {"type": "object"}, 200, (503,))}
+
+    def __init__(self, runtime, checks: dict[str, Callable[[], None]] | None = None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(runtime)
+        self.checks = {"store": lambda: current_catalogue(runtime), **(checks or {})}
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        results: dict[str, str] = {}
+        for name, check in self.checks.items():
+            try:
+                check()
+                results[name] = "ok"
+            except (DomainError, OSError) as ex:
+                results[name] = f"failing: {ex}"
+        ready = all(v == "ok" for v in results.values())
+        if not ready:
+            resp.set_header("Retry-After", "10")
+        set_json(resp, {"status": "ready" if ready else "not ready", "checks": results},
+                 falcon.HTTP_200 if ready else falcon.HTTP_503)
+
+
+class OpenApi(Resource):
+    auth = "public"
+    spec = {"get": Op("This document", "meta", None, {"type": "object"})}
+
+    def __init__(self, runtime, document: Callable[[], dict[str, Any]]) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(runtime)
+        self.document = document
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        set_json(resp, self.document())

@@ -1,0 +1,129 @@
+"""JSON Schemas of the request bodies: they validate requests and they are the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Schema = dict[str, Any]
+
+ID: Schema = {"type": "integer", "minimum": 1, "maximum": 2_147_483_647}
+DECIMAL: Schema = {"type": "string", "pattern": r"^-?[0-9]{1,16}(\.[0-9]{1,6})?$", "maxLength": 24,
+                   "examples": ["100.00"]}
+TIME: Schema = {"type": "string", "format": "date-time", "maxLength": 40}
+
+
+def obj(properties: dict[str, Schema], required: tuple[str, ...] = (), **extra: Any) -> Schema:
+    return {"type": "object", "properties": properties, "required": list(required),
+            "additionalProperties": False, **extra}
+
+
+CREDENTIALS = obj(
+    {"email": {"type": "string", "minLength": 3, "maxLength": 254},
+     "password": {"type": "string", "minLength": 1, "maxLength": 256}},
+    ("email", "password"),
+)
+
+TOKEN_CREATE = obj(
+    {"name": {"type": "string", "minLength": 1, "maxLength": 100},
+     "expiresInDays": {"type": "integer", "minimum": 1, "maximum": 3650}},
+    ("name",),
+)
+
+_ORDER_FIELDS: dict[str, Schema] = {
+    "osId": ID,
+    "locationId": ID,
+    "tariffId": ID,
+    "cores": {"type": "integer", "minimum": 1, "maximum": 1024},
+    "memory": {"type": "integer", "minimum": 1, "maximum": 16_777_216, "description": "MiB"},
+    "disk": {"type": "integer", "minimum": 1, "maximum": 1_048_576, "description": "GiB"},
+    "promoCode": {"type": ["string", "null"], "maxLength": 40},
+}
+QUOTE = obj(_ORDER_FIELDS, ("osId",))
+ORDER = obj(
+    {**_ORDER_FIELDS,
+     "quoteId": {"type": "string", "minLength": 1, "maxLength": 2000},
+     "name": {"type": "string", "minLength": 1, "maxLength": 63}},
+    ("osId",),
+)
+
+RESIZE = obj(
+    {"cores": _ORDER_FIELDS["cores"], "memory": _ORDER_FIELDS["memory"], "disk": _ORDER_FIELDS["disk"]},
+    minProperties=1,
+)
+
+SNAPSHOT_CREATE = obj(
+    {"snapname": {"type": "string", "minLength": 1, "maxLength": 40},
+     "description": {"type": "string", "maxLength": 255}},
+    ("snapname",),
+)
+SNAPSHOT_NAME = obj({"snapname": {"type": "string", "minLength": 1, "maxLength": 40}}, ("snapname",))
+CONSOLE = obj({"vmid": ID}, ("vmid",))
+REDEEM = obj({"code": {"type": "string", "minLength": 1, "maxLength": 40}}, ("code",))
+ADJUST = obj({"amount": DECIMAL, "reason": {"type": "string", "minLength": 3, "maxLength": 500}},
+             ("amount", "reason"))
+
+PROMO = obj(
+    {
+        "code": {"type": "string", "minLength": 3, "maxLength": 40},
+        "kind": {"enum": ["percent", "fixed", "bonus"]},
+        "percent": {"type": "integer", "minimum": 0, "maximum": 100},
+        "amount": {"oneOf": [DECIMAL, {"type": "null"}]},
+        "duration": {"enum": ["first_charge", "days", "forever"]},
+        "durationDays": {"type": "integer", "minimum": 0, "maximum": 3650},
+        "validFrom": {"oneOf": [TIME, {"type": "null"}]},
+        "validUntil": {"oneOf": [TIME, {"type": "null"}]},
+        "maxUses": {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 1_000_000_000}, {"type": "null"}]},
+        "maxUsesPerCustomer": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+        "tariffIds": {"type": "array", "items": ID, "maxItems": 100, "uniqueItems": True},
+        "locationIds": {"type": "array", "items": ID, "maxItems": 100, "uniqueItems": True},
+        "active": {"type": "boolean"},
+    },
+    ("code", "kind"),
+)
+
+# --- responses (for the OpenAPI document) --------------------------------------------------------
+
+MONEY: Schema = {"type": "object", "required": ["amount", "currency"],
+                 "properties": {"amount": DECIMAL, "currency": {"type": "string"}}}
+ERROR: Schema = {"type": "object", "required": ["error", "code", "details"],
+                 "properties": {"error": {"type": "string"}, "code": {"type": "string"},
+                                "details": {"type": "object"}}}
+NULLABLE_INT: Schema = {"type": ["integer", "null"]}
+NULLABLE_STR: Schema = {"type": ["string", "null"]}
+
+SERVER: Schema = {
+    "type": "object",
+    "required": ["id", "userId", "tariffId", "osId", "status", "proxmoxId", "ipAddress", "createdAt",
+                 "updatedAt", "os", "tariff"],
+    "properties": {
+        "id": {"type": "integer"}, "userId": {"type": "integer"}, "tariffId": NULLABLE_INT,
+        "osId": {"type": "integer"}, "locationId": {"type": "integer"}, "name": {"type": "string"},
+        "status": {"enum": ["creating", "running", "stopped", "suspended", "rebuilding", "deleting",
+                            "deleted", "failed"]},
+        "proxmoxId": NULLABLE_INT, "ipAddress": NULLABLE_STR, "createdAt": TIME, "updatedAt": TIME,
+        "hourly": MONEY, "monthly": MONEY,
+        "os": {"type": "object"}, "tariff": {"type": ["object", "null"]},
+    },
+}
+ACTION: Schema = {
+    "type": "object",
+    "required": ["id", "serverId", "command", "status", "progress", "startedAt"],
+    "properties": {"id": {"type": "integer"}, "serverId": {"type": "integer"}, "command": {"type": "string"},
+                   "status": {"enum": ["running", "success", "error"]},
+                   "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+                   "startedAt": TIME, "finishedAt": {"type": ["string", "null"]},
+                   "error": {"type": ["object", "null"]}},
+}
+ACCEPTED: Schema = {"type": "object", "required": ["status", "taskId"],
+                    "properties": {"status": {"type": "string"}, "action": {"type": "string"},
+                                   "taskId": {"type": "integer"}}}
+QUOTE_RESPONSE: Schema = {
+    "type": "object",
+    "required": ["quoteId", "expiresAt", "hourly", "monthly", "discount", "firstCharge"],
+    "properties": {"quoteId": {"type": "string"}, "expiresAt": TIME, "hourly": MONEY, "monthly": MONEY,
+                   "discount": MONEY, "firstCharge": MONEY},
+}
+PAGE: Schema = {"type": "object", "required": ["data", "meta"],
+                "properties": {"data": {"type": "array"}, "meta": {"type": "object"}}}
+ANY_OBJECT: Schema = {"type": "object"}
+ANY_ARRAY: Schema = {"type": "array"}

@@ -1,0 +1,29 @@
+"""The periodic ticks and how often they run. The sandbox runs them in a thread; the real scheduler
+(the persistence issue) runs them as procrastinate periodic tasks, once across all schedulers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import attrs
+
+from domain.usecases.billing import billing_run
+from domain.usecases.dunning import dunning_run
+from domain.usecases.monitoring import monitoring_pass
+from domain.usecases.notices import deliver_notices
+from domain.usecases.runtime import Runtime
+
+
+@attrs.frozen
+class Tick:
+    name: str
+    every_seconds: int
+    run: Callable[[Runtime], object]
+
+
+TICKS = (
+    Tick("monitoring", 30, monitoring_pass),
+    Tick("billing", 60, billing_run),
+    Tick("dunning", 300, dunning_run),
+    Tick("notices", 10, deliver_notices),
+)
