@@ -1,8 +1,8 @@
 """Billing run on the in-memory store against the bare metering arithmetic over the same meters.
 
-The ratio is what the use case's machinery (a unit of work per server, ledger posting with its checks,
-idempotency keys) costs on top of the pure computation. It says nothing about PostgreSQL: that
-benchmark arrives with the persistence issue.
+The ratio is what the use case's machinery (a unit of work per server, ledger posting with its
+checks, idempotency keys) costs on top of the pure computation. It says nothing about PostgreSQL:
+that benchmark arrives with the persistence issue.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from domain.model.money import Money
 from domain.model.promo import NO_DISCOUNT
 from domain.model.server import Placement, Server, ServerStatus
 from domain.usecases.billing import billing_run
+from domain.usecases.runtime import Runtime
 from entrypoints.config import Settings
 from entrypoints.container import build
 
@@ -29,7 +30,7 @@ def _meter() -> Meter:
     return Meter.start(hourly, Money.parse("600.00", "RUB"), NO_DISCOUNT, START)
 
 
-def _populate(runtime, servers: int) -> None:  # type: ignore[no-untyped-def]
+def _populate(runtime: Runtime, servers: int) -> None:
     with runtime.uow() as uow:
         for n in range(servers):
             uow.servers.add(

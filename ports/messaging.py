@@ -43,5 +43,6 @@ class PaymentGateway(Protocol):
     """Where top-ups come from. Promises: `confirm` is idempotent by `reference`."""
 
     def confirm(self, reference: str) -> tuple[int, str]:
-        """(micro-units, currency) that a completed payment brought in; raises NotFound if unknown."""
+        """(micro-units, currency) that a completed payment brought in; raises NotFound if
+        unknown."""
         ...

@@ -1,4 +1,5 @@
-"""The NetworkFabric port: per-customer isolation, addressing and firewall (pfSense in the real adapter).
+"""The NetworkFabric port: per-customer isolation, addressing and firewall (pfSense in the real
+adapter).
 
 Promises every adapter keeps:
 - Every `ensure_*` is idempotent: it finds the object by its natural key before creating it, so a

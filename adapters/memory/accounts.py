@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
 import copy
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
@@ -15,12 +16,14 @@ from ports.records import Page
 if TYPE_CHECKING:
     from adapters.memory.store import InMemoryUnitOfWork
 
+T = TypeVar("T")
+
 
 def email_key(email: str) -> str:
     return email.strip().casefold()
 
 
-def paginate(items: list, page: Page) -> tuple[list, int]:  # type: ignore[type-arg]
+def paginate(items: list[T], page: Page) -> tuple[list[T], int]:
     return items[page.offset : page.offset + page.per_page], len(items)
 
 
@@ -57,12 +60,12 @@ class InMemoryAccountRepository:
             raise AlreadyExists("an account with this e-mail exists", field="email")
         self._uow.write("accounts")[account.id] = copy.copy(account)
 
-    def list(self, page: Page) -> tuple[list[Account], int]:
+    def list(self, page: Page) -> tuple[builtins.list[Account], int]:
         table: dict[int, Account] = self._uow.read("accounts")
         ordered = [copy.copy(table[i]) for i in sorted(table)]
         return paginate(ordered, page)
 
-    def all_ids(self) -> list[int]:
+    def all_ids(self) -> builtins.list[int]:
         return sorted(self._uow.read("accounts"))
 
     def _id_by_email(self, email: str) -> int | None:

@@ -136,7 +136,10 @@ class SimulatedCluster:
         self._faults.arm(operation, Fault(times, immediate or error is not None, text, error))
 
     def guest(self, vmid: int) -> GuestInfo | None:
-        return self.find_guest(vmid)
+        with self._lock:
+            self._settle()
+            found = self._guests.get(vmid)
+            return found.info() if found else None
 
     def guests_all(self) -> list[GuestInfo]:
         with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import TYPE_CHECKING
 
 import attrs
@@ -47,7 +48,7 @@ class InMemoryPromoCodeRepository:
             raise AlreadyExists(f"promo code {code.code} exists", field="code")
         self._uow.write("promos")[code.id] = code
 
-    def list(self, page: Page) -> tuple[list[PromoCode], int]:
+    def list(self, page: Page) -> tuple[builtins.list[PromoCode], int]:
         table = self._table()
         return paginate([table[i] for i in sorted(table)], page)
 
@@ -86,6 +87,6 @@ class InMemoryPromoCodeRepository:
         table: dict[int, PromoCode] = self._uow.read("promos")
         return table
 
-    def _redemptions(self) -> list[Redemption]:
+    def _redemptions(self) -> builtins.list[Redemption]:
         redemptions: list[Redemption] = self._uow.read("redemptions")
         return redemptions

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import copy
 import datetime as dt
 from typing import TYPE_CHECKING
@@ -44,21 +45,21 @@ class InMemoryServerRepository:
             raise NotFound("server", server.id)
         self._uow.write("servers")[server.id] = copy.copy(server)
 
-    def for_owner(self, owner_id: int, *, include_deleted: bool = False) -> list[Server]:
+    def for_owner(self, owner_id: int, *, include_deleted: bool = False) -> builtins.list[Server]:
         return [
             copy.copy(s)
             for s in self._ordered()
             if s.owner_id == owner_id and (include_deleted or s.status is not ServerStatus.DELETED)
         ]
 
-    def billable_before(self, moment: dt.datetime, limit: int) -> list[Server]:
+    def billable_before(self, moment: dt.datetime, limit: int) -> builtins.list[Server]:
         due = [
             s for s in self._table().values() if s.status.billable and s.meter.billed_until < moment
         ]
         due.sort(key=lambda s: (s.meter.billed_until, s.id))
         return [copy.copy(s) for s in due[: max(limit, 0)]]
 
-    def list(self, page: Page) -> tuple[list[Server], int]:
+    def list(self, page: Page) -> tuple[builtins.list[Server], int]:
         return paginate([copy.copy(s) for s in self._ordered()], page)
 
     def by_vmid(self, vmid: int) -> Server | None:
@@ -70,14 +71,14 @@ class InMemoryServerRepository:
         best = max(matches, key=lambda s: (s.status is not ServerStatus.DELETED, s.id))
         return copy.copy(best)
 
-    def in_progress(self) -> list[Server]:
+    def in_progress(self) -> builtins.list[Server]:
         return [copy.copy(s) for s in self._ordered() if s.status in IN_PROGRESS]
 
     def _table(self) -> dict[int, Server]:
         table: dict[int, Server] = self._uow.read("servers")
         return table
 
-    def _ordered(self) -> list[Server]:
+    def _ordered(self) -> builtins.list[Server]:
         table = self._table()
         return [table[i] for i in sorted(table)]
 

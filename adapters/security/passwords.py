@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
+
+
+class _Params(TypedDict, total=False):
+    time_cost: int
+    memory_cost: int
+    parallelism: int
 
 
 class Argon2PasswordHasher:
@@ -16,15 +24,14 @@ class Argon2PasswordHasher:
         memory_cost: int | None = None,
         parallelism: int | None = None,
     ) -> None:
-        params = {
-            name: value
-            for name, value in (
-                ("time_cost", time_cost),
-                ("memory_cost", memory_cost),
-                ("parallelism", parallelism),
-            )
-            if value is not None
-        }
+        # Only what is given: anything left out keeps the library's default.
+        params: _Params = {}
+        if time_cost is not None:
+            params["time_cost"] = time_cost
+        if memory_cost is not None:
+            params["memory_cost"] = memory_cost
+        if parallelism is not None:
+            params["parallelism"] = parallelism
         self._hasher = argon2.PasswordHasher(type=argon2.Type.ID, **params)
 
     def hash(self, password: str) -> str:
