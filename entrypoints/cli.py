@@ -69,6 +69,24 @@ def _quote(args: argparse.Namespace) -> int:
     return 0
 
 
+def _migrate(args: argparse.Namespace) -> int:
+    import psycopg
+
+    from adapters.postgres.migrate import MigrationError, migrate
+    from adapters.postgres.pool import redact
+
+    url = load_settings().database_url
+    if url is None:
+        raise ConfigError("HOSTPROVIDER_DATABASE_URL is not set: name the database to migrate")
+    try:
+        applied = migrate(url)
+    except (psycopg.Error, MigrationError) as ex:
+        print(f"migration of {redact(url)} failed: {ex}", file=sys.stderr)
+        return 1
+    print("\n".join(f"applied {name}" for name in applied) or "the schema is up to date")
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from entrypoints.serve import serve
 
@@ -81,6 +99,8 @@ def parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="the REST API under gunicorn (the sandbox without a database)")
     serve.add_argument("--bind", help="HOST:PORT (default HOSTPROVIDER_BIND or 127.0.0.1:8000)")
     serve.set_defaults(run=_serve)
+    migrate = commands.add_parser("migrate", help="apply the database migrations (repeatable)")
+    migrate.set_defaults(run=_migrate)
     commands.add_parser("catalog", help="print the current catalogue").set_defaults(run=_catalog)
     quote = commands.add_parser("quote", help="price a configuration")
     quote.add_argument("--os", type=int, required=True)

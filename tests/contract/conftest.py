@@ -1,9 +1,10 @@
 """Fixtures for the contract suites.
 
-Each port's suite asks for a rig parametrized by implementation: today only the in-memory fakes;
-the PostgreSQL, Proxmox-simulator and pfSense-simulator rigs join the same params later. A rig gives
-the port under test plus the few hooks a suite needs that the port itself does not offer (which jobs
-reached the queue, moving time, arming faults, building a cluster).
+Each port's suite asks for a rig parametrized by implementation: the persistence suites run against
+the in-memory store and PostgreSQL alike (postgres.py makes the throwaway database); the
+Proxmox-simulator and pfSense-simulator rigs join the hypervisor and fabric params later. A rig
+gives the port under test plus the few hooks a suite needs that the port itself does not offer
+(which jobs reached the queue, moving time, arming faults, building a cluster).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from adapters.memory import (
     InMemoryStore,
     RecordingMailer,
 )
+from adapters.postgres.uow import PostgresUnitOfWorkFactory
 from domain.model.catalogue import GuestKind
 from ports.hypervisor import GuestSpec, Hypervisor
 from ports.messaging import Mailer
@@ -30,6 +32,7 @@ from ports.network import NetworkFabric
 from ports.unit_of_work import UnitOfWork
 
 from .builders import T0
+from .postgres import PgDatabase, session_database
 
 # --- units of work -------------------------------------------------------------------------------
 
@@ -38,20 +41,51 @@ from .builders import T0
 class StoreRig:
     uow_factory: Callable[[], UnitOfWork]
     handed_over: Callable[[], list[tuple[str, dict[str, Any]]]]  # jobs that reached the queue
+    fresh: Callable[[], Callable[[], UnitOfWork]]  # an emptied store (for property tests)
 
 
-def _memory_store() -> Iterator[StoreRig]:
+def _memory_store(request: pytest.FixtureRequest) -> Iterator[StoreRig]:
     queue = InlineJobQueue(auto_run=False)
     store = InMemoryStore(job_queue=queue)
-    yield StoreRig(store.uow, lambda: [(job.task, dict(job.args)) for job in queue.pending])
+    yield StoreRig(
+        store.uow,
+        lambda: [(job.task, dict(job.args)) for job in queue.pending],
+        lambda: InMemoryStore().uow,
+    )
 
 
-STORES = {"memory": _memory_store}
+def _postgres_store(request: pytest.FixtureRequest) -> Iterator[StoreRig]:
+    database: PgDatabase = request.getfixturevalue("pg_database")
+    database.truncate()
+    queue = InlineJobQueue(auto_run=False)
+    factory = PostgresUnitOfWorkFactory(database.pool, job_queue=queue)
+
+    def fresh() -> Callable[[], UnitOfWork]:
+        database.truncate()
+        return factory
+
+    yield StoreRig(factory, lambda: [(job.task, dict(job.args)) for job in queue.pending], fresh)
+
+
+STORES = {"memory": _memory_store, "postgres": _postgres_store}
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[PgDatabase]:
+    """The session's migrated PostgreSQL database and a pool on it."""
+    yield from session_database()
+
+
+@pytest.fixture
+def pg(pg_database: PgDatabase) -> PgDatabase:
+    """The PostgreSQL database, emptied for this test."""
+    pg_database.truncate()
+    return pg_database
 
 
 @pytest.fixture(params=sorted(STORES))
 def store_rig(request: pytest.FixtureRequest) -> Iterator[StoreRig]:
-    yield from STORES[request.param]()
+    yield from STORES[request.param](request)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Property test of the ledger through the in-memory unit of work.
+"""Property test of the ledger through a unit of work, in memory and on PostgreSQL.
 
 Random sequences of top-ups, holds, captures (full and partial), releases, customer charges, usage
 charges, refunds, retries, reused keys and abandoned units of work across three customers. After
@@ -10,18 +10,26 @@ settled beyond what it reserved. A refused posting changes nothing.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
-from adapters.memory import InMemoryStore
 from domain.model import ledger as L
 from domain.model.errors import Conflict, InsufficientFunds
 from domain.model.ledger import AccountKind, LedgerAccount, Transaction, TxKind
 from domain.model.money import Money
+from ports.unit_of_work import UnitOfWork
 
 from .builders import T0
+from .conftest import StoreRig
 
 CUR = "RUB"
 CUSTOMERS = (1, 2, 3)
@@ -36,9 +44,9 @@ def wallet(customer: int) -> LedgerAccount:
 class LedgerMachine(RuleBasedStateMachine):
     holds = Bundle("holds")
 
-    def __init__(self) -> None:
+    def __init__(self, uow_factory: Callable[[], UnitOfWork]) -> None:
         super().__init__()
-        self.store = InMemoryStore()
+        self.uow = uow_factory
         self.keys = itertools.count(1)
         self.model_wallet = {c: 0 for c in CUSTOMERS}
         self.settled: dict[
@@ -55,7 +63,7 @@ class LedgerMachine(RuleBasedStateMachine):
         """Post in one unit of work; on refusal check that nothing changed."""
         before = self.books()
         try:
-            with self.store.uow() as uow:
+            with self.uow() as uow:
                 for tx in txs:
                     uow.ledger.post(tx)
                 uow.commit()
@@ -65,12 +73,12 @@ class LedgerMachine(RuleBasedStateMachine):
         return None
 
     def books(self) -> tuple[list[Transaction], dict[LedgerAccount, int]]:
-        with self.store.uow() as uow:
+        with self.uow() as uow:
             txs = list(uow.ledger.all())
             return txs, {a: uow.ledger.balance(a) for a in L.balances(txs)}
 
     def balance(self, account: LedgerAccount) -> int:
-        with self.store.uow() as uow:
+        with self.uow() as uow:
             return uow.ledger.balance(account)
 
     # --- rules -----------------------------------------------------------------------------------
@@ -172,7 +180,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(customer=customers, amount=amounts)
     def abandon_a_unit_of_work(self, customer: int, amount: Money) -> None:
         before = self.books()
-        with self.store.uow() as uow:
+        with self.uow() as uow:
             uow.ledger.post(L.top_up(customer, amount, key=self.key("abandoned"), now=T0))
         assert self.books() == before
 
@@ -195,7 +203,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @invariant()
     def no_hold_is_settled_beyond_its_amount(self) -> None:
         txs, _ = self.books()
-        with self.store.uow() as uow:
+        with self.uow() as uow:
             for held in (tx for tx in txs if tx.kind is TxKind.HOLD):
                 settled = sum(t.amount.micro for t in txs if t.hold_key == held.key)
                 assert settled <= held.amount.micro
@@ -206,5 +214,14 @@ class LedgerMachine(RuleBasedStateMachine):
         assert self.balance(revenue) == sum(t.change_for(revenue) for t in txs)
 
 
-LedgerMachine.TestCase.settings = settings(max_examples=120, stateful_step_count=30, deadline=None)
-TestLedgerProperties = LedgerMachine.TestCase
+# PostgreSQL runs fewer examples: each is a few hundred real transactions, and the concurrency the
+# memory store cannot show is covered by the racing tests of the other suites.
+EXAMPLES = {"memory": 120, "postgres": 15}
+
+
+def test_ledger_properties(store_rig: StoreRig, request) -> None:
+    backend = request.node.callspec.params["store_rig"]
+    run_state_machine_as_test(
+        lambda: LedgerMachine(store_rig.fresh()),
+        settings=settings(max_examples=EXAMPLES[backend], stateful_step_count=30, deadline=None),
+    )

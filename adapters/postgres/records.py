@@ -1,0 +1,184 @@
+"""The catalogue, monitoring state, the notification outbox, the audit log and idempotency keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from adapters.postgres.rows import structure, unstructure
+from adapters.postgres.session import Db, insert_new, next_id, update_by_id
+from domain.model.alerts import AlertState, Metric
+from domain.model.catalogue import Catalogue
+from domain.model.errors import AlreadyExists, Conflict, NotFound
+from domain.model.notices import Notice
+from ports.records import AuditRecord, IdempotencyRecord, StatsSample, StoredResponse
+
+
+class PostgresCatalogueRepository:
+    """Each version is one JSONB document: it is only ever read whole."""
+
+    def __init__(self, db: Db) -> None:
+        self._db = db
+
+    def current(self) -> Catalogue:
+        document = self._db.scalar(
+            "SELECT document FROM catalogue_versions ORDER BY version DESC LIMIT 1"
+        )
+        if document is None:
+            raise NotFound("catalogue", "current")
+        data: dict[str, Any] = dict(document)
+        data["rates"] = {location: rates for location, rates in data["rates"]}
+        return structure(data, Catalogue)
+
+    def publish(self, catalogue: Catalogue) -> None:
+        # Publishing is rare; the table lock makes "higher than the current version" hold even
+        # when two admins publish at once.
+        self._db.run("LOCK TABLE catalogue_versions IN SHARE ROW EXCLUSIVE MODE")
+        newest = self._db.scalar("SELECT max(version) FROM catalogue_versions")
+        if newest is not None and catalogue.version <= newest:
+            raise Conflict(
+                f"catalogue version {catalogue.version} is not newer than {newest}",
+                current=newest,
+            )
+        document = unstructure(catalogue)
+        # JSON keys are strings; the rates keep their integer location ids as pairs.
+        document["rates"] = sorted(document["rates"].items())
+        self._db.run(
+            "INSERT INTO catalogue_versions (version, document) VALUES (%s, %s)",
+            (catalogue.version, Jsonb(document)),
+        )
+
+
+class PostgresMetricsRepository:
+    def __init__(self, db: Db) -> None:
+        self._db = db
+
+    def record(self, sample: StatsSample) -> None:
+        self._db.run(
+            "INSERT INTO server_stats AS s"
+            " (server_id, at, cpu_percent, memory_percent, disk_percent)"
+            " VALUES (%(server_id)s, %(at)s, %(cpu_percent)s, %(memory_percent)s,"
+            " %(disk_percent)s)"
+            " ON CONFLICT (server_id) DO UPDATE SET at = EXCLUDED.at,"
+            " cpu_percent = EXCLUDED.cpu_percent, memory_percent = EXCLUDED.memory_percent,"
+            " disk_percent = EXCLUDED.disk_percent WHERE EXCLUDED.at >= s.at",
+            unstructure(sample),
+        )
+
+    def latest(self, server_id: int) -> StatsSample | None:
+        row = self._db.row("SELECT * FROM server_stats WHERE server_id = %s", (server_id,))
+        return structure(row, StatsSample) if row else None
+
+    def alert_state(self, server_id: int, metric: Metric) -> AlertState:
+        row = self._db.row(
+            "SELECT * FROM alert_states WHERE server_id = %s AND metric = %s",
+            (server_id, metric.value),
+        )
+        return structure(row, AlertState) if row else AlertState(server_id, metric)
+
+    def save_alert_state(self, state: AlertState) -> None:
+        self._db.run(
+            "INSERT INTO alert_states (server_id, metric, active, since)"
+            " VALUES (%(server_id)s, %(metric)s, %(active)s, %(since)s)"
+            " ON CONFLICT (server_id, metric)"
+            " DO UPDATE SET active = EXCLUDED.active, since = EXCLUDED.since",
+            unstructure(state),
+        )
+
+
+class PostgresOutboxRepository:
+    def __init__(self, db: Db) -> None:
+        self._db = db
+
+    def next_id(self) -> int:
+        return next_id(self._db, "notices")
+
+    def add(self, notice: Notice) -> None:
+        if not insert_new(self._db, "notices", unstructure(notice)):
+            raise AlreadyExists(f"notice {notice.id} exists", id=notice.id)
+
+    def pending(self, limit: int) -> list[Notice]:
+        rows = self._db.rows(
+            "SELECT * FROM notices WHERE sent_at IS NULL ORDER BY id LIMIT %s", (max(limit, 0),)
+        )
+        return [structure(r, Notice) for r in rows]
+
+    def update(self, notice: Notice) -> None:
+        if not update_by_id(self._db, "notices", unstructure(notice)):
+            raise NotFound("notice", notice.id)
+
+    def for_account(self, account_id: int) -> list[Notice]:
+        rows = self._db.rows(
+            "SELECT * FROM notices WHERE account_id = %s ORDER BY id", (account_id,)
+        )
+        return [structure(r, Notice) for r in rows]
+
+
+class PostgresAuditLog:
+    def __init__(self, db: Db) -> None:
+        self._db = db
+
+    def record(self, entry: AuditRecord) -> None:
+        data = unstructure(entry)
+        data["details"] = Jsonb([list(pair) for pair in entry.details])
+        self._db.run(
+            "INSERT INTO audit_log (at, actor_id, action, target, result, details)"
+            " VALUES (%(at)s, %(actor_id)s, %(action)s, %(target)s, %(result)s, %(details)s)",
+            data,
+        )
+
+    def recent(self, limit: int) -> list[AuditRecord]:
+        rows = self._db.rows(
+            "SELECT at, actor_id, action, target, result, details FROM audit_log"
+            " ORDER BY id DESC LIMIT %s",
+            (max(limit, 0),),
+        )
+        return [structure(r, AuditRecord) for r in rows]
+
+
+class PostgresIdempotencyStore:
+    """Claimed with INSERT ... ON CONFLICT DO NOTHING: of two racing claims one inserts, and the
+    other waits for it to commit and then gets the stored record back."""
+
+    def __init__(self, db: Db) -> None:
+        self._db = db
+
+    def claim(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
+        inserted = self._db.run(
+            "INSERT INTO idempotency_keys (account_id, key, fingerprint, created_at)"
+            " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            (record.account_id, record.key, record.fingerprint, record.created_at),
+        )
+        if inserted:
+            return None
+        row = self._db.row(
+            "SELECT * FROM idempotency_keys WHERE account_id = %s AND key = %s",
+            (record.account_id, record.key),
+        )
+        if row is None:  # released by its owner between our insert and our read
+            return self.claim(record)
+        status = row.pop("response_status")
+        body, content_type = row.pop("response_body"), row.pop("response_content_type")
+        row["response"] = (
+            None
+            if status is None
+            else {"status": status, "body": bytes(body), "content_type": content_type}
+        )
+        return structure(row, IdempotencyRecord)
+
+    def complete(self, account_id: int, key: str, response: StoredResponse) -> None:
+        self._db.run(
+            "UPDATE idempotency_keys SET response_status = %s, response_body = %s,"
+            " response_content_type = %s WHERE account_id = %s AND key = %s",
+            (response.status, response.body, response.content_type, account_id, key),
+        )
+
+    def release(self, account_id: int, key: str) -> None:
+        self._db.run(
+            "DELETE FROM idempotency_keys WHERE account_id = %s AND key = %s", (account_id, key)
+        )
+
+    def purge_before(self, moment: dt.datetime) -> int:
+        return self._db.run("DELETE FROM idempotency_keys WHERE created_at < %s", (moment,))

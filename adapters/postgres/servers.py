@@ -1,0 +1,187 @@
+"""Servers and their actions in PostgreSQL.
+
+A server's fields are real columns where they are queried or constrained (status, owner, the
+billing watermark, the vmid and MAC); its nested values are reassembled from their columns here and
+structured by the strict row converter.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from adapters.postgres.rows import money, structure, unstructure
+from adapters.postgres.session import Db, Row, insert_new, next_id, paged, update_by_id
+from domain.model.action import Action
+from domain.model.errors import AlreadyExists, NotFound
+from domain.model.server import Server
+from ports.records import Page
+
+BILLABLE = ("running", "stopped", "suspended", "rebuilding")
+IN_PROGRESS = ("pending", "provisioning", "deleting")
+
+
+def server_row(server: Server) -> Row:
+    data = unstructure(server)
+    meter = data.pop("meter")
+    terms = meter["terms"]
+    currency = meter["hourly"]["currency"]
+    for amount in (meter["monthly_cap"], terms["first_charge_off"]):
+        if amount is not None and amount["currency"] != currency:
+            raise ValueError("a server's meter is kept in one currency")
+    placement = data.pop("placement")
+    config = data.pop("config")
+    return {
+        **data,
+        **config,
+        **placement,
+        "saga_steps": list(data["saga_steps"]),
+        "currency": currency,
+        "hourly_micro": meter["hourly"]["micro"],
+        "monthly_cap_micro": meter["monthly_cap"]["micro"],
+        "discount_percent": terms["percent"],
+        "discount_until": terms["until"],
+        "first_charge_off_micro": (terms["first_charge_off"] or {}).get("micro"),
+        "billed_until": meter["billed_until"],
+        "meter_month": meter["month"],
+        **{k: meter[k] for k in MONTH_COUNTERS},
+    }
+
+
+MONTH_COUNTERS = (
+    "month_seconds",
+    "month_list_micro",
+    "month_carried_micro",
+    "month_discounted_list_micro",
+    "month_discount_micro",
+)
+CONFIG = ("cores", "memory_mib", "disk_gib")
+PLACEMENT = ("node", "vmid", "ip_address", "mac_address", "vlan")
+
+
+def server_from(row: Row) -> Server:
+    r = dict(row)
+    currency = r.pop("currency")
+    meter: dict[str, Any] = {
+        "hourly": money(r.pop("hourly_micro"), currency),
+        "monthly_cap": money(r.pop("monthly_cap_micro"), currency),
+        "terms": {
+            "percent": r.pop("discount_percent"),
+            "until": r.pop("discount_until"),
+            "first_charge_off": money(r.pop("first_charge_off_micro"), currency),
+        },
+        "billed_until": r.pop("billed_until"),
+        "month": r.pop("meter_month"),
+        **{k: r.pop(k) for k in MONTH_COUNTERS},
+    }
+    r["meter"] = meter
+    r["config"] = {k: r.pop(k) for k in CONFIG}
+    r["placement"] = {k: r.pop(k) for k in PLACEMENT}
+    return structure(r, Server)
+
+
+class PostgresServerRepository:
+    def __init__(self, db: Db) -> None:
+        self._db = db
+
+    def next_id(self) -> int:
+        return next_id(self._db, "servers")
+
+    def add(self, server: Server) -> None:
+        if not insert_new(self._db, "servers", server_row(server)):
+            if self.get(server.id) is not None:
+                raise AlreadyExists(f"server {server.id} exists", id=server.id)
+            raise AlreadyExists("the vmid or MAC address belongs to another server")
+
+    def get(self, server_id: int) -> Server | None:
+        return self._one("SELECT * FROM servers WHERE id = %s", server_id)
+
+    def get_for_update(self, server_id: int) -> Server | None:
+        # The row lock is held until the unit of work ends: another get_for_update waits, and then
+        # reads the committed result (READ COMMITTED re-reads the row once it has the lock).
+        return self._one("SELECT * FROM servers WHERE id = %s FOR UPDATE", server_id)
+
+    def update(self, server: Server) -> None:
+        # A vmid or MAC that another live server holds aborts the transaction (AlreadyExists).
+        if not update_by_id(self._db, "servers", server_row(server)):
+            raise NotFound("server", server.id)
+
+    def for_owner(self, owner_id: int, *, include_deleted: bool = False) -> builtins.list[Server]:
+        return self._many(
+            "SELECT * FROM servers WHERE owner_id = %s AND (%s OR status <> 'deleted') ORDER BY id",
+            (owner_id, include_deleted),
+        )
+
+    def billable_before(self, moment: dt.datetime, limit: int) -> builtins.list[Server]:
+        return self._many(
+            "SELECT * FROM servers WHERE status = ANY(%s) AND billed_until < %s"
+            " ORDER BY billed_until, id LIMIT %s",
+            (list(BILLABLE), moment, max(limit, 0)),
+        )
+
+    def list(self, page: Page) -> tuple[builtins.list[Server], int]:
+        rows, total = paged(self._db, "SELECT * FROM servers ORDER BY id", (), page)
+        return [server_from(r) for r in rows], total
+
+    def by_vmid(self, vmid: int) -> Server | None:
+        """A live server before a deleted one, then the newest."""
+        return self._one(
+            "SELECT * FROM servers WHERE vmid = %s ORDER BY status <> 'deleted' DESC, id DESC"
+            " LIMIT 1",
+            vmid,
+        )
+
+    def in_progress(self) -> builtins.list[Server]:
+        return self._many(
+            "SELECT * FROM servers WHERE status = ANY(%s) ORDER BY id", (list(IN_PROGRESS),)
+        )
+
+    def _one(self, query: str, param: object) -> Server | None:
+        row = self._db.row(query, (param,))
+        return server_from(row) if row else None
+
+    def _many(self, query: str, params: tuple[object, ...]) -> builtins.list[Server]:
+        return [server_from(r) for r in self._db.rows(query, params)]
+
+
+def action_row(action: Action) -> Row:
+    data = unstructure(action)
+    error = data.pop("error")
+    data["error_code"] = error and error["code"]
+    data["error_message"] = error and error["message"]
+    data["params"] = Jsonb([list(pair) for pair in data["params"]])
+    return data
+
+
+def action_from(row: Row) -> Action:
+    r = dict(row)
+    code, message = r.pop("error_code"), r.pop("error_message")
+    r["error"] = None if code is None else {"code": code, "message": message}
+    return structure(r, Action)
+
+
+class PostgresActionRepository:
+    def __init__(self, db: Db) -> None:
+        self._db = db
+
+    def next_id(self) -> int:
+        return next_id(self._db, "actions")
+
+    def add(self, action: Action) -> None:
+        if not insert_new(self._db, "actions", action_row(action)):
+            raise AlreadyExists(f"action {action.id} exists", id=action.id)
+
+    def get(self, action_id: int) -> Action | None:
+        row = self._db.row("SELECT * FROM actions WHERE id = %s", (action_id,))
+        return action_from(row) if row else None
+
+    def update(self, action: Action) -> None:
+        if not update_by_id(self._db, "actions", action_row(action)):
+            raise NotFound("action", action.id)
+
+    def for_server(self, server_id: int) -> list[Action]:
+        rows = self._db.rows("SELECT * FROM actions WHERE server_id = %s ORDER BY id", (server_id,))
+        return [action_from(r) for r in rows]

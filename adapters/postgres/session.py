@@ -1,0 +1,149 @@
+"""The connection as the repositories use it: dict rows, and database errors as domain errors.
+
+A refusal the repositories expect (a taken e-mail, address or key) is found with
+`INSERT ... ON CONFLICT DO NOTHING` and reported without breaking the transaction. A constraint that
+fires anyway (a race the repository did not foresee, or a bug) aborts the transaction; it surfaces
+here as the domain error it stands for, and the unit of work can only roll back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from domain.model.errors import (
+    AlreadyExists,
+    Conflict,
+    DomainError,
+    InsufficientFunds,
+    NotFound,
+    PromoCodeRejected,
+    Unavailable,
+)
+
+Row = dict[str, Any]
+
+
+def domain_error(ex: psycopg.Error) -> DomainError:
+    constraint = getattr(ex.diag, "constraint_name", None) or ""
+    message = getattr(ex.diag, "message_primary", None) or str(ex)
+    if isinstance(ex, pg.UniqueViolation):
+        return AlreadyExists(message, constraint=constraint)
+    if isinstance(ex, pg.ForeignKeyViolation):
+        return NotFound("referenced row", constraint)
+    if constraint == "wallet_floor":
+        return InsufficientFunds("the balance does not cover this amount")
+    if constraint == "promo_total_uses":
+        return PromoCodeRejected("exhausted", message)
+    if constraint == "promo_uses_per_customer":
+        return PromoCodeRejected("already_used", message)
+    if isinstance(ex, pg.IntegrityError | pg.RaiseException):
+        return Conflict(message, constraint=constraint)
+    if isinstance(ex, pg.DeadlockDetected | pg.SerializationFailure | pg.LockNotAvailable):
+        return Unavailable("the database asked to retry this change", reason=type(ex).__name__)
+    if isinstance(ex, psycopg.OperationalError):
+        return Unavailable("the database is unreachable", reason=type(ex).__name__)
+    return Conflict(message, reason=type(ex).__name__)
+
+
+@contextlib.contextmanager
+def translated() -> Iterator[None]:
+    try:
+        yield
+    except psycopg.Error as ex:
+        raise domain_error(ex) from ex
+
+
+class Db:
+    """Statements on the unit of work's connection, inside its transaction."""
+
+    def __init__(self, connection: Callable[[], psycopg.Connection]) -> None:
+        self._connection = connection
+
+    @property
+    def conn(self) -> psycopg.Connection:
+        return self._connection()
+
+    def rows(self, query: Any, params: Any = None) -> list[Row]:
+        with translated(), self.conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(query, params)
+            return cur.fetchall()
+
+    def row(self, query: Any, params: Any = None) -> Row | None:
+        with translated(), self.conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(query, params)
+            return cur.fetchone()
+
+    def scalar(self, query: Any, params: Any = None) -> Any:
+        with translated(), self.conn.cursor() as cur:
+            cur.execute(query, params)
+            found = cur.fetchone()
+            return None if found is None else found[0]
+
+    def run(self, query: Any, params: Any = None) -> int:
+        """Execute; the number of rows it touched."""
+        with translated(), self.conn.cursor() as cur:
+            cur.execute(query, params)
+            return cur.rowcount
+
+    def many(self, query: Any, params_seq: list[Any]) -> None:
+        with translated(), self.conn.cursor() as cur:
+            cur.executemany(query, params_seq)
+
+    @contextlib.contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """For the rare statement whose refusal must leave the transaction usable."""
+        with translated(), self.conn.transaction():
+            yield
+
+
+def next_id(db: Db, table: str) -> int:
+    """The next value of the table's id sequence: never handed out twice, even after a rollback."""
+    value = db.scalar(sql.SQL("SELECT nextval({})").format(sql.Literal(f"{table}_id_seq")))
+    return int(value)
+
+
+def insert_new(db: Db, table: str, row: Row) -> bool:
+    """Insert unless the row conflicts with a unique constraint; False when it did.
+
+    An id stored without next_id (a seeded row) moves the sequence past it, so next_id never
+    returns an id already in use."""
+    columns = list(row)
+    query = sql.SQL(
+        "WITH ins AS (INSERT INTO {table} ({columns}) VALUES ({values})"
+        " ON CONFLICT DO NOTHING RETURNING id)"
+        " SELECT ins.id, (SELECT setval({seq}, ins.id) FROM {seq_table} s"
+        "  WHERE s.last_value < ins.id OR NOT s.is_called) FROM ins"
+    ).format(
+        table=sql.Identifier(table),
+        columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
+        values=sql.SQL(", ").join(sql.Placeholder(c) for c in columns),
+        seq=sql.Literal(f"{table}_id_seq"),
+        seq_table=sql.Identifier(f"{table}_id_seq"),
+    )
+    return db.row(query, row) is not None
+
+
+def update_by_id(db: Db, table: str, row: Row, *, skip: tuple[str, ...] = ()) -> bool:
+    """Overwrite the row with this id; False when there is none."""
+    columns = [c for c in row if c != "id" and c not in skip]
+    query = sql.SQL("UPDATE {table} SET {assignments} WHERE id = %(id)s").format(
+        table=sql.Identifier(table),
+        assignments=sql.SQL(", ").join(
+            sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in columns
+        ),
+    )
+    return db.run(query, row) == 1
+
+
+def paged(db: Db, select: str, params: tuple[Any, ...], page: Any) -> tuple[list[Row], int]:
+    """One page of `select` (which orders its rows) and the total count of what it selects."""
+    total = int(db.scalar(f"SELECT count(*) FROM ({select}) AS everything", params))  # noqa: S608
+    rows = db.rows(f"{select} LIMIT %s OFFSET %s", (*params, page.per_page, page.offset))
+    return rows, total

@@ -1,0 +1,174 @@
+"""Use cases racing each other on PostgreSQL: the money rules hold under real concurrency.
+
+The back office is wired by the composition root with the PostgreSQL unit of work and the fake
+hypervisor and firewall. (Racing promo redemptions, charges and allocations are in the contract
+suites, which run on PostgreSQL too.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+
+import attrs
+import psycopg
+import pytest
+
+from adapters.memory import FakeClock, InlineJobQueue
+from adapters.postgres.uow import PostgresUnitOfWorkFactory
+from domain.model.accounts import Role
+from domain.model.errors import InsufficientFunds
+from domain.model.ledger import AccountKind, LedgerAccount, TxKind
+from domain.model.metering import bill
+from domain.model.money import Money
+from domain.model.server import ServerStatus
+from domain.usecases import accounts, billing, ordering
+from domain.usecases.catalogue import OrderRequest, quote_order
+from domain.usecases.common import Actor
+from domain.usecases.money import adjust_balance
+from domain.usecases.runtime import Runtime
+from entrypoints.config import Settings
+from entrypoints.container import build
+
+from . import builders as b
+from .postgres import PgDatabase
+
+SETTINGS = Settings(
+    quote_key=b"k" * 32,
+    argon2_time_cost=1,
+    argon2_memory_kib=8192,
+    argon2_parallelism=1,
+    sandbox_task_seconds=5,
+)
+NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
+
+
+@attrs.define
+class Shop:
+    rt: Runtime
+    jobs: InlineJobQueue
+    database: PgDatabase
+    admin: Actor
+
+    def customer(self, email: str, balance: Money) -> Actor:
+        account = accounts.register(self.rt, email=email, password="correct horse battery")
+        actor = Actor(account.id, Role.CUSTOMER)
+        adjust_balance(
+            self.rt, self.admin, customer_id=actor.account_id, amount=balance,
+            reason="credit for the test", request_key=f"credit-{email}",
+        )  # fmt: skip
+        return actor
+
+    def balance(self, kind: AccountKind, customer: Actor | None = None) -> int:
+        account = LedgerAccount(kind, "RUB", customer.account_id if customer else None)
+        with self.rt.uow() as uow:
+            return uow.ledger.balance(account)
+
+    def books_balance(self) -> bool:
+        with psycopg.connect(self.database.url) as conn:
+            total = conn.execute("SELECT coalesce(sum(amount), 0) FROM postings").fetchone()[0]
+            drift = conn.execute("SELECT count(*) FROM ledger_drift").fetchone()[0]
+        return total == 0 and drift == 0
+
+
+@pytest.fixture
+def shop(pg: PgDatabase) -> Iterator[Shop]:
+    jobs = InlineJobQueue(auto_run=False)
+    store = PostgresUnitOfWorkFactory(pg.pool, job_queue=jobs)
+    container = build(SETTINGS, store=store, job_queue=jobs, clock=FakeClock(NOW))
+    rt = container.runtime()
+    admin = accounts.register(
+        rt, email="root@admin.example", password="correct horse battery", role=Role.ADMIN
+    )
+    yield Shop(rt, jobs, pg, Actor(admin.id, Role.ADMIN))
+
+
+def race(threads: int, work) -> list[str]:
+    start = threading.Barrier(threads)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run(n: int) -> None:
+        start.wait()
+        try:
+            work(n)
+            outcome = "ok"
+        except InsufficientFunds:
+            outcome = "insufficient_funds"
+        except Exception as ex:  # noqa: BLE001 - any other outcome fails the test below
+            outcome = repr(ex)
+        with lock:
+            outcomes.append(outcome)
+
+    workers = [threading.Thread(target=run, args=(n,)) for n in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return outcomes
+
+
+def test_fifty_orders_against_a_balance_that_covers_five_accept_exactly_five(shop: Shop):
+    order = OrderRequest(os_id=1, tariff_id=1)
+    first_charge = quote_order(shop.rt, None, order).quote.first_charge
+    customer = shop.customer("racer@example.com", first_charge * 6 - Money(1, "RUB"))
+
+    lowest = [shop.balance(AccountKind.WALLET, customer)]
+    racing = threading.Event()
+
+    def watch() -> None:  # the balance as other units of work see it, all through the race
+        while racing.is_set():
+            lowest[0] = min(lowest[0], shop.balance(AccountKind.WALLET, customer))
+
+    racing.set()
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    outcomes = race(50, lambda n: ordering.create_server(shop.rt, customer, order))
+    racing.clear()
+    watcher.join()
+
+    assert outcomes.count("ok") == 5, outcomes
+    assert outcomes.count("insufficient_funds") == 45, outcomes
+    assert lowest[0] >= 0
+    assert shop.balance(AccountKind.WALLET, customer) == first_charge.micro - 1
+    assert shop.balance(AccountKind.HOLDS, customer) == 5 * first_charge.micro
+    assert shop.books_balance()
+
+    assert shop.jobs.run_pending() == 5 and shop.jobs.failed == []
+    with shop.rt.uow() as uow:
+        servers = uow.servers.for_owner(customer.account_id)
+    assert [s.status for s in servers] == [ServerStatus.RUNNING] * 5
+    assert shop.balance(AccountKind.HOLDS, customer) == 0
+    assert shop.balance(AccountKind.REVENUE) == 5 * first_charge.micro
+    assert shop.books_balance()
+
+
+def test_two_billing_runs_at_once_charge_each_interval_once(shop: Shop):
+    customer = shop.customer("billed@example.com", Money.of(1, "RUB"))
+    behind = NOW - dt.timedelta(hours=3, minutes=20)
+    with shop.rt.uow() as uow:
+        servers = [
+            b.server(uow.servers.next_id(), customer.account_id, billed_until=behind)
+            for _ in range(12)
+        ]
+        for server in servers:
+            uow.servers.add(server)
+        uow.commit()
+    expected = sum(seg.charge.micro for s in servers for seg in bill(s.meter, NOW)[1])
+    assert expected > 0
+
+    reports: list[billing.BillingReport] = []
+    outcomes = race(2, lambda n: reports.append(billing.billing_run(shop.rt)))
+
+    assert outcomes == ["ok", "ok"]
+    assert sum(r.servers for r in reports) == len(servers)
+    assert sum(r.charged_micro for r in reports) == expected
+    with shop.rt.uow() as uow:
+        usage = [tx for tx in uow.ledger.all() if tx.kind is TxKind.USAGE]
+        watermarks = {uow.servers.get(s.id).meter.billed_until for s in servers}
+    assert sum(tx.amount.micro for tx in usage) == expected
+    assert len({tx.key for tx in usage}) == len(usage)
+    assert watermarks == {NOW}
+    assert shop.balance(AccountKind.WALLET, customer) == Money.of(1, "RUB").micro - expected
+    assert shop.books_balance()
