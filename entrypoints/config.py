@@ -40,6 +40,11 @@ class Settings:
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
     sandbox_task_seconds: int = 2  # how long a simulated hypervisor task takes in the sandbox
+    max_body_bytes: int = 65536
+    requests_per_minute: int = 600  # per client address, per API process
+    db_pool_size: int = 8  # connections per process (an API worker: one per thread)
+    web_workers: int = 2  # gunicorn worker processes when a database is configured
+    scheduler_concurrency: int = 8  # jobs one `hostprovider scheduler` runs at once
 
     @property
     def sandbox(self) -> bool:
@@ -97,4 +102,9 @@ def load_settings(
         argon2_memory_kib=_int(env, f"{PREFIX}ARGON2_MEMORY_KIB", 65536, minimum=8192),
         argon2_parallelism=_int(env, f"{PREFIX}ARGON2_PARALLELISM", 4, minimum=1),
         sandbox_task_seconds=_int(env, f"{PREFIX}SANDBOX_TASK_SECONDS", 2),
+        max_body_bytes=_int(env, f"{PREFIX}MAX_BODY_BYTES", 65536, minimum=1024),
+        requests_per_minute=_int(env, f"{PREFIX}REQUESTS_PER_MINUTE", 600, minimum=1),
+        db_pool_size=_int(env, f"{PREFIX}DB_POOL_SIZE", 8, minimum=1),
+        web_workers=_int(env, f"{PREFIX}WEB_WORKERS", 2, minimum=1),
+        scheduler_concurrency=_int(env, f"{PREFIX}SCHEDULER_CONCURRENCY", 8, minimum=1),
     )

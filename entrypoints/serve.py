@@ -13,10 +13,10 @@ from typing import Any
 import falcon
 from gunicorn.app.base import BaseApplication
 
-from domain.model.accounts import Role
-from domain.model.errors import AlreadyExists
+from domain.model.accounts import Role, check_password_policy, normalize_email
+from domain.model.errors import AlreadyExists, ValidationError
 from domain.usecases.accounts import register
-from entrypoints.config import Settings
+from entrypoints.config import ConfigError, Settings
 from entrypoints.container import Container, build
 
 
@@ -30,7 +30,12 @@ def sandbox_app(settings: Settings) -> tuple[falcon.App, Container]:
     runtime = container.runtime()
     _ensure_admin(runtime, settings)
     InProcessScheduler(runtime, jobs).start()
-    return create_app(runtime), container
+    app = create_app(
+        runtime,
+        max_body_bytes=settings.max_body_bytes,
+        requests_per_minute=settings.requests_per_minute,
+    )
+    return app, container
 
 
 def _ensure_admin(runtime: Any, settings: Settings) -> None:
@@ -44,6 +49,20 @@ def _ensure_admin(runtime: Any, settings: Settings) -> None:
     print(f"admin email: {email} password: {shown}", flush=True)
 
 
+def _check_admin_settings(settings: Settings) -> None:
+    """A bad admin e-mail or password stops the command with the variable to fix, before gunicorn
+    starts; found in the worker, it would be a traceback and "Worker failed to boot"."""
+    checks = (("HOSTPROVIDER_ADMIN_EMAIL", settings.admin_email, normalize_email),
+              ("HOSTPROVIDER_ADMIN_PASSWORD", settings.admin_password, check_password_policy))
+    for variable, value, check in checks:
+        if value is None:
+            continue
+        try:
+            check(value)
+        except ValidationError as ex:
+            raise ConfigError(f"{variable}: {ex.message}") from None
+
+
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
         self.settings, self.options = settings, options
@@ -52,6 +71,10 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        if "control_socket_disable" in self.cfg.settings:  # gunicorn 25.1+
+            # Its default path is per user ($XDG_RUNTIME_DIR or ~/.gunicorn), so a second sandbox on
+            # the machine would take over the first one's socket; nothing here uses gunicornc.
+            self.cfg.set("control_socket_disable", True)
 
     def load(self) -> falcon.App:
         # Runs in the worker, after the fork: stores, threads and pools belong to the worker.
@@ -60,6 +83,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 
 def serve(settings: Settings, bind: str | None = None) -> int:
+    _check_admin_settings(settings)
     logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
     options = {
         "bind": bind or settings.bind,

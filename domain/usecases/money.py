@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import attrs
 
 from domain.model.accounts import Account
@@ -70,7 +72,7 @@ def adjust_balance(
             adjustment(
                 account.id,
                 value,
-                key=f"adjust:{account.id}:{request_key}",
+                key=_adjustment_key(account.id, request_key),
                 now=now,
                 memo=reason.strip(),
             )
@@ -87,6 +89,15 @@ def adjust_balance(
         uow.commit()
     reassess_account(rt, account.id)
     return tx
+
+
+def _adjustment_key(customer_id: int, request_key: str) -> str:
+    # An Idempotency-Key may be 255 characters and a ledger key only 200: a long request key is
+    # replaced by its digest, which keeps one key per request, so a retry still posts once.
+    key = f"adjust:{customer_id}:{request_key}"
+    if len(key) <= 100:
+        return key
+    return f"adjust:{customer_id}:sha256:{hashlib.sha256(request_key.encode()).hexdigest()}"
 
 
 def record_payment(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 import falcon
 import falcon.media
@@ -99,12 +100,14 @@ def create_app(
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = handler
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)
-    routes = _routes(runtime, ready_checks)
+    document: dict[str, Any] = {}
+    # The document describes itself too: it is built from the full route table, once, below.
+    spec = meta.OpenApi(runtime, lambda: document)
+    routes = [*_routes(runtime, ready_checks), ("/api/openapi.json", spec, None)]
     for path, resource, suffix in routes:
         if suffix:
             app.add_route(path, resource, suffix=suffix)
         else:
             app.add_route(path, resource)
-    document = openapi.build(routes)
-    app.add_route("/api/openapi.json", meta.OpenApi(runtime, lambda: document))
+    document.update(openapi.build(routes))
     return app

@@ -10,19 +10,30 @@ import json
 from typing import Any
 
 import falcon
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError as SchemaError
 
 from entrypoints.http.errors import ApiError
 
-_validators: dict[int, Draft202012Validator] = {}
+
+def _is_integer(checker: Any, instance: Any) -> bool:
+    # JSON Schema counts 2.0 as an integer; here an id, a count or a size sent as 2.0 is refused,
+    # so that no float ever reaches a use case (or a stored list of ids) as a whole number.
+    return isinstance(instance, int) and not isinstance(instance, bool)
 
 
-def _validator(schema: dict[str, Any]) -> Draft202012Validator:
+_Validator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
+_validators: dict[int, Any] = {}
+
+
+def _validator(schema: dict[str, Any]) -> Any:
     key = id(schema)
     if key not in _validators:
-        Draft202012Validator.check_schema(schema)
-        _validators[key] = Draft202012Validator(schema)
+        _Validator.check_schema(schema)
+        _validators[key] = _Validator(schema)
     return _validators[key]
 
 
@@ -55,10 +66,44 @@ def parse(req: falcon.Request, schema: dict[str, Any], *, optional: bool = False
         body = json.loads(data, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as ex:
         raise ApiError(falcon.HTTP_400, "malformed_json", f"the body is not valid JSON: {ex}") from None
+    bad_text = _lone_surrogate(body)
+    if bad_text is not None:
+        field = ".".join(bad_text) or None
+        raise ApiError(falcon.HTTP_400, "invalid", f"{field or 'body'}: is not valid Unicode text "
+                       "(a lone surrogate such as \\ud800)", field=field)
     errors = sorted(_validator(schema).iter_errors(body), key=lambda e: (list(e.absolute_path), e.message))
     if errors:
         raise _field_error(errors[0])
     return body  # type: ignore[no-any-return]
+
+
+def _lone_surrogate(body: Any) -> list[str] | None:
+    """The path to the first string (key or value) with a lone surrogate, which JSON's \\u escapes
+    allow but UTF-8 cannot carry: stored, it would break every later response that shows it."""
+    stack: list[tuple[list[str], Any]] = [([], body)]  # iterative: deep nesting is no risk
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str) and not _encodable(value):
+            return path
+        items: Any = ()
+        if isinstance(value, dict):
+            items = value.items()
+        elif isinstance(value, list):
+            items = enumerate(value)
+        for key, item in reversed(list(items)):
+            name = str(key)
+            if not _encodable(name):
+                return [*path, name.encode("utf-8", "backslashreplace").decode()]
+            stack.append(([*path, name], item))
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _reject_constant(name: str) -> None:

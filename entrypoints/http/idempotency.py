@@ -41,8 +41,14 @@ def request_key(req: falcon.Request) -> str | None:
 def run_once(
     runtime: Runtime, req: falcon.Request, resp: falcon.Response, actor: Actor,
     handler: Callable[[], tuple[str, Any]],
+    *,
+    secret_fields: tuple[str, ...] = (),
 ) -> None:
-    """Run `handler` (returning status and media) at most once per Idempotency-Key."""
+    """Run `handler` (returning status and media) at most once per Idempotency-Key.
+
+    `secret_fields` (a root password) are answered once and kept as null in the stored replay: a
+    secret is never stored in clear, not even for 24 hours. A client that lost the first answer resets
+    the password instead."""
     key = request_key(req)
     if key is None:
         resp.status, resp.media = handler()
@@ -74,9 +80,14 @@ def run_once(
             uow.commit()
         raise
     body = json.dumps(media, ensure_ascii=False, separators=(",", ":")).encode()
+    stored = media
+    if secret_fields and isinstance(media, dict):
+        stored = {k: (None if k in secret_fields else v) for k, v in media.items()}
+    stored_body = json.dumps(stored, ensure_ascii=False, separators=(",", ":")).encode()
     with runtime.uow() as uow:
-        uow.idempotency.complete(actor.account_id, key, StoredResponse(int(status.split()[0]), body,
-                                                                       falcon.MEDIA_JSON))
+        uow.idempotency.complete(
+            actor.account_id, key, StoredResponse(int(status.split()[0]), stored_body, falcon.MEDIA_JSON)
+        )
         uow.commit()
     resp.status = status
     resp.content_type = falcon.MEDIA_JSON

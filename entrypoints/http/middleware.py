@@ -80,6 +80,13 @@ class TokenBucket:
         wait = 0.0 if tokens >= 1 else (1 - tokens) / self.rate
         return allowed, int(tokens), wait
 
+    def give_back(self, key: str) -> None:
+        """Return a token taken for an attempt that turned out not to count (a login that succeeded)."""
+        with self._lock:
+            if key in self._buckets:
+                tokens, last = self._buckets[key]
+                self._buckets[key] = (min(float(self.capacity), tokens + 1), last)
+
 
 class RateLimit:
     """Limits every client by address; the headers are on every response."""

@@ -15,6 +15,10 @@ _STATUS_TEXT = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 4
                 503: "Unavailable"}
 _PARAM = re.compile(r"{(\w+)(?::int)?}")
 ALWAYS = (413, 415, 429)
+_SERVER_LIMITS = {
+    "414": {"description": "Request line too long (answered by the HTTP server, not as JSON)"},
+    "431": {"description": "Request headers too large (answered by the HTTP server, not as JSON)"},
+}
 
 
 def _operation(op: Op, auth: str, path_params: list[str], method: str) -> dict[str, Any]:
@@ -25,11 +29,16 @@ def _operation(op: Op, auth: str, path_params: list[str], method: str) -> dict[s
     errors = set(op.errors) | ({400} if op.body or op.params or path_params else set()) | {429}
     if op.body is not None:
         errors |= {413, 415}
-    if auth in ("customer", "admin"):
+    if auth in ("customer", "admin", "optional"):  # optional: a token, when sent, must be valid
         errors |= {401}
+        if method in ("post", "put", "patch", "delete"):
+            errors |= {403}  # a cookie session without its X-CSRF-Token header
     for status in sorted(errors):
         responses[str(status)] = {"description": _STATUS_TEXT.get(status, "Error"),
                                   "content": {"application/json": {"schema": ERROR}}}
+    # gunicorn refuses an over-long request line or header block itself, before the API runs, with a
+    # small HTML page rather than the JSON error.
+    responses.update(_SERVER_LIMITS)
     operation: dict[str, Any] = {"summary": op.summary, "tags": [op.tag], "responses": responses,
                                  "operationId": None}
     parameters = [{"name": p, "in": "path", "required": True,

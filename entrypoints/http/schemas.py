@@ -17,8 +17,14 @@ def obj(properties: dict[str, Schema], required: tuple[str, ...] = (), **extra: 
             "additionalProperties": False, **extra}
 
 
+# No spaces, control characters or invisible formatting (zero-width, bidirectional marks) in an
+# e-mail address: they would make one address look like another.
+EMAIL: Schema = {"type": "string", "minLength": 3, "maxLength": 254,
+                 "pattern": r"^[^\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+                            r"\u2060-\u206f\ufeff]+$"}
+
 CREDENTIALS = obj(
-    {"email": {"type": "string", "minLength": 3, "maxLength": 254},
+    {"email": EMAIL,
      "password": {"type": "string", "minLength": 1, "maxLength": 256}},
     ("email", "password"),
 )
@@ -51,20 +57,28 @@ RESIZE = obj(
     minProperties=1,
 )
 
+# The domain's rule for a snapshot name: the document tells clients (and generators) what fits.
+SNAPNAME: Schema = {"type": "string", "minLength": 2, "maxLength": 40,
+                    "pattern": r"^[A-Za-z][A-Za-z0-9_-]{1,39}$"}
+
 SNAPSHOT_CREATE = obj(
-    {"snapname": {"type": "string", "minLength": 1, "maxLength": 40},
+    {"snapname": SNAPNAME,
      "description": {"type": "string", "maxLength": 255}},
     ("snapname",),
 )
-SNAPSHOT_NAME = obj({"snapname": {"type": "string", "minLength": 1, "maxLength": 40}}, ("snapname",))
+SNAPSHOT_NAME = obj({"snapname": SNAPNAME}, ("snapname",))
 CONSOLE = obj({"vmid": ID}, ("vmid",))
-REDEEM = obj({"code": {"type": "string", "minLength": 1, "maxLength": 40}}, ("code",))
+# The domain's rule for a code (compared upper-cased): checked here so that an error names `code`,
+# the field the client sent.
+PROMO_CODE: Schema = {"type": "string", "minLength": 3, "maxLength": 60,
+                      "pattern": r"^\s*[A-Za-z0-9][A-Za-z0-9_-]{2,39}\s*$"}
+REDEEM = obj({"code": PROMO_CODE}, ("code",))
 ADJUST = obj({"amount": DECIMAL, "reason": {"type": "string", "minLength": 3, "maxLength": 500}},
              ("amount", "reason"))
 
 PROMO = obj(
     {
-        "code": {"type": "string", "minLength": 3, "maxLength": 40},
+        "code": PROMO_CODE,
         "kind": {"enum": ["percent", "fixed", "bonus"]},
         "percent": {"type": "integer", "minimum": 0, "maximum": 100},
         "amount": {"oneOf": [DECIMAL, {"type": "null"}]},

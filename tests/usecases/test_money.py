@@ -66,6 +66,16 @@ class TestAdjustBalance:
         assert world.snapshot()["tables"]["ledger_txs"] == before
         assert world.wallet(customer) == micro("100.00")
 
+    def test_a_long_request_key_posts_once(self, world: World) -> None:
+        # The HTTP layer allows a 255-character Idempotency-Key; the ledger keeps keys to 200.
+        customer = world.customer(balance=None)
+        key = "k" * 255
+        first = adjust(world, world.admin, customer.account_id, "100.00", key=key)
+        again = adjust(world, world.admin, customer.account_id, "100.00", key=key)
+        other = adjust(world, world.admin, customer.account_id, "100.00", key="k" * 254)
+        assert again == first and other.key != first.key
+        assert world.wallet(customer) == micro("200.00")
+
     def test_the_same_key_for_another_amount_is_a_conflict(self, world: World) -> None:
         customer = world.customer(balance=None)
         adjust(world, world.admin, customer.account_id, "100.00", key="k")

@@ -48,6 +48,9 @@ class Login(Resource):
                 raise ApiError(falcon.HTTP_429, "rate_limited", "too many login attempts; wait and retry",
                                headers={"Retry-After": retry}, retryAfter=int(retry))
         issued = accounts.login(self.rt, email=body["email"], password=body["password"])
+        # Only failures count towards the throttle: a script that logs in often must not lock itself out.
+        self.per_address.give_back(req.remote_addr)
+        self.per_account.give_back(body["email"].strip().lower())
         expires_in = int((issued.token.expires_at - issued.token.created_at).total_seconds()) \
             if issued.token.expires_at else None
         csrf = csrf_token(issued.secret, self.rt.policy.quote_key)

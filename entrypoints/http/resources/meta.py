@@ -7,7 +7,6 @@ from typing import Any
 
 import falcon
 
-from domain.model.errors import DomainError
 from domain.usecases.catalogue import current_catalogue
 from entrypoints.http.resources.base import Op, Resource, set_json
 
@@ -38,8 +37,9 @@ class Ready(Resource):
             try:
                 check()
                 results[name] = "ok"
-            except (DomainError, OSError) as ex:
-                results[name] = f"failing: {ex}"
+            except Exception as ex:  # noqa: BLE001 - a readiness probe reports any failure, it never 500s
+                # The class only: a public probe must not echo internals.
+                results[name] = f"failing: {type(ex).__name__}"
         ready = all(v == "ok" for v in results.values())
         if not ready:
             resp.set_header("Retry-After", "10")

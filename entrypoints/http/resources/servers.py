@@ -51,7 +51,7 @@ class ServerCreate(Resource):
             shown = codec.server(created.server, current_catalogue(self.rt))
             return falcon.HTTP_201, {**shown, "rootPassword": created.root_password, "taskId": created.action.id}
 
-        run_once(self.rt, req, resp, who, handler)
+        run_once(self.rt, req, resp, who, handler, secret_fields=("rootPassword",))
 
 
 class ServerItem(Resource):

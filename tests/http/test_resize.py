@@ -1,0 +1,144 @@
+"""PUT /api/server/{id}/resize: cores, memory or disk; disks only grow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from api_support import Api, User, assert_error
+
+
+def test_resizing_a_server(api: Api, customer: User) -> None:
+    server = api.running_server(customer)
+
+    result = api.put(
+        f"/api/server/{server['id']}/resize",
+        user=customer,
+        json={"cores": 2, "memory": 2048, "disk": 40},
+    )
+
+    assert result.status_code == 202
+    body = result.json
+    assert body["action"] == "resize" and isinstance(body["taskId"], int)
+    assert body["data"] == {"cores": 2, "disk": 40, "memory": 2048}
+    after = api.server(customer, server["id"])
+    assert (after["cores"], after["memory"], after["disk"]) == (2, 2048, 40)
+    # Tariff 2's size, but a resized server is priced as custom: 2 x 0.50 + 2 x 0.25 + 40 x 0.01.
+    assert after["hourly"]["amount"] == "1.900000"
+    guest = api.hypervisor.guest(server["proxmoxId"])
+    assert guest is not None and (guest.cores, guest.memory_mib, guest.disk_gib) == (2, 2048, 40)
+
+
+def test_resizing_one_field_keeps_the_others(api: Api, customer: User) -> None:
+    server = api.running_server(customer)
+
+    assert (
+        api.put(f"/api/server/{server['id']}/resize", user=customer, json={"disk": 50}).status_code
+        == 202
+    )
+
+    after = api.server(customer, server["id"])
+    assert (after["cores"], after["memory"], after["disk"]) == (1, 1024, 50)
+
+
+def test_a_stopped_server_can_be_resized(api: Api, customer: User) -> None:
+    server = api.running_server(customer)
+    api.post(f"/api/server/{server['id']}/stop", user=customer)
+
+    assert (
+        api.put(f"/api/server/{server['id']}/resize", user=customer, json={"cores": 4}).status_code
+        == 202
+    )
+    assert api.server(customer, server["id"])["cores"] == 4
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, None),
+        ({"disk": 10}, "disk"),
+        ({"disk": -20}, "disk"),
+        ({"cores": 1}, "cores"),
+        ({"cores": 33}, "cores"),
+        ({"cores": 0}, "cores"),
+        ({"cores": 10**30}, "cores"),
+        ({"cores": 2.5}, "cores"),
+        ({"cores": 2.0}, "cores"),
+        ({"cores": "2"}, "cores"),
+        ({"cores": True}, "cores"),
+        ({"memory": 1000}, "memory"),
+        ({"cores": 2, "name": "x"}, "name"),
+    ],
+)
+def test_a_bad_size_is_400_and_changes_nothing(
+    api: Api, customer: User, body: dict[str, Any], field: str | None
+) -> None:
+    server = api.running_server(customer)
+    before = api.state()
+
+    assert_error(
+        api.put(f"/api/server/{server['id']}/resize", user=customer, json=body),
+        400,
+        "invalid",
+        field,
+    )
+    assert api.state() == before
+
+
+def test_growing_a_server_of_a_restricted_account_is_403(
+    api: Api, admin: User, customer: User
+) -> None:
+    server = api.running_server(customer)
+    api.post(
+        f"/api/admin/customers/{customer.id}/debit",
+        user=admin,
+        json={"amount": "2000.00", "reason": "chargeback"},
+        headers={"Idempotency-Key": "cb"},
+    )
+    before = api.state()
+
+    result = api.put(f"/api/server/{server['id']}/resize", user=customer, json={"cores": 2})
+
+    assert_error(result, 403, "account_restricted")
+    assert api.state() == before
+
+
+def test_resizing_a_busy_server_is_409(api: Api, customer: User) -> None:
+    server = api.running_server(customer)
+    api.jobs.auto_run = False
+    api.post(f"/api/server/{server['id']}/restart", user=customer)
+    before = api.state()
+
+    assert_error(
+        api.put(f"/api/server/{server['id']}/resize", user=customer, json={"cores": 2}),
+        409,
+        "locked",
+    )
+    assert api.state() == before
+
+
+def test_a_resize_still_running_leaves_the_old_size_until_it_ends(api: Api, customer: User) -> None:
+    server = api.running_server(customer)
+    api.jobs.auto_run = False
+
+    result = api.put(f"/api/server/{server['id']}/resize", user=customer, json={"cores": 2})
+
+    assert result.status_code == 202 and result.json["status"] == "running"
+    assert api.server(customer, server["id"])["cores"] == 1
+    api.jobs.run_pending()
+    assert api.server(customer, server["id"])["cores"] == 2
+    assert (
+        api.get(f"/api/actions/{result.json['taskId']}", user=customer).json["status"] == "success"
+    )
+
+
+def test_resizing_needs_a_login_and_a_known_server(api: Api, customer: User) -> None:
+    server = api.running_server(customer)
+
+    assert_error(
+        api.put(f"/api/server/{server['id']}/resize", json={"cores": 2}), 401, "unauthenticated"
+    )
+    assert_error(
+        api.put("/api/server/999/resize", user=customer, json={"cores": 2}), 404, "not_found"
+    )
+    assert api.server(customer, server["id"])["cores"] == 1
