@@ -1,0 +1,136 @@
+"""Schemathesis against a live sandbox: every operation in the served /api/openapi.json, generated
+requests (valid and invalid), and every answer held to the document: no 5xx, only documented status
+codes, and bodies that match their documented schemas.
+
+Authenticated routes run as a customer with money and running servers; admin routes run as the
+admin, so that both get past the 401/403 and into their use cases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import attrs
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+
+from .sandbox import Client, Sandbox
+
+pytestmark = pytest.mark.e2e
+
+# Thousands of requests from one address in well under a minute: the default limit (600 a minute)
+# would answer most of them with 429 and test nothing behind it.
+SANDBOX_SETTINGS = {"HOSTPROVIDER_REQUESTS_PER_MINUTE": "1000000"}
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+PASSWORD = "fuzzing password"
+
+
+@attrs.frozen
+class Cast:
+    """Who the generated requests act as."""
+
+    customer: Client
+    admin: Client
+    burner: Client  # hands out throwaway tokens for POST /api/auth/logout
+    protected: frozenset[int]  # accounts an admin operation must not suspend or drain
+    victim_id: int  # the customer admin operations act on instead
+    server_id: int  # a running server the server operations find at a small id
+    doomed_id: int  # the server a DELETE of that one deletes instead
+
+    def bearer(self, client: Client) -> str:
+        return str(client.session.headers["Authorization"])
+
+
+def _register(
+    anonymous: Client, admin: Client, name: str, credit: str | None
+) -> tuple[Client, int]:
+    email = f"{name}@fuzz.example"
+    account = anonymous.post(
+        "/api/auth/register", {"email": email, "password": PASSWORD}, expect=201
+    )
+    if credit:
+        admin.post(
+            f"/api/admin/customers/{account['id']}/credit",
+            {"amount": credit, "reason": "fuzzing"},
+            headers={"Idempotency-Key": f"fuzz-{name}"},
+        )
+    return anonymous.login(email, PASSWORD), int(account["id"])
+
+
+@pytest.fixture(scope="module")
+def cast(sandbox: Sandbox) -> Iterator[Cast]:
+    anonymous = Client(sandbox.base_url)
+    admin = anonymous.login(sandbox.admin_email, sandbox.admin_password)
+    customer, customer_id = _register(anonymous, admin, "customer", "100000.00")
+    burner, burner_id = _register(anonymous, admin, "burner", None)
+    _, victim_id = _register(anonymous, admin, "victim", "10.00")
+    # Running servers, so that the small ids generated for {server_id} find something to act on.
+    servers = [
+        customer.post("/api/server/create", {"osId": 1, "locationId": 1, "tariffId": 1}, expect=201)
+        for _ in range(2)
+    ]
+    for created in servers:
+        assert customer.wait_for_action(created["taskId"])["status"] == "success"
+    admin_id = admin.get("/api/auth/me")["id"]
+    yield Cast(
+        customer,
+        admin,
+        burner,
+        frozenset({admin_id, customer_id, burner_id}),
+        victim_id,
+        servers[0]["id"],
+        servers[1]["id"],
+    )
+    for client in (anonymous, admin, customer, burner):
+        client.close()
+
+
+@pytest.fixture(scope="module")
+def api_schema(sandbox: Sandbox, cast: Cast) -> schemathesis.BaseSchema:
+    schema = schemathesis.openapi.from_url(f"{sandbox.base_url}/api/openapi.json")
+    schema.config.update(
+        base_url=sandbox.base_url, headers={"Authorization": cast.bearer(cast.customer)}
+    )
+    return schema
+
+
+@pytest.fixture(autouse=True)
+def _node_id_for_schemathesis(request: pytest.FixtureRequest) -> None:
+    # schemathesis 4.32's lazy loader relabels `item._nodeid` for its per-operation subtest reports;
+    # pytest 9.2 keeps node ids elsewhere and no longer has that attribute. Giving it one changes
+    # nothing in pytest's own bookkeeping.
+    if not hasattr(request.node, "_nodeid"):
+        request.node._nodeid = request.node.nodeid
+
+
+def _cast_for(case: schemathesis.Case, cast: Cast) -> None:
+    """Swap in the right actor, unless the case is about the Authorization header itself."""
+    headers = case.headers
+    if headers is None or headers.get("Authorization") != cast.bearer(cast.customer):
+        return
+    if case.operation.path.startswith("/api/admin/"):
+        headers["Authorization"] = cast.bearer(cast.admin)
+        customer_id = str((case.path_parameters or {}).get("customer_id"))
+        if customer_id in {str(i) for i in cast.protected}:
+            case.path_parameters["customer_id"] = cast.victim_id
+    elif case.operation.label == "DELETE /api/server/{server_id}":
+        # DELETE comes early in the document: deleting this server would leave power, resize and
+        # snapshot operations nothing but 404s.
+        if str((case.path_parameters or {}).get("server_id")) == str(cast.server_id):
+            case.path_parameters["server_id"] = cast.doomed_id
+    elif case.operation.label == "POST /api/auth/logout":
+        # Logging out ends the session it is called with: never the one the other cases use.
+        issued = cast.burner.post("/api/tokens", {"name": "logout"}, expect=201)
+        headers["Authorization"] = f"Bearer {issued['token']}"
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+def test_every_operation_answers_as_documented(case: schemathesis.Case, cast: Cast) -> None:
+    _cast_for(case, cast)
+    case.call_and_validate(checks=CHECKS)
