@@ -1,8 +1,9 @@
 """`hostprovider serve`: the API under gunicorn.
 
-Without a database this is the sandbox: one worker process (memory stores live in one process) with
-threads, the scheduler inside it, the sandbox catalogue, and an admin account whose credentials are
-printed once."""
+With HOSTPROVIDER_DATABASE_URL: HOSTPROVIDER_WEB_WORKERS processes, each opening its own pool after
+the fork, and no scheduler (run `hostprovider scheduler` beside it). Without a database this is the
+sandbox: one worker process (memory stores live in one process) with threads, the scheduler inside
+it, the sandbox catalogue, and an admin account whose credentials are printed once."""
 
 from __future__ import annotations
 
@@ -25,13 +26,31 @@ def sandbox_app(settings: Settings) -> tuple[falcon.App, Container]:
     from entrypoints.http.app import create_app
     from entrypoints.scheduler.in_process import InProcessScheduler
 
-    jobs = InlineJobQueue(auto_run=False)  # the scheduler thread works them off; requests return at once
+    jobs = InlineJobQueue(
+        auto_run=False
+    )  # the scheduler thread works them off; requests return at once
     container = build(settings, job_queue=jobs)
     runtime = container.runtime()
     _ensure_admin(runtime, settings)
     InProcessScheduler(runtime, jobs).start()
     app = create_app(
         runtime,
+        max_body_bytes=settings.max_body_bytes,
+        requests_per_minute=settings.requests_per_minute,
+    )
+    return app, container
+
+
+def database_app(settings: Settings) -> tuple[falcon.App, Container]:
+    """The API on PostgreSQL: no scheduler here (`hostprovider scheduler` is its own process), so
+    any number of workers may serve. Called in each gunicorn worker, which opens its own pool."""
+    from entrypoints.http.app import create_app
+
+    container = build(settings)
+    if settings.admin_email and settings.admin_password:  # else: `hostprovider admin create`
+        _ensure_admin(container.runtime(), settings)
+    app = create_app(
+        container.runtime(),
         max_body_bytes=settings.max_body_bytes,
         requests_per_minute=settings.requests_per_minute,
     )
@@ -52,8 +71,10 @@ def _ensure_admin(runtime: Any, settings: Settings) -> None:
 def _check_admin_settings(settings: Settings) -> None:
     """A bad admin e-mail or password stops the command with the variable to fix, before gunicorn
     starts; found in the worker, it would be a traceback and "Worker failed to boot"."""
-    checks = (("HOSTPROVIDER_ADMIN_EMAIL", settings.admin_email, normalize_email),
-              ("HOSTPROVIDER_ADMIN_PASSWORD", settings.admin_password, check_password_policy))
+    checks = (
+        ("HOSTPROVIDER_ADMIN_EMAIL", settings.admin_email, normalize_email),
+        ("HOSTPROVIDER_ADMIN_PASSWORD", settings.admin_password, check_password_policy),
+    )
     for variable, value, check in checks:
         if value is None:
             continue
@@ -78,17 +99,24 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> falcon.App:
         # Runs in the worker, after the fork: stores, threads and pools belong to the worker.
-        app, _ = sandbox_app(self.settings)
+        make = sandbox_app if self.settings.sandbox else database_app
+        app, _ = make(self.settings)
         return app
 
 
 def serve(settings: Settings, bind: str | None = None) -> int:
     _check_admin_settings(settings)
+    if not settings.sandbox:
+        from entrypoints.database import check_database
+
+        check_database(settings)
     logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
     options = {
         "bind": bind or settings.bind,
-        "workers": 1,  # the sandbox keeps its state in this one process
-        "threads": 8,
+        # The sandbox keeps its state in one process; on PostgreSQL each worker has its own pool of
+        # one connection per thread.
+        "workers": 1 if settings.sandbox else settings.web_workers,
+        "threads": 8 if settings.sandbox else settings.db_pool_size,
         "worker_class": "gthread",
         "accesslog": None,  # our own JSON access log has the request id
         "graceful_timeout": 10,

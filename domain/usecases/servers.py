@@ -261,10 +261,15 @@ def server_stats(
     with rt.uow() as uow:
         server = owned_server(uow, actor, server_id)
     p = server.placement
-    if not p.node or not p.vmid or server.status not in (ServerStatus.RUNNING, ServerStatus.STOPPED):
+    if (
+        not p.node
+        or not p.vmid
+        or server.status not in (ServerStatus.RUNNING, ServerStatus.STOPPED)
+    ):
         return server, None, []
     try:
         return server, rt.hypervisor.stats(p.node, p.vmid), rt.hypervisor.rrd(p.node, p.vmid)
     except DomainError:
-        # Stats are a view, not a command: a hypervisor that is away makes them unavailable, not an error.
+        # Stats are a view, not a command: a hypervisor that is away makes them unavailable,
+        # not an error.
         return server, None, []

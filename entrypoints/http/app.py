@@ -12,7 +12,13 @@ import falcon.media
 
 from domain.usecases.runtime import Runtime
 from entrypoints.http import errors, openapi
-from entrypoints.http.middleware import Audit, Authentication, RateLimit, RequestContext, TokenBucket
+from entrypoints.http.middleware import (
+    Audit,
+    Authentication,
+    RateLimit,
+    RequestContext,
+    TokenBucket,
+)
 from entrypoints.http.resources import account, admin, auth, catalogue, meta, servers
 from entrypoints.http.resources.base import Resource
 
@@ -26,7 +32,11 @@ def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> 
     quote = catalogue.Quote(rt)
     create = s.ServerCreate(rt)
     balance = account.Balance(rt)
-    locations, images, parameters = catalogue.Locations(rt), catalogue.OsImages(rt), catalogue.Parameters(rt)
+    locations, images, parameters = (
+        catalogue.Locations(rt),
+        catalogue.OsImages(rt),
+        catalogue.Parameters(rt),
+    )
     adjust, suspension = admin.BalanceAdjustment(rt), admin.AccountSuspension(rt)
     routes: Routes = [
         ("/healthz", meta.Health(rt), None),
@@ -87,7 +97,7 @@ def create_app(
     ready_checks: dict[str, Callable[[], None]] | None = None,
 ) -> falcon.App:
     app = falcon.App(
-        middleware=[
+        middleware=[  # type: ignore[arg-type]  # falcon's protocols do not accept a mixed list
             RequestContext(max_body_bytes),
             RateLimit(TokenBucket(requests_per_minute, 60)),
             Authentication(runtime),
@@ -95,7 +105,9 @@ def create_app(
         ],
         cors_enable=False,
     )
-    handler = falcon.media.JSONHandler(dumps=partial(json.dumps, ensure_ascii=False, separators=(",", ":")))
+    handler = falcon.media.JSONHandler(
+        dumps=partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+    )
     app.req_options.media_handlers[falcon.MEDIA_JSON] = handler
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = handler
     app.req_options.strip_url_path_trailing_slash = True

@@ -42,12 +42,20 @@ def raw_body(req: falcon.Request) -> bytes:
     if "raw_body" not in req.context:
         limit: int = req.context.max_body_bytes
         if req.content_length is not None and req.content_length > limit:
-            raise ApiError(falcon.HTTP_413, "payload_too_large", f"the body may be at most {limit} bytes",
-                           limit=limit)
+            raise ApiError(
+                falcon.HTTP_413,
+                "payload_too_large",
+                f"the body may be at most {limit} bytes",
+                limit=limit,
+            )
         data = req.bounded_stream.read(limit + 1)
         if len(data) > limit:
-            raise ApiError(falcon.HTTP_413, "payload_too_large", f"the body may be at most {limit} bytes",
-                           limit=limit)
+            raise ApiError(
+                falcon.HTTP_413,
+                "payload_too_large",
+                f"the body may be at most {limit} bytes",
+                limit=limit,
+            )
         req.context.raw_body = data
     return req.context.raw_body  # type: ignore[no-any-return]
 
@@ -61,17 +69,27 @@ def parse(req: falcon.Request, schema: dict[str, Any], *, optional: bool = False
         raise ApiError(falcon.HTTP_400, "invalid", "a JSON body is required", field=None)
     media_type = (req.content_type or "").split(";")[0].strip().lower()
     if media_type != "application/json":
-        raise ApiError(falcon.HTTP_415, "unsupported_media_type", "send the body as application/json")
+        raise ApiError(
+            falcon.HTTP_415, "unsupported_media_type", "send the body as application/json"
+        )
     try:
         body = json.loads(data, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as ex:
-        raise ApiError(falcon.HTTP_400, "malformed_json", f"the body is not valid JSON: {ex}") from None
+        raise ApiError(
+            falcon.HTTP_400, "malformed_json", f"the body is not valid JSON: {ex}"
+        ) from None
     bad_text = _lone_surrogate(body)
     if bad_text is not None:
         field = ".".join(bad_text) or None
-        raise ApiError(falcon.HTTP_400, "invalid", f"{field or 'body'}: is not valid Unicode text "
-                       "(a lone surrogate such as \\ud800)", field=field)
-    errors = sorted(_validator(schema).iter_errors(body), key=lambda e: (list(e.absolute_path), e.message))
+        raise ApiError(
+            falcon.HTTP_400,
+            "invalid",
+            f"{field or 'body'}: is not valid Unicode text (a lone surrogate such as \\ud800)",
+            field=field,
+        )
+    errors = sorted(
+        _validator(schema).iter_errors(body), key=lambda e: (list(e.absolute_path), e.message)
+    )
     if errors:
         raise _field_error(errors[0])
     return body  # type: ignore[no-any-return]
@@ -130,7 +148,9 @@ def _short(error: SchemaError) -> str:
     v = error.validator
     s = error.schema
     if v == "type":
-        return f"must be of type {s['type'] if isinstance(s['type'], str) else ' or '.join(s['type'])}"
+        return (
+            f"must be of type {s['type'] if isinstance(s['type'], str) else ' or '.join(s['type'])}"
+        )
     if v in ("minimum", "maximum"):
         return f"must be between {s.get('minimum', '-inf')} and {s.get('maximum', 'inf')}"
     if v in ("minLength", "maxLength"):

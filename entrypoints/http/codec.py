@@ -1,7 +1,7 @@
 """JSON views of domain objects: the only place that decides how things look on the wire.
 
-Money is `{"amount": "300.00", "currency": "RUB"}` (hourly rates keep six places); times are RFC 3339
-in UTC; ids are integers; the seed API's field names are kept (camelCase).
+Money is `{"amount": "300.00", "currency": "RUB"}` (hourly rates keep six places); times are
+RFC 3339 in UTC; ids are integers; the seed API's field names are kept (camelCase).
 """
 
 from __future__ import annotations
@@ -34,24 +34,42 @@ def rate(value: Money) -> Json:
 def when(moment: dt.datetime | None) -> str | None:
     if moment is None:
         return None
-    return moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def location(loc: Location) -> Json:
-    return {"id": loc.id, "code": loc.code, "name": loc.name, "country": loc.country, "city": loc.city,
-            "datacenter": loc.datacenter}
+    return {
+        "id": loc.id,
+        "code": loc.code,
+        "name": loc.name,
+        "country": loc.country,
+        "city": loc.city,
+        "datacenter": loc.datacenter,
+    }
 
 
 def os_image(image: OsImage) -> Json:
-    return {"id": image.id, "name": image.name, "type": image.os_type, "family": image.family,
-            "version": image.version, "guestKind": image.guest_kind.value,
-            "licenceHourly": rate(image.licence_hourly)}
+    return {
+        "id": image.id,
+        "name": image.name,
+        "type": image.os_type,
+        "family": image.family,
+        "version": image.version,
+        "guestKind": image.guest_kind.value,
+        "licenceHourly": rate(image.licence_hourly),
+    }
 
 
 def tariff(t: Tariff) -> Json:
-    return {"id": t.id, "name": t.name, "cores": t.config.cores, "memory": t.config.memory_mib,
-            "disk": t.config.disk_gib, "price": money(t.monthly_price),
-            "locationIds": sorted(t.location_ids)}
+    return {
+        "id": t.id,
+        "name": t.name,
+        "cores": t.config.cores,
+        "memory": t.config.memory_mib,
+        "disk": t.config.disk_gib,
+        "price": money(t.monthly_price),
+        "locationIds": sorted(t.location_ids),
+    }
 
 
 def _range(r: ResourceRange, unit: str) -> Json:
@@ -69,8 +87,12 @@ def parameters(catalogue: Catalogue) -> Json:
             "disk": _range(catalogue.limits.disk_gib, "GiB"),
         },
         "rates": [
-            {"locationId": loc_id, "perCoreHour": rate(r.per_core), "perGibMemoryHour": rate(r.per_gib_memory),
-             "perGibDiskHour": rate(r.per_gib_disk)}
+            {
+                "locationId": loc_id,
+                "perCoreHour": rate(r.per_core),
+                "perGibMemoryHour": rate(r.per_gib_memory),
+                "perGibDiskHour": rate(r.per_gib_disk),
+            }
             for loc_id, r in sorted(catalogue.rates.items())
         ],
     }
@@ -99,7 +121,9 @@ def quote(signed: SignedQuote) -> Json:
 
 def server_status(status: ServerStatus) -> str:
     # The seed API calls a server that is not ready yet "creating".
-    return "creating" if status in (ServerStatus.PENDING, ServerStatus.PROVISIONING) else status.value
+    return (
+        "creating" if status in (ServerStatus.PENDING, ServerStatus.PROVISIONING) else status.value
+    )
 
 
 def server(s: Server, catalogue: Catalogue) -> Json:
@@ -125,7 +149,11 @@ def server(s: Server, catalogue: Catalogue) -> Json:
         "failureReason": s.failure_reason,
         "createdAt": when(s.created_at),
         "updatedAt": when(s.updated_at),
-        "os": {"id": s.image_id, "name": image.name if image else None, "type": image.os_type if image else None},
+        "os": {
+            "id": s.image_id,
+            "name": image.name if image else None,
+            "type": image.os_type if image else None,
+        },
         "tariff": {"id": t.id, "name": t.name, "price": money(t.monthly_price)} if t else None,
     }
 
@@ -152,12 +180,21 @@ def action(a: Action) -> Json:
 
 def accepted(a: Action, verb: str) -> Json:
     """The seed's answer to a power action: `{status, action, taskId}`; taskId is our action id."""
-    return {"status": a.status.value, "action": verb, "taskId": a.id, "actionStatus": a.status.value}
+    return {
+        "status": a.status.value,
+        "action": verb,
+        "taskId": a.id,
+        "actionStatus": a.status.value,
+    }
 
 
 def stats(s: Server, g: GuestStats | None, rrd: list[RrdPoint]) -> Json:
     if g is None:
-        return {"id": s.id, "status": server_status(s.status), "stats": {"status": "unavailable", "data": None}}
+        return {
+            "id": s.id,
+            "status": server_status(s.status),
+            "stats": {"status": "unavailable", "data": None},
+        }
 
     def usage(used: int, maximum: int) -> float:
         return round(used * 100 / maximum, 1) if maximum else 0.0
@@ -172,12 +209,25 @@ def stats(s: Server, g: GuestStats | None, rrd: list[RrdPoint]) -> Json:
                 "status": g.status,
                 "uptime": g.uptime,
                 "cpu": round(g.cpu, 4),
-                "memory": {"used": g.memory_used, "max": g.memory_max, "usage": usage(g.memory_used, g.memory_max)},
-                "disk": {"used": g.disk_used, "max": g.disk_max, "usage": usage(g.disk_used, g.disk_max)},
+                "memory": {
+                    "used": g.memory_used,
+                    "max": g.memory_max,
+                    "usage": usage(g.memory_used, g.memory_max),
+                },
+                "disk": {
+                    "used": g.disk_used,
+                    "max": g.disk_max,
+                    "usage": usage(g.disk_used, g.disk_max),
+                },
                 "network": {"in": g.net_in, "out": g.net_out},
                 "rrdData": [
-                    {"time": p.time, "cpu": round(p.cpu, 4), "memory": p.memory_used, "netin": p.net_in,
-                     "netout": p.net_out}
+                    {
+                        "time": p.time,
+                        "cpu": round(p.cpu, 4),
+                        "memory": p.memory_used,
+                        "netin": p.net_in,
+                        "netout": p.net_out,
+                    }
                     for p in rrd
                 ],
             },
@@ -186,26 +236,47 @@ def stats(s: Server, g: GuestStats | None, rrd: list[RrdPoint]) -> Json:
 
 
 def snapshot(info: SnapshotInfo) -> Json:
-    return {"name": info.name, "description": info.description,
-            "snaptime": int(info.created_at.timestamp()) if info.created_at else None}
+    return {
+        "name": info.name,
+        "description": info.description,
+        "snaptime": int(info.created_at.timestamp()) if info.created_at else None,
+    }
 
 
 def account(a: Account) -> Json:
-    return {"id": a.id, "email": a.email, "role": a.role.value, "standing": a.standing.value,
-            "disabled": a.disabled, "currency": a.currency, "createdAt": when(a.created_at)}
+    return {
+        "id": a.id,
+        "email": a.email,
+        "role": a.role.value,
+        "standing": a.standing.value,
+        "disabled": a.disabled,
+        "currency": a.currency,
+        "createdAt": when(a.created_at),
+    }
 
 
 def token(t: ApiToken) -> Json:
-    return {"id": t.id, "name": t.name, "createdAt": when(t.created_at), "expiresAt": when(t.expires_at),
-            "lastUsedAt": when(t.last_used_at)}
+    return {
+        "id": t.id,
+        "name": t.name,
+        "createdAt": when(t.created_at),
+        "expiresAt": when(t.expires_at),
+        "lastUsedAt": when(t.last_used_at),
+    }
 
 
 def transaction(tx: Transaction, customer_id: int) -> Json:
     """A transaction from the customer's side: what it did to their balance (and holds)."""
-    wallet = sum(p.amount for p in tx.postings
-                 if p.account.kind is AccountKind.WALLET and p.account.customer_id == customer_id)
-    held = sum(p.amount for p in tx.postings
-               if p.account.kind is AccountKind.HOLDS and p.account.customer_id == customer_id)
+    wallet = sum(
+        p.amount
+        for p in tx.postings
+        if p.account.kind is AccountKind.WALLET and p.account.customer_id == customer_id
+    )
+    held = sum(
+        p.amount
+        for p in tx.postings
+        if p.account.kind is AccountKind.HOLDS and p.account.customer_id == customer_id
+    )
     return {
         "id": tx.key,
         "type": tx.kind.value,
@@ -219,15 +290,33 @@ def transaction(tx: Transaction, customer_id: int) -> Json:
 
 def promo(p: PromoCode) -> Json:
     return {
-        "id": p.id, "code": p.code, "kind": p.kind.value, "percent": p.percent,
-        "amount": money(p.amount) if p.amount else None, "duration": p.duration.value,
-        "durationDays": p.duration_days, "validFrom": when(p.valid_from), "validUntil": when(p.valid_until),
-        "maxUses": p.max_uses, "maxUsesPerCustomer": p.max_uses_per_customer,
-        "tariffIds": sorted(p.tariff_ids), "locationIds": sorted(p.location_ids), "uses": p.uses,
+        "id": p.id,
+        "code": p.code,
+        "kind": p.kind.value,
+        "percent": p.percent,
+        "amount": money(p.amount) if p.amount else None,
+        "duration": p.duration.value,
+        "durationDays": p.duration_days,
+        "validFrom": when(p.valid_from),
+        "validUntil": when(p.valid_until),
+        "maxUses": p.max_uses,
+        "maxUsesPerCustomer": p.max_uses_per_customer,
+        "tariffIds": sorted(p.tariff_ids),
+        "locationIds": sorted(p.location_ids),
+        "uses": p.uses,
         "active": p.active,
     }
 
 
 def page(items: list[Json], number: int, per_page: int, total: int) -> Json:
-    return {"data": items, "meta": {"pagination": {"page": number, "per_page": per_page, "total": total,
-                                                   "pages": (total + per_page - 1) // per_page}}}
+    return {
+        "data": items,
+        "meta": {
+            "pagination": {
+                "page": number,
+                "per_page": per_page,
+                "total": total,
+                "pages": (total + per_page - 1) // per_page,
+            }
+        },
+    }

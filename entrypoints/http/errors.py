@@ -1,8 +1,8 @@
 """Every error leaves the API as `{"error": message, "code": machine_code, "details": {...}}`.
 
 Domain errors map to statuses here and only here. Falcon's own errors (unknown route, wrong method,
-malformed JSON) are re-shaped into the same body, and anything unexpected becomes a 500 with a request
-id and no trace.
+malformed JSON) are re-shaped into the same body, and anything unexpected becomes a 500 with a
+request id and no trace.
 """
 
 from __future__ import annotations
@@ -36,8 +36,14 @@ STATUS_BY_ERROR: tuple[tuple[type[de.DomainError], str], ...] = (
 class ApiError(Exception):
     """An error raised by the HTTP layer itself (a bad header, a missing body)."""
 
-    def __init__(self, status: str, code: str, message: str, headers: dict[str, str] | None = None,
-                 **details: Any) -> None:
+    def __init__(
+        self,
+        status: str,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        **details: Any,
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.headers = headers or {}
@@ -51,12 +57,16 @@ def status_for(error: de.DomainError) -> str:
     return falcon.HTTP_400
 
 
-def _write(resp: falcon.Response, status: str, code: str, message: str, details: dict[str, Any]) -> None:
+def _write(
+    resp: falcon.Response, status: str, code: str, message: str, details: dict[str, Any]
+) -> None:
     resp.status = status
     resp.media = {"error": message, "code": code, "details": details}
 
 
-def _domain(req: falcon.Request, resp: falcon.Response, ex: de.DomainError, params: dict[str, Any]) -> None:
+def _domain(
+    req: falcon.Request, resp: falcon.Response, ex: de.DomainError, params: dict[str, Any]
+) -> None:
     status = status_for(ex)
     if status == falcon.HTTP_503:
         resp.set_header("Retry-After", "30")
@@ -83,24 +93,32 @@ _FALCON_CODES = {
 }
 
 
-def _falcon(req: falcon.Request, resp: falcon.Response, ex: falcon.HTTPError, params: dict[str, Any]) -> None:
+def _falcon(
+    req: falcon.Request, resp: falcon.Response, ex: falcon.HTTPError, params: dict[str, Any]
+) -> None:
     code = _FALCON_CODES.get(ex.status_code, "error")
     message = ex.description or ex.title or "error"
     if ex.status_code == 404:
         message = "no such resource"
-    if ex.headers:
-        for name, value in ex.headers.items():
-            resp.set_header(name, value)
-    _write(resp, ex.status, code, message, {})
+    for name, value in dict(ex.headers or {}).items():
+        resp.set_header(name, value)
+    _write(resp, falcon.code_to_http_status(ex.status), code, message, {})
 
 
-def _unexpected(req: falcon.Request, resp: falcon.Response, ex: Exception, params: dict[str, Any]) -> None:
+def _unexpected(
+    req: falcon.Request, resp: falcon.Response, ex: Exception, params: dict[str, Any]
+) -> None:
     if isinstance(ex, falcon.HTTPError):  # falcon.HTTPStatus and friends pass through the chain
         return _falcon(req, resp, ex, params)
     log.exception("unhandled error on %s %s", req.method, req.path)
     request_id = req.context.get("request_id", "")
-    _write(resp, falcon.HTTP_500, "internal_error", "something went wrong on our side; it has been logged",
-           {"requestId": request_id})
+    _write(
+        resp,
+        falcon.HTTP_500,
+        "internal_error",
+        "something went wrong on our side; it has been logged",
+        {"requestId": request_id},
+    )
 
 
 def _plain(value: Any) -> Any:

@@ -1,9 +1,9 @@
 """`Idempotency-Key` on POSTs that create or charge: the first response is kept and replayed.
 
 The key is claimed in its own unit of work before the use case runs, so two concurrent requests with
-one key cannot both run: the second sees the claim and gets 409. A request that fails before changing
-anything (a 4xx from validation or the domain) releases its claim, so the client may fix and retry.
-The same key with another body is 409, never a silent replay of something else.
+one key cannot both run: the second sees the claim and gets 409. A request that fails before
+changing anything (a 4xx from validation or the domain) releases its claim, so the client may fix
+and retry. The same key with another body is 409, never a silent replay of something else.
 """
 
 from __future__ import annotations
@@ -33,13 +33,20 @@ def request_key(req: falcon.Request) -> str | None:
     if key is None:
         return None
     if not _KEY.match(key):
-        raise ApiError(falcon.HTTP_400, "invalid", f"{HEADER} must be 1-255 visible ASCII characters",
-                       field=HEADER)
+        raise ApiError(
+            falcon.HTTP_400,
+            "invalid",
+            f"{HEADER} must be 1-255 visible ASCII characters",
+            field=HEADER,
+        )
     return key
 
 
 def run_once(
-    runtime: Runtime, req: falcon.Request, resp: falcon.Response, actor: Actor,
+    runtime: Runtime,
+    req: falcon.Request,
+    resp: falcon.Response,
+    actor: Actor,
     handler: Callable[[], tuple[str, Any]],
     *,
     secret_fields: tuple[str, ...] = (),
@@ -47,13 +54,15 @@ def run_once(
     """Run `handler` (returning status and media) at most once per Idempotency-Key.
 
     `secret_fields` (a root password) are answered once and kept as null in the stored replay: a
-    secret is never stored in clear, not even for 24 hours. A client that lost the first answer resets
-    the password instead."""
+    secret is never stored in clear, not even for 24 hours. A client that lost the first answer
+    resets     the password instead."""
     key = request_key(req)
     if key is None:
         resp.status, resp.media = handler()
         return
-    fingerprint = hashlib.sha256(b"\n".join([req.method.encode(), req.path.encode(), raw_body(req)])).hexdigest()
+    fingerprint = hashlib.sha256(
+        b"\n".join([req.method.encode(), req.path.encode(), raw_body(req)])
+    ).hexdigest()
     now = runtime.clock.now()
     with runtime.uow() as uow:
         uow.idempotency.purge_before(now - KEEP_FOR)
@@ -61,12 +70,18 @@ def run_once(
         uow.commit()
     if existing is not None:
         if existing.fingerprint != fingerprint:
-            raise ApiError(falcon.HTTP_409, "idempotency_key_reused",
-                           f"this {HEADER} was used with another request")
+            raise ApiError(
+                falcon.HTTP_409,
+                "idempotency_key_reused",
+                f"this {HEADER} was used with another request",
+            )
         if existing.response is None:
-            raise ApiError(falcon.HTTP_409, "idempotency_key_in_use",
-                           f"a request with this {HEADER} is still running; retry shortly",
-                           headers={"Retry-After": "1"})
+            raise ApiError(
+                falcon.HTTP_409,
+                "idempotency_key_in_use",
+                f"a request with this {HEADER} is still running; retry shortly",
+                headers={"Retry-After": "1"},
+            )
         resp.status = falcon.code_to_http_status(existing.response.status)
         resp.content_type = existing.response.content_type
         resp.data = existing.response.body
@@ -86,7 +101,9 @@ def run_once(
     stored_body = json.dumps(stored, ensure_ascii=False, separators=(",", ":")).encode()
     with runtime.uow() as uow:
         uow.idempotency.complete(
-            actor.account_id, key, StoredResponse(int(status.split()[0]), stored_body, falcon.MEDIA_JSON)
+            actor.account_id,
+            key,
+            StoredResponse(int(status.split()[0]), stored_body, falcon.MEDIA_JSON),
         )
         uow.commit()
     resp.status = status

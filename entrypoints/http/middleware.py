@@ -43,18 +43,32 @@ class RequestContext:
         req.context.actor = None
         resp.set_header("X-Request-Id", req.context.request_id)
 
-    def process_response(self, req: falcon.Request, resp: falcon.Response, resource: Any,
-                         req_succeeded: bool) -> None:
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
+    ) -> None:
         actor: Actor | None = req.context.get("actor")
-        access_log.info(json.dumps({
-            "request_id": req.context.get("request_id"),
-            "method": req.method,
-            "path": req.path,
-            "status": int(resp.status.split()[0]) if isinstance(resp.status, str) else int(resp.status),
-            "duration_ms": round((time.perf_counter() - req.context.get("started", time.perf_counter())) * 1000, 2),
-            "actor": actor.account_id if actor else None,
-            "remote": req.remote_addr,
-        }))
+        access_log.info(
+            json.dumps(
+                {
+                    "request_id": req.context.get("request_id"),
+                    "method": req.method,
+                    "path": req.path,
+                    "status": int(resp.status.split()[0])
+                    if isinstance(resp.status, str)
+                    else int(resp.status),
+                    "duration_ms": round(
+                        (
+                            time.perf_counter()
+                            - float(req.context.get("started") or time.perf_counter())
+                        )
+                        * 1000,
+                        2,
+                    ),
+                    "actor": actor.account_id if actor else None,
+                    "remote": req.remote_addr,
+                }
+            )
+        )
 
 
 class TokenBucket:
@@ -81,7 +95,7 @@ class TokenBucket:
         return allowed, int(tokens), wait
 
     def give_back(self, key: str) -> None:
-        """Return a token taken for an attempt that turned out not to count (a login that succeeded)."""
+        """Give back a token taken for an attempt that did not count (a login that succeeded)."""
         with self._lock:
             if key in self._buckets:
                 tokens, last = self._buckets[key]
@@ -104,8 +118,13 @@ class RateLimit:
         resp.set_header("X-RateLimit-Reset", str(int(wait + 0.999)))
         if not allowed:
             retry = str(max(1, int(wait + 0.999)))
-            raise ApiError(falcon.HTTP_429, "rate_limited", "too many requests; slow down",
-                           headers={"Retry-After": retry}, retryAfter=int(retry))
+            raise ApiError(
+                falcon.HTTP_429,
+                "rate_limited",
+                "too many requests; slow down",
+                headers={"Retry-After": retry},
+                retryAfter=int(retry),
+            )
 
 
 def csrf_token(secret: str, key: bytes) -> str:
@@ -123,14 +142,17 @@ class Authentication:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
 
-    def process_resource(self, req: falcon.Request, resp: falcon.Response, resource: Any, params: dict) -> None:
+    def process_resource(
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, params: dict
+    ) -> None:
         if resource is None:
             return
         need = getattr(resource, "auth", "customer")
         if need == "public":
             return
         header = req.get_header("Authorization")
-        cookie = (req.get_cookie_values(SESSION_COOKIE) or [None])[0]
+        cookies = req.get_cookie_values(SESSION_COOKIE)
+        cookie = cookies[0] if cookies else None
         if header is None and cookie is None:
             if need == "optional":
                 return
@@ -146,8 +168,11 @@ class Authentication:
                 sent = req.get_header(CSRF_HEADER) or ""
                 expected = csrf_token(cookie or "", self.runtime.policy.quote_key)
                 if not hmac.compare_digest(sent, expected):
-                    raise ApiError(falcon.HTTP_403, "csrf_failed",
-                                   f"a cookie session needs the {CSRF_HEADER} header from login")
+                    raise ApiError(
+                        falcon.HTTP_403,
+                        "csrf_failed",
+                        f"a cookie session needs the {CSRF_HEADER} header from login",
+                    )
         req.context.actor = actor
         if need == "admin":
             actor.require_admin()
@@ -159,15 +184,19 @@ class Audit:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
 
-    def process_response(self, req: falcon.Request, resp: falcon.Response, resource: Any,
-                         req_succeeded: bool) -> None:
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
+    ) -> None:
         if req.method not in UNSAFE or resource is None:
             return
         actor: Actor | None = req.context.get("actor")
         status = resp.status if isinstance(resp.status, str) else str(resp.status)
         record = AuditRecord(
-            at=self.runtime.clock.now(), actor_id=actor.account_id if actor else None,
-            action=f"http.{req.method.lower()}", target=req.path, result=status.split()[0],
+            at=self.runtime.clock.now(),
+            actor_id=actor.account_id if actor else None,
+            action=f"http.{req.method.lower()}",
+            target=req.path,
+            result=status.split()[0],
             details=(("request_id", str(req.context.get("request_id"))),),
         )
         try:

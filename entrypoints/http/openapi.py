@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 document, built from the route table and the same schemas that validate requests."""
+"""The OpenAPI 3.1 document, built from the route table and the schemas that validate requests."""
 
 from __future__ import annotations
 
@@ -8,11 +8,24 @@ from typing import Any
 from entrypoints.http.resources.base import Op, Resource
 from entrypoints.http.schemas import ERROR
 
-_STATUS_TEXT = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Invalid input",
-                401: "Not authenticated", 402: "Insufficient funds", 403: "Forbidden", 404: "Not found",
-                409: "Conflict", 413: "Body too large", 415: "Unsupported media type",
-                422: "Unprocessable", 429: "Too many requests", 502: "Upstream failure",
-                503: "Unavailable"}
+_STATUS_TEXT = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    204: "No Content",
+    400: "Invalid input",
+    401: "Not authenticated",
+    402: "Insufficient funds",
+    403: "Forbidden",
+    404: "Not found",
+    409: "Conflict",
+    413: "Body too large",
+    415: "Unsupported media type",
+    422: "Unprocessable",
+    429: "Too many requests",
+    502: "Upstream failure",
+    503: "Unavailable",
+}
 _PARAM = re.compile(r"{(\w+)(?::int)?}")
 ALWAYS = (413, 415, 429)
 _SERVER_LIMITS = {
@@ -23,8 +36,14 @@ _SERVER_LIMITS = {
 
 def _operation(op: Op, auth: str, path_params: list[str], method: str) -> dict[str, Any]:
     responses: dict[str, Any] = {
-        str(op.status): {"description": _STATUS_TEXT.get(op.status, "OK"),
-                         **({"content": {"application/json": {"schema": op.response}}} if op.status != 204 else {})},
+        str(op.status): {
+            "description": _STATUS_TEXT.get(op.status, "OK"),
+            **(
+                {"content": {"application/json": {"schema": op.response}}}
+                if op.status != 204
+                else {}
+            ),
+        },
     }
     errors = set(op.errors) | ({400} if op.body or op.params or path_params else set()) | {429}
     if op.body is not None:
@@ -34,23 +53,53 @@ def _operation(op: Op, auth: str, path_params: list[str], method: str) -> dict[s
         if method in ("post", "put", "patch", "delete"):
             errors |= {403}  # a cookie session without its X-CSRF-Token header
     for status in sorted(errors):
-        responses[str(status)] = {"description": _STATUS_TEXT.get(status, "Error"),
-                                  "content": {"application/json": {"schema": ERROR}}}
+        responses[str(status)] = {
+            "description": _STATUS_TEXT.get(status, "Error"),
+            "content": {"application/json": {"schema": ERROR}},
+        }
     # gunicorn refuses an over-long request line or header block itself, before the API runs, with a
     # small HTML page rather than the JSON error.
     responses.update(_SERVER_LIMITS)
-    operation: dict[str, Any] = {"summary": op.summary, "tags": [op.tag], "responses": responses,
-                                 "operationId": None}
-    parameters = [{"name": p, "in": "path", "required": True,
-                   "schema": {"type": "integer", "minimum": 1, "maximum": 2_147_483_647}} for p in path_params]
-    parameters += [{"name": name, "in": "query", "required": False, "schema": schema} for name, schema in op.params]
+    operation: dict[str, Any] = {
+        "summary": op.summary,
+        "tags": [op.tag],
+        "responses": responses,
+        "operationId": None,
+    }
+    parameters = [
+        {
+            "name": p,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2_147_483_647},
+        }
+        for p in path_params
+    ]
+    parameters += [
+        {"name": name, "in": "query", "required": False, "schema": schema}
+        for name, schema in op.params
+    ]
     if op.idempotent_key:
-        parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
-                           "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^[!-~]+$"}})
+        parameters.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 255,
+                    "pattern": r"^[!-~]+$",
+                },
+            }
+        )
     if parameters:
         operation["parameters"] = parameters
     if op.body is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": op.body}}}
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": op.body}},
+        }
     if auth in ("customer", "admin"):
         operation["security"] = [{"bearer": []}, {"session": []}]
     elif auth == "optional":
@@ -71,20 +120,35 @@ def build(routes: list[tuple[str, Resource, str | None]]) -> dict[str, Any]:
             if (op_suffix or None) != suffix:
                 continue
             operation = _operation(op, resource.auth, params, method)
-            operation["operationId"] = (method + "_" + re.sub(r"[^a-zA-Z0-9]+", "_", path).strip("_")).lower()
+            operation["operationId"] = (
+                method + "_" + re.sub(r"[^a-zA-Z0-9]+", "_", path).strip("_")
+            ).lower()
             entry[method] = operation
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Oxnack VPS API (HostProviderSystem)", "version": "1.0.0",
-                 "description": "Money is {amount: decimal string, currency}; times are RFC 3339 UTC; "
-                                "errors are {error, code, details}. The seed routes and the Oxnack routes "
-                                "(/create_machine, /get_balance, /countries, /osystems, /parametrs, "
-                                "/calc_price) answer as documented here."},
+        "info": {
+            "title": "Oxnack VPS API (HostProviderSystem)",
+            "version": "1.0.0",
+            "description": "Money is {amount: decimal string, currency}; times are RFC 3339 UTC; "
+            "errors are {error, code, details}. The seed routes and the Oxnack routes "
+            "(/create_machine, /get_balance, /countries, /osystems, /parametrs, "
+            "/calc_price) answer as documented here.",
+        },
         "servers": [{"url": "/"}],
-        "components": {"securitySchemes": {
-            "bearer": {"type": "http", "scheme": "bearer", "description": "a login or personal access token"},
-            "session": {"type": "apiKey", "in": "cookie", "name": "session",
-                        "description": "the login cookie; unsafe methods also need the X-CSRF-Token header"},
-        }},
+        "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "a login or personal access token",
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "session",
+                    "description": "the login cookie; unsafe methods also need X-CSRF-Token",
+                },
+            }
+        },
         "paths": paths,
     }

@@ -1,4 +1,5 @@
-"""The sandbox's scheduler: a thread inside the API process that works off deferred jobs and runs the
+"""The sandbox's scheduler: a thread inside the API process that works off deferred jobs and
+runs the
 periodic ticks. With one process and memory stores there is nobody else to do it."""
 
 from __future__ import annotations
@@ -16,8 +17,14 @@ log = logging.getLogger("hostprovider.scheduler")
 
 
 class InProcessScheduler:
-    def __init__(self, runtime: Runtime, jobs: InlineJobQueue, *, poll_seconds: float = 0.1,
-                 ticks: tuple[Tick, ...] = TICKS) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        jobs: InlineJobQueue,
+        *,
+        poll_seconds: float = 0.1,
+        ticks: tuple[Tick, ...] = TICKS,
+    ) -> None:
         self.runtime, self.jobs, self.poll, self.ticks = runtime, jobs, poll_seconds, ticks
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="sandbox-scheduler", daemon=True)

@@ -30,7 +30,9 @@ class Customers(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         page = page_of(req)
         items, total = admin.list_customers(self.rt, actor(req), page)
-        set_json(resp, codec.page([codec.account(a) for a in items], page.page, page.per_page, total))
+        set_json(
+            resp, codec.page([codec.account(a) for a in items], page.page, page.per_page, total)
+        )
 
 
 class BalanceAdjustment(Resource):
@@ -40,25 +42,46 @@ class BalanceAdjustment(Resource):
 
     auth = "admin"
     spec = {
-        f"post_{kind}": Op(f"{kind.capitalize()} a customer's balance with a reason", "admin", ADJUST,
-                           ANY_OBJECT, 200, (400, *ADMIN_ERRORS, 404, 409), idempotent_key=True)
+        f"post_{kind}": Op(
+            f"{kind.capitalize()} a customer's balance with a reason",
+            "admin",
+            ADJUST,
+            ANY_OBJECT,
+            200,
+            (400, *ADMIN_ERRORS, 404, 409),
+            idempotent_key=True,
+        )
         for kind in ("credit", "debit")
     }
 
-    def _adjust(self, req: falcon.Request, resp: falcon.Response, customer_id: int, sign: int) -> None:
+    def _adjust(
+        self, req: falcon.Request, resp: falcon.Response, customer_id: int, sign: int
+    ) -> None:
         body = parse(req, ADJUST)
         key = request_key(req)
         if key is None:
-            raise ApiError(falcon.HTTP_400, "invalid", "an Idempotency-Key header is required",
-                           field="Idempotency-Key")
+            raise ApiError(
+                falcon.HTTP_400,
+                "invalid",
+                "an Idempotency-Key header is required",
+                field="Idempotency-Key",
+            )
         if body["amount"].startswith("-"):
-            raise ValidationError("amount", "must be positive; use /credit or /debit for the direction")
+            raise ValidationError(
+                "amount", "must be positive; use /credit or /debit for the direction"
+            )
         who = actor(req)
 
         def handler() -> tuple[str, object]:
             amount = ("-" if sign < 0 else "") + body["amount"]
-            tx = adjust_balance(self.rt, who, customer_id=customer_id, amount=amount, reason=body["reason"],
-                                request_key=key)
+            tx = adjust_balance(
+                self.rt,
+                who,
+                customer_id=customer_id,
+                amount=amount,
+                reason=body["reason"],
+                request_key=key,
+            )
             return falcon.HTTP_200, {"transaction": codec.transaction(tx, customer_id)}
 
         run_once(self.rt, req, resp, who, handler)
@@ -73,16 +96,36 @@ class BalanceAdjustment(Resource):
 class AccountSuspension(Resource):
     auth = "admin"
     spec = {
-        "post_suspend": Op("Disable a customer's logins and tokens", "admin", None, ANY_OBJECT, 200,
-                           (*ADMIN_ERRORS, 404)),
-        "post_unsuspend": Op("Enable a customer again", "admin", None, ANY_OBJECT, 200, (*ADMIN_ERRORS, 404)),
+        "post_suspend": Op(
+            "Disable a customer's logins and tokens",
+            "admin",
+            None,
+            ANY_OBJECT,
+            200,
+            (*ADMIN_ERRORS, 404),
+        ),
+        "post_unsuspend": Op(
+            "Enable a customer again", "admin", None, ANY_OBJECT, 200, (*ADMIN_ERRORS, 404)
+        ),
     }
 
     def on_post_suspend(self, req: falcon.Request, resp: falcon.Response, customer_id: int) -> None:
-        set_json(resp, codec.account(admin.set_account_disabled(self.rt, actor(req), customer_id, disabled=True)))
+        set_json(
+            resp,
+            codec.account(
+                admin.set_account_disabled(self.rt, actor(req), customer_id, disabled=True)
+            ),
+        )
 
-    def on_post_unsuspend(self, req: falcon.Request, resp: falcon.Response, customer_id: int) -> None:
-        set_json(resp, codec.account(admin.set_account_disabled(self.rt, actor(req), customer_id, disabled=False)))
+    def on_post_unsuspend(
+        self, req: falcon.Request, resp: falcon.Response, customer_id: int
+    ) -> None:
+        set_json(
+            resp,
+            codec.account(
+                admin.set_account_disabled(self.rt, actor(req), customer_id, disabled=False)
+            ),
+        )
 
 
 class CustomerBalance(Resource):
@@ -92,8 +135,14 @@ class CustomerBalance(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response, customer_id: int) -> None:
         actor(req)  # an admin, checked by the auth level
         view = get_balance(self.rt, Actor(customer_id, Role.CUSTOMER))
-        set_json(resp, {"balance": codec.money(view.balance), "held": codec.money(view.held),
-                        "standing": view.standing.value})
+        set_json(
+            resp,
+            {
+                "balance": codec.money(view.balance),
+                "held": codec.money(view.held),
+                "standing": view.standing.value,
+            },
+        )
 
 
 class AllServers(Resource):
@@ -104,7 +153,12 @@ class AllServers(Resource):
         page = page_of(req)
         items, total = admin.list_all_servers(self.rt, actor(req), page)
         catalogue = current_catalogue(self.rt)
-        set_json(resp, codec.page([codec.server(s, catalogue) for s in items], page.page, page.per_page, total))
+        set_json(
+            resp,
+            codec.page(
+                [codec.server(s, catalogue) for s in items], page.page, page.per_page, total
+            ),
+        )
 
 
 def _moment(value: str | None, field: str) -> dt.datetime | None:
@@ -113,20 +167,28 @@ def _moment(value: str | None, field: str) -> dt.datetime | None:
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ValidationError(field, "must be an RFC 3339 time such as 2026-12-01T00:00:00Z") from None
+        raise ValidationError(
+            field, "must be an RFC 3339 time such as 2026-12-01T00:00:00Z"
+        ) from None
     if moment.tzinfo is None:
         raise ValidationError(field, "must carry a time zone (Z for UTC)")
-    return moment.astimezone(dt.timezone.utc)
+    return moment.astimezone(dt.UTC)
 
 
 def draft(body: dict[str, Any]) -> promos.PromoDraft:
     return promos.PromoDraft(
-        code=body["code"], kind=body["kind"], percent=body.get("percent", 0), amount=body.get("amount"),
-        duration=body.get("duration", "first_charge"), duration_days=body.get("durationDays", 0),
+        code=body["code"],
+        kind=body["kind"],
+        percent=body.get("percent", 0),
+        amount=body.get("amount"),
+        duration=body.get("duration", "first_charge"),
+        duration_days=body.get("durationDays", 0),
         valid_from=_moment(body.get("validFrom"), "validFrom"),
         valid_until=_moment(body.get("validUntil"), "validUntil"),
-        max_uses=body.get("maxUses"), max_uses_per_customer=body.get("maxUsesPerCustomer", 1),
-        tariff_ids=tuple(body.get("tariffIds", ())), location_ids=tuple(body.get("locationIds", ())),
+        max_uses=body.get("maxUses"),
+        max_uses_per_customer=body.get("maxUsesPerCustomer", 1),
+        tariff_ids=tuple(body.get("tariffIds", ())),
+        location_ids=tuple(body.get("locationIds", ())),
         active=body.get("active", True),
     )
 
@@ -135,7 +197,9 @@ class PromoCodes(Resource):
     auth = "admin"
     spec = {
         "get": Op("Promo codes", "admin", None, PAGE, 200, ADMIN_ERRORS, params=PAGE_PARAMS),
-        "post": Op("Create a promo code", "admin", PROMO, ANY_OBJECT, 201, (400, *ADMIN_ERRORS, 409)),
+        "post": Op(
+            "Create a promo code", "admin", PROMO, ANY_OBJECT, 201, (400, *ADMIN_ERRORS, 409)
+        ),
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -145,16 +209,33 @@ class PromoCodes(Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = parse(req, PROMO)
-        set_json(resp, codec.promo(promos.create_promo(self.rt, actor(req), draft(body))), falcon.HTTP_201)
+        set_json(
+            resp,
+            codec.promo(promos.create_promo(self.rt, actor(req), draft(body))),
+            falcon.HTTP_201,
+        )
 
 
 class PromoCodeItem(Resource):
     auth = "admin"
     spec = {
         "get": Op("A promo code", "admin", None, ANY_OBJECT, 200, (*ADMIN_ERRORS, 404)),
-        "put": Op("Replace a promo code's terms", "admin", PROMO, ANY_OBJECT, 200, (400, *ADMIN_ERRORS, 404)),
-        "delete": Op("Deactivate a promo code (codes are never deleted)", "admin", None, ANY_OBJECT, 200,
-                     (*ADMIN_ERRORS, 404)),
+        "put": Op(
+            "Replace a promo code's terms",
+            "admin",
+            PROMO,
+            ANY_OBJECT,
+            200,
+            (400, *ADMIN_ERRORS, 404),
+        ),
+        "delete": Op(
+            "Deactivate a promo code (codes are never deleted)",
+            "admin",
+            None,
+            ANY_OBJECT,
+            200,
+            (*ADMIN_ERRORS, 404),
+        ),
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, code_id: int) -> None:

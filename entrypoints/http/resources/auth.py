@@ -29,40 +29,85 @@ class Login(Resource):
     """Login is throttled per account and per address, so guessing is slow whoever is guessed."""
 
     auth = "public"
-    spec = {"post": Op("Log in: a bearer token and a session cookie", "auth", CREDENTIALS,
-                       {"type": "object", "required": ["access_token", "token_type", "expires_in"]},
-                       200, (400, 401, 429))}
+    spec = {
+        "post": Op(
+            "Log in: a bearer token and a session cookie",
+            "auth",
+            CREDENTIALS,
+            {"type": "object", "required": ["access_token", "token_type", "expires_in"]},
+            200,
+            (400, 401, 429),
+        )
+    }
 
-    def __init__(self, runtime, per_account: TokenBucket | None = None,  # type: ignore[no-untyped-def]
-                 per_address: TokenBucket | None = None) -> None:
+    def __init__(
+        self,
+        runtime,
+        per_account: TokenBucket | None = None,  # type: ignore[no-untyped-def]
+        per_address: TokenBucket | None = None,
+    ) -> None:
         super().__init__(runtime)
         self.per_account = per_account or TokenBucket(10, 900)
         self.per_address = per_address or TokenBucket(50, 900)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = parse(req, CREDENTIALS)
-        for bucket, key in ((self.per_address, req.remote_addr), (self.per_account, body["email"].strip().lower())):
+        for bucket, key in (
+            (self.per_address, req.remote_addr),
+            (self.per_account, body["email"].strip().lower()),
+        ):
             allowed, _, wait = bucket.take(key)
             if not allowed:
                 retry = str(max(1, int(wait + 0.999)))
-                raise ApiError(falcon.HTTP_429, "rate_limited", "too many login attempts; wait and retry",
-                               headers={"Retry-After": retry}, retryAfter=int(retry))
+                raise ApiError(
+                    falcon.HTTP_429,
+                    "rate_limited",
+                    "too many login attempts; wait and retry",
+                    headers={"Retry-After": retry},
+                    retryAfter=int(retry),
+                )
         issued = accounts.login(self.rt, email=body["email"], password=body["password"])
-        # Only failures count towards the throttle: a script that logs in often must not lock itself out.
+        # Only failures count towards the throttle: a script that logs in often must not lock
+        # itself out.
         self.per_address.give_back(req.remote_addr)
         self.per_account.give_back(body["email"].strip().lower())
-        expires_in = int((issued.token.expires_at - issued.token.created_at).total_seconds()) \
-            if issued.token.expires_at else None
+        expires_in = (
+            int((issued.token.expires_at - issued.token.created_at).total_seconds())
+            if issued.token.expires_at
+            else None
+        )
         csrf = csrf_token(issued.secret, self.rt.policy.quote_key)
-        resp.set_cookie(SESSION_COOKIE, issued.secret, max_age=expires_in, path="/", secure=True,
-                        http_only=True, same_site="Lax")
+        resp.set_cookie(
+            SESSION_COOKIE,
+            issued.secret,
+            max_age=expires_in,
+            path="/",
+            secure=True,
+            http_only=True,
+            same_site="Lax",
+        )
         # Readable by the page's script (not HttpOnly): it sends it back as the X-CSRF-Token header.
-        resp.set_cookie(CSRF_COOKIE, csrf, max_age=expires_in, path="/", secure=True, http_only=False,
-                        same_site="Lax")
+        resp.set_cookie(
+            CSRF_COOKIE,
+            csrf,
+            max_age=expires_in,
+            path="/",
+            secure=True,
+            http_only=False,
+            same_site="Lax",
+        )
         with self.rt.uow() as uow:
             account = uow.accounts.get(issued.token.account_id)
-        set_json(resp, {"access_token": issued.secret, "token_type": "Bearer", "expires_in": expires_in,
-                        "csrf_token": csrf, "user": codec.account(account) if account else None})
+        set_json(
+            resp,
+            {
+                "access_token": issued.secret,
+                "token_type": "Bearer",
+                "expires_in": expires_in,
+                "csrf_token": csrf,
+                "user": codec.account(account) if account else None,
+            },
+        )
 
 
 class Logout(Resource):
@@ -70,7 +115,9 @@ class Logout(Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         header = req.get_header("Authorization") or ""
-        secret = header.partition(" ")[2].strip() or (req.get_cookie_values(SESSION_COOKIE) or [""])[0]
+        secret = (
+            header.partition(" ")[2].strip() or (req.get_cookie_values(SESSION_COOKIE) or [""])[0]
+        )
         accounts.logout(self.rt, secret)
         resp.unset_cookie(SESSION_COOKIE, path="/")
         resp.unset_cookie(CSRF_COOKIE, path="/")
@@ -90,8 +137,15 @@ class Me(Resource):
 class Tokens(Resource):
     spec = {
         "get": Op("My personal access tokens", "auth", None, ANY_ARRAY, 200, (401,)),
-        "post": Op("Create a personal access token (its secret is shown once)", "auth", TOKEN_CREATE,
-                   {"type": "object", "required": ["id", "token"]}, 201, (400, 401), idempotent_key=False),
+        "post": Op(
+            "Create a personal access token (its secret is shown once)",
+            "auth",
+            TOKEN_CREATE,
+            {"type": "object", "required": ["id", "token"]},
+            201,
+            (400, 401),
+            idempotent_key=False,
+        ),
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -99,13 +153,18 @@ class Tokens(Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = parse(req, TOKEN_CREATE)
-        issued = accounts.create_token(self.rt, actor(req), name=body["name"],
-                                       expires_in_days=body.get("expiresInDays"))
+        issued = accounts.create_token(
+            self.rt, actor(req), name=body["name"], expires_in_days=body.get("expiresInDays")
+        )
         set_json(resp, {**codec.token(issued.token), "token": issued.secret}, falcon.HTTP_201)
 
 
 class TokenItem(Resource):
-    spec = {"delete": Op("Revoke a personal access token", "auth", None, {"type": "object"}, 204, (401, 404))}
+    spec = {
+        "delete": Op(
+            "Revoke a personal access token", "auth", None, {"type": "object"}, 204, (401, 404)
+        )
+    }
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, token_id: int) -> None:
         accounts.revoke_token(self.rt, actor(req), token_id)

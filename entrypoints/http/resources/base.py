@@ -49,8 +49,12 @@ def _int_query(req: falcon.Request, name: str, default: int, low: int, high: int
     if raw is None:
         return default
     if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
-        raise ApiError(falcon.HTTP_400, "invalid", f"{name} must be a whole number within {low}..{high}",
-                       field=name)
+        raise ApiError(
+            falcon.HTTP_400,
+            "invalid",
+            f"{name} must be a whole number within {low}..{high}",
+            field=name,
+        )
     return int(raw)
 
 

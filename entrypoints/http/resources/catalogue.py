@@ -37,7 +37,9 @@ class Tariffs(Resource):
 
 class Parameters(Resource):
     auth = "public"
-    spec = {"get": Op("Resource limits and hourly rates per location", "catalogue", None, ANY_OBJECT)}
+    spec = {
+        "get": Op("Resource limits and hourly rates per location", "catalogue", None, ANY_OBJECT)
+    }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         set_json(resp, codec.parameters(current_catalogue(self.rt)))
@@ -45,20 +47,38 @@ class Parameters(Resource):
 
 def order_request(body: dict) -> OrderRequest:  # type: ignore[type-arg]
     return OrderRequest(
-        os_id=body.get("osId"), location_id=body.get("locationId"), tariff_id=body.get("tariffId"),
-        cores=body.get("cores"), memory=body.get("memory"), disk=body.get("disk"),
-        promo_code=body.get("promoCode"), quote_id=body.get("quoteId"), name=body.get("name"),
+        os_id=body.get("osId"),
+        location_id=body.get("locationId"),
+        tariff_id=body.get("tariffId"),
+        cores=body.get("cores"),
+        memory=body.get("memory"),
+        disk=body.get("disk"),
+        promo_code=body.get("promoCode"),
+        quote_id=body.get("quoteId"),
+        name=body.get("name"),
     )
 
 
 class Quote(Resource):
-    """A price for any configuration. Logged in, the quote is signed for the caller and a promo code's
-    per-customer limits are checked; anonymous quotes are signed for nobody and bind any customer."""
+    """A price for any configuration.
+
+    Logged in, the quote is signed for the caller and a promo code's per-customer limits are
+    checked; anonymous quotes are signed for nobody and bind any customer."""
 
     auth = "optional"
-    spec = {"post": Op("Price a configuration (signed quote)", "catalogue", QUOTE, QUOTE_RESPONSE, 200,
-                       (400, 404, 422))}
+    spec = {
+        "post": Op(
+            "Price a configuration (signed quote)",
+            "catalogue",
+            QUOTE,
+            QUOTE_RESPONSE,
+            200,
+            (400, 404, 422),
+        )
+    }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = parse(req, QUOTE)
-        set_json(resp, codec.quote(quote_order(self.rt, req.context.get("actor"), order_request(body))))
+        set_json(
+            resp, codec.quote(quote_order(self.rt, req.context.get("actor"), order_request(body)))
+        )

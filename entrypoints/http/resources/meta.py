@@ -22,10 +22,12 @@ class Health(Resource):
 
 
 class Ready(Resource):
-    """Every dependency answers: the store (a catalogue is published) and whatever else is checked."""
+    """Every dependency answers: the store (a catalogue is published) and any other check."""
 
     auth = "public"
-    spec = {"get": Op("Readiness: dependencies answer", "meta", None, {"type": "object"}, 200, (503,))}
+    spec = {
+        "get": Op("Readiness: dependencies answer", "meta", None, {"type": "object"}, 200, (503,))
+    }
 
     def __init__(self, runtime, checks: dict[str, Callable[[], None]] | None = None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(runtime)
@@ -43,8 +45,11 @@ class Ready(Resource):
         ready = all(v == "ok" for v in results.values())
         if not ready:
             resp.set_header("Retry-After", "10")
-        set_json(resp, {"status": "ready" if ready else "not ready", "checks": results},
-                 falcon.HTTP_200 if ready else falcon.HTTP_503)
+        set_json(
+            resp,
+            {"status": "ready" if ready else "not ready", "checks": results},
+            falcon.HTTP_200 if ready else falcon.HTTP_503,
+        )
 
 
 class OpenApi(Resource):

@@ -15,7 +15,6 @@ from entrypoints.http.resources.catalogue import order_request
 from entrypoints.http.schemas import (
     ACCEPTED,
     ACTION,
-    ANY_ARRAY,
     ANY_OBJECT,
     CONSOLE,
     ORDER,
@@ -29,8 +28,16 @@ NOT_YOURS = (401, 404)
 
 
 class ServerList(Resource):
-    spec = {"get": Op("My servers (all of them: an account holds a bounded number)", "servers", None,
-                      {"type": "array", "items": SERVER}, 200, (401,))}
+    spec = {
+        "get": Op(
+            "My servers (all of them: an account holds a bounded number)",
+            "servers",
+            None,
+            {"type": "array", "items": SERVER},
+            200,
+            (401,),
+        )
+    }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         catalogue = current_catalogue(self.rt)
@@ -38,9 +45,17 @@ class ServerList(Resource):
 
 
 class ServerCreate(Resource):
-    spec = {"post": Op("Order a server: a tariff or cores/memory/disk; the root password is shown once",
-                       "servers", ORDER, {**SERVER, "required": ["id", "status", "rootPassword", "taskId"]},
-                       201, (400, 401, 402, 403, 404, 409, 422, 503), idempotent_key=True)}
+    spec = {
+        "post": Op(
+            "Order a server: a tariff or cores/memory/disk; the root password is shown once",
+            "servers",
+            ORDER,
+            {**SERVER, "required": ["id", "status", "rootPassword", "taskId"]},
+            201,
+            (400, 401, 402, 403, 404, 409, 422, 503),
+            idempotent_key=True,
+        )
+    }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = parse(req, ORDER)
@@ -49,7 +64,11 @@ class ServerCreate(Resource):
         def handler() -> tuple[str, object]:
             created = create_server(self.rt, who, order_request(body))
             shown = codec.server(created.server, current_catalogue(self.rt))
-            return falcon.HTTP_201, {**shown, "rootPassword": created.root_password, "taskId": created.action.id}
+            return falcon.HTTP_201, {
+                **shown,
+                "rootPassword": created.root_password,
+                "taskId": created.action.id,
+            }
 
         run_once(self.rt, req, resp, who, handler, secret_fields=("rootPassword",))
 
@@ -57,12 +76,21 @@ class ServerCreate(Resource):
 class ServerItem(Resource):
     spec = {
         "get": Op("One of my servers", "servers", None, SERVER, 200, NOT_YOURS),
-        "delete": Op("Delete a server and its guest; usage is billed up to now", "servers", None, ACCEPTED,
-                     202, (*NOT_YOURS, 409)),
+        "delete": Op(
+            "Delete a server and its guest; usage is billed up to now",
+            "servers",
+            None,
+            ACCEPTED,
+            202,
+            (*NOT_YOURS, 409),
+        ),
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
-        set_json(resp, codec.server(uc.get_server(self.rt, actor(req), server_id), current_catalogue(self.rt)))
+        set_json(
+            resp,
+            codec.server(uc.get_server(self.rt, actor(req), server_id), current_catalogue(self.rt)),
+        )
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
         action = uc.delete_server(self.rt, actor(req), server_id)
@@ -70,8 +98,16 @@ class ServerItem(Resource):
 
 
 class ServerStatus(Resource):
-    spec = {"get": Op("Status and live figures (cpu, memory, disk, network, uptime, rrdData)", "servers",
-                      None, ANY_OBJECT, 200, NOT_YOURS)}
+    spec = {
+        "get": Op(
+            "Status and live figures (cpu, memory, disk, network, uptime, rrdData)",
+            "servers",
+            None,
+            ANY_OBJECT,
+            200,
+            NOT_YOURS,
+        )
+    }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
         server, stats, rrd = uc.server_stats(self.rt, actor(req), server_id)
@@ -79,10 +115,12 @@ class ServerStatus(Resource):
 
 
 class ServerPower(Resource):
-    """POST /api/server/{id}/start, /stop and /restart: accepted at once, carried out as an action."""
+    """POST /api/server/{id}/start, /stop and /restart: accepted at once, run as an action."""
 
     spec = {
-        f"post_{verb}": Op(f"{verb.capitalize()} a server", "servers", None, ACCEPTED, 202, (*NOT_YOURS, 409))
+        f"post_{verb}": Op(
+            f"{verb.capitalize()} a server", "servers", None, ACCEPTED, 202, (*NOT_YOURS, 409)
+        )
         for verb in ("start", "stop", "restart")
     }
 
@@ -100,32 +138,69 @@ class ServerPower(Resource):
 
 
 class ServerPassword(Resource):
-    spec = {"post": Op("Reset the root password; the new one is shown once", "servers", None,
-                       {"type": "object", "required": ["status", "password", "taskId"]}, 202, (*NOT_YOURS, 409))}
+    spec = {
+        "post": Op(
+            "Reset the root password; the new one is shown once",
+            "servers",
+            None,
+            {"type": "object", "required": ["status", "password", "taskId"]},
+            202,
+            (*NOT_YOURS, 409),
+        )
+    }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
         reset = uc.reset_password(self.rt, actor(req), server_id)
-        set_json(resp, {**codec.accepted(reset.action, "password"), "password": reset.password}, falcon.HTTP_202)
+        set_json(
+            resp,
+            {**codec.accepted(reset.action, "password"), "password": reset.password},
+            falcon.HTTP_202,
+        )
 
 
 class ServerResize(Resource):
-    spec = {"put": Op("Change cores, memory or disk (disks only grow)", "servers", RESIZE, ACCEPTED, 202,
-                      (400, *NOT_YOURS, 403, 409))}
+    spec = {
+        "put": Op(
+            "Change cores, memory or disk (disks only grow)",
+            "servers",
+            RESIZE,
+            ACCEPTED,
+            202,
+            (400, *NOT_YOURS, 403, 409),
+        )
+    }
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
         body = parse(req, RESIZE)
-        action = uc.resize_server(self.rt, actor(req), server_id, cores=body.get("cores"),
-                                  memory=body.get("memory"), disk=body.get("disk"))
-        set_json(resp, {**codec.accepted(action, "resize"), "data": {k: body[k] for k in sorted(body)}},
-                 falcon.HTTP_202)
+        action = uc.resize_server(
+            self.rt,
+            actor(req),
+            server_id,
+            cores=body.get("cores"),
+            memory=body.get("memory"),
+            disk=body.get("disk"),
+        )
+        set_json(
+            resp,
+            {**codec.accepted(action, "resize"), "data": {k: body[k] for k in sorted(body)}},
+            falcon.HTTP_202,
+        )
 
 
 class Snapshots(Resource):
     spec = {
         "get": Op("Snapshots of a server", "snapshots", None, ANY_OBJECT, 200, NOT_YOURS),
-        "post": Op("Take a snapshot", "snapshots", SNAPSHOT_CREATE, ACCEPTED, 202, (400, *NOT_YOURS, 409)),
-        "delete": Op("Delete a snapshot (named in the body)", "snapshots", SNAPSHOT_NAME, ACCEPTED, 202,
-                     (400, *NOT_YOURS, 409)),
+        "post": Op(
+            "Take a snapshot", "snapshots", SNAPSHOT_CREATE, ACCEPTED, 202, (400, *NOT_YOURS, 409)
+        ),
+        "delete": Op(
+            "Delete a snapshot (named in the body)",
+            "snapshots",
+            SNAPSHOT_NAME,
+            ACCEPTED,
+            202,
+            (400, *NOT_YOURS, 409),
+        ),
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
@@ -134,9 +209,18 @@ class Snapshots(Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
         body = parse(req, SNAPSHOT_CREATE)
-        action = uc.create_snapshot(self.rt, actor(req), server_id, snapname=body["snapname"],
-                                    description=body.get("description", ""))
-        set_json(resp, {**codec.accepted(action, "snapshot"), "snapname": body["snapname"]}, falcon.HTTP_202)
+        action = uc.create_snapshot(
+            self.rt,
+            actor(req),
+            server_id,
+            snapname=body["snapname"],
+            description=body.get("description", ""),
+        )
+        set_json(
+            resp,
+            {**codec.accepted(action, "snapshot"), "snapname": body["snapname"]},
+            falcon.HTTP_202,
+        )
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
         body = parse(req, SNAPSHOT_NAME)
@@ -145,8 +229,16 @@ class Snapshots(Resource):
 
 
 class SnapshotRollback(Resource):
-    spec = {"post": Op("Roll a server back to a snapshot", "snapshots", SNAPSHOT_NAME, ACCEPTED, 202,
-                       (400, *NOT_YOURS, 409))}
+    spec = {
+        "post": Op(
+            "Roll a server back to a snapshot",
+            "snapshots",
+            SNAPSHOT_NAME,
+            ACCEPTED,
+            202,
+            (400, *NOT_YOURS, 409),
+        )
+    }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
         body = parse(req, SNAPSHOT_NAME)
@@ -155,26 +247,55 @@ class SnapshotRollback(Resource):
 
 
 class Console(Resource):
-    spec = {"post": Op("A short-lived noVNC console ticket for one of my servers", "servers", CONSOLE,
-                       {"type": "object", "required": ["status", "url"]}, 200, (400, *NOT_YOURS, 409))}
+    spec = {
+        "post": Op(
+            "A short-lived noVNC console ticket for one of my servers",
+            "servers",
+            CONSOLE,
+            {"type": "object", "required": ["status", "url"]},
+            200,
+            (400, *NOT_YOURS, 409),
+        )
+    }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = parse(req, CONSOLE)
         ticket = uc.open_console(self.rt, actor(req), vmid=body["vmid"])
-        set_json(resp, {"status": "success", "url": ticket.url, "host": ticket.host, "port": ticket.port,
-                        "ticket": ticket.ticket, "expiresAt": codec.when(ticket.expires_at)})
+        set_json(
+            resp,
+            {
+                "status": "success",
+                "url": ticket.url,
+                "host": ticket.host,
+                "port": ticket.port,
+                "ticket": ticket.ticket,
+                "expiresAt": codec.when(ticket.expires_at),
+            },
+        )
 
 
 class ActionItem(Resource):
-    spec = {"get": Op("An asynchronous operation (the seed's taskId)", "servers", None, ACTION, 200, NOT_YOURS)}
+    spec = {
+        "get": Op(
+            "An asynchronous operation (the seed's taskId)", "servers", None, ACTION, 200, NOT_YOURS
+        )
+    }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, action_id: int) -> None:
         set_json(resp, codec.action(uc.get_action(self.rt, actor(req), action_id)))
 
 
 class ServerActions(Resource):
-    spec = {"get": Op("A server's actions, newest first", "servers", None, {"type": "array", "items": ACTION},
-                      200, NOT_YOURS)}
+    spec = {
+        "get": Op(
+            "A server's actions, newest first",
+            "servers",
+            None,
+            {"type": "array", "items": ACTION},
+            200,
+            NOT_YOURS,
+        )
+    }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
         set_json(resp, [codec.action(a) for a in uc.server_actions(self.rt, actor(req), server_id)])
