@@ -93,12 +93,23 @@ def _serve(args: argparse.Namespace) -> int:
     return serve(load_settings(), bind=args.bind)
 
 
+def _scheduler(args: argparse.Namespace) -> int:
+    from entrypoints.scheduler.worker import scheduler
+
+    return scheduler(load_settings())
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="hostprovider", description="Oxnack VPS back office")
     commands = root.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="the REST API under gunicorn (the sandbox without a database)")
+    serve = commands.add_parser(
+        "serve", help="the REST API under gunicorn (the sandbox without a database)"
+    )
     serve.add_argument("--bind", help="HOST:PORT (default HOSTPROVIDER_BIND or 127.0.0.1:8000)")
     serve.set_defaults(run=_serve)
+    commands.add_parser(
+        "scheduler", help="the job worker and the periodic ticks (PostgreSQL; run any number)"
+    ).set_defaults(run=_scheduler)
     migrate = commands.add_parser("migrate", help="apply the database migrations (repeatable)")
     migrate.set_defaults(run=_migrate)
     commands.add_parser("catalog", help="print the current catalogue").set_defaults(run=_catalog)

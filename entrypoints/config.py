@@ -45,6 +45,7 @@ class Settings:
     db_pool_size: int = 8  # connections per process (an API worker: one per thread)
     web_workers: int = 2  # gunicorn worker processes when a database is configured
     scheduler_concurrency: int = 8  # jobs one `hostprovider scheduler` runs at once
+    stalled_job_seconds: int = 30  # a scheduler silent this long has its running jobs run again
 
     @property
     def sandbox(self) -> bool:
@@ -84,6 +85,11 @@ def load_settings(
     quote_key = env.get(f"{PREFIX}QUOTE_KEY", "")
     if quote_key and len(quote_key) < 16:
         raise ConfigError(f"{PREFIX}QUOTE_KEY must be at least 16 characters")
+    if env.get(f"{PREFIX}DATABASE_URL") and not quote_key:
+        raise ConfigError(
+            f"{PREFIX}QUOTE_KEY must be set with a database: every API and scheduler process must "
+            "sign quotes and CSRF tokens with the same key"
+        )
     currency = env.get(f"{PREFIX}CURRENCY", "RUB")
     if not (len(currency) == 3 and currency.isalpha() and currency.isupper()):
         raise ConfigError(f"{PREFIX}CURRENCY must be a three-letter code such as RUB")
@@ -107,4 +113,5 @@ def load_settings(
         db_pool_size=_int(env, f"{PREFIX}DB_POOL_SIZE", 8, minimum=1),
         web_workers=_int(env, f"{PREFIX}WEB_WORKERS", 2, minimum=1),
         scheduler_concurrency=_int(env, f"{PREFIX}SCHEDULER_CONCURRENCY", 8, minimum=1),
+        stalled_job_seconds=_int(env, f"{PREFIX}STALLED_JOB_SECONDS", 30, minimum=3),
     )

@@ -1,13 +1,19 @@
 """The composition root: the only place that picks adapters.
 
-With no database configured everything is in memory (the sandbox and the acceptance specs); the real
-adapters join here as their issues land, chosen by configuration. A real adapter that is configured
-but unreachable fails at start-up; nothing falls back to a fake silently.
+With no database configured everything is in memory (the sandbox and the acceptance specs). With
+HOSTPROVIDER_DATABASE_URL the units of work run on PostgreSQL and jobs go to procrastinate, deferred
+inside the same transaction; the pool is opened by whoever first asks for it, which must be the
+process that uses it (a gunicorn worker after the fork, the scheduler). The hypervisor and the
+network fabric are still the simulated ones in both modes (the Proxmox and pfSense adapters are
+their own issues): their state lives in one process, so with a database it is the scheduler's, where
+the provisioning jobs run. A real adapter that is configured but unreachable fails at start-up;
+nothing falls back to a fake silently.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from dependency_injector import containers, providers
 
@@ -26,6 +32,11 @@ from entrypoints import sandbox
 from entrypoints.config import ConfigError, Settings
 from entrypoints.tasks import make_dispatch
 from ports.clock import Clock
+
+if TYPE_CHECKING:
+    from psycopg_pool import ConnectionPool
+
+    from adapters.postgres.uow import PostgresUnitOfWorkFactory
 
 
 def _policy(settings: Settings) -> Policy:
@@ -49,23 +60,39 @@ def _store(job_queue: InlineJobQueue) -> InMemoryStore:
     return InMemoryStore(job_queue)
 
 
-def _require_memory(settings: Settings) -> Settings:
-    if not settings.sandbox:
-        raise ConfigError(
-            "HOSTPROVIDER_DATABASE_URL is set, but the PostgreSQL adapter is not part of this "
-            "build yet; unset it to run the in-memory sandbox"
-        )
-    return settings
+def _mode(settings: Settings) -> str:
+    return "memory" if settings.sandbox else "postgres"
+
+
+def _pool(settings: Settings) -> ConnectionPool:
+    """The process's pool, opened now: an unreachable database stops the start with its address."""
+    from adapters.postgres.pool import make_pool, open_pool
+
+    if settings.database_url is None:
+        raise ConfigError("HOSTPROVIDER_DATABASE_URL is not set")
+    return open_pool(make_pool(settings.database_url, size=settings.db_pool_size))
+
+
+def _postgres_store(pool: ConnectionPool) -> PostgresUnitOfWorkFactory:
+    from adapters.jobs.procrastinate_queue import job_sink, web_app
+    from adapters.postgres.uow import PostgresUnitOfWorkFactory
+
+    return PostgresUnitOfWorkFactory(pool, job_sink=job_sink(web_app(pool)))
 
 
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
-    checked_settings = providers.Singleton(_require_memory, settings)
+    mode = providers.Callable(_mode, settings)
 
     clock = providers.Singleton(SystemClock)
     job_queue = providers.Singleton(InlineJobQueue, auto_run=True)
-    store = providers.Singleton(_store, job_queue)
-    hypervisor = providers.Singleton(_hypervisor, clock, checked_settings)
+    pool = providers.Singleton(_pool, settings)
+    store = providers.Selector(
+        mode,
+        memory=providers.Singleton(_store, job_queue),
+        postgres=providers.Singleton(_postgres_store, pool),
+    )
+    hypervisor = providers.Singleton(_hypervisor, clock, settings)
     fabric = providers.Singleton(FakeNetworkFabric)
     mailer = providers.Singleton(RecordingMailer)
     events = providers.Singleton(RecordingEventPublisher)
@@ -93,7 +120,8 @@ class Container(containers.DeclarativeContainer):
 
 
 def build(settings: Settings, **overrides: object) -> Container:
-    """A wired container: the job queue bound to the tasks, the sandbox catalogue seeded.
+    """A wired container: the job queue bound to the tasks, the sandbox catalogue seeded (when no
+    catalogue is published yet, so a database's own catalogue is left alone).
 
     `overrides` replace providers by name (tests pass a FakeClock as `clock`, say)."""
     container = Container(settings=settings)
@@ -101,5 +129,11 @@ def build(settings: Settings, **overrides: object) -> Container:
         getattr(container, name).override(providers.Object(value))
     runtime = container.runtime()
     container.job_queue().bind(make_dispatch(runtime))
-    sandbox.seed(runtime.uow, settings.currency)
+    if settings.database_url is None:
+        sandbox.seed(runtime.uow, settings.currency)
+    else:  # API workers and schedulers may start together: one seeds, the others find it done
+        from adapters.postgres.pool import exclusive
+
+        with exclusive(settings.database_url):
+            sandbox.seed(runtime.uow, settings.currency)
     return container

@@ -102,3 +102,15 @@ def migrate(conninfo: str, migrations: list[Migration] | None = None) -> list[st
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_ID,))
     return applied_now
+
+
+def pending(conninfo: str, migrations: list[Migration] | None = None) -> list[str]:
+    """The migrations not applied yet (all of them on an empty database); connecting is the check
+    that the database is there at all, so an unreachable one raises psycopg.OperationalError."""
+    todo = bundled() if migrations is None else migrations
+    with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as conn:
+        exists = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
+        if not (exists and exists[0]):
+            return [m.name for m in todo]
+        done = {v for (v,) in conn.execute("SELECT version FROM schema_migrations")}
+    return [m.name for m in todo if m.version not in done]

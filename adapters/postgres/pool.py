@@ -8,7 +8,9 @@ than one connection, and a fixed size avoids stalls while a pool grows.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
@@ -65,3 +67,18 @@ def open_pool(pool: ConnectionPool, *, wait_seconds: float = 10.0) -> Connection
             f"cannot connect to PostgreSQL at {redact(where)}", setting="database"
         ) from None
     return pool
+
+
+SEED_LOCK_ID = 7_310_420_918  # pg_advisory_lock key for first-start seeding
+
+
+@contextlib.contextmanager
+def exclusive(conninfo: str, key: int = SEED_LOCK_ID) -> Iterator[None]:
+    """Hold a session advisory lock on a connection of its own (not the pool's, so a pool of one
+    can still serve the work done under it): processes starting together take turns."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (key,))

@@ -1,0 +1,1 @@
+"""Job queue adapters on PostgreSQL (procrastinate)."""
