@@ -12,7 +12,7 @@ from typing import Any
 from domain.model.accounts import Account, ApiToken
 from domain.model.action import Action
 from domain.model.catalogue import Catalogue, Location, OsImage, ResourceRange, Tariff
-from domain.model.ledger import AccountKind, Transaction
+from domain.model.ledger import LedgerAccount, Transaction
 from domain.model.money import Money
 from domain.model.promo import PromoCode
 from domain.model.server import Server, ServerStatus
@@ -267,16 +267,8 @@ def token(t: ApiToken) -> Json:
 
 def transaction(tx: Transaction, customer_id: int) -> Json:
     """A transaction from the customer's side: what it did to their balance (and holds)."""
-    wallet = sum(
-        p.amount
-        for p in tx.postings
-        if p.account.kind is AccountKind.WALLET and p.account.customer_id == customer_id
-    )
-    held = sum(
-        p.amount
-        for p in tx.postings
-        if p.account.kind is AccountKind.HOLDS and p.account.customer_id == customer_id
-    )
+    wallet = tx.change_for(LedgerAccount.wallet(customer_id, tx.currency))
+    held = tx.change_for(LedgerAccount.holds(customer_id, tx.currency))
     return {
         "id": tx.key,
         "type": tx.kind.value,
