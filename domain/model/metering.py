@@ -15,8 +15,8 @@ import datetime as dt
 
 import attrs
 
-from domain.model.money import Money
-from domain.model.pricing import list_charge
+from domain.model.money import Money, Rounding
+from domain.model.pricing import SECONDS_PER_HOUR, list_charge
 from domain.model.promo import DiscountTerms
 
 
@@ -76,6 +76,25 @@ class Meter:
             month_list_micro=0,
             month_carried_micro=self.month_carried_micro + self.month_list_micro,
         )
+
+    def grown_within_prepaid(
+        self, hourly: Money, monthly_cap: Money, at: dt.datetime
+    ) -> tuple[Meter, Money]:
+        """Re-rate at `at`, which may lie inside the period paid up front (the watermark is ahead).
+
+        That period was paid at the old rates. A bigger server costs the difference for what is
+        left of it, returned here to be charged now (after the discount in force, and within the
+        month's cap); a smaller one gets nothing back for a period it chose to pay for."""
+        rerated = self.rerated(hourly, monthly_cap)
+        remaining = max((self.billed_until - at) // dt.timedelta(seconds=1), 0)
+        if not remaining or hourly <= self.hourly:
+            return rerated, Money.zero(hourly.currency)
+        extra = (hourly - self.hourly).scale(remaining, SECONDS_PER_HOUR, Rounding.HALF_UP)
+        extra = extra.min(rerated.cap_left)
+        rerated = attrs.evolve(
+            rerated, month_carried_micro=rerated.month_carried_micro + extra.micro
+        )
+        return rerated, extra - self.terms.off(extra, self.terms.percent_at(at))
 
     @property
     def cap_left(self) -> Money:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from domain.model.action import Action, ActionCommand
 from domain.model.catalogue import ServerConfig
 from domain.model.errors import DomainError, NotFound
+from domain.model.ledger import TxKind, charge
 from domain.model.pricing import monthly_cap
 from domain.model.server import Server, ServerStatus
 from domain.usecases.billing import bill_server
@@ -114,9 +115,22 @@ def _resize(rt: Runtime, server: Server, action: Action, _: str | None) -> Effec
         if tariff is None or tariff.config != config:
             tariff, s.tariff_id = None, None  # a resized preset is a custom server from now on
         s.catalogue_version = catalogue.version
-        s.resized(
-            config, s.meter.rerated(hourly, monthly_cap(hourly, tariff, image.licence_hourly)), now
-        )
+        cap = monthly_cap(hourly, tariff, image.licence_hourly)
+        meter, extra = s.meter.grown_within_prepaid(hourly, cap, now)
+        if extra.micro > 0:
+            uow.ledger.post(
+                charge(
+                    s.owner_id,
+                    extra,
+                    key=f"resize:{s.id}:{action.id}",
+                    now=now,
+                    memo=f"server {s.name}: the larger size for the rest of the prepaid period",
+                    kind=TxKind.USAGE,
+                    server_id=s.id,
+                    catalogue_version=catalogue.version,
+                )
+            )
+        s.resized(config, meter, now)
 
     return effect
 

@@ -199,10 +199,11 @@ def test_a_server_from_order_to_deletion(anonymous: Client, admin: Client) -> No
     mine = [t for t in transactions(customer) if t["serverId"] == server_id]
     usage = [t for t in mine if t["type"] == "usage"]
     final_charge = -sum((amount(t["amount"]) for t in usage), Decimal(0))
-    # The first charge paid for a whole billing period in advance (an hour by default): a server
-    # deleted inside it owes nothing more. A longer life would show usage here; the sums below
-    # would cover it.
-    assert final_charge == 0
+    # The first charge paid for a whole billing period in advance (an hour by default) at the old
+    # size; growing the server inside it charged the difference for the rest of that hour at once,
+    # and a server deleted inside the period owes nothing more. The sums below cover it all.
+    assert len(usage) == 1 and usage[0]["id"].startswith("resize:")
+    assert final_charge > 0
     balance = customer.get("/api/balance")
     assert amount(balance["held"]) == 0 and amount(balance["hourlyBurn"]) == 0
     assert amount(balance["exact"]) == CREDIT - first_charge - final_charge

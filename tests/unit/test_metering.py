@@ -333,3 +333,39 @@ def discount_by_month(
         discounted = s.list_amount.micro if terms.percent_at(s.start) else 0
         months[month_start(s.start)] = (listed + discounted, discount + s.discount.micro)
     return dict(months)
+
+
+class TestGrowingWithinThePrepaidPeriod:
+    """Regression: a server grown inside its prepaid first hour had the bigger size free until the
+    hour ended; now the difference for what is left of the hour is charged at once."""
+
+    start = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
+
+    def prepaid(self, terms: DiscountTerms = NO_DISCOUNT) -> Meter:
+        meter = Meter.start(rub("3.00"), rub("2190.00"), terms, self.start)
+        return meter.prepaid(3600, rub("3.00"))
+
+    def test_a_bigger_size_pays_the_difference_for_the_rest_of_the_period(self) -> None:
+        at = self.start + dt.timedelta(minutes=15)  # 45 minutes of the prepaid hour left
+        meter, extra = self.prepaid().grown_within_prepaid(rub("5.00"), rub("3650.00"), at)
+        assert extra == rub("1.50")  # (5.00 - 3.00) x 45/60
+        assert meter.hourly == rub("5.00") and meter.billed_until == self.start + dt.timedelta(
+            hours=1
+        )
+        assert meter.month_carried_micro == rub("3.00").micro + rub("1.50").micro
+
+    def test_a_smaller_size_gets_nothing_back(self) -> None:
+        at = self.start + dt.timedelta(minutes=15)
+        meter, extra = self.prepaid().grown_within_prepaid(rub("1.00"), rub("730.00"), at)
+        assert extra == Money.zero(RUB) and meter.hourly == rub("1.00")
+
+    def test_after_the_prepaid_period_there_is_nothing_extra(self) -> None:
+        at = self.start + dt.timedelta(hours=2)
+        _, extra = self.prepaid().grown_within_prepaid(rub("5.00"), rub("3650.00"), at)
+        assert extra == Money.zero(RUB)
+
+    def test_the_discount_in_force_applies_to_the_difference(self) -> None:
+        terms = DiscountTerms(percent=20, until=None)
+        at = self.start + dt.timedelta(minutes=15)
+        _, extra = self.prepaid(terms).grown_within_prepaid(rub("5.00"), rub("3650.00"), at)
+        assert extra == rub("1.20")  # 1.50 less 20 %

@@ -590,3 +590,21 @@ class TestRecordsThatCannotFollow:
 
         assert world.action(action.id).status is ActionStatus.ERROR
         assert world.server(server.id).active_action_id is None
+
+
+class TestGrowingInsideThePrepaidHour:
+    def test_the_difference_is_charged_at_once(self, world: World, customer: Actor) -> None:
+        # Regression: the larger size was free until the prepaid first hour ended.
+        server = world.running_server(customer)
+        world.clock.set(server.created_at + dt.timedelta(minutes=30))
+        before = world.wallet(customer)
+
+        action = servers.resize_server(world.rt, customer, server.id, cores=server.config.cores + 1)
+
+        assert world.action(action.id).status is ActionStatus.SUCCESS
+        grown = world.server(server.id)
+        difference = grown.meter.hourly.micro - server.meter.hourly.micro
+        left = (server.meter.billed_until - world.clock.now()) // dt.timedelta(seconds=1)
+        [extra] = [t for t in world.transactions(TxKind.USAGE) if t.key.startswith("resize:")]
+        assert extra.amount.micro == (difference * left * 2 + 3600) // 7200  # half up
+        assert world.wallet(customer) == before - extra.amount.micro
