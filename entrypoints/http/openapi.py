@@ -27,7 +27,6 @@ _STATUS_TEXT = {
     503: "Unavailable",
 }
 _PARAM = re.compile(r"{(\w+)(?::int)?}")
-ALWAYS = (413, 415, 429)
 _SERVER_LIMITS = {
     "414": {"description": "Request line too long (answered by the HTTP server, not as JSON)"},
     "431": {"description": "Request headers too large (answered by the HTTP server, not as JSON)"},
