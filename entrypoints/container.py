@@ -26,7 +26,7 @@ from adapters.memory import (
     RecordingEventPublisher,
     RecordingMailer,
 )
-from adapters.security import Argon2PasswordHasher, SystemSecretGenerator
+from adapters.security import Argon2PasswordHasher, FernetSecretBox, SystemSecretGenerator
 from domain.usecases.runtime import Policy, Runtime
 from entrypoints import sandbox
 from entrypoints.config import ConfigError, Settings
@@ -103,6 +103,7 @@ class Container(containers.DeclarativeContainer):
         parallelism=settings.provided.argon2_parallelism,
     )
     secrets = providers.Singleton(SystemSecretGenerator)
+    secret_box = providers.Singleton(FernetSecretBox, settings.provided.quote_key)
     policy = providers.Singleton(_policy, settings)
 
     runtime = providers.Singleton(
@@ -111,6 +112,7 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         hasher=hasher,
         secrets=secrets,
+        secret_box=secret_box,
         hypervisor=hypervisor,
         fabric=fabric,
         mailer=mailer,

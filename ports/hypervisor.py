@@ -131,6 +131,12 @@ class Hypervisor(Protocol):
         """Create a stopped guest; a taken vmid raises AlreadyExists."""
         ...
 
+    def reconfigure(self, node: str, vmid: int, spec: GuestSpec) -> TaskRef:
+        """Make an existing stopped guest match `spec`: its name, network (MAC, VLAN, address),
+        credentials, tags and size (the disk only grows). How a warm-pool guest becomes a
+        customer's server; `spec.vmid` and `spec.template` are ignored."""
+        ...
+
     def start(self, node: str, vmid: int) -> TaskRef: ...
 
     def shutdown(self, node: str, vmid: int) -> TaskRef:

@@ -29,3 +29,15 @@ class SecretGenerator(Protocol):
     def password(self) -> str:
         """A root password: 20 characters from letters, digits and a few symbols safe in shells."""
         ...
+
+
+class SecretBox(Protocol):
+    """Authenticated encryption for short secrets that must rest somewhere on their way (a root
+    password inside a queued job's arguments), so that the database never holds them in clear.
+
+    Promises: `open(seal(s)) == s`; `open` returns None for a box it cannot open (sealed with
+    another key, tampered with, or not a box at all) and never raises for one."""
+
+    def seal(self, secret: str) -> str: ...
+
+    def open(self, sealed: str) -> str | None: ...

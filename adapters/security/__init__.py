@@ -2,5 +2,6 @@
 
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.randomness import SystemSecretGenerator
+from adapters.security.secret_box import FernetSecretBox
 
-__all__ = ["Argon2PasswordHasher", "SystemSecretGenerator"]
+__all__ = ["Argon2PasswordHasher", "FernetSecretBox", "SystemSecretGenerator"]

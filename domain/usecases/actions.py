@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 Effect = Callable[[UnitOfWork, Server], None]
 
 
-def run_server_action(rt: Runtime, *, action_id: int, secret: str | None = None) -> None:
+def run_server_action(rt: Runtime, *, action_id: int, sealed_secret: str | None = None) -> None:
+    """An action's job; a new password arrives sealed, as it rested in the job's arguments."""
+    secret = rt.secret_box.open(sealed_secret) if sealed_secret is not None else None
     with rt.uow() as uow:
         action = uow.actions.get(action_id)
         if action is None or action.finished:

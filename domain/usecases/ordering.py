@@ -108,7 +108,7 @@ def create_server(rt: Runtime, actor: Actor, request: OrderRequest) -> CreatedSe
             server_id=server.id,
             first_charge_list=priced.first_charge_list.micro,
             first_charge=priced.first_charge.micro,
-            root_password=root_password,
+            sealed_root_password=rt.secret_box.seal(root_password),
         )
         audit(
             uow,

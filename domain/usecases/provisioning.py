@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from domain.model.errors import AlreadyExists, CapacityExhausted, DomainError
+from domain.model.errors import AlreadyExists, CapacityExhausted, DomainError, ExternalFailure
 from domain.model.ledger import capture, release
 from domain.model.money import Money
 from domain.model.network import mac_address
@@ -32,8 +32,15 @@ VMID_ATTEMPTS = 5
 
 
 def provision_server(
-    rt: Runtime, *, server_id: int, first_charge_list: int, first_charge: int, root_password: str
+    rt: Runtime,
+    *,
+    server_id: int,
+    first_charge_list: int,
+    first_charge: int,
+    sealed_root_password: str,
 ) -> None:
+    """The create saga's job. The root password arrives sealed (job arguments rest in the
+    database); it is opened here, used by the guest step and never written anywhere."""
     with rt.uow() as uow:
         server = uow.servers.get_for_update(server_id)
         if server is None or server.status not in (ServerStatus.PENDING, ServerStatus.PROVISIONING):
@@ -42,6 +49,9 @@ def provision_server(
         uow.servers.update(server)
         uow.commit()
     try:
+        root_password = rt.secret_box.open(sealed_root_password)
+        if root_password is None:
+            raise ExternalFailure("the root password of this order cannot be unsealed")
         for step in STEPS:
             if step not in server.saga_steps:
                 server = _STEP_ACTIONS[step](rt, server, root_password)

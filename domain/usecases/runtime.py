@@ -18,7 +18,7 @@ from ports.clock import Clock
 from ports.hypervisor import Hypervisor
 from ports.messaging import EventPublisher, Mailer
 from ports.network import NetworkFabric
-from ports.security import PasswordHasher, SecretGenerator
+from ports.security import PasswordHasher, SecretBox, SecretGenerator
 from ports.unit_of_work import UnitOfWorkFactory
 
 
@@ -51,6 +51,7 @@ class Runtime:
     clock: Clock
     hasher: PasswordHasher
     secrets: SecretGenerator
+    secret_box: SecretBox  # seals passwords that travel inside queued jobs
     hypervisor: Hypervisor
     fabric: NetworkFabric
     mailer: Mailer

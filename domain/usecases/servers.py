@@ -65,7 +65,7 @@ def _command(
         uow.servers.update(server)
         job_args: dict[str, object] = {"action_id": action.id}
         if secret is not None:
-            job_args["secret"] = secret
+            job_args["sealed_secret"] = rt.secret_box.seal(secret)
         uow.jobs.defer(ACTION_TASK, lock=f"server:{server.id}", **job_args)
         audit(uow, actor, f"server.{guard}", f"server:{server.id}", now, action=action.id)
         uow.commit()

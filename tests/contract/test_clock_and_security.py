@@ -9,7 +9,7 @@ import pytest
 
 from adapters.clock import SystemClock
 from adapters.memory import FakeClock
-from adapters.security import Argon2PasswordHasher, SystemSecretGenerator
+from adapters.security import Argon2PasswordHasher, FernetSecretBox, SystemSecretGenerator
 from adapters.security.randomness import PASSWORD_SYMBOLS
 
 
@@ -82,3 +82,17 @@ def test_passwords_are_twenty_shell_safe_characters_of_every_class():
             and any(c.isupper() for c in p)
             and any(c.isdigit() for c in p)
         )
+
+
+def test_a_secret_box_opens_what_it_sealed_and_nothing_else():
+    box = FernetSecretBox(b"k" * 32)
+    sealed = box.seal("Root-pass-\u00e9-123")
+    assert "Root-pass" not in sealed
+    assert box.open(sealed) == "Root-pass-\u00e9-123"
+    assert FernetSecretBox(b"k" * 32).open(sealed) == "Root-pass-\u00e9-123"  # another process
+    assert FernetSecretBox(b"other-key-" * 4).open(sealed) is None
+    tampered = sealed[:-6] + ("A" if sealed[-6] != "A" else "B") + sealed[-5:]
+    assert box.open(tampered) is None
+    assert box.open("") is None and box.open("not a box") is None and box.open("\u00ff") is None
+    with pytest.raises(ValueError):
+        FernetSecretBox(b"short")

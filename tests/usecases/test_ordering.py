@@ -61,9 +61,13 @@ class TestOrderAccepted:
     def test_the_root_password_is_returned_once_and_not_kept_on_the_server(
         self, world: World, customer: Actor
     ) -> None:
+        world.hold_jobs()
         created = world.order(customer)
         assert len(created.root_password) >= 20
         assert created.root_password not in repr(world.snapshot()["tables"]["servers"])
+        [job] = world.jobs.pending
+        assert created.root_password not in repr(job.args)  # job arguments rest in the database
+        world.run_jobs()
         assert (
             world.hypervisor.password_of(world.server(created.server.id).placement.vmid)
             == created.root_password

@@ -288,6 +288,19 @@ class TestResume:
         with unchanged(world):
             provision_server(world.rt, **job.args)
 
+    def test_a_job_whose_password_cannot_be_unsealed_is_compensated(
+        self, world: World, customer: Actor
+    ) -> None:
+        world.hold_jobs()
+        created = world.order(customer)
+        [job] = world.jobs.pending
+        world.jobs.clear()
+        provision_server(world.rt, **{**job.args, "sealed_root_password": "forged"})
+        server = world.server(created.server.id)
+        assert server.status is ServerStatus.FAILED and "unsealed" in (server.failure_reason or "")
+        assert ours(world, server.id) == []
+        assert world.held(customer) == 0 and world.wallet(customer) == micro("1000.00")
+
     def test_a_repeated_job_after_compensation_changes_nothing(
         self, world: World, customer: Actor
     ) -> None:

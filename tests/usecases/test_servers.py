@@ -381,6 +381,28 @@ class TestPassword:
         assert world.hypervisor.password_of(server.placement.vmid) == reset.password != old  # type: ignore[arg-type]
         assert reset.password not in repr(world.snapshot()["tables"])
 
+    def test_the_new_password_rests_sealed_in_its_job(
+        self, world: World, customer: Actor, server: Server
+    ) -> None:
+        world.hold_jobs()
+        reset = servers.reset_password(world.rt, customer, server.id)
+        [job] = world.jobs.pending
+        assert reset.password not in repr(job.args)
+        world.run_jobs()
+        assert world.hypervisor.password_of(server.placement.vmid) == reset.password  # type: ignore[arg-type]
+
+    def test_a_password_job_whose_box_was_tampered_with_fails_cleanly(
+        self, world: World, customer: Actor, server: Server
+    ) -> None:
+        old = world.hypervisor.password_of(server.placement.vmid)  # type: ignore[arg-type]
+        world.hold_jobs()
+        reset = servers.reset_password(world.rt, customer, server.id)
+        world.jobs.clear()
+        run_server_action(world.rt, action_id=reset.action.id, sealed_secret="forged")
+        action = world.action(reset.action.id)
+        assert action.status is ActionStatus.ERROR
+        assert world.hypervisor.password_of(server.placement.vmid) == old  # type: ignore[arg-type]
+
 
 class TestConsole:
     def test_a_short_lived_ticket_for_a_running_server(
