@@ -45,6 +45,7 @@ def _policy(settings: Settings) -> Policy:
         currency=settings.currency,
         billing_period_seconds=settings.billing_period_seconds,
         session_ttl=dt.timedelta(hours=settings.session_ttl_hours),
+        customer_networks=sandbox.sandbox_networks(),
     )
 
 

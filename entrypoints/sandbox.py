@@ -20,7 +20,7 @@ from domain.model.catalogue import (
     Tariff,
 )
 from domain.model.money import Money
-from domain.model.network import IpPool
+from domain.model.network import CustomerNetworks
 from ports.unit_of_work import UnitOfWorkFactory
 
 NODES_PER_LOCATION = 2
@@ -106,8 +106,9 @@ def sandbox_catalogue(currency: str = "RUB", version: int = 1) -> Catalogue:
     return Catalogue(version, currency, locations, images, tariffs, limits, rates)
 
 
-def sandbox_pools() -> list[IpPool]:
-    return [IpPool(loc, f"10.{10 + loc}.0.0/24", f"10.{10 + loc}.0.1") for loc in (1, 2, 3)]
+def sandbox_networks() -> dict[int, CustomerNetworks]:
+    """Per location a /16 of private space, a /24 for each customer's VLAN."""
+    return {loc: CustomerNetworks(f"10.{10 + loc}.0.0/16", prefix=24) for loc in (1, 2, 3)}
 
 
 def sandbox_nodes() -> list[tuple[int, str]]:
@@ -121,7 +122,7 @@ def sandbox_nodes() -> list[tuple[int, str]]:
 
 
 def seed(uow_factory: UnitOfWorkFactory, currency: str = "RUB") -> None:
-    """Publish the sandbox catalogue and pools, unless a catalogue is already there."""
+    """Publish the sandbox catalogue, unless a catalogue is already there."""
     from domain.model.errors import NotFound
 
     with uow_factory() as uow:
@@ -131,6 +132,4 @@ def seed(uow_factory: UnitOfWorkFactory, currency: str = "RUB") -> None:
         except NotFound:
             pass
         uow.catalogue.publish(sandbox_catalogue(currency))
-        for pool in sandbox_pools():
-            uow.network.add_pool(pool)
         uow.commit()

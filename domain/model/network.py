@@ -73,6 +73,49 @@ class VlanRange:
 
 
 @attrs.frozen
+class CustomerNetworks:
+    """How a location's private address space is cut into one subnet per customer VLAN.
+
+    A customer's servers share their VLAN, and a VLAN is an interface on the firewall: it needs a
+    subnet of its own (no two interfaces may overlap), so the subnet follows from the tag: the tag's
+    position in the VLAN range picks the n-th `/prefix` of the supernet. The subnet's first host
+    is the gateway (the firewall's address on the VLAN); its top `dynamic_hosts` hosts are left to
+    the firewall's DHCP dynamic range, which it insists on having; servers get the rest, always
+    from our own records."""
+
+    supernet: str  # e.g. "10.20.0.0/16"
+    prefix: int = 24
+    dynamic_hosts: int = 8
+
+    def __attrs_post_init__(self) -> None:
+        network = ipaddress.IPv4Network(self.supernet)
+        if not network.prefixlen <= self.prefix <= 29:
+            raise ValueError(f"a /{self.prefix} per VLAN does not fit {self.supernet}")
+        if not 1 <= self.dynamic_hosts < 2 ** (32 - self.prefix) - 3:
+            raise ValueError("the dynamic range must leave room for the gateway and servers")
+
+    def subnet_of(self, vlan: int, vlans: VlanRange) -> ipaddress.IPv4Network:
+        network = ipaddress.IPv4Network(self.supernet)
+        index = vlan - vlans.first
+        count = 2 ** (self.prefix - network.prefixlen)
+        if not (vlans.first <= vlan <= vlans.last and index < count):
+            raise CapacityExhausted(f"VLAN {vlan} has no subnet left in {self.supernet}", vlan=vlan)
+        size = 2 ** (32 - self.prefix)
+        return ipaddress.IPv4Network((int(network.network_address) + index * size, self.prefix))
+
+    def dynamic_range(self, vlan: int, vlans: VlanRange) -> tuple[str, str]:
+        """The first and last address the firewall's DHCP may lease on its own."""
+        last = self.subnet_of(vlan, vlans).broadcast_address - 1
+        return str(last - (self.dynamic_hosts - 1)), str(last)
+
+    def pool_for(self, location_id: int, vlan: int, vlans: VlanRange) -> IpPool:
+        subnet = self.subnet_of(vlan, vlans)
+        low, high = (ipaddress.IPv4Address(a) for a in self.dynamic_range(vlan, vlans))
+        dynamic = frozenset(str(ipaddress.IPv4Address(a)) for a in range(int(low), int(high) + 1))
+        return IpPool(location_id, str(subnet), str(subnet.network_address + 1), dynamic)
+
+
+@attrs.frozen
 class FirewallRule:
     """An inbound allow rule for one server: protocol, port or port range, source network."""
 

@@ -3,7 +3,9 @@ firewall."""
 
 from __future__ import annotations
 
-from domain.model.errors import CapacityExhausted
+import contextlib
+
+from domain.model.errors import AlreadyExists, CapacityExhausted
 from domain.model.server import Server, ServerStatus
 from domain.usecases.runtime import Runtime
 from ports.unit_of_work import UnitOfWork
@@ -11,12 +13,22 @@ from ports.unit_of_work import UnitOfWork
 _GONE = (ServerStatus.FAILED, ServerStatus.DELETED)
 
 
-def allocate_address(uow: UnitOfWork, server: Server) -> str:
-    """The server's address: the one it has, or the lowest free one of its location's pools."""
+def allocate_address(uow: UnitOfWork, rt: Runtime, server: Server, vlan: int) -> str:
+    """The server's address: the one it has, else the lowest free one of its customer's VLAN
+    subnet (or, in a location without per-VLAN subnets, of the location's pools)."""
     assigned = uow.network.ip_of(server.id)
     if assigned is not None:
         return assigned[1]
-    for pool in uow.network.pools(server.location_id):
+    plan = rt.policy.customer_networks.get(server.location_id)
+    pools = uow.network.pools(server.location_id)
+    if plan is not None:
+        pool = plan.pool_for(server.location_id, vlan, rt.policy.vlan_range)
+        if pool.cidr not in {p.cidr for p in pools}:
+            # The subnet follows from the tag, so the row is the same whoever writes it first.
+            with contextlib.suppress(AlreadyExists):
+                uow.network.add_pool(pool)
+        pools = [pool]
+    for pool in pools:
         try:
             ip = pool.next_free(uow.network.taken_ips(pool.cidr))
         except CapacityExhausted:

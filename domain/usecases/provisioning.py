@@ -86,8 +86,8 @@ def _address(rt: Runtime, server: Server, _: str) -> Server:
     vmid = server.placement.vmid or rt.hypervisor.next_vmid()
     with rt.uow() as uow:
         mac = server.placement.mac_address or mac_address(uow.network.next_mac_sequence())
-        ip = allocate_address(uow, server)
         vlan = allocate_vlan(uow, rt, server)
+        ip = allocate_address(uow, rt, server, vlan)
         uow.commit()
     server.place(rt.clock.now(), vmid=vmid, mac_address=mac, ip_address=ip, vlan=vlan)
     return server

@@ -7,12 +7,13 @@ argument and never reach for anything else.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import attrs
 
 from domain.model.alerts import DEFAULT_RULES, AlertRule
 from domain.model.dunning import DunningPolicy
-from domain.model.network import DEFAULT_INBOUND, FirewallRule, VlanRange
+from domain.model.network import DEFAULT_INBOUND, CustomerNetworks, FirewallRule, VlanRange
 from domain.model.placement import Overcommit
 from ports.clock import Clock
 from ports.hypervisor import Hypervisor
@@ -31,6 +32,9 @@ class Policy:
     session_ttl: dt.timedelta = dt.timedelta(hours=12)
     dunning: DunningPolicy = DunningPolicy()
     vlan_range: VlanRange = VlanRange()
+    # Per location: one subnet per customer VLAN. A location without one hands out addresses from
+    # its flat pools (a routed public range, say).
+    customer_networks: Mapping[int, CustomerNetworks] = attrs.field(factory=dict)
     overcommit: Overcommit = Overcommit()
     alert_rules: tuple[AlertRule, ...] = DEFAULT_RULES
     default_inbound: tuple[FirewallRule, ...] = DEFAULT_INBOUND

@@ -8,6 +8,7 @@ from domain.model.errors import CapacityExhausted, ValidationError
 from domain.model.network import (
     DEFAULT_INBOUND,
     MAC_SPACE,
+    CustomerNetworks,
     FirewallRule,
     IpPool,
     VlanRange,
@@ -132,3 +133,44 @@ class TestFirewallRule:
             ("tcp", 80, 80),
             ("tcp", 443, 443),
         ]
+
+
+class TestCustomerNetworks:
+    PLAN = CustomerNetworks("10.20.0.0/16", prefix=24, dynamic_hosts=8)
+    VLANS = VlanRange(100, 3999)
+
+    def test_the_tag_picks_the_subnet_and_its_first_host_is_the_gateway(self) -> None:
+        pool = self.PLAN.pool_for(7, 100, self.VLANS)
+        assert (pool.location_id, pool.cidr, pool.gateway) == (7, "10.20.0.0/24", "10.20.0.1")
+        assert self.PLAN.pool_for(7, 101, self.VLANS).cidr == "10.20.1.0/24"
+        assert self.PLAN.pool_for(7, 355, self.VLANS).cidr == "10.20.255.0/24"
+
+    def test_the_top_hosts_are_left_to_the_firewalls_dynamic_range(self) -> None:
+        assert self.PLAN.dynamic_range(101, self.VLANS) == ("10.20.1.247", "10.20.1.254")
+        pool = self.PLAN.pool_for(7, 101, self.VLANS)
+        assert pool.reserved == frozenset(f"10.20.1.{h}" for h in range(247, 255))
+        taken = {f"10.20.1.{h}" for h in range(2, 247)}
+        with pytest.raises(CapacityExhausted):
+            pool.next_free(taken)
+        assert pool.next_free(taken - {"10.20.1.246"}) == "10.20.1.246"
+
+    def test_subnets_of_different_tags_never_overlap(self) -> None:
+        subnets = [self.PLAN.subnet_of(tag, self.VLANS) for tag in range(100, 356)]
+        assert all(not a.overlaps(b) for a, b in zip(subnets, subnets[1:], strict=False))
+        assert len(set(subnets)) == 256
+
+    def test_a_tag_beyond_the_supernet_or_the_range_has_no_subnet(self) -> None:
+        with pytest.raises(CapacityExhausted):
+            self.PLAN.subnet_of(356, self.VLANS)  # a /16 holds 256 /24s
+        with pytest.raises(CapacityExhausted):
+            self.PLAN.subnet_of(99, self.VLANS)
+
+    @pytest.mark.parametrize(
+        "supernet, prefix, dynamic",
+        [("10.0.0.0/24", 16, 8), ("10.0.0.0/16", 30, 1), ("10.0.0.0/16", 28, 13)],
+    )
+    def test_a_plan_that_cannot_work_is_refused(
+        self, supernet: str, prefix: int, dynamic: int
+    ) -> None:
+        with pytest.raises(ValueError):
+            CustomerNetworks(supernet, prefix=prefix, dynamic_hosts=dynamic)

@@ -106,6 +106,15 @@ class TestProvisioned:
         vmids = {s.placement.vmid for s in (first, second, theirs)}
         assert len(addresses) == len(macs) == len(vmids) == 3
         assert world.fabric.state(1).vlans == {100: customer.account_id, 101: stranger.account_id}
+        # Each VLAN is its own subnet: the customer's two servers in one, the stranger elsewhere.
+        assert (first.placement.ip_address, second.placement.ip_address) == (
+            "10.11.0.2",
+            "10.11.0.3",
+        )
+        assert theirs.placement.ip_address == "10.11.1.2"
+        with world.rt.uow() as uow:
+            pools = {p.cidr: p.gateway for p in uow.network.pools(1)}
+        assert pools == {"10.11.0.0/24": "10.11.0.1", "10.11.1.0/24": "10.11.1.1"}
 
     def test_placement_prefers_the_least_loaded_node(self, world: World, customer: Actor) -> None:
         first = world.running_server(customer, tariff_id=3)

@@ -35,12 +35,16 @@ def _nodes_offline(shop: Shop) -> None:
 
 @given("no address is left in Moscow")
 def _addresses_exhausted(shop: Shop) -> None:
+    """Every address of the subnet the next customer VLAN in Moscow will get is taken."""
+    vlans = shop.rt.policy.vlan_range
     with shop.store.uow() as uow:
-        for pool in uow.network.pools(MOSCOW):
-            taken = uow.network.taken_ips(pool.cidr) | {pool.gateway}
-            free = [str(h) for h in ipaddress.ip_network(pool.cidr).hosts() if str(h) not in taken]
-            for n, ip in enumerate(free):
-                uow.network.assign_ip(pool.cidr, ip, FOREIGN_SERVERS + n)
+        tag = vlans.next_free(uow.network.taken_vlans(MOSCOW))
+        pool = shop.rt.policy.customer_networks[MOSCOW].pool_for(MOSCOW, tag, vlans)
+        uow.network.add_pool(pool)
+        blocked = pool.reserved | {pool.gateway}
+        free = [str(h) for h in ipaddress.ip_network(pool.cidr).hosts() if str(h) not in blocked]
+        for n, ip in enumerate(free):
+            uow.network.assign_ip(pool.cidr, ip, FOREIGN_SERVERS + n)
         uow.commit()
 
 
