@@ -27,6 +27,40 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
 
 
 @attrs.frozen
+class RemoteApi:
+    """How to reach an outside API: its address, credentials and how to trust its certificate."""
+
+    url: str
+    user: str  # Proxmox: the token id USER@REALM!NAME; pfSense: unused
+    secret: str = attrs.field(repr=False)  # the token secret or the API key
+    ca_file: str | None = None
+    fingerprint_sha256: str | None = None
+
+
+def _remote(
+    env: Mapping[str, str], system: str, secret_name: str, user_name: str | None
+) -> RemoteApi | None:
+    url = env.get(f"{PREFIX}{system}_URL")
+    if not url:
+        return None
+    if not url.startswith(("https://", "http://")):
+        raise ConfigError(f"{PREFIX}{system}_URL must be an http(s) URL")
+    user = env.get(f"{PREFIX}{system}_{user_name}", "") if user_name else ""
+    if user_name and not user:
+        raise ConfigError(f"{PREFIX}{system}_{user_name} must be set with {PREFIX}{system}_URL")
+    secret = env.get(f"{PREFIX}{system}_{secret_name}", "")
+    if not secret:
+        raise ConfigError(f"{PREFIX}{system}_{secret_name} must be set with {PREFIX}{system}_URL")
+    ca_file = env.get(f"{PREFIX}{system}_CA_FILE") or None
+    fingerprint = env.get(f"{PREFIX}{system}_FINGERPRINT") or None
+    if ca_file and fingerprint:
+        raise ConfigError(
+            f"{PREFIX}{system}_CA_FILE and {PREFIX}{system}_FINGERPRINT: set one, not both"
+        )
+    return RemoteApi(url.rstrip("/"), user, secret, ca_file, fingerprint)
+
+
+@attrs.frozen
 class Settings:
     database_url: str | None = None
     bind: str = "127.0.0.1:8000"
@@ -46,6 +80,10 @@ class Settings:
     web_workers: int = 2  # gunicorn worker processes when a database is configured
     scheduler_concurrency: int = 8  # jobs one `hostprovider scheduler` runs at once
     stalled_job_seconds: int = 30  # a scheduler silent this long has its running jobs run again
+    # Real infrastructure (without it: the simulated hypervisor and firewall of the sandbox).
+    site_file: Path | None = None  # the locations' nodes, storage, bridges, networks (site.py)
+    proxmox: RemoteApi | None = None
+    pfsense: RemoteApi | None = None
 
     @property
     def sandbox(self) -> bool:
@@ -90,6 +128,14 @@ def load_settings(
             f"{PREFIX}QUOTE_KEY must be set with a database: every API and scheduler process must "
             "sign quotes and CSRF tokens with the same key"
         )
+    proxmox = _remote(env, "PROXMOX", "TOKEN_SECRET", "TOKEN_ID")
+    pfsense = _remote(env, "PFSENSE", "API_KEY", None)
+    site_file = env.get(f"{PREFIX}SITE_FILE") or None
+    if (proxmox or pfsense) and not site_file:
+        raise ConfigError(
+            f"{PREFIX}SITE_FILE must name the site file that lays the locations out on the "
+            "Proxmox nodes and pfSense firewalls"
+        )
     currency = env.get(f"{PREFIX}CURRENCY", "RUB")
     if not (len(currency) == 3 and currency.isalpha() and currency.isupper()):
         raise ConfigError(f"{PREFIX}CURRENCY must be a three-letter code such as RUB")
@@ -114,4 +160,7 @@ def load_settings(
         web_workers=_int(env, f"{PREFIX}WEB_WORKERS", 2, minimum=1),
         scheduler_concurrency=_int(env, f"{PREFIX}SCHEDULER_CONCURRENCY", 8, minimum=1),
         stalled_job_seconds=_int(env, f"{PREFIX}STALLED_JOB_SECONDS", 30, minimum=3),
+        site_file=Path(site_file) if site_file else None,
+        proxmox=proxmox,
+        pfsense=pfsense,
     )
