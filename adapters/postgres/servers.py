@@ -39,6 +39,8 @@ def server_row(server: Server) -> Row:
         **config,
         **placement,
         "saga_steps": list(data["saga_steps"]),
+        "firewall": _rule_list(data["firewall"]),
+        "firewall_pending": _rule_list(data["firewall_pending"]),
         "currency": currency,
         "hourly_micro": meter["hourly"]["micro"],
         "monthly_cap_micro": meter["monthly_cap"]["micro"],
@@ -49,6 +51,11 @@ def server_row(server: Server) -> Row:
         "meter_month": meter["month"],
         **{k: meter[k] for k in MONTH_COUNTERS},
     }
+
+
+def _rule_list(rules: list[dict[str, Any]] | None) -> Jsonb | None:
+    # A rule list is read and written whole, so it is one JSON array column (NULL: none set).
+    return None if rules is None else Jsonb(rules)
 
 
 MONTH_COUNTERS = (

@@ -22,6 +22,7 @@ class ActionCommand(enum.Enum):
     DELETE = "delete_server"
     SUSPEND = "suspend_server"
     UNSUSPEND = "unsuspend_server"
+    CHANGE_FIREWALL = "change_firewall"
 
 
 class ActionStatus(enum.Enum):

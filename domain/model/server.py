@@ -20,6 +20,7 @@ import attrs
 from domain.model.catalogue import GuestKind, ServerConfig
 from domain.model.errors import InvalidTransition, Locked
 from domain.model.metering import Meter
+from domain.model.network import FirewallRule
 
 
 class ServerStatus(enum.Enum):
@@ -72,6 +73,9 @@ ALLOWED_FROM: dict[str, frozenset[ServerStatus]] = {
     "delete": frozenset({S.RUNNING, S.STOPPED, S.SUSPENDED, S.FAILED}),
     "suspend": frozenset({S.RUNNING, S.STOPPED}),
     "unsuspend": frozenset({S.SUSPENDED}),
+    # Wherever the server's rules exist on the firewall; closing a port costs nothing, so an unpaid
+    # balance (suspended) is no reason to refuse it.
+    "change_firewall": frozenset({S.RUNNING, S.STOPPED, S.SUSPENDED}),
 }
 
 
@@ -109,6 +113,11 @@ class Server:
     failure_reason: str | None = None
     deleted_at: dt.datetime | None = None
     saga_steps: tuple[str, ...] = ()  # provisioning steps already done, in order
+    # The customer's inbound rules as the firewall enforces them; None until they set their own,
+    # when the provider's default applies.
+    firewall: tuple[FirewallRule, ...] | None = None
+    # Rules asked for and being applied by the running firewall action.
+    firewall_pending: tuple[FirewallRule, ...] | None = None
 
     def _move(self, to: ServerStatus, attempted: str, now: dt.datetime) -> None:
         if to not in TRANSITIONS[self.status]:
@@ -133,6 +142,18 @@ class Server:
 
     def finish_action(self, now: dt.datetime) -> None:
         self.active_action_id = None
+        # Rules not applied by the time their action ends never will be: the change failed.
+        self.firewall_pending = None
+        self.updated_at = now
+
+    def request_firewall(self, rules: tuple[FirewallRule, ...], now: dt.datetime) -> None:
+        """Record the rules the running action is to apply (after `begin`)."""
+        self.firewall_pending = rules
+        self.updated_at = now
+
+    def firewall_applied(self, rules: tuple[FirewallRule, ...], now: dt.datetime) -> None:
+        self.firewall = rules
+        self.firewall_pending = None
         self.updated_at = now
 
     # --- lifecycle -------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Carrying out a server's action: the job behind start, stop, restart, resize, snapshots, password
-reset and delete. Runs under the lock `server:<id>`; a re-run of a finished action does nothing."""
+reset, firewall changes and delete. Runs under the lock `server:<id>`; a re-run of a finished action
+does nothing."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from domain.model.pricing import monthly_cap
 from domain.model.server import Server, ServerStatus
 from domain.usecases.billing import bill_server
 from domain.usecases.common import account_of, notify
+from domain.usecases.firewall import apply_firewall
 from domain.usecases.network import release_network
 from domain.usecases.runtime import Runtime
 from ports.unit_of_work import UnitOfWork
@@ -214,4 +216,5 @@ _PERFORM: dict[ActionCommand, Callable[[Runtime, Server, Action, str | None], Ef
     ActionCommand.DELETE_SNAPSHOT: _snapshot,
     ActionCommand.RESET_PASSWORD: _password,
     ActionCommand.DELETE: _delete,
+    ActionCommand.CHANGE_FIREWALL: apply_firewall,
 }

@@ -19,6 +19,7 @@ from domain.model.network import mac_address
 from domain.model.placement import choose_node
 from domain.model.server import Server, ServerStatus
 from domain.usecases.common import account_of, notify
+from domain.usecases.firewall import rules_in_force
 from domain.usecases.network import allocate_address, allocate_vlan, release_network
 from domain.usecases.runtime import Runtime
 from ports.hypervisor import GuestSpec
@@ -159,8 +160,10 @@ def _mapping(rt: Runtime, server: Server, _: str) -> Server:
 def _firewall(rt: Runtime, server: Server, _: str) -> Server:
     p = server.placement
     assert p.ip_address and p.vlan is not None
+    # The server's stored rules (the provider's default until the customer sets their own): the
+    # saga and the customer's firewall changes read them from one place.
     rt.fabric.ensure_rules(
-        server.location_id, server.id, p.ip_address, p.vlan, rt.policy.default_inbound
+        server.location_id, server.id, p.ip_address, p.vlan, rules_in_force(rt, server)
     )
     rt.fabric.apply(server.location_id)
     return server

@@ -19,7 +19,7 @@ from entrypoints.http.middleware import (
     RequestContext,
     TokenBucket,
 )
-from entrypoints.http.resources import account, admin, auth, catalogue, meta, servers
+from entrypoints.http.resources import account, admin, auth, catalogue, firewall, meta, servers
 from entrypoints.http.resources.base import Resource
 
 Routes = list[tuple[str, Resource, str | None]]
@@ -68,6 +68,7 @@ def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> 
         ("/api/server/{server_id:int}/snapshots", snapshots, None),
         ("/api/server/{server_id:int}/snapshots/rollback", s.SnapshotRollback(rt), None),
         ("/api/server/{server_id:int}/actions", s.ServerActions(rt), None),
+        ("/api/server/{server_id:int}/firewall", firewall.ServerFirewall(rt), None),
         ("/api/actions/{action_id:int}", s.ActionItem(rt), None),
         ("/api/admin/customers", admin.Customers(rt), None),
         ("/api/admin/customers/{customer_id:int}/balance", admin.CustomerBalance(rt), None),

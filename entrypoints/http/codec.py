@@ -14,9 +14,11 @@ from domain.model.action import Action
 from domain.model.catalogue import Catalogue, Location, OsImage, ResourceRange, Tariff
 from domain.model.ledger import LedgerAccount, Transaction
 from domain.model.money import Money
+from domain.model.network import FirewallRule
 from domain.model.promo import PromoCode
 from domain.model.server import Server, ServerStatus
 from domain.usecases.catalogue import SignedQuote
+from domain.usecases.firewall import ServerFirewall
 from ports.hypervisor import GuestStats, RrdPoint, SnapshotInfo
 
 Json = dict[str, Any]
@@ -185,6 +187,26 @@ def accepted(a: Action, verb: str) -> Json:
         "action": verb,
         "taskId": a.id,
         "actionStatus": a.status.value,
+    }
+
+
+def firewall_rule(rule: FirewallRule) -> Json:
+    """A rule in the shape a PUT takes it, so a client can edit what it read and send it back;
+    fromPort and toPort are null for icmp."""
+    return {
+        "protocol": rule.protocol,
+        "fromPort": rule.port_from,
+        "toPort": rule.port_to,
+        "source": rule.source,
+        "description": rule.description,
+    }
+
+
+def firewall(view: ServerFirewall) -> Json:
+    return {
+        "rules": [firewall_rule(r) for r in view.rules],
+        "applied": view.applied,
+        "default": view.default,
     }
 
 

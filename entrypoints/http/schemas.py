@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.model.firewall import MAX_DESCRIPTION, MAX_RULES, PROTOCOLS
+
 Schema = dict[str, Any]
 
 ID: Schema = {"type": "integer", "minimum": 1, "maximum": 2_147_483_647}
@@ -103,6 +105,37 @@ REDEEM = obj({"code": PROMO_CODE}, ("code",))
 ADJUST = obj(
     {"amount": DECIMAL, "reason": {"type": "string", "minLength": 3, "maxLength": 500}},
     ("amount", "reason"),
+)
+
+# Null is the same as absent, so that the rules GET shows (icmp's ports are null) can be sent back.
+PORT: Schema = {"type": ["integer", "null"], "minimum": 1, "maximum": 65535}
+FIREWALL_RULE = obj(
+    {
+        "protocol": {"enum": list(PROTOCOLS)},
+        "fromPort": {**PORT, "description": "required with tcp and udp, null with icmp"},
+        "toPort": {**PORT, "description": "the end of a port range; null: fromPort alone"},
+        "source": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 64,
+            "description": "an address or a CIDR network; absent: anyone",
+            "examples": ["203.0.113.0/24"],
+        },
+        "description": {"type": "string", "maxLength": MAX_DESCRIPTION},
+    },
+    ("protocol",),
+)
+# The count limit is the domain's to report (its message says what the limit is); the document
+# states it for clients.
+FIREWALL = obj(
+    {
+        "rules": {
+            "type": "array",
+            "items": FIREWALL_RULE,
+            "description": f"every inbound rule of the server, at most {MAX_RULES}; [] closes all",
+        }
+    },
+    ("rules",),
 )
 
 PROMO = obj(
@@ -222,6 +255,28 @@ QUOTE_RESPONSE: Schema = {
         "monthly": MONEY,
         "discount": MONEY,
         "firstCharge": MONEY,
+    },
+}
+FIREWALL_VIEW: Schema = {
+    "type": "object",
+    "required": ["rules", "applied", "default"],
+    "properties": {
+        "rules": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["protocol", "fromPort", "toPort", "source", "description"],
+                "properties": {
+                    "protocol": {"enum": list(PROTOCOLS)},
+                    "fromPort": NULLABLE_INT,
+                    "toPort": NULLABLE_INT,
+                    "source": {"type": "string"},
+                    "description": {"type": "string"},
+                },
+            },
+        },
+        "applied": {"type": "boolean"},
+        "default": {"type": "boolean"},
     },
 }
 PAGE: Schema = {
