@@ -26,6 +26,27 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return value
 
 
+def _warm_pool(env: Mapping[str, str]) -> tuple[tuple[tuple[int, int], int], ...]:
+    """`LOCATION:IMAGE=COUNT` pairs separated by commas, e.g. "1:1=2,1:4=1"."""
+    name = f"{PREFIX}WARM_POOL"
+    pools: dict[tuple[int, int], int] = {}
+    for item in (env.get(name) or "").split(","):
+        if not item.strip():
+            continue
+        where, _, count = item.partition("=")
+        location, _, image = where.partition(":")
+        try:
+            key, wanted = (int(location), int(image)), int(count)
+        except ValueError:
+            raise ConfigError(
+                f"{name} takes LOCATION:IMAGE=COUNT pairs such as 1:1=2,1:4=1, got {item.strip()!r}"
+            ) from None
+        if wanted < 0 or key in pools:
+            raise ConfigError(f"{name}: {item.strip()!r} is negative or named twice")
+        pools[key] = wanted
+    return tuple(sorted(pools.items()))
+
+
 @attrs.frozen
 class RemoteApi:
     """How to reach an outside API: its address, credentials and how to trust its certificate."""
@@ -84,6 +105,8 @@ class Settings:
     site_file: Path | None = None  # the locations' nodes, storage, bridges, networks (site.py)
     proxmox: RemoteApi | None = None
     pfsense: RemoteApi | None = None
+    # Stopped guests kept ready: ((location id, OS image id), count) pairs.
+    warm_pool: tuple[tuple[tuple[int, int], int], ...] = ()
 
     @property
     def sandbox(self) -> bool:
@@ -163,4 +186,5 @@ def load_settings(
         site_file=Path(site_file) if site_file else None,
         proxmox=proxmox,
         pfsense=pfsense,
+        warm_pool=_warm_pool(env),
     )

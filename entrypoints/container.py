@@ -3,11 +3,13 @@
 With no database configured everything is in memory (the sandbox and the acceptance specs). With
 HOSTPROVIDER_DATABASE_URL the units of work run on PostgreSQL and jobs go to procrastinate, deferred
 inside the same transaction; the pool is opened by whoever first asks for it, which must be the
-process that uses it (a gunicorn worker after the fork, the scheduler). The hypervisor and the
-network fabric are still the simulated ones in both modes (the Proxmox and pfSense adapters are
-their own issues): their state lives in one process, so with a database it is the scheduler's, where
-the provisioning jobs run. A real adapter that is configured but unreachable fails at start-up;
-nothing falls back to a fake silently.
+process that uses it (a gunicorn worker after the fork, the scheduler).
+
+HOSTPROVIDER_PROXMOX_URL and HOSTPROVIDER_PFSENSE_URL (with the site file) switch the hypervisor and
+the network fabric to the real adapters; without them they are the sandbox's simulated ones, whose
+state lives in one process (with a database: the scheduler's, where the jobs run). Nothing falls
+back to a fake silently: a configured system that is down makes its operations fail with 503s and
+failed actions, while the rest of the API keeps serving.
 """
 
 from __future__ import annotations
@@ -27,11 +29,15 @@ from adapters.memory import (
     RecordingMailer,
 )
 from adapters.security import Argon2PasswordHasher, FernetSecretBox, SystemSecretGenerator
+from domain.model.network import CustomerNetworks
+from domain.model.placement import Overcommit
 from domain.usecases.runtime import Policy, Runtime
 from entrypoints import sandbox
-from entrypoints.config import ConfigError, Settings
+from entrypoints.config import ConfigError, RemoteApi, Settings
+from entrypoints.site import Site, load_site
 from entrypoints.tasks import make_dispatch
 from ports.clock import Clock
+from ports.hypervisor import Hypervisor
 
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
@@ -39,22 +45,59 @@ if TYPE_CHECKING:
     from adapters.postgres.uow import PostgresUnitOfWorkFactory
 
 
-def _policy(settings: Settings) -> Policy:
+def _policy(settings: Settings, site: Site | None) -> Policy:
     return Policy(
         quote_key=settings.quote_key,
         currency=settings.currency,
         billing_period_seconds=settings.billing_period_seconds,
         session_ttl=dt.timedelta(hours=settings.session_ttl_hours),
-        customer_networks=sandbox.sandbox_networks(),
+        customer_networks=_customer_networks(site),
+        warm_pool=dict(settings.warm_pool),
     )
 
 
-def _hypervisor(clock: Clock, settings: Settings) -> FakeHypervisor:
+def _site(settings: Settings) -> Site | None:
+    return load_site(settings.site_file) if settings.site_file is not None else None
+
+
+def _hypervisor(clock: Clock, settings: Settings, site: Site | None, policy: Policy) -> Hypervisor:
+    if settings.proxmox is not None:
+        assert site is not None  # the settings refuse a Proxmox URL without a site file
+        return _proxmox(clock, settings.proxmox, site, policy.overcommit)
     hypervisor = FakeHypervisor(clock)
     hypervisor.durations = {op: settings.sandbox_task_seconds for op in hypervisor.durations}
     for location_id, name in sandbox.sandbox_nodes():
         hypervisor.add_node(location_id, name, **sandbox.NODE_CAPACITY)
     return hypervisor
+
+
+def _proxmox(clock: Clock, api: RemoteApi, site: Site, overcommit: Overcommit) -> Hypervisor:
+    from adapters.proxmox.client import ProxmoxClient
+    from adapters.proxmox.config import ProxmoxConnection, ProxmoxSite
+    from adapters.proxmox.hypervisor import ProxmoxHypervisor
+
+    connection = ProxmoxConnection(
+        api.url,
+        api.user,
+        api.secret,
+        ca_file=api.ca_file,
+        fingerprint_sha256=api.fingerprint_sha256,
+    )
+    sites = {
+        location_id: ProxmoxSite(
+            nodes=layout.nodes,
+            storage=layout.storage,
+            bridge=layout.bridge,
+            nameservers=layout.nameservers,
+        )
+        for location_id, layout in site.locations.items()
+    }
+    # The same overcommit as placement: the adapter refuses what placement would not choose.
+    return ProxmoxHypervisor(ProxmoxClient(connection), sites, clock=clock, overcommit=overcommit)
+
+
+def _customer_networks(site: Site | None) -> dict[int, CustomerNetworks]:
+    return site.customer_networks() if site is not None else sandbox.sandbox_networks()
 
 
 def _store(job_queue: InlineJobQueue) -> InMemoryStore:
@@ -93,7 +136,9 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Singleton(_store, job_queue),
         postgres=providers.Singleton(_postgres_store, pool),
     )
-    hypervisor = providers.Singleton(_hypervisor, clock, settings)
+    site = providers.Singleton(_site, settings)
+    policy = providers.Singleton(_policy, settings, site)
+    hypervisor = providers.Singleton(_hypervisor, clock, settings, site, policy)
     fabric = providers.Singleton(FakeNetworkFabric)
     mailer = providers.Singleton(RecordingMailer)
     events = providers.Singleton(RecordingEventPublisher)
@@ -105,7 +150,6 @@ class Container(containers.DeclarativeContainer):
     )
     secrets = providers.Singleton(SystemSecretGenerator)
     secret_box = providers.Singleton(FernetSecretBox, settings.provided.quote_key)
-    policy = providers.Singleton(_policy, settings)
 
     runtime = providers.Singleton(
         Runtime,

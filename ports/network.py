@@ -6,6 +6,9 @@ Promises every adapter keeps:
   retry after a timeout never leaves a duplicate. Every `remove_*` treats "not found" as done.
 - Changes are staged until `apply(location_id)`, which makes them live at once.
 - Transient trouble raises `Unavailable`; a refused change raises `ExternalFailure`.
+- `reconcile(location_id, desired)` makes the firewall hold exactly `desired` (built from our
+  database): it re-creates what is missing, removes what is ours but not desired and any second copy
+  of one natural key, applies once, and reports what it did with the entries named below.
 """
 
 from __future__ import annotations
@@ -26,6 +29,14 @@ class StaticMapping:
 
 
 @attrs.frozen
+class RuleTarget:
+    """The address and VLAN a server's rules are written for."""
+
+    ip_address: str
+    vlan: int
+
+
+@attrs.frozen
 class FabricState:
     """What a location's firewall holds, by natural keys (for tests and reconciliation)."""
 
@@ -35,6 +46,42 @@ class FabricState:
         factory=dict, hash=False
     )  # by server id
     pending_changes: bool = False
+    # by server id; reconciliation needs it to re-create a server's rules that are all gone
+    targets: dict[int, RuleTarget] = attrs.field(factory=dict, hash=False)
+
+
+@attrs.frozen
+class ReconcileReport:
+    """What a reconciliation changed, each entry a natural key (see the `*_entry` helpers; an
+    adapter may add entries of its own kinds, such as `interface:` or `isolation:`)."""
+
+    created: list[str] = attrs.field(factory=list, hash=False)
+    removed: list[str] = attrs.field(factory=list, hash=False)
+    duplicates_removed: list[str] = attrs.field(factory=list, hash=False)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.removed or self.duplicates_removed)
+
+
+def vlan_entry(tag: int) -> str:
+    return f"vlan:{tag}"
+
+
+def mapping_entry(mac_address: str) -> str:
+    return f"mapping:{mac_address.lower()}"
+
+
+def rule_entry(server_id: int, rule: FirewallRule) -> str:
+    """`rule:server-7:tcp/22`, `rule:server-7:udp/1000-2000@203.0.113.0/24`,
+    `rule:server-7:icmp`."""
+    ports = ""
+    if rule.port_from is not None:
+        ports = f"/{rule.port_from}"
+        if rule.port_to != rule.port_from:
+            ports += f"-{rule.port_to}"
+    source = "" if rule.source == "0.0.0.0/0" else f"@{rule.source}"
+    return f"rule:server-{server_id}:{rule.protocol}{ports}{source}"
 
 
 class NetworkFabric(Protocol):
@@ -62,3 +109,7 @@ class NetworkFabric(Protocol):
     def apply(self, location_id: int) -> None: ...
 
     def state(self, location_id: int) -> FabricState: ...
+
+    def reconcile(self, location_id: int, desired: FabricState) -> ReconcileReport:
+        """Repair drift: `desired.rules` are written for `desired.targets` of the same server."""
+        ...

@@ -20,6 +20,7 @@ from domain.model.network import IpPool
 from domain.model.notices import Notice
 from domain.model.promo import PromoCode
 from domain.model.server import Server
+from domain.model.warm_pool import PooledGuest
 from ports.records import (
     AuditRecord,
     IdempotencyRecord,
@@ -77,6 +78,38 @@ class ServerRepository(Protocol):
     def in_progress(self) -> builtins.list[Server]:
         """Servers in pending, provisioning or deleting: what a crashed worker may have left."""
         ...
+
+    def placed_in(self, location_id: int) -> builtins.list[Server]:
+        """The location's servers that hold a vmid and are neither failed nor deleted: every
+        guest our records claim there (for reconciliation), oldest first."""
+        ...
+
+
+class WarmPoolRepository(Protocol):
+    """Pre-built stopped guests waiting for an order (domain/model/warm_pool.py)."""
+
+    def next_id(self) -> int: ...
+    def add(self, guest: PooledGuest) -> None:
+        """Raises AlreadyExists when another pooled guest has the vmid."""
+        ...
+
+    def update(self, guest: PooledGuest) -> None: ...
+    def remove(self, guest_id: int) -> None:
+        """Forget the guest; nothing if it is already gone."""
+        ...
+
+    def claim(self, location_id: int, image_id: int, *, max_disk_gib: int) -> PooledGuest | None:
+        """Take the oldest ready guest of the pool with a disk of at most `max_disk_gib` out of
+        it, or None. Atomic: two units of work never take the same guest, and one that waits for
+        another's claim takes the next guest rather than blocking on the first."""
+        ...
+
+    def by_vmid(self, vmid: int) -> PooledGuest | None: ...
+    def in_location(self, location_id: int) -> builtins.list[PooledGuest]:
+        """Oldest first."""
+        ...
+
+    def all(self) -> builtins.list[PooledGuest]: ...
 
 
 class ActionRepository(Protocol):

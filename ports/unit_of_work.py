@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from ports.billing import BillingBatches
 from ports.messaging import JobQueue
 from ports.repositories import (
     AccountRepository,
@@ -26,6 +27,7 @@ from ports.repositories import (
     PromoCodeRepository,
     ServerRepository,
     TokenRepository,
+    WarmPoolRepository,
 )
 
 
@@ -42,6 +44,8 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     audit: AuditLog
     idempotency: IdempotencyStore
+    warm_pool: WarmPoolRepository
+    billing: BillingBatches
     jobs: JobQueue
 
     def __enter__(self) -> UnitOfWork: ...

@@ -18,7 +18,15 @@ import attrs
 from adapters.memory.faults import Fault, FaultPlan
 from domain.model.errors import Conflict, ExternalFailure, Unavailable
 from domain.model.network import FirewallRule
-from ports.network import FabricState, StaticMapping
+from ports.network import (
+    FabricState,
+    ReconcileReport,
+    RuleTarget,
+    StaticMapping,
+    mapping_entry,
+    rule_entry,
+    vlan_entry,
+)
 
 OPERATIONS = (
     "ensure_vlan",
@@ -28,6 +36,7 @@ OPERATIONS = (
     "ensure_rules",
     "remove_rules",
     "apply",
+    "reconcile",
 )
 
 
@@ -53,6 +62,10 @@ class _Config:
             mappings=tuple(self.mappings[mac] for mac in sorted(self.mappings)),
             rules={server_id: rs.rules for server_id, rs in sorted(self.rules.items())},
             pending_changes=pending,
+            targets={
+                server_id: RuleTarget(rs.ip_address, rs.vlan)
+                for server_id, rs in sorted(self.rules.items())
+            },
         )
 
 
@@ -139,12 +152,70 @@ class FakeNetworkFabric:
             live = self._live.get(location_id, _Config())
             return staged.view(pending=staged != live)
 
+    def reconcile(self, location_id: int, desired: FabricState) -> ReconcileReport:
+        with self._call("reconcile", location_id) as config:
+            report = ReconcileReport()
+            wanted = _desired_config(desired, config)
+            _report_differences(report, have=config, want=wanted)
+            self._staged[location_id] = wanted
+            if report.changed or wanted != self._live.get(location_id, _Config()):
+                self._live[location_id] = wanted.copy()
+            return report
+
     # --- internals -------------------------------------------------------------------------------
     def _config(self, location_id: int) -> _Config:
         return self._staged.setdefault(location_id, _Config())
 
     def _call(self, operation: str, location_id: int) -> _Guarded:
         return _Guarded(self, operation, location_id)
+
+
+def _desired_config(desired: FabricState, current: _Config) -> _Config:
+    """The configuration `desired` describes; a server's target may be left out when its rules
+    exist already (the one they were written for is kept)."""
+    rules: dict[int, RuleSet] = {}
+    for server_id, server_rules in desired.rules.items():
+        target = desired.targets.get(server_id)
+        if target is None and server_id in current.rules:
+            known = current.rules[server_id]
+            target = RuleTarget(known.ip_address, known.vlan)
+        if target is None:
+            raise ValueError(f"desired rules of server {server_id} have no target")
+        rules[server_id] = RuleSet(target.ip_address, target.vlan, tuple(server_rules))
+    mappings = {
+        m.mac_address.lower(): attrs.evolve(m, mac_address=m.mac_address.lower())
+        for m in desired.mappings
+    }
+    return _Config(dict(desired.vlans), mappings, rules)
+
+
+def _report_differences(report: ReconcileReport, *, have: _Config, want: _Config) -> None:
+    for tag, customer in sorted(want.vlans.items()):
+        if have.vlans.get(tag) != customer:
+            report.created.append(vlan_entry(tag))
+    for tag, customer in sorted(have.vlans.items()):
+        if want.vlans.get(tag) != customer:
+            report.removed.append(vlan_entry(tag))
+    for mac, mapping in sorted(want.mappings.items()):
+        if have.mappings.get(mac) != mapping:
+            report.created.append(mapping_entry(mac))
+    for mac, mapping in sorted(have.mappings.items()):
+        if want.mappings.get(mac) != mapping:
+            report.removed.append(mapping_entry(mac))
+    for server_id in sorted(set(want.rules) | set(have.rules)):
+        wanted, held = want.rules.get(server_id), have.rules.get(server_id)
+        same_target = (
+            wanted is not None
+            and held is not None
+            and (wanted.ip_address, wanted.vlan) == (held.ip_address, held.vlan)
+        )
+        kept = set(held.rules) if held is not None and same_target else set()
+        for rule in wanted.rules if wanted is not None else ():
+            if rule not in kept:
+                report.created.append(rule_entry(server_id, rule))
+        for rule in held.rules if held is not None else ():
+            if wanted is None or not same_target or rule not in wanted.rules:
+                report.removed.append(rule_entry(server_id, rule))
 
 
 class _Guarded:

@@ -159,6 +159,29 @@ class FakeHypervisor(SimulatedCluster):
             duration = "create" if spec.kind is GuestKind.LXC else "clone"
             return self._begin("create", node, guest, created, duration=duration, creates=guest)
 
+    def reconfigure(self, node: str, vmid: int, spec: GuestSpec) -> TaskRef:
+        with self._lock:
+            guest = self._operable("reconfigure", node, vmid)
+            if guest.status == "running":
+                raise Conflict(f"guest {vmid} must be stopped to be reconfigured", vmid=vmid)
+            if spec.disk_gib < guest.disk_gib:
+                raise ValidationError(
+                    "disk", f"cannot shrink from {guest.disk_gib} GiB to {spec.disk_gib} GiB"
+                )
+            load = self._load(self._nodes[node])
+            if (
+                load.used_memory_mib + spec.memory_mib - guest.memory_mib > load.memory_mib
+                or load.used_disk_gib + spec.disk_gib - guest.disk_gib > load.disk_gib
+            ):
+                raise CapacityExhausted(f"node {node} has no room to grow the guest", node=node)
+
+            def reconfigured() -> None:
+                guest.name, guest.tags = spec.hostname, tuple(spec.tags)
+                guest.cores, guest.memory_mib = spec.cores, spec.memory_mib
+                guest.disk_gib, guest.password = spec.disk_gib, spec.root_password
+
+            return self._begin("reconfigure", node, guest, reconfigured)
+
     def start(self, node: str, vmid: int) -> TaskRef:
         return self._power("start", node, vmid, running=True)
 

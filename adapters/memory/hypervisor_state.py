@@ -28,6 +28,7 @@ DEFAULT_DURATIONS: dict[str, float] = {
     "rollback": 5,
     "delete_snapshot": 2,
     "set_password": 2,
+    "reconfigure": 2,
     "destroy": 5,
 }
 
@@ -43,6 +44,7 @@ _TASK_TYPES: dict[str, tuple[str, str]] = {
     "rollback": ("vzrollback", "qmrollback"),
     "delete_snapshot": ("vzdelsnapshot", "qmdelsnapshot"),
     "set_password": ("vzexec", "qmconfig"),
+    "reconfigure": ("resize", "qmconfig"),
     "destroy": ("vzdestroy", "qmdestroy"),
 }
 

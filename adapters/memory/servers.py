@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from adapters.memory.store import InMemoryUnitOfWork
 
 IN_PROGRESS = (ServerStatus.PENDING, ServerStatus.PROVISIONING, ServerStatus.DELETING)
+GONE = (ServerStatus.FAILED, ServerStatus.DELETED)  # no longer claims a guest
 
 
 class InMemoryServerRepository:
@@ -73,6 +74,15 @@ class InMemoryServerRepository:
 
     def in_progress(self) -> builtins.list[Server]:
         return [copy.copy(s) for s in self._ordered() if s.status in IN_PROGRESS]
+
+    def placed_in(self, location_id: int) -> builtins.list[Server]:
+        return [
+            copy.copy(s)
+            for s in self._ordered()
+            if s.location_id == location_id
+            and s.placement.vmid is not None
+            and s.status not in GONE
+        ]
 
     def _table(self) -> dict[int, Server]:
         table: dict[int, Server] = self._uow.read("servers")

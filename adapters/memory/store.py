@@ -16,6 +16,7 @@ import threading
 from typing import Any
 
 from adapters.memory.accounts import InMemoryAccountRepository, InMemoryTokenRepository
+from adapters.memory.billing import InMemoryBillingBatches
 from adapters.memory.catalogue import InMemoryCatalogueRepository
 from adapters.memory.jobs import InlineJobQueue, Job, submit_jobs
 from adapters.memory.ledger import InMemoryLedger
@@ -28,6 +29,7 @@ from adapters.memory.records import (
     InMemoryOutboxRepository,
 )
 from adapters.memory.servers import InMemoryActionRepository, InMemoryServerRepository
+from adapters.memory.warm_pool import InMemoryWarmPoolRepository
 from ports.messaging import JobQueue
 
 TABLES = (
@@ -52,6 +54,7 @@ TABLES = (
     "notices",
     "audit",  # list of AuditRecord
     "idempotency",  # (account id, key) -> IdempotencyRecord
+    "warm_pool",  # pooled guest id -> PooledGuest
 )
 
 
@@ -142,6 +145,8 @@ class InMemoryUnitOfWork:
         self.outbox = InMemoryOutboxRepository(self)
         self.audit = InMemoryAuditLog(self)
         self.idempotency = InMemoryIdempotencyStore(self)
+        self.warm_pool = InMemoryWarmPoolRepository(self)
+        self.billing = InMemoryBillingBatches(self)
 
     def __enter__(self) -> InMemoryUnitOfWork:
         if self._active:

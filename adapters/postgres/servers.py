@@ -146,6 +146,13 @@ class PostgresServerRepository:
             "SELECT * FROM servers WHERE status = ANY(%s) ORDER BY id", (list(IN_PROGRESS),)
         )
 
+    def placed_in(self, location_id: int) -> builtins.list[Server]:
+        return self._many(
+            "SELECT * FROM servers WHERE location_id = %s AND vmid IS NOT NULL"
+            " AND status NOT IN ('failed', 'deleted') ORDER BY id",
+            (location_id,),
+        )
+
     def _one(self, query: str, param: object) -> Server | None:
         row = self._db.row(query, (param,))
         return server_from(row) if row else None

@@ -32,6 +32,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from adapters.postgres.accounts import PostgresAccountRepository, PostgresTokenRepository
+from adapters.postgres.billing import PostgresBillingBatches
 from adapters.postgres.ledger import PostgresLedger
 from adapters.postgres.network import PostgresNetworkRepository
 from adapters.postgres.promos import PostgresPromoCodeRepository
@@ -44,6 +45,7 @@ from adapters.postgres.records import (
 )
 from adapters.postgres.servers import PostgresActionRepository, PostgresServerRepository
 from adapters.postgres.session import Db, translated
+from adapters.postgres.warm_pool import PostgresWarmPoolRepository
 from ports.messaging import JobQueue
 
 
@@ -101,6 +103,8 @@ class PostgresUnitOfWork:
         self.outbox = PostgresOutboxRepository(db)
         self.audit = PostgresAuditLog(db)
         self.idempotency = PostgresIdempotencyStore(db)
+        self.warm_pool = PostgresWarmPoolRepository(db)
+        self.billing = PostgresBillingBatches(db)
 
     def __enter__(self) -> PostgresUnitOfWork:
         if self._conn is not None:

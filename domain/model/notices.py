@@ -11,6 +11,7 @@ SUBJECTS = {
     "server_ready": "Your server {name} is ready",
     "server_failed": "Your server {name} could not be created",
     "server_deleted": "Your server {name} was deleted",
+    "server_lost": "Your server {name} was lost on the hypervisor and has been removed",
     "low_balance": "Your balance is running low",
     "account_low_balance": "Your balance is running low",
     "account_restricted": "Your balance is used up: new servers are on hold",

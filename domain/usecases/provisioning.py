@@ -18,10 +18,12 @@ from domain.model.money import Money
 from domain.model.network import mac_address
 from domain.model.placement import choose_node
 from domain.model.server import Server, ServerStatus
+from domain.model.warm_pool import CLAIMED_STEP, OWNER_TAG, POOL_TAG
 from domain.usecases.common import account_of, notify
 from domain.usecases.firewall import rules_in_force
 from domain.usecases.network import allocate_address, allocate_vlan, release_network
 from domain.usecases.runtime import Runtime
+from domain.usecases.warm_pool import claim_for
 from ports.hypervisor import GuestSpec
 from ports.network import StaticMapping
 from ports.unit_of_work import UnitOfWork
@@ -78,6 +80,11 @@ def _record(rt: Runtime, server_id: int, step: str, changed: Server) -> Server:
 
 
 def _place(rt: Runtime, server: Server, _: str) -> Server:
+    if CLAIMED_STEP in server.saga_steps:
+        return server  # an earlier run claimed a pooled guest and recorded it
+    claimed = claim_for(rt, server)
+    if claimed is not None:
+        return claimed
     node = choose_node(rt.hypervisor.nodes(server.location_id), server.config, rt.policy.overcommit)
     server.place(rt.clock.now(), node=node)
     return server
@@ -103,16 +110,17 @@ def _vlan(rt: Runtime, server: Server, _: str) -> Server:
 def _guest(rt: Runtime, server: Server, root_password: str) -> Server:
     p = server.placement
     assert p.node and p.vmid and p.mac_address and p.ip_address and p.vlan is not None
+    mac, ip, vlan = p.mac_address, p.ip_address, p.vlan
     existing = rt.hypervisor.find_guest(p.vmid)
     if existing is not None and _tag(server) in existing.tags:
-        return server  # created by an earlier run of this job
+        return server  # created (or reconfigured) by an earlier run of this job
     with rt.uow() as uow:
         image = uow.catalogue.current().image(server.image_id)
         cidr, _ = uow.network.ip_of(server.id) or ("", "")
         pool = next(pool for pool in uow.network.pools(server.location_id) if pool.cidr == cidr)
-    vmid = p.vmid
-    for _attempt in range(VMID_ATTEMPTS):
-        spec = GuestSpec(
+
+    def spec(vmid: int) -> GuestSpec:
+        return GuestSpec(
             kind=server.guest_kind,
             vmid=vmid,
             hostname=server.name,
@@ -120,17 +128,25 @@ def _guest(rt: Runtime, server: Server, root_password: str) -> Server:
             cores=server.config.cores,
             memory_mib=server.config.memory_mib,
             disk_gib=server.config.disk_gib,
-            mac_address=p.mac_address,
-            vlan=p.vlan,
-            ip_address=f"{p.ip_address}/{pool.prefix_length}",
+            mac_address=mac,
+            vlan=vlan,
+            ip_address=f"{ip}/{pool.prefix_length}",
             gateway=pool.gateway,
             root_password=root_password,
-            tags=("hostprovider", _tag(server)),
+            tags=(OWNER_TAG, _tag(server)),
         )
+
+    if CLAIMED_STEP in server.saga_steps and existing is not None and POOL_TAG in existing.tags:
+        # The pooled guest becomes this server's: its name, network, password, tags and size.
+        rt.hypervisor.wait(rt.hypervisor.reconfigure(existing.node, p.vmid, spec(p.vmid)))
+        return server
+    # Without a pooled guest (or when the claimed one vanished meanwhile): create one.
+    vmid = p.vmid
+    for _attempt in range(VMID_ATTEMPTS):
         try:
             # Record the vmid before creating, so compensation finds the guest even after a crash.
             server = _record_vmid(rt, server, vmid)
-            rt.hypervisor.wait(rt.hypervisor.create_guest(p.node, spec))
+            rt.hypervisor.wait(rt.hypervisor.create_guest(p.node, spec(vmid)))
             return server
         except AlreadyExists:
             vmid = rt.hypervisor.next_vmid()  # another creator took it between asking and creating
@@ -279,7 +295,8 @@ def _destroy_guest(rt: Runtime, server: Server) -> None:
     p = server.placement
     assert p.vmid and p.node
     guest = rt.hypervisor.find_guest(p.vmid)
-    if guest is None or _tag(server) not in guest.tags:
+    claimed = CLAIMED_STEP in server.saga_steps and guest is not None and POOL_TAG in guest.tags
+    if guest is None or not (claimed or _tag(server) in guest.tags):
         return  # never created, or the vmid belongs to someone else's guest: not ours to delete
     if guest.status == "running":
         rt.hypervisor.wait(rt.hypervisor.stop(guest.node, p.vmid))

@@ -41,6 +41,13 @@ class Policy:
     max_servers_per_customer: int = 25
     max_snapshots_per_server: int = 10
     max_tokens_per_customer: int = 50
+    # Stopped guests kept ready per (location id, OS image id); none unless configured.
+    warm_pool: Mapping[tuple[int, int], int] = attrs.field(factory=dict)
+    # A pooled guest still `building` after this is taken for a crashed build and cleaned away.
+    warm_pool_build_timeout: dt.timedelta = dt.timedelta(minutes=30)
+    # The reconciler leaves alone whatever changed more recently than this: a saga or an action
+    # may still be on its way.
+    reconcile_grace: dt.timedelta = dt.timedelta(minutes=15)
 
     def __attrs_post_init__(self) -> None:
         if len(self.quote_key) < 16:

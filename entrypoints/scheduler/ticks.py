@@ -11,7 +11,9 @@ from domain.usecases.billing import billing_run
 from domain.usecases.dunning import dunning_run
 from domain.usecases.monitoring import monitoring_pass
 from domain.usecases.notices import deliver_notices
+from domain.usecases.reconcile import reconcile_guests
 from domain.usecases.runtime import Runtime
+from domain.usecases.warm_pool import refill_warm_pool
 
 
 @attrs.frozen
@@ -26,4 +28,6 @@ TICKS = (
     Tick("billing", 60, billing_run),
     Tick("dunning", 300, dunning_run),
     Tick("notices", 10, deliver_notices),
+    Tick("warm_pool", 60, refill_warm_pool),
+    Tick("reconcile_guests", 300, reconcile_guests),
 )

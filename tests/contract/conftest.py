@@ -32,6 +32,7 @@ from ports.network import NetworkFabric
 from ports.unit_of_work import UnitOfWork
 
 from .builders import T0
+from .pfsense_rig import PfSenseRig
 from .postgres import PgDatabase, session_database
 
 # --- units of work -------------------------------------------------------------------------------
@@ -143,7 +144,13 @@ def _fake_hypervisor() -> Iterator[HypervisorRig]:
     yield HypervisorRig(hv, clock, clock.advance, hv.add_node, hv.set_node_online, hv.fail_next)
 
 
-HYPERVISORS = {"fake": _fake_hypervisor}
+def _proxmox_hypervisor() -> Iterator[HypervisorRig]:
+    from .proxmox_rig import proxmox_hypervisor  # it needs this module's rig class
+
+    yield from proxmox_hypervisor()
+
+
+HYPERVISORS = {"fake": _fake_hypervisor, "proxmox": _proxmox_hypervisor}
 
 
 @pytest.fixture(params=sorted(HYPERVISORS))
@@ -166,7 +173,14 @@ def _fake_fabric() -> Iterator[FabricRig]:
     yield FabricRig(fabric, fabric.live_state, fabric.fail_next)
 
 
-FABRICS = {"fake": _fake_fabric}
+def _pfsense_fabric() -> Iterator[FabricRig]:
+    """The real adapter on one simulated pfSense per location (1 and 2); the simulators must
+    see no request that breaks the API's schema."""
+    with PfSenseRig(locations=(1, 2)) as rig:
+        yield FabricRig(rig.fabric, rig.live_state, rig.fail_next)
+
+
+FABRICS = {"fake": _fake_fabric, "pfsense": _pfsense_fabric}
 
 
 @pytest.fixture(params=sorted(FABRICS))

@@ -276,3 +276,35 @@ def test_task_of_an_unknown_upid_is_not_found(hypervisor: HypervisorRig):
         hypervisor.hv.task(
             TaskRef(NODE, "UPID:pve1:00000001:00000001:00000001:vzstart:100:root@pam:")
         )
+
+
+def test_reconfigure_makes_a_stopped_guest_match_a_new_spec(hypervisor: HypervisorRig):
+    hv = hypervisor.hv
+    hypervisor.created(100, hostname="pool-100", tags=("hostprovider", "pool"), disk_gib=10)
+    order = hypervisor.spec(
+        999,  # ignored: the guest keeps its vmid
+        hostname="srv-7",
+        cores=2,
+        memory_mib=2048,
+        disk_gib=20,
+        mac_address="02:48:50:00:00:07",
+        vlan=107,
+        ip_address="10.20.7.5/24",
+        gateway="10.20.7.1",
+        root_password="Other-pass-456",
+        tags=("hostprovider", "server-7"),
+    )
+    hv.wait(hv.reconfigure(NODE, 100, order))
+    guest = hv.find_guest(100)
+    assert (guest.vmid, guest.name, guest.status) == (100, "srv-7", "stopped")
+    assert (guest.cores, guest.memory_mib, guest.disk_gib) == (2, 2048, 20)
+    assert "server-7" in guest.tags and "pool" not in guest.tags
+    with pytest.raises(ValidationError) as refused:
+        hv.reconfigure(NODE, 100, hypervisor.spec(100, disk_gib=10))
+    assert refused.value.field == "disk"
+    with pytest.raises(NotFound):
+        hv.reconfigure(NODE, 4242, order)
+    hv.wait(hv.start(NODE, 100))
+    with pytest.raises(Conflict):
+        hv.reconfigure(NODE, 100, order)
+    assert hv.find_guest(100).disk_gib == 20

@@ -6,7 +6,15 @@ import pytest
 
 from domain.model.errors import Conflict, ExternalFailure, Unavailable
 from domain.model.network import DEFAULT_INBOUND, FirewallRule
-from ports.network import StaticMapping
+from ports.network import (
+    FabricState,
+    ReconcileReport,
+    RuleTarget,
+    StaticMapping,
+    mapping_entry,
+    rule_entry,
+    vlan_entry,
+)
 
 from .conftest import FabricRig
 
@@ -54,6 +62,7 @@ def test_ensure_is_idempotent(fabric: FabricRig):
 
 
 def test_a_mac_mapped_again_is_replaced(fabric: FabricRig):
+    fabric.fabric.ensure_vlan(LOC, 10, 100)  # a mapping lives in its VLAN's DHCP scope
     fabric.fabric.ensure_mapping(LOC, MAPPING)
     moved = StaticMapping(MAPPING.mac_address, "10.20.0.9", "srv-1", 100)
     fabric.fabric.ensure_mapping(LOC, moved)
@@ -93,6 +102,7 @@ def test_remove_of_what_is_not_there_is_done(fabric: FabricRig):
 
 
 def test_faults_refuse_or_are_transient_and_change_nothing(fabric: FabricRig):
+    fabric.fabric.ensure_vlan(LOC, 10, 100)
     fabric.fail_next("ensure_mapping")
     with pytest.raises(ExternalFailure) as refused:
         fabric.fabric.ensure_mapping(LOC, MAPPING)
@@ -105,3 +115,73 @@ def test_faults_refuse_or_are_transient_and_change_nothing(fabric: FabricRig):
     assert fabric.live_state(LOC).vlans == {}
     fabric.fabric.apply(LOC)
     assert fabric.live_state(LOC).vlans == {100: 10}
+
+
+# --- reconciliation ------------------------------------------------------------------------------
+
+SECOND = StaticMapping("02:48:50:00:00:02", "10.20.0.6", "srv-2", 100)
+
+
+def desired(*servers: tuple[int, StaticMapping, tuple[FirewallRule, ...]]) -> FabricState:
+    """What our database says: customer 10 on VLAN 100 with these servers."""
+    return FabricState(
+        vlans={100: 10},
+        mappings=tuple(sorted((m for _, m, _ in servers), key=lambda m: m.mac_address)),
+        rules={server_id: rules for server_id, _, rules in servers},
+        targets={server_id: RuleTarget(m.ip_address, m.vlan) for server_id, m, _ in servers},
+    )
+
+
+def held(state: FabricState) -> tuple[object, ...]:
+    return state.vlans, state.mappings, state.rules
+
+
+def test_reconcile_of_a_firewall_that_matches_changes_nothing(fabric: FabricRig):
+    provisioned(fabric)
+    fabric.fabric.apply(LOC)
+    report = fabric.fabric.reconcile(LOC, fabric.fabric.state(LOC))
+    assert report == ReconcileReport() and not report.changed
+    assert not fabric.fabric.state(LOC).pending_changes
+
+
+def test_reconcile_recreates_what_is_missing_and_applies(fabric: FabricRig):
+    want = desired((1, MAPPING, DEFAULT_INBOUND))
+    report = fabric.fabric.reconcile(LOC, want)
+    assert vlan_entry(100) in report.created
+    assert mapping_entry(MAPPING.mac_address) in report.created
+    assert {rule_entry(1, r) for r in DEFAULT_INBOUND} <= set(report.created)
+    assert report.removed == [] and report.duplicates_removed == []
+    assert held(fabric.live_state(LOC)) == held(want)
+    assert not fabric.fabric.state(LOC).pending_changes
+    assert fabric.fabric.state(LOC).targets == want.targets
+
+
+def test_reconcile_removes_what_is_ours_but_not_desired(fabric: FabricRig):
+    provisioned(fabric)
+    fabric.fabric.ensure_mapping(LOC, SECOND)
+    fabric.fabric.ensure_rules(LOC, 2, SECOND.ip_address, 100, DEFAULT_INBOUND)
+    fabric.fabric.apply(LOC)
+    report = fabric.fabric.reconcile(LOC, desired((1, MAPPING, DEFAULT_INBOUND)))
+    assert mapping_entry(SECOND.mac_address) in report.removed
+    assert {rule_entry(2, r) for r in DEFAULT_INBOUND} <= set(report.removed)
+    assert not any("server-1" in entry for entry in report.removed + report.created)
+    live = fabric.live_state(LOC)
+    assert live.mappings == (MAPPING,) and live.rules == {1: DEFAULT_INBOUND}
+
+
+def test_reconcile_puts_back_a_rule_set_that_drifted(fabric: FabricRig):
+    provisioned(fabric)
+    only_ssh = (FirewallRule("tcp", 22, 22, description="ssh"),)
+    fabric.fabric.ensure_rules(LOC, 1, "10.20.0.5", 100, only_ssh)
+    fabric.fabric.apply(LOC)
+    report = fabric.fabric.reconcile(LOC, desired((1, MAPPING, DEFAULT_INBOUND)))
+    assert set(report.created) >= {rule_entry(1, r) for r in DEFAULT_INBOUND[1:]}
+    assert rule_entry(1, only_ssh[0]) not in report.created + report.removed
+    assert fabric.live_state(LOC).rules == {1: DEFAULT_INBOUND}
+
+
+def test_reconcile_touches_only_its_own_location(fabric: FabricRig):
+    provisioned(fabric)
+    fabric.fabric.apply(LOC)
+    fabric.fabric.reconcile(LOC + 1, FabricState())
+    assert held(fabric.live_state(LOC)) == held(desired((1, MAPPING, DEFAULT_INBOUND)))

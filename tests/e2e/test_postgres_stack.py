@@ -17,9 +17,12 @@ from typing import Any
 
 import pytest
 
+from tests.simulators.proxmox import ProxmoxSimulator
+
+from .infrastructure import proxmox_settings, simulated_proxmox
 from .sandbox import Client
 from .stack import Stack, running_stack
-from .test_lifecycle import ORDER, amount, exact_balance, transactions
+from .test_lifecycle import ORDER, amount, exact_balance, run, transactions
 
 pytestmark = pytest.mark.e2e
 
@@ -27,11 +30,24 @@ CREDIT = Decimal("1000.00")
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory.mktemp("stack"), sandbox_task_seconds="1") as live:
+def proxmox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ProxmoxSimulator, Path]]:
+    with simulated_proxmox(task_seconds=0.3) as simulator:
+        yield simulator, tmp_path_factory.mktemp("site")
+
+
+@pytest.fixture(scope="module")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, proxmox: tuple[ProxmoxSimulator, Path]
+) -> Iterator[Stack]:
+    settings = proxmox_settings(*proxmox)
+    with running_stack(tmp_path_factory.mktemp("stack"), **settings) as live:
         live.start_api()
         live.start_scheduler()
         yield live
+
+
+def guests_of(simulator: ProxmoxSimulator, server_id: int) -> list[dict[str, Any]]:
+    return [g for g in simulator.guests() if f"server-{server_id}" in str(g.get("tags", ""))]
 
 
 def customer_with_credit(stack: Stack, credit: Decimal = CREDIT) -> tuple[Client, int]:
@@ -53,15 +69,107 @@ def customer_with_credit(stack: Stack, credit: Decimal = CREDIT) -> tuple[Client
     return customer, account["id"]
 
 
-def order(customer: Client, key: str, name: str = "pg-1") -> dict[str, Any]:
-    quote = customer.post("/api/quote", ORDER)
+# A QEMU image: its password reset goes through the guest agent, which needs no SSH to the node.
+VM_ORDER = {**ORDER, "osId": 4}
+
+
+def order(
+    customer: Client, key: str, name: str = "pg-1", config: dict[str, int] = VM_ORDER
+) -> dict[str, Any]:
+    quote = customer.post("/api/quote", config)
     created: dict[str, Any] = customer.post(
         "/api/server/create",
-        {**ORDER, "quoteId": quote["quoteId"], "name": name},
+        {**config, "quoteId": quote["quoteId"], "name": name},
         expect=201,
         headers={"Idempotency-Key": key},
     )
     return created
+
+
+def records(customer: Client, server_id: int) -> dict[str, Any]:
+    """Everything the customer can read about their money and their server."""
+    server = customer.get(f"/api/server/{server_id}")
+    server.pop("uptime", None)  # a live measurement, not a record
+    return {
+        "server": server,
+        "servers": [s["id"] for s in customer.get("/api/server")],
+        "balance": customer.get("/api/balance")["exact"],
+        "transactions": transactions(customer),
+        "actions": customer.get(f"/api/server/{server_id}/actions"),
+        "snapshots": customer.get(f"/api/server/{server_id}/snapshots")["data"],
+        "me": customer.get("/api/auth/me"),
+    }
+
+
+def restart(stack: Stack) -> None:
+    stack.stop_api()
+    assert stack.stop_scheduler() == 0
+    stack.start_scheduler()
+    stack.start_api()
+
+
+def test_a_lifecycle_on_postgres_survives_a_restart_of_every_process(
+    stack: Stack, proxmox: tuple[ProxmoxSimulator, Path]
+) -> None:
+    simulator = proxmox[0]
+    customer, _ = customer_with_credit(stack)
+    created = order(customer, "pg-lifecycle")
+    server_id = created["id"]
+    action = customer.wait_for_action(created["taskId"])
+    assert action["status"] == "success", action
+    run(customer, customer.post(f"/api/server/{server_id}/stop", expect=202), "stop")
+    run(customer, customer.post(f"/api/server/{server_id}/start", expect=202), "start")
+    grown = customer.put(
+        f"/api/server/{server_id}/resize", {"cores": 4, "memory": 4096, "disk": 60}, expect=202
+    )
+    run(customer, grown, "resize")
+    snap = {"snapname": "before-restart", "description": "e2e"}
+    run(customer, customer.post(f"/api/server/{server_id}/snapshots", snap, expect=202), "snapshot")
+    before = records(customer, server_id)
+    assert before["server"]["status"] == "running" and before["server"]["cores"] == 4
+    assert [s["name"] for s in before["snapshots"]] == ["before-restart"]
+    assert amount(before["balance"]) == sum(
+        (amount(t["amount"]) for t in before["transactions"]), Decimal(0)
+    )
+
+    [guest] = guests_of(simulator, server_id)
+    assert (guest["vmid"], guest["status"], guest["cores"]) == (
+        before["server"]["proxmoxId"],
+        "running",
+        4,
+    )
+
+    restart(stack)
+
+    # The same bearer token still works: sessions live in the database, not in a process.
+    assert stack.sandbox is not None
+    customer.base_url = stack.sandbox.base_url
+    assert records(customer, server_id) == before
+
+    # The restarted processes carry on with the same guest ...
+    run(customer, customer.post(f"/api/server/{server_id}/restart", expect=202), "restart")
+    rolled = customer.post(
+        f"/api/server/{server_id}/snapshots/rollback", {"snapname": "before-restart"}, expect=202
+    )
+    run(customer, rolled, "rollback")
+    reset = customer.post(f"/api/server/{server_id}/password", expect=202)
+    run(customer, reset, "password")
+    assert simulator.guest(guest["vmid"])["passwords"]  # set through the guest agent
+    status = customer.get(f"/api/server/{server_id}/status")
+    assert status["stats"]["data"]["vmid"] == guest["vmid"]  # the API reads the same cluster
+
+    # ... and with new ones: another server, ordered and deleted end to end.
+    second = order(customer, "pg-after-restart", name="pg-2")
+    assert customer.wait_for_action(second["taskId"])["status"] == "success"
+    run(customer, customer.delete(f"/api/server/{second['id']}", expect=202), "delete")
+    assert [s["id"] for s in customer.get("/api/server")] == [server_id]
+    assert guests_of(simulator, second["id"]) == []
+    run(customer, customer.delete(f"/api/server/{server_id}", expect=202), "delete")
+    assert guests_of(simulator, server_id) == [] and customer.get("/api/server") == []
+    assert exact_balance(customer) == sum(
+        (amount(t["amount"]) for t in transactions(customer)), Decimal(0)
+    )
+    customer.close()
 
 
 def test_one_idempotency_key_sent_ten_times_at_once_makes_one_server(stack: Stack) -> None:
@@ -115,23 +223,30 @@ def wait_until(condition: Any, what: str, seconds: float = 30.0) -> None:
 
 
 def test_a_scheduler_killed_mid_provisioning_leaves_the_job_to_another(tmp_path: Path) -> None:
-    with running_stack(tmp_path, stalled_job_seconds="3") as stack:
+    with (
+        simulated_proxmox(task_seconds=4) as simulator,
+        running_stack(
+            tmp_path, stalled_job_seconds="3", **proxmox_settings(simulator, tmp_path)
+        ) as stack,
+    ):
         stack.start_api()
-        stack.start_scheduler("doomed", sandbox_task_seconds="6")
+        stack.start_scheduler("doomed")
         customer, _ = customer_with_credit(stack)
-        created = order(customer, "crash-order")
-        wait_until(lambda: job_status(stack, "provision_server") == "doing", "provisioning")
-        time.sleep(1)  # well inside the saga: its guest task takes 6 s
+        created = order(customer, "crash-order", config=ORDER)
+        # Killed while the guest is being created: its 4 s task runs on after the scheduler dies.
+        wait_until(lambda: simulator.running_tasks(), "a guest task")
         stack.kill_scheduler("doomed")
         assert customer.get(f"/api/server/{created['id']}")["status"] == "creating"
 
-        stack.start_scheduler("rescuer", sandbox_task_seconds="0")
+        stack.start_scheduler("rescuer")
         action = customer.wait_for_action(created["taskId"], timeout=60)
         assert action["status"] == "success", (action, stack.scheduler_log("rescuer")[-2000:])
         assert "retrying stalled job" in stack.scheduler_log("rescuer")
 
         server = customer.get(f"/api/server/{created['id']}")
         assert server["status"] == "running"
+        [guest] = guests_of(simulator, created["id"])  # no second guest was made
+        assert guest["vmid"] == server["proxmoxId"] and guest["status"] == "running"
         assert [s["id"] for s in customer.get("/api/server")] == [created["id"]]
         mine = [t for t in transactions(customer) if t["serverId"] == created["id"]]
         assert sorted(t["type"] for t in mine) == ["capture", "hold"], mine

@@ -1,0 +1,31 @@
+"""The NetworkFabric on pfSense, through the REST API package v2 (`/api/v2`, `X-API-Key`)."""
+
+from adapters.pfsense.config import (
+    CustomerNetworks,
+    FirewallSite,
+    PublicAddressMode,
+    Timeouts,
+    TlsSettings,
+)
+from adapters.pfsense.errors import (
+    FirewallBusy,
+    FirewallConflict,
+    FirewallMisconfigured,
+    FirewallRefused,
+    OutcomeUnknown,
+)
+from adapters.pfsense.fabric import PfSenseFabric
+
+__all__ = [
+    "CustomerNetworks",
+    "FirewallBusy",
+    "FirewallConflict",
+    "FirewallMisconfigured",
+    "FirewallRefused",
+    "FirewallSite",
+    "OutcomeUnknown",
+    "PfSenseFabric",
+    "PublicAddressMode",
+    "Timeouts",
+    "TlsSettings",
+]

@@ -1,0 +1,100 @@
+"""One firewall as the fabric uses it: its settings, its client, the lock its writers take, and
+whether it holds changes not applied yet. Reads and writes by endpoint, with the id rules of the
+API: an id is used right after the read that found it, never kept."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from adapters.pfsense.client import PfSenseClient
+from adapters.pfsense.config import FirewallSite
+from adapters.pfsense.errors import FirewallRefused
+from adapters.pfsense.readback import Snapshot
+
+VLAN, VLANS = "/interface/vlan", "/interface/vlans"
+INTERFACE, INTERFACES = "/interface", "/interfaces"
+DHCP_SERVER = "/services/dhcp_server"
+MAPPING, MAPPINGS = "/services/dhcp_server/static_mapping", "/services/dhcp_server/static_mappings"
+RULE, RULES = "/firewall/rule", "/firewall/rules"
+NAT, NATS = "/firewall/nat/one_to_one/mapping", "/firewall/nat/one_to_one/mappings"
+APPLY = ("/interface/apply", "/services/dhcp_server/apply", "/firewall/apply")
+OURS = {"descr__startswith": "hostprovider:"}
+
+
+class Firewall:
+    def __init__(self, site: FirewallSite, client: PfSenseClient) -> None:
+        self.site = site
+        self.client = client
+        # One writer per firewall inside this process; across processes the job lock
+        # `firewall:<location id>` serialises the jobs that drive this fabric.
+        self.lock = threading.RLock()
+        # pfSense does not report unapplied rule edits (`GET /firewall/apply` misses them), so
+        # this process remembers that it wrote since its last apply.
+        self.dirty = False
+
+    # --- reads ---------------------------------------------------------------------------------
+    def read(self, path: str, **query: Any) -> list[dict[str, Any]]:
+        data = self.client.get(path, **query)
+        return list(data) if isinstance(data, list) else []
+
+    def read_one(self, path: str, **query: Any) -> dict[str, Any] | None:
+        try:
+            data = self.client.get(path, **query)
+        except FirewallRefused as ex:
+            if ex.status == 404:
+                return None
+            raise
+        return dict(data) if isinstance(data, dict) else None
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(
+            vlans=self.read(VLANS, **OURS),
+            interfaces=self.read(INTERFACES),
+            mappings=self.read(MAPPINGS, **OURS),
+            rules=self.read(RULES, **OURS),
+            nat=self.read(NATS, **OURS),
+        )
+
+    def pending(self) -> bool:
+        """What the firewall itself admits is not applied yet."""
+        interfaces = self.client.get("/interface/apply")
+        dhcp = self.client.get("/services/dhcp_server/apply")
+        firewall = self.client.get("/firewall/apply")
+        return not all(bool(status.get("applied")) for status in (interfaces, dhcp, firewall))
+
+    # --- writes --------------------------------------------------------------------------------
+    def create(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        self.dirty = True  # even a write whose answer is lost may have landed
+        data = self.client.post(path, body)
+        return dict(data) if isinstance(data, dict) else {}
+
+    def update(self, path: str, body: Mapping[str, Any]) -> None:
+        self.dirty = True
+        self.client.patch(path, body)
+
+    def delete(self, path: str, **query: Any) -> bool:
+        """Delete one object by the id just read; "not found" is done already."""
+        self.dirty = True
+        try:
+            self.client.delete(path, **query)
+        except FirewallRefused as ex:
+            if ex.status == 404:
+                return False
+            raise
+        return True
+
+    def delete_each(self, path: str, objects: Sequence[Mapping[str, Any]]) -> None:
+        """Delete objects found by one read, the highest id of each list first, so the ids of the
+        others do not shift under us."""
+        for obj in sorted(objects, key=lambda o: (str(o.get("parent_id", "")), -int(o["id"]))):
+            query: dict[str, Any] = {"id": obj["id"]}
+            if "parent_id" in obj:
+                query["parent_id"] = obj["parent_id"]
+            self.delete(path, **query)
+
+    def apply(self) -> None:
+        for path in APPLY:
+            # async=false: the answer comes after the reload, so `apply` returning means live
+            self.client.post(path, {"async": False})

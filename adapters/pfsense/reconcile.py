@@ -1,0 +1,124 @@
+"""Reconciliation: make one firewall hold exactly the desired state built from our database.
+
+In order: delete second copies of a natural key (pfSense does not keep `descr` unique, and a hand
+"copy" in the webGUI makes them), delete what is ours (`hostprovider:`) but not desired, then run
+the same idempotent ensure steps the saga runs, which re-create whatever is missing or edited. The
+caller applies once at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from adapters.pfsense import naming, operations
+from adapters.pfsense.firewall import INTERFACE, MAPPING, NAT, RULE, VLAN, Firewall
+from adapters.pfsense.readback import Snapshot, by_id, server_rules
+from ports.network import FabricState, ReconcileReport, RuleTarget, mapping_entry, rule_entry
+from ports.network import vlan_entry as vlan_key
+
+Obj = Mapping[str, Any]
+
+
+def reconcile(fw: Firewall, report: ReconcileReport, desired: FabricState) -> None:
+    _remove_duplicates(fw, report, fw.snapshot())
+    snapshot = fw.snapshot()
+    known_targets = {
+        server_id: RuleTarget(pairs[0][1], desired.targets.get(server_id, RuleTarget("", 0)).vlan)
+        for server_id, pairs in server_rules(snapshot).items()
+    }
+    _remove_orphans(fw, report, snapshot, desired)
+    for tag, customer_id in sorted(desired.vlans.items()):
+        operations.ensure_vlan(fw, report, customer_id, tag)
+    for mapping in desired.mappings:
+        operations.ensure_mapping(fw, report, mapping)
+    for server_id, rules in sorted(desired.rules.items()):
+        target = desired.targets.get(server_id) or known_targets.get(server_id)
+        if target is None:
+            raise ValueError(f"desired rules of server {server_id} have no target address")
+        vlan = target.vlan or fw.site.vlan_of(target.ip_address) or 0
+        operations.ensure_rules(fw, report, server_id, target.ip_address, vlan, rules)
+
+
+# --- second copies -------------------------------------------------------------------------------
+def _remove_duplicates(fw: Firewall, report: ReconcileReport, snapshot: Snapshot) -> None:
+    ours = [v for v in snapshot.vlans if naming.parse_vlan_descr(str(v.get("descr", "")))]
+    _drop_extras(fw, VLAN, ours, lambda v: (v.get("if"), v.get("tag")),
+                 lambda v: vlan_key(int(v["tag"])), report)  # fmt: skip
+    mappings = [m for m in snapshot.mappings if naming.parse_mapping_descr(str(m["descr"]))]
+    _drop_extras(fw, MAPPING, mappings, lambda m: (m.get("parent_id"), str(m["mac"]).lower()),
+                 lambda m: mapping_entry(str(m["mac"])), report)  # fmt: skip
+    _drop_extras(fw, RULE, list(snapshot.rules), lambda r: naming.key_of(str(r["descr"])),
+                 _rule_entry, report)  # fmt: skip
+    _drop_extras(fw, NAT, list(snapshot.nat), lambda n: n.get("descr"),
+                 lambda n: f"nat:{str(n['descr']).split(':')[1]}", report)  # fmt: skip
+
+
+def _drop_extras(
+    fw: Firewall,
+    path: str,
+    objects: list[Obj],
+    key: Callable[[Obj], object],
+    entry: Callable[[Obj], str],
+    report: ReconcileReport,
+) -> None:
+    first: set[object] = set()
+    extras = []
+    for obj in sorted(objects, key=lambda o: (str(o.get("parent_id", "")), int(o["id"]))):
+        if key(obj) in first:
+            extras.append(obj)
+        first.add(key(obj))
+    fw.delete_each(path, extras)
+    report.duplicates_removed.extend(entry(obj) for obj in extras)
+
+
+def _rule_entry(rule: Obj) -> str:
+    parsed = naming.parse_rule_descr(str(rule["descr"]))
+    return rule_entry(parsed.server_id, parsed.rule) if parsed else naming.key_of(rule["descr"])
+
+
+# --- ours but not desired ------------------------------------------------------------------------
+def _remove_orphans(
+    fw: Firewall, report: ReconcileReport, snapshot: Snapshot, desired: FabricState
+) -> None:
+    rules = [r for r in by_id(snapshot.rules) if _orphan_rule(r, desired)]
+    fw.delete_each(RULE, rules)
+    report.removed.extend(_rule_entry(r) for r in rules)
+    wanted_macs = {m.mac_address.lower() for m in desired.mappings}
+    mappings = [
+        m for m in snapshot.mappings
+        if naming.parse_mapping_descr(str(m["descr"])) not in wanted_macs
+    ]  # fmt: skip
+    fw.delete_each(MAPPING, mappings)
+    report.removed.extend(mapping_entry(str(m["mac"])) for m in mappings)
+    nat = [n for n in snapshot.nat if naming.parse_nat_descr(str(n["descr"])) not in desired.rules]
+    fw.delete_each(NAT, nat)
+    report.removed.extend(f"nat:server-{naming.parse_nat_descr(str(n['descr']))}" for n in nat)
+    for obj in snapshot.vlans:
+        parsed = naming.parse_vlan_descr(str(obj.get("descr", "")))
+        if parsed is not None and desired.vlans.get(parsed[1]) != parsed[0]:
+            operations.remove_vlan(fw, report, parsed[0], parsed[1])
+    _remove_lone_interfaces(fw, report, snapshot.interfaces, desired)
+
+
+def _orphan_rule(rule: Obj, desired: FabricState) -> bool:
+    descr = str(rule.get("descr", ""))
+    parsed = naming.parse_rule_descr(descr)
+    if parsed is not None:
+        return parsed.server_id not in desired.rules
+    vlan = naming.parse_isolation_descr(descr)
+    if vlan is not None:
+        return vlan not in desired.vlans
+    return naming.parse_nat_descr(descr) is None  # ours by prefix, but no kind we make
+
+
+def _remove_lone_interfaces(
+    fw: Firewall, report: ReconcileReport, interfaces: Iterable[Obj], desired: FabricState
+) -> None:
+    """Our interface assignments whose VLAN is not desired (a half-removed VLAN)."""
+    current = {str(i.get("descr")): i for i in fw.read("/interfaces")}
+    for obj in interfaces:
+        tag = naming.parse_interface_descr(obj.get("descr"))
+        if tag is not None and tag not in desired.vlans and str(obj["descr"]) in current:
+            fw.delete(INTERFACE, id=current[str(obj["descr"])]["id"])
+            report.removed.append(f"interface:{obj['descr']}")

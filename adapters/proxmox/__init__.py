@@ -1,0 +1,1 @@
+"""The Hypervisor port on Proxmox VE 8 through its HTTP API (and SSH for LXC passwords)."""
