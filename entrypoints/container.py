@@ -38,6 +38,7 @@ from entrypoints.site import Site, load_site
 from entrypoints.tasks import make_dispatch
 from ports.clock import Clock
 from ports.hypervisor import Hypervisor
+from ports.network import NetworkFabric
 
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
@@ -96,6 +97,35 @@ def _proxmox(clock: Clock, api: RemoteApi, site: Site, overcommit: Overcommit) -
     return ProxmoxHypervisor(ProxmoxClient(connection), sites, clock=clock, overcommit=overcommit)
 
 
+def _fabric(settings: Settings, site: Site | None, policy: Policy) -> NetworkFabric:
+    if settings.pfsense is None:
+        return FakeNetworkFabric()
+    assert site is not None  # the settings refuse a pfSense URL without a site file
+    from adapters import pfsense
+
+    api = settings.pfsense
+    try:
+        sites = {
+            location_id: pfsense.FirewallSite(
+                url=(layout.firewall.url or api.url),
+                api_key=api.secret,
+                networks=pfsense.CustomerNetworks(
+                    layout.networks.supernet, layout.networks.prefix, layout.networks.dynamic_hosts
+                ),
+                vlan_range=policy.vlan_range,
+                trunk=layout.firewall.trunk,
+                wan=layout.firewall.wan,
+                public_mode=pfsense.PublicAddressMode(layout.firewall.public_mode),
+                public_ips=layout.firewall.public_ips,
+                tls=pfsense.TlsSettings(api.ca_file, api.fingerprint_sha256),
+            )
+            for location_id, layout in site.locations.items()
+        }
+    except ValueError as ex:  # a layout the firewall cannot carry: stop with the reason
+        raise ConfigError(f"HOSTPROVIDER_SITE_FILE: {ex}") from None
+    return pfsense.PfSenseFabric(sites)
+
+
 def _customer_networks(site: Site | None) -> dict[int, CustomerNetworks]:
     return site.customer_networks() if site is not None else sandbox.sandbox_networks()
 
@@ -139,7 +169,7 @@ class Container(containers.DeclarativeContainer):
     site = providers.Singleton(_site, settings)
     policy = providers.Singleton(_policy, settings, site)
     hypervisor = providers.Singleton(_hypervisor, clock, settings, site, policy)
-    fabric = providers.Singleton(FakeNetworkFabric)
+    fabric = providers.Singleton(_fabric, settings, site, policy)
     mailer = providers.Singleton(RecordingMailer)
     events = providers.Singleton(RecordingEventPublisher)
     hasher = providers.Singleton(

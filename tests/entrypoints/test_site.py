@@ -132,3 +132,45 @@ def test_incomplete_infrastructure_settings_are_refused(
 ) -> None:
     with pytest.raises(ConfigError, match=complaint):
         load_settings({**PVE, **change}, dotenv=None)
+
+
+def test_the_composition_root_picks_the_real_adapters_from_the_settings(tmp_path: Path) -> None:
+    from adapters.pfsense import PfSenseFabric
+    from adapters.proxmox.hypervisor import ProxmoxHypervisor
+    from entrypoints.container import Container
+
+    site = tmp_path / "site.toml"
+    # pfSense needs a subnet for every tag of the VLAN range (100..3999) in each supernet.
+    site.write_text(
+        GOOD.replace(
+            '"10.20.0.0/16"\nsubnet_prefix = 26', '"10.0.0.0/8"\nsubnet_prefix = 20'
+        ).replace('"10.30.0.0/16"', '"172.16.0.0/12"')
+    )
+    settings = load_settings(
+        {
+            **PVE,
+            "HOSTPROVIDER_SITE_FILE": str(site),
+            "HOSTPROVIDER_PFSENSE_URL": "https://fw.example.net",
+            "HOSTPROVIDER_PFSENSE_API_KEY": "k",
+        },
+        dotenv=None,
+    )
+    container = Container(settings=settings)
+    assert isinstance(container.hypervisor(), ProxmoxHypervisor)
+    assert isinstance(container.fabric(), PfSenseFabric)
+    # Addresses are handed out from the same per-VLAN subnets the firewall is configured with.
+    assert container.policy().customer_networks == load_site(site).customer_networks()
+
+
+def test_a_site_too_small_for_the_firewall_is_a_config_error(tmp_path: Path) -> None:
+    from entrypoints.container import Container
+
+    site = tmp_path / "site.toml"
+    site.write_text(GOOD)  # a /16 cut in /26s holds fewer subnets than the VLAN range has tags
+    settings = load_settings(
+        {"HOSTPROVIDER_PFSENSE_URL": "https://fw", "HOSTPROVIDER_PFSENSE_API_KEY": "k"}
+        | {"HOSTPROVIDER_SITE_FILE": str(site)},
+        dotenv=None,
+    )
+    with pytest.raises(ConfigError, match="fewer than the VLAN range"):
+        Container(settings=settings).fabric()
