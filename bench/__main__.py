@@ -1,6 +1,7 @@
 """`make bench`: every benchmark, each printing its ratios measured in the same run."""
 
-from bench import billing_memory
+from bench import billing_memory, billing_postgres
 
 if __name__ == "__main__":
     billing_memory.main()
+    billing_postgres.main()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from ports.billing import BillingBatches
 from ports.messaging import JobQueue
 from ports.repositories import (
     AccountRepository,
@@ -44,6 +45,7 @@ class UnitOfWork(Protocol):
     audit: AuditLog
     idempotency: IdempotencyStore
     warm_pool: WarmPoolRepository
+    billing: BillingBatches
     jobs: JobQueue
 
     def __enter__(self) -> UnitOfWork: ...

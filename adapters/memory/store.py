@@ -16,6 +16,7 @@ import threading
 from typing import Any
 
 from adapters.memory.accounts import InMemoryAccountRepository, InMemoryTokenRepository
+from adapters.memory.billing import InMemoryBillingBatches
 from adapters.memory.catalogue import InMemoryCatalogueRepository
 from adapters.memory.jobs import InlineJobQueue, Job, submit_jobs
 from adapters.memory.ledger import InMemoryLedger
@@ -145,6 +146,7 @@ class InMemoryUnitOfWork:
         self.audit = InMemoryAuditLog(self)
         self.idempotency = InMemoryIdempotencyStore(self)
         self.warm_pool = InMemoryWarmPoolRepository(self)
+        self.billing = InMemoryBillingBatches(self)
 
     def __enter__(self) -> InMemoryUnitOfWork:
         if self._active:

@@ -32,6 +32,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from adapters.postgres.accounts import PostgresAccountRepository, PostgresTokenRepository
+from adapters.postgres.billing import PostgresBillingBatches
 from adapters.postgres.ledger import PostgresLedger
 from adapters.postgres.network import PostgresNetworkRepository
 from adapters.postgres.promos import PostgresPromoCodeRepository
@@ -103,6 +104,7 @@ class PostgresUnitOfWork:
         self.audit = PostgresAuditLog(db)
         self.idempotency = PostgresIdempotencyStore(db)
         self.warm_pool = PostgresWarmPoolRepository(db)
+        self.billing = PostgresBillingBatches(db)
 
     def __enter__(self) -> PostgresUnitOfWork:
         if self._conn is not None:
