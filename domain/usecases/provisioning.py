@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 STEPS = ("placed", "addressed", "vlan", "guest", "mapping", "firewall", "started")
 VMID_ATTEMPTS = 5
+ADDRESS_ATTEMPTS = 20  # each round of a race has a winner: enough for a burst of orders
 
 
 def provision_server(
@@ -91,14 +92,38 @@ def _place(rt: Runtime, server: Server, _: str) -> Server:
 
 
 def _address(rt: Runtime, server: Server, _: str) -> Server:
-    vmid = server.placement.vmid or rt.hypervisor.next_vmid()
-    with rt.uow() as uow:
-        mac = server.placement.mac_address or mac_address(uow.network.next_mac_sequence())
-        vlan = allocate_vlan(uow, rt, server)
-        ip = allocate_address(uow, rt, server, vlan)
-        uow.commit()
-    server.place(rt.clock.now(), vmid=vmid, mac_address=mac, ip_address=ip, vlan=vlan)
-    return server
+    """The server's vmid, MAC, VLAN and address, recorded together.
+
+    Sagas run side by side: two may read the same free address, VLAN tag or vmid (the cluster's
+    nextid reserves nothing) and the second to commit is refused by a unique rule. That is a race
+    lost, not a failed order: look again, leaving aside the vmids already tried."""
+    tried: set[int] = set()
+    vmid = server.placement.vmid or _untried_vmid(rt, tried)
+    for _attempt in range(ADDRESS_ATTEMPTS):
+        try:
+            with rt.uow() as uow:
+                mac = server.placement.mac_address or mac_address(uow.network.next_mac_sequence())
+                vlan = allocate_vlan(uow, rt, server)
+                ip = allocate_address(uow, rt, server, vlan)
+                stored = uow.servers.get_for_update(server.id)
+                assert stored is not None
+                stored.place(rt.clock.now(), vmid=vmid, mac_address=mac, ip_address=ip, vlan=vlan)
+                uow.servers.update(stored)
+                uow.commit()
+        except AlreadyExists:
+            tried.add(vmid)
+            vmid = _untried_vmid(rt, tried)
+            continue
+        server.place(rt.clock.now(), vmid=vmid, mac_address=mac, ip_address=ip, vlan=vlan)
+        return server
+    raise CapacityExhausted("could not reserve an address and a vmid", attempts=ADDRESS_ATTEMPTS)
+
+
+def _untried_vmid(rt: Runtime, tried: set[int]) -> int:
+    vmid = rt.hypervisor.next_vmid()
+    while vmid in tried:
+        vmid += 1
+    return vmid
 
 
 def _vlan(rt: Runtime, server: Server, _: str) -> Server:
@@ -141,7 +166,7 @@ def _guest(rt: Runtime, server: Server, root_password: str) -> Server:
         rt.hypervisor.wait(rt.hypervisor.reconfigure(existing.node, p.vmid, spec(p.vmid)))
         return server
     # Without a pooled guest (or when the claimed one vanished meanwhile): create one.
-    vmid = p.vmid
+    vmid, tried = p.vmid, set[int]()
     for _attempt in range(VMID_ATTEMPTS):
         try:
             # Record the vmid before creating, so compensation finds the guest even after a crash.
@@ -149,7 +174,10 @@ def _guest(rt: Runtime, server: Server, root_password: str) -> Server:
             rt.hypervisor.wait(rt.hypervisor.create_guest(p.node, spec(vmid)))
             return server
         except AlreadyExists:
-            vmid = rt.hypervisor.next_vmid()  # another creator took it between asking and creating
+            # Another creator took it between asking and creating (on the cluster or in our
+            # records): the cluster's next free one, unless already tried.
+            tried.add(vmid)
+            vmid = _untried_vmid(rt, tried)
     raise CapacityExhausted("could not obtain a free vmid", attempts=VMID_ATTEMPTS)
 
 

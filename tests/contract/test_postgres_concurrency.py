@@ -172,3 +172,34 @@ def test_two_billing_runs_at_once_charge_each_interval_once(shop: Shop):
     assert watermarks == {NOW}
     assert shop.balance(AccountKind.WALLET, customer) == Money.of(1, "RUB").micro - expected
     assert shop.books_balance()
+
+
+def test_provisioning_jobs_racing_for_addresses_vlans_and_vmids_all_succeed(shop: Shop):
+    """Eight sagas at once for two customers read the same free address, VLAN and vmid; the
+    losers of each race look again instead of failing the order."""
+    from domain.usecases.provisioning import provision_server
+
+    order = OrderRequest(os_id=1, tariff_id=1)
+    first_charge = quote_order(shop.rt, None, order).quote.first_charge
+    customers = [shop.customer(f"c{n}@example.com", first_charge * 5) for n in range(2)]
+    for customer in customers:
+        for _ in range(4):
+            ordering.create_server(shop.rt, customer, order)
+    jobs = list(shop.jobs.pending)
+    shop.jobs.clear()
+    assert len(jobs) == 8
+
+    outcomes = race(8, lambda n: provision_server(shop.rt, **jobs[n].args))
+
+    assert outcomes == ["ok"] * 8
+    with shop.rt.uow() as uow:
+        servers = [s for c in customers for s in uow.servers.for_owner(c.account_id)]
+    assert [s.status for s in servers] == [ServerStatus.RUNNING] * 8, [
+        s.failure_reason for s in servers
+    ]
+    placements = [s.placement for s in servers]
+    assert len({p.vmid for p in placements}) == len({p.ip_address for p in placements}) == 8
+    vlans = [{s.placement.vlan for s in servers if s.owner_id == c.account_id} for c in customers]
+    assert all(len(tags) == 1 for tags in vlans) and vlans[0] != vlans[1]
+    assert {shop.rt.hypervisor.find_guest(p.vmid).status for p in placements} == {"running"}
+    assert shop.books_balance()
