@@ -47,6 +47,9 @@ class InMemoryAccountRepository:
         found = self._uow.read("accounts").get(account_id)
         return copy.copy(found) if found is not None else None
 
+    def get_for_update(self, account_id: int) -> Account | None:
+        return self.get(account_id)  # units of work on the memory store commit one at a time
+
     def by_email(self, email: str) -> Account | None:
         account_id = self._id_by_email(email)
         return self.get(account_id) if account_id is not None else None

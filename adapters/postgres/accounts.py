@@ -29,6 +29,10 @@ class PostgresAccountRepository:
         row = self._db.row("SELECT * FROM accounts WHERE id = %s", (account_id,))
         return structure(row, Account) if row else None
 
+    def get_for_update(self, account_id: int) -> Account | None:
+        row = self._db.row("SELECT * FROM accounts WHERE id = %s FOR UPDATE", (account_id,))
+        return structure(row, Account) if row else None
+
     def by_email(self, email: str) -> Account | None:
         row = self._db.row(
             "SELECT * FROM accounts WHERE lower(email) = lower(%s)", (email.strip(),)

@@ -31,9 +31,14 @@ class Actor:
             raise PermissionDenied("this needs an administrator")
 
 
-def account_of(uow: UnitOfWork, account_id: object) -> Account:
+def account_of(uow: UnitOfWork, account_id: object, *, for_update: bool = False) -> Account:
     # Only an int is an id: 2.0 or True would otherwise find account 2 (or 1) by equality.
-    account = uow.accounts.get(account_id) if type(account_id) is int else None
+    if type(account_id) is not int:
+        account = None
+    elif for_update:
+        account = uow.accounts.get_for_update(account_id)
+    else:
+        account = uow.accounts.get(account_id)
     if account is None:
         raise NotFound("customer", account_id)
     return account

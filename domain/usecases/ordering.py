@@ -48,7 +48,8 @@ def create_server(rt: Runtime, actor: Actor, request: OrderRequest) -> CreatedSe
     now = rt.clock.now()
     root_password = rt.secrets.password()
     with rt.uow() as uow:
-        account = account_of(uow, actor.account_id)
+        # Held until commit: racing orders of one customer count their servers one at a time.
+        account = account_of(uow, actor.account_id, for_update=True)
         if not account.may_order:
             raise AccountRestricted(
                 "new servers are on hold until the balance is topped up",

@@ -21,6 +21,8 @@ def test_add_then_get_and_by_email(uow_factory):
         assert uow.accounts.by_email("ANN.LEE@EXAMPLE.COM").id == 1
         assert uow.accounts.by_email("nobody@example.com") is None
         assert uow.accounts.get(99) is None
+        assert uow.accounts.get_for_update(1) == uow.accounts.get(1)
+        assert uow.accounts.get_for_update(99) is None
 
 
 def test_a_taken_email_is_refused_whatever_its_case(uow_factory):

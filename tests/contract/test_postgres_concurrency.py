@@ -203,3 +203,19 @@ def test_provisioning_jobs_racing_for_addresses_vlans_and_vmids_all_succeed(shop
     assert all(len(tags) == 1 for tags in vlans) and vlans[0] != vlans[1]
     assert {shop.rt.hypervisor.find_guest(p.vmid).status for p in placements} == {"running"}
     assert shop.books_balance()
+
+
+def test_racing_orders_never_pass_the_server_cap(shop: Shop):
+    order = OrderRequest(os_id=1, tariff_id=1)
+    first_charge = quote_order(shop.rt, None, order).quote.first_charge
+    cap = shop.rt.policy.max_servers_per_customer
+    customer = shop.customer("many@example.com", first_charge * (cap + 10))
+
+    outcomes = race(cap + 8, lambda n: ordering.create_server(shop.rt, customer, order))
+
+    assert outcomes.count("ok") == cap, outcomes
+    assert all("AccountRestricted" in o for o in outcomes if o != "ok"), outcomes
+    with shop.rt.uow() as uow:
+        assert len(uow.servers.for_owner(customer.account_id)) == cap
+    assert shop.balance(AccountKind.HOLDS, customer) == cap * first_charge.micro
+    assert shop.books_balance()
