@@ -55,6 +55,11 @@ class InMemoryOutboxRepository:
         unsent = [table[i] for i in sorted(table) if table[i].sent_at is None]
         return unsent[: max(limit, 0)]
 
+    def claim(self, notice_id: int) -> Notice | None:
+        # Units of work on the memory store run one at a time: holding it is holding the notice.
+        found = self._table().get(notice_id)
+        return found if found is not None and found.sent_at is None else None
+
     def update(self, notice: Notice) -> None:
         if notice.id not in self._table():
             raise NotFound("notice", notice.id)

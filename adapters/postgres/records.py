@@ -105,6 +105,13 @@ class PostgresOutboxRepository:
         )
         return [structure(r, Notice) for r in rows]
 
+    def claim(self, notice_id: int) -> Notice | None:
+        row = self._db.row(
+            "SELECT * FROM notices WHERE id = %s AND sent_at IS NULL FOR UPDATE SKIP LOCKED",
+            (notice_id,),
+        )
+        return structure(row, Notice) if row else None
+
     def update(self, notice: Notice) -> None:
         if not update_by_id(self._db, "notices", unstructure(notice)):
             raise NotFound("notice", notice.id)

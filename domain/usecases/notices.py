@@ -19,24 +19,32 @@ class DeliveryReport:
 
 
 def deliver_notices(rt: Runtime, *, limit: int = 100) -> DeliveryReport:
-    pending = _due(rt, limit)
+    """Each due notice is claimed (held in its own unit of work) while it is sent and marked, so
+    two schedulers delivering at once never send one notice twice. A crash between the send and
+    the commit sends it again later: at least once, never lost."""
     sent = failed = 0
-    for notice in pending:
-        mail = OutgoingMail(
-            notice.to, notice.subject, notice.body, message_id=f"notice-{notice.id}@hostprovider"
-        )
-        try:
-            rt.mailer.send(mail)
-            update = attrs.evolve(
-                notice, sent_at=rt.clock.now(), attempts=notice.attempts + 1, last_error=None
-            )
-            sent += 1
-        except DomainError as ex:
-            # A permanent refusal is not retried; a transient one waits for the next pass.
-            attempts = notice.attempts + 1 if isinstance(ex, Unavailable) else MAX_ATTEMPTS
-            update = attrs.evolve(notice, attempts=attempts, last_error=ex.message)
-            failed += 1
+    for candidate in _due(rt, limit):
         with rt.uow() as uow:
+            notice = uow.outbox.claim(candidate.id)
+            if notice is None:
+                continue  # sent meanwhile, or being sent by another scheduler right now
+            mail = OutgoingMail(
+                notice.to,
+                notice.subject,
+                notice.body,
+                message_id=f"notice-{notice.id}@hostprovider",
+            )
+            try:
+                rt.mailer.send(mail)
+                update = attrs.evolve(
+                    notice, sent_at=rt.clock.now(), attempts=notice.attempts + 1, last_error=None
+                )
+                sent += 1
+            except DomainError as ex:
+                # A permanent refusal is not retried; a transient one waits for the next pass.
+                attempts = notice.attempts + 1 if isinstance(ex, Unavailable) else MAX_ATTEMPTS
+                update = attrs.evolve(notice, attempts=attempts, last_error=ex.message)
+                failed += 1
             uow.outbox.update(update)
             uow.commit()
     return DeliveryReport(sent, failed)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterator
 
 import attrs
@@ -219,3 +220,36 @@ def test_racing_orders_never_pass_the_server_cap(shop: Shop):
         assert len(uow.servers.for_owner(customer.account_id)) == cap
     assert shop.balance(AccountKind.HOLDS, customer) == cap * first_charge.micro
     assert shop.books_balance()
+
+
+class SlowMailer:
+    """Records what it sends and takes its time, so that two deliveries overlap."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self._lock = threading.Lock()
+
+    def send(self, mail) -> None:
+        time.sleep(0.02)
+        with self._lock:
+            self.sent.append(mail.message_id)
+
+
+def test_two_deliveries_at_once_send_every_notice_once(shop: Shop):
+    from domain.usecases.notices import deliver_notices
+
+    with shop.rt.uow() as uow:
+        for _ in range(20):
+            uow.outbox.add(b.notice(uow.outbox.next_id()))
+        uow.commit()
+        ids = [n.id for n in uow.outbox.pending(100)]  # with the admin's welcome
+    assert len(ids) > 20
+    mailer = SlowMailer()
+    rt = attrs.evolve(shop.rt, mailer=mailer)
+
+    outcomes = race(2, lambda n: deliver_notices(rt))
+
+    assert outcomes == ["ok", "ok"]
+    assert sorted(mailer.sent) == sorted(f"notice-{nid}@hostprovider" for nid in ids)
+    with shop.rt.uow() as uow:
+        assert uow.outbox.pending(100) == []

@@ -62,6 +62,18 @@ def test_outbox_pending_in_id_order_limited_and_sent_ones_leave(uow_factory):
             uow.outbox.update(b.notice(ids[-1] + 1000))
 
 
+def test_an_outbox_claim_holds_an_unsent_notice(uow_factory):
+    with uow_factory() as uow:
+        unsent, sent = uow.outbox.next_id(), uow.outbox.next_id()
+        uow.outbox.add(b.notice(unsent))
+        uow.outbox.add(b.notice(sent, sent_at=T0, attempts=1))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.outbox.claim(unsent) == b.notice(unsent)
+        assert uow.outbox.claim(sent) is None
+        assert uow.outbox.claim(sent + 1000) is None
+
+
 def test_audit_log_recent_newest_first(uow_factory):
     with uow_factory() as uow:
         for n in range(5):
