@@ -342,6 +342,7 @@ class ProxmoxHypervisor:
             raise ValidationError("template", "must be the vmid of a QEMU template") from None
         source, template = self._clone_source(node, template)
         kind = GuestKind.QEMU
+        marker = _clone_marker(spec)
 
         def clone() -> TaskRef:
             ref = self._ref(
@@ -349,6 +350,7 @@ class ProxmoxHypervisor:
                     api_path("nodes", source, "qemu", template, "clone"),
                     newid=spec.vmid,
                     name=spec.hostname,
+                    description=marker,
                     full=True,
                     storage=site.storage,
                     target=node if source != node else None,
@@ -367,7 +369,23 @@ class ProxmoxHypervisor:
             configure,
             lambda: self._grow(node, kind, spec.vmid, site, spec.disk_gib),
         ]
+        if self._unfinished_clone(node, spec.vmid, marker):
+            # A process that cloned this guest died before configuring it (the later steps live
+            # in memory only): finish its work rather than call the vmid taken and orphan it.
+            steps = steps[1:]
         return self._tasks.run(node, spec.vmid, steps, local_type="hostprovider-create")
+
+    def _unfinished_clone(self, node: str, vmid: int, marker: str) -> bool:
+        """The guest at `vmid` is a finished clone for this very spec, never configured."""
+        try:
+            kind, status = self._current(node, vmid)
+        except NotFound:
+            return False
+        if kind is not GuestKind.QEMU:
+            return False
+        self._ensure_idle(node, kind, vmid, status)  # a clone still running: Locked
+        config = self._config(node, kind, vmid)
+        return config.get("description") == marker and not as_int(config.get("template"))
 
     def _power(
         self, node: str, vmid: int, action: str, *, needs_running: bool = False, **params: object
@@ -558,8 +576,15 @@ def _qemu_config(
         "cipassword": spec.root_password,
         "sshkeys": specs.qemu_ssh_keys(spec.ssh_keys),
         "tags": specs.tags(spec.tags) or None,
+        "description": None,  # a clone's marker (see _clone_marker) goes once it is configured
     }
     return _with_deletions(values, current)
+
+
+def _clone_marker(spec: GuestSpec) -> str:
+    """Written on a clone as it is made: a clone found with it and no configuration yet is one a
+    crashed process left half-done for this spec, safe to finish."""
+    return f"hostprovider: clone in progress for {spec.hostname} ({' '.join(spec.tags)})"
 
 
 def _with_deletions(values: dict[str, object], current: Mapping[str, Any]) -> dict[str, object]:
