@@ -23,6 +23,8 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/api/server/{sid}/snapshots", {"snapname": "mine-now"}),
     ("DELETE", "/api/server/{sid}/snapshots", {"snapname": "precious"}),
     ("POST", "/api/server/{sid}/snapshots/rollback", {"snapname": "precious"}),
+    ("GET", "/api/server/{sid}/firewall", None),
+    ("PUT", "/api/server/{sid}/firewall", {"rules": [{"protocol": "tcp", "fromPort": 1}]}),
     ("GET", "/api/server/{sid}/actions", None),
     ("GET", "/api/actions/{aid}", None),
     ("DELETE", "/api/tokens/{tid}", None),

@@ -111,6 +111,11 @@ ROUTES = [
         ident_field="snapname",
     ),
     Route(
+        "PUT",
+        "/api/server/{sid}/firewall",
+        {"rules": [{"protocol": "tcp", "fromPort": 22, "description": "ssh"}]},
+    ),
+    Route(
         "POST", "/api/promocodes/redeem", {"code": "GIFT"}, text_field="code", ident_field="code"
     ),
     Route(
