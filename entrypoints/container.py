@@ -15,6 +15,7 @@ failed actions, while the rest of the API keeps serving.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from dependency_injector import containers, providers
@@ -33,11 +34,12 @@ from domain.model.network import CustomerNetworks
 from domain.model.placement import Overcommit
 from domain.usecases.runtime import Policy, Runtime
 from entrypoints import sandbox
-from entrypoints.config import ConfigError, RemoteApi, Settings
+from entrypoints.config import ConfigError, NodeSsh, RemoteApi, Settings
 from entrypoints.site import Site, load_site
 from entrypoints.tasks import make_dispatch
 from ports.clock import Clock
 from ports.hypervisor import Hypervisor
+from ports.locks import Locks
 from ports.network import NetworkFabric
 
 if TYPE_CHECKING:
@@ -64,7 +66,7 @@ def _site(settings: Settings) -> Site | None:
 def _hypervisor(clock: Clock, settings: Settings, site: Site | None, policy: Policy) -> Hypervisor:
     if settings.proxmox is not None:
         assert site is not None  # the settings refuse a Proxmox URL without a site file
-        return _proxmox(clock, settings.proxmox, site, policy.overcommit)
+        return _proxmox(clock, settings.proxmox, site, policy.overcommit, settings.proxmox_ssh)
     hypervisor = FakeHypervisor(clock)
     hypervisor.durations = {op: settings.sandbox_task_seconds for op in hypervisor.durations}
     for location_id, name in sandbox.sandbox_nodes():
@@ -72,10 +74,17 @@ def _hypervisor(clock: Clock, settings: Settings, site: Site | None, policy: Pol
     return hypervisor
 
 
-def _proxmox(clock: Clock, api: RemoteApi, site: Site, overcommit: Overcommit) -> Hypervisor:
+def _proxmox(
+    clock: Clock,
+    api: RemoteApi,
+    site: Site,
+    overcommit: Overcommit,
+    ssh: NodeSsh | None = None,
+) -> Hypervisor:
     from adapters.proxmox.client import ProxmoxClient
     from adapters.proxmox.config import ProxmoxConnection, ProxmoxSite
     from adapters.proxmox.hypervisor import ProxmoxHypervisor
+    from adapters.proxmox.lxc_password import SshLxcPasswordCommand, SshSettings
 
     connection = ProxmoxConnection(
         api.url,
@@ -93,15 +102,49 @@ def _proxmox(clock: Clock, api: RemoteApi, site: Site, overcommit: Overcommit) -
         )
         for location_id, layout in site.locations.items()
     }
+    lxc_password = None  # without SSH the adapter refuses LXC password work, saying why
+    if ssh is not None:
+        known = {node for layout in site.locations.values() for node in layout.nodes}
+        strangers = sorted(node for node, _ in ssh.hosts if node not in known)
+        if strangers:
+            raise ConfigError(
+                f"HOSTPROVIDER_PROXMOX_SSH_HOSTS names {', '.join(strangers)}, "
+                "which no location of the site file has"
+            )
+        lxc_password = SshLxcPasswordCommand(
+            SshSettings(
+                user=ssh.user,
+                port=ssh.port,
+                identity_file=ssh.identity_file,
+                known_hosts_file=ssh.known_hosts_file,
+                hosts=dict(ssh.hosts),
+                program=ssh.program,
+            )
+        )
     # The same overcommit as placement: the adapter refuses what placement would not choose.
-    return ProxmoxHypervisor(ProxmoxClient(connection), sites, clock=clock, overcommit=overcommit)
+    return ProxmoxHypervisor(
+        ProxmoxClient(connection),
+        sites,
+        clock=clock,
+        overcommit=overcommit,
+        lxc_password_command=lxc_password,
+    )
 
 
-def _fabric(settings: Settings, site: Site | None, policy: Policy) -> NetworkFabric:
+# How long a firewall write waits for another process's: a reconciliation of a big firewall, with
+# the adapter's retries on a busy box, can take minutes.
+FIREWALL_LOCK_WAIT = 300.0
+
+
+def _fabric(
+    settings: Settings, site: Site | None, policy: Policy, pool: Callable[[], ConnectionPool]
+) -> NetworkFabric:
+    """`pool` is the pool's provider: the pool is opened only when a database is configured."""
     if settings.pfsense is None:
         return FakeNetworkFabric()
     assert site is not None  # the settings refuse a pfSense URL without a site file
     from adapters import pfsense
+    from adapters.locking import SerializedFabric
 
     api = settings.pfsense
     try:
@@ -109,9 +152,7 @@ def _fabric(settings: Settings, site: Site | None, policy: Policy) -> NetworkFab
             location_id: pfsense.FirewallSite(
                 url=(layout.firewall.url or api.url),
                 api_key=api.secret,
-                networks=pfsense.CustomerNetworks(
-                    layout.networks.supernet, layout.networks.prefix, layout.networks.dynamic_hosts
-                ),
+                networks=layout.networks,
                 vlan_range=policy.vlan_range,
                 trunk=layout.firewall.trunk,
                 wan=layout.firewall.wan,
@@ -123,7 +164,20 @@ def _fabric(settings: Settings, site: Site | None, policy: Policy) -> NetworkFab
         }
     except ValueError as ex:  # a layout the firewall cannot carry: stop with the reason
         raise ConfigError(f"HOSTPROVIDER_SITE_FILE: {ex}") from None
-    return pfsense.PfSenseFabric(sites)
+    return SerializedFabric(pfsense.PfSenseFabric(sites), _firewall_locks(settings, pool))
+
+
+def _firewall_locks(settings: Settings, pool: Callable[[], ConnectionPool]) -> Locks:
+    """One writer per firewall across every process that drives it (API workers, schedulers on
+    any machine): the database's advisory locks when there is a database, else this process is
+    the only writer and its own locks do."""
+    if settings.database_url is None:
+        from adapters.memory.locks import MemoryLocks
+
+        return MemoryLocks(timeout=FIREWALL_LOCK_WAIT)
+    from adapters.postgres.locks import PostgresLocks
+
+    return PostgresLocks(pool(), timeout=FIREWALL_LOCK_WAIT)
 
 
 def _customer_networks(site: Site | None) -> dict[int, CustomerNetworks]:
@@ -169,7 +223,7 @@ class Container(containers.DeclarativeContainer):
     site = providers.Singleton(_site, settings)
     policy = providers.Singleton(_policy, settings, site)
     hypervisor = providers.Singleton(_hypervisor, clock, settings, site, policy)
-    fabric = providers.Singleton(_fabric, settings, site, policy)
+    fabric = providers.Singleton(_fabric, settings, site, policy, pool.provider)
     mailer = providers.Singleton(RecordingMailer)
     events = providers.Singleton(RecordingEventPublisher)
     hasher = providers.Singleton(

@@ -6,13 +6,16 @@ Promises every adapter keeps:
   retry after a timeout never leaves a duplicate. Every `remove_*` treats "not found" as done.
 - Changes are staged until `apply(location_id)`, which makes them live at once.
 - Transient trouble raises `Unavailable`; a refused change raises `ExternalFailure`.
-- `reconcile(location_id, desired)` makes the firewall hold exactly `desired` (built from our
+- `reconcile(location_id, desired, removable)` makes the firewall hold `desired` (built from our
   database): it re-creates what is missing, removes what is ours but not desired and any second copy
-  of one natural key, applies once, and reports what it did with the entries named below.
+  of one natural key, applies once, and reports what it did with the entries named below. With
+  `removable` given, only objects under those keys may be removed (copies included); everything
+  else that is not desired is left exactly as it is (objects a saga is creating right now).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 import attrs
@@ -48,6 +51,38 @@ class FabricState:
     pending_changes: bool = False
     # by server id; reconciliation needs it to re-create a server's rules that are all gone
     targets: dict[int, RuleTarget] = attrs.field(factory=dict, hash=False)
+
+
+def _lower(macs: Iterable[str]) -> frozenset[str]:
+    return frozenset(mac.lower() for mac in macs)
+
+
+@attrs.frozen
+class FabricKeys:
+    """Natural keys of a firewall's objects, each standing for everything made under it: a VLAN tag
+    for the VLAN, its interface, DHCP scope and isolation rules; a MAC for its static mappings; a
+    server id for the server's inbound rules and public address."""
+
+    vlans: frozenset[int] = frozenset()
+    macs: frozenset[str] = attrs.field(default=frozenset(), converter=_lower)
+    servers: frozenset[int] = frozenset()
+
+
+def may_remove(
+    removable: FabricKeys | None,
+    *,
+    vlan: int | None = None,
+    mac: str | None = None,
+    server: int | None = None,
+) -> bool:
+    """Whether reconciliation may remove the object with this key (`None`: anything of ours)."""
+    if removable is None:
+        return True
+    if vlan is not None:
+        return vlan in removable.vlans
+    if mac is not None:
+        return mac.lower() in removable.macs
+    return server is not None and server in removable.servers
 
 
 @attrs.frozen
@@ -110,6 +145,12 @@ class NetworkFabric(Protocol):
 
     def state(self, location_id: int) -> FabricState: ...
 
-    def reconcile(self, location_id: int, desired: FabricState) -> ReconcileReport:
-        """Repair drift: `desired.rules` are written for `desired.targets` of the same server."""
+    def reconcile(
+        self, location_id: int, desired: FabricState, removable: FabricKeys | None = None
+    ) -> ReconcileReport:
+        """Repair drift: `desired.rules` are written for `desired.targets` of the same server.
+
+        `removable` lists what may go when it is not desired (None: whatever is ours). The caller
+        names what it knows to be stale rather than what to spare: an object created after the
+        caller read its records is then safe, since no one can name it in advance."""
         ...

@@ -5,7 +5,9 @@ idempotent and every `remove_*` of something absent is done already. `state()` s
 (staged) view with `pending_changes`; `live_state()` shows what the firewall enforces.
 
 Test helpers: `fail_next`, `set_reachable`, `live_state`, `rule_set`, `calls` (a Counter by
-operation), `call_log`.
+operation), `call_log`, and hand edits in the firewall's GUI (applied at once): `delete_by_hand`,
+`copy_by_hand` (a second object under one natural key, which only reconciliation removes) and
+`copies`.
 """
 
 from __future__ import annotations
@@ -15,18 +17,17 @@ import threading
 
 import attrs
 
+from adapters.memory.fabric_config import (
+    FabricConfig,
+    RuleSet,
+    desired_config,
+    keep_what_may_not_go,
+    report_differences,
+)
 from adapters.memory.faults import Fault, FaultPlan
 from domain.model.errors import Conflict, ExternalFailure, Unavailable
 from domain.model.network import FirewallRule
-from ports.network import (
-    FabricState,
-    ReconcileReport,
-    RuleTarget,
-    StaticMapping,
-    mapping_entry,
-    rule_entry,
-    vlan_entry,
-)
+from ports.network import FabricKeys, FabricState, ReconcileReport, StaticMapping, rule_entry
 
 OPERATIONS = (
     "ensure_vlan",
@@ -40,39 +41,10 @@ OPERATIONS = (
 )
 
 
-@attrs.frozen
-class RuleSet:
-    ip_address: str
-    vlan: int
-    rules: tuple[FirewallRule, ...]
-
-
-@attrs.define
-class _Config:
-    vlans: dict[int, int] = attrs.field(factory=dict)  # tag -> customer id
-    mappings: dict[str, StaticMapping] = attrs.field(factory=dict)  # by MAC
-    rules: dict[int, RuleSet] = attrs.field(factory=dict)  # by server id
-
-    def copy(self) -> _Config:
-        return _Config(dict(self.vlans), dict(self.mappings), dict(self.rules))
-
-    def view(self, pending: bool) -> FabricState:
-        return FabricState(
-            vlans=dict(self.vlans),
-            mappings=tuple(self.mappings[mac] for mac in sorted(self.mappings)),
-            rules={server_id: rs.rules for server_id, rs in sorted(self.rules.items())},
-            pending_changes=pending,
-            targets={
-                server_id: RuleTarget(rs.ip_address, rs.vlan)
-                for server_id, rs in sorted(self.rules.items())
-            },
-        )
-
-
 class FakeNetworkFabric:
     def __init__(self) -> None:
-        self._staged: dict[int, _Config] = {}
-        self._live: dict[int, _Config] = {}
+        self._staged: dict[int, FabricConfig] = {}
+        self._live: dict[int, FabricConfig] = {}
         self._unreachable: set[int] = set()
         self._faults = FaultPlan()
         self._lock = threading.Lock()
@@ -97,12 +69,38 @@ class FakeNetworkFabric:
 
     def live_state(self, location_id: int) -> FabricState:
         with self._lock:
-            return self._live.get(location_id, _Config()).view(pending=False)
+            return self._live.get(location_id, FabricConfig()).view(pending=False)
 
     def rule_set(self, location_id: int, server_id: int) -> RuleSet | None:
         """The staged rules of a server with the address and VLAN they were written for."""
         with self._lock:
             return self._config(location_id).rules.get(server_id)
+
+    def delete_by_hand(self, location_id: int, entry: str) -> None:
+        """Delete one object, named by its report entry (`vlan_entry(101)`, `rule_entry(7, r)`)."""
+        with self._lock:
+            for config in self._holding(location_id, entry):
+                kind, key = config.entries()[entry]
+                if kind == "vlan":
+                    del config.vlans[int(key)]
+                elif kind == "mapping":
+                    del config.mappings[str(key)]
+                else:
+                    held = config.rules[int(key)]
+                    left = tuple(r for r in held.rules if rule_entry(int(key), r) != entry)
+                    config.rules[int(key)] = attrs.evolve(held, rules=left)
+                config.copies.pop(entry, None)
+
+    def copy_by_hand(self, location_id: int, entry: str) -> None:
+        """Make a second copy of one object, as a "copy" in the GUI does."""
+        with self._lock:
+            for config in self._holding(location_id, entry):
+                config.copies[entry] = config.entries()[entry]
+
+    def copies(self, location_id: int) -> list[str]:
+        """The entries that exist twice on the live firewall."""
+        with self._lock:
+            return sorted(self._live.get(location_id, FabricConfig()).copies)
 
     # --- the NetworkFabric port ------------------------------------------------------------------
     def ensure_vlan(self, location_id: int, customer_id: int, vlan: int) -> None:
@@ -116,16 +114,18 @@ class FakeNetworkFabric:
         with self._call("remove_vlan", location_id) as config:
             if config.vlans.get(vlan) == customer_id:
                 del config.vlans[vlan]
+                config.drop_copies(("vlan", vlan))
 
     def ensure_mapping(self, location_id: int, mapping: StaticMapping) -> None:
         with self._call("ensure_mapping", location_id) as config:
-            config.mappings[mapping.mac_address.lower()] = attrs.evolve(
-                mapping, mac_address=mapping.mac_address.lower()
-            )
+            mac = mapping.mac_address.lower()
+            config.mappings[mac] = attrs.evolve(mapping, mac_address=mac)
+            config.drop_copies(("mapping", mac))  # the adapter keeps one mapping per MAC
 
     def remove_mapping(self, location_id: int, mac_address: str) -> None:
         with self._call("remove_mapping", location_id) as config:
             config.mappings.pop(mac_address.lower(), None)
+            config.drop_copies(("mapping", mac_address.lower()))
 
     def ensure_rules(
         self,
@@ -137,10 +137,12 @@ class FakeNetworkFabric:
     ) -> None:
         with self._call("ensure_rules", location_id) as config:
             config.rules[server_id] = RuleSet(ip_address, vlan, tuple(rules))
+            config.drop_copies(("rules", server_id))
 
     def remove_rules(self, location_id: int, server_id: int) -> None:
         with self._call("remove_rules", location_id) as config:
             config.rules.pop(server_id, None)
+            config.drop_copies(("rules", server_id))
 
     def apply(self, location_id: int) -> None:
         with self._call("apply", location_id) as config:
@@ -149,73 +151,37 @@ class FakeNetworkFabric:
     def state(self, location_id: int) -> FabricState:
         with self._lock:
             staged = self._config(location_id)
-            live = self._live.get(location_id, _Config())
+            live = self._live.get(location_id, FabricConfig())
             return staged.view(pending=staged != live)
 
-    def reconcile(self, location_id: int, desired: FabricState) -> ReconcileReport:
+    def reconcile(
+        self, location_id: int, desired: FabricState, removable: FabricKeys | None = None
+    ) -> ReconcileReport:
         with self._call("reconcile", location_id) as config:
             report = ReconcileReport()
-            wanted = _desired_config(desired, config)
-            _report_differences(report, have=config, want=wanted)
+            wanted = desired_config(desired, config)
+            keep_what_may_not_go(wanted, config, removable)
+            report_differences(report, have=config, want=wanted)
             self._staged[location_id] = wanted
-            if report.changed or wanted != self._live.get(location_id, _Config()):
+            if report.changed or wanted != self._live.get(location_id, FabricConfig()):
                 self._live[location_id] = wanted.copy()
             return report
 
     # --- internals -------------------------------------------------------------------------------
-    def _config(self, location_id: int) -> _Config:
-        return self._staged.setdefault(location_id, _Config())
+    def _config(self, location_id: int) -> FabricConfig:
+        return self._staged.setdefault(location_id, FabricConfig())
 
     def _call(self, operation: str, location_id: int) -> _Guarded:
         return _Guarded(self, operation, location_id)
 
-
-def _desired_config(desired: FabricState, current: _Config) -> _Config:
-    """The configuration `desired` describes; a server's target may be left out when its rules
-    exist already (the one they were written for is kept)."""
-    rules: dict[int, RuleSet] = {}
-    for server_id, server_rules in desired.rules.items():
-        target = desired.targets.get(server_id)
-        if target is None and server_id in current.rules:
-            known = current.rules[server_id]
-            target = RuleTarget(known.ip_address, known.vlan)
-        if target is None:
-            raise ValueError(f"desired rules of server {server_id} have no target")
-        rules[server_id] = RuleSet(target.ip_address, target.vlan, tuple(server_rules))
-    mappings = {
-        m.mac_address.lower(): attrs.evolve(m, mac_address=m.mac_address.lower())
-        for m in desired.mappings
-    }
-    return _Config(dict(desired.vlans), mappings, rules)
-
-
-def _report_differences(report: ReconcileReport, *, have: _Config, want: _Config) -> None:
-    for tag, customer in sorted(want.vlans.items()):
-        if have.vlans.get(tag) != customer:
-            report.created.append(vlan_entry(tag))
-    for tag, customer in sorted(have.vlans.items()):
-        if want.vlans.get(tag) != customer:
-            report.removed.append(vlan_entry(tag))
-    for mac, mapping in sorted(want.mappings.items()):
-        if have.mappings.get(mac) != mapping:
-            report.created.append(mapping_entry(mac))
-    for mac, mapping in sorted(have.mappings.items()):
-        if want.mappings.get(mac) != mapping:
-            report.removed.append(mapping_entry(mac))
-    for server_id in sorted(set(want.rules) | set(have.rules)):
-        wanted, held = want.rules.get(server_id), have.rules.get(server_id)
-        same_target = (
-            wanted is not None
-            and held is not None
-            and (wanted.ip_address, wanted.vlan) == (held.ip_address, held.vlan)
-        )
-        kept = set(held.rules) if held is not None and same_target else set()
-        for rule in wanted.rules if wanted is not None else ():
-            if rule not in kept:
-                report.created.append(rule_entry(server_id, rule))
-        for rule in held.rules if held is not None else ():
-            if wanted is None or not same_target or rule not in wanted.rules:
-                report.removed.append(rule_entry(server_id, rule))
+    def _holding(self, location_id: int, entry: str) -> list[FabricConfig]:
+        """What a hand edit of `entry` changes: the staged configuration and, since the edit is
+        applied at once, the live one, wherever the object is."""
+        configs = [self._config(location_id), self._live.setdefault(location_id, FabricConfig())]
+        holding = [config for config in configs if entry in config.entries()]
+        if not holding:
+            raise ValueError(f"the firewall of location {location_id} holds no {entry}")
+        return holding
 
 
 class _Guarded:
@@ -224,9 +190,9 @@ class _Guarded:
 
     def __init__(self, fabric: FakeNetworkFabric, operation: str, location_id: int) -> None:
         self.fabric, self.operation, self.location_id = fabric, operation, location_id
-        self._before: _Config | None = None
+        self._before: FabricConfig | None = None
 
-    def __enter__(self) -> _Config:
+    def __enter__(self) -> FabricConfig:
         f = self.fabric
         f._lock.acquire()
         try:

@@ -1,7 +1,6 @@
 """The NetworkFabric on pfSense, through the REST API package v2 (`/api/v2`, `X-API-Key`)."""
 
 from adapters.pfsense.config import (
-    CustomerNetworks,
     FirewallSite,
     PublicAddressMode,
     Timeouts,
@@ -17,7 +16,6 @@ from adapters.pfsense.errors import (
 from adapters.pfsense.fabric import PfSenseFabric
 
 __all__ = [
-    "CustomerNetworks",
     "FirewallBusy",
     "FirewallConflict",
     "FirewallMisconfigured",

@@ -1,10 +1,10 @@
 """Per-location firewall settings: how to reach the box and how its customer networks are laid out.
 
-Addressing: every customer VLAN gets its own subnet, carved from `CustomerNetworks.supernet` by the
-tag's position in the VLAN range (tag `first` -> subnet 0). The firewall holds the subnet's first
-host as the gateway and runs a small dynamic DHCP range at its top (pfSense will not enable a DHCP
-server without one); the control plane's IPAM must hand out addresses from the rest, because a
-static mapping inside the dynamic range is refused with 409.
+Addressing is the domain's plan (`domain.model.network.CustomerNetworks`), so the firewall and our
+IPAM can never disagree: each customer VLAN's subnet follows from its tag, the firewall holds the
+subnet's first host as the gateway and runs the small dynamic DHCP range at its top (pfSense will
+not enable a DHCP server without one, and refuses a static mapping inside it with 409). What is
+the firewall's own is the check that the supernet has a subnet for every tag of its VLAN range.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import ipaddress
 
 import attrs
 
-from domain.model.network import VlanRange
+from domain.model.network import CustomerNetworks, VlanRange
 
 RFC1918 = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 
@@ -43,20 +43,6 @@ class Timeouts:
     connect: float = 5.0
     read: float = 60.0  # a filter reload on a big rule set takes a while
     apply_wait: float = 120.0  # how long `apply` waits for the firewall to report it applied
-
-
-@attrs.frozen
-class CustomerNetworks:
-    supernet: str  # e.g. "10.20.0.0/16"
-    prefix: int = 24  # each VLAN's subnet
-    dynamic_hosts: int = 8  # the top hosts of each subnet form DHCP's dynamic range
-
-    def __attrs_post_init__(self) -> None:
-        network = ipaddress.IPv4Network(self.supernet)
-        if not network.prefixlen <= self.prefix <= 29:
-            raise ValueError(f"a /{self.prefix} does not fit in {self.supernet} (or is too small)")
-        if not 1 <= self.dynamic_hosts < 2 ** (32 - self.prefix) - 3:
-            raise ValueError("the dynamic range must leave room for the gateway and servers")
 
 
 @attrs.frozen
@@ -95,17 +81,12 @@ class FirewallSite:
     def addressing(self, vlan: int) -> VlanAddressing:
         if not self.vlan_range.first <= vlan <= self.vlan_range.last:
             raise ValueError(f"VLAN {vlan} is outside this firewall's range")
-        supernet = ipaddress.IPv4Network(self.networks.supernet)
-        size = 2 ** (32 - self.networks.prefix)
-        start = supernet.network_address + (vlan - self.vlan_range.first) * size
-        subnet = ipaddress.IPv4Network(f"{start}/{self.networks.prefix}")
-        first = subnet.network_address + 1
-        last = subnet.broadcast_address - 1
+        range_from, range_to = self.networks.dynamic_range(vlan, self.vlan_range)
         return VlanAddressing(
-            subnet=subnet,
-            gateway=str(first),
-            range_from=str(last - (self.networks.dynamic_hosts - 1)),
-            range_to=str(last),
+            subnet=self.networks.subnet_of(vlan, self.vlan_range),
+            gateway=self.networks.gateway(vlan, self.vlan_range),
+            range_from=range_from,
+            range_to=range_to,
         )
 
     def vlan_of(self, ip_address: str) -> int | None:

@@ -1,7 +1,8 @@
 """`PfSenseFabric`: the NetworkFabric port on one pfSense firewall per location.
 
 Every call takes the firewall's in-process lock (one writer per firewall; across processes the
-jobs layer's lock `firewall:<location id>` serialises the jobs that call in), then runs its step:
+composition root wraps this fabric in `SerializedFabric`, adapters/locking/fabric.py, which holds
+the shared lock `firewall:<location id>` around each write), then runs its step:
 read by natural key, act at once, never keep a pfSense id. When the firewall is busy (503) or an
 answer is lost (timeout, reset, 502/504), the whole step runs again after a pause: it re-reads
 first, so a write that did land is not repeated. After the last attempt the error reaches the
@@ -24,7 +25,7 @@ from adapters.pfsense.readback import fabric_state
 from adapters.pfsense.reconcile import reconcile
 from domain.model.errors import ExternalFailure, Unavailable
 from domain.model.network import FirewallRule
-from ports.network import FabricState, ReconcileReport, StaticMapping
+from ports.network import FabricKeys, FabricState, ReconcileReport, StaticMapping
 
 log = logging.getLogger(__name__)
 
@@ -102,11 +103,13 @@ class PfSenseFabric:
             lambda fw: fabric_state(fw.snapshot(), fw.site, pending=fw.dirty or fw.pending()),
         )
 
-    def reconcile(self, location_id: int, desired: FabricState) -> ReconcileReport:
+    def reconcile(
+        self, location_id: int, desired: FabricState, removable: FabricKeys | None = None
+    ) -> ReconcileReport:
         report = ReconcileReport()
 
         def work(fw: Firewall) -> ReconcileReport:
-            reconcile(fw, report, desired)
+            reconcile(fw, report, desired, removable)
             if report.changed or fw.dirty or fw.pending():
                 self._apply(fw)
             return report

@@ -27,8 +27,8 @@ class Firewall:
     def __init__(self, site: FirewallSite, client: PfSenseClient) -> None:
         self.site = site
         self.client = client
-        # One writer per firewall inside this process; across processes the job lock
-        # `firewall:<location id>` serialises the jobs that drive this fabric.
+        # One writer per firewall inside this process; across processes the shared lock
+        # `firewall:<location id>` taken by SerializedFabric (adapters/locking) does.
         self.lock = threading.RLock()
         # pfSense does not report unapplied rule edits (`GET /firewall/apply` misses them), so
         # this process remembers that it wrote since its last apply.

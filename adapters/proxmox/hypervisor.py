@@ -14,6 +14,7 @@ How the port's promises are kept on PVE:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping
@@ -37,9 +38,11 @@ from domain.model.catalogue import GuestKind
 from domain.model.errors import (
     CapacityExhausted,
     Conflict,
+    DomainError,
     ExternalFailure,
     Locked,
     NotFound,
+    Unavailable,
     ValidationError,
 )
 from domain.model.placement import NodeLoad, Overcommit
@@ -366,7 +369,7 @@ class ProxmoxHypervisor:
 
         steps: list[Step] = [
             clone,
-            configure,
+            self._or_discard_clone(node, spec.vmid, configure),
             lambda: self._grow(node, kind, spec.vmid, site, spec.disk_gib),
         ]
         if self._unfinished_clone(node, spec.vmid, marker):
@@ -374,6 +377,23 @@ class ProxmoxHypervisor:
             # in memory only): finish its work rather than call the vmid taken and orphan it.
             steps = steps[1:]
         return self._tasks.run(node, spec.vmid, steps, local_type="hostprovider-create")
+
+    def _or_discard_clone(self, node: str, vmid: int, configure: Callable[[], None]) -> Step:
+        """The clone's configuration, which destroys the clone when it fails for good: until it is
+        configured a clone carries the template's tags, not the spec's, so the caller could not
+        tell it for its own and clean it up."""
+
+        def step() -> None:
+            try:
+                configure()
+            except Unavailable:
+                raise  # the tracker tries the step again at its next poll
+            except DomainError:
+                with contextlib.suppress(DomainError):  # the original failure is the one to tell
+                    self._tasks.wait(self.destroy(node, vmid))
+                raise
+
+        return step
 
     def _unfinished_clone(self, node: str, vmid: int, marker: str) -> bool:
         """The guest at `vmid` is a finished clone for this very spec, never configured."""

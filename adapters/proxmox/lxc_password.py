@@ -48,6 +48,7 @@ class SshSettings:
     known_hosts_file: str | None = None  # host keys are checked strictly
     hosts: Mapping[str, str] = attrs.field(factory=dict)  # node -> address (default: the name)
     timeout_seconds: float = 60.0
+    program: str = "ssh"  # the OpenSSH client (a path, or a name looked up on PATH)
 
 
 class SshLxcPasswordCommand:
@@ -76,7 +77,8 @@ class SshLxcPasswordCommand:
 
     def command_line(self, node: str, remote: str) -> list[str]:
         s = self.settings
-        argv = ["ssh", "-p", str(s.port), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"]
+        argv = [s.program, "-p", str(s.port), "-o", "BatchMode=yes"]
+        argv += ["-o", "StrictHostKeyChecking=yes"]
         if s.known_hosts_file:
             argv += ["-o", f"UserKnownHostsFile={s.known_hosts_file}"]
         if s.identity_file:

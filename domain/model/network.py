@@ -108,11 +108,15 @@ class CustomerNetworks:
         last = self.subnet_of(vlan, vlans).broadcast_address - 1
         return str(last - (self.dynamic_hosts - 1)), str(last)
 
+    def gateway(self, vlan: int, vlans: VlanRange) -> str:
+        """The firewall's address on the VLAN: its subnet's first host."""
+        return str(self.subnet_of(vlan, vlans).network_address + 1)
+
     def pool_for(self, location_id: int, vlan: int, vlans: VlanRange) -> IpPool:
         subnet = self.subnet_of(vlan, vlans)
         low, high = (ipaddress.IPv4Address(a) for a in self.dynamic_range(vlan, vlans))
         dynamic = frozenset(str(ipaddress.IPv4Address(a)) for a in range(int(low), int(high) + 1))
-        return IpPool(location_id, str(subnet), str(subnet.network_address + 1), dynamic)
+        return IpPool(location_id, str(subnet), self.gateway(vlan, vlans), dynamic)
 
 
 @attrs.frozen

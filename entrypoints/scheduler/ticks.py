@@ -9,6 +9,7 @@ import attrs
 
 from domain.usecases.billing import billing_run
 from domain.usecases.dunning import dunning_run
+from domain.usecases.fabric_reconcile import reconcile_fabric
 from domain.usecases.monitoring import monitoring_pass
 from domain.usecases.notices import deliver_notices
 from domain.usecases.reconcile import reconcile_guests
@@ -30,4 +31,5 @@ TICKS = (
     Tick("notices", 10, deliver_notices),
     Tick("warm_pool", 60, refill_warm_pool),
     Tick("reconcile_guests", 300, reconcile_guests),
+    Tick("reconcile_fabric", 300, reconcile_fabric),
 )

@@ -9,9 +9,9 @@ from typing import Any
 
 import attrs
 
-from adapters.pfsense import CustomerNetworks, FirewallSite, PfSenseFabric, PublicAddressMode
+from adapters.pfsense import FirewallSite, PfSenseFabric, PublicAddressMode
 from adapters.pfsense.readback import Snapshot, fabric_state
-from domain.model.network import VlanRange
+from domain.model.network import CustomerNetworks, VlanRange
 from ports.network import FabricState
 from tests.simulators.pfsense import PfSenseSimulator
 

@@ -7,6 +7,7 @@ import pytest
 from domain.model.errors import Conflict, ExternalFailure, Unavailable
 from domain.model.network import DEFAULT_INBOUND, FirewallRule
 from ports.network import (
+    FabricKeys,
     FabricState,
     ReconcileReport,
     RuleTarget,
@@ -185,3 +186,30 @@ def test_reconcile_touches_only_its_own_location(fabric: FabricRig):
     fabric.fabric.apply(LOC)
     fabric.fabric.reconcile(LOC + 1, FabricState())
     assert held(fabric.live_state(LOC)) == held(desired((1, MAPPING, DEFAULT_INBOUND)))
+
+
+OTHER = StaticMapping("02:48:50:00:00:03", "10.20.1.5", "srv-3", 101)
+
+
+def test_reconcile_removes_only_what_is_named_removable(fabric: FabricRig):
+    """Server 2 is stale; server 3 and customer 20's VLAN 101 are being built by a saga: they are
+    neither desired nor removable, and stay exactly as they are."""
+    provisioned(fabric)
+    f = fabric.fabric
+    f.ensure_mapping(LOC, SECOND)
+    f.ensure_rules(LOC, 2, SECOND.ip_address, 100, DEFAULT_INBOUND)
+    f.ensure_vlan(LOC, 20, 101)
+    f.ensure_mapping(LOC, OTHER)
+    f.ensure_rules(LOC, 3, OTHER.ip_address, 101, DEFAULT_INBOUND[:1])
+    f.apply(LOC)
+    stale = FabricKeys(macs=frozenset({SECOND.mac_address.upper()}), servers=frozenset({2}))
+
+    report = f.reconcile(LOC, desired((1, MAPPING, DEFAULT_INBOUND)), stale)
+
+    assert mapping_entry(SECOND.mac_address) in report.removed
+    assert {rule_entry(2, r) for r in DEFAULT_INBOUND} <= set(report.removed)
+    assert not any("server-3" in e or OTHER.mac_address in e for e in report.removed)
+    live = fabric.live_state(LOC)
+    assert live.vlans == {100: 10, 101: 20}
+    assert live.mappings == (MAPPING, OTHER)
+    assert live.rules == {1: DEFAULT_INBOUND, 3: DEFAULT_INBOUND[:1]}

@@ -16,6 +16,8 @@ pytestmark = pytest.mark.e2e
 
 # Long enough that an action is seen running before it finishes, short enough to stay quick.
 SANDBOX_TASK_SECONDS = 1
+# The whole story on the sandbox's own hypervisor, then on the Proxmox adapter and a PVE simulator.
+SANDBOX_HYPERVISORS = ("sandbox", "proxmox")
 
 CREDIT = Decimal("1000.00")
 ORDER = {"osId": 1, "locationId": 1, "cores": 2, "memory": 2048, "disk": 40}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 
-from adapters.pfsense import CustomerNetworks, FirewallSite, naming
-from domain.model.network import FirewallRule, VlanRange
+from adapters.pfsense import FirewallSite, naming
+from domain.model.network import CustomerNetworks, FirewallRule, VlanRange
 
 RULES = [
     FirewallRule("tcp", 22, 22, description="ssh"),
@@ -46,3 +48,20 @@ def test_a_site_whose_supernet_cannot_hold_its_vlans_is_refused():
         site(vlan_range=VlanRange(100, 3999))
     with pytest.raises(ValueError):
         site().addressing(99)
+
+
+def test_the_firewall_lays_out_a_vlan_as_our_ipam_hands_out_its_addresses():
+    """One plan for both: the pool our IPAM allocates from is the firewall's subnet, with its
+    gateway, and keeps clear of the firewall's dynamic DHCP range."""
+    plan = CustomerNetworks("10.20.0.0/16", prefix=26, dynamic_hosts=4)
+    firewall = site(networks=plan, vlan_range=VlanRange(100, 1123))
+    for tag in (100, 101, 1123):
+        addressing, pool = firewall.addressing(tag), plan.pool_for(1, tag, firewall.vlan_range)
+        assert (str(addressing.subnet), addressing.gateway) == (pool.cidr, pool.gateway)
+        low, high = (
+            ipaddress.IPv4Address(addressing.range_from),
+            ipaddress.IPv4Address(addressing.range_to),
+        )
+        dynamic = {str(ipaddress.IPv4Address(a)) for a in range(int(low), int(high) + 1)}
+        assert dynamic == pool.reserved and len(dynamic) == 4
+        assert firewall.vlan_of(pool.next_free(set())) == tag

@@ -8,6 +8,7 @@ from typing import Any
 from adapters.pfsense import naming
 from domain.model.network import DEFAULT_INBOUND
 from ports.network import (
+    FabricKeys,
     FabricState,
     RuleTarget,
     StaticMapping,
@@ -130,3 +131,31 @@ def test_a_customer_who_left_is_removed_whole(rig: PfSenseRig):
     assert not any(naming.interface_descr(102) == i["descr"] for i in live["interfaces"])
     assert [r for r in live["rules"] if not naming.is_ours(r["descr"])] == pristine_rules
     assert rig.live_state(LOC).rules == only_a.rules
+
+
+def test_what_is_not_removable_is_left_as_it_is_copies_included(rig: PfSenseRig):
+    """Server 2 is stale; server 3 and VLAN 102 are a saga's work in progress, say: neither
+    desired nor removable, so not one of their objects (a copy included) is touched."""
+    provision(rig)
+    sim = rig.sims[LOC]
+    sim.duplicate_object(
+        "rule", first(rig, "rules", naming.rule_descr(3, DEFAULT_INBOUND[1]))["id"]
+    )
+    sim.apply_all()
+    before = our_keys(sim.live_state())
+    only_1 = FabricState(
+        vlans={101: 10}, mappings=(A1,), rules={1: DEFAULT_INBOUND}, targets={1: DESIRED.targets[1]}
+    )
+
+    report = rig.fabric.reconcile(
+        LOC, only_1, FabricKeys(macs=frozenset({A2.mac_address}), servers=frozenset({2}))
+    )
+
+    stale = [naming.mapping_descr(A2.mac_address)]
+    stale += [naming.rule_key(2, rule) for rule in DEFAULT_INBOUND]
+    assert sorted(report.removed) == sorted(
+        [mapping_entry(A2.mac_address), *(rule_entry(2, r) for r in DEFAULT_INBOUND)]
+    )
+    assert report.created == [] and report.duplicates_removed == []
+    assert our_keys(sim.live_state()) == before - Counter(stale)
+    assert naming.interface_descr(102) in {i["descr"] for i in sim.live_state()["interfaces"]}

@@ -111,7 +111,9 @@ def _prepare(call: Call, guest: Guest) -> dict[str, str]:
     changes = dict(call.params)
     if "cipassword" in changes:
         plain = changes["cipassword"]
-        guest.passwords[guest.config.get("ciuser", "cloud-init default user")] = plain
+        # The user set in the same request is the one the password is for.
+        user = changes.get("ciuser") or guest.config.get("ciuser", "cloud-init default user")
+        guest.passwords[user] = plain
         salt = hashlib.sha256(str(guest.vmid).encode()).hexdigest()[:16]
         digest = hashlib.sha512((salt + plain).encode()).hexdigest()[:86]
         changes["cipassword"] = f"$6${salt}${digest}"
