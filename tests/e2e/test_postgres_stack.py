@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +21,7 @@ from tests.simulators.proxmox import ProxmoxSimulator
 from .infrastructure import proxmox_settings, simulated_proxmox
 from .sandbox import Client
 from .stack import Stack, running_stack
-from .test_lifecycle import ORDER, amount, exact_balance, run, transactions
+from .test_lifecycle import ORDER, _customer, amount, exact_balance, run, transactions
 
 pytestmark = pytest.mark.e2e
 
@@ -51,22 +50,15 @@ def guests_of(simulator: ProxmoxSimulator, server_id: int) -> list[dict[str, Any
 
 
 def customer_with_credit(stack: Stack, credit: Decimal = CREDIT) -> tuple[Client, int]:
+    """A new customer, logged in, with `credit` on the balance (the lifecycle test's helper)."""
     assert stack.sandbox is not None
     anonymous = Client(stack.sandbox.base_url)
-    email, password = f"{uuid.uuid4().hex[:12]}@e2e.example", "correct horse battery staple"
-    account = anonymous.post(
-        "/api/auth/register", {"email": email, "password": password}, expect=201
-    )
     admin = anonymous.login(stack.sandbox.admin_email, stack.sandbox.admin_password)
-    admin.post(
-        f"/api/admin/customers/{account['id']}/credit",
-        {"amount": str(credit), "reason": "e2e"},
-        headers={"Idempotency-Key": f"credit-{account['id']}"},
-    )
-    customer = anonymous.login(email, password)
-    admin.close()
-    anonymous.close()
-    return customer, account["id"]
+    try:
+        return _customer(anonymous, admin, credit)
+    finally:
+        admin.close()
+        anonymous.close()
 
 
 # A QEMU image: its password reset goes through the guest agent, which needs no SSH to the node.
