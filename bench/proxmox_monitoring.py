@@ -37,7 +37,7 @@ from domain.usecases.monitoring import monitoring_pass
 from domain.usecases.runtime import Runtime
 from entrypoints.config import Settings
 from entrypoints.container import build
-from tests.simulators.proxmox import ProxmoxSimulator
+from simulators.proxmox import ProxmoxSimulator
 
 START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 NODES = 20

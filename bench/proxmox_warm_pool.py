@@ -43,7 +43,7 @@ from entrypoints import sandbox
 from entrypoints.config import Settings
 from entrypoints.container import build
 from tests.contract.proxmox_rig import SimulatedNodeShell
-from tests.simulators.proxmox import ProxmoxSimulator
+from simulators.proxmox import ProxmoxSimulator
 
 START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 LOCATION, TARIFF = 1, 1

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("domain", "ports", "adapters", "entrypoints")
+PACKAGES = ("domain", "ports", "adapters", "entrypoints", "simulators")
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 CORE_CONTRACT = "The core imports no framework or I/O library"

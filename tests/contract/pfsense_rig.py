@@ -13,7 +13,7 @@ from adapters.pfsense import FirewallSite, PfSenseFabric, PublicAddressMode
 from adapters.pfsense.readback import Snapshot, fabric_state
 from domain.model.network import CustomerNetworks, VlanRange
 from ports.network import FabricState
-from tests.simulators.pfsense import PfSenseSimulator
+from simulators.pfsense import PfSenseSimulator
 
 ATTEMPTS = 3
 SUPERNET = "10.20.0.0/16"

@@ -15,7 +15,7 @@ from adapters.proxmox.config import ProxmoxConnection, ProxmoxSite
 from adapters.proxmox.hypervisor import ProxmoxHypervisor
 from adapters.proxmox.lxc_password import CommandResult, SshLxcPasswordCommand, SshSettings
 from domain.model.errors import Unavailable
-from tests.simulators.proxmox.simulator import ProxmoxSimulator
+from simulators.proxmox.simulator import ProxmoxSimulator
 
 from .builders import T0
 from .conftest import LOCATION, NODE, HypervisorRig

@@ -27,7 +27,7 @@ from adapters.proxmox.lxc_password import CommandResult
 from domain.model.catalogue import GuestKind
 from entrypoints import sandbox
 from tests.contract.proxmox_rig import SimulatedNodeShell
-from tests.simulators.proxmox import ProxmoxSimulator
+from simulators.proxmox import ProxmoxSimulator
 
 STORAGE, BRIDGE = "local-lvm", "vmbr1"
 NAMESERVERS = ("1.1.1.1",)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.simulators.proxmox import ProxmoxSimulator
+from simulators.proxmox import ProxmoxSimulator
 
 from .infrastructure import proxmox_settings, simulated_proxmox
 from .sandbox import Client

@@ -17,8 +17,8 @@ import pytest
 from domain.model.errors import ExternalFailure
 from entrypoints.config import ConfigError, NodeSsh, load_settings
 from entrypoints.container import Container
-from tests.simulators.proxmox import ProxmoxSimulator
-from tests.simulators.proxmox.simulator import TOKEN_ID, TOKEN_SECRET
+from simulators.proxmox import ProxmoxSimulator
+from simulators.proxmox.simulator import TOKEN_ID, TOKEN_SECRET
 
 SITE = """
 [[location]]

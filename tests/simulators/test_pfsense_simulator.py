@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.simulators.pfsense import PfSenseSimulator
+from simulators.pfsense import PfSenseSimulator
 
 V2 = "/api/v2"
 

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from adapters.memory import FakeClock
-from tests.simulators.proxmox import ProxmoxSimulator
+from simulators.proxmox import ProxmoxSimulator
 
 NODE = "pve1"
 TEMPLATE = "local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst"

@@ -29,7 +29,7 @@ from entrypoints.container import build
 from ports.hypervisor import GuestSpec, TaskRef
 from tests.contract.proxmox_rig import SimulatedNodeShell
 from tests.e2e.infrastructure import BRIDGE, proxmox_sites, simulated_proxmox
-from tests.simulators.proxmox import ProxmoxSimulator
+from simulators.proxmox import ProxmoxSimulator
 
 from .support import SETTINGS, START, TASK_SECONDS, World, micro
 

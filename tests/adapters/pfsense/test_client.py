@@ -20,7 +20,7 @@ from adapters.pfsense import (
 )
 from adapters.pfsense.client import PfSenseClient
 from domain.model.errors import Conflict, ExternalFailure, Unavailable
-from tests.simulators.pfsense import PfSenseSimulator
+from simulators.pfsense import PfSenseSimulator
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from adapters.proxmox.hypervisor import ProxmoxHypervisor
 from adapters.proxmox.lxc_password import CommandResult, SshLxcPasswordCommand, SshSettings
 from domain.model.catalogue import GuestKind
 from ports.hypervisor import GuestSpec
-from tests.simulators.proxmox.simulator import ProxmoxSimulator
+from simulators.proxmox.simulator import ProxmoxSimulator
 
 from .stub_pve import StubPve
 

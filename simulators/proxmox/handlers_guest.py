@@ -9,8 +9,8 @@ import copy
 import secrets
 from typing import Any
 
-from tests.simulators.proxmox.call import Call
-from tests.simulators.proxmox.model import (
+from simulators.proxmox.call import Call
+from simulators.proxmox.model import (
     Guest,
     PveError,
     Snapshot,
@@ -18,7 +18,7 @@ from tests.simulators.proxmox.model import (
     parse_size,
     split_volume,
 )
-from tests.simulators.proxmox.readmodels import guest_status, rrd_points
+from simulators.proxmox.readmodels import guest_status, rrd_points
 
 STALE_DIGEST = "detected modified configuration - file changed by other user? Try again."
 _PREFIX = {"lxc": "vz", "qemu": "qm"}

@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from adapters.memory.faults import Fault, FaultPlan
-from tests.simulators.proxmox.model import Guest, Node, PveError
-from tests.simulators.proxmox.tasks import DEFAULT_TASK_SECONDS, FLOCK_WAIT, Task, upid_encode
+from simulators.proxmox.model import Guest, Node, PveError
+from simulators.proxmox.tasks import DEFAULT_TASK_SECONDS, FLOCK_WAIT, Task, upid_encode
 
 # Operations `fail_next` knows, named as the in-memory fake names them.
 FAULTABLE = frozenset(

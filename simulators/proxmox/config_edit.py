@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from tests.simulators.proxmox.cluster import Cluster
-from tests.simulators.proxmox.model import Guest
-from tests.simulators.proxmox.propstrings import split_parts
+from simulators.proxmox.cluster import Cluster
+from simulators.proxmox.model import Guest
+from simulators.proxmox.propstrings import split_parts
 
 # Parameters that steer the update itself and are never stored.
 CONTROL_KEYS = frozenset(

@@ -1,6 +1,7 @@
 """The PVE 8.4 API schema: which routes exist, and whether a request's parameters are acceptable.
 
-The schema file is the pve-docs apidata (1.5 MB), read once per process. Validation follows
+The schema is the pve-docs apidata compacted by `derive_schema.py` (every path and method, and the
+parameters of the methods simulated), read once per process. Validation follows
 PVE::JSONSchema: unknown keys are refused, required keys must be there, booleans are only `1`/`0`,
 numbers are checked against their range, strings against enum, pattern, length and format, and
 property strings (net[n], rootfs, ipconfig[n]...) key by key. The messages are PVE's own wording,
@@ -17,12 +18,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tests.simulators.proxmox.formats import check_named_format
-from tests.simulators.proxmox.propstrings import PropertyStringError, parse_property_string
+from simulators.proxmox.formats import check_named_format
+from simulators.proxmox.propstrings import PropertyStringError, parse_property_string
 
 SCHEMA_ENV = "HOSTPROVIDER_PVE_SCHEMA"
-_REPO = Path(__file__).resolve().parents[3]
-DEFAULT_SCHEMA_PATH = _REPO.parent / "shared" / "reference" / "pve-8.4-api-schema.json"
+DEFAULT_SCHEMA_PATH = Path(__file__).with_name("pve-8.4-schema.compact.json")
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")

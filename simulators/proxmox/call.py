@@ -7,8 +7,8 @@ from typing import Any
 
 import attrs
 
-from tests.simulators.proxmox.cluster import Cluster
-from tests.simulators.proxmox.model import PveError
+from simulators.proxmox.cluster import Cluster
+from simulators.proxmox.model import PveError
 
 
 @attrs.frozen

@@ -6,11 +6,11 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from tests.simulators.proxmox.call import Call
-from tests.simulators.proxmox.cluster import Cluster
-from tests.simulators.proxmox.config_edit import apply_update, qemu_net
-from tests.simulators.proxmox.handlers_guest import STALE_DIGEST, check_digest, locate
-from tests.simulators.proxmox.model import MIB, Guest, PveError, split_volume
+from simulators.proxmox.call import Call
+from simulators.proxmox.cluster import Cluster
+from simulators.proxmox.config_edit import apply_update, qemu_net
+from simulators.proxmox.handlers_guest import STALE_DIGEST, check_digest, locate
+from simulators.proxmox.model import MIB, Guest, PveError, split_volume
 
 
 def _clone_config(

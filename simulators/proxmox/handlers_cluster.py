@@ -5,15 +5,15 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from tests.simulators.proxmox.call import Call, Reply, bad_parameter
-from tests.simulators.proxmox.model import PveError
-from tests.simulators.proxmox.readmodels import (
+from simulators.proxmox.call import Call, Reply, bad_parameter
+from simulators.proxmox.model import PveError
+from simulators.proxmox.readmodels import (
     cluster_resources,
     node_entry,
     node_status,
     storage_entries,
 )
-from tests.simulators.proxmox.tasks import Task, upid_decode
+from simulators.proxmox.tasks import Task, upid_decode
 
 FIRST_VMID = 100
 

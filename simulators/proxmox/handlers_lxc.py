@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from tests.simulators.proxmox.call import Call
-from tests.simulators.proxmox.cluster import Cluster
-from tests.simulators.proxmox.config_edit import CONTROL_KEYS, apply_update, stored_value
-from tests.simulators.proxmox.handlers_guest import check_digest, locate
-from tests.simulators.proxmox.model import GIB, MIB, Guest, PveError, format_size
+from simulators.proxmox.call import Call
+from simulators.proxmox.cluster import Cluster
+from simulators.proxmox.config_edit import CONTROL_KEYS, apply_update, stored_value
+from simulators.proxmox.handlers_guest import check_digest, locate
+from simulators.proxmox.model import GIB, MIB, Guest, PveError, format_size
 
 _SSH_KEY = re.compile(
     r"^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-\S+@openssh\.com) "

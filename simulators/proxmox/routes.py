@@ -6,11 +6,11 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from tests.simulators.proxmox import handlers_cluster as cluster
-from tests.simulators.proxmox import handlers_guest as guest
-from tests.simulators.proxmox import handlers_lxc as lxc
-from tests.simulators.proxmox import handlers_qemu as qemu
-from tests.simulators.proxmox.call import Call
+from simulators.proxmox import handlers_cluster as cluster
+from simulators.proxmox import handlers_guest as guest
+from simulators.proxmox import handlers_lxc as lxc
+from simulators.proxmox import handlers_qemu as qemu
+from simulators.proxmox.call import Call
 
 Handler = Callable[[Call], Any]
 

@@ -18,11 +18,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from tests.simulators.proxmox.call import Reply
-from tests.simulators.proxmox.model import PveError
+from simulators.proxmox.call import Reply
+from simulators.proxmox.model import PveError
 
 if TYPE_CHECKING:
-    from tests.simulators.proxmox.simulator import ProxmoxSimulator
+    from simulators.proxmox.simulator import ProxmoxSimulator
 
 API_PREFIX = "/api2/json"
 MAX_BODY = 512 * 1024

@@ -20,12 +20,12 @@ from typing import Any
 
 from adapters.clock import SystemClock
 from adapters.memory.faults import Fault
-from tests.simulators.proxmox.call import Call
-from tests.simulators.proxmox.cluster import Cluster
-from tests.simulators.proxmox.model import GIB, MIB, Guest, Node, PveError, Storage
-from tests.simulators.proxmox.routes import ROUTES
-from tests.simulators.proxmox.schema import load_schema
-from tests.simulators.proxmox.server import ROOT_ONLY, SimulatorServer, serve
+from simulators.proxmox.call import Call
+from simulators.proxmox.cluster import Cluster
+from simulators.proxmox.model import GIB, MIB, Guest, Node, PveError, Storage
+from simulators.proxmox.routes import ROUTES
+from simulators.proxmox.schema import load_schema
+from simulators.proxmox.server import ROOT_ONLY, SimulatorServer, serve
 
 TOKEN_ID = "hostprovider@pve!simulator"
 TOKEN_SECRET = "0b7c9d3e-5f1a-4c2b-8e6d-9a4f3b2c1d0e"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tests.simulators.proxmox.cluster import Cluster
-from tests.simulators.proxmox.model import GIB, MIB, Guest, Node
+from simulators.proxmox.cluster import Cluster
+from simulators.proxmox.model import GIB, MIB, Guest, Node
 
 # Default per-second rates of a running guest when a test has not set its usage.
 NET_IN_RATE, NET_OUT_RATE, DISK_READ_RATE, DISK_WRITE_RATE = 1200.0, 800.0, 4096.0, 2048.0

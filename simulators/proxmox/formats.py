@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from tests.simulators.proxmox.propstrings import PropertyStringError, parse_property_string
+from simulators.proxmox.propstrings import PropertyStringError, parse_property_string
 
 Checker = Callable[[Mapping[str, Any], str], "str | None"]
 
