@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from domain.model.errors import DomainError
 from domain.usecases.catalogue import OrderRequest, current_catalogue, quote_order
@@ -99,6 +100,12 @@ def _scheduler(args: argparse.Namespace) -> int:
     return scheduler(load_settings())
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    from entrypoints.simulate import simulate
+
+    return simulate(Path(args.state_dir), args.bind, args.task_seconds)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="hostprovider", description="Oxnack VPS back office")
     commands = root.add_subparsers(dest="command", required=True)
@@ -110,6 +117,17 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "scheduler", help="the job worker and the periodic ticks (PostgreSQL; run any number)"
     ).set_defaults(run=_scheduler)
+    simulate = commands.add_parser(
+        "simulate", help="simulated Proxmox VE and pfSense for every process to share (no hardware)"
+    )
+    simulate.add_argument(
+        "--bind",
+        default="127.0.0.1:0",
+        help="HOST:PORT of Proxmox; the rest follow (0: free ports)",
+    )
+    simulate.add_argument("--state-dir", default=".simulated", help="where the settings go")
+    simulate.add_argument("--task-seconds", type=float, default=2.0, help="how long a task takes")
+    simulate.set_defaults(run=_simulate)
     migrate = commands.add_parser("migrate", help="apply the database migrations (repeatable)")
     migrate.set_defaults(run=_migrate)
     commands.add_parser("catalog", help="print the current catalogue").set_defaults(run=_catalog)

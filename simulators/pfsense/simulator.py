@@ -55,6 +55,7 @@ class PfSenseSimulator:
         retry_after: int = 1,
         represent_interfaces_as: str = "descr",
         options: Options | None = None,
+        address: tuple[str, int] = ("127.0.0.1", 0),
     ) -> None:
         self.api_key = self.API_KEY
         self.read_only_api_key = self.READ_ONLY_API_KEY  # a user with "Deny Config Write"
@@ -71,6 +72,7 @@ class PfSenseSimulator:
         self._write_lock = WriteLock()
         self._log_lock = threading.Lock()
         self._tls = (tls_cert, tls_key) if tls_cert and tls_key else None
+        self._address = address  # loopback on a free port unless told otherwise
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._timers: list[threading.Timer] = []
@@ -78,7 +80,7 @@ class PfSenseSimulator:
     # --- life cycle ----------------------------------------------------------------------------
 
     def start(self) -> PfSenseSimulator:
-        server = _Server(("127.0.0.1", 0), make_handler(self))
+        server = _Server(self._address, make_handler(self))
         if self._tls:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(*self._tls)
@@ -114,7 +116,8 @@ class PfSenseSimulator:
         if self._server is None:
             raise RuntimeError("the simulator is not started")
         scheme = "https" if self._tls else "http"
-        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
+        host, port = self._server.server_address[:2]
+        return f"{scheme}://{'127.0.0.1' if host in ('', '0.0.0.0') else host}:{port}"
 
     # --- faults and the write lock -------------------------------------------------------------
 

@@ -55,8 +55,13 @@ class SimulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, simulator: ProxmoxSimulator, tls: ssl.SSLContext | None) -> None:
-        super().__init__(("127.0.0.1", 0), PveRequestHandler)
+    def __init__(
+        self,
+        simulator: ProxmoxSimulator,
+        tls: ssl.SSLContext | None,
+        address: tuple[str, int] = ("127.0.0.1", 0),
+    ) -> None:
+        super().__init__(address, PveRequestHandler)
         self.simulator = simulator
         self.tls = tls
         self.accepted = 0  # connections taken, so tests can see keep-alive at work
@@ -199,13 +204,16 @@ class PveRequestHandler(BaseHTTPRequestHandler):
 
 
 def serve(
-    simulator: ProxmoxSimulator, tls_cert: str | None, tls_key: str | None
+    simulator: ProxmoxSimulator,
+    tls_cert: str | None,
+    tls_key: str | None,
+    address: tuple[str, int] = ("127.0.0.1", 0),
 ) -> tuple[SimulatorServer, threading.Thread]:
     context = None
     if tls_cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(tls_cert, tls_key)
-    server = SimulatorServer(simulator, context)
+    server = SimulatorServer(simulator, context, address)
     port = server.server_address[1]
     thread = threading.Thread(
         target=server.serve_forever,

@@ -45,6 +45,7 @@ class ProxmoxSimulator:
         token_secret: str = TOKEN_SECRET,
         auth_failure_delay: float = 0.0,
         schema_path: Path | None = None,
+        address: tuple[str, int] = ("127.0.0.1", 0),
     ) -> None:
         self.cluster = Cluster(clock or SystemClock(), task_seconds, resources_lag_seconds)
         self.token_id = token_id
@@ -54,12 +55,13 @@ class ProxmoxSimulator:
         self.requests: list[tuple[str, str]] = []  # (method, path below /api2/json)
         self._schema = load_schema(schema_path)
         self._tls = (tls_cert, tls_key)
+        self._address = address  # loopback on a free port unless told otherwise
         self._server: SimulatorServer | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------
     def start(self) -> ProxmoxSimulator:
         if self._server is None:
-            self._server, _ = serve(self, *self._tls)
+            self._server, _ = serve(self, *self._tls, self._address)
         return self
 
     def stop(self) -> None:
@@ -79,7 +81,8 @@ class ProxmoxSimulator:
         if self._server is None:
             raise RuntimeError("the simulator is not started")
         scheme = "https" if self._tls[0] else "http"
-        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
+        host, port = self._server.server_address[:2]
+        return f"{scheme}://{_url_host(host)}:{port}"
 
     @property
     def connections_accepted(self) -> int:
@@ -337,3 +340,8 @@ class ProxmoxSimulator:
         with self.cluster.lock:
             self.cluster.settle()
             return [t.upid for t in self.cluster.active]
+
+
+def _url_host(host: str) -> str:
+    """The address a client dials: a wildcard bind is reached on loopback."""
+    return "127.0.0.1" if host in ("", "0.0.0.0") else host

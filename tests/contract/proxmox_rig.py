@@ -5,8 +5,6 @@ passed the PVE 8.4 schema: the simulator's violations are checked at teardown.""
 
 from __future__ import annotations
 
-import re
-import shlex
 from collections.abc import Iterator, Sequence
 
 from adapters.memory import FakeClock
@@ -15,6 +13,7 @@ from adapters.proxmox.config import ProxmoxConnection, ProxmoxSite
 from adapters.proxmox.hypervisor import ProxmoxHypervisor
 from adapters.proxmox.lxc_password import CommandResult, SshLxcPasswordCommand, SshSettings
 from domain.model.errors import Unavailable
+from simulators.proxmox.node_shell import NodeShell
 from simulators.proxmox.simulator import ProxmoxSimulator
 
 from .builders import T0
@@ -25,28 +24,17 @@ STORAGE, BRIDGE = "local-lvm", "vmbr0"
 
 
 class SimulatedNodeShell:
-    """Plays the node's side of the adapter's SSH command: `pct exec`/`pct mount` + `chpasswd`
-    change the simulated container's root password; key files are accepted as written."""
+    """The adapter's `run` callable played by the simulated nodes (see simulators' NodeShell)."""
 
     def __init__(self, simulator: ProxmoxSimulator) -> None:
-        self._simulator = simulator
-        self.commands: list[str] = []
+        self._node = NodeShell(simulator)
+
+    @property
+    def commands(self) -> list[str]:
+        return self._node.commands
 
     def __call__(self, argv: Sequence[str], stdin: bytes, timeout: float) -> CommandResult:
-        remote = argv[-1]
-        self.commands.append(remote)
-        found = re.match(r"pct (?:exec|mount) (\d+)", remote)
-        if found is None:
-            return CommandResult(127, f"unexpected command: {shlex.split(remote)[:2]}")
-        cluster = self._simulator.cluster
-        with cluster.lock:
-            guest = cluster.guests.get(int(found.group(1)))
-            if guest is None:
-                return CommandResult(2, f"Configuration file for CT {found.group(1)} missing")
-            if remote.endswith("chpasswd") or "chpasswd;" in remote:
-                user, _, password = stdin.decode().rstrip("\n").partition(":")
-                guest.passwords[user] = password
-        return CommandResult(0)
+        return CommandResult(*self._node.run_remote(argv[-1], stdin))
 
 
 def proxmox_hypervisor() -> Iterator[HypervisorRig]:

@@ -5,29 +5,23 @@ catalogue's locations out on its nodes."""
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import json
-import re
 import ssl
-import stat
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from adapters.proxmox.config import ProxmoxSite
-from adapters.proxmox.lxc_password import CommandResult
 from domain.model.catalogue import GuestKind
 from entrypoints import sandbox
-from tests.contract.proxmox_rig import SimulatedNodeShell
 from simulators.proxmox import ProxmoxSimulator
+from simulators.proxmox.node_shell import NodeShell, NodeShellServer, write_ssh_shim
 
 STORAGE, BRIDGE = "local-lvm", "vmbr1"
 NAMESERVERS = ("1.1.1.1",)
@@ -142,96 +136,21 @@ def self_signed_certificate(folder: Path) -> Certificate:
 
 # --- SSH to the nodes ----------------------------------------------------------------------------
 
-FAKE_SSH = """#!{python}
-\"\"\"ssh, as far as the back office uses it: the node's side of the command is played by the
-simulator in the test process, reached over the test's node shell server.\"\"\"
-import base64, json, sys, urllib.request
-
-body = {{"argv": sys.argv[1:], "stdin": base64.b64encode(sys.stdin.buffer.read()).decode()}}
-request = urllib.request.Request(
-    {url!r}, data=json.dumps(body).encode(), headers={{"Content-Type": "application/json"}}
-)
-opener = urllib.request.build_opener(urllib.request.ProxyHandler({{}}))  # loopback: no proxy
-try:
-    with opener.open(request, timeout=30) as answer:
-        result = json.load(answer)
-except OSError as error:
-    sys.stderr.write(f"ssh: connect to host failed: {{error}}\\n")
-    sys.exit(255)  # what ssh exits with when it cannot get in
-sys.stderr.write(result["stderr"])
-sys.exit(result["returncode"])
-"""
-
-
-class _NodeShellHandler(BaseHTTPRequestHandler):
-    server: _NodeShellServer
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base signature
-        """Quiet: the commands are kept on the shell."""
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-        result = self.server.run(list(body["argv"]), base64.b64decode(body["stdin"]))
-        payload = json.dumps({"returncode": result.returncode, "stderr": result.stderr}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-
-class _NodeShellServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, simulator: ProxmoxSimulator) -> None:
-        super().__init__(("127.0.0.1", 0), _NodeShellHandler)
-        self.simulator = simulator
-        self.shell = SimulatedNodeShell(simulator)
-
-    def run(self, argv: list[str], stdin: bytes) -> CommandResult:
-        """What sshd and the node do with one ssh command line: `USER@NODE -- COMMAND`, where the
-        node must be one of the cluster's and the container must live on it (else `pct` fails)."""
-        if "--" not in argv or argv.index("--") == 0:
-            return CommandResult(255, "usage: ssh [options] destination -- command")
-        destination = argv[argv.index("--") - 1]
-        node = destination.rpartition("@")[2]
-        with self.simulator.cluster.lock:
-            known = node in self.simulator.cluster.nodes
-            vmid = re.search(r"pct (?:exec|mount) (\d+)", argv[-1])
-            guest = self.simulator.cluster.guests.get(int(vmid.group(1))) if vmid else None
-        if not known:
-            return CommandResult(255, f"ssh: Could not resolve hostname {node}")
-        if guest is not None and guest.node != node:
-            return CommandResult(2, f"Configuration file 'nodes/{node}/lxc/{guest.vmid}.conf'")
-        return self.shell(argv, stdin, 30.0)
-
 
 @contextlib.contextmanager
-def node_shell_server(simulator: ProxmoxSimulator) -> Iterator[tuple[str, SimulatedNodeShell]]:
-    """The URL the fake ssh posts to, and the shell that keeps the commands it ran."""
-    server = _NodeShellServer(simulator)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
+def node_shell_server(simulator: ProxmoxSimulator) -> Iterator[tuple[str, NodeShell]]:
+    """The URL the ssh shim posts to, and the shell that keeps the commands it ran."""
+    server = NodeShellServer(simulator).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/ssh", server.shell
+        yield server.url, server.shell
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
-def write_fake_ssh(folder: Path, url: str) -> Path:
-    program = folder / "ssh"
-    program.write_text(FAKE_SSH.format(python=sys.executable, url=url))
-    program.chmod(program.stat().st_mode | stat.S_IXUSR)
-    return program
+        server.stop()
 
 
 @attrs.frozen
 class ProxmoxBackend:
     simulator: ProxmoxSimulator
-    shell: SimulatedNodeShell  # the commands the nodes were sent over ssh
+    shell: NodeShell  # the commands the nodes were sent over ssh
     settings: dict[str, str]
 
 
@@ -247,7 +166,7 @@ def proxmox_backend(folder: Path, task_seconds: float) -> Iterator[ProxmoxBacken
         unprefixed = {
             **proxmox_settings(simulator, folder, tls=tls),
             "proxmox_ssh_user": "root",
-            "proxmox_ssh_program": str(write_fake_ssh(folder, url)),
+            "proxmox_ssh_program": str(write_ssh_shim(folder, url, sys.executable)),
         }
         settings = {f"HOSTPROVIDER_{key.upper()}": value for key, value in unprefixed.items()}
         yield ProxmoxBackend(simulator, shell, settings)
