@@ -106,6 +106,12 @@ def _simulate(args: argparse.Namespace) -> int:
     return simulate(Path(args.state_dir), args.bind, args.task_seconds)
 
 
+def _realtime(args: argparse.Namespace) -> int:
+    from entrypoints.realtime.run import realtime
+
+    return realtime(load_settings(), args.bind)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="hostprovider", description="Oxnack VPS back office")
     commands = root.add_subparsers(dest="command", required=True)
@@ -128,6 +134,11 @@ def parser() -> argparse.ArgumentParser:
     simulate.add_argument("--state-dir", default=".simulated", help="where the settings go")
     simulate.add_argument("--task-seconds", type=float, default=2.0, help="how long a task takes")
     simulate.set_defaults(run=_simulate)
+    live = commands.add_parser(
+        "realtime", help="the Socket.IO live feed on PostgreSQL (run any number; see README)"
+    )
+    live.add_argument("--bind", default="127.0.0.1:8001", help="HOST:PORT (default 127.0.0.1:8001)")
+    live.set_defaults(run=_realtime)
     migrate = commands.add_parser("migrate", help="apply the database migrations (repeatable)")
     migrate.set_defaults(run=_migrate)
     commands.add_parser("catalog", help="print the current catalogue").set_defaults(run=_catalog)

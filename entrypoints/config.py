@@ -179,6 +179,7 @@ class Settings:
     web_workers: int = 2  # gunicorn worker processes when a database is configured
     scheduler_concurrency: int = 8  # jobs one `hostprovider scheduler` runs at once
     stalled_job_seconds: int = 30  # a scheduler silent this long has its running jobs run again
+    monitor_seconds: int = 30  # a monitoring pass (and a live `server-stats`) this often
     # Real infrastructure (without it: the simulated hypervisor and firewall of the sandbox).
     site_file: Path | None = None  # the locations' nodes, storage, bridges, networks (site.py)
     proxmox: RemoteApi | None = None
@@ -193,6 +194,21 @@ class Settings:
 
 
 PREFIX = "HOSTPROVIDER_"
+
+
+def _monitor_seconds(env: Mapping[str, str]) -> int:
+    """Ticks run on cron, so a pass is every N seconds with N dividing a minute, or whole minutes
+    dividing an hour."""
+    seconds = _int(env, f"{PREFIX}MONITOR_SECONDS", 30, minimum=1)
+    minutes, rest = divmod(seconds, 60)
+    if (seconds < 60 and 60 % seconds) or (seconds >= 60 and (rest or 60 % minutes)):
+        raise ConfigError(
+            f"{PREFIX}MONITOR_SECONDS must divide a minute (1-30) or be whole minutes dividing an "
+            "hour (60, 120, 300...)"
+        )
+    return seconds
+
+
 _SSH = f"{PREFIX}PROXMOX_SSH_"
 
 
@@ -263,6 +279,7 @@ def load_settings(
         web_workers=_int(env, f"{PREFIX}WEB_WORKERS", 2, minimum=1),
         scheduler_concurrency=_int(env, f"{PREFIX}SCHEDULER_CONCURRENCY", 8, minimum=1),
         stalled_job_seconds=_int(env, f"{PREFIX}STALLED_JOB_SECONDS", 30, minimum=3),
+        monitor_seconds=_monitor_seconds(env),
         site_file=Path(site_file) if site_file else None,
         proxmox=proxmox,
         pfsense=pfsense,

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING
 from dependency_injector import containers, providers
 
 from adapters.clock import SystemClock
+from adapters.events import LocalEventBus
 from adapters.memory import (
     FakeHypervisor,
     FakeNetworkFabric,
     InlineJobQueue,
     InMemoryStore,
-    RecordingEventPublisher,
     RecordingMailer,
 )
 from adapters.security import Argon2PasswordHasher, FernetSecretBox, SystemSecretGenerator
@@ -40,6 +40,7 @@ from entrypoints.tasks import make_dispatch
 from ports.clock import Clock
 from ports.hypervisor import Hypervisor
 from ports.locks import Locks
+from ports.messaging import EventPublisher
 from ports.network import NetworkFabric
 
 if TYPE_CHECKING:
@@ -208,6 +209,12 @@ def _postgres_store(pool: ConnectionPool) -> PostgresUnitOfWorkFactory:
     return PostgresUnitOfWorkFactory(pool, job_sink=job_sink(web_app(pool)))
 
 
+def _notify_events(pool: ConnectionPool) -> EventPublisher:
+    from adapters.postgres.events import NotifyEventPublisher
+
+    return NotifyEventPublisher(pool)
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     mode = providers.Callable(_mode, settings)
@@ -225,7 +232,11 @@ class Container(containers.DeclarativeContainer):
     hypervisor = providers.Singleton(_hypervisor, clock, settings, site, policy)
     fabric = providers.Singleton(_fabric, settings, site, policy, pool.provider)
     mailer = providers.Singleton(RecordingMailer)
-    events = providers.Singleton(RecordingEventPublisher)
+    events = providers.Selector(
+        mode,
+        memory=providers.Singleton(LocalEventBus),
+        postgres=providers.Singleton(_notify_events, pool),
+    )
     hasher = providers.Singleton(
         Argon2PasswordHasher,
         time_cost=settings.provided.argon2_time_cost,

@@ -25,6 +25,7 @@ def sandbox_app(settings: Settings) -> tuple[falcon.App, Container]:
     from adapters.memory import InlineJobQueue
     from entrypoints.http.app import create_app
     from entrypoints.scheduler.in_process import InProcessScheduler
+    from entrypoints.scheduler.ticks import ticks
 
     jobs = InlineJobQueue(
         auto_run=False
@@ -32,13 +33,21 @@ def sandbox_app(settings: Settings) -> tuple[falcon.App, Container]:
     container = build(settings, job_queue=jobs)
     runtime = container.runtime()
     _ensure_admin(runtime, settings)
-    InProcessScheduler(runtime, jobs).start()
+    InProcessScheduler(runtime, jobs, ticks=ticks(settings.monitor_seconds)).start()
     app = create_app(
         runtime,
         max_body_bytes=settings.max_body_bytes,
         requests_per_minute=settings.requests_per_minute,
     )
     return app, container
+
+
+def sandbox_asgi_app(settings: Settings) -> Any:
+    """The sandbox API with its live feed at /socket.io/ on the same port."""
+    from entrypoints.realtime.run import sandbox_asgi
+
+    app, container = sandbox_app(settings)
+    return sandbox_asgi(app, container.runtime(), container.events(), settings)
 
 
 def database_app(settings: Settings) -> tuple[falcon.App, Container]:
@@ -97,10 +106,11 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             # the machine would take over the first one's socket; nothing here uses gunicornc.
             self.cfg.set("control_socket_disable", True)
 
-    def load(self) -> falcon.App:
+    def load(self) -> Any:
         # Runs in the worker, after the fork: stores, threads and pools belong to the worker.
-        make = sandbox_app if self.settings.sandbox else database_app
-        app, _ = make(self.settings)
+        if self.settings.sandbox:
+            return sandbox_asgi_app(self.settings)
+        app, _ = database_app(self.settings)
         return app
 
 
@@ -113,11 +123,12 @@ def serve(settings: Settings, bind: str | None = None) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
     options = {
         "bind": bind or settings.bind,
-        # The sandbox keeps its state in one process; on PostgreSQL each worker has its own pool of
-        # one connection per thread.
+        # The sandbox keeps its state in one process, serving ASGI so that its live feed's sockets
+        # wait on the event loop beside the API's threads; on PostgreSQL each worker has its own
+        # pool of one connection per thread, and `hostprovider realtime` has the sockets.
         "workers": 1 if settings.sandbox else settings.web_workers,
-        "threads": 8 if settings.sandbox else settings.db_pool_size,
-        "worker_class": "gthread",
+        "threads": settings.db_pool_size,
+        "worker_class": "uvicorn_worker.UvicornWorker" if settings.sandbox else "gthread",
         "accesslog": None,  # our own JSON access log has the request id
         "graceful_timeout": 10,
         "timeout": 60,

@@ -36,6 +36,24 @@ class AlertEvent(enum.Enum):
     CLEARED = "cleared"
 
 
+class AlertLevel(enum.Enum):
+    """How loud an alert event is: an incident above its threshold warns, one near the ceiling is
+    critical, and its end is news."""
+
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+CRITICAL_ABOVE = 98  # percent
+
+
+def level_of(event: AlertEvent, usage_percent: int) -> AlertLevel:
+    if event is AlertEvent.CLEARED:
+        return AlertLevel.INFO
+    return AlertLevel.CRITICAL if usage_percent > CRITICAL_ABOVE else AlertLevel.WARNING
+
+
 @attrs.frozen
 class AlertState:
     server_id: int

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from domain.model.alerts import AlertEvent, Metric, evaluate, usage_percent
+from domain.model.alerts import AlertEvent, Metric, evaluate, level_of, usage_percent
 from domain.model.server import ServerStatus
 from domain.usecases.common import account_of, notify
 from domain.usecases.runtime import Runtime
@@ -57,7 +57,14 @@ def monitoring_pass(rt: Runtime) -> MonitoringReport:
                     continue
                 uow.metrics.save_alert_state(state)
                 value = percents[rule.metric]
-                alerts.append({"type": rule.metric.value, "event": event.value, "value": value})
+                alerts.append(
+                    {
+                        "type": rule.metric.value,
+                        "event": event.value,
+                        "value": value,
+                        "level": level_of(event, value).value,
+                    }
+                )
                 template = "alert_raised" if event is AlertEvent.RAISED else "alert_cleared"
                 notify(
                     uow,
@@ -72,9 +79,15 @@ def monitoring_pass(rt: Runtime) -> MonitoringReport:
                 cleared += event is AlertEvent.CLEARED
             uow.commit()
         sampled += 1
+        # The guest's figures as measured (the edge shapes them as the status route does), and
+        # the whole percents the alerts were judged on.
         rt.events.publish(
             "server-stats",
-            {"serverId": server.id, "stats": {k.value: v for k, v in percents.items()}},
+            {
+                "serverId": server.id,
+                "guest": attrs.asdict(stats),
+                "percent": {k.value: v for k, v in percents.items()},
+            },
         )
         if alerts:
             rt.events.publish("server-alerts", {"serverId": server.id, "alerts": alerts})

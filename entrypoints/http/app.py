@@ -10,6 +10,7 @@ from typing import Any
 import falcon
 import falcon.media
 
+from adapters.memory import FakeHypervisor
 from domain.usecases.runtime import Runtime
 from entrypoints.http import errors, openapi
 from entrypoints.http.middleware import (
@@ -19,7 +20,16 @@ from entrypoints.http.middleware import (
     RequestContext,
     TokenBucket,
 )
-from entrypoints.http.resources import account, admin, auth, catalogue, firewall, meta, servers
+from entrypoints.http.resources import (
+    account,
+    admin,
+    auth,
+    catalogue,
+    firewall,
+    meta,
+    sandbox,
+    servers,
+)
 from entrypoints.http.resources.base import Resource
 
 Routes = list[tuple[str, Resource, str | None]]
@@ -87,6 +97,9 @@ def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> 
         ("/parametrs", parameters, None),
         ("/calc_price", quote, None),
     ]
+    if isinstance(rt.hypervisor, FakeHypervisor):  # the sandbox's own simulated guests
+        load = sandbox.SandboxLoad(rt, rt.hypervisor)
+        routes.append(("/api/sandbox/servers/{server_id:int}/load", load, None))
     return routes
 
 

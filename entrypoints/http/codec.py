@@ -210,6 +210,27 @@ def firewall(view: ServerFirewall) -> Json:
     }
 
 
+def live_stats(g: GuestStats) -> Json:
+    """A guest's figures now: the status route's `stats.data` and the live feed's `stats`."""
+
+    def usage(used: int, maximum: int) -> float:
+        return round(used * 100 / maximum, 1) if maximum else 0.0
+
+    return {
+        "vmid": g.vmid,
+        "status": g.status,
+        "uptime": g.uptime,
+        "cpu": round(g.cpu, 4),
+        "memory": {
+            "used": g.memory_used,
+            "max": g.memory_max,
+            "usage": usage(g.memory_used, g.memory_max),
+        },
+        "disk": {"used": g.disk_used, "max": g.disk_max, "usage": usage(g.disk_used, g.disk_max)},
+        "network": {"in": g.net_in, "out": g.net_out},
+    }
+
+
 def stats(s: Server, g: GuestStats | None, rrd: list[RrdPoint]) -> Json:
     if g is None:
         return {
@@ -217,43 +238,20 @@ def stats(s: Server, g: GuestStats | None, rrd: list[RrdPoint]) -> Json:
             "status": server_status(s.status),
             "stats": {"status": "unavailable", "data": None},
         }
-
-    def usage(used: int, maximum: int) -> float:
-        return round(used * 100 / maximum, 1) if maximum else 0.0
-
+    history = [
+        {
+            "time": p.time,
+            "cpu": round(p.cpu, 4),
+            "memory": p.memory_used,
+            "netin": p.net_in,
+            "netout": p.net_out,
+        }
+        for p in rrd
+    ]
     return {
         "id": s.id,
         "status": server_status(s.status),
-        "stats": {
-            "status": "success",
-            "data": {
-                "vmid": g.vmid,
-                "status": g.status,
-                "uptime": g.uptime,
-                "cpu": round(g.cpu, 4),
-                "memory": {
-                    "used": g.memory_used,
-                    "max": g.memory_max,
-                    "usage": usage(g.memory_used, g.memory_max),
-                },
-                "disk": {
-                    "used": g.disk_used,
-                    "max": g.disk_max,
-                    "usage": usage(g.disk_used, g.disk_max),
-                },
-                "network": {"in": g.net_in, "out": g.net_out},
-                "rrdData": [
-                    {
-                        "time": p.time,
-                        "cpu": round(p.cpu, 4),
-                        "memory": p.memory_used,
-                        "netin": p.net_in,
-                        "netout": p.net_out,
-                    }
-                    for p in rrd
-                ],
-            },
-        },
+        "stats": {"status": "success", "data": {**live_stats(g), "rrdData": history}},
     }
 
 

@@ -24,6 +24,11 @@ class Tick:
     run: Callable[[Runtime], object]
 
 
+def ticks(monitor_seconds: int = 30) -> tuple[Tick, ...]:
+    """Every tick, the monitoring pass as often as configured."""
+    return (Tick("monitoring", monitor_seconds, monitoring_pass), *TICKS[1:])
+
+
 TICKS = (
     Tick("monitoring", 30, monitoring_pass),
     Tick("billing", 60, billing_run),

@@ -33,7 +33,7 @@ from adapters.jobs.procrastinate_queue import (
 from domain.usecases.runtime import Runtime
 from entrypoints.config import ConfigError, Settings
 from entrypoints.database import check_database
-from entrypoints.scheduler.ticks import TICKS, Tick
+from entrypoints.scheduler.ticks import Tick, ticks
 from entrypoints.tasks import TASKS
 
 log = logging.getLogger("hostprovider.scheduler")
@@ -59,7 +59,7 @@ def build_app(settings: Settings, runtime: Runtime) -> App:
         raise ConfigError("HOSTPROVIDER_DATABASE_URL is not set: the scheduler needs PostgreSQL")
     app = worker_app(settings.database_url, pool_size=settings.scheduler_concurrency + 2)
     register_tasks(app, {name: functools.partial(run, runtime) for name, run in TASKS.items()})
-    for tick in TICKS:
+    for tick in ticks(settings.monitor_seconds):
         run_tick = functools.partial(_run_tick, tick, runtime)
         register_periodic(app, f"tick.{tick.name}", cron_for(tick.every_seconds), run_tick)
     register_stalled_recovery(app, seconds_since_heartbeat=settings.stalled_job_seconds)

@@ -29,9 +29,11 @@ class TestMonitoringPass:
         assert sample is not None
         assert (sample.cpu_percent, sample.memory_percent, sample.disk_percent) == (5, 25, 10)
         assert sample.at == world.clock.now()
-        assert world.events.on("server-stats") == [
-            {"serverId": server.id, "stats": {"cpu": 5, "memory": 25, "disk": 10}}
-        ]
+        [event] = world.events.on("server-stats")
+        assert event["serverId"] == server.id
+        assert event["percent"] == {"cpu": 5, "memory": 25, "disk": 10}
+        assert event["guest"]["vmid"] == server.placement.vmid
+        assert event["guest"]["memory_used"] * 4 == event["guest"]["memory_max"]
         assert world.events.on("server-alerts") == []
 
     def test_one_notice_per_incident(self, world: World, customer: Actor) -> None:
@@ -41,7 +43,7 @@ class TestMonitoringPass:
 
         world.hypervisor.set_usage(vmid, cpu=0.95)
         assert monitoring_pass(world.rt) == MonitoringReport(1, 1, 0)
-        world.hypervisor.set_usage(vmid, cpu=0.99)
+        world.hypervisor.set_usage(vmid, cpu=0.99)  # critical, but the same incident
         assert monitoring_pass(world.rt) == MonitoringReport(1, 0, 0)
         world.hypervisor.set_usage(vmid, cpu=0.85)  # between the marks: still the same incident
         assert monitoring_pass(world.rt) == MonitoringReport(1, 0, 0)
@@ -52,8 +54,14 @@ class TestMonitoringPass:
         assert [n.template for n in notices] == ["alert_raised", "alert_cleared"]
         assert notices[0].subject == "Server db-1: cpu at 95%"
         assert world.events.on("server-alerts") == [
-            {"serverId": server.id, "alerts": [{"type": "cpu", "event": "raised", "value": 95}]},
-            {"serverId": server.id, "alerts": [{"type": "cpu", "event": "cleared", "value": 10}]},
+            {
+                "serverId": server.id,
+                "alerts": [{"type": "cpu", "event": "raised", "value": 95, "level": "warning"}],
+            },
+            {
+                "serverId": server.id,
+                "alerts": [{"type": "cpu", "event": "cleared", "value": 10, "level": "info"}],
+            },
         ]
         with world.rt.uow() as uow:
             assert uow.metrics.alert_state(server.id, Metric.CPU).active is False

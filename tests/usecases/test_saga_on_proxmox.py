@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 import pytest
 
-from adapters.memory import FakeClock
+from adapters.memory import FakeClock, RecordingEventPublisher
 from adapters.proxmox.client import ProxmoxClient
 from adapters.proxmox.config import ProxmoxConnection
 from adapters.proxmox.hypervisor import ProxmoxHypervisor
@@ -97,7 +97,10 @@ def pve() -> Iterator[OnProxmox]:
                 SshSettings(), SimulatedNodeShell(simulator)
             ),
         )
-        world = World(build(SETTINGS, clock=clock, hypervisor=hypervisor), clock)
+        world = World(
+            build(SETTINGS, clock=clock, hypervisor=hypervisor, events=RecordingEventPublisher()),
+            clock,
+        )
         yield OnProxmox(world, simulator, hypervisor)
         client.close()
     # simulated_proxmox checks at its exit that every request passed the PVE schema

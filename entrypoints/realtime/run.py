@@ -1,0 +1,65 @@
+"""Where the live feed runs.
+
+- The sandbox: one process holds everything, so its API answers Socket.IO at `/socket.io/` on its
+  own port. The process serves ASGI: sockets live on the event loop and the Falcon API runs in a
+  pool of threads beside it (a2wsgi), so a socket never holds a request thread.
+- PostgreSQL: `hostprovider realtime --bind HOST:PORT`, any number of them. Each listens to the
+  schedulers' events through LISTEN/NOTIFY and serves its own sockets; a reverse proxy puts
+  `/socket.io/` on the API's origin (README).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.events import LocalEventBus
+from entrypoints.config import ConfigError, Settings
+from entrypoints.realtime.server import LiveFeed
+
+API_THREADS = 8  # the sandbox API's request threads, as under gunicorn's gthread worker before
+
+
+def sandbox_asgi(falcon_app: Any, runtime: Any, bus: LocalEventBus, settings: Settings) -> Any:
+    """The sandbox's one application: Socket.IO, and the API for every other path."""
+    from a2wsgi import WSGIMiddleware
+
+    feed = LiveFeed(runtime, recheck_seconds=settings.monitor_seconds)
+    bus.subscribe(feed.relay_threadsafe)
+    return feed.asgi_app(WSGIMiddleware(falcon_app, workers=API_THREADS))
+
+
+def realtime_asgi(settings: Settings) -> Any:
+    """A realtime process's application: Socket.IO fed by PostgreSQL notifications."""
+    from adapters.postgres.events import listen
+    from entrypoints.container import build
+
+    if settings.database_url is None:
+        raise ConfigError(
+            "hostprovider realtime needs HOSTPROVIDER_DATABASE_URL; the sandbox's API serves "
+            "/socket.io/ itself"
+        )
+    feed = LiveFeed(build(settings).runtime(), recheck_seconds=settings.monitor_seconds)
+    conninfo = settings.database_url
+
+    async def relay_notifications() -> None:
+        await listen(conninfo, feed.relay)
+
+    return feed.asgi_app(background=[relay_notifications])
+
+
+def realtime(settings: Settings, bind: str) -> int:
+    import uvicorn
+
+    host, sep, port = bind.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"--bind {bind!r}: expected HOST:PORT, e.g. 127.0.0.1:8001")
+    if settings.database_url is not None:
+        from entrypoints.database import check_database
+
+        check_database(settings)
+    app = realtime_asgi(settings)
+    config = uvicorn.Config(
+        app, host=host, port=int(port), lifespan="on", log_level="warning", access_log=False
+    )
+    uvicorn.Server(config).run()
+    return 0
