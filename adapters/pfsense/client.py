@@ -77,17 +77,19 @@ class PfSenseClient:
         self._session.close()
 
     # --- reads: safe to repeat -------------------------------------------------------------------
-    def get(self, path: str, **query: Any) -> Any:
-        """GET `path` (under /api/v2) with query filters such as `descr__startswith=...`."""
-        for attempt in range(1, READ_ATTEMPTS + 1):
+    def get(self, path: str, _attempts: int | None = None, **query: Any) -> Any:
+        """GET `path` (under /api/v2) with query filters such as `descr__startswith=...`;
+        `_attempts` (default READ_ATTEMPTS) bounds the tries of a busy or silent firewall."""
+        attempts = _attempts or READ_ATTEMPTS
+        for attempt in range(1, attempts + 1):
             try:
                 return self._send("GET", path, params=_query(query))
             except FirewallBusy as busy:
-                if attempt == READ_ATTEMPTS:
+                if attempt == attempts:
                     raise
                 self._sleep(busy.retry_after)
             except OutcomeUnknown:
-                if attempt == READ_ATTEMPTS:
+                if attempt == attempts:
                     raise
                 self._sleep(float(attempt))
         raise AssertionError("unreachable")
