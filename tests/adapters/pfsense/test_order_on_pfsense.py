@@ -9,38 +9,21 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.memory import FakeClock
-from adapters.pfsense import PfSenseFabric, PublicAddressMode, naming
-from domain.model.network import DEFAULT_INBOUND, VlanRange
+from adapters.pfsense import PublicAddressMode, naming
+from domain.model.network import DEFAULT_INBOUND
 from domain.usecases import servers
-from entrypoints.container import build
-from entrypoints.sandbox import sandbox_networks
-from tests.contract.pfsense_rig import ATTEMPTS, PfSenseRig, site_for
-from tests.usecases.support import SETTINGS, START, World
+from tests.contract.pfsense_rig import PfSenseRig
+from tests.usecases.support import World
 
-LOCATIONS = (1, 2, 3)  # the sandbox catalogue's, each with its own firewall
+from .shop import shop_on_pfsense
+
 PUBLIC = ("198.51.100.10", "198.51.100.11")
 
 
 @pytest.fixture
 def shop() -> Iterator[tuple[World, PfSenseRig]]:
-    with PfSenseRig(locations=LOCATIONS) as rig:
-        sites = {
-            loc: site_for(
-                sim,
-                networks=sandbox_networks()[loc],  # the firewall and our IPAM agree
-                vlan_range=VlanRange(100, 355),
-                public_mode=PublicAddressMode.ONE_TO_ONE_NAT,
-                public_ips=PUBLIC,
-            )
-            for loc, sim in rig.sims.items()
-        }
-        fabric = PfSenseFabric(sites, sleep=rig.pauses.append, attempts=ATTEMPTS)
-        clock = FakeClock(START)
-        try:
-            yield World(build(SETTINGS, clock=clock, fabric=fabric), clock), rig
-        finally:
-            fabric.close()
+    with shop_on_pfsense(public_mode=PublicAddressMode.ONE_TO_ONE_NAT, public_ips=PUBLIC) as both:
+        yield both
 
 
 def test_an_order_builds_the_network_and_a_delete_takes_all_of_it_away(
