@@ -157,7 +157,12 @@ def _unwrap(method: str, path: str, response: requests.Response) -> Any:
     if status in LOST_ANSWER:
         raise OutcomeUnknown(what, status=status)
     if status in (401, 403):
-        log.critical("pfSense rejects our credentials or privileges, fix its settings: %s", what)
+        # a 401 with a right key: KeyAuth is off (the package's default is BasicAuth alone)
+        log.critical(
+            "pfSense rejects our credentials or privileges, fix its settings (API keys need "
+            "KeyAuth in System > REST API > Settings): %s",
+            what,
+        )
         raise FirewallMisconfigured(what, status=status, response_id=response_id)
     if status == 409:
         raise FirewallConflict(what, response_id=response_id, data=body.get("data"))

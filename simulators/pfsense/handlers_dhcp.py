@@ -177,6 +177,17 @@ def _check_server(req: Request, interface_id: str, server: dict[str, Any]) -> No
             "DHCP_SERVER_RANGE_FROM_CANNOT_BE_GREATER_THAN_RANGE_TO",
             "DHCP server `range_from` cannot be greater than `range_to`.",
         )
+    gateway = server["gateway"]
+    if gateway and gateway != "none":  # IPAddressValidator(allow_keywords: ['none'])
+        address = require_ipv4("gateway", gateway)
+        if network is None or address not in network:
+            raise invalid(
+                "DHCP_SERVER_GATEWAY_NOT_WITHIN_SUBNET",
+                "DHCP server `gateway` must be within interface subnet.",
+            )
+    for name in ("dnsserver", "winsserver"):
+        for value in server[name] or []:
+            require_ipv4(name, value)
     _check_lease_times(server, "DHCP_SERVER_MAX_LEASE_TIME_LESS_THAN_DEFAULT")
     for i, vip in enumerate(req.store.saved.virtual_ips):
         if low and high and _in_range(vip["subnet"], low, high):

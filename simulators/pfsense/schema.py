@@ -130,9 +130,9 @@ DHCP_SERVER = {
 
 STATIC_MAPPING = {
     "mac": _s(required=True),
-    "ipaddr": _s(default=None, nullable=True),
-    "cid": _s(default=None, nullable=True),
-    "hostname": _s(default=None, nullable=True),
+    "ipaddr": _s(default=None, nullable=True, allow_empty=True),
+    "cid": _s(default=None, nullable=True, allow_empty=True),
+    "hostname": _s(default=None, nullable=True, allow_empty=True),
     "domain": _s(maximum_length=255),
     "domainsearchlist": _many(maximum_length=255),
     "defaultleasetime": _i(default=7200, nullable=True, minimum=60),
@@ -189,7 +189,7 @@ FIREWALL_RULE = {
     "disabled": _b(),
     "log": _b(),
     "dscp": _s(choices=_DSCP),
-    "tag": _s(),
+    "tag": _s(),  # allow_empty, like `descr` and `dscp`
     "statetype": _s(
         default="keep state", choices=("keep state", "sloppy state", "synproxy state", "none")
     ),

@@ -679,3 +679,17 @@ def test_a_virtual_ip_is_live_after_its_own_apply(api: Api, sim: PfSenseSimulato
     assert wan_address.json()["response_id"] == "UNIQUE_FROM_FOREIGN_MANY_MODEL_VALIDATOR_FAILED"
     api.ok("POST", "/firewall/virtual_ip/apply")
     assert [v["subnet"] for v in sim.live_state()["virtual_ips"]] == ["198.51.100.10"]
+
+
+@pytest.mark.parametrize(
+    ("change", "response_id"),
+    [({"gateway": "10.20.0.300"}, "IP_ADDRESS_VALIDATOR_FAILED"),
+     ({"gateway": "10.99.0.1"}, "DHCP_SERVER_GATEWAY_NOT_WITHIN_SUBNET"),
+     ({"dnsserver": ["resolver"]}, "IP_ADDRESS_VALIDATOR_FAILED"),
+     ({"range_from": "10.20.0.0"}, "DHCP_SERVER_RANGE_FROM_CANNOT_BE_NETWORK_ADDRESS")],
+)  # fmt: skip
+def test_dhcp_server_addresses_are_checked(api: Api, change: dict[str, Any], response_id: str):
+    opt = customer_segment(api)
+    refused = api("PATCH", "/services/dhcp_server", json={"id": opt, **change})
+    assert (refused.status_code, refused.json()["response_id"]) == (400, response_id)
+    assert api.ok("PATCH", "/services/dhcp_server", json={"id": opt, "gateway": "none"})
