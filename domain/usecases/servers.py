@@ -23,6 +23,7 @@ from domain.usecases.common import Actor, account_of, audit, begin_action, owned
 from domain.usecases.dunning import reassess_account
 from domain.usecases.resizing import hold_growth
 from domain.usecases.runtime import Runtime
+from domain.usecases.server_jobs import ACTION_TASK as ACTION_TASK  # defined here before
 from domain.usecases.server_jobs import begin_deletion, defer_action
 from ports.hypervisor import ConsoleTicket, GuestStats, RrdPoint, SnapshotInfo
 from ports.unit_of_work import UnitOfWork
