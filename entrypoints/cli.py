@@ -10,6 +10,7 @@ from pathlib import Path
 
 from domain.model.errors import DomainError
 from domain.usecases.catalogue import OrderRequest, current_catalogue, quote_order
+from entrypoints import cli_admin_recovery
 from entrypoints.config import ConfigError, load_settings
 
 
@@ -151,6 +152,7 @@ def parser() -> argparse.ArgumentParser:
     quote.add_argument("--disk", type=int, help="GiB")
     quote.add_argument("--promo")
     quote.set_defaults(run=_quote)
+    cli_admin_recovery.register(commands)
     return root
 
 

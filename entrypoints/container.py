@@ -165,7 +165,12 @@ def _fabric(
         }
     except ValueError as ex:  # a layout the firewall cannot carry: stop with the reason
         raise ConfigError(f"HOSTPROVIDER_SITE_FILE: {ex}") from None
-    return SerializedFabric(pfsense.PfSenseFabric(sites), _firewall_locks(settings, pool))
+    fabric = pfsense.PfSenseFabric(sites)
+    try:
+        fabric.check_settings()  # a key the firewall refuses stops the start, saying what to fix
+    except pfsense.FirewallMisconfigured as ex:
+        raise ConfigError(f"HOSTPROVIDER_PFSENSE_URL: {ex}") from None
+    return SerializedFabric(fabric, _firewall_locks(settings, pool))
 
 
 def _firewall_locks(settings: Settings, pool: Callable[[], ConnectionPool]) -> Locks:

@@ -162,7 +162,11 @@ def simulated_infrastructure(
         stack.callback(shell.stop)
         firewalls: dict[int, PfSenseSimulator] = {}
         for n, location_id in enumerate(nodes_by_location(), start=2):
-            firewall = PfSenseSimulator(address=_address(host, port, n))
+            # A v2.7+ package at its defaults, with API keys enabled as the README tells an
+            # operator to do (KeyAuth beside BasicAuth).
+            firewall = PfSenseSimulator(
+                address=_address(host, port, n), auth_methods=("BasicAuth", "KeyAuth")
+            )
             firewalls[location_id] = stack.enter_context(firewall)
         site_file = state_dir / "site.toml"
         site_file.write_text(site_toml(firewalls), encoding="utf-8")

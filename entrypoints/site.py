@@ -9,8 +9,8 @@ environment); everything else that differs per location does:
     storage = "local-lvm"           # guest disks
     bridge = "vmbr1"                # VLAN-aware bridge for guest NICs
     nameservers = ["1.1.1.1"]
-    supernet = "10.20.0.0/16"       # customer VLAN subnets are cut from it ...
-    subnet_prefix = 24              # ... one /24 per customer
+    supernet = "10.0.0.0/12"        # customer VLAN subnets are cut from it ...
+    subnet_prefix = 24              # ... one /24 per VLAN tag: 3900 tags need a /12
     dhcp_dynamic_hosts = 8
 
     [location.firewall]             # optional: defaults to HOSTPROVIDER_PFSENSE_URL's firewall

@@ -10,7 +10,7 @@ from domain.usecases.actions import run_server_action
 from domain.usecases.ordering import PROVISION_TASK
 from domain.usecases.provisioning import provision_server
 from domain.usecases.runtime import Runtime
-from domain.usecases.servers import ACTION_TASK
+from domain.usecases.server_jobs import ACTION_TASK
 
 TASKS: dict[str, Callable[..., None]] = {
     PROVISION_TASK: provision_server,

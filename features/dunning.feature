@@ -88,7 +88,7 @@ Feature: Dunning
     And 2 hours pass
     And the billing and dunning runs happen
     And Alice's account is restricted
-    When Alice pays 100.00
+    When Alice pays 200.00
     And Alice orders a "Старт" server "web-2" in Moscow
     Then Alice's account is active
     And the server "web-2" is running

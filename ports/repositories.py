@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 from domain.model.accounts import Account, ApiToken, TokenKind
@@ -138,6 +138,10 @@ class LedgerRepository(Protocol):
     def post(self, tx: Transaction) -> Transaction: ...
     def get(self, key: str) -> Transaction | None: ...
     def balance(self, account: LedgerAccount) -> int: ...
+    def balances(self, accounts: Iterable[LedgerAccount]) -> dict[LedgerAccount, int]:
+        """The balance of each account (0 for one that never moved), in one look-up."""
+        ...
+
     def unsettled(self, hold_key: str) -> int:
         """Micro-units still reserved under a hold (0 once captured or released)."""
         ...

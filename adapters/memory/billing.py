@@ -30,7 +30,7 @@ class InMemoryBillingBatches:
         due = sorted(
             (s.meter.billed_until, s.id)
             for s in servers.values()
-            if s.status.billable and s.meter.billed_until <= due_by
+            if s.billable and s.meter.billed_until <= due_by
         )
         page = [position for position in due if start is None or position > start]
         return [_due(servers[server_id]) for _, server_id in page[: max(limit, 0)]]

@@ -6,7 +6,7 @@ so it always equals `domain.model.ledger.balances(all())`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from adapters.memory.accounts import paginate
@@ -49,6 +49,9 @@ class InMemoryLedger:
 
     def balance(self, account: LedgerAccount) -> int:
         return int(self._uow.read("ledger_balances").get(account, 0))
+
+    def balances(self, accounts: Iterable[LedgerAccount]) -> dict[LedgerAccount, int]:
+        return {a: self.balance(a) for a in accounts}
 
     def unsettled(self, hold_key: str) -> int:
         return int(self._uow.read("ledger_unsettled").get(hold_key, 0))

@@ -54,9 +54,7 @@ class InMemoryServerRepository:
         ]
 
     def billable_before(self, moment: dt.datetime, limit: int) -> builtins.list[Server]:
-        due = [
-            s for s in self._table().values() if s.status.billable and s.meter.billed_until < moment
-        ]
+        due = [s for s in self._table().values() if s.billable and s.meter.billed_until < moment]
         due.sort(key=lambda s: (s.meter.billed_until, s.id))
         return [copy.copy(s) for s in due[: max(limit, 0)]]
 

@@ -77,17 +77,19 @@ class PfSenseClient:
         self._session.close()
 
     # --- reads: safe to repeat -------------------------------------------------------------------
-    def get(self, path: str, **query: Any) -> Any:
-        """GET `path` (under /api/v2) with query filters such as `descr__startswith=...`."""
-        for attempt in range(1, READ_ATTEMPTS + 1):
+    def get(self, path: str, _attempts: int | None = None, **query: Any) -> Any:
+        """GET `path` (under /api/v2) with query filters such as `descr__startswith=...`;
+        `_attempts` (default READ_ATTEMPTS) bounds the tries of a busy or silent firewall."""
+        attempts = _attempts or READ_ATTEMPTS
+        for attempt in range(1, attempts + 1):
             try:
                 return self._send("GET", path, params=_query(query))
             except FirewallBusy as busy:
-                if attempt == READ_ATTEMPTS:
+                if attempt == attempts:
                     raise
                 self._sleep(busy.retry_after)
             except OutcomeUnknown:
-                if attempt == READ_ATTEMPTS:
+                if attempt == attempts:
                     raise
                 self._sleep(float(attempt))
         raise AssertionError("unreachable")
@@ -155,7 +157,12 @@ def _unwrap(method: str, path: str, response: requests.Response) -> Any:
     if status in LOST_ANSWER:
         raise OutcomeUnknown(what, status=status)
     if status in (401, 403):
-        log.critical("pfSense rejects our credentials or privileges, fix its settings: %s", what)
+        # a 401 with a right key: KeyAuth is off (the package's default is BasicAuth alone)
+        log.critical(
+            "pfSense rejects our credentials or privileges, fix its settings (API keys need "
+            "KeyAuth in System > REST API > Settings): %s",
+            what,
+        )
         raise FirewallMisconfigured(what, status=status, response_id=response_id)
     if status == 409:
         raise FirewallConflict(what, response_id=response_id, data=body.get("data"))

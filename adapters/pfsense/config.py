@@ -69,11 +69,17 @@ class FirewallSite:
 
     def __attrs_post_init__(self) -> None:
         supernet = ipaddress.IPv4Network(self.networks.supernet)
-        subnets = 2 ** (self.networks.prefix - supernet.prefixlen)
-        if self.vlan_range.last - self.vlan_range.first + 1 > subnets:
+        prefix = self.networks.prefix
+        subnets = 2 ** (prefix - supernet.prefixlen)
+        tags = self.vlan_range.last - self.vlan_range.first + 1
+        if tags > subnets:
+            needed = prefix - (tags - 1).bit_length()  # the longest prefix with `tags` subnets
+            longer = f"a longer subnet_prefix than {prefix}"
+            fix = f"use a /{needed} supernet or larger, or {longer}" if needed >= 8 else longer
             raise ValueError(
-                f"{self.networks.supernet} holds {subnets} /{self.networks.prefix} subnets, fewer "
-                f"than the VLAN range {self.vlan_range.first}..{self.vlan_range.last}"
+                f"supernet {self.networks.supernet} holds {subnets} /{prefix} subnets, fewer "
+                f"than the {tags} tags of the VLAN range {self.vlan_range.first}.."
+                f"{self.vlan_range.last}: {fix}"
             )
         if self.public_mode is PublicAddressMode.ONE_TO_ONE_NAT and not self.public_ips:
             raise ValueError("1:1 NAT needs public_ips")

@@ -19,7 +19,12 @@ from typing import TypeVar
 from adapters.pfsense import operations
 from adapters.pfsense.client import PfSenseClient
 from adapters.pfsense.config import FirewallSite
-from adapters.pfsense.errors import FirewallBusy, OutcomeUnknown
+from adapters.pfsense.errors import (
+    FirewallBusy,
+    FirewallMisconfigured,
+    FirewallRefused,
+    OutcomeUnknown,
+)
 from adapters.pfsense.firewall import Firewall
 from adapters.pfsense.readback import fabric_state
 from adapters.pfsense.reconcile import reconcile
@@ -64,6 +69,30 @@ class PfSenseFabric:
     def close(self) -> None:
         for firewall in self._firewalls.values():
             firewall.client.close()
+
+    def check_settings(self) -> None:
+        """At start-up: every firewall takes our API key and says how its API names interfaces.
+        A firewall that refuses us raises `FirewallMisconfigured` with one line saying what to
+        change there; one that does not answer is left to its first operation (a firewall that
+        is down must not stop the back office)."""
+        for fw in self._firewalls.values():
+            try:
+                fw.read_settings(attempts=1)
+            except FirewallMisconfigured as ex:
+                raise FirewallMisconfigured(
+                    f"pfSense at {fw.site.url}: {_advice(ex)}",
+                    status=ex.status,
+                    response_id=ex.response_id,
+                ) from None
+            except FirewallRefused as ex:
+                raise FirewallMisconfigured(
+                    f"pfSense at {fw.site.url} has no REST API v2 settings ({ex.status} "
+                    f"{ex.response_id}): install pfSense-pkg-RESTAPI v2",
+                    status=ex.status,
+                    response_id=ex.response_id,
+                ) from None
+            except (FirewallBusy, OutcomeUnknown) as ex:
+                log.warning("pfSense at %s did not answer at start-up: %s", fw.site.url, ex)
 
     # --- the NetworkFabric port ------------------------------------------------------------------
     def ensure_vlan(self, location_id: int, customer_id: int, vlan: int) -> None:
@@ -146,6 +175,21 @@ class PfSenseFabric:
                     pause = float(2 ** (attempt - 1))
                 self._sleep(pause)
         raise AssertionError("unreachable")
+
+
+def _advice(refusal: FirewallMisconfigured) -> str:
+    if refusal.status == 401:
+        return (
+            "the API key is refused (401): API keys work only once KeyAuth is among the "
+            "authentication methods of System > REST API > Settings (the package's default is "
+            "BasicAuth alone), and the key must be one issued there (HOSTPROVIDER_PFSENSE_API_KEY)"
+        )
+    if refusal.status == 403:
+        return (
+            "the API key's user lacks privileges (403): give it `WebCfg - All pages` or at least "
+            "api-v2-system-restapi-settings-get and the privileges of the endpoints we write"
+        )
+    return str(refusal)
 
 
 def _drop() -> ReconcileReport:

@@ -4,13 +4,15 @@ API: an id is used right after the read that found it, never kept."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from adapters.pfsense.client import PfSenseClient
-from adapters.pfsense.config import FirewallSite
-from adapters.pfsense.errors import FirewallRefused
+from adapters.pfsense.config import FirewallSite, PublicAddressMode
+from adapters.pfsense.errors import FirewallMisconfigured, FirewallRefused
+from adapters.pfsense.payloads import Interfaces
 from adapters.pfsense.readback import Snapshot
 
 VLAN, VLANS = "/interface/vlan", "/interface/vlans"
@@ -19,8 +21,12 @@ DHCP_SERVER = "/services/dhcp_server"
 MAPPING, MAPPINGS = "/services/dhcp_server/static_mapping", "/services/dhcp_server/static_mappings"
 RULE, RULES = "/firewall/rule", "/firewall/rules"
 NAT, NATS = "/firewall/nat/one_to_one/mapping", "/firewall/nat/one_to_one/mappings"
+VIP, VIPS = "/firewall/virtual_ip", "/firewall/virtual_ips"
+VIP_APPLY = "/firewall/virtual_ip/apply"
+SETTINGS = "/system/restapi/settings"
 APPLY = ("/interface/apply", "/services/dhcp_server/apply", "/firewall/apply")
 OURS = {"descr__startswith": "hostprovider:"}
+REPRESENTATIONS = ("descr", "id", "if")
 
 
 class Firewall:
@@ -33,6 +39,28 @@ class Firewall:
         # pfSense does not report unapplied rule edits (`GET /firewall/apply` misses them), so
         # this process remembers that it wrote since its last apply.
         self.dirty = False
+        self._represent_as: str | None = None  # the REST API setting, read on first need
+
+    # --- the REST API's settings -----------------------------------------------------------------
+    def read_settings(self, *, attempts: int | None = None) -> str:
+        """Reads `represent_interfaces_as` (how the API names interfaces, both ways) and keeps
+        it; a firewall that refuses our key says so here first."""
+        settings = self.client.get(SETTINGS, _attempts=attempts)
+        how = settings.get("represent_interfaces_as") if isinstance(settings, dict) else None
+        if how not in REPRESENTATIONS:
+            raise FirewallMisconfigured(
+                f"{self.site.url}: the REST API settings name no known interface representation "
+                f"({how!r}); is this pfSense-pkg-RESTAPI v2?",
+                status=200,
+                response_id="SETTINGS_UNREADABLE",
+            )
+        self._represent_as = str(how)
+        return self._represent_as
+
+    def interfaces(self) -> Interfaces:
+        """The interface assignments, named as this firewall's API wants them."""
+        how = self._represent_as or self.read_settings()
+        return Interfaces(self.read(INTERFACES), how)
 
     # --- reads ---------------------------------------------------------------------------------
     def read(self, path: str, **query: Any) -> list[dict[str, Any]]:
@@ -55,6 +83,7 @@ class Firewall:
             mappings=self.read(MAPPINGS, **OURS),
             rules=self.read(RULES, **OURS),
             nat=self.read(NATS, **OURS),
+            vips=self.read(VIPS, **OURS),
         )
 
     def pending(self) -> bool:
@@ -62,17 +91,37 @@ class Firewall:
         interfaces = self.client.get("/interface/apply")
         dhcp = self.client.get("/services/dhcp_server/apply")
         firewall = self.client.get("/firewall/apply")
-        return not all(bool(status.get("applied")) for status in (interfaces, dhcp, firewall))
+        statuses = [interfaces, dhcp, firewall]
+        if self.holds_vips:
+            statuses.append(self.client.get(VIP_APPLY))
+        return not all(bool(status.get("applied")) for status in statuses)
+
+    @property
+    def holds_vips(self) -> bool:
+        return self.site.public_mode is PublicAddressMode.ONE_TO_ONE_NAT
 
     # --- writes --------------------------------------------------------------------------------
     def create(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
         self.dirty = True  # even a write whose answer is lost may have landed
-        data = self.client.post(path, body)
+        with self._refused_interfaces():
+            data = self.client.post(path, body)
         return dict(data) if isinstance(data, dict) else {}
 
     def update(self, path: str, body: Mapping[str, Any]) -> None:
         self.dirty = True
-        self.client.patch(path, body)
+        with self._refused_interfaces():
+            self.client.patch(path, body)
+
+    @contextlib.contextmanager
+    def _refused_interfaces(self) -> Iterator[None]:
+        """An interface named in a form the API no longer accepts: someone changed the setting
+        since we read it. Forget it, so the next attempt reads it again."""
+        try:
+            yield
+        except FirewallRefused as ex:
+            if ex.response_id == "FIELD_INVALID_CHOICE":
+                self._represent_as = None
+            raise
 
     def delete(self, path: str, **query: Any) -> bool:
         """Delete one object by the id just read; "not found" is done already."""
@@ -95,6 +144,7 @@ class Firewall:
             self.delete(path, **query)
 
     def apply(self) -> None:
-        for path in APPLY:
+        paths = APPLY if not self.holds_vips else (*APPLY[:2], VIP_APPLY, APPLY[2])
+        for path in paths:
             # async=false: the answer comes after the reload, so `apply` returning means live
             self.client.post(path, {"async": False})

@@ -25,6 +25,7 @@ _RULE = re.compile(
     r"^hostprovider:server-(\d+):in:(tcp|udp|icmp)(?:/(\d+)(?:-(\d+))?)?(?::from-(\S+))?$"
 )
 _NAT = re.compile(r"^hostprovider:server-(\d+):1to1$")
+_VIP = re.compile(r"^hostprovider:server-(\d+):vip$")
 _ISOLATION = re.compile(r"^hostprovider:(?:isolate|egress):vlan-(\d+)(?::\S+)?$")
 _INTERFACE = re.compile(r"^HP_VLAN(\d+)$")
 
@@ -119,6 +120,22 @@ def nat_descr(server_id: int) -> str:
 def parse_nat_descr(descr: str) -> int | None:
     match = _NAT.match(descr)
     return int(match[1]) if match else None
+
+
+def vip_descr(server_id: int) -> str:
+    """The virtual IP that holds a server's 1:1 NAT address on WAN."""
+    return f"{PREFIX}server-{server_id}:vip"
+
+
+def parse_vip_descr(descr: str) -> int | None:
+    match = _VIP.match(descr)
+    return int(match[1]) if match else None
+
+
+def parse_server_descr(descr: str) -> int | None:
+    """The server a 1:1 NAT mapping or virtual IP of ours belongs to."""
+    nat = parse_nat_descr(descr)
+    return nat if nat is not None else parse_vip_descr(descr)
 
 
 # --- isolation of a customer VLAN ----------------------------------------------------------------

@@ -21,6 +21,8 @@ from adapters.pfsense.firewall import (
     NATS,
     RULE,
     RULES,
+    VIP,
+    VIPS,
     VLAN,
     VLANS,
     Firewall,
@@ -64,9 +66,15 @@ def _ensure_interface(fw: Firewall, report: ReconcileReport, tag: int) -> str:
 
 
 def _ensure_dhcp_scope(fw: Firewall, report: ReconcileReport, tag: int, interface_id: str) -> None:
+    """Since package v2.7.0 (commit d14e54f8) a new interface has no DHCP server until one is
+    POSTed (a PATCH answers 404); older packages made one implicitly, which a PATCH then fills."""
     wanted = payloads.dhcp_scope(fw.site, tag)
     held = fw.read_one(DHCP_SERVER, id=interface_id)
-    if held is None or payloads.differs(held, wanted):
+    if held is None:
+        interface = fw.interfaces().ref(interface_id)
+        fw.create(DHCP_SERVER, {"interface": interface, **wanted})
+        report.created.append(f"dhcp:vlan-{tag}")
+    elif payloads.differs(held, wanted):
         fw.update(DHCP_SERVER, {"id": interface_id, **wanted})
         report.created.append(f"dhcp:vlan-{tag}")
 
@@ -75,9 +83,9 @@ def ensure_isolation(fw: Firewall, report: ReconcileReport, tag: int, interface_
     """The VLAN's block rules then its egress pass, exactly and in this order; anything else
     (a rule missing, out of order, edited by hand) rewrites the whole set, which is safe because
     nothing is live before the apply."""
-    wanted = payloads.isolation_rules(fw.site, tag, interface_id)
+    interfaces = fw.interfaces()
+    wanted = payloads.isolation_rules(fw.site, tag, interfaces.ref(interface_id))
     held = isolation_rules(fw, tag)
-    interfaces = Interfaces(fw.read(INTERFACES))
     if len(held) == len(wanted) and all(
         payloads.rule_matches(h, w, interfaces) for h, w in zip(held, wanted, strict=True)
     ):
@@ -122,7 +130,7 @@ def remove_vlan(fw: Firewall, report: ReconcileReport, customer_id: int, tag: in
 # --- static mappings -----------------------------------------------------------------------------
 def ensure_mapping(fw: Firewall, report: ReconcileReport, mapping: StaticMapping) -> None:
     mac = mapping.mac_address.lower()
-    interface = Interfaces(fw.read(INTERFACES)).ours(mapping.vlan)
+    interface = Interfaces(fw.read(INTERFACES)).ours(mapping.vlan)  # by description: no setting
     if interface is None:
         # a static mapping lives in the VLAN's DHCP server: there is nowhere to put it yet
         raise ExternalFailure(
@@ -164,14 +172,15 @@ def ensure_rules(
     vlan: int,
     rules: tuple[FirewallRule, ...],
 ) -> None:
-    interfaces = Interfaces(fw.read(INTERFACES))
+    interfaces = fw.interfaces()
     assigned = interfaces.ours(vlan)
     if assigned is not None:
         ensure_isolation(fw, report, vlan, str(assigned["id"]))
+    wan = interfaces.ref(fw.site.wan)
     wanted: list[tuple[FirewallRule, dict[str, Any]]] = []
     seen: set[str] = set()
     for rule in rules:  # one rule per natural key: a repeated rule adds nothing
-        body = payloads.inbound_rule(fw.site, server_id, ip_address, rule)
+        body = payloads.inbound_rule(wan, server_id, ip_address, rule)
         if naming.key_of(body["descr"]) not in seen:
             seen.add(naming.key_of(body["descr"]))
             wanted.append((rule, body))
@@ -196,11 +205,15 @@ def ensure_rules(
         fw.create(RULE, body)
         report.created.append(rule_entry(server_id, rule))
     if fw.site.public_mode is PublicAddressMode.ONE_TO_ONE_NAT:
-        _ensure_one_to_one(fw, report, server_id, ip_address)
+        external = _ensure_one_to_one(fw, report, server_id, ip_address, wan)
+        _ensure_virtual_ip(fw, report, server_id, external, wan)
 
 
-def _ensure_one_to_one(fw: Firewall, report: ReconcileReport, server_id: int, ip: str) -> None:
-    """The server keeps the public address it has; a new one gets the lowest free one."""
+def _ensure_one_to_one(
+    fw: Firewall, report: ReconcileReport, server_id: int, ip: str, wan: str
+) -> str:
+    """The server keeps the public address it has; a new one gets the lowest free one. Returns
+    the server's public address."""
     every = fw.read(NATS)
     descr = naming.nat_descr(server_id)
     held = sorted((n for n in every if n.get("descr") == descr), key=lambda n: int(n["id"]))
@@ -210,13 +223,29 @@ def _ensure_one_to_one(fw: Firewall, report: ReconcileReport, server_id: int, ip
     )
     fw.delete_each(NAT, [n for n in held if n is not keep])
     if keep is not None:
-        return
+        return str(keep["external"])
     taken = {n.get("external") for n in every if n not in held}
     free = [address for address in fw.site.public_ips if address not in taken]
     if not free:
         raise CapacityExhausted("no public address is left on this firewall")
-    fw.create(NAT, payloads.one_to_one(fw.site, server_id, ip, free[0]))
+    fw.create(NAT, payloads.one_to_one(wan, server_id, ip, free[0]))
     report.created.append(f"nat:server-{server_id}")
+    return free[0]
+
+
+def _ensure_virtual_ip(
+    fw: Firewall, report: ReconcileReport, server_id: int, external: str, wan: str
+) -> None:
+    """The public address on WAN as a virtual IP, so that the upstream router's ARP for it is
+    answered: 1:1 NAT alone does not. An address some virtual IP already holds (one the operator
+    made, say) is left as it is; ours for other addresses go."""
+    every = fw.read(VIPS)
+    ours = [v for v in every if v.get("descr") == naming.vip_descr(server_id)]
+    keep = next((v for v in ours if v.get("subnet") == external), None)
+    fw.delete_each(VIP, [v for v in ours if v is not keep])
+    if keep is None and not any(v.get("subnet") == external for v in every):
+        fw.create(VIP, payloads.virtual_ip(wan, server_id, external))
+        report.created.append(f"vip:server-{server_id}")
 
 
 def remove_rules(fw: Firewall, report: ReconcileReport, server_id: int) -> None:
@@ -230,3 +259,7 @@ def remove_rules(fw: Firewall, report: ReconcileReport, server_id: int) -> None:
     if nat:
         fw.delete_each(NAT, nat)
         report.removed.append(f"nat:server-{server_id}")
+    vips = fw.read(VIPS, descr=naming.vip_descr(server_id)) if fw.holds_vips else []
+    if vips:
+        fw.delete_each(VIP, vips)
+        report.removed.append(f"vip:server-{server_id}")

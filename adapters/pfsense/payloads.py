@@ -19,17 +19,32 @@ RULE_FIELDS = ("type", "interface", "ipprotocol", "protocol", "source", "destina
 
 
 class Interfaces:
-    """Interface references as the API shows them (ids, or descriptions by default) -> ids."""
+    """The firewall's interface assignments (`GET /interfaces`, which shows each one's id, port and
+    description) and how the API names them in other models' fields.
 
-    def __init__(self, rows: Iterable[Obj]) -> None:
+    `represent_as` is the REST API setting `represent_interfaces_as`: the package shows AND accepts
+    an interface in a rule, a NAT mapping, a DHCP server or a virtual IP only in that form (by
+    description by default; `Fields/InterfaceField.inc`), so every body names one by `ref()`."""
+
+    def __init__(self, rows: Iterable[Obj], represent_as: str = "id") -> None:
         self.rows = {str(row["id"]): row for row in rows}
-        self._by_descr = {str(row.get("descr")): str(row["id"]) for row in self.rows.values()}
+        self.represent_as = represent_as
+        self._refs = {self.ref(interface_id): interface_id for interface_id in self.rows}
+
+    def ref(self, interface_id: str) -> str:
+        """The interface as the API wants it named (`InterfaceField::_from_internal()`)."""
+        row = self.rows.get(interface_id)
+        if row is None or self.represent_as == "id":
+            return interface_id
+        if self.represent_as == "if":
+            return str(row.get("if"))
+        return str(row.get("descr") or interface_id.upper())
 
     def id_of(self, ref: object) -> str | None:
         text = str(ref)
-        if text in self.rows:
-            return text
-        return self._by_descr.get(text)
+        if text in self._refs:
+            return self._refs[text]
+        return text if text in self.rows else None
 
     def ours(self, vlan: int) -> Obj | None:
         """Our assignment of the VLAN (found by its description)."""
@@ -60,6 +75,7 @@ def interface(site: FirewallSite, tag: int) -> dict[str, Any]:
 
 
 def dhcp_scope(site: FirewallSite, tag: int) -> dict[str, Any]:
+    """What the VLAN's DHCP server must hold; a new one is POSTed with its `interface` too."""
     addressing = site.addressing(tag)
     return {"enable": True, "range_from": addressing.range_from, "range_to": addressing.range_to}
 
@@ -80,12 +96,12 @@ def mapping(m: StaticMapping) -> dict[str, Any]:
 
 
 # --- rules ---------------------------------------------------------------------------------------
-def inbound_rule(site: FirewallSite, server_id: int, ip_address: str, rule: FirewallRule):
-    """A pass on WAN to the server's private address: pfSense applies NAT before filtering, so
-    the same rule serves a routed address and a 1:1 NAT alike."""
+def inbound_rule(wan: str, server_id: int, ip_address: str, rule: FirewallRule):
+    """A pass on WAN (`wan` as the API names it) to the server's private address: pfSense applies
+    NAT before filtering, so the same rule serves a routed address and a 1:1 NAT alike."""
     body: dict[str, Any] = {
         "type": "pass",
-        "interface": [site.wan],
+        "interface": [wan],
         "ipprotocol": "inet",
         "protocol": rule.protocol,
         "source": "any" if rule.source == naming.ANY_SOURCE else rule.source,
@@ -98,12 +114,13 @@ def inbound_rule(site: FirewallSite, server_id: int, ip_address: str, rule: Fire
     return body
 
 
-def isolation_rules(site: FirewallSite, tag: int, interface_id: str) -> list[dict[str, Any]]:
-    """In order: block the VLAN's subnet from every private network (other customers, the LAN,
-    the firewall's own addresses there), then pass it to the rest (the internet). pfSense takes
-    the first matching rule of an interface, so the order is the isolation."""
+def isolation_rules(site: FirewallSite, tag: int, interface: str) -> list[dict[str, Any]]:
+    """`interface` as the API names it. In order: block the VLAN's subnet from every private
+    network (other customers, the LAN, the firewall's own addresses there), then pass it to the
+    rest (the internet). pfSense takes the first matching rule of an interface, so the order is
+    the isolation."""
     subnet = str(site.addressing(tag).subnet)
-    base = {"interface": [interface_id], "ipprotocol": "inet", "source": subnet}
+    base = {"interface": [interface], "ipprotocol": "inet", "source": subnet}
     rules = [
         {**base, "type": "block", "destination": network,
          "descr": naming.isolation_descr(tag, network)}
@@ -128,6 +145,7 @@ def rule_matches(held: Obj, wanted: Obj, interfaces: Interfaces) -> bool:
         have, want = held.get(name), wanted.get(name)
         if name == "interface":
             have = [interfaces.id_of(i) for i in have or []]
+            want = [interfaces.id_of(i) for i in want or []]
         if name == "disabled":
             have, want = bool(have), False
         if have != want:
@@ -135,11 +153,23 @@ def rule_matches(held: Obj, wanted: Obj, interfaces: Interfaces) -> bool:
     return True
 
 
-def one_to_one(site: FirewallSite, server_id: int, ip_address: str, external: str):
+def one_to_one(wan: str, server_id: int, ip_address: str, external: str):
     return {
-        "interface": site.wan,
+        "interface": wan,
         "external": external,
         "source": ip_address,
         "destination": "any",
         "descr": naming.nat_descr(server_id),
+    }
+
+
+def virtual_ip(wan: str, server_id: int, external: str) -> dict[str, Any]:
+    """The public address of a 1:1 NAT, held on WAN so that the firewall answers ARP for it (an
+    IP alias; `Models/VirtualIP.inc`). Not needed when the block is routed to the firewall."""
+    return {
+        "mode": "ipalias",
+        "interface": wan,
+        "subnet": external,
+        "subnet_bits": 32,
+        "descr": naming.vip_descr(server_id),
     }

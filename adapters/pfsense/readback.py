@@ -27,6 +27,7 @@ class Snapshot:
     mappings: Sequence[Obj]  # static mappings of every DHCP server, with `parent_id`
     rules: Sequence[Obj]
     nat: Sequence[Obj] = ()
+    vips: Sequence[Obj] = ()  # our virtual IPs (the public addresses of 1:1 NAT)
 
     @property
     def resolver(self) -> Interfaces:

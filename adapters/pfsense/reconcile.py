@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from adapters.pfsense import naming, operations
-from adapters.pfsense.firewall import INTERFACE, MAPPING, NAT, RULE, VLAN, Firewall
+from adapters.pfsense.firewall import INTERFACE, MAPPING, NAT, RULE, VIP, VLAN, Firewall
 from adapters.pfsense.readback import Snapshot, by_id, server_rules
 from ports.network import (
     FabricKeys,
@@ -78,7 +78,7 @@ class _Touchable:
         if mac is not None:
             return mac in self.macs or may_remove(self.removable, mac=mac)
         rule = naming.parse_rule_descr(descr)
-        server = rule.server_id if rule else naming.parse_nat_descr(descr)
+        server = rule.server_id if rule else naming.parse_server_descr(descr)
         if server is not None:
             return server in self.servers or may_remove(self.removable, server=server)
         return False  # ours by prefix but of no kind we make: only a full reconciliation judges it
@@ -145,12 +145,16 @@ def _remove_orphans(
     ]  # fmt: skip
     fw.delete_each(MAPPING, mappings)
     report.removed.extend(mapping_entry(str(m["mac"])) for m in mappings)
-    nat = [
-        n for n in snapshot.nat
-        if naming.parse_nat_descr(str(n["descr"])) not in desired.rules and touchable(n)
-    ]  # fmt: skip
-    fw.delete_each(NAT, nat)
-    report.removed.extend(f"nat:server-{naming.parse_nat_descr(str(n['descr']))}" for n in nat)
+    # a server's public address: its 1:1 NAT mapping and the virtual IP that holds it on WAN
+    for path, kind, held in ((NAT, "nat", snapshot.nat), (VIP, "vip", snapshot.vips)):
+        doomed = [
+            o for o in held
+            if naming.parse_server_descr(str(o["descr"])) not in desired.rules and touchable(o)
+        ]  # fmt: skip
+        fw.delete_each(path, doomed)
+        report.removed.extend(
+            f"{kind}:server-{naming.parse_server_descr(str(o['descr']))}" for o in doomed
+        )
     for obj in snapshot.vlans:
         parsed = naming.parse_vlan_descr(str(obj.get("descr", "")))
         if parsed is not None and desired.vlans.get(parsed[1]) != parsed[0] and touchable(obj):

@@ -37,7 +37,7 @@ SELECT id, owner_id, name, catalogue_version, currency, hourly_micro, monthly_ca
        month_seconds, month_list_micro, month_carried_micro, month_discounted_list_micro,
        month_discount_micro
   FROM servers
- WHERE status IN ('running', 'stopped', 'suspended', 'rebuilding')
+ WHERE status IN ('running', 'stopped', 'suspended', 'rebuilding') AND NOT suspended_by_admin
    AND billed_until <= %(due_by)s
    AND (billed_until, id) > (%(after_watermark)s, %(after_id)s)
  ORDER BY billed_until, id

@@ -16,7 +16,7 @@ Posting under concurrency (READ COMMITTED):
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from adapters.postgres.rows import structure
 from adapters.postgres.session import Db, Row
@@ -107,6 +107,15 @@ class PostgresLedger:
             "SELECT balance FROM account_balances WHERE account_key = %s", (account.key,)
         )
         return int(found or 0)
+
+    def balances(self, accounts: Iterable[LedgerAccount]) -> dict[LedgerAccount, int]:
+        by_key = {a.key: a for a in accounts}
+        rows = self._db.rows(
+            "SELECT account_key, balance FROM account_balances WHERE account_key = ANY(%s)",
+            (list(by_key),),
+        )
+        found = {by_key[r["account_key"]]: int(r["balance"]) for r in rows}
+        return {a: found.get(a, 0) for a in by_key.values()}
 
     def unsettled(self, hold_key: str) -> int:
         found = self._db.scalar(

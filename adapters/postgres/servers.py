@@ -124,7 +124,8 @@ class PostgresServerRepository:
 
     def billable_before(self, moment: dt.datetime, limit: int) -> builtins.list[Server]:
         return self._many(
-            "SELECT * FROM servers WHERE status = ANY(%s) AND billed_until < %s"
+            "SELECT * FROM servers WHERE status = ANY(%s) AND NOT suspended_by_admin"
+            " AND billed_until < %s"
             " ORDER BY billed_until, id LIMIT %s",
             (list(BILLABLE), moment, max(limit, 0)),
         )

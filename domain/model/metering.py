@@ -65,6 +65,11 @@ class Meter:
             month_list_micro=self.month_list_micro + list_amount.micro,
         )
 
+    def resumed(self, at: dt.datetime) -> Meter:
+        """Billing starts again at `at` after a pause: the paused time is skipped, never billed.
+        A watermark still ahead (a prepaid period not yet used up) stays where it is."""
+        return attrs.evolve(self, billed_until=max(self.billed_until, at))
+
     def rerated(self, hourly: Money, monthly_cap: Money) -> Meter:
         """New rates from the watermark on. What the month already cost counts against the new cap,
         so a resize can never make one calendar month cost more than its (new) monthly price."""

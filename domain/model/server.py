@@ -1,7 +1,8 @@
 """The Server aggregate: one customer's VPS, its state machine and what it reserves.
 
     pending -> provisioning -> running <-> stopped
-    running/stopped -> suspended (dunning) -> stopped or running again when paid
+    running/stopped -> suspended (dunning, or an admin's suspension of the account) -> stopped or
+        running again when paid (or reinstated)
     running/stopped -> rebuilding -> running/stopped
     any live state -> deleting -> deleted
     pending/provisioning -> failed (the saga compensated) -> deleting -> deleted
@@ -109,7 +110,10 @@ class Server:
     promo_code: str | None = None
     placement: Placement = Placement()
     active_action_id: int | None = None
+    # Set on suspension: the server was running then, and is started again when it is lifted.
     stopped_by_dunning: bool = False
+    # Suspended because an admin suspended the account: stopped and not billed (data kept).
+    suspended_by_admin: bool = False
     failure_reason: str | None = None
     deleted_at: dt.datetime | None = None
     saga_steps: tuple[str, ...] = ()  # provisioning steps already done, in order
@@ -124,6 +128,12 @@ class Server:
             raise InvalidTransition("server", self.status.value, attempted)
         self.status = to
         self.updated_at = now
+
+    @property
+    def billable(self) -> bool:
+        """Billed for existing: its resources are reserved, unless an admin's suspension holds
+        it (the provider's decision, not the customer's use, so the provider bears the cost)."""
+        return self.status.billable and not self.suspended_by_admin
 
     def check_allows(self, command: str) -> None:
         """Refuse a customer command that the current state or a running action forbids."""
@@ -189,12 +199,22 @@ class Server:
             raise InvalidTransition("server", self.status.value, "start" if running else "stop")
         self._move(S.RUNNING if running else S.STOPPED, "start" if running else "stop", now)
 
-    def suspend(self, now: dt.datetime) -> None:
-        """Stopped for an unpaid balance; remembers whether it was running, to restart it when
-        paid."""
+    def suspend(self, now: dt.datetime, *, by_admin: bool = False) -> None:
+        """Stopped for an unpaid balance (or by an admin); remembers whether it was running, to
+        restart it when paid (or reinstated). The caller bills an admin's suspension up to `now`
+        first: from then on the server is not billed."""
         was_running = self.status is S.RUNNING
         self._move(S.SUSPENDED, "suspend", now)
         self.stopped_by_dunning = was_running
+        self.suspended_by_admin = by_admin
+
+    def lift_admin_suspension(self, now: dt.datetime) -> None:
+        """Billable again from `now` (the suspended time is never billed); still suspended until
+        its unsuspend action (or dunning) brings it back."""
+        if self.suspended_by_admin:
+            self.suspended_by_admin = False
+            self.meter = self.meter.resumed(now)
+            self.updated_at = now
 
     def unsuspend(self, now: dt.datetime) -> None:
         """Back to the power state it had before suspension."""
@@ -202,6 +222,7 @@ class Server:
         # server.
         if self.status is not S.SUSPENDED:
             raise InvalidTransition("server", self.status.value, "unsuspend")
+        self.lift_admin_suspension(now)
         self._move(S.RUNNING if self.stopped_by_dunning else S.STOPPED, "unsuspend", now)
         self.stopped_by_dunning = False
 
@@ -212,6 +233,7 @@ class Server:
 
     def start_deleting(self, now: dt.datetime) -> None:
         self._move(S.DELETING, "delete", now)
+        self.suspended_by_admin = False  # nothing left to hold: it is going
 
     def deleted(self, now: dt.datetime) -> None:
         self._move(S.DELETED, "finish deleting", now)

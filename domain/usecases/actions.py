@@ -10,13 +10,13 @@ from collections.abc import Callable
 from domain.model.action import Action, ActionCommand
 from domain.model.catalogue import ServerConfig
 from domain.model.errors import DomainError, NotFound
-from domain.model.ledger import TxKind, charge
-from domain.model.pricing import monthly_cap
 from domain.model.server import Server, ServerStatus
 from domain.usecases.billing import bill_server
 from domain.usecases.common import account_of, notify
+from domain.usecases.dunning import reassess_account
 from domain.usecases.firewall import apply_firewall
 from domain.usecases.network import release_network
+from domain.usecases.resizing import price_resize, release_growth, settle_growth
 from domain.usecases.runtime import Runtime
 from ports.unit_of_work import UnitOfWork
 
@@ -51,6 +51,8 @@ def run_server_action(rt: Runtime, *, action_id: int, sealed_secret: str | None 
             "action %s (%s) could not be recorded: %s", action.id, action.command.value, ex.message
         )
         _settle(rt, action, None, error=(ex.code, ex.message))
+    if action.command is ActionCommand.RESIZE:
+        reassess_account(rt, action.owner_id)  # what the resize held is settled either way
 
 
 def _settle(
@@ -65,6 +67,8 @@ def _settle(
         stored = uow.actions.get(action.id)
         assert stored is not None
         uow.actions.update(stored.failed(*error, now) if error else stored.succeeded(now))
+        if error and action.command is ActionCommand.RESIZE:
+            release_growth(uow, action, now)
         if server.active_action_id == action.id:
             server.finish_action(now)
         uow.servers.update(server)
@@ -111,30 +115,11 @@ def _resize(rt: Runtime, server: Server, action: Action, _: str | None) -> Effec
         now = rt.clock.now()
         bill_server(uow, s, now)
         catalogue = uow.catalogue.current()
-        image = catalogue.image(s.image_id)
-        hourly = catalogue.rates_at(s.location_id).hourly(config, image)
-        # A tariff withdrawn from the catalogue since the order leaves a custom server, like any
-        # resize.
-        tariff = next((t for t in catalogue.tariffs if t.id == s.tariff_id), None)
-        if tariff is None or tariff.config != config:
-            tariff, s.tariff_id = None, None  # a resized preset is a custom server from now on
+        priced = price_resize(catalogue, s, config, now)
+        s.tariff_id = priced.tariff.id if priced.tariff else None
         s.catalogue_version = catalogue.version
-        cap = monthly_cap(hourly, tariff, image.licence_hourly)
-        meter, extra = s.meter.grown_within_prepaid(hourly, cap, now)
-        if extra.micro > 0:
-            uow.ledger.post(
-                charge(
-                    s.owner_id,
-                    extra,
-                    key=f"resize:{s.id}:{action.id}",
-                    now=now,
-                    memo=f"server {s.name}: the larger size for the rest of the prepaid period",
-                    kind=TxKind.USAGE,
-                    server_id=s.id,
-                    catalogue_version=catalogue.version,
-                )
-            )
-        s.resized(config, meter, now)
+        settle_growth(uow, s, action, priced, now)
+        s.resized(config, priced.meter, now)
 
     return effect
 

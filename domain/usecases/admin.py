@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from domain.model.accounts import Account
+import attrs
+
+from domain.model.accounts import Account, normalize_email
+from domain.model.action import Action
+from domain.model.errors import Conflict, NotFound
 from domain.model.server import Server
 from domain.usecases.common import Actor, account_of, audit
+from domain.usecases.dunning import servers_in_line
 from domain.usecases.runtime import Runtime
 from ports.records import Page
+from ports.unit_of_work import UnitOfWork
 
 
 def list_customers(rt: Runtime, actor: Actor, page: Page) -> tuple[list[Account], int]:
@@ -21,22 +27,68 @@ def list_all_servers(rt: Runtime, actor: Actor, page: Page) -> tuple[list[Server
         return uow.servers.list(page)
 
 
+@attrs.frozen
+class Suspension:
+    account: Account
+    actions: list[Action]  # the server actions that carry it out, to poll
+
+
+def suspend_account(rt: Runtime, actor: Actor, customer_id: object) -> Suspension:
+    """An admin suspends an account: it can no longer log in or use its tokens, and its servers are
+    stopped by suspend actions and not billed while suspended; their data is kept. A server busy
+    with another action is suspended by the next dunning run.
+
+    An admin cannot suspend their own account: the only admin doing so would lock every admin
+    out."""
+    actor.require_admin()
+    if customer_id == actor.account_id and type(customer_id) is int:
+        raise Conflict(
+            "an administrator cannot suspend their own account", reason="self_suspension"
+        )
+    with rt.uow() as uow:
+        return _set_suspended(rt, uow, account_of(uow, customer_id, for_update=True), actor, True)
+
+
+def reinstate_account(rt: Runtime, actor: Actor, customer_id: object) -> Suspension:
+    """Lift an admin's suspension: logins work again, the servers are billed again from now and
+    started again by unsuspend actions (unless dunning holds them for an unpaid balance)."""
+    actor.require_admin()
+    with rt.uow() as uow:
+        return _set_suspended(rt, uow, account_of(uow, customer_id, for_update=True), actor, False)
+
+
+def reinstate_by_email(rt: Runtime, email: object) -> Suspension:
+    """The operator's way back in, from the command line on the provider's own machine (no API
+    login needed): lift the suspension of the account with this e-mail, an admin's included."""
+    with rt.uow() as uow:
+        account = uow.accounts.by_email(normalize_email(email))
+        if account is None:
+            raise NotFound("account", email)
+        return _set_suspended(rt, uow, uow.accounts.get_for_update(account.id), None, False)
+
+
 def set_account_disabled(
     rt: Runtime, actor: Actor, customer_id: object, *, disabled: bool
 ) -> Account:
-    """Disable (or enable) an account: it can no longer log in or use its tokens. Servers keep
-    running; stopping them is dunning's business, not a login switch's."""
-    actor.require_admin()
-    with rt.uow() as uow:
-        account = account_of(uow, customer_id)
-        account.disabled = disabled
-        uow.accounts.update(account)
-        audit(
-            uow,
-            actor,
-            "account.disable" if disabled else "account.enable",
-            f"account:{account.id}",
-            rt.clock.now(),
-        )
-        uow.commit()
-    return account
+    change = suspend_account if disabled else reinstate_account
+    return change(rt, actor, customer_id).account
+
+
+def _set_suspended(
+    rt: Runtime, uow: UnitOfWork, account: Account | None, actor: Actor | None, suspended: bool
+) -> Suspension:
+    assert account is not None
+    now = rt.clock.now()
+    account.disabled = suspended
+    uow.accounts.update(account)
+    actions = servers_in_line(uow, account, account.standing, now)
+    audit(
+        uow,
+        actor,
+        "account.disable" if suspended else "account.enable",
+        f"account:{account.id}",
+        now,
+        actions=",".join(str(a.id) for a in actions),
+    )
+    uow.commit()
+    return Suspension(account, actions)

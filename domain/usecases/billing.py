@@ -15,12 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 import attrs
 
 from domain.model.errors import DomainError
-from domain.model.ledger import Transaction, TxKind, charge
+from domain.model.ledger import AccountKind, LedgerAccount, Transaction, TxKind, charge
 from domain.model.metering import bill
 from domain.model.server import Server
 from domain.usecases.runtime import Runtime
@@ -71,6 +72,8 @@ class BillingReport:
     servers: int
     charged_micro: int
     failed: int = 0
+    # The wallets the run charged, for the standing to follow (`dunning.bill_and_reassess`).
+    wallets: frozenset[LedgerAccount] = attrs.field(default=frozenset(), eq=False)
 
 
 @attrs.define
@@ -78,9 +81,17 @@ class _Tally:
     servers: int = 0
     charged: int = 0
     failed: int = 0
+    wallets: set[LedgerAccount] = attrs.field(factory=set)
+
+    def count(self, charges: Iterable[Transaction]) -> None:
+        for tx in charges:
+            self.charged += tx.amount.micro
+            self.wallets.update(
+                p.account for p in tx.postings if p.account.kind is AccountKind.WALLET
+            )
 
     def report(self) -> BillingReport:
-        return BillingReport(self.servers, self.charged, self.failed)
+        return BillingReport(self.servers, self.charged, self.failed, frozenset(self.wallets))
 
 
 def billing_run(rt: Runtime, *, batch: int = PAGE, workers: int = WORKERS) -> BillingReport:
@@ -104,6 +115,7 @@ def billing_run(rt: Runtime, *, batch: int = PAGE, workers: int = WORKERS) -> Bi
         sum(t.servers for t in tallies),
         sum(t.charged for t in tallies),
         sum(t.failed for t in tallies),
+        frozenset().union(*(t.wallets for t in tallies)),
     )
 
 
@@ -149,7 +161,7 @@ def _bill_pages(
                 )
         if written is not None:
             tally.servers += len(written)
-            tally.charged += sum(_charged(b.charges) for b in written)
+            tally.count(tx for b in written for tx in b.charges)
         else:
             for due in mine:
                 _bill_alone(rt, due.server_id, due_by, now, tally)
@@ -165,13 +177,15 @@ def _bill_alone(
     try:
         with rt.uow() as uow:
             server = uow.servers.get_for_update(server_id)
-            if server is None or not server.status.billable or server.meter.billed_until > due_by:
+            if server is None or not server.billable or server.meter.billed_until > due_by:
                 return  # another scheduler got there first, or the server changed meanwhile
             charged = bill_server(uow, server, now)
             uow.servers.update(server)
             uow.commit()
         tally.servers += 1
         tally.charged += charged
+        if charged:
+            tally.wallets.add(LedgerAccount.wallet(server.owner_id, server.meter.hourly.currency))
     except DomainError as ex:
         # Rolled back: the watermark did not move, so the next run retries this server.
         log.error("billing server %s failed: %s (%s)", server_id, ex.message, ex.code)

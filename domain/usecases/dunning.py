@@ -3,6 +3,10 @@ step.
 
 Suspension stops the account's servers (data kept); termination deletes them; paying restores the
 account and starts again the servers that dunning stopped.
+
+An admin's suspension of an account (`Account.disabled`) comes first: while it holds, the account's
+servers are stopped and not billed (data kept), and dunning leaves them alone; reinstating the
+account lifts it, and the servers follow the account's standing again.
 """
 
 from __future__ import annotations
@@ -12,13 +16,14 @@ import datetime as dt
 import attrs
 
 from domain.model.accounts import Account
-from domain.model.action import ActionCommand
+from domain.model.action import Action, ActionCommand
 from domain.model.dunning import Standing, assess
 from domain.model.money import Money
 from domain.model.server import ServerStatus
+from domain.usecases.billing import BillingReport, bill_server, billing_run
 from domain.usecases.common import account_of, begin_action, notify, wallet_balance
 from domain.usecases.runtime import Runtime
-from domain.usecases.servers import ACTION_TASK, begin_deletion
+from domain.usecases.server_jobs import begin_deletion, defer_action
 from ports.unit_of_work import UnitOfWork
 
 
@@ -39,6 +44,21 @@ def dunning_run(rt: Runtime) -> DunningReport:
     return DunningReport(len(ids), changed)
 
 
+def bill_and_reassess(rt: Runtime) -> BillingReport:
+    """The billing tick: bill what is due, then re-assess at once every account the run took to
+    zero or below. Usage may take a wallet below zero; its standing must not wait for the next
+    dunning run, or an account with nothing left could order or grow meanwhile. (A low balance's
+    reminder does wait for the dunning run.)"""
+    report = billing_run(rt)
+    if report.wallets:
+        with rt.uow() as uow:
+            balances = uow.ledger.balances(report.wallets)
+        for wallet in sorted(w for w, micro in balances.items() if micro <= 0):
+            assert wallet.customer_id is not None
+            reassess_account(rt, wallet.customer_id)
+    return report
+
+
 def reassess_account(rt: Runtime, account_id: int) -> Standing | None:
     """Apply the account's standing now; returns the new standing if it changed."""
     now = rt.clock.now()
@@ -49,7 +69,7 @@ def reassess_account(rt: Runtime, account_id: int) -> Standing | None:
         servers = uow.servers.for_owner(account.id)
         burn = Money.zero(account.currency)
         for server in servers:
-            if server.status.billable:
+            if server.billable:
                 burn = burn + server.meter.hourly
         verdict = assess(
             account.standing,
@@ -65,39 +85,58 @@ def reassess_account(rt: Runtime, account_id: int) -> Standing | None:
         # The servers are brought in line at every run, not only when the standing changes: one that
         # was busy with another action at that moment (a restart, or its own suspension when the
         # customer paid) is free by a later run.
-        if verdict.standing is Standing.SUSPENDED:
-            acted = _suspend_servers(uow, account, now)
-        elif verdict.standing is Standing.TERMINATED:
-            acted = _terminate_servers(uow, account, now)
-        elif verdict.standing.may_order:
-            acted = _restore_servers(uow, account, now)
-        else:
-            acted = 0
-        if not verdict.changed and not acted:
-            return None
+        servers_in_line(uow, account, verdict.standing, now)
         if verdict.notice is not None:
             notify(uow, account, verdict.notice, now, balance=str(wallet_balance(uow, account)))
         uow.commit()
         return verdict.standing if verdict.changed else None
 
 
-def _suspend_servers(uow: UnitOfWork, account: Account, now: dt.datetime) -> int:
-    acted = 0
+def servers_in_line(
+    uow: UnitOfWork, account: Account, standing: Standing, now: dt.datetime
+) -> list[Action]:
+    """Start the actions that bring the account's servers in line with an admin's suspension or,
+    without one, with `standing`; returns them."""
+    if account.disabled:
+        return _suspend_servers(uow, account, now, by_admin=True)
+    for server in uow.servers.for_owner(account.id):
+        if server.suspended_by_admin:
+            server.lift_admin_suspension(now)  # dunning's again, and billed from now
+            uow.servers.update(server)
+    if standing is Standing.SUSPENDED:
+        return _suspend_servers(uow, account, now)
+    if standing is Standing.TERMINATED:
+        return _terminate_servers(uow, account, now)
+    # Restricted keeps its servers running, so a suspended one there was an admin's: it comes back.
+    return _restore_servers(uow, account, now)
+
+
+def _suspend_servers(
+    uow: UnitOfWork, account: Account, now: dt.datetime, *, by_admin: bool = False
+) -> list[Action]:
+    acted = []
     for server in uow.servers.for_owner(account.id):
         if (
             server.status in (ServerStatus.RUNNING, ServerStatus.STOPPED)
             and server.active_action_id is None
         ):
             action = begin_action(uow, server, ActionCommand.SUSPEND, "suspend", now)
-            server.suspend(now)
+            if by_admin:
+                bill_server(uow, server, now)  # what it cost until now; nothing from here on
+            server.suspend(now, by_admin=by_admin)
             uow.servers.update(server)
-            uow.jobs.defer(ACTION_TASK, lock=f"server:{server.id}", action_id=action.id)
-            acted += 1
+            defer_action(uow, server, action)
+            acted.append(action)
+        elif by_admin and server.status is ServerStatus.SUSPENDED and not server.suspended_by_admin:
+            # Already stopped by dunning: the admin's suspension now holds it, unbilled.
+            bill_server(uow, server, now)
+            server.suspended_by_admin = True
+            uow.servers.update(server)
     return acted
 
 
-def _terminate_servers(uow: UnitOfWork, account: Account, now: dt.datetime) -> int:
-    acted = 0
+def _terminate_servers(uow: UnitOfWork, account: Account, now: dt.datetime) -> list[Action]:
+    acted = []
     for server in uow.servers.for_owner(account.id):
         if server.active_action_id is None and server.status in (
             ServerStatus.RUNNING,
@@ -105,17 +144,16 @@ def _terminate_servers(uow: UnitOfWork, account: Account, now: dt.datetime) -> i
             ServerStatus.SUSPENDED,
             ServerStatus.FAILED,
         ):
-            begin_deletion(uow, server, now)
-            acted += 1
+            acted.append(begin_deletion(uow, server, now))
     return acted
 
 
-def _restore_servers(uow: UnitOfWork, account: Account, now: dt.datetime) -> int:
-    acted = 0
+def _restore_servers(uow: UnitOfWork, account: Account, now: dt.datetime) -> list[Action]:
+    acted = []
     for server in uow.servers.for_owner(account.id):
         if server.status is ServerStatus.SUSPENDED and server.active_action_id is None:
             action = begin_action(uow, server, ActionCommand.UNSUSPEND, "unsuspend", now)
             uow.servers.update(server)
-            uow.jobs.defer(ACTION_TASK, lock=f"server:{server.id}", action_id=action.id)
-            acted += 1
+            defer_action(uow, server, action)
+            acted.append(action)
     return acted

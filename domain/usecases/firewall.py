@@ -22,7 +22,7 @@ from domain.model.network import FirewallRule
 from domain.model.server import Server, ServerStatus
 from domain.usecases.common import Actor, audit, begin_action, owned_server
 from domain.usecases.runtime import Runtime
-from domain.usecases.servers import ACTION_TASK
+from domain.usecases.server_jobs import ACTION_TASK
 from ports.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -32,7 +32,7 @@ def get_balance(rt: Runtime, actor: Actor) -> BalanceView:
         held = uow.ledger.balance(LedgerAccount.holds(account.id, account.currency))
         burn = Money.zero(account.currency)
         for server in uow.servers.for_owner(account.id):
-            if server.status.billable:
+            if server.billable:
                 burn = burn + server.meter.hourly
         return BalanceView(
             wallet_balance(uow, account), Money(held, account.currency), burn, account.standing

@@ -20,6 +20,7 @@ from domain.model.pricing import Quote, verify_quote
 from domain.model.server import Server, ServerStatus
 from domain.usecases.catalogue import OrderRequest, price_order
 from domain.usecases.common import Actor, account_of, audit, begin_action
+from domain.usecases.dunning import reassess_account
 from domain.usecases.runtime import Runtime
 from ports.records import Redemption
 
@@ -120,6 +121,7 @@ def create_server(rt: Runtime, actor: Actor, request: OrderRequest) -> CreatedSe
             first_charge=priced.first_charge,
         )
         uow.commit()
+    reassess_account(rt, account.id)  # the hold came out of the wallet
     return CreatedServer(server, action, root_password)
 
 

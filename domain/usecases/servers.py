@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 
 import attrs
 
@@ -18,13 +19,15 @@ from domain.model.errors import (
     ValidationError,
 )
 from domain.model.server import Server, ServerStatus
-from domain.usecases.billing import bill_server
 from domain.usecases.common import Actor, account_of, audit, begin_action, owned_server
+from domain.usecases.dunning import reassess_account
+from domain.usecases.resizing import hold_growth
 from domain.usecases.runtime import Runtime
+from domain.usecases.server_jobs import ACTION_TASK as ACTION_TASK  # defined here before
+from domain.usecases.server_jobs import begin_deletion, defer_action
 from ports.hypervisor import ConsoleTicket, GuestStats, RrdPoint, SnapshotInfo
 from ports.unit_of_work import UnitOfWork
 
-ACTION_TASK = "run_server_action"
 # Proxmox's snapshot name rule: a letter, then letters, digits, '-' or '_'; at most 40 characters.
 _SNAPNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,39}$")
 
@@ -57,16 +60,21 @@ def _command(
     guard: str,
     params: tuple[tuple[str, str], ...] = (),
     secret: str | None = None,
+    reserve: Callable[[UnitOfWork, Server, Action, dt.datetime], object] | None = None,
 ) -> Action:
+    """`reserve` holds what the command costs, in the same unit of work as the action: a command
+    the balance does not cover is refused whole."""
     now = rt.clock.now()
     with rt.uow() as uow:
         server = owned_server(uow, actor, server_id, for_update=True)
         action = begin_action(uow, server, command, guard, now, params)
+        if reserve is not None:
+            reserve(uow, server, action, now)
         uow.servers.update(server)
-        job_args: dict[str, object] = {"action_id": action.id}
+        job_args: dict[str, object] = {}
         if secret is not None:
             job_args["sealed_secret"] = rt.secret_box.seal(secret)
-        uow.jobs.defer(ACTION_TASK, lock=f"server:{server.id}", **job_args)
+        defer_action(uow, server, action, **job_args)
         audit(uow, actor, f"server.{guard}", f"server:{server.id}", now, action=action.id)
         uow.commit()
     return action
@@ -127,7 +135,18 @@ def resize_server(
         ("memory", str(wanted.memory_mib)),
         ("disk", str(wanted.disk_gib)),
     )
-    return _command(rt, actor, server_id, ActionCommand.RESIZE, "resize", params)
+    action = _command(
+        rt,
+        actor,
+        server_id,
+        ActionCommand.RESIZE,
+        "resize",
+        params,
+        # Priced again on the locked server: the hold covers the size it grows from now.
+        reserve=lambda uow, locked, action, now: hold_growth(uow, locked, action, wanted, now),
+    )
+    reassess_account(rt, server.owner_id)
+    return action
 
 
 def _snapname(value: object) -> str:
@@ -226,17 +245,7 @@ def delete_server(rt: Runtime, actor: Actor, server_id: object) -> Action:
         action = begin_deletion(uow, server, now)
         audit(uow, actor, "server.delete", f"server:{server.id}", now, action=action.id)
         uow.commit()
-    return action
-
-
-def begin_deletion(uow: UnitOfWork, server: Server, now: dt.datetime) -> Action:
-    """Bill the server up to `now`, stop its meter, and defer the job that removes its guest."""
-    action = begin_action(uow, server, ActionCommand.DELETE, "delete", now)
-    if server.status.billable:
-        bill_server(uow, server, now)
-    server.start_deleting(now)
-    uow.servers.update(server)
-    uow.jobs.defer(ACTION_TASK, lock=f"server:{server.id}", action_id=action.id)
+    reassess_account(rt, server.owner_id)  # its last usage was charged
     return action
 
 

@@ -7,8 +7,7 @@ from collections.abc import Callable
 
 import attrs
 
-from domain.usecases.billing import billing_run
-from domain.usecases.dunning import dunning_run
+from domain.usecases.dunning import bill_and_reassess, dunning_run
 from domain.usecases.fabric_reconcile import reconcile_fabric
 from domain.usecases.monitoring import monitoring_pass
 from domain.usecases.notices import deliver_notices
@@ -31,7 +30,7 @@ def ticks(monitor_seconds: int = 30) -> tuple[Tick, ...]:
 
 TICKS = (
     Tick("monitoring", 30, monitoring_pass),
-    Tick("billing", 60, billing_run),
+    Tick("billing", 60, bill_and_reassess),  # billing, then the standing of whom it overdrew
     Tick("dunning", 300, dunning_run),
     Tick("notices", 10, deliver_notices),
     Tick("warm_pool", 60, refill_warm_pool),

@@ -15,7 +15,7 @@ from typing import Any
 
 from .envelope import ApiError, not_found, parent_not_found, schema_violation
 from .query import arrange, matches, parse_filters
-from .schema import INTERFACE, Field
+from .schema import FILTER_ADDRESS, INTERFACE, Field
 from .store import Store
 from .validation import clean, control_flag, control_int
 
@@ -27,6 +27,10 @@ class Options:
     rules_mark_filter_dirty: bool = False
     # The package does not refuse deleting a VLAN that is still assigned; True refuses with 409.
     strict_in_use: bool = False
+    # The package before v2.7.0: every static interface gets a DHCP server object implicitly and
+    # `/services/dhcp_server` takes only GET and PATCH. From v2.7.0 (commit d14e54f8) a client
+    # must POST one (the default here, as on every current box).
+    implicit_dhcp_servers: bool = False
 
 
 @dataclass
@@ -103,6 +107,8 @@ class ListModel:
                     if isinstance(value, list)
                     else req.store.represent_interface(value)
                 )
+            elif spec.kind == FILTER_ADDRESS:
+                value = req.store.represent_address(value)
             shown[name] = value
         return shown
 

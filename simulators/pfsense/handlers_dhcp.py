@@ -1,5 +1,6 @@
-"""DHCP servers (one per static-IPv4 interface, id = interface id), their static mappings and the
-DHCP apply endpoint.
+"""DHCP servers (at most one per static-IPv4 interface, id = interface id, created by POST since
+v2.7.0), their static mappings and the DHCP apply endpoint (`Models/DHCPServer.inc`,
+`Models/DHCPServerStaticMapping.inc`).
 
 Static mappings live under their server (`parent_id`), are kept sorted by `ipaddr` in natural order
 (so a create can move the ids of others), have a `mac` unique within the server and an `ipaddr`
@@ -71,6 +72,58 @@ def read_servers(req: Request) -> list[dict[str, Any]]:
 
 def update_server(req: Request) -> dict[str, Any]:
     interface_id = _server_id(req)
+    _refuse_nested(req)
+    params = dict(req.params)
+    if "interface" in params:
+        # the package moves the server to the interface named (its id follows); not simulated
+        if req.store.resolve_interface(params["interface"]) != interface_id:
+            raise ApiError(
+                501, "SIMULATOR_NOT_IMPLEMENTED", "Moving a DHCP server is not simulated.",
+                violation=True,
+            )  # fmt: skip
+        del params["interface"]
+    current = {"interface": interface_id, **req.store.saved.dhcp_servers[interface_id]}
+    server = clean(DHCP_SERVER, params, existing=current)
+    return _store_server(req, interface_id, server)
+
+
+def create_server(req: Request) -> dict[str, Any]:
+    """`POST /services/dhcp_server` (v2.7.0 and later): `interface`, in the configured
+    representation, names the interface and so the new server's id (`DHCPServer::get_next_id()`).
+    The package writes the object at `dhcpd/<id>` whether or not one is there, so a POST for an
+    interface that has a server replaces it, static mappings and all."""
+    if req.options.implicit_dhcp_servers:
+        raise _not_before_v27(req)
+    _refuse_nested(req)
+    server = clean(DHCP_SERVER, req.params, resolve_interface=req.store.resolve_interface)
+    interface_id = server["interface"]
+    req.store.saved.static_mappings[interface_id] = []
+    return _store_server(req, interface_id, server)
+
+
+def delete_server(req: Request) -> dict[str, Any]:
+    if req.options.implicit_dhcp_servers:
+        raise _not_before_v27(req)
+    interface_id = _server_id(req)
+    shown = _server_view(req, interface_id)
+    del req.store.saved.dhcp_servers[interface_id]
+    req.store.saved.static_mappings.pop(interface_id, None)
+    req.store.dirty.add("dhcpd")
+    if req.apply_requested():
+        req.run_apply("dhcp", req.is_async())
+    return shown
+
+
+def _not_before_v27(req: Request) -> ApiError:
+    return ApiError(
+        405,
+        "ENDPOINT_METHOD_NOT_ALLOWED",
+        f"Resource at {req.path} does not support the {req.method} method.",
+        violation=True,
+    )
+
+
+def _refuse_nested(req: Request) -> None:
     nested = [k for k in NESTED if k in req.params]
     if nested:
         raise ApiError(
@@ -79,11 +132,13 @@ def update_server(req: Request) -> dict[str, Any]:
             f"Writing nested `{nested[0]}` through the server is not simulated; use its endpoint.",
             violation=True,
         )
-    current = req.store.saved.dhcp_servers[interface_id]
-    server = clean(DHCP_SERVER, req.params, existing=current)
-    server.pop("interface", None)
+
+
+def _store_server(req: Request, interface_id: str, server: dict[str, Any]) -> dict[str, Any]:
+    server.pop("interface", None)  # representation only: the id is the interface
     _check_server(req, interface_id, server)
     req.store.saved.dhcp_servers[interface_id] = server
+    req.store.saved.static_mappings.setdefault(interface_id, [])
     req.store.dirty.add("dhcpd")
     if req.apply_requested():
         req.run_apply("dhcp", req.is_async())
@@ -122,7 +177,25 @@ def _check_server(req: Request, interface_id: str, server: dict[str, Any]) -> No
             "DHCP_SERVER_RANGE_FROM_CANNOT_BE_GREATER_THAN_RANGE_TO",
             "DHCP server `range_from` cannot be greater than `range_to`.",
         )
+    gateway = server["gateway"]
+    if gateway and gateway != "none":  # IPAddressValidator(allow_keywords: ['none'])
+        address = require_ipv4("gateway", gateway)
+        if network is None or address not in network:
+            raise invalid(
+                "DHCP_SERVER_GATEWAY_NOT_WITHIN_SUBNET",
+                "DHCP server `gateway` must be within interface subnet.",
+            )
+    for name in ("dnsserver", "winsserver"):
+        for value in server[name] or []:
+            require_ipv4(name, value)
     _check_lease_times(server, "DHCP_SERVER_MAX_LEASE_TIME_LESS_THAN_DEFAULT")
+    for i, vip in enumerate(req.store.saved.virtual_ips):
+        if low and high and _in_range(vip["subnet"], low, high):
+            raise conflict(
+                "DHCP_SERVER_PRIMARY_POOL_OVERLAPS_EXISTING_OBJECT",
+                "This DHCP server primary address pool overlaps with Virtual IP object with ID "
+                f"`{i}`. Adjust your `range_from` and `range_to` values.",
+            )
     for i, mapping in enumerate(req.store.saved.static_mappings.get(interface_id, [])):
         if low and high and _in_range(mapping["ipaddr"], low, high):
             raise conflict(
@@ -157,6 +230,12 @@ def _check_mapping(req: Request, mapping: dict[str, Any], index: int | None, par
                 "DHCP_SERVER_STATIC_MAPPING_IPADDR_OVERLAPS_EXISTING_OBJECT",
                 f"Field `ipaddr` overlaps existing DHCP server with ID `{parent}`.",
             )
+        for i, vip in enumerate(req.store.saved.virtual_ips):
+            if vip["subnet"] == mapping["ipaddr"]:
+                raise conflict(
+                    "DHCP_SERVER_STATIC_MAPPING_IPADDR_OVERLAPS_EXISTING_OBJECT",
+                    f"Field `ipaddr` overlaps existing Virtual IP with ID `{i}`.",
+                )
         network = _network(req, parent)
         if network is None or ipaddress.IPv4Address(mapping["ipaddr"]) not in network:
             raise invalid(

@@ -133,8 +133,8 @@ def _check_interface(req: Request, obj: dict[str, Any], own_id: str | None) -> N
 
 def _after_interface_write(req: Request, interface_id: str) -> None:
     obj = req.store.saved.interfaces[interface_id]
-    if obj["typev4"] == "static" and obj["subnet"] < 31:
-        req.store.ensure_dhcp_server(interface_id)
+    if req.options.implicit_dhcp_servers and obj["typev4"] == "static" and obj["subnet"] < 31:
+        req.store.ensure_dhcp_server(interface_id)  # before v2.7.0 only
     req.store.mark_interface_pending(interface_id)
     if req.apply_requested():
         req.run_apply("interfaces", req.is_async())

@@ -14,41 +14,37 @@ from typing import Any
 from . import handlers_dhcp as dhcp
 from . import handlers_firewall as firewall
 from . import handlers_interfaces as interfaces
-from .envelope import schema_violation
+from .envelope import invalid, schema_violation
 from .handlers_common import Request
-from .schema import STRING, Field
+from .schema import AUTH_METHODS, SETTINGS_DEFAULTS, STRING, Field
 from .validation import clean
 
 Handler = Callable[[Request], Any]
-
-SETTINGS_DEFAULTS = {
-    "enabled": True,
-    "read_only": False,
-    "keep_backup": True,
-    "login_protection": True,
-    "log_successful_auth": False,
-    "hateoas": False,
-    "expose_sensitive_fields": False,
-    "allowed_interfaces": [],
-    "represent_interfaces_as": "descr",
-    "auth_methods": ["KeyAuth"],
-    "jwt_exp": 3600,
-}
 
 
 def read_settings(req: Request) -> dict[str, Any]:
     return {**SETTINGS_DEFAULTS, **req.store.settings}
 
 
+# `Models/RESTAPISettings.inc`: the settings a client may change here
+WRITABLE_SETTINGS = {
+    "represent_interfaces_as": Field(STRING, choices=("descr", "id", "if")),
+    "auth_methods": Field(STRING, many=True, choices=AUTH_METHODS),
+}
+
+
 def update_settings(req: Request) -> dict[str, Any]:
-    writable = {"represent_interfaces_as": Field(STRING, choices=("descr", "id", "if"))}
-    body = {k: v for k, v in req.params.items() if k not in SETTINGS_DEFAULTS or k in writable}
+    body = {k: v for k, v in req.params.items() if k in WRITABLE_SETTINGS}
     extra = set(req.params) - set(body)
     if extra:
         raise schema_violation(
             "SIMULATOR_SETTING_NOT_SIMULATED", f"Setting(s) {sorted(extra)} are not simulated."
         )
-    req.store.settings.update(clean(writable, body, existing=req.store.settings))
+    current = {name: req.store.setting(name) for name in WRITABLE_SETTINGS}
+    changed = clean(WRITABLE_SETTINGS, body, existing=current)
+    if not changed["auth_methods"]:
+        raise invalid("FIELD_MANY_MINIMUM_NOT_REACHED", "Field `auth_methods` needs a value.")
+    req.store.settings.update(changed)
     return read_settings(req)
 
 
@@ -75,9 +71,9 @@ ROUTES: dict[str, dict[str, Handler | None]] = {
     f"{P}/interface/apply": {"GET": interfaces.apply_status, "POST": interfaces.apply_now},
     f"{P}/services/dhcp_server": {
         "GET": dhcp.read_server,
-        "POST": None,
+        "POST": dhcp.create_server,  # v2.7.0 and later (see Options.implicit_dhcp_servers)
         "PATCH": dhcp.update_server,
-        "DELETE": None,
+        "DELETE": dhcp.delete_server,
     },
     f"{P}/services/dhcp_servers": {"GET": dhcp.read_servers, "PUT": None},
     f"{P}/services/dhcp_server/static_mapping": {
@@ -112,6 +108,20 @@ ROUTES: dict[str, dict[str, Handler | None]] = {
         "GET": firewall.ONE_TO_ONE.read_many,
         "PUT": firewall.ONE_TO_ONE.replace_all,
         "DELETE": firewall.ONE_TO_ONE.delete_many,
+    },
+    f"{P}/firewall/virtual_ip": {
+        "GET": firewall.VIRTUAL_IPS.read_one,
+        "POST": firewall.VIRTUAL_IPS.create,
+        "PATCH": firewall.VIRTUAL_IPS.update,
+        "DELETE": firewall.VIRTUAL_IPS.delete_one,
+    },
+    f"{P}/firewall/virtual_ips": {
+        "GET": firewall.VIRTUAL_IPS.read_many,
+        "DELETE": firewall.VIRTUAL_IPS.delete_many,
+    },
+    f"{P}/firewall/virtual_ip/apply": {
+        "GET": firewall.vip_apply_status,
+        "POST": firewall.vip_apply_now,
     },
     f"{P}/firewall/apply": {"GET": firewall.apply_status, "POST": firewall.apply_now},
     f"{P}/system/restapi/settings": {"GET": read_settings, "PATCH": update_settings},

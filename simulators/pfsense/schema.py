@@ -1,4 +1,6 @@
-"""Field tables of the models the simulator serves, after the package's model classes (v2.7).
+"""Field tables of the models the simulator serves, after the package's model classes (v2.7 to
+v2.10: `Models/InterfaceVLAN.inc`, `NetworkInterface.inc`, `DHCPServer.inc`,
+`DHCPServerStaticMapping.inc`, `FirewallRule.inc`, `OneToOneNATMapping.inc`, `VirtualIP.inc`).
 
 Only what a field's type, requirement, choices, defaults and conditions say lives here; the checks
 that need the rest of the configuration (overlaps, uniqueness, subnets) are in `validation.py`.
@@ -11,6 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 STRING, INTEGER, BOOLEAN, INTERFACE = "string", "integer", "boolean", "interface"
+# `Fields/FilterAddressField.inc` (and `SpecialNetworkField.inc`): an address, a subnet, `any`,
+# an alias or an interface in the configured representation (with `:ip`), maybe inverted by `!`.
+FILTER_ADDRESS = "filter_address"
+ADDRESS_OPTIONS = frozenset(
+    {"ipaddr", "subnet", "alias", "interface", "interface_ip", "any", "invert", "self", "l2tp",
+     "pppoe"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -25,10 +34,20 @@ class Field:
     minimum: int | None = None
     maximum: int | None = None
     maximum_length: int | None = None
+    # `Core/Field.inc` check_value_empty(): "" and [] are refused with FIELD_EMPTY_NOT_ALLOWED
+    # unless the field allows them (None: as the package's string fields with a "" or [] default)
+    allow_empty: bool | None = None
+    address: frozenset[str] = ADDRESS_OPTIONS  # what a FILTER_ADDRESS field accepts
     read_only: bool = False
     editable: bool = True
     # field -> values it must hold; when unmet the field is dropped silently, never rejected
     conditions: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+
+    @property
+    def empty_allowed(self) -> bool:
+        if self.allow_empty is not None:
+            return self.allow_empty
+        return not self.required and self.default in ("", [])
 
 
 def _s(**kw: Any) -> Field:
@@ -80,7 +99,9 @@ INTERFACE_ASSIGNMENT = {
 }
 
 DHCP_SERVER = {
-    "interface": Field(INTERFACE, read_only=True),
+    # required on create, where it names the interface (and so the id) of the new server; never
+    # stored (`representation_only`), shown from the id
+    "interface": Field(INTERFACE, required=True),
     "enable": _b(),
     "range_from": _s(maximum_length=15),
     "range_to": _s(maximum_length=15),
@@ -102,14 +123,16 @@ DHCP_SERVER = {
     "disablepingcheck": _b(),
     "dhcpleaseinlocaltime": _b(),
     "statsgraph": _b(),
-    "denyunknown": _s(default=None, nullable=True, choices=("enabled", "class", "")),
+    "denyunknown": _s(
+        default=None, nullable=True, allow_empty=True, choices=("enabled", "class", "")
+    ),
 }
 
 STATIC_MAPPING = {
     "mac": _s(required=True),
-    "ipaddr": _s(default=None, nullable=True),
-    "cid": _s(default=None, nullable=True),
-    "hostname": _s(default=None, nullable=True),
+    "ipaddr": _s(default=None, nullable=True, allow_empty=True),
+    "cid": _s(default=None, nullable=True, allow_empty=True),
+    "hostname": _s(default=None, nullable=True, allow_empty=True),
     "domain": _s(maximum_length=255),
     "domainsearchlist": _many(maximum_length=255),
     "defaultleasetime": _i(default=7200, nullable=True, minimum=60),
@@ -158,15 +181,15 @@ FIREWALL_RULE = {
         ),
     ),  # fmt: skip
     "icmptype": _many(default=["any"], choices=_ICMP_TYPES, conditions={"protocol": ("icmp",)}),
-    "source": _s(required=True, default=None),
+    "source": Field(FILTER_ADDRESS, required=True),
     "source_port": _s(default=None, nullable=True, conditions=_PORTED),
-    "destination": _s(required=True, default=None),
+    "destination": Field(FILTER_ADDRESS, required=True),
     "destination_port": _s(default=None, nullable=True, conditions=_PORTED),
     "descr": _s(),
     "disabled": _b(),
     "log": _b(),
     "dscp": _s(choices=_DSCP),
-    "tag": _s(),
+    "tag": _s(),  # allow_empty, like `descr` and `dscp`
     "statetype": _s(
         default="keep state", choices=("keep state", "sloppy state", "synproxy state", "none")
     ),
@@ -196,10 +219,26 @@ ONE_TO_ONE_NAT = {
     "nobinat": _b(),
     "natreflection": _s(default=None, nullable=True, choices=("enable", "disable")),
     "ipprotocol": _s(default="inet", choices=("inet", "inet6")),
-    "external": _s(required=True, default=None),
-    "source": _s(required=True, default=None),
-    "destination": _s(required=True, default=None),
+    "external": Field(FILTER_ADDRESS, required=True, address=frozenset({"ipaddr", "interface_ip"})),
+    "source": Field(FILTER_ADDRESS, required=True, address=ADDRESS_OPTIONS - {"alias", "self"}),
+    "destination": Field(FILTER_ADDRESS, required=True, address=ADDRESS_OPTIONS - {"self"}),
     "descr": _s(),
+}
+
+VIRTUAL_IP = {
+    "uniqid": _s(read_only=True),
+    "mode": _s(required=True, default=None, choices=("ipalias", "proxyarp", "carp", "other")),
+    "interface": Field(INTERFACE, required=True),
+    "type": _s(default="single", choices=("single", "network")),
+    "subnet": _s(required=True, default=None),
+    "subnet_bits": _i(required=True, minimum=1, maximum=128),
+    "descr": _s(),
+    "noexpand": _b(conditions={"mode": ("proxyarp", "other")}),
+    "vhid": _i(required=True, minimum=1, maximum=255, conditions={"mode": ("carp",)}),
+    "advbase": _i(default=1, minimum=1, maximum=254, conditions={"mode": ("carp",)}),
+    "advskew": _i(default=0, minimum=0, maximum=254, conditions={"mode": ("carp",)}),
+    "password": _s(required=True, default=None, conditions={"mode": ("carp",)}),
+    "carp_mode": _s(default="mcast", choices=("mcast", "ucast"), conditions={"mode": ("carp",)}),
 }
 
 # Parameters every write may carry besides the model's fields (COMMON_CONTROL_PARAMETERS).
@@ -214,4 +253,23 @@ CONTROL_PARAMETERS = {
     "sort_by": None,
     "sort_order": str,
     "sort_flags": str,
+}
+
+
+# `Models/RESTAPISettings.inc`: the package's defaults. `auth_methods` is BasicAuth alone, so an
+# `X-API-Key` is refused (401) until an administrator adds KeyAuth; interfaces are represented (in
+# answers, and in what a client may send) by their description.
+AUTH_METHODS = ("BasicAuth", "KeyAuth", "JWTAuth")
+SETTINGS_DEFAULTS = {
+    "enabled": True,
+    "read_only": False,
+    "keep_backup": True,
+    "login_protection": True,
+    "log_successful_auth": False,
+    "hateoas": False,
+    "expose_sensitive_fields": False,
+    "allowed_interfaces": [],
+    "represent_interfaces_as": "descr",
+    "auth_methods": ["BasicAuth"],  # API keys work only once `KeyAuth` is added
+    "jwt_exp": 3600,
 }

@@ -1,13 +1,14 @@
 """The HTTP side: parse a request, authenticate it, route it, answer with the envelope.
 
 Order of checks, as a request meets them on the box: path (404 for an unknown endpoint), method
-(405 / 501), authentication (`X-API-Key`, 401), authorization (the read-only key may only GET,
-403), body (JSON only for writes), planned fault, write lock (503), then the handler under the
-store's lock.
+(405 / 501), authentication (BasicAuth, and `X-API-Key` once KeyAuth is enabled: 401),
+authorization (the read-only key may only GET, 403), body (JSON only for writes), planned fault,
+write lock (503), then the handler under the store's lock.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
@@ -98,9 +99,7 @@ def make_handler(sim: PfSenseSimulator) -> type[BaseHTTPRequestHandler]:
                     f"Resource at {path} does not support the {method} method.",
                     violation=True,
                 )
-            key = self.headers.get("X-API-Key")
-            if key not in (sim.api_key, sim.read_only_api_key):
-                raise ApiError(401, "AUTH_AUTHENTICATION_FAILED", "Authentication failed.")
+            key = self._authenticate()
             if key == sim.read_only_api_key and method != "GET":
                 raise ApiError(
                     403,
@@ -116,6 +115,24 @@ def make_handler(sim: PfSenseSimulator) -> type[BaseHTTPRequestHandler]:
                 )
             params, items = self._parameters(method, query, raw)
             return sim._request(method, path, params, items)
+
+        def _authenticate(self) -> str | None:
+            """`Core/Auth.inc` attempt_multi_auth(): the first enabled method the request uses
+            decides; none, or a wrong secret, is 401. `X-API-Key` counts only while KeyAuth is
+            among the enabled `auth_methods` (by default it is not). Returns the key used."""
+            methods = sim.store.setting("auth_methods")
+            key = self.headers.get("X-API-Key")
+            basic = self.headers.get("Authorization", "")
+            for method in methods:
+                if method == "KeyAuth" and key is not None:
+                    if key in (sim.api_key, sim.read_only_api_key):
+                        return key
+                    break
+                if method == "BasicAuth" and basic.startswith("Basic "):
+                    if _basic(basic) == sim.admin:
+                        return None
+                    break
+            raise ApiError(401, "AUTH_AUTHENTICATION_FAILED", "Authentication failed.")
 
         def _parameters(
             self, method: str, query: str, raw: bytes
@@ -196,3 +213,11 @@ def make_handler(sim: PfSenseSimulator) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(payload)
 
     return PfSenseHandler
+
+
+def _basic(header: str) -> tuple[str, str] | None:
+    try:
+        user, _, password = base64.b64decode(header[6:].strip()).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return user, password

@@ -1,7 +1,7 @@
 """`PfSenseSimulator`: a pfSense box with the REST API package v2 on a loopback port, and the
 control API tests use to look inside it, break it and edit it by hand.
 
-    with PfSenseSimulator() as sim:
+    with PfSenseSimulator(auth_methods=("BasicAuth", "KeyAuth")) as sim:
         requests.get(f"{sim.url}/api/v2/firewall/rules", headers={"X-API-Key": sim.api_key})
         sim.live_state()["rules"]   # what the running firewall enforces (after apply)
         sim.violations              # requests that broke the API's schema: fail the test on them
@@ -32,6 +32,7 @@ LIST_KINDS: dict[str, ListModel] = {
     "static_mapping": handlers_dhcp.STATIC_MAPPINGS,
     "rule": handlers_firewall.RULES,
     "one_to_one": handlers_firewall.ONE_TO_ONE,
+    "virtual_ip": handlers_firewall.VIRTUAL_IPS,
 }
 KINDS = (*LIST_KINDS, "interface")
 
@@ -42,6 +43,7 @@ class _Server(ThreadingHTTPServer):
 
 class PfSenseSimulator:
     API_KEY = "pfsense-simulator-key-0123456789abcdef"
+    ADMIN = ("admin", "pfsense")  # the webGUI's default login, for BasicAuth
     READ_ONLY_API_KEY = "pfsense-simulator-read-only-key-0123456789"
 
     def __init__(
@@ -54,17 +56,24 @@ class PfSenseSimulator:
         apply_delay: float = 0.0,
         retry_after: int = 1,
         represent_interfaces_as: str = "descr",
+        auth_methods: tuple[str, ...] = ("BasicAuth",),
         options: Options | None = None,
         address: tuple[str, int] = ("127.0.0.1", 0),
     ) -> None:
+        """`represent_interfaces_as` and `auth_methods` are the REST API settings the box starts
+        with; the package's defaults are `descr` and BasicAuth alone (`X-API-Key` refused), so
+        a client with an API key needs `auth_methods=("BasicAuth", "KeyAuth")` here or a PATCH
+        of `/system/restapi/settings` made with the admin's password first."""
         self.api_key = self.API_KEY
         self.read_only_api_key = self.READ_ONLY_API_KEY  # a user with "Deny Config Write"
+        self.admin = self.ADMIN
         self.trunk, self.wan = trunk, wan
         self.apply_delay = apply_delay  # >0: async applies finish later and hold the write lock
         self.retry_after = retry_after
         self.options = options or Options()
         self.store = Store(wan=wan, trunk=trunk)
         self.store.settings["represent_interfaces_as"] = represent_interfaces_as
+        self.store.settings["auth_methods"] = list(auth_methods)
         self.violations: list[dict[str, Any]] = []
         self.requests: list[tuple[str, str]] = []
         self.applies: list[str] = []  # "firewall" / "dhcp" / "interfaces", in order
@@ -194,6 +203,7 @@ class PfSenseSimulator:
             self.store.apply_interfaces()
             self.store.apply_dhcp()
             self.store.apply_firewall()
+            self.store.apply_vips()
 
     def add_object(self, kind: str, fields: dict[str, Any]) -> str | int:
         """Add an object without validation; returns its id. Static mappings need
@@ -234,7 +244,8 @@ class PfSenseSimulator:
         predicate on their `config_state()` view; returns how many went."""
         with self.store.lock:
             view_key = {"vlan": "vlans", "static_mapping": "static_mappings", "rule": "rules",
-                        "one_to_one": "one_to_one", "interface": "interfaces"}[kind]  # fmt: skip
+                        "one_to_one": "one_to_one", "interface": "interfaces",
+                        "virtual_ip": "virtual_ips"}[kind]  # fmt: skip
             views = self.store.view(self.store.saved)[view_key]
             if callable(predicate_or_id):
                 doomed = [v for v in views if predicate_or_id(v)]
@@ -278,6 +289,7 @@ class PfSenseSimulator:
             "firewall": self.store.apply_firewall,
             "dhcp": self.store.apply_dhcp,
             "interfaces": self.store.apply_interfaces,
+            "vip": self.store.apply_vips,
         }[area]
         self.applies.append(area)
         if self.apply_delay <= 0 or not run_async:
@@ -329,7 +341,7 @@ class PfSenseSimulator:
         obj = {name: copy.copy(spec.default) for name, spec in INTERFACE_ASSIGNMENT.items()}
         obj.update(fields)
         self.store.saved.interfaces[interface_id] = obj
-        if obj.get("typev4") == "static":
+        if self.options.implicit_dhcp_servers and obj.get("typev4") == "static":
             self.store.ensure_dhcp_server(interface_id)
         self.store.mark_interface_pending(interface_id)
         return interface_id

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .schema import DHCP_SERVER, FIREWALL_RULE
+from .schema import DHCP_SERVER, FIREWALL_RULE, SETTINGS_DEFAULTS
 
 FIREWALL_SUBSYSTEMS = ("aliases", "natconf", "filter", "shaper")
 
@@ -27,6 +27,7 @@ class Layer:
     static_mappings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by parent
     rules: list[dict[str, Any]] = field(default_factory=list)
     one_to_one: list[dict[str, Any]] = field(default_factory=list)
+    virtual_ips: list[dict[str, Any]] = field(default_factory=list)
 
     def copy(self) -> Layer:
         return copy.deepcopy(self)
@@ -41,9 +42,9 @@ class Store:
         self.saved = Layer()
         self.live = Layer()
         self.pending_interfaces: list[str] = []
-        self.dirty: set[str] = set()
+        self.dirty: set[str] = set()  # subsystems: dhcpd, vip, natconf, filter...
         self.applying: set[str] = set()  # areas whose (delayed, async) apply has not finished
-        self.settings: dict[str, Any] = {"represent_interfaces_as": "descr"}
+        self.settings: dict[str, Any] = {}  # changes to routes.SETTINGS_DEFAULTS
         self.ports = [wan, trunk]  # physical NICs; VLAN devices are added as they are created
         self._seed(wan, trunk)
 
@@ -92,8 +93,10 @@ class Store:
         return rule
 
     def ensure_dhcp_server(self, interface_id: str) -> None:
-        """The package gives every interface with a static IPv4 (subnet < 31) a DHCP server
-        object, disabled and without a range, the first time it looks."""
+        """A DHCP server object, disabled and without a range. Before v2.7.0 the package made one
+        for every interface with a static IPv4 (subnet < 31) the first time it looked; commit
+        d14e54f8 ("require explicit creation of DHCPServer objects") dropped that, so from v2.7.0
+        only LAN's (in the default config.xml) exists until a client POSTs one."""
         if interface_id in self.saved.dhcp_servers:
             return
         server = {name: copy.copy(spec.default) for name, spec in DHCP_SERVER.items()}
@@ -108,21 +111,38 @@ class Store:
     # --- representation of interfaces ----------------------------------------------------------
 
     def represent_interface(self, interface_id: str) -> str:
-        how = self.settings["represent_interfaces_as"]
+        """`Fields/InterfaceField.inc` _from_internal(): an interface id as the settings say."""
+        how = self.setting("represent_interfaces_as")
         found = self.saved.interfaces.get(interface_id)
         if found is None or how == "id":
             return interface_id
-        return str(found["descr"] if how == "descr" else found["if"])
+        if how == "descr":
+            return str(found["descr"] or interface_id.upper())
+        return str(found["if"])
 
     def resolve_interface(self, value: str) -> str | None:
-        """Input is looked up by the configured representation first, then taken as a raw id."""
-        how = self.settings["represent_interfaces_as"]
-        if how != "id":
-            key = "descr" if how == "descr" else "if"
-            for interface_id, found in self.saved.interfaces.items():
-                if found[key] == value:
-                    return interface_id
-        return value if value in self.saved.interfaces else None
+        """The interface a client names, in the configured representation only: the package's
+        choices are built from that representation (`get_interface_choices()`), so with the
+        default `descr` an id such as `wan` or `opt1` is no choice at all."""
+        for interface_id in self.saved.interfaces:
+            if self.represent_interface(interface_id) == value:
+                return interface_id
+        return None
+
+    def represent_address(self, value: str | None) -> str | None:
+        """A filter address as shown: an interface (stored by id) in the representation."""
+        if not value:
+            return value
+        prefix = "!" if value.startswith("!") else ""
+        bare = value[len(prefix) :]
+        suffix = ":ip" if bare.endswith(":ip") else ""
+        bare = bare[: len(bare) - len(suffix)]
+        if bare in self.saved.interfaces:
+            return prefix + self.represent_interface(bare) + suffix
+        return value
+
+    def setting(self, name: str) -> Any:
+        return self.settings.get(name, SETTINGS_DEFAULTS[name])
 
     # --- applying ------------------------------------------------------------------------------
 
@@ -137,6 +157,10 @@ class Store:
         self.live.dhcp_servers = copy.deepcopy(self.saved.dhcp_servers)
         self.live.static_mappings = copy.deepcopy(self.saved.static_mappings)
         self.dirty.discard("dhcpd")
+
+    def apply_vips(self) -> None:
+        self.live.virtual_ips = copy.deepcopy(self.saved.virtual_ips)
+        self.dirty.discard("vip")
 
     def apply_firewall(self) -> None:
         self.live.rules = copy.deepcopy(self.saved.rules)
@@ -162,4 +186,5 @@ class Store:
             ],
             "rules": [{"id": i, **r} for i, r in enumerate(layer.rules)],
             "one_to_one": [{"id": i, **n} for i, n in enumerate(layer.one_to_one)],
+            "virtual_ips": [{"id": i, **v} for i, v in enumerate(layer.virtual_ips)],
         }

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .envelope import invalid, schema_violation
-from .schema import BOOLEAN, CONTROL_PARAMETERS, INTEGER, INTERFACE, Field
+from .schema import BOOLEAN, CONTROL_PARAMETERS, FILTER_ADDRESS, INTEGER, INTERFACE, Field
 
 MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$")
 HOSTNAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
@@ -31,7 +31,12 @@ def clean(
     existing: Mapping[str, Any] | None = None,
     resolve_interface: InterfaceResolver | None = None,
 ) -> dict[str, Any]:
-    """The object to store for a create (`existing` None) or an update of `existing`."""
+    """The object to store for a create (`existing` None) or an update of `existing`.
+
+    In the order of `Core/Field.inc` validate(): conditions (an unmet one drops the field), a
+    required field without a value (FIELD_IS_REQUIRED), a changed non-editable field
+    (FIELD_VALUE_CHANGED_WHEN_NOT_EDITABLE), then type, choice and emptiness
+    (FIELD_EMPTY_NOT_ALLOWED: "" and [] are values, not missing ones)."""
     unknown = sorted(k for k in body if k not in schema and k not in CONTROL_PARAMETERS)
     if unknown:
         raise schema_violation(
@@ -44,14 +49,26 @@ def clean(
     )
     for name, value in body.items():
         spec = schema.get(name)
-        if spec is None or spec.read_only or (not creating and not spec.editable):
-            continue  # control parameter, or a field the package ignores on this write
-        result[name] = _checked(name, spec, value, resolve_interface)
+        if spec is None or spec.read_only:
+            continue  # control parameter, or a field the package ignores on a write
+        checked = _checked(name, spec, value, resolve_interface)
+        if not creating and not spec.editable and checked != result.get(name):
+            raise schema_violation(
+                "FIELD_VALUE_CHANGED_WHEN_NOT_EDITABLE",
+                f"Field `{name}` is not editable but the requested value `{value}` differs from "
+                f"its current value `{result.get(name)}`.",
+            )
+        result[name] = checked
     for name, spec in schema.items():
         if not _condition_met(spec, result):
             result[name] = None
-        elif spec.required and result.get(name) in (None, "", []) and not spec.read_only:
+            continue
+        if spec.read_only:
+            continue
+        if spec.required and result.get(name) is None:
             raise schema_violation("FIELD_IS_REQUIRED", f"Field `{name}` is required.")
+        if result.get(name) in ("", []) and not spec.empty_allowed:
+            raise invalid("FIELD_EMPTY_NOT_ALLOWED", f"Field `{name}` cannot be empty.")
     return result
 
 
@@ -88,13 +105,22 @@ def _one(name: str, spec: Field, value: Any, resolve: InterfaceResolver | None) 
         raise schema_violation(
             "FIELD_INVALID_TYPE", f"Field `{name}` must be of type {spec.kind}, got `{value!r}`."
         )
+    if value == "":
+        return value  # judged by emptiness, after every field is set
     if spec.kind == INTERFACE:
+        # `Fields/InterfaceField.inc`: the choices are the interfaces in the representation the
+        # settings name (`represent_interfaces_as`), and only those: `opt1` is no choice when
+        # interfaces are represented by description
         found = resolve(value) if resolve else value
         if found is None:
-            raise invalid(
-                "FIELD_INVALID_CHOICE", f"Field `{name}` names an unknown interface `{value}`."
+            raise schema_violation(
+                "FIELD_INVALID_CHOICE",
+                f"Field `{name}` must be one of the interfaces as represented by the REST API "
+                f"settings, got `{value}`.",
             )
         return found
+    if spec.kind == FILTER_ADDRESS:
+        return filter_address(name, value, spec.address, resolve)
     if spec.choices is not None and value not in spec.choices:
         raise schema_violation(
             "FIELD_INVALID_CHOICE",
@@ -117,6 +143,53 @@ def _one(name: str, spec: Field, value: Any, resolve: InterfaceResolver | None) 
             f"Field `{name}` must be at most {spec.maximum_length} characters.",
         )
     return value
+
+
+def filter_address(
+    name: str, value: str, allowed: frozenset[str], resolve: InterfaceResolver | None
+) -> str:
+    """`Fields/FilterAddressField.inc` validate_extra(), stored as the package stores it: an
+    interface by its id (shown again in the configured representation). Aliases are not simulated,
+    so a name that is no interface is refused as the box refuses an unknown alias."""
+    prefix = ""
+    if "invert" in allowed and value.startswith("!"):
+        prefix, value = "!", value[1:]
+        if value == "any":
+            raise invalid(
+                "FILTER_RULE_ADDRESS_FIELD_WITH_INVERT_ANY",
+                f"Field `{name}` cannot use invert prefix (!) with value `any`.",
+            )
+    if "ipaddr" in allowed and _parses(ipaddress.ip_address, value):
+        return prefix + value
+    if "subnet" in allowed and "/" in value and _parses(_subnet, value):
+        return prefix + value
+    if value in ("any", "(self)", "l2tp", "pppoe") and value.strip("()") in allowed:
+        return prefix + value
+    suffix = ""
+    if "interface_ip" in allowed and value.endswith(":ip"):
+        value, suffix = value[:-3], ":ip"
+    if "interface" in allowed or suffix:
+        found = resolve(value) if resolve else value
+        if found is not None:
+            return prefix + found + suffix
+    raise invalid(
+        "FILTER_ADDRESS_FIELD_INVALID" if "subnet" in allowed else "SPECIAL_NETWORK_FIELD_INVALID",
+        f"Field `{name}` value `{value}` is invalid.",
+    )
+
+
+def _subnet(value: str) -> object:
+    address, _, bits = value.partition("/")
+    network = ipaddress.ip_interface(f"{ipaddress.ip_address(address)}/{int(bits)}")
+    return network  # pfSense's is_subnet(): an address and a prefix, not necessarily aligned
+
+
+def _parses(parse: Callable[[str], object], value: str) -> bool:
+    try:
+        parse(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _has_type(kind: str, value: Any) -> bool:

@@ -1,6 +1,7 @@
 """The acceptance specs: step definitions by domain concept, shared by every feature."""
 
 from .steps.accounts import *  # noqa: F403
+from .steps.admin import *  # noqa: F403
 from .steps.billing import *  # noqa: F403
 from .steps.common import *  # noqa: F403
 from .steps.faults import *  # noqa: F403

@@ -30,6 +30,7 @@ from ports.hypervisor import GuestSpec, Hypervisor
 from ports.messaging import Mailer
 from ports.network import NetworkFabric
 from ports.unit_of_work import UnitOfWork
+from simulators.pfsense import Options as PfSenseOptions
 
 from .builders import T0
 from .pfsense_rig import PfSenseRig
@@ -173,14 +174,24 @@ def _fake_fabric() -> Iterator[FabricRig]:
     yield FabricRig(fabric, fabric.live_state, fabric.fail_next)
 
 
-def _pfsense_fabric() -> Iterator[FabricRig]:
-    """The real adapter on one simulated pfSense per location (1 and 2); the simulators must
-    see no request that breaks the API's schema."""
-    with PfSenseRig(locations=(1, 2)) as rig:
+def _pfsense_fabric(**simulator: Any) -> Iterator[FabricRig]:
+    """The real adapter on one simulated pfSense per location (1 and 2), a current package (v2.7+)
+    unless `simulator` says otherwise; the simulators must see no request that breaks the API's
+    schema."""
+    with PfSenseRig(locations=(1, 2), simulator=simulator) as rig:
         yield FabricRig(rig.fabric, rig.live_state, rig.fail_next)
 
 
-FABRICS = {"fake": _fake_fabric, "pfsense": _pfsense_fabric}
+def _pfsense_before_v27() -> Iterator[FabricRig]:
+    """A package before v2.7.0, whose interfaces got their DHCP server implicitly."""
+    yield from _pfsense_fabric(options=PfSenseOptions(implicit_dhcp_servers=True))
+
+
+FABRICS = {
+    "fake": _fake_fabric,
+    "pfsense": _pfsense_fabric,
+    "pfsense-before-2.7": _pfsense_before_v27,
+}
 
 
 @pytest.fixture(params=sorted(FABRICS))

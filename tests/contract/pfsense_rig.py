@@ -16,6 +16,7 @@ from ports.network import FabricState
 from simulators.pfsense import PfSenseSimulator
 
 ATTEMPTS = 3
+KEY_AUTH = ("BasicAuth", "KeyAuth")  # the operator enabled API keys, as the README says
 SUPERNET = "10.20.0.0/16"
 VLANS = VlanRange(100, 355)  # one /24 of the supernet per tag
 
@@ -64,11 +65,14 @@ class PfSenseRig:
     sims: dict[int, PfSenseSimulator] = attrs.field(factory=dict)
     fabric: PfSenseFabric = attrs.field(init=False)
     pauses: list[float] = attrs.field(factory=list)
+    # how the simulated boxes differ from a current package's defaults (plus KeyAuth)
+    simulator: dict[str, Any] = attrs.field(factory=dict)
 
     def __enter__(self) -> PfSenseRig:
         try:
             for location in self.locations:
-                self.sims[location] = PfSenseSimulator().start()
+                options = {"auth_methods": KEY_AUTH, **self.simulator}
+                self.sims[location] = PfSenseSimulator(**options).start()
         except BaseException:
             self._stop()
             raise

@@ -83,6 +83,14 @@ def assorted_servers() -> list[Any]:
         b.server(7, 3, billed_until=NOW - dt.timedelta(hours=5), status=ServerStatus.DELETED),
         # Already paid up to the boundary of its period: due, but nothing to charge yet.
         b.server(8, 1, billed_until=DUE_BY),
+        # Held by an admin's suspension: behind, but not billed while it holds.
+        b.server(
+            9,
+            3,
+            billed_until=NOW - dt.timedelta(hours=5),
+            status=ServerStatus.SUSPENDED,
+            suspended_by_admin=True,
+        ),
     ]
 
 
@@ -118,7 +126,7 @@ def bill_one_by_one(uow_factory: Callable[[], UnitOfWork]) -> None:
     for server in assorted_servers():
         with uow_factory() as uow:
             found = uow.servers.get_for_update(server.id)
-            if found.status.billable and found.meter.billed_until <= DUE_BY:
+            if found.billable and found.meter.billed_until <= DUE_BY:
                 bill_server(uow, found, NOW)
                 uow.servers.update(found)
                 uow.commit()
@@ -229,7 +237,7 @@ def test_the_run_bills_every_due_server_once(uow_factory):
     expected = sum(
         seg.charge.micro
         for s in assorted_servers()
-        if s.status.billable and s.meter.billed_until <= DUE_BY
+        if s.billable and s.meter.billed_until <= DUE_BY
         for seg in bill(s.meter, NOW)[1]
     )
 
@@ -282,7 +290,7 @@ def test_a_server_whose_charge_cannot_be_posted_holds_back_no_other(uow_factory)
     assert all(
         after["meters"][s.id].billed_until > s.meter.billed_until
         for s in assorted_servers()
-        if s.id != broken.id and s.status.billable and s.meter.billed_until <= DUE_BY
+        if s.id != broken.id and s.billable and s.meter.billed_until <= DUE_BY
     )
 
 

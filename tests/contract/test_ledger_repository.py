@@ -41,6 +41,18 @@ def test_a_top_up_moves_money_from_payments_to_the_wallet(uow_factory):
         assert uow.ledger.balance(LedgerAccount.wallet(2, b.RUB)) == 0
 
 
+def test_balances_of_several_accounts_in_one_look_up(uow_factory):
+    funded(uow_factory, 100)
+    untouched = LedgerAccount.wallet(2, b.RUB)
+    with uow_factory() as uow:
+        assert uow.ledger.balances([WALLET, PAYMENTS, untouched]) == {
+            WALLET: 100_000_000,
+            PAYMENTS: -100_000_000,
+            untouched: 0,
+        }
+        assert uow.ledger.balances([]) == {}
+
+
 def test_posting_the_same_movement_twice_is_idempotent(uow_factory):
     funded(uow_factory, 100)
     retry = L.top_up(1, b.rub(100), key="topup-1", now=T0 + dt.timedelta(minutes=5), memo="retry")

@@ -74,12 +74,15 @@ def test_billable_before_oldest_watermark_first_and_limited(uow_factory):
         uow.servers.add(b.server(5, billed_until=t, status=S.DELETED))  # not billable
         uow.servers.add(b.server(6, billed_until=t + dt.timedelta(hours=5)))  # not behind
         uow.servers.add(b.server(7, billed_until=t + dt.timedelta(hours=1), status=S.SUSPENDED))
+        held = b.server(8, billed_until=t, status=S.SUSPENDED, suspended_by_admin=True)
+        uow.servers.add(held)  # an admin's suspension: not billable
         uow.commit()
     moment = t + dt.timedelta(hours=3)
     with uow_factory() as uow:
         assert [s.id for s in uow.servers.billable_before(moment, 10)] == [2, 3, 7, 1]
         assert [s.id for s in uow.servers.billable_before(moment, 2)] == [2, 3]
         assert uow.servers.billable_before(t, 10) == []
+        assert uow.servers.get(8).suspended_by_admin is True
 
 
 def test_list_pages_and_total(uow_factory):

@@ -199,12 +199,15 @@ def test_a_server_from_order_to_deletion(anonymous: Client, admin: Client) -> No
     customer.get(f"/api/server/{server_id}", expect=404)
 
     mine = [t for t in transactions(customer) if t["serverId"] == server_id]
-    usage = [t for t in mine if t["type"] == "usage"]
-    final_charge = -sum((amount(t["amount"]) for t in usage), Decimal(0))
     # The first charge paid for a whole billing period in advance (an hour by default) at the old
-    # size; growing the server inside it charged the difference for the rest of that hour at once,
-    # and a server deleted inside the period owes nothing more. The sums below cover it all.
-    assert len(usage) == 1 and usage[0]["id"].startswith("resize:")
+    # size; growing the server inside it held the difference for the rest of that hour when asked,
+    # and took it (releasing what the seconds the guest took to grow left over) when done. A server
+    # deleted inside the period owes nothing more. The sums below cover it all.
+    assert [t for t in mine if t["type"] == "usage"] == []
+    grown_moves = [t for t in mine if t["id"].startswith("resize:")]
+    assert {t["type"] for t in grown_moves} <= {"hold", "capture", "release"}
+    assert "capture" in {t["type"] for t in grown_moves}
+    final_charge = -sum((amount(t["amount"]) for t in grown_moves), Decimal(0))
     assert final_charge > 0
     balance = customer.get("/api/balance")
     assert amount(balance["held"]) == 0 and amount(balance["hourlyBurn"]) == 0

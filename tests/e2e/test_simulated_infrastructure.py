@@ -21,7 +21,7 @@ import requests
 
 from entrypoints.config import read_dotenv
 
-from .sandbox import command, free_port
+from .sandbox import command
 from .stack import Stack, running_stack
 from .test_lifecycle import ORDER, amount, exact_balance, run, transactions
 from .test_postgres_stack import customer_with_credit, order
@@ -36,10 +36,10 @@ def simulate(state_dir: Path) -> Iterator[dict[str, str]]:
     """`hostprovider simulate` in its own process; yields the settings it wrote."""
     log = state_dir / "simulate.log"
     state_dir.mkdir(parents=True, exist_ok=True)
-    base = free_port()
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [command(), "simulate", "--bind", f"127.0.0.1:{base}", "--state-dir", str(state_dir)]
+            # Port 0: every simulator on a free port of its own; the env file says which.
+            [command(), "simulate", "--bind", "127.0.0.1:0", "--state-dir", str(state_dir)]
             + ["--task-seconds", "0.3"],
             stdout=out,
             stderr=subprocess.STDOUT,

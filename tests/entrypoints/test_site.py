@@ -139,6 +139,8 @@ def test_the_composition_root_picks_the_real_adapters_from_the_settings(tmp_path
     from adapters.pfsense import PfSenseFabric
     from adapters.proxmox.hypervisor import ProxmoxHypervisor
     from entrypoints.container import Container
+    from simulators.pfsense import PfSenseSimulator
+    from tests.contract.pfsense_rig import KEY_AUTH
 
     site = tmp_path / "site.toml"
     # pfSense needs a subnet for every tag of the VLAN range (100..3999) in each supernet.
@@ -147,18 +149,19 @@ def test_the_composition_root_picks_the_real_adapters_from_the_settings(tmp_path
             '"10.20.0.0/16"\nsubnet_prefix = 26', '"10.0.0.0/8"\nsubnet_prefix = 20'
         ).replace('"10.30.0.0/16"', '"172.16.0.0/12"')
     )
-    settings = load_settings(
-        {
-            **PVE,
-            "HOSTPROVIDER_SITE_FILE": str(site),
-            "HOSTPROVIDER_PFSENSE_URL": "https://fw.example.net",
-            "HOSTPROVIDER_PFSENSE_API_KEY": "k",
-        },
-        dotenv=None,
-    )
-    container = Container(settings=settings)
-    assert isinstance(container.hypervisor(), ProxmoxHypervisor)
-    fabric = container.fabric()  # its writes take turns with other processes
+    with PfSenseSimulator(auth_methods=KEY_AUTH) as firewall:  # its settings are read at start
+        settings = load_settings(
+            {
+                **PVE,
+                "HOSTPROVIDER_SITE_FILE": str(site),
+                "HOSTPROVIDER_PFSENSE_URL": firewall.url,
+                "HOSTPROVIDER_PFSENSE_API_KEY": firewall.api_key,
+            },
+            dotenv=None,
+        )
+        container = Container(settings=settings)
+        assert isinstance(container.hypervisor(), ProxmoxHypervisor)
+        fabric = container.fabric()  # its writes take turns with other processes
     assert isinstance(fabric, SerializedFabric) and isinstance(fabric.inner, PfSenseFabric)
     # Addresses are handed out from the same per-VLAN subnets the firewall is configured with.
     assert container.policy().customer_networks == load_site(site).customer_networks()
@@ -174,5 +177,5 @@ def test_a_site_too_small_for_the_firewall_is_a_config_error(tmp_path: Path) -> 
         | {"HOSTPROVIDER_SITE_FILE": str(site)},
         dotenv=None,
     )
-    with pytest.raises(ConfigError, match="fewer than the VLAN range"):
+    with pytest.raises(ConfigError, match=r"3900 tags .* use a /14 supernet or larger"):
         Container(settings=settings).fabric()

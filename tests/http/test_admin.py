@@ -193,16 +193,31 @@ def test_suspending_and_unsuspending_an_account(api: Api, admin: User, customer:
         401,
         "unauthenticated",
     )
+    # Its servers are stopped by actions (data kept) and not billed while stopped.
+    [task] = result.json["taskIds"]
+    assert api.get(f"/api/actions/{task}", user=admin).json["status"] == "success"
     assert (
         api.get("/api/admin/servers?per_page=100", user=admin).json["data"][0]["status"]
-        == "running"
+        == "suspended"
     )
-    assert server["status"] == "running"
+    assert api.hypervisor.guest(server["proxmoxId"]).status == "stopped"  # type: ignore[union-attr]
 
     result = api.post(f"/api/admin/customers/{customer.id}/unsuspend", user=admin)
 
     assert result.status_code == 200 and result.json["disabled"] is False
+    assert len(result.json["taskIds"]) == 1
     assert api.get("/api/auth/me", user=customer).status_code == 200
+    assert api.server(customer, server["id"])["status"] == "running"
+
+
+def test_an_admin_cannot_suspend_itself(api: Api, admin: User) -> None:
+    # Regression: the only admin suspended itself and every admin was locked out.
+    before = api.state()
+
+    assert_error(api.post(f"/api/admin/customers/{admin.id}/suspend", user=admin), 409, "conflict")
+
+    assert api.state() == before
+    assert api.get("/api/auth/me", user=admin).status_code == 200
 
 
 @pytest.mark.parametrize("verb", ["suspend", "unsuspend"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -142,3 +144,30 @@ def test_resizing_needs_a_login_and_a_known_server(api: Api, customer: User) -> 
         api.put("/api/server/999/resize", user=customer, json={"cores": 2}), 404, "not_found"
     )
     assert api.server(customer, server["id"])["cores"] == 1
+
+
+def test_a_resize_the_balance_does_not_cover_is_402(api: Api) -> None:
+    # Regression: a customer with next to nothing grew a server to the largest size (202), and the
+    # wallet went below zero when the guest had grown. The difference for the rest of the prepaid
+    # hour is now held up front, like an order's first hour.
+    customer = api.customer(balance="1.05")  # tariff 1's first hour (0.95), and 0.10
+    server = api.running_server(customer)
+    api.clock.set(api.clock.now() + dt.timedelta(minutes=30))
+    before = api.state()
+
+    result = api.put(
+        f"/api/server/{server['id']}/resize",
+        user=customer,
+        json={"cores": 32, "memory": 131072, "disk": 2000},
+    )
+
+    assert_error(result, 402, "insufficient_funds")
+    details = result.json["details"]
+    assert details["available"] == "0.10" and Decimal(details["required"]) > Decimal("0.10")
+    assert api.state() == before
+    assert api.balance(customer) == "0.100000"
+
+
+def test_the_api_document_lists_the_402_of_a_resize(api: Api) -> None:
+    document = api.get("/api/openapi.json").json
+    assert "402" in document["paths"]["/api/server/{server_id}/resize"]["put"]["responses"]

@@ -35,9 +35,12 @@ class Api:
         return response.json()["data"]
 
 
+KEY_AUTH = ("BasicAuth", "KeyAuth")
+
+
 @pytest.fixture
 def sim() -> Iterator[PfSenseSimulator]:
-    with PfSenseSimulator() as simulator:
+    with PfSenseSimulator(auth_methods=KEY_AUTH) as simulator:
         yield simulator
 
 
@@ -51,7 +54,7 @@ def api(sim: PfSenseSimulator) -> Iterator[Api]:
 def rule(descr: str, **changes: Any) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "type": "pass",
-        "interface": ["wan"],
+        "interface": ["WAN"],  # by description: the package's default representation
         "ipprotocol": "inet",
         "protocol": "tcp",
         "source": "any",
@@ -79,9 +82,9 @@ def customer_segment(api: Api, tag: int = 100, net: str = "10.20.0") -> str:
         },
     )
     api.ok(
-        "PATCH",
+        "POST",
         "/services/dhcp_server",
-        json={"id": interface["id"], "enable": True, "range_from": f"{net}.200",
+        json={"interface": f"CUST{tag}", "enable": True, "range_from": f"{net}.200",
               "range_to": f"{net}.250"},
     )  # fmt: skip
     return str(interface["id"])
@@ -342,7 +345,7 @@ def test_nat_changes_show_as_pending_natconf(api: Api):
     api.ok(
         "POST",
         "/firewall/nat/one_to_one/mapping",
-        json={"interface": "wan", "external": "198.51.100.10", "source": "10.20.0.5",
+        json={"interface": "WAN", "external": "198.51.100.10", "source": "10.20.0.5",
               "destination": "any", "descr": "vpsctl:1:1to1"},
     )  # fmt: skip
     assert api.ok("GET", "/firewall/apply") == {"applied": False, "pending_subsystems": ["natconf"]}
@@ -351,7 +354,7 @@ def test_nat_changes_show_as_pending_natconf(api: Api):
 
 def test_deleting_an_interface_drops_its_dhcp_server_and_rules(api: Api, sim: PfSenseSimulator):
     opt = customer_segment(api)
-    api.ok("POST", "/firewall/rule", json=rule("vpsctl:cust:egress", interface=[opt]))
+    api.ok("POST", "/firewall/rule", json=rule("vpsctl:cust:egress", interface=["CUST100"]))
     api.ok("POST", "/firewall/apply")
     api.ok("DELETE", "/interface", params={"id": opt})
     assert opt not in [s["id"] for s in api.ok("GET", "/services/dhcp_servers")]
@@ -363,9 +366,9 @@ def test_deleting_an_interface_drops_its_dhcp_server_and_rules(api: Api, sim: Pf
 
 
 def test_queries_filter_sort_and_paginate(api: Api):
-    opt = customer_segment(api)
+    customer_segment(api)
     for n in range(5):
-        api.ok("POST", "/firewall/rule", json=rule(f"vpsctl:{n}:in", interface=[opt]))
+        api.ok("POST", "/firewall/rule", json=rule(f"vpsctl:{n}:in", interface=["CUST100"]))
     mine = api.ok("GET", "/firewall/rules", params={"descr__startswith": "vpsctl:"})
     assert len(mine) == 5 and mine[0]["interface"] == ["CUST100"]  # shown by descr
     by_interface = api.ok("GET", "/firewall/rules", params={"interface__contains": "CUST100"})
@@ -423,10 +426,10 @@ def test_a_held_write_lock_answers_503_with_retry_after(api: Api, sim: PfSenseSi
 
 
 def test_a_background_apply_holds_the_lock_until_it_finishes():
-    with PfSenseSimulator(apply_delay=600) as sim:
+    with PfSenseSimulator(apply_delay=600, auth_methods=KEY_AUTH) as sim:
         api = Api(sim, sim.api_key)
         api.ok("POST", "/firewall/nat/one_to_one/mapping", json={
-            "interface": "wan", "external": "198.51.100.10", "source": "10.20.0.5",
+            "interface": "WAN", "external": "198.51.100.10", "source": "10.20.0.5",
             "destination": "any"})  # fmt: skip
         api.ok("POST", "/firewall/apply")  # async by default: returns before the reload
         assert api.ok("GET", "/firewall/apply")["applied"] is False
@@ -529,7 +532,7 @@ def _self_signed(tmp: Path) -> tuple[str, str]:
 
 def test_tls_when_given_a_certificate(tmp_path: Path):
     cert, key = _self_signed(tmp_path)
-    with PfSenseSimulator(tls_cert=cert, tls_key=key) as sim:
+    with PfSenseSimulator(tls_cert=cert, tls_key=key, auth_methods=KEY_AUTH) as sim:
         assert sim.url.startswith("https://127.0.0.1:")
         with requests.Session() as session:
             answer = session.get(
@@ -548,3 +551,145 @@ def test_an_after_commit_fault_waits_for_a_write_that_succeeds(api: Api, sim: Pf
     assert api("POST", "/firewall/rule", json=rule("x")).status_code == 504
     assert api("POST", "/firewall/rule", json=rule("y")).status_code == 200
     assert descrs(sim.config_state()["rules"])[2:] == ["x", "y"]
+
+
+# --- the package from v2.7.0 on (explicit DHCP servers, representation, field checks, auth) ----
+
+
+def assign(api: Api, tag: int = 100) -> str:
+    """A VLAN and its interface `CUST<tag>` on 10.20.0.0/24, without a DHCP server call."""
+    api.ok("POST", "/interface/vlan", json={"if": "vtnet1", "tag": tag, "descr": "c"})
+    interface = {"if": f"vtnet1.{tag}", "descr": f"CUST{tag}", "enable": True,
+                 "typev4": "static", "ipaddr": "10.20.0.1", "subnet": 24}  # fmt: skip
+    return str(api.ok("POST", "/interface", json=interface)["id"])
+
+
+SCOPE = {"enable": True, "range_from": "10.20.0.200", "range_to": "10.20.0.250"}
+
+
+def test_a_new_interface_has_no_dhcp_server_until_one_is_posted(api: Api, sim: PfSenseSimulator):
+    opt = assign(api)
+    missing = api("PATCH", "/services/dhcp_server", json={"id": opt, "enable": True})
+    assert missing.status_code == 404
+    assert missing.json()["response_id"] == "MODEL_OBJECT_NOT_FOUND"
+    by_id = api("POST", "/services/dhcp_server", json={"interface": opt, "enable": False})
+    assert by_id.json()["response_id"] == "FIELD_INVALID_CHOICE"  # `descr` is the default
+    created = api.ok("POST", "/services/dhcp_server", json={"interface": "CUST100", **SCOPE})
+    assert (created["id"], created["interface"], created["enable"]) == (opt, "CUST100", True)
+    assert opt in [s["id"] for s in sim.config_state()["dhcp_servers"]]
+    api.ok("DELETE", "/services/dhcp_server", params={"id": opt})
+    assert opt not in [s["id"] for s in sim.config_state()["dhcp_servers"]]
+    sim.violations.clear()
+
+
+def test_before_v27_servers_were_implicit_and_could_not_be_posted():
+    from simulators.pfsense import Options
+
+    old = Options(implicit_dhcp_servers=True)
+    with PfSenseSimulator(auth_methods=KEY_AUTH, options=old) as sim:
+        api = Api(sim, sim.api_key)
+        opt = assign(api)
+        api.ok("PATCH", "/services/dhcp_server", json={"id": opt, **SCOPE})
+        assert api.ok("GET", "/services/dhcp_server", params={"id": opt})["enable"] is True
+        again = api("POST", "/services/dhcp_server", json={"interface": "CUST100"})
+        assert again.status_code == 405
+        sim.violations.clear()
+        api.session.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/firewall/rule", rule("x", interface=["wan"])),
+        ("/firewall/nat/one_to_one/mapping",
+         {"interface": "wan", "external": "198.51.100.10", "source": "10.20.0.5",
+          "destination": "any"}),
+        ("/firewall/virtual_ip",
+         {"mode": "ipalias", "interface": "wan", "subnet": "198.51.100.10", "subnet_bits": 32}),
+    ],
+)  # fmt: skip
+def test_an_interface_id_is_no_choice_under_the_default_representation(api, sim, path, body):
+    refused = api("POST", path, json=body)
+    assert (refused.status_code, refused.json()["response_id"]) == (400, "FIELD_INVALID_CHOICE")
+    assert sim.violations  # recorded: a client that sends ids fails its tests
+    sim.violations.clear()
+
+
+def test_a_non_editable_field_cannot_change(api: Api, sim: PfSenseSimulator):
+    assign(api)
+    same = api("PATCH", "/interface/vlan", json={"id": 0, "if": "vtnet1", "descr": "d"})
+    assert same.status_code == 200
+    moved = api("PATCH", "/interface/vlan", json={"id": 0, "if": "vtnet0"})
+    assert moved.json()["response_id"] == "FIELD_VALUE_CHANGED_WHEN_NOT_EDITABLE"
+    assert sim.config_state()["vlans"][0]["if"] == "vtnet1"
+    sim.violations.clear()
+
+
+def test_an_empty_value_is_not_a_missing_one(api: Api, sim: PfSenseSimulator):
+    empty = api("POST", "/firewall/rule", json=rule("x", source=""))
+    assert empty.json()["response_id"] == "FIELD_EMPTY_NOT_ALLOWED"
+    body = rule("x")
+    del body["source"]
+    missing = api("POST", "/firewall/rule", json=body)
+    assert missing.json()["response_id"] == "FIELD_IS_REQUIRED"
+    sim.violations.clear()
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [("10.20.0.5", True), ("10.20.0.0/24", True), ("!10.20.0.0/16", True), ("any", True),
+     ("WAN", True), ("WAN:ip", True), ("wan", False), ("10.20.0.300", False), ("!any", False),
+     ("nonsense", False)],
+)  # fmt: skip
+def test_rule_addresses_are_checked_as_the_package_does(api: Api, value: str, accepted: bool):
+    answer = api("POST", "/firewall/rule", json=rule("x", destination=value))
+    assert (answer.status_code == 200) is accepted, answer.text
+    if accepted:
+        shown = api.ok("GET", "/firewall/rules", params={"descr": "x"})[0]["destination"]
+        assert shown == value  # an interface is stored by id and shown as described
+
+
+def test_api_keys_work_only_once_key_auth_is_enabled():
+    with PfSenseSimulator() as sim:  # the package's default: BasicAuth alone
+        key = Api(sim, sim.api_key)
+        assert key("GET", "/firewall/rules").json()["response_id"] == "AUTH_AUTHENTICATION_FAILED"
+        admin = Api(sim)
+        admin.session.auth = ("admin", "wrong")
+        assert admin("GET", "/firewall/rules").status_code == 401
+        admin.session.auth = sim.admin
+        assert admin.ok("GET", "/system/restapi/settings")["auth_methods"] == ["BasicAuth"]
+        admin.ok(
+            "PATCH", "/system/restapi/settings", json={"auth_methods": ["BasicAuth", "KeyAuth"]}
+        )
+        assert key("GET", "/firewall/rules").status_code == 200
+        key.session.close()
+        admin.session.close()
+
+
+def test_a_virtual_ip_is_live_after_its_own_apply(api: Api, sim: PfSenseSimulator):
+    vip = {"mode": "ipalias", "interface": "WAN", "subnet": "198.51.100.10", "subnet_bits": 32,
+           "descr": "public"}  # fmt: skip
+    created = api.ok("POST", "/firewall/virtual_ip", json=vip)
+    assert created["interface"] == "WAN" and created["uniqid"]
+    assert api.ok("GET", "/firewall/virtual_ip/apply") == {"applied": False}
+    assert sim.live_state()["virtual_ips"] == []
+    twice = api("POST", "/firewall/virtual_ip", json=vip)
+    assert twice.json()["response_id"] == "FIELD_MUST_BE_UNIQUE"
+    wan_address = api("POST", "/firewall/virtual_ip", json={**vip, "subnet": "198.51.100.2"})
+    assert wan_address.json()["response_id"] == "UNIQUE_FROM_FOREIGN_MANY_MODEL_VALIDATOR_FAILED"
+    api.ok("POST", "/firewall/virtual_ip/apply")
+    assert [v["subnet"] for v in sim.live_state()["virtual_ips"]] == ["198.51.100.10"]
+
+
+@pytest.mark.parametrize(
+    ("change", "response_id"),
+    [({"gateway": "10.20.0.300"}, "IP_ADDRESS_VALIDATOR_FAILED"),
+     ({"gateway": "10.99.0.1"}, "DHCP_SERVER_GATEWAY_NOT_WITHIN_SUBNET"),
+     ({"dnsserver": ["resolver"]}, "IP_ADDRESS_VALIDATOR_FAILED"),
+     ({"range_from": "10.20.0.0"}, "DHCP_SERVER_RANGE_FROM_CANNOT_BE_NETWORK_ADDRESS")],
+)  # fmt: skip
+def test_dhcp_server_addresses_are_checked(api: Api, change: dict[str, Any], response_id: str):
+    opt = customer_segment(api)
+    refused = api("PATCH", "/services/dhcp_server", json={"id": opt, **change})
+    assert (refused.status_code, refused.json()["response_id"]) == (400, response_id)
+    assert api.ok("PATCH", "/services/dhcp_server", json={"id": opt, "gateway": "none"})

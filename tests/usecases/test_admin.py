@@ -1,16 +1,34 @@
-"""Administration: customers, all servers, disabling an account."""
+"""Administration: customers, all servers, suspending an account."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from domain.model.errors import NotFound, PermissionDenied
-from domain.model.server import ServerStatus
-from domain.usecases import admin
+from domain.model.action import ActionCommand, ActionStatus
+from domain.model.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied
+from domain.model.server import Server, ServerStatus
+from domain.usecases import accounts, admin
+from domain.usecases.billing import billing_run
 from domain.usecases.common import Actor
+from domain.usecases.dunning import dunning_run
 from ports.records import Page
 
-from .support import World, refused
+from .support import PASSWORD, START_HOURLY, World, refused
+
+
+def guest(world: World, server: Server):  # type: ignore[no-untyped-def]
+    found = world.hypervisor.find_guest(server.placement.vmid)  # type: ignore[arg-type]
+    assert found is not None
+    return found
+
+
+def _email(world: World, actor: Actor) -> str:
+    with world.rt.uow() as uow:
+        account = uow.accounts.get(actor.account_id)
+    assert account is not None
+    return account.email
 
 
 class TestLists:
@@ -38,47 +56,126 @@ class TestLists:
         refused(world, PermissionDenied, call, world.rt, customer, Page(), error_code="forbidden")
 
 
-class TestDisable:
-    def test_disables_and_enables_an_account_leaving_its_servers_alone(
+class TestSuspension:
+    """Suspending an account: no logins, its servers stopped by actions and not billed while
+    stopped, their data kept. Reinstating it: logins again, servers billed and started again."""
+
+    def test_suspends_and_reinstates_an_account_and_its_servers(
         self, world: World, customer: Actor
     ) -> None:
         server = world.running_server(customer)
+        world.clock.set(server.created_at + dt.timedelta(hours=2))
+        billing_run(world.rt)
+        before = world.wallet(customer)
 
-        disabled = admin.set_account_disabled(
-            world.rt, world.admin, customer.account_id, disabled=True
+        done = admin.suspend_account(world.rt, world.admin, customer.account_id)
+
+        assert done.account.disabled is True
+        [action] = done.actions
+        assert (action.command, world.action(action.id).status) == (
+            ActionCommand.SUSPEND,
+            ActionStatus.SUCCESS,
         )
-
-        assert disabled.disabled is True
-        assert world.server(server.id).status is ServerStatus.RUNNING
+        held = world.server(server.id)
+        assert (held.status, held.suspended_by_admin) == (ServerStatus.SUSPENDED, True)
+        assert guest(world, server).status == "stopped"  # stopped, not destroyed: data kept
         with world.rt.uow() as uow:
-            assert uow.accounts.get(customer.account_id).disabled is True  # type: ignore[union-attr]
             assert uow.audit.recent(1)[0].action == "account.disable"
-
-        enabled = admin.set_account_disabled(
-            world.rt, world.admin, customer.account_id, disabled=False
+        refused(
+            world,
+            AuthenticationFailed,
+            accounts.login,
+            world.rt,
+            email=_email(world, customer),
+            password=PASSWORD,
         )
-        assert enabled.disabled is False
+
+        # Suspended for a day: not billed, and dunning leaves the servers stopped.
+        world.clock.set(world.clock.now() + dt.timedelta(days=1))
+        billing_run(world.rt)
+        dunning_run(world.rt)
+        assert world.wallet(customer) == before
+        assert world.server(server.id).status is ServerStatus.SUSPENDED
+
+        reinstated = world.clock.now()
+        back = admin.reinstate_account(world.rt, world.admin, customer.account_id)
+
+        assert back.account.disabled is False
+        assert [a.command for a in back.actions] == [ActionCommand.UNSUSPEND]
+        assert world.server(server.id).status is ServerStatus.RUNNING
+        assert guest(world, server).status == "running"
+        # Billed again from the moment it was reinstated, not for the day suspended.
+        world.clock.set(reinstated + dt.timedelta(hours=2))
+        billing_run(world.rt)
+        assert before - world.wallet(customer) == 2 * START_HOURLY
         world.order(customer)
+
+    def test_servers_dunning_stopped_stay_stopped_when_the_account_is_reinstated(
+        self, world: World
+    ) -> None:
+        debtor = world.customer(balance="10.00")
+        server = world.running_server(debtor)
+        for hours in (12, 36):  # restricted, then suspended for the unpaid balance
+            world.clock.set(server.created_at + dt.timedelta(hours=hours))
+            billing_run(world.rt)
+            dunning_run(world.rt)
+        assert world.server(server.id).status is ServerStatus.SUSPENDED
+
+        assert admin.suspend_account(world.rt, world.admin, debtor.account_id).actions == []
+        assert world.server(server.id).suspended_by_admin is True  # and so not billed
+        owed = world.wallet(debtor)
+        world.clock.set(world.clock.now() + dt.timedelta(hours=5))
+        billing_run(world.rt)
+        assert world.wallet(debtor) == owed
+
+        assert admin.reinstate_account(world.rt, world.admin, debtor.account_id).actions == []
+        after = world.server(server.id)
+        assert (after.status, after.suspended_by_admin) == (ServerStatus.SUSPENDED, False)
+        assert guest(world, server).status == "stopped"
+
+    def test_an_admin_cannot_suspend_their_own_account(self, world: World) -> None:
+        # Regression: the only admin could suspend itself and lock every admin out.
+        refused(
+            world,
+            Conflict,
+            admin.suspend_account,
+            world.rt,
+            world.admin,
+            world.admin.account_id,
+            error_code="conflict",
+        )
+
+    def test_the_operator_reinstates_a_locked_out_admin_by_email(self, world: World) -> None:
+        with world.rt.uow() as uow:  # locked out before self-suspension was refused
+            account = uow.accounts.get(world.admin.account_id)
+            assert account is not None
+            account.disabled = True
+            uow.accounts.update(account)
+            uow.commit()
+
+        done = admin.reinstate_by_email(world.rt, "root@admin.example")
+
+        assert done.account.id == world.admin.account_id and not done.account.disabled
+        accounts.login(world.rt, email="root@admin.example", password=PASSWORD)
+        refused(world, NotFound, admin.reinstate_by_email, world.rt, "nobody@admin.example")
 
     @pytest.mark.parametrize("customer_id", [9999, "2", None, 2.0, True, [2], {"id": 2}])
     def test_an_unknown_account(self, world: World, customer: Actor, customer_id: object) -> None:
         refused(
             world,
             NotFound,
-            admin.set_account_disabled,
+            admin.suspend_account,
             world.rt,
             world.admin,
             customer_id,
-            disabled=True,
         )
 
     def test_only_an_admin(self, world: World, customer: Actor, stranger: Actor) -> None:
         refused(
             world,
             PermissionDenied,
-            admin.set_account_disabled,
+            admin.suspend_account,
             world.rt,
             customer,
             stranger.account_id,
-            disabled=True,
         )

@@ -53,10 +53,26 @@ class Debtor:
 class TestFalling:
     def test_a_short_runway_sends_a_reminder(self, world: World) -> None:
         debtor = Debtor(world)
+        with world.rt.uow() as uow:  # as an account was before the order re-assessed it
+            account = uow.accounts.get(debtor.actor.account_id)
+            assert account is not None
+            account.standing = Standing.ACTIVE
+            uow.accounts.update(account)
+            uow.commit()
         report = dunning_run(world.rt)
         assert report == DunningReport(assessed=2, changed={"low_balance": 1})
         assert standing(world, debtor.actor) is Standing.LOW_BALANCE
         assert world.templates(debtor.actor)[-1] == "account_low_balance"
+        with unchanged(world):
+            assert dunning_run(world.rt) == DunningReport(2, {})
+
+    def test_an_order_that_shortens_the_runway_sends_the_reminder_at_once(
+        self, world: World
+    ) -> None:
+        # The order's hold is a charge: the standing follows it, not the next dunning run.
+        debtor = Debtor(world)
+        assert standing(world, debtor.actor) is Standing.LOW_BALANCE
+        assert world.templates(debtor.actor).count("account_low_balance") == 1
         with unchanged(world):
             assert dunning_run(world.rt) == DunningReport(2, {})
 

@@ -8,10 +8,12 @@ import attrs
 import pytest
 
 from domain.model.action import ActionCommand, ActionStatus
+from domain.model.catalogue import ServerConfig
 from domain.model.dunning import Standing
 from domain.model.errors import (
     AccountRestricted,
     AlreadyExists,
+    InsufficientFunds,
     InvalidTransition,
     Locked,
     NotFound,
@@ -19,10 +21,12 @@ from domain.model.errors import (
 )
 from domain.model.ledger import TxKind
 from domain.model.server import Server, ServerStatus
-from domain.usecases import catalogue, servers
+from domain.usecases import catalogue, money, servers
 from domain.usecases.actions import run_server_action
 from domain.usecases.billing import billing_run
 from domain.usecases.common import Actor
+from domain.usecases.dunning import bill_and_reassess
+from domain.usecases.resizing import price_resize
 
 from .support import START_HOURLY, TASK_SECONDS, World, micro, refused, unchanged
 
@@ -627,6 +631,143 @@ class TestGrowingInsideThePrepaidHour:
         grown = world.server(server.id)
         difference = grown.meter.hourly.micro - server.meter.hourly.micro
         left = (server.meter.billed_until - world.clock.now()) // dt.timedelta(seconds=1)
-        [extra] = [t for t in world.transactions(TxKind.USAGE) if t.key.startswith("resize:")]
+        # Held when asked for, captured for what was left of the hour when the guest had grown.
+        [extra] = world.transactions(TxKind.CAPTURE, server_id=server.id)[1:]
+        assert extra.key.startswith("resize:")
         assert extra.amount.micro == (difference * left * 2 + 3600) // 7200  # half up
         assert world.wallet(customer) == before - extra.amount.micro
+        assert world.held(customer) == 0
+
+
+class TestAResizeIsCoveredLikeAnOrder:
+    """Regression: a customer with nothing left grew a server to the catalogue's largest size; the
+    difference was charged as usage when the guest had grown, the wallet went below zero and a
+    second resize was accepted too. Now the difference for the rest of the prepaid period is held
+    when the resize is asked for, as an order holds its first period."""
+
+    LARGEST = {"cores": 32, "memory": 131072, "disk": 2000}
+
+    def short(self, world: World, balance: str) -> tuple[Actor, Server]:
+        """A customer who ordered tariff 1 (0.95 for the first hour) half an hour ago."""
+        actor = world.customer(balance=balance)
+        server = world.running_server(actor)
+        world.clock.set(server.created_at + dt.timedelta(minutes=30))
+        return actor, server
+
+    def test_an_uncovered_resize_is_refused_with_what_it_needs(self, world: World) -> None:
+        actor, server = self.short(world, "1.05")  # 0.10 left after the first hour
+
+        err = refused(
+            world,
+            InsufficientFunds,
+            servers.resize_server,
+            world.rt,
+            actor,
+            server.id,
+            error_code="insufficient_funds",
+            **self.LARGEST,
+        )
+
+        wanted = ServerConfig(32, 131072, 2000)
+        with world.rt.uow() as uow:
+            extra = price_resize(uow.catalogue.current(), server, wanted, world.clock.now()).extra
+        assert extra.micro > micro("0.10")
+        assert err.details["required"] == extra.format()
+        assert err.details["available"] == "0.10"
+        assert world.server(server.id).config == server.config
+        assert world.wallet(actor) == micro("0.10")
+
+    def test_a_customer_the_order_left_with_nothing_cannot_grow(self, world: World) -> None:
+        # The order's hold is a charge: the standing is re-assessed at once, not at the next
+        # dunning run, and nothing left with a server to pay for is restricted.
+        actor, server = self.short(world, "0.95")
+
+        assert world.wallet(actor) == 0
+        assert money.get_balance(world.rt, actor).standing is Standing.RESTRICTED
+        refused(
+            world,
+            AccountRestricted,
+            servers.resize_server,
+            world.rt,
+            actor,
+            server.id,
+            **self.LARGEST,
+        )
+
+    def test_the_wallet_never_goes_below_zero_and_a_second_resize_is_refused_too(
+        self, world: World
+    ) -> None:
+        actor, server = self.short(world, "1.45")  # 0.50 left after the first hour
+
+        first = servers.resize_server(world.rt, actor, server.id, cores=2)  # 0.25 for 30 minutes
+
+        assert world.action(first.id).status is ActionStatus.SUCCESS
+        assert 0 <= world.wallet(actor) < micro("0.50")
+        refused(
+            world, InsufficientFunds, servers.resize_server, world.rt, actor, server.id, cores=4
+        )
+        assert world.wallet(actor) >= 0
+
+    def test_the_hold_is_visible_until_the_guest_has_grown(
+        self, world: World, customer: Actor
+    ) -> None:
+        server = world.running_server(customer)
+        world.clock.set(server.created_at + dt.timedelta(minutes=30))
+        before = world.wallet(customer)
+        world.hold_jobs()
+
+        action = servers.resize_server(world.rt, customer, server.id, cores=2)
+
+        [held] = world.transactions(TxKind.HOLD, server_id=server.id)[1:]
+        assert held.key == f"resize:{server.id}:{action.id}:hold"
+        assert world.held(customer) == held.amount.micro > 0
+        assert world.wallet(customer) == before - held.amount.micro
+        world.run_jobs()
+        assert world.held(customer) == 0
+        [captured] = world.transactions(TxKind.CAPTURE, server_id=server.id)[1:]
+        assert captured.hold_key == held.key and 0 < captured.amount.micro <= held.amount.micro
+        assert world.wallet(customer) == before - captured.amount.micro
+
+    def test_a_failed_resize_gives_the_hold_back(self, world: World, customer: Actor) -> None:
+        server = world.running_server(customer)
+        world.clock.set(server.created_at + dt.timedelta(minutes=30))
+        before = world.wallet(customer)
+        world.hypervisor.fail_next("resize", message="no space left on the storage")
+
+        action = servers.resize_server(world.rt, customer, server.id, cores=2)
+
+        assert world.action(action.id).status is ActionStatus.ERROR
+        assert world.wallet(customer) == before and world.held(customer) == 0
+        assert [t.kind for t in world.transactions(server_id=server.id)][-2:] == [
+            TxKind.HOLD,
+            TxKind.RELEASE,
+        ]
+
+    def test_past_the_prepaid_period_nothing_is_held(self, world: World, customer: Actor) -> None:
+        server = world.running_server(customer)
+        world.clock.set(server.created_at + dt.timedelta(hours=2))
+        billing_run(world.rt)
+
+        action = servers.resize_server(world.rt, customer, server.id, cores=2)
+
+        assert world.action(action.id).status is ActionStatus.SUCCESS
+        assert len(world.transactions(TxKind.HOLD, server_id=server.id)) == 1  # the order's
+
+    def test_a_usage_charge_that_overdraws_restricts_the_account_at_once(
+        self, world: World
+    ) -> None:
+        # Usage may take a wallet below zero; the standing follows at the billing tick, not at the
+        # next dunning run, so the account cannot grow a server meanwhile.
+        actor, server = self.short(world, "1.05")
+        world.clock.set(server.created_at + dt.timedelta(hours=2))
+
+        assert billing_run(world.rt).charged_micro > 0  # billing alone leaves the standing be
+        assert money.get_balance(world.rt, actor).standing is Standing.LOW_BALANCE
+        world.clock.set(server.created_at + dt.timedelta(hours=3))
+        bill_and_reassess(world.rt)
+
+        assert world.wallet(actor) < 0
+        assert money.get_balance(world.rt, actor).standing is Standing.RESTRICTED
+        refused(
+            world, AccountRestricted, servers.resize_server, world.rt, actor, server.id, cores=2
+        )

@@ -94,38 +94,40 @@ class BalanceAdjustment(Resource):
 
 
 class AccountSuspension(Resource):
+    """Suspending an account disables its logins and tokens and stops its servers (not billed while
+    stopped, data kept); `taskIds` are the actions doing it. Unsuspending undoes both."""
+
     auth = "admin"
     spec = {
         "post_suspend": Op(
-            "Disable a customer's logins and tokens",
+            "Suspend a customer: logins off, servers stopped and not billed, data kept",
+            "admin",
+            None,
+            ANY_OBJECT,
+            200,
+            (*ADMIN_ERRORS, 404, 409),
+        ),
+        "post_unsuspend": Op(
+            "Reinstate a customer: logins on, servers billed and started again",
             "admin",
             None,
             ANY_OBJECT,
             200,
             (*ADMIN_ERRORS, 404),
         ),
-        "post_unsuspend": Op(
-            "Enable a customer again", "admin", None, ANY_OBJECT, 200, (*ADMIN_ERRORS, 404)
-        ),
     }
 
     def on_post_suspend(self, req: falcon.Request, resp: falcon.Response, customer_id: int) -> None:
-        set_json(
-            resp,
-            codec.account(
-                admin.set_account_disabled(self.rt, actor(req), customer_id, disabled=True)
-            ),
-        )
+        _suspension(resp, admin.suspend_account(self.rt, actor(req), customer_id))
 
     def on_post_unsuspend(
         self, req: falcon.Request, resp: falcon.Response, customer_id: int
     ) -> None:
-        set_json(
-            resp,
-            codec.account(
-                admin.set_account_disabled(self.rt, actor(req), customer_id, disabled=False)
-            ),
-        )
+        _suspension(resp, admin.reinstate_account(self.rt, actor(req), customer_id))
+
+
+def _suspension(resp: falcon.Response, done: admin.Suspension) -> None:
+    set_json(resp, {**codec.account(done.account), "taskIds": [a.id for a in done.actions]})
 
 
 class CustomerBalance(Resource):

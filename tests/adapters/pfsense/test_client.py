@@ -21,11 +21,12 @@ from adapters.pfsense import (
 from adapters.pfsense.client import PfSenseClient
 from domain.model.errors import Conflict, ExternalFailure, Unavailable
 from simulators.pfsense import PfSenseSimulator
+from tests.contract.pfsense_rig import KEY_AUTH
 
 
 @pytest.fixture
 def sim() -> Iterator[PfSenseSimulator]:
-    with PfSenseSimulator() as simulator:
+    with PfSenseSimulator(auth_methods=KEY_AUTH) as simulator:
         yield simulator
     simulator.assert_no_violations()
 
@@ -120,7 +121,9 @@ def fingerprint(cert: Path) -> str:
 
 @pytest.fixture
 def tls_sim(certificate: tuple[Path, Path]) -> Iterator[PfSenseSimulator]:
-    with PfSenseSimulator(tls_cert=str(certificate[0]), tls_key=str(certificate[1])) as simulator:
+    with PfSenseSimulator(
+        tls_cert=str(certificate[0]), tls_key=str(certificate[1]), auth_methods=KEY_AUTH
+    ) as simulator:
         yield simulator
 
 

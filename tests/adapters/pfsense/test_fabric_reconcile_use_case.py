@@ -8,33 +8,20 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.memory import FakeClock
-from adapters.pfsense import PfSenseFabric, naming
-from domain.model.network import DEFAULT_INBOUND, VlanRange
+from adapters.pfsense import naming
+from domain.model.network import DEFAULT_INBOUND
 from domain.usecases.fabric_reconcile import reconcile_fabric
-from entrypoints.container import build
-from entrypoints.sandbox import sandbox_networks
 from ports.network import mapping_entry, rule_entry
-from tests.contract.pfsense_rig import ATTEMPTS, PfSenseRig, site_for
-from tests.usecases.support import SETTINGS, START, World
+from tests.contract.pfsense_rig import PfSenseRig
+from tests.usecases.support import World
 
-LOCATIONS = (1, 2, 3)  # the sandbox catalogue's, each with its own firewall
+from .shop import shop_on_pfsense
 
 
 @pytest.fixture
 def shop() -> Iterator[tuple[World, PfSenseRig]]:
-    with PfSenseRig(locations=LOCATIONS) as rig:
-        # The firewalls are laid out like the sandbox's IPAM, so addresses and subnets agree.
-        sites = {
-            loc: site_for(sim, networks=sandbox_networks()[loc], vlan_range=VlanRange(100, 355))
-            for loc, sim in rig.sims.items()
-        }
-        fabric = PfSenseFabric(sites, sleep=rig.pauses.append, attempts=ATTEMPTS)
-        clock = FakeClock(START)
-        try:
-            yield World(build(SETTINGS, clock=clock, fabric=fabric), clock), rig
-        finally:
-            fabric.close()
+    with shop_on_pfsense() as both:
+        yield both
 
 
 def test_a_rule_deleted_and_a_mapping_copied_by_hand_are_put_right(

@@ -63,3 +63,39 @@ def test_a_nat_deleted_by_hand_comes_back_with_reconciliation(nat_rig: PfSenseRi
     report = f.reconcile(LOC, desired)
     assert report.created == ["nat:server-1"]
     assert public_of(nat_rig) == {1: (PUBLIC[0], "10.20.1.5")}
+
+
+def vips_of(rig: PfSenseRig, *, live: bool = True) -> dict[str, tuple[str, str]]:
+    """public address -> (interface id, descr) of the firewall's virtual IPs."""
+    sim = rig.sims[LOC]
+    view = sim.live_state() if live else sim.config_state()
+    return {v["subnet"]: (v["interface"], v["descr"]) for v in view["virtual_ips"]}
+
+
+def test_each_public_address_is_a_virtual_ip_on_wan_while_its_server_lives(nat_rig: PfSenseRig):
+    f = nat_rig.fabric
+    f.ensure_rules(LOC, 1, "10.20.1.5", 101, DEFAULT_INBOUND)
+    f.apply(LOC)
+    assert vips_of(nat_rig) == {PUBLIC[0]: ("wan", naming.vip_descr(1))}
+    f.remove_rules(LOC, 1)
+    f.apply(LOC)
+    assert vips_of(nat_rig) == {} and public_of(nat_rig) == {}
+
+
+def test_an_address_already_held_on_the_firewall_is_used_as_it_is(nat_rig: PfSenseRig):
+    sim = nat_rig.sims[LOC]
+    sim.add_object("virtual_ip", {"mode": "proxyarp", "interface": "wan", "subnet": PUBLIC[0],
+                                  "subnet_bits": 32, "descr": "the operator's"})  # fmt: skip
+    nat_rig.fabric.ensure_rules(LOC, 1, "10.20.1.5", 101, DEFAULT_INBOUND)
+    nat_rig.fabric.apply(LOC)
+    assert vips_of(nat_rig) == {PUBLIC[0]: ("wan", "the operator's")}
+
+
+def test_reconciliation_removes_the_virtual_ip_of_a_server_that_is_gone(nat_rig: PfSenseRig):
+    f = nat_rig.fabric
+    f.ensure_rules(LOC, 1, "10.20.1.5", 101, DEFAULT_INBOUND)
+    f.apply(LOC)
+    nat_rig.sims[LOC].delete_object("one_to_one", lambda n: True)  # a half-removed server
+    report = f.reconcile(LOC, FabricState(vlans={101: 10}))
+    assert "vip:server-1" in report.removed
+    assert vips_of(nat_rig) == {}

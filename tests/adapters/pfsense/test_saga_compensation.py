@@ -25,7 +25,7 @@ SERVER, CUSTOMER, VLAN = 1, 10, 101
 FAULTS = [
     ("vlan", "POST", "/interface/vlan"),
     ("vlan", "POST", "/interface"),
-    ("vlan", "PATCH", "/services/dhcp_server"),
+    ("vlan", "POST", "/services/dhcp_server"),  # v2.7+: the new DHCP server is created
     ("vlan", "POST", "/firewall/rule"),  # the isolation rules
     ("mapping", "POST", "/services/dhcp_server/static_mapping"),
     ("firewall", "POST", "/firewall/rule"),  # the inbound rules

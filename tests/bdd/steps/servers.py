@@ -133,6 +133,8 @@ ACTIONS = {
     "rollback": ActionCommand.ROLLBACK,
     "snapshot deletion": ActionCommand.DELETE_SNAPSHOT,
     "delete": ActionCommand.DELETE,
+    "suspend": ActionCommand.SUSPEND,
+    "unsuspend": ActionCommand.UNSUSPEND,
 }
 
 
