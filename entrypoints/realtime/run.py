@@ -33,11 +33,7 @@ def realtime_asgi(settings: Settings) -> Any:
     from adapters.postgres.events import listen
     from entrypoints.container import build
 
-    if settings.database_url is None:
-        raise ConfigError(
-            "hostprovider realtime needs HOSTPROVIDER_DATABASE_URL; the sandbox's API serves "
-            "/socket.io/ itself"
-        )
+    assert settings.database_url is not None  # `realtime` refuses to start without one
     feed = LiveFeed(build(settings).runtime(), recheck_seconds=settings.monitor_seconds)
     conninfo = settings.database_url
 
@@ -50,13 +46,17 @@ def realtime_asgi(settings: Settings) -> Any:
 def realtime(settings: Settings, bind: str) -> int:
     import uvicorn
 
+    if settings.database_url is None:
+        raise ConfigError(
+            "hostprovider realtime needs HOSTPROVIDER_DATABASE_URL; the sandbox's API serves "
+            "/socket.io/ itself"
+        )
     host, sep, port = bind.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ConfigError(f"--bind {bind!r}: expected HOST:PORT, e.g. 127.0.0.1:8001")
-    if settings.database_url is not None:
-        from entrypoints.database import check_database
+    from entrypoints.database import check_database
 
-        check_database(settings)
+    check_database(settings)
     app = realtime_asgi(settings)
     config = uvicorn.Config(
         app, host=host, port=int(port), lifespan="on", log_level="warning", access_log=False

@@ -11,11 +11,13 @@ import contextlib
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
 import psycopg
+import requests
 
 from tests.contract.postgres import ScratchDatabase, admin_connection
 
@@ -45,6 +47,7 @@ class Stack:
     api: subprocess.Popen[bytes] | None = None
     sandbox: Sandbox | None = None
     schedulers: dict[str, subprocess.Popen[bytes]] = attrs.field(factory=dict)
+    realtimes: dict[str, subprocess.Popen[bytes]] = attrs.field(factory=dict)
 
     def environment(self, **more: str) -> dict[str, str]:
         return sandbox_environment(
@@ -116,6 +119,19 @@ class Stack:
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
 
+    def start_realtime(self, name: str = "realtime", **more: str) -> str:
+        """A `hostprovider realtime` process; returns its base URL once it answers."""
+        port = free_port()
+        process = self._spawn(
+            ["realtime", "--bind", f"127.0.0.1:{port}"], f"{name}.log", self.environment(**more)
+        )
+        self.realtimes[name] = process
+        url = f"http://127.0.0.1:{port}"
+        _wait_answering(
+            process, f"{url}/socket.io/?EIO=4&transport=polling", self.workdir / f"{name}.log"
+        )
+        return url
+
     def scheduler_log(self, name: str = "scheduler") -> str:
         return (self.workdir / f"{name}.log").read_text(errors="replace")
 
@@ -124,9 +140,23 @@ class Stack:
             return list(conn.execute(statement, params).fetchall())  # type: ignore[arg-type]
 
     def stop_all(self) -> None:
+        for process in self.realtimes.values():
+            _stop(process)
+        self.realtimes.clear()
         self.stop_api()
         for name in list(self.schedulers):
             self.stop_scheduler(name)
+
+
+def _wait_answering(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, log.read_text(errors="replace")
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer within 30 s:\n{log.read_text(errors='replace')}")
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ a revoked token, and alerts that a sandbox load raises and clears."""
 from __future__ import annotations
 
 import json
+import os
 import queue
 import shutil
 import subprocess
@@ -17,8 +18,11 @@ from typing import Any
 import pytest
 import socketio
 
-from .sandbox import Client, Sandbox
+from .sandbox import Client, Sandbox, command
+from .stack import Stack, running_stack
 from .test_lifecycle import ORDER, _customer
+from .test_postgres_stack import customer_with_credit, order
+from .test_simulated_infrastructure import simulate
 
 pytestmark = pytest.mark.e2e
 
@@ -189,3 +193,54 @@ def test_a_sandbox_load_raises_an_alert_and_a_lower_one_clears_it(
     ]
     admin.put(load, {"cpu": 101}, expect=400)
     admin.put(f"/api/sandbox/servers/{server_id + 10_000}/load", {"cpu": 5}, expect=404)
+
+
+# --- on PostgreSQL: schedulers notify, any number of realtime processes deliver ------------------
+
+
+@pytest.fixture(scope="module")
+def pg_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with simulate(tmp_path_factory.mktemp("simulated")) as settings:
+        unprefixed = {key.removeprefix("HOSTPROVIDER_").lower(): v for key, v in settings.items()}
+        with running_stack(
+            tmp_path_factory.mktemp("stack"), monitor_seconds="1", **unprefixed
+        ) as live:
+            live.start_api()
+            live.start_scheduler()
+            yield live
+
+
+def test_two_realtime_processes_both_deliver_a_schedulers_figures(pg_stack: Stack) -> None:
+    customer, _ = customer_with_credit(pg_stack)
+    created = order(customer, "live-on-postgres", name="live-1")
+    assert customer.wait_for_action(created["taskId"])["status"] == "success"
+    server_id = created["id"]
+    urls = [pg_stack.start_realtime("realtime-1"), pg_stack.start_realtime("realtime-2")]
+    listeners = [Listener().connect(url, token_of(customer)) for url in urls]
+    try:
+        for listener in listeners:
+            listener.client.emit("subscribe-server", server_id)
+        for listener in listeners:
+            event = listener.next("server-stats")
+            assert event["serverId"] == server_id and event["stats"]["status"] == "running"
+        refused = Listener()
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            refused.connect(urls[0], "hp_" + "1" * 40)
+    finally:
+        for listener in listeners:
+            listener.close()
+    customer.close()
+
+
+def test_realtime_without_a_database_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [command(), "realtime", "--bind", "127.0.0.1:0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if not k.startswith("HOSTPROVIDER_")},
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "serves /socket.io/ itself" in result.stderr
