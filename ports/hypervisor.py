@@ -83,6 +83,8 @@ class GuestStats:
     disk_max: int
     net_in: int  # bytes since boot
     net_out: int
+    disk_read: int = 0  # bytes since boot
+    disk_write: int = 0
 
 
 @attrs.frozen

@@ -16,6 +16,7 @@ from domain.model.action import Action
 from domain.model.alerts import AlertState, Metric
 from domain.model.catalogue import Catalogue
 from domain.model.ledger import LedgerAccount, Transaction
+from domain.model.metrics import Counters, MetricSample
 from domain.model.network import IpPool
 from domain.model.notices import Notice
 from domain.model.promo import PromoCode
@@ -216,6 +217,33 @@ class MetricsRepository(Protocol):
     def latest(self, server_id: int) -> StatsSample | None: ...
     def alert_state(self, server_id: int, metric: Metric) -> AlertState: ...
     def save_alert_state(self, state: AlertState) -> None: ...
+
+    # --- the history: one batched write per monitoring pass --------------------------------------
+    def counters(self) -> dict[int, Counters]:
+        """The counters every server had at its latest sample, by server id."""
+        ...
+
+    def alert_states(self) -> dict[tuple[int, Metric], AlertState]:
+        """Every stored alert state (a server and metric without one is inactive)."""
+        ...
+
+    def record_pass(
+        self, samples: builtins.list[MetricSample], counters: dict[int, Counters]
+    ) -> None:
+        """A pass's samples into the history, and each server's latest figures and counters."""
+        ...
+
+    def history(
+        self, server_id: int, start: dt.datetime, end: dt.datetime, *, rollups: bool
+    ) -> builtins.list[MetricSample]:
+        """Stored rows of [start, end), oldest first: 5-minute rollups when `rollups` (where the
+        store keeps them; else the raw samples)."""
+        ...
+
+    def maintain(self, now: dt.datetime, raw_days: int, rollup_days: int) -> dict[str, int]:
+        """Roll finished 5-minute buckets up, keep storage ready ahead and drop what is older
+        than its retention; returns counts of what it did."""
+        ...
 
 
 class OutboxRepository(Protocol):

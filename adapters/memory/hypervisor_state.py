@@ -134,6 +134,8 @@ class Guest:
             disk_max=disk_max,
             net_in=uptime * 1200,
             net_out=uptime * 800,
+            disk_read=uptime * 4096,
+            disk_write=uptime * 2048,
         )
 
     def rrd(self, now: dt.datetime, points: int = 5) -> list[RrdPoint]:

@@ -9,11 +9,16 @@ import attrs
 
 from domain.model.alerts import AlertState, Metric
 from domain.model.errors import AlreadyExists, NotFound
+from domain.model.metrics import Counters, MetricSample
 from domain.model.notices import Notice
 from ports.records import AuditRecord, IdempotencyRecord, StatsSample, StoredResponse
 
 if TYPE_CHECKING:
     from adapters.memory.store import InMemoryUnitOfWork
+
+
+# Samples kept per server in memory: a day at the default 30-second interval.
+HISTORY_RING = 2880
 
 
 class InMemoryMetricsRepository:
@@ -35,6 +40,35 @@ class InMemoryMetricsRepository:
 
     def save_alert_state(self, state: AlertState) -> None:
         self._uow.write("alert_states")[(state.server_id, state.metric)] = state
+
+    def counters(self) -> dict[int, Counters]:
+        return dict(self._uow.read("counters"))
+
+    def alert_states(self) -> dict[tuple[int, Metric], AlertState]:
+        return dict(self._uow.read("alert_states"))
+
+    def record_pass(self, samples: list[MetricSample], counters: dict[int, Counters]) -> None:
+        history = self._uow.write("metric_history")
+        latest = self._uow.write("samples")
+        for sample in samples:
+            # A tuple replaced, never a list changed in place: a rollback restores the old one.
+            ring = history.get(sample.server_id, ())
+            history[sample.server_id] = (*ring[-(HISTORY_RING - 1) :], sample)
+            latest[sample.server_id] = StatsSample(
+                sample.server_id, sample.at, round(sample.cpu), round(sample.memory),
+                round(sample.disk),
+            )  # fmt: skip
+        self._uow.write("counters").update(counters)
+
+    def history(
+        self, server_id: int, start: dt.datetime, end: dt.datetime, *, rollups: bool
+    ) -> list[MetricSample]:
+        """The sandbox keeps raw samples only (a bounded ring): rollups are read from them."""
+        ring: tuple[MetricSample, ...] = self._uow.read("metric_history").get(server_id, ())
+        return [s for s in ring if start <= s.at < end]
+
+    def maintain(self, now: dt.datetime, raw_days: int, rollup_days: int) -> dict[str, int]:
+        return {}  # the ring bounds itself
 
 
 class InMemoryOutboxRepository:

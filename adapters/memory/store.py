@@ -51,6 +51,8 @@ TABLES = (
     "catalogues",  # version -> Catalogue
     "samples",  # server id -> StatsSample
     "alert_states",  # (server id, Metric) -> AlertState
+    "counters",  # server id -> Counters at its latest sample
+    "metric_history",  # server id -> tuple of MetricSample, a bounded ring
     "notices",
     "audit",  # list of AuditRecord
     "idempotency",  # (account id, key) -> IdempotencyRecord

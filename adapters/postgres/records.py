@@ -9,11 +9,10 @@ from psycopg.types.json import Jsonb
 
 from adapters.postgres.rows import structure, unstructure
 from adapters.postgres.session import Db, insert_new, next_id, update_by_id
-from domain.model.alerts import AlertState, Metric
 from domain.model.catalogue import Catalogue
 from domain.model.errors import AlreadyExists, Conflict, NotFound
 from domain.model.notices import Notice
-from ports.records import AuditRecord, IdempotencyRecord, StatsSample, StoredResponse
+from ports.records import AuditRecord, IdempotencyRecord, StoredResponse
 
 
 class PostgresCatalogueRepository:
@@ -48,43 +47,6 @@ class PostgresCatalogueRepository:
         self._db.run(
             "INSERT INTO catalogue_versions (version, document) VALUES (%s, %s)",
             (catalogue.version, Jsonb(document)),
-        )
-
-
-class PostgresMetricsRepository:
-    def __init__(self, db: Db) -> None:
-        self._db = db
-
-    def record(self, sample: StatsSample) -> None:
-        self._db.run(
-            "INSERT INTO server_stats AS s"
-            " (server_id, at, cpu_percent, memory_percent, disk_percent)"
-            " VALUES (%(server_id)s, %(at)s, %(cpu_percent)s, %(memory_percent)s,"
-            " %(disk_percent)s)"
-            " ON CONFLICT (server_id) DO UPDATE SET at = EXCLUDED.at,"
-            " cpu_percent = EXCLUDED.cpu_percent, memory_percent = EXCLUDED.memory_percent,"
-            " disk_percent = EXCLUDED.disk_percent WHERE EXCLUDED.at >= s.at",
-            unstructure(sample),
-        )
-
-    def latest(self, server_id: int) -> StatsSample | None:
-        row = self._db.row("SELECT * FROM server_stats WHERE server_id = %s", (server_id,))
-        return structure(row, StatsSample) if row else None
-
-    def alert_state(self, server_id: int, metric: Metric) -> AlertState:
-        row = self._db.row(
-            "SELECT * FROM alert_states WHERE server_id = %s AND metric = %s",
-            (server_id, metric.value),
-        )
-        return structure(row, AlertState) if row else AlertState(server_id, metric)
-
-    def save_alert_state(self, state: AlertState) -> None:
-        self._db.run(
-            "INSERT INTO alert_states (server_id, metric, active, since)"
-            " VALUES (%(server_id)s, %(metric)s, %(active)s, %(since)s)"
-            " ON CONFLICT (server_id, metric)"
-            " DO UPDATE SET active = EXCLUDED.active, since = EXCLUDED.since",
-            unstructure(state),
         )
 
 

@@ -34,13 +34,13 @@ from psycopg_pool import ConnectionPool
 from adapters.postgres.accounts import PostgresAccountRepository, PostgresTokenRepository
 from adapters.postgres.billing import PostgresBillingBatches
 from adapters.postgres.ledger import PostgresLedger
+from adapters.postgres.metrics import PostgresMetricsRepository
 from adapters.postgres.network import PostgresNetworkRepository
 from adapters.postgres.promos import PostgresPromoCodeRepository
 from adapters.postgres.records import (
     PostgresAuditLog,
     PostgresCatalogueRepository,
     PostgresIdempotencyStore,
-    PostgresMetricsRepository,
     PostgresOutboxRepository,
 )
 from adapters.postgres.servers import PostgresActionRepository, PostgresServerRepository

@@ -250,4 +250,6 @@ def guest_stats(vmid: int, entry: Mapping[str, Any]) -> GuestStats:
         disk_max=as_int(entry.get("maxdisk")),
         net_in=as_int(entry.get("netin")),
         net_out=as_int(entry.get("netout")),
+        disk_read=as_int(entry.get("diskread")),
+        disk_write=as_int(entry.get("diskwrite")),
     )
