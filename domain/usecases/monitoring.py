@@ -55,19 +55,21 @@ def monitoring_pass(rt: Runtime) -> MonitoringReport:
                 )
                 if event is None:
                     continue
-                uow.metrics.save_alert_state(state)
                 value = percents[rule.metric]
                 alerts.append({"type": rule.metric.value, "event": event.value, "value": value})
-                template = "alert_raised" if event is AlertEvent.RAISED else "alert_cleared"
-                notify(
-                    uow,
-                    account_of(uow, server.owner_id),
-                    template,
-                    now,
-                    name=server.name,
-                    metric=rule.metric.value,
-                    value=value,
-                )
+                if state.may_mail(now):
+                    state = state.mailed(now)
+                    template = "alert_raised" if event is AlertEvent.RAISED else "alert_cleared"
+                    notify(
+                        uow,
+                        account_of(uow, server.owner_id),
+                        template,
+                        now,
+                        name=server.name,
+                        metric=rule.metric.value,
+                        value=value,
+                    )
+                uow.metrics.save_alert_state(state)
                 raised += event is AlertEvent.RAISED
                 cleared += event is AlertEvent.CLEARED
             uow.commit()

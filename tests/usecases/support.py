@@ -232,4 +232,4 @@ def refused(
 
 def make_world() -> World:
     clock = FakeClock(START)
-    return World(build(SETTINGS, clock=clock), clock)
+    return World(build(SETTINGS, clock=clock, mailer=RecordingMailer()), clock)

@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 import pytest
 
-from adapters.memory import FakeClock
+from adapters.memory import FakeClock, RecordingMailer
 from adapters.proxmox.client import ProxmoxClient
 from adapters.proxmox.config import ProxmoxConnection
 from adapters.proxmox.hypervisor import ProxmoxHypervisor
@@ -27,9 +27,9 @@ from domain.usecases.common import Actor
 from domain.usecases.reconcile import reconcile_guests
 from entrypoints.container import build
 from ports.hypervisor import GuestSpec, TaskRef
+from simulators.proxmox import ProxmoxSimulator
 from tests.contract.proxmox_rig import SimulatedNodeShell
 from tests.e2e.infrastructure import BRIDGE, proxmox_sites, simulated_proxmox
-from simulators.proxmox import ProxmoxSimulator
 
 from .support import SETTINGS, START, TASK_SECONDS, World, micro
 
@@ -97,7 +97,9 @@ def pve() -> Iterator[OnProxmox]:
                 SshSettings(), SimulatedNodeShell(simulator)
             ),
         )
-        world = World(build(SETTINGS, clock=clock, hypervisor=hypervisor), clock)
+        world = World(
+            build(SETTINGS, clock=clock, hypervisor=hypervisor, mailer=RecordingMailer()), clock
+        )
         yield OnProxmox(world, simulator, hypervisor)
         client.close()
     # simulated_proxmox checks at its exit that every request passed the PVE schema

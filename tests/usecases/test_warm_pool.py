@@ -7,7 +7,7 @@ from collections import Counter
 import attrs
 import pytest
 
-from adapters.memory import FakeClock
+from adapters.memory import FakeClock, RecordingMailer
 from domain.model.errors import AlreadyExists
 from domain.model.ledger import TxKind
 from domain.model.server import ServerStatus
@@ -26,7 +26,7 @@ POOL = (1, 1)  # Moscow, Ubuntu 24.04 (an LXC image)
 def pooled_world(*pools: tuple[tuple[int, int], int]) -> World:
     clock = FakeClock(START)
     settings = attrs.evolve(SETTINGS, warm_pool=pools or ((POOL, 2),))
-    return World(build(settings, clock=clock), clock)
+    return World(build(settings, clock=clock, mailer=RecordingMailer()), clock)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import attrs
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from adapters.memory import FakeClock, FakePaymentGateway
+from adapters.memory import FakeClock, FakePaymentGateway, RecordingMailer
 from domain.model.accounts import Role
 from domain.model.catalogue import Catalogue, Location, OsImage, Tariff
 from domain.model.errors import DomainError
@@ -139,7 +139,7 @@ def open_shop(*, billing_period_seconds: int = 3600) -> Shop:
         billing_period_seconds=billing_period_seconds,
     )
     clock = FakeClock(START)
-    return Shop(build(settings, clock=clock), clock)
+    return Shop(build(settings, clock=clock, mailer=RecordingMailer()), clock)
 
 
 @pytest.fixture

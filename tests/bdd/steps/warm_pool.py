@@ -7,7 +7,7 @@ import datetime as dt
 import attrs
 from pytest_bdd import given, parsers, then, when
 
-from adapters.memory import FakeClock
+from adapters.memory import FakeClock, RecordingMailer
 from domain.model.warm_pool import CLAIMED_STEP, PooledGuest, PoolState
 from domain.usecases.reconcile import reconcile_guests
 from domain.usecases.warm_pool import refill_warm_pool
@@ -33,7 +33,7 @@ def _keeps(count: str, os: str, city: str) -> Shop:
     pool = ((plain.location(city).id, plain.image(os).id), int(count))
     settings = attrs.evolve(plain.container.settings(), warm_pool=(pool,))
     clock = FakeClock(START)
-    return Shop(build(settings, clock=clock), clock)
+    return Shop(build(settings, clock=clock, mailer=RecordingMailer()), clock)
 
 
 @given("the scheduler has filled the warm pool")
