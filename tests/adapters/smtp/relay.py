@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import datetime as dt
 import email
 import email.policy
-import ipaddress
 import socket
 import ssl
 from collections.abc import Iterator
@@ -20,50 +18,13 @@ from typing import Any
 import attrs
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from adapters.smtp import SmtpSettings, TlsMode
+from tests.e2e.infrastructure import self_signed_certificate
 
 HOST = "127.0.0.1"
 USER, PASSWORD = "mailer", "relay-password"
 SENDER = "Oxnack <noreply@oxnack.example>"
-
-
-def _certificate(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 and localhost: (certificate, key) files."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test relay")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(HOST))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = folder / "relay.pem", folder / "relay.key"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_file, key_file
 
 
 @attrs.frozen
@@ -170,7 +131,8 @@ class Relay:
 def running_relay(folder: Path, tls: TlsMode = TlsMode.STARTTLS) -> Iterator[Relay]:
     """STARTTLS: TLS and AUTH are required before MAIL; TLS: TLS from the first byte, AUTH
     offered; NONE: plain SMTP without AUTH (a relay on the same host)."""
-    cert_file, key_file = _certificate(folder)
+    certificate = self_signed_certificate(folder)  # for 127.0.0.1
+    cert_file, key_file = certificate.cert_file, certificate.key_file
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
     handler = ScriptedHandler()
