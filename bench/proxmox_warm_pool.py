@@ -42,8 +42,8 @@ from domain.usecases.warm_pool import refill_warm_pool
 from entrypoints import sandbox
 from entrypoints.config import Settings
 from entrypoints.container import build
-from tests.contract.proxmox_rig import SimulatedNodeShell
 from simulators.proxmox import ProxmoxSimulator
+from tests.contract.proxmox_rig import SimulatedNodeShell
 
 START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 LOCATION, TARIFF = 1, 1

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import attrs
 
+from adapters.smtp import SmtpSettings
+from entrypoints.mail import mail_declared, read_smtp
+
 
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the variable to fix."""
@@ -187,6 +190,8 @@ class Settings:
     proxmox_ssh: NodeSsh | None = None  # for LXC root passwords; None: such operations fail
     # Stopped guests kept ready: ((location id, OS image id), count) pairs.
     warm_pool: tuple[tuple[tuple[int, int], int], ...] = ()
+    smtp: SmtpSettings | None = None  # the mail relay; None: mail is off (entrypoints/mail.py)
+    mail_declared: bool = False  # HOSTPROVIDER_SMTP_HOST was given (a relay, or `none`)
 
     @property
     def sandbox(self) -> bool:
@@ -285,4 +290,6 @@ def load_settings(
         pfsense=pfsense,
         proxmox_ssh=_node_ssh(env, proxmox),
         warm_pool=_warm_pool(env),
+        smtp=read_smtp(env),
+        mail_declared=mail_declared(env),
     )

@@ -27,7 +27,6 @@ from adapters.memory import (
     FakeNetworkFabric,
     InlineJobQueue,
     InMemoryStore,
-    RecordingMailer,
 )
 from adapters.security import Argon2PasswordHasher, FernetSecretBox, SystemSecretGenerator
 from domain.model.network import CustomerNetworks
@@ -35,6 +34,7 @@ from domain.model.placement import Overcommit
 from domain.usecases.runtime import Policy, Runtime
 from entrypoints import sandbox
 from entrypoints.config import ConfigError, NodeSsh, RemoteApi, Settings
+from entrypoints.mail import make_mailer
 from entrypoints.site import Site, load_site
 from entrypoints.tasks import make_dispatch
 from ports.clock import Clock
@@ -236,7 +236,7 @@ class Container(containers.DeclarativeContainer):
     policy = providers.Singleton(_policy, settings, site)
     hypervisor = providers.Singleton(_hypervisor, clock, settings, site, policy)
     fabric = providers.Singleton(_fabric, settings, site, policy, pool.provider)
-    mailer = providers.Singleton(RecordingMailer)
+    mailer = providers.Singleton(make_mailer, settings)
     events = providers.Selector(
         mode,
         memory=providers.Singleton(LocalEventBus),

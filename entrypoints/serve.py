@@ -19,6 +19,7 @@ from domain.model.errors import AlreadyExists, ValidationError
 from domain.usecases.accounts import register
 from entrypoints.config import ConfigError, Settings
 from entrypoints.container import Container, build
+from entrypoints.mail import require_mail_decision
 
 
 def sandbox_app(settings: Settings) -> tuple[falcon.App, Container]:
@@ -116,6 +117,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 def serve(settings: Settings, bind: str | None = None) -> int:
     _check_admin_settings(settings)
+    require_mail_decision(settings)
     if not settings.sandbox:
         from entrypoints.database import check_database
 

@@ -223,14 +223,26 @@ class OutboxRepository(Protocol):
 
     def next_id(self) -> int: ...
     def add(self, notice: Notice) -> None: ...
-    def pending(self, limit: int) -> list[Notice]: ...
-    def claim(self, notice_id: int) -> Notice | None:
-        """The notice, held until the unit of work ends, if it is still unsent and nobody else
-        holds it; None otherwise (sent meanwhile, or being sent by another scheduler)."""
+    def pending(self, limit: int) -> list[Notice]:
+        """Unsent notices, oldest first (failed ones included)."""
+        ...
+
+    def claim_due(self, now: dt.datetime, limit: int) -> list[Notice]:
+        """Up to `limit` notices due for a try (pending, their backoff over), oldest first, each
+        held until the unit of work ends; a notice another deliverer holds is skipped, not
+        waited for."""
+        ...
+
+    def stalled(self, claimed_before: dt.datetime, limit: int) -> list[Notice]:
+        """Notices still `sending` that were claimed at or before that moment, held like
+        claim_due's."""
         ...
 
     def update(self, notice: Notice) -> None: ...
     def for_account(self, account_id: int) -> list[Notice]: ...
+    def list(self, page: Page) -> tuple[builtins.list[Notice], int]:
+        """Every notice, newest first, and how many there are."""
+        ...
 
 
 class AuditLog(Protocol):

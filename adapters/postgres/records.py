@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from typing import Any
 
 from psycopg.types.json import Jsonb
 
 from adapters.postgres.rows import structure, unstructure
-from adapters.postgres.session import Db, insert_new, next_id, update_by_id
+from adapters.postgres.session import Db, insert_new, next_id, paged, update_by_id
 from domain.model.alerts import AlertState, Metric
 from domain.model.catalogue import Catalogue
 from domain.model.errors import AlreadyExists, Conflict, NotFound
 from domain.model.notices import Notice
-from ports.records import AuditRecord, IdempotencyRecord, StatsSample, StoredResponse
+from ports.records import AuditRecord, IdempotencyRecord, Page, StatsSample, StoredResponse
 
 
 class PostgresCatalogueRepository:
@@ -80,10 +81,10 @@ class PostgresMetricsRepository:
 
     def save_alert_state(self, state: AlertState) -> None:
         self._db.run(
-            "INSERT INTO alert_states (server_id, metric, active, since)"
-            " VALUES (%(server_id)s, %(metric)s, %(active)s, %(since)s)"
-            " ON CONFLICT (server_id, metric)"
-            " DO UPDATE SET active = EXCLUDED.active, since = EXCLUDED.since",
+            "INSERT INTO alert_states (server_id, metric, active, since, mailed_at)"
+            " VALUES (%(server_id)s, %(metric)s, %(active)s, %(since)s, %(mailed_at)s)"
+            " ON CONFLICT (server_id, metric) DO UPDATE SET active = EXCLUDED.active,"
+            " since = EXCLUDED.since, mailed_at = EXCLUDED.mailed_at",
             unstructure(state),
         )
 
@@ -105,12 +106,22 @@ class PostgresOutboxRepository:
         )
         return [structure(r, Notice) for r in rows]
 
-    def claim(self, notice_id: int) -> Notice | None:
-        row = self._db.row(
-            "SELECT * FROM notices WHERE id = %s AND sent_at IS NULL FOR UPDATE SKIP LOCKED",
-            (notice_id,),
+    def claim_due(self, now: dt.datetime, limit: int) -> list[Notice]:
+        rows = self._db.rows(
+            "SELECT * FROM notices WHERE sent_at IS NULL AND failed_at IS NULL"
+            " AND claimed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= %s)"
+            " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+            (now, max(limit, 0)),
         )
-        return structure(row, Notice) if row else None
+        return [structure(r, Notice) for r in rows]
+
+    def stalled(self, claimed_before: dt.datetime, limit: int) -> list[Notice]:
+        rows = self._db.rows(
+            "SELECT * FROM notices WHERE sent_at IS NULL AND failed_at IS NULL"
+            " AND claimed_at <= %s ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+            (claimed_before, max(limit, 0)),
+        )
+        return [structure(r, Notice) for r in rows]
 
     def update(self, notice: Notice) -> None:
         if not update_by_id(self._db, "notices", unstructure(notice)):
@@ -121,6 +132,10 @@ class PostgresOutboxRepository:
             "SELECT * FROM notices WHERE account_id = %s ORDER BY id", (account_id,)
         )
         return [structure(r, Notice) for r in rows]
+
+    def list(self, page: Page) -> tuple[builtins.list[Notice], int]:
+        rows, total = paged(self._db, "SELECT * FROM notices ORDER BY id DESC", (), page)
+        return [structure(r, Notice) for r in rows], total
 
 
 class PostgresAuditLog:

@@ -12,7 +12,13 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from domain.model.errors import AlreadyExists, CapacityExhausted, DomainError, ExternalFailure
+from domain.model.errors import (
+    AlreadyExists,
+    CapacityExhausted,
+    DomainError,
+    ExternalFailure,
+    NotFound,
+)
 from domain.model.ledger import capture, release
 from domain.model.money import Money
 from domain.model.network import mac_address
@@ -267,8 +273,21 @@ def _finish(rt: Runtime, server_id: int, first_charge_list: int, first_charge: i
             now,
             name=server.name,
             ip=server.placement.ip_address or "",
+            connect=_how_to_connect(uow, server),
         )
         uow.commit()
+
+
+def _how_to_connect(uow: UnitOfWork, server: Server) -> str:
+    """The ready e-mail's hint. It names the user, never the password."""
+    try:
+        windows = uow.catalogue.current().image(server.image_id).os_type == "windows"
+    except NotFound:  # an image withdrawn since the order: only Linux images are LXC or default
+        windows = False
+    ip = server.placement.ip_address or ""
+    if windows:
+        return f"Remote Desktop (RDP) to {ip} as Administrator"
+    return f"ssh root@{ip}"
 
 
 def compensate(rt: Runtime, server_id: int, *, reason: str, code: str) -> None:

@@ -89,6 +89,7 @@ def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> 
         ("/api/admin/servers", admin.AllServers(rt), None),
         ("/api/admin/promocodes", admin.PromoCodes(rt), None),
         ("/api/admin/promocodes/{code_id:int}", admin.PromoCodeItem(rt), None),
+        ("/api/admin/outbox", admin.Outbox(rt), None),
         # The Oxnack routes: thin aliases over the same resources.
         ("/create_machine", create, None),
         ("/get_balance", balance, None),

@@ -33,6 +33,7 @@ from adapters.jobs.procrastinate_queue import (
 from domain.usecases.runtime import Runtime
 from entrypoints.config import ConfigError, Settings
 from entrypoints.database import check_database
+from entrypoints.mail import require_mail_decision
 from entrypoints.scheduler.ticks import Tick, ticks
 from entrypoints.tasks import TASKS
 
@@ -113,6 +114,7 @@ def scheduler(settings: Settings) -> int:
 
     if settings.database_url is None:
         raise ConfigError("HOSTPROVIDER_DATABASE_URL is not set: the scheduler needs PostgreSQL")
+    require_mail_decision(settings)
     check_database(settings)
     logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
     for handler in logging.getLogger().handlers:

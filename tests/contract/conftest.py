@@ -10,7 +10,9 @@ gives the port under test plus the few hooks a suite needs that the port itself 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -27,7 +29,7 @@ from adapters.memory import (
 from adapters.postgres.uow import PostgresUnitOfWorkFactory
 from domain.model.catalogue import GuestKind
 from ports.hypervisor import GuestSpec, Hypervisor
-from ports.messaging import Mailer
+from ports.messaging import Mailer, OutgoingMail
 from ports.network import NetworkFabric
 from ports.unit_of_work import UnitOfWork
 from simulators.pfsense import Options as PfSenseOptions
@@ -214,7 +216,26 @@ def _recording_mailer() -> Iterator[MailRig]:
     yield MailRig(mailer, lambda: list(mailer.sent), mailer.fail_next)
 
 
-MAILERS = {"recording": _recording_mailer}
+def _smtp_mailer() -> Iterator[MailRig]:
+    """The SMTP adapter and a real relay (aiosmtpd, STARTTLS and AUTH) that it talks to."""
+    from adapters.smtp import SmtpMailer
+    from tests.adapters.smtp.relay import running_relay
+
+    def delivered() -> list[OutgoingMail]:
+        return [
+            OutgoingMail(d.rcpt_tos[0], d.message["Subject"], "", d.message["Message-ID"])
+            for d in relay.delivered
+        ]
+
+    def fail_next(times: int = 1, *, permanent: bool = False) -> None:
+        answer = "554 5.7.1 refused" if permanent else "421 4.3.2 service not available"
+        relay.handler.answers.extend([answer] * times)
+
+    with tempfile.TemporaryDirectory() as folder, running_relay(Path(folder)) as relay:
+        yield MailRig(SmtpMailer(relay.settings()), delivered, fail_next)
+
+
+MAILERS = {"recording": _recording_mailer, "smtp": _smtp_mailer}
 
 
 @pytest.fixture(params=sorted(MAILERS))

@@ -140,6 +140,7 @@ def start_scheduler(pg: PgDatabase, folder, name: str, **env: str) -> subprocess
         **os.environ,
         "HOSTPROVIDER_DATABASE_URL": pg.url,
         "HOSTPROVIDER_QUOTE_KEY": "k" * 32,
+        "HOSTPROVIDER_SMTP_HOST": "none",
         "HOSTPROVIDER_SCHEDULER_CONCURRENCY": "2",
         "HOSTPROVIDER_DB_POOL_SIZE": "2",
         "HOSTPROVIDER_ARGON2_MEMORY_KIB": "8192",

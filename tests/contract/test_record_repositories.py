@@ -8,7 +8,7 @@ import pytest
 
 from domain.model.alerts import AlertState, Metric
 from domain.model.errors import Conflict, NotFound
-from ports.records import AuditRecord, IdempotencyRecord, StatsSample, StoredResponse
+from ports.records import AuditRecord, IdempotencyRecord, Page, StatsSample, StoredResponse
 
 from . import builders as b
 
@@ -37,11 +37,13 @@ def test_metrics_latest_sample_and_alert_state(uow_factory):
         uow.metrics.record(StatsSample(2, T0, 1, 2, 3))
         assert uow.metrics.alert_state(1, Metric.CPU) == AlertState(1, Metric.CPU)
         uow.metrics.save_alert_state(AlertState(1, Metric.CPU, active=True, since=T0))
+        uow.metrics.save_alert_state(AlertState(1, Metric.DISK, True, T0, mailed_at=T0))
         uow.commit()
     with uow_factory() as uow:
         assert uow.metrics.latest(1).cpu_percent == 95
         assert uow.metrics.latest(3) is None
         assert uow.metrics.alert_state(1, Metric.CPU).active is True
+        assert uow.metrics.alert_state(1, Metric.DISK) == AlertState(1, Metric.DISK, True, T0, T0)
         assert uow.metrics.alert_state(1, Metric.MEMORY).active is False
 
 
@@ -62,16 +64,50 @@ def test_outbox_pending_in_id_order_limited_and_sent_ones_leave(uow_factory):
             uow.outbox.update(b.notice(ids[-1] + 1000))
 
 
-def test_an_outbox_claim_holds_an_unsent_notice(uow_factory):
+def _outbox(uow, **kinds):
+    """One notice of each kind named, in order; their ids by kind."""
+    ids = {}
+    for name, fields in kinds.items():
+        ids[name] = uow.outbox.next_id()
+        uow.outbox.add(b.notice(ids[name], **fields))
+    return ids
+
+
+def test_an_outbox_claims_only_notices_due_oldest_first(uow_factory):
+    later = T0 + dt.timedelta(minutes=5)
     with uow_factory() as uow:
-        unsent, sent = uow.outbox.next_id(), uow.outbox.next_id()
-        uow.outbox.add(b.notice(unsent))
-        uow.outbox.add(b.notice(sent, sent_at=T0, attempts=1))
+        ids = _outbox(
+            uow,
+            fresh=dict(html="<p>Welcome</p>"),
+            sent=dict(sent_at=T0, attempts=1),
+            failed=dict(failed_at=T0, attempts=3, last_error="550 no"),
+            sending=dict(claimed_at=T0, attempts=1),
+            waiting=dict(next_attempt_at=later, attempts=1),
+            retry=dict(next_attempt_at=T0, attempts=1),
+        )
         uow.commit()
     with uow_factory() as uow:
-        assert uow.outbox.claim(unsent) == b.notice(unsent)
-        assert uow.outbox.claim(sent) is None
-        assert uow.outbox.claim(sent + 1000) is None
+        assert [n.id for n in uow.outbox.claim_due(T0, 10)] == [ids["fresh"], ids["retry"]]
+        assert uow.outbox.claim_due(T0, 10)[0] == b.notice(ids["fresh"], html="<p>Welcome</p>")
+        assert [n.id for n in uow.outbox.claim_due(T0, 1)] == [ids["fresh"]]
+        due_later = [n.id for n in uow.outbox.claim_due(later, 10)]
+        assert due_later == [ids["fresh"], ids["waiting"], ids["retry"]]
+        assert [n.id for n in uow.outbox.stalled(T0, 10)] == [ids["sending"]]
+        assert uow.outbox.stalled(T0 - dt.timedelta(seconds=1), 10) == []
+
+
+def test_an_outbox_lists_every_notice_newest_first_by_page(uow_factory):
+    with uow_factory() as uow:
+        ids = [uow.outbox.next_id() for _ in range(5)]
+        for nid in ids:
+            uow.outbox.add(b.notice(nid, sent_at=T0 if nid == ids[0] else None))
+        uow.commit()
+    with uow_factory() as uow:
+        first, total = uow.outbox.list(Page(1, 2))
+        last, _ = uow.outbox.list(Page(3, 2))
+    assert total == 5
+    assert [n.id for n in first] == ids[::-1][:2]
+    assert [n.id for n in last] == [ids[0]] and last[0].sent_at == T0
 
 
 def test_audit_log_recent_newest_first(uow_factory):

@@ -58,6 +58,7 @@ class Stack:
                 "HOSTPROVIDER_DATABASE_URL": self.database_url,
                 "HOSTPROVIDER_QUOTE_KEY": QUOTE_KEY,
                 "HOSTPROVIDER_DB_POOL_SIZE": "4",
+                "HOSTPROVIDER_SMTP_HOST": "none",  # mail off on purpose, unless a test sets it
                 **self.settings,
                 **{f"HOSTPROVIDER_{key.upper()}": value for key, value in more.items()},
             },

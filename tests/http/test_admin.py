@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from api_support import RFC3339_UTC, Api, User, assert_error, assert_server_view
 
+from domain.usecases.notices import deliver_notices
+
 ADMIN_ROUTES = [
     ("GET", "/api/admin/customers", None),
     ("GET", "/api/admin/customers/{cid}/balance", None),
@@ -20,6 +22,7 @@ ADMIN_ROUTES = [
     ("GET", "/api/admin/promocodes/{pid}", None),
     ("PUT", "/api/admin/promocodes/{pid}", {"code": "X10", "kind": "percent", "percent": 100}),
     ("DELETE", "/api/admin/promocodes/{pid}", None),
+    ("GET", "/api/admin/outbox", None),
 ]
 
 
@@ -240,6 +243,39 @@ def test_every_server(api: Api, admin: User, customer: User, stranger: User) -> 
     for server in result.json["data"]:
         assert_server_view(server)
     assert_error(api.get("/api/admin/servers?page=0", user=admin), 400, "invalid", "page")
+
+
+# --- the outbox -----------------------------------------------------------------------------------
+
+
+def test_the_outbox_shows_every_notice_newest_first_and_how_it_went(
+    api: Api, admin: User, customer: User
+) -> None:
+    passwords = [api.order(customer)["rootPassword"] for _ in range(2)]
+
+    pending = api.get("/api/admin/outbox?per_page=100", user=admin)
+
+    assert pending.status_code == 200, pending.text
+    items = pending.json["data"]
+    assert pending.json["meta"]["pagination"]["total"] == len(items) >= 4
+    assert [n["id"] for n in items] == sorted((n["id"] for n in items), reverse=True)
+    ready = next(n for n in items if n["kind"] == "server_ready" and n["userId"] == customer.id)
+    assert set(ready) == {
+        "id", "userId", "to", "kind", "subject", "text", "html", "status", "attempts",
+        "lastError", "createdAt", "nextAttemptAt", "sentAt", "failedAt",
+    }  # fmt: skip
+    assert (ready["to"], ready["status"], ready["attempts"]) == (customer.email, "pending", 0)
+    assert "ssh root@" in ready["text"] and ready["html"].startswith("<!DOCTYPE html>")
+    assert not any(p in n["text"] + n["html"] + n["subject"] for p in passwords for n in items)
+    assert RFC3339_UTC.match(ready["createdAt"]) and ready["sentAt"] is None
+
+    deliver_notices(api.rt)  # the sandbox's mail is off: delivered to the log
+
+    after = api.get("/api/admin/outbox?per_page=2&page=1", user=admin).json
+    assert after["meta"]["pagination"]["total"] == len(items)
+    assert [n["id"] for n in after["data"]] == [n["id"] for n in items[:2]]
+    assert all(n["status"] == "sent" and n["attempts"] == 1 for n in after["data"])
+    assert_error(api.get("/api/admin/outbox?per_page=0", user=admin), 400, "invalid", "per_page")
 
 
 def test_an_admin_may_act_on_any_server(api: Api, admin: User, customer: User) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 import pytest
 
-from adapters.memory import FakeClock, RecordingEventPublisher
+from adapters.memory import FakeClock
 from adapters.proxmox.client import ProxmoxClient
 from adapters.proxmox.config import ProxmoxConnection
 from adapters.proxmox.hypervisor import ProxmoxHypervisor
@@ -27,11 +27,11 @@ from domain.usecases.common import Actor
 from domain.usecases.reconcile import reconcile_guests
 from entrypoints.container import build
 from ports.hypervisor import GuestSpec, TaskRef
+from simulators.proxmox import ProxmoxSimulator
 from tests.contract.proxmox_rig import SimulatedNodeShell
 from tests.e2e.infrastructure import BRIDGE, proxmox_sites, simulated_proxmox
-from simulators.proxmox import ProxmoxSimulator
 
-from .support import SETTINGS, START, TASK_SECONDS, World, micro
+from .support import SETTINGS, START, TASK_SECONDS, World, micro, recorders
 
 MSK = ("pve-msk-1", "pve-msk-2")  # location 1, where the orders go
 FOREIGN = "someone-else-"  # the name of every guest the test makes in another actor's stead
@@ -98,7 +98,7 @@ def pve() -> Iterator[OnProxmox]:
             ),
         )
         world = World(
-            build(SETTINGS, clock=clock, hypervisor=hypervisor, events=RecordingEventPublisher()),
+            build(SETTINGS, clock=clock, hypervisor=hypervisor, **recorders()),
             clock,
         )
         yield OnProxmox(world, simulator, hypervisor)

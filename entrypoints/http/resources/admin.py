@@ -9,7 +9,7 @@ import falcon
 
 from domain.model.accounts import Role
 from domain.model.errors import ValidationError
-from domain.usecases import admin, promos
+from domain.usecases import admin, notices, promos
 from domain.usecases.catalogue import current_catalogue
 from domain.usecases.common import Actor
 from domain.usecases.money import adjust_balance, get_balance
@@ -160,6 +160,31 @@ class AllServers(Resource):
             codec.page(
                 [codec.server(s, catalogue) for s in items], page.page, page.per_page, total
             ),
+        )
+
+
+class Outbox(Resource):
+    """Every notice, newest first: where an admin reads the mail of a sandbox (or of a deployment
+    whose mail is off), and sees what a relay refused."""
+
+    auth = "admin"
+    spec = {
+        "get": Op(
+            "The outbox: notices and their delivery",
+            "admin",
+            None,
+            PAGE,
+            200,
+            ADMIN_ERRORS,
+            params=PAGE_PARAMS,
+        )
+    }
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        page = page_of(req)
+        items, total = notices.list_outbox(self.rt, actor(req), page)
+        set_json(
+            resp, codec.page([codec.notice(n) for n in items], page.page, page.per_page, total)
         )
 
 
