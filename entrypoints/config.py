@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 from collections.abc import Mapping
@@ -186,6 +187,12 @@ class Settings:
     proxmox_ssh: NodeSsh | None = None  # for LXC root passwords; None: such operations fail
     # Stopped guests kept ready: ((location id, OS image id), count) pairs.
     warm_pool: tuple[tuple[tuple[int, int], int], ...] = ()
+    # Logins and accounts: proxies whose X-Forwarded-For is believed (CIDRs), where links in
+    # e-mails point, password hashes one process computes at once, sign-ups per address an hour.
+    trusted_proxies: tuple[str, ...] = ()
+    public_url: str = "http://127.0.0.1:8000"
+    password_hash_slots: int = 2
+    registrations_per_hour: int = 10
 
     @property
     def sandbox(self) -> bool:
@@ -268,4 +275,27 @@ def load_settings(
         pfsense=pfsense,
         proxmox_ssh=_node_ssh(env, proxmox),
         warm_pool=_warm_pool(env),
+        trusted_proxies=_trusted_proxies(env),
+        public_url=_public_url(env),
+        password_hash_slots=_int(env, f"{PREFIX}PASSWORD_HASH_SLOTS", 2, minimum=1),
+        registrations_per_hour=_int(env, f"{PREFIX}REGISTRATIONS_PER_HOUR", 10, minimum=1),
     )
+
+
+def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
+    name = f"{PREFIX}TRUSTED_PROXIES"
+    cidrs = tuple(c.strip() for c in (env.get(name) or "").split(",") if c.strip())
+    for cidr in cidrs:
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            raise ConfigError(f"{name}: {cidr!r} is not a CIDR such as 10.0.0.0/8") from None
+    return cidrs
+
+
+def _public_url(env: Mapping[str, str]) -> str:
+    name = f"{PREFIX}PUBLIC_URL"
+    url = (env.get(name) or "http://127.0.0.1:8000").rstrip("/")
+    if not url.startswith(("https://", "http://")):
+        raise ConfigError(f"{name} must be an http(s) URL, the address customers reach us at")
+    return url

@@ -37,6 +37,7 @@ def sandbox_app(settings: Settings) -> tuple[falcon.App, Container]:
         runtime,
         max_body_bytes=settings.max_body_bytes,
         requests_per_minute=settings.requests_per_minute,
+        trusted_proxies=settings.trusted_proxies,
     )
     return app, container
 
@@ -53,6 +54,7 @@ def database_app(settings: Settings) -> tuple[falcon.App, Container]:
         container.runtime(),
         max_body_bytes=settings.max_body_bytes,
         requests_per_minute=settings.requests_per_minute,
+        trusted_proxies=settings.trusted_proxies,
     )
     return app, container
 

@@ -20,7 +20,13 @@ SUBJECTS = {
     "account_restored": "Thank you: your account is active again",
     "alert_raised": "Server {name}: {metric} at {value}%",
     "alert_cleared": "Server {name}: {metric} back to normal",
+    "signup_existing": "Someone tried to sign up with your address",
+    "password_reset": "Reset your Oxnack password",
+    "password_changed": "Your Oxnack password was changed",
 }
+# Notices that carry a secret (a reset link): their body rests in the outbox sealed, opened only
+# to be sent, so that the outbox never holds a usable link in clear.
+SEALED = frozenset({"password_reset"})
 
 
 @attrs.frozen

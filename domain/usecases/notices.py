@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import attrs
 
-from domain.model.errors import DomainError, Unavailable
-from domain.model.notices import Notice
+from domain.model.errors import DomainError, ExternalFailure, Unavailable
+from domain.model.notices import SEALED, Notice
 from domain.usecases.runtime import Runtime
 from ports.messaging import OutgoingMail
 
@@ -28,13 +28,13 @@ def deliver_notices(rt: Runtime, *, limit: int = 100) -> DeliveryReport:
             notice = uow.outbox.claim(candidate.id)
             if notice is None:
                 continue  # sent meanwhile, or being sent by another scheduler right now
-            mail = OutgoingMail(
-                notice.to,
-                notice.subject,
-                notice.body,
-                message_id=f"notice-{notice.id}@hostprovider",
-            )
             try:
+                mail = OutgoingMail(
+                    notice.to,
+                    notice.subject,
+                    _body(rt, notice),
+                    message_id=f"notice-{notice.id}@hostprovider",
+                )
                 rt.mailer.send(mail)
                 update = attrs.evolve(
                     notice, sent_at=rt.clock.now(), attempts=notice.attempts + 1, last_error=None
@@ -48,6 +48,15 @@ def deliver_notices(rt: Runtime, *, limit: int = 100) -> DeliveryReport:
             uow.outbox.update(update)
             uow.commit()
     return DeliveryReport(sent, failed)
+
+
+def _body(rt: Runtime, notice: Notice) -> str:
+    if notice.template not in SEALED:
+        return notice.body
+    opened = rt.secret_box.open(notice.body)
+    if opened is None:  # sealed under another key: it can never be sent
+        raise ExternalFailure("the notice was sealed with another key")
+    return opened
 
 
 def _due(rt: Runtime, limit: int) -> list[Notice]:

@@ -12,6 +12,7 @@ import falcon.media
 
 from domain.usecases.runtime import Runtime
 from entrypoints.http import errors, openapi
+from entrypoints.http.client_address import ClientAddress
 from entrypoints.http.middleware import (
     Audit,
     Authentication,
@@ -19,7 +20,16 @@ from entrypoints.http.middleware import (
     RequestContext,
     TokenBucket,
 )
-from entrypoints.http.resources import account, admin, auth, catalogue, firewall, meta, servers
+from entrypoints.http.resources import (
+    account,
+    admin,
+    auth,
+    catalogue,
+    firewall,
+    meta,
+    passwords,
+    servers,
+)
 from entrypoints.http.resources.base import Resource
 
 Routes = list[tuple[str, Resource, str | None]]
@@ -45,6 +55,10 @@ def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> 
         ("/api/auth/login", auth.Login(rt), None),
         ("/api/auth/logout", auth.Logout(rt), None),
         ("/api/auth/me", auth.Me(rt), None),
+        ("/api/auth/logout-all", passwords.LogoutAll(rt), None),
+        ("/api/auth/password", passwords.PasswordChange(rt), None),
+        ("/api/auth/password-reset", passwords.PasswordReset(rt), None),
+        ("/api/auth/password-reset/confirm", passwords.PasswordResetConfirm(rt), None),
         ("/api/tokens", auth.Tokens(rt), None),
         ("/api/tokens/{token_id:int}", auth.TokenItem(rt), None),
         ("/api/locations", locations, None),
@@ -96,10 +110,11 @@ def create_app(
     max_body_bytes: int = 64 * 1024,
     requests_per_minute: int = 600,
     ready_checks: dict[str, Callable[[], None]] | None = None,
+    trusted_proxies: tuple[str, ...] = (),
 ) -> falcon.App:
     app = falcon.App(
         middleware=[  # type: ignore[arg-type]  # falcon's protocols do not accept a mixed list
-            RequestContext(max_body_bytes),
+            RequestContext(max_body_bytes, ClientAddress(trusted_proxies)),
             RateLimit(TokenBucket(requests_per_minute, 60)),
             Authentication(runtime),
             Audit(runtime),

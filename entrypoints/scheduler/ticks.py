@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import attrs
 
+from domain.usecases.accounts import purge_expired
 from domain.usecases.billing import billing_run
 from domain.usecases.dunning import dunning_run
 from domain.usecases.fabric_reconcile import reconcile_fabric
@@ -32,4 +33,5 @@ TICKS = (
     Tick("warm_pool", 60, refill_warm_pool),
     Tick("reconcile_guests", 300, reconcile_guests),
     Tick("reconcile_fabric", 300, reconcile_fabric),
+    Tick("expired_sessions", 300, purge_expired),
 )

@@ -114,9 +114,10 @@ def assert_server_view(server: dict[str, Any]) -> None:
 
 
 class Api:
-    def __init__(self, **app_options: Any) -> None:
+    def __init__(self, overrides: Mapping[str, object] | None = None, **app_options: Any) -> None:
+        """`overrides` replace the container's providers by name (a hasher, say)."""
         self.clock = FakeClock(START)
-        self.container = build(SETTINGS, clock=self.clock)
+        self.container = build(SETTINGS, clock=self.clock, **(overrides or {}))
         self.rt: Runtime = self.container.runtime()
         self.store: InMemoryStore = self.container.store()
         self.jobs: InlineJobQueue = self.container.job_queue()
