@@ -67,3 +67,21 @@ def test_a_known_and_an_unknown_e_mail_cost_the_same(stack: Stack) -> None:
         f"medians: known {statistics.median(known):.4f}s unknown {statistics.median(unknown):.4f}s"
     )
     assert 1 / 1.1 <= ratio <= 1.1, (statistics.median(known), statistics.median(unknown))
+
+
+def test_the_api_workers_count_failures_in_one_shared_table(stack: Stack) -> None:
+    """Two gunicorn workers, one count: ten failures from an address stop the eleventh attempt
+    whichever worker takes it (per-process counters would let up to twenty through)."""
+    assert stack.sandbox is not None
+    client = Client(stack.sandbox.base_url)
+    attacker = {"X-Forwarded-For": "192.0.2.66"}
+    body = {"email": KNOWN, "password": "not the password at all"}
+    for _ in range(10):
+        client.request("POST", "/api/auth/login", json=body, headers=attacker, expect=401)
+
+    client.request("POST", "/api/auth/login", json=body, headers=attacker, expect=429)
+
+    rows = stack.query(
+        "SELECT hits FROM throttle_counters WHERE key = %s", f"login:pair:{KNOWN}|192.0.2.66"
+    )
+    assert rows == [(10,)]
