@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 from collections.abc import Mapping
@@ -192,6 +193,12 @@ class Settings:
     warm_pool: tuple[tuple[tuple[int, int], int], ...] = ()
     smtp: SmtpSettings | None = None  # the mail relay; None: mail is off (entrypoints/mail.py)
     mail_declared: bool = False  # HOSTPROVIDER_SMTP_HOST was given (a relay, or `none`)
+    # Logins and accounts: proxies whose X-Forwarded-For is believed (CIDRs), where links in
+    # e-mails point, password hashes one process computes at once, sign-ups per address an hour.
+    trusted_proxies: tuple[str, ...] = ()
+    public_url: str = "http://127.0.0.1:8000"
+    password_hash_slots: int = 2
+    registrations_per_hour: int = 10
 
     @property
     def sandbox(self) -> bool:
@@ -292,4 +299,27 @@ def load_settings(
         warm_pool=_warm_pool(env),
         smtp=read_smtp(env),
         mail_declared=mail_declared(env),
+        trusted_proxies=_trusted_proxies(env),
+        public_url=_public_url(env),
+        password_hash_slots=_int(env, f"{PREFIX}PASSWORD_HASH_SLOTS", 2, minimum=1),
+        registrations_per_hour=_int(env, f"{PREFIX}REGISTRATIONS_PER_HOUR", 10, minimum=1),
     )
+
+
+def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
+    name = f"{PREFIX}TRUSTED_PROXIES"
+    cidrs = tuple(c.strip() for c in (env.get(name) or "").split(",") if c.strip())
+    for cidr in cidrs:
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            raise ConfigError(f"{name}: {cidr!r} is not a CIDR such as 10.0.0.0/8") from None
+    return cidrs
+
+
+def _public_url(env: Mapping[str, str]) -> str:
+    name = f"{PREFIX}PUBLIC_URL"
+    url = (env.get(name) or "http://127.0.0.1:8000").rstrip("/")
+    if not url.startswith(("https://", "http://")):
+        raise ConfigError(f"{name} must be an http(s) URL, the address customers reach us at")
+    return url

@@ -28,7 +28,14 @@ from adapters.memory import (
     InlineJobQueue,
     InMemoryStore,
 )
-from adapters.security import Argon2PasswordHasher, FernetSecretBox, SystemSecretGenerator
+from adapters.memory.throttle import MemoryCounters
+from adapters.security import (
+    Argon2PasswordHasher,
+    BoundedPasswordHasher,
+    FernetSecretBox,
+    SystemSecretGenerator,
+)
+from adapters.security.common_passwords import common_passwords
 from domain.model.network import CustomerNetworks
 from domain.model.placement import Overcommit
 from domain.usecases.runtime import Policy, Runtime
@@ -42,6 +49,7 @@ from ports.hypervisor import Hypervisor
 from ports.locks import Locks
 from ports.messaging import EventPublisher
 from ports.network import NetworkFabric
+from ports.throttle import Counters
 
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
@@ -57,6 +65,9 @@ def _policy(settings: Settings, site: Site | None) -> Policy:
         session_ttl=dt.timedelta(hours=settings.session_ttl_hours),
         customer_networks=_customer_networks(site),
         warm_pool=dict(settings.warm_pool),
+        registrations_per_hour=settings.registrations_per_hour,
+        public_url=settings.public_url,
+        common_passwords=common_passwords(),
     )
 
 
@@ -190,6 +201,24 @@ def _customer_networks(site: Site | None) -> dict[int, CustomerNetworks]:
     return site.customer_networks() if site is not None else sandbox.sandbox_networks()
 
 
+def _hasher(settings: Settings) -> BoundedPasswordHasher:
+    """argon2id at full strength, at most `password_hash_slots` hashes at once in this process: its
+    memory is bounded by slots x memory cost, whatever the thread count, and a burst is refused at
+    once (503 with Retry-After) rather than queued behind the hashes."""
+    hasher = Argon2PasswordHasher(
+        time_cost=settings.argon2_time_cost,
+        memory_cost=settings.argon2_memory_kib,
+        parallelism=settings.argon2_parallelism,
+    )
+    return BoundedPasswordHasher(hasher, slots=settings.password_hash_slots)
+
+
+def _postgres_counters(pool: ConnectionPool) -> Counters:
+    from adapters.postgres.throttle import PostgresCounters
+
+    return PostgresCounters(pool)
+
+
 def _store(job_queue: InlineJobQueue) -> InMemoryStore:
     return InMemoryStore(job_queue)
 
@@ -242,11 +271,11 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Singleton(LocalEventBus),
         postgres=providers.Singleton(_notify_events, pool),
     )
-    hasher = providers.Singleton(
-        Argon2PasswordHasher,
-        time_cost=settings.provided.argon2_time_cost,
-        memory_cost=settings.provided.argon2_memory_kib,
-        parallelism=settings.provided.argon2_parallelism,
+    hasher = providers.Singleton(_hasher, settings)
+    counters = providers.Selector(
+        mode,
+        memory=providers.Singleton(MemoryCounters),
+        postgres=providers.Singleton(_postgres_counters, pool),
     )
     secrets = providers.Singleton(SystemSecretGenerator)
     secret_box = providers.Singleton(FernetSecretBox, settings.provided.quote_key)
@@ -263,6 +292,7 @@ class Container(containers.DeclarativeContainer):
         mailer=mailer,
         events=events,
         policy=policy,
+        counters=counters,
     )
 
 

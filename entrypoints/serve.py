@@ -39,6 +39,7 @@ def sandbox_app(settings: Settings) -> tuple[falcon.App, Container]:
         runtime,
         max_body_bytes=settings.max_body_bytes,
         requests_per_minute=settings.requests_per_minute,
+        trusted_proxies=settings.trusted_proxies,
     )
     return app, container
 
@@ -63,6 +64,7 @@ def database_app(settings: Settings) -> tuple[falcon.App, Container]:
         container.runtime(),
         max_body_bytes=settings.max_body_bytes,
         requests_per_minute=settings.requests_per_minute,
+        trusted_proxies=settings.trusted_proxies,
     )
     return app, container
 
@@ -78,12 +80,18 @@ def _ensure_admin(runtime: Any, settings: Settings) -> None:
     print(f"admin email: {email} password: {shown}", flush=True)
 
 
+def _admin_password_policy(password: str) -> str:
+    from adapters.security.common_passwords import common_passwords
+
+    return check_password_policy(password, common_passwords())
+
+
 def _check_admin_settings(settings: Settings) -> None:
     """A bad admin e-mail or password stops the command with the variable to fix, before gunicorn
     starts; found in the worker, it would be a traceback and "Worker failed to boot"."""
     checks = (
         ("HOSTPROVIDER_ADMIN_EMAIL", settings.admin_email, normalize_email),
-        ("HOSTPROVIDER_ADMIN_PASSWORD", settings.admin_password, check_password_policy),
+        ("HOSTPROVIDER_ADMIN_PASSWORD", settings.admin_password, _admin_password_policy),
     )
     for variable, value, check in checks:
         if value is None:

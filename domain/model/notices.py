@@ -87,6 +87,18 @@ TEMPLATES: dict[str, Template] = {
         'Support answered your ticket #{ticket_id} "{title}":\n\n{message}\n\n'
         "Answer in the control panel: {link}",
     ),
+    "signup_existing": Template(
+        "Someone tried to sign up with your address",
+        "Someone tried to open a new Oxnack account with {email}, which already has one. "
+        "Nothing was changed.\n\n"
+        "If it was you, log in, or reset your password if you forgot it. If not, you can "
+        "ignore this e-mail.",
+    ),
+    "password_changed": Template(
+        "Your Oxnack password was changed",
+        "The password of {email} was changed, and every other session was logged out.\n\n"
+        + _SUPPORT,
+    ),
     "password_reset": Template(
         "Reset your Oxnack password",
         "Someone asked to reset the password of {email}. To choose a new one, open this link "
@@ -94,6 +106,9 @@ TEMPLATES: dict[str, Template] = {
         "If you did not ask for it, ignore this e-mail: your password stays as it is.",
     ),
 }
+# Notices that carry a secret (a reset link): their body rests in the outbox sealed, opened only
+# to be sent, so that the outbox never holds a usable link in clear.
+SEALED = frozenset({"password_reset"})
 
 # Values of these fields are addresses to open: the HTML part makes them links.
 _LINK_FIELDS = frozenset({"link"})

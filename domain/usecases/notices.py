@@ -12,7 +12,7 @@ from __future__ import annotations
 import attrs
 
 from domain.model.errors import DomainError, ExternalFailure
-from domain.model.notices import SENDING_LEASE, Notice
+from domain.model.notices import SEALED, SENDING_LEASE, Notice
 from domain.usecases.common import Actor
 from domain.usecases.runtime import Runtime
 from ports.messaging import OutgoingMail
@@ -34,7 +34,7 @@ def deliver_notices(rt: Runtime, *, limit: int = 100) -> DeliveryReport:
         if notice is None:
             break
         try:
-            rt.mailer.send(_mail(notice))
+            rt.mailer.send(_mail(rt, notice))
         except DomainError as ex:
             permanent = not (isinstance(ex, ExternalFailure) and ex.transient)
             outcome = notice.refused(rt.clock.now(), ex.message, permanent=permanent)
@@ -69,14 +69,25 @@ def _fail_interrupted(rt: Runtime) -> None:
         uow.commit()
 
 
-def _mail(notice: Notice) -> OutgoingMail:
+def _mail(rt: Runtime, notice: Notice) -> OutgoingMail:
     return OutgoingMail(
         notice.to,
         notice.subject,
-        notice.body,
+        _opened(rt, notice, notice.body),
         message_id=f"notice-{notice.id}@hostprovider",
-        html=notice.html,
+        html=_opened(rt, notice, notice.html) if notice.html else notice.html,
     )
+
+
+def _opened(rt: Runtime, notice: Notice, part: str) -> str:
+    """A part as sent: a sealed notice (one carrying a secret, a reset link) is opened only here,
+    so the outbox never holds it in clear."""
+    if notice.template not in SEALED:
+        return part
+    opened = rt.secret_box.open(part)
+    if opened is None:  # sealed under another key: it can never be sent
+        raise ExternalFailure("the notice was sealed with another key")
+    return opened
 
 
 def list_outbox(rt: Runtime, actor: Actor, page: Page) -> tuple[list[Notice], int]:

@@ -13,6 +13,7 @@ import falcon.media
 from adapters.memory import FakeHypervisor
 from domain.usecases.runtime import Runtime
 from entrypoints.http import errors, openapi
+from entrypoints.http.client_address import ClientAddress
 from entrypoints.http.middleware import (
     Audit,
     Authentication,
@@ -27,6 +28,7 @@ from entrypoints.http.resources import (
     catalogue,
     firewall,
     meta,
+    passwords,
     sandbox,
     servers,
 )
@@ -55,6 +57,10 @@ def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> 
         ("/api/auth/login", auth.Login(rt), None),
         ("/api/auth/logout", auth.Logout(rt), None),
         ("/api/auth/me", auth.Me(rt), None),
+        ("/api/auth/logout-all", passwords.LogoutAll(rt), None),
+        ("/api/auth/password", passwords.PasswordChange(rt), None),
+        ("/api/auth/password-reset", passwords.PasswordReset(rt), None),
+        ("/api/auth/password-reset/confirm", passwords.PasswordResetConfirm(rt), None),
         ("/api/tokens", auth.Tokens(rt), None),
         ("/api/tokens/{token_id:int}", auth.TokenItem(rt), None),
         ("/api/locations", locations, None),
@@ -110,10 +116,11 @@ def create_app(
     max_body_bytes: int = 64 * 1024,
     requests_per_minute: int = 600,
     ready_checks: dict[str, Callable[[], None]] | None = None,
+    trusted_proxies: tuple[str, ...] = (),
 ) -> falcon.App:
     app = falcon.App(
         middleware=[  # type: ignore[arg-type]  # falcon's protocols do not accept a mixed list
-            RequestContext(max_body_bytes),
+            RequestContext(max_body_bytes, ClientAddress(trusted_proxies)),
             RateLimit(TokenBucket(requests_per_minute, 60)),
             Authentication(runtime),
             Audit(runtime),

@@ -19,6 +19,7 @@ log = logging.getLogger("hostprovider.http")
 # Most specific first: the first class an error is an instance of decides.
 STATUS_BY_ERROR: tuple[tuple[type[de.DomainError], str], ...] = (
     (de.ValidationError, falcon.HTTP_400),
+    (de.Throttled, falcon.HTTP_429),
     (de.NotFound, falcon.HTTP_404),
     (de.AuthenticationFailed, falcon.HTTP_401),
     (de.PermissionDenied, falcon.HTTP_403),
@@ -68,7 +69,10 @@ def _domain(
     req: falcon.Request, resp: falcon.Response, ex: de.DomainError, params: dict[str, Any]
 ) -> None:
     status = status_for(ex)
-    if status == falcon.HTTP_503:
+    retry_after = ex.details.get("retryAfter")
+    if isinstance(retry_after, int):  # a throttle or a busy process says when to come back
+        resp.set_header("Retry-After", str(retry_after))
+    elif status == falcon.HTTP_503:
         resp.set_header("Retry-After", "30")
     if isinstance(ex, de.AuthenticationFailed):
         resp.set_header("WWW-Authenticate", 'Bearer realm="hostprovider"')

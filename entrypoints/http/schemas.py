@@ -38,9 +38,15 @@ EMAIL: Schema = {
     r"\u2060-\u206f\ufeff]+$",
 }
 
-CREDENTIALS = obj(
-    {"email": EMAIL, "password": {"type": "string", "minLength": 1, "maxLength": 256}},
-    ("email", "password"),
+PASSWORD: Schema = {"type": "string", "minLength": 1, "maxLength": 256}
+CREDENTIALS = obj({"email": EMAIL, "password": PASSWORD}, ("email", "password"))
+PASSWORD_CHANGE = obj(
+    {"currentPassword": PASSWORD, "newPassword": PASSWORD}, ("currentPassword", "newPassword")
+)
+RESET_REQUEST = obj({"email": EMAIL}, ("email",))
+RESET_CONFIRM = obj(
+    {"token": {"type": "string", "minLength": 1, "maxLength": 200}, "password": PASSWORD},
+    ("token", "password"),
 )
 
 TOKEN_CREATE = obj(

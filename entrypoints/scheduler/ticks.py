@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import attrs
 
+from domain.usecases.accounts import purge_expired
 from domain.usecases.dunning import bill_and_reassess, dunning_run
 from domain.usecases.fabric_reconcile import reconcile_fabric
 from domain.usecases.monitoring import monitoring_pass
@@ -36,4 +37,5 @@ TICKS = (
     Tick("warm_pool", 60, refill_warm_pool),
     Tick("reconcile_guests", 300, reconcile_guests),
     Tick("reconcile_fabric", 300, reconcile_fabric),
+    Tick("expired_sessions", 300, purge_expired),
 )

@@ -7,7 +7,7 @@ admin, so that both get past the 401/403 and into their use cases."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import attrs
 import pytest
@@ -33,7 +33,7 @@ class Cast:
 
     customer: Client
     admin: Client
-    burner: Client  # hands out throwaway tokens for POST /api/auth/logout
+    burner: Callable[[], str]  # a fresh session of its own for each logout case
     protected: frozenset[int]  # accounts an admin operation must not suspend or drain
     victim_id: int  # the customer admin operations act on instead
     server_id: int  # a running server the server operations find at a small id
@@ -47,16 +47,16 @@ def _register(
     anonymous: Client, admin: Client, name: str, credit: str | None
 ) -> tuple[Client, int]:
     email = f"{name}@fuzz.example"
-    account = anonymous.post(
-        "/api/auth/register", {"email": email, "password": PASSWORD}, expect=201
-    )
+    anonymous.post("/api/auth/register", {"email": email, "password": PASSWORD}, expect=201)
+    customer = anonymous.login(email, PASSWORD)
+    account_id = int(customer.get("/api/auth/me")["id"])
     if credit:
         admin.post(
-            f"/api/admin/customers/{account['id']}/credit",
+            f"/api/admin/customers/{account_id}/credit",
             {"amount": credit, "reason": "fuzzing"},
             headers={"Idempotency-Key": f"fuzz-{name}"},
         )
-    return anonymous.login(email, PASSWORD), int(account["id"])
+    return customer, account_id
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +65,14 @@ def cast(sandbox: Sandbox) -> Iterator[Cast]:
     admin = anonymous.login(sandbox.admin_email, sandbox.admin_password)
     customer, customer_id = _register(anonymous, admin, "customer", "100000.00")
     burner, burner_id = _register(anonymous, admin, "burner", None)
+    burner.close()
+
+    def burner_session() -> str:
+        login = anonymous.post(
+            "/api/auth/login", {"email": "burner@fuzz.example", "password": PASSWORD}
+        )
+        return str(login["access_token"])
+
     _, victim_id = _register(anonymous, admin, "victim", "10.00")
     # Running servers, so that the small ids generated for {server_id} find something to act on.
     servers = [
@@ -77,13 +85,13 @@ def cast(sandbox: Sandbox) -> Iterator[Cast]:
     yield Cast(
         customer,
         admin,
-        burner,
+        burner_session,
         frozenset({admin_id, customer_id, burner_id}),
         victim_id,
         servers[0]["id"],
         servers[1]["id"],
     )
-    for client in (anonymous, admin, customer, burner):
+    for client in (anonymous, admin, customer):
         client.close()
 
 
@@ -120,10 +128,10 @@ def _cast_for(case: schemathesis.Case, cast: Cast) -> None:
         # snapshot operations nothing but 404s.
         if str((case.path_parameters or {}).get("server_id")) == str(cast.server_id):
             case.path_parameters["server_id"] = cast.doomed_id
-    elif case.operation.label == "POST /api/auth/logout":
-        # Logging out ends the session it is called with: never the one the other cases use.
-        issued = cast.burner.post("/api/tokens", {"name": "logout"}, expect=201)
-        headers["Authorization"] = f"Bearer {issued['token']}"
+    elif case.operation.label in ("POST /api/auth/logout", "POST /api/auth/logout-all"):
+        # Logging out ends the session it is called with (or all of the account's): never the
+        # ones the other cases use.
+        headers["Authorization"] = f"Bearer {cast.burner()}"
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

@@ -14,7 +14,12 @@ pytestmark = pytest.mark.e2e
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("HOSTPROVIDER_ADMIN_PASSWORD", "short"), ("HOSTPROVIDER_ADMIN_EMAIL", "not an address")],
+    [
+        ("HOSTPROVIDER_ADMIN_PASSWORD", "short"),
+        ("HOSTPROVIDER_ADMIN_PASSWORD", "1234567890"),  # long enough, but among the most common
+        ("HOSTPROVIDER_ADMIN_EMAIL", "not an address"),
+        ("HOSTPROVIDER_ADMIN_EMAIL", "\u0430dmin@oxnack.example"),  # a Cyrillic a among Latin
+    ],
 )
 def test_a_bad_admin_setting_stops_the_command_with_the_variable_named(
     tmp_path: Path, variable: str, value: str

@@ -43,7 +43,9 @@ def test_a_database_without_smtp_settings_refuses_to_start() -> None:
 
 def test_one_off_commands_need_no_mail_decision() -> None:
     """migrate and the admin tools send nothing themselves: they start without SMTP settings."""
-    require_mail_decision(load_settings({**DATABASE, "HOSTPROVIDER_SMTP_HOST": "none"}, dotenv=None))
+    require_mail_decision(
+        load_settings({**DATABASE, "HOSTPROVIDER_SMTP_HOST": "none"}, dotenv=None)
+    )
     assert load_settings(DATABASE, dotenv=None).smtp is None
 
 

@@ -50,6 +50,26 @@ ROUTES = [
     ),
     Route(
         "POST",
+        "/api/auth/password",
+        {"currentPassword": PASSWORD, "newPassword": "another good passphrase"},
+        text_field="newPassword",
+    ),
+    Route(
+        "POST",
+        "/api/auth/password-reset",
+        {"email": "customer1@example.com"},
+        None,
+        ident_field="email",
+    ),
+    Route(
+        "POST",
+        "/api/auth/password-reset/confirm",
+        {"token": "hp_not-a-link", "password": "another good passphrase"},
+        None,
+        text_field="password",
+    ),
+    Route(
+        "POST",
         "/api/tokens",
         {"name": "ci", "expiresInDays": 30},
         int_field="expiresInDays",
