@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from domain.model.errors import DomainError
 from domain.usecases.catalogue import OrderRequest, current_catalogue, quote_order
+from entrypoints import cli_catalogue
 from entrypoints.config import ConfigError, load_settings
 
 
@@ -112,7 +113,7 @@ def parser() -> argparse.ArgumentParser:
     ).set_defaults(run=_scheduler)
     migrate = commands.add_parser("migrate", help="apply the database migrations (repeatable)")
     migrate.set_defaults(run=_migrate)
-    commands.add_parser("catalog", help="print the current catalogue").set_defaults(run=_catalog)
+    cli_catalogue.register(commands, show=_catalog)
     quote = commands.add_parser("quote", help="price a configuration")
     quote.add_argument("--os", type=int, required=True)
     quote.add_argument("--location", type=int)

@@ -72,6 +72,15 @@ class GuestInfo:
 
 
 @attrs.frozen
+class TemplateInfo:
+    """Something a node can make guests from."""
+
+    kind: GuestKind
+    ref: str  # what a catalogue names: LXC the volume id, QEMU the template's vmid
+    name: str  # QEMU: the template's name, which its copies on other nodes share; LXC: the volid
+
+
+@attrs.frozen
 class GuestStats:
     vmid: int
     status: str
@@ -125,6 +134,10 @@ class Hypervisor(Protocol):
 
     def guests(self, location_id: int) -> list[GuestInfo]:
         """Every guest of a location (for reconciliation)."""
+        ...
+
+    def templates(self, node: str) -> list[TemplateInfo]:
+        """What `node` can create guests from: its LXC container templates and QEMU templates."""
         ...
 
     def create_guest(self, node: str, spec: GuestSpec) -> TaskRef:

@@ -71,6 +71,7 @@ class Node:
     memory_mib: int
     disk_gib: int
     online: bool = True
+    ostemplates: set[str] = attrs.field(factory=set)  # LXC container template volume ids
 
 
 @attrs.frozen

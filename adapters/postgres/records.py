@@ -11,7 +11,7 @@ from adapters.postgres.rows import structure, unstructure
 from adapters.postgres.session import Db, insert_new, next_id, update_by_id
 from domain.model.alerts import AlertState, Metric
 from domain.model.catalogue import Catalogue
-from domain.model.errors import AlreadyExists, Conflict, NotFound
+from domain.model.errors import AlreadyExists, Conflict, NoCatalogue, NotFound
 from domain.model.notices import Notice
 from ports.records import AuditRecord, IdempotencyRecord, StatsSample, StoredResponse
 
@@ -27,7 +27,7 @@ class PostgresCatalogueRepository:
             "SELECT document FROM catalogue_versions ORDER BY version DESC LIMIT 1"
         )
         if document is None:
-            raise NotFound("catalogue", "current")
+            raise NoCatalogue()
         data: dict[str, Any] = dict(document)
         data["rates"] = {location: rates for location, rates in data["rates"]}
         return structure(data, Catalogue)

@@ -56,6 +56,7 @@ from ports.hypervisor import (
     SnapshotInfo,
     TaskRef,
     TaskState,
+    TemplateInfo,
 )
 
 # How long a vncproxy ticket is accepted for opening the websocket (PVE checks its age).
@@ -136,6 +137,9 @@ class ProxmoxHypervisor:
 
     def guests(self, location_id: int) -> list[GuestInfo]:
         return self._inventory.guests(location_id)
+
+    def templates(self, node: str) -> list[TemplateInfo]:
+        return self._inventory.templates(node)
 
     def snapshots(self, node: str, vmid: int) -> list[SnapshotInfo]:
         kind, _ = self._current(node, vmid)

@@ -149,7 +149,7 @@ def _guest(rt: Runtime, server: Server, root_password: str) -> Server:
             kind=server.guest_kind,
             vmid=vmid,
             hostname=server.name,
-            template=image.template,
+            template=image.template_at(server.location_id),
             cores=server.config.cores,
             memory_mib=server.config.memory_mib,
             disk_gib=server.config.disk_gib,

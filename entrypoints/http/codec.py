@@ -59,6 +59,8 @@ def os_image(image: OsImage) -> Json:
         "version": image.version,
         "guestKind": image.guest_kind.value,
         "licenceHourly": rate(image.licence_hourly),
+        "defaultUser": image.default_user,
+        "passwordReset": image.password_resettable,
     }
 
 

@@ -19,6 +19,7 @@ log = logging.getLogger("hostprovider.http")
 # Most specific first: the first class an error is an instance of decides.
 STATUS_BY_ERROR: tuple[tuple[type[de.DomainError], str], ...] = (
     (de.ValidationError, falcon.HTTP_400),
+    (de.NoCatalogue, falcon.HTTP_503),
     (de.NotFound, falcon.HTTP_404),
     (de.AuthenticationFailed, falcon.HTTP_401),
     (de.PermissionDenied, falcon.HTTP_403),

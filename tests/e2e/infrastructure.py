@@ -24,10 +24,9 @@ import attrs
 
 from adapters.proxmox.config import ProxmoxSite
 from adapters.proxmox.lxc_password import CommandResult
-from domain.model.catalogue import GuestKind
 from entrypoints import sandbox
-from tests.contract.proxmox_rig import SimulatedNodeShell
 from simulators.proxmox import ProxmoxSimulator
+from tests.contract.proxmox_rig import SimulatedNodeShell
 
 STORAGE, BRIDGE = "local-lvm", "vmbr1"
 NAMESERVERS = ("1.1.1.1",)
@@ -47,21 +46,9 @@ def simulated_proxmox(
         tls_cert=str(tls.cert_file) if tls else None,
         tls_key=str(tls.key_file) if tls else None,
     )
-    catalogue = sandbox.sandbox_catalogue("RUB")
     for _, node in sandbox.sandbox_nodes():
         simulator.add_node(node, **sandbox.NODE_CAPACITY)
-        for image in catalogue.images:
-            if image.guest_kind is GuestKind.LXC:
-                simulator.add_ostemplate(node, image.template)
-    qemu = [image for image in catalogue.images if image.guest_kind is GuestKind.QEMU]
-    # A vmid is cluster-wide and local storage cannot be cloned across nodes: the catalogue's vmid
-    # is one node's template, every other node has a copy of the same name.
-    spare_vmids = iter(range(8000, 9000))
-    for image in qemu:
-        name = f"tpl-{image.family}-{image.version}"
-        for n, (_, node) in enumerate(sandbox.sandbox_nodes()):
-            vmid = int(image.template) if n == 0 else next(spare_vmids)
-            simulator.add_template(node, vmid, name)
+    sandbox.stock_templates(simulator)
     with simulator:
         yield simulator
     assert simulator.violations == [], simulator.violations
