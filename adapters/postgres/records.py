@@ -8,12 +8,19 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from adapters.postgres.rows import structure, unstructure
-from adapters.postgres.session import Db, insert_new, next_id, update_by_id
+from adapters.postgres.session import Db, insert_new, next_id, paged, update_by_id
 from domain.model.alerts import AlertState, Metric
 from domain.model.catalogue import Catalogue
 from domain.model.errors import AlreadyExists, Conflict, NoCatalogue, NotFound
 from domain.model.notices import Notice
-from ports.records import AuditRecord, IdempotencyRecord, StatsSample, StoredResponse
+from ports.records import (
+    AuditQuery,
+    AuditRecord,
+    IdempotencyRecord,
+    Page,
+    StatsSample,
+    StoredResponse,
+)
 
 
 class PostgresCatalogueRepository:
@@ -143,6 +150,34 @@ class PostgresAuditLog:
             (max(limit, 0),),
         )
         return [structure(r, AuditRecord) for r in rows]
+
+    def search(self, query: AuditQuery, page: Page) -> tuple[list[AuditRecord], int]:
+        where, params = ["TRUE"], []
+        if query.actor_id is not None:
+            where.append("actor_id = %s")
+            params.append(query.actor_id)
+        if query.target is not None and query.target.endswith("*"):
+            prefix = query.target[:-1]
+            escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append("target LIKE %s")
+            params.append(escaped + "%")
+        elif query.target is not None:
+            where.append("target = %s")
+            params.append(query.target)
+        if query.since is not None:
+            where.append("at >= %s")
+            params.append(query.since)
+        if query.until is not None:
+            where.append("at < %s")
+            params.append(query.until)
+        rows, total = paged(
+            self._db,
+            "SELECT at, actor_id, action, target, result, details FROM audit_log"
+            f" WHERE {' AND '.join(where)} ORDER BY id DESC",  # noqa: S608 - fixed fragments only
+            tuple(params),
+            page,
+        )
+        return [structure(r, AuditRecord) for r in rows], total
 
 
 class PostgresIdempotencyStore:

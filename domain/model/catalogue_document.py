@@ -73,8 +73,6 @@ class CatalogueRejected(ValidationError):
     `sound` holds the locations and images that were read without a problem of their own, so
     that their templates can still be checked and reported in the same breath."""
 
-    code = "invalid_catalogue"
-
     def __init__(
         self,
         problems: list[str],

@@ -19,7 +19,16 @@ from entrypoints.http.middleware import (
     RequestContext,
     TokenBucket,
 )
-from entrypoints.http.resources import account, admin, auth, catalogue, firewall, meta, servers
+from entrypoints.http.resources import (
+    account,
+    admin,
+    admin_reads,
+    auth,
+    catalogue,
+    firewall,
+    meta,
+    servers,
+)
 from entrypoints.http.resources.base import Resource
 
 Routes = list[tuple[str, Resource, str | None]]
@@ -79,6 +88,14 @@ def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> 
         ("/api/admin/servers", admin.AllServers(rt), None),
         ("/api/admin/promocodes", admin.PromoCodes(rt), None),
         ("/api/admin/promocodes/{code_id:int}", admin.PromoCodeItem(rt), None),
+        ("/api/admin/catalogue", admin_reads.CatalogueDocument(rt), None),
+        ("/api/admin/audit", admin_reads.AuditLog(rt), None),
+        (
+            "/api/admin/customers/{customer_id:int}/transactions",
+            admin_reads.CustomerTransactions(rt),
+            None,
+        ),
+        ("/api/admin/customers/{customer_id:int}/servers", admin_reads.CustomerServers(rt), None),
         # The Oxnack routes: thin aliases over the same resources.
         ("/create_machine", create, None),
         ("/get_balance", balance, None),

@@ -20,6 +20,7 @@ from domain.model.server import Server, ServerStatus
 from domain.usecases.catalogue import SignedQuote
 from domain.usecases.firewall import ServerFirewall
 from ports.hypervisor import GuestStats, RrdPoint, SnapshotInfo
+from ports.records import AuditRecord
 
 Json = dict[str, Any]
 
@@ -321,6 +322,17 @@ def promo(p: PromoCode) -> Json:
         "locationIds": sorted(p.location_ids),
         "uses": p.uses,
         "active": p.active,
+    }
+
+
+def audit_entry(entry: AuditRecord) -> Json:
+    return {
+        "at": when(entry.at),
+        "actorId": entry.actor_id,  # None: the system (a tick); 0: the operator's CLI
+        "action": entry.action,
+        "target": entry.target,
+        "result": entry.result,
+        "details": dict(entry.details),
     }
 
 

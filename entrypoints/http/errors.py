@@ -123,6 +123,8 @@ def _unexpected(
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, list | tuple):  # a list of problems stays a list
+        return [_plain(item) for item in value]
     return value if isinstance(value, (str, int, bool, type(None))) else str(value)
 
 

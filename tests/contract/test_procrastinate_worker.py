@@ -21,8 +21,8 @@ from domain.usecases import accounts, money, ordering
 from domain.usecases.catalogue import OrderRequest
 from domain.usecases.common import Actor
 from domain.usecases.ordering import PROVISION_TASK
-from entrypoints.config import Settings
 from entrypoints import sandbox
+from entrypoints.config import Settings
 from entrypoints.container import build
 from entrypoints.scheduler.worker import RedactSecrets, build_app, cron_for, run_worker
 

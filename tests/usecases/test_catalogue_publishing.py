@@ -34,9 +34,7 @@ def problems_of(world: World, document: object) -> list[str]:
 
 
 class TestTheExampleCatalogue:
-    def test_is_the_sandbox_catalogue_and_publishes_as_the_next_version(
-        self, world: World
-    ) -> None:
+    def test_is_the_sandbox_catalogue_and_publishes_as_the_next_version(self, world: World) -> None:
         published = publish_catalogue(world.rt, world.admin, example())
 
         assert published == attrs.evolve(sandbox_catalogue(), version=2)
