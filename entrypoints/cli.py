@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from domain.model.errors import DomainError
 from domain.usecases.catalogue import OrderRequest, current_catalogue, quote_order
-from entrypoints import cli_catalogue
+from entrypoints import cli_admin, cli_catalogue
 from entrypoints.config import ConfigError, load_settings
 
 
@@ -114,6 +114,7 @@ def parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="apply the database migrations (repeatable)")
     migrate.set_defaults(run=_migrate)
     cli_catalogue.register(commands, show=_catalog)
+    cli_admin.register_commands(commands)
     quote = commands.add_parser("quote", help="price a configuration")
     quote.add_argument("--os", type=int, required=True)
     quote.add_argument("--location", type=int)

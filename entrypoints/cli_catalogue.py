@@ -7,21 +7,30 @@ prints the current version in the same form, ready to edit and import again."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from domain.model.catalogue_document import CatalogueRejected
 from domain.usecases.catalogue_admin import check_catalogue, publish_catalogue, published_document
 from entrypoints.catalogue_toml import dump_toml, parse_toml
+from entrypoints.cli_admin import database_runtime
 from entrypoints.config import ConfigError, load_settings
 
 
-def _runtime() -> Any:
+@contextlib.contextmanager
+def _runtime(on_database: bool) -> Iterator[Any]:
+    """The database's runtime (`on_database`, or whenever one is configured), else the
+    sandbox's, whose in-process hypervisor and built-in catalogue serve to check a file."""
+    if on_database or load_settings().database_url is not None:
+        with database_runtime() as rt:
+            yield rt
+        return
     from entrypoints.container import build
 
-    return build(load_settings()).runtime()
+    yield build(load_settings()).runtime()
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -32,17 +41,12 @@ def _import(args: argparse.Namespace) -> int:
         raise ConfigError(f"cannot read {path}: {getattr(ex, 'strerror', None) or ex}") from None
     try:
         document = parse_toml(text)
-        if not args.check and load_settings().database_url is None:
-            raise ConfigError(
-                "HOSTPROVIDER_DATABASE_URL is not set: name the database to publish to (the "
-                "sandbox keeps its built-in catalogue; --check checks a file without one)"
-            )
-        runtime = _runtime()
-        if args.check:
-            catalogue = check_catalogue(runtime, document)
-            print(f"{path}: no problems ({_summary(catalogue)}); nothing was published")
-            return 0
-        catalogue = publish_catalogue(runtime, None, document)
+        with _runtime(on_database=not args.check) as runtime:
+            if args.check:
+                catalogue = check_catalogue(runtime, document)
+                print(f"{path}: no problems ({_summary(catalogue)}); nothing was published")
+                return 0
+            catalogue = publish_catalogue(runtime, None, document)
     except CatalogueRejected as ex:
         for problem in ex.problems:
             print(f"{path}: {problem}", file=sys.stderr)
@@ -63,7 +67,8 @@ def _summary(catalogue: Any) -> str:
 
 
 def _export(args: argparse.Namespace) -> int:
-    sys.stdout.write(dump_toml(published_document(_runtime(), None)))
+    with _runtime(on_database=False) as runtime:
+        sys.stdout.write(dump_toml(published_document(runtime, None)))
     return 0
 
 

@@ -152,7 +152,8 @@ class PostgresAuditLog:
         return [structure(r, AuditRecord) for r in rows]
 
     def search(self, query: AuditQuery, page: Page) -> tuple[list[AuditRecord], int]:
-        where, params = ["TRUE"], []
+        where: list[str] = ["TRUE"]
+        params: list[object] = []
         if query.actor_id is not None:
             where.append("actor_id = %s")
             params.append(query.actor_id)
