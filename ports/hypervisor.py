@@ -37,6 +37,9 @@ class GuestSpec:
     root_password: str
     ssh_keys: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()  # e.g. ("hostprovider", "server-42")
+    # The account whose password (and keys) a VM's cloud-init sets: the image's default user
+    # ("Administrator" on Windows); "" leaves it to the adapter. A container's is always root.
+    user: str = ""
 
 
 @attrs.frozen
@@ -174,7 +177,10 @@ class Hypervisor(Protocol):
 
     def delete_snapshot(self, node: str, vmid: int, name: str) -> TaskRef: ...
 
-    def set_password(self, node: str, vmid: int, password: str) -> TaskRef: ...
+    def set_password(self, node: str, vmid: int, password: str, user: str = "") -> TaskRef:
+        """`user`'s password on a VM (the image's default user; "" the adapter's); a
+        container's root password."""
+        ...
 
     def console(self, node: str, vmid: int) -> ConsoleTicket: ...
 

@@ -6,8 +6,8 @@ the guest as it was (a failed create leaves nothing). One task per guest at a ti
 operation on a guest whose task still runs raises Locked. Nodes have finite memory and disk.
 
 Test helpers: `add_node`, `add_ostemplate`, `add_template`, `seed_guest`, `remove_guest`,
-`set_node_online`, `set_usage`, `fail_next`, `guest`, `guests_all`, `password_of`, `call_log`,
-`durations`.
+`set_node_online`, `set_usage`, `fail_next`, `guest`, `guests_all`, `password_of`, `user_of`,
+`call_log`, `durations`.
 """
 
 from __future__ import annotations
@@ -165,6 +165,7 @@ class FakeHypervisor(SimulatedCluster):
                 spec.disk_gib,
                 tags=tuple(spec.tags),
                 password=spec.root_password,
+                user=spec.user or "root",
             )
 
             def created() -> None:
@@ -193,6 +194,7 @@ class FakeHypervisor(SimulatedCluster):
                 guest.name, guest.tags = spec.hostname, tuple(spec.tags)
                 guest.cores, guest.memory_mib = spec.cores, spec.memory_mib
                 guest.disk_gib, guest.password = spec.disk_gib, spec.root_password
+                guest.user = spec.user or "root"
 
             return self._begin("reconfigure", node, guest, reconfigured)
 
@@ -277,12 +279,15 @@ class FakeHypervisor(SimulatedCluster):
                 "delete_snapshot", node, guest, lambda: guest.snapshots.pop(name, None)
             )
 
-    def set_password(self, node: str, vmid: int, password: str) -> TaskRef:
+    def set_password(self, node: str, vmid: int, password: str, user: str = "") -> TaskRef:
         with self._lock:
             guest = self._operable("set_password", node, vmid)
-            return self._begin(
-                "set_password", node, guest, lambda: setattr(guest, "password", password)
-            )
+
+            def change() -> None:
+                guest.password = password
+                guest.user = user or "root"
+
+            return self._begin("set_password", node, guest, change)
 
     def console(self, node: str, vmid: int) -> ConsoleTicket:
         with self._lock:

@@ -158,6 +158,13 @@ class SimulatedCluster:
             guest = self._guests.get(vmid)
             return guest.password if guest else None
 
+    def user_of(self, vmid: int) -> str | None:
+        """The account `password_of` is the password of."""
+        with self._lock:
+            self._settle()
+            guest = self._guests.get(vmid)
+            return guest.user if guest else None
+
     def running_tasks(self) -> list[TaskRef]:
         with self._lock:
             self._settle()

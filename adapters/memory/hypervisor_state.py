@@ -95,6 +95,7 @@ class Guest:
     template: bool = False
     tags: tuple[str, ...] = ()
     password: str | None = None
+    user: str = "root"  # whose password `password` is
     started_at: dt.datetime | None = None
     snapshots: dict[str, Snapshot] = attrs.field(factory=dict)
     usage: dict[str, float] = attrs.field(factory=dict)  # set by tests: cpu, memory_used, disk_used

@@ -296,6 +296,9 @@ def _images(
             t.note("guest_agent", "applies to QEMU images only")
         templates = _templates(t, kind, codes)
         guest_kind = GuestKind(kind) if kind else GuestKind.QEMU  # a stand-in when unreadable
+        user = t.text("default_user", default=usual_user(os_type))
+        if guest_kind is GuestKind.LXC and user != "root":
+            t.note("default_user", "must be root for a container (its password is root's)")
         image = OsImage(
             id=t.integer("id"),
             name=t.text("name"),
@@ -306,7 +309,7 @@ def _images(
             licence_hourly=t.money("licence_hourly", currency, default="0"),
             template=t.data["template"] if isinstance(t.data.get("template"), str) else "",
             templates=templates,
-            default_user=t.text("default_user", default=usual_user(os_type)),
+            default_user=user,
             guest_agent=guest_agent,
         )
         images.append(image)

@@ -159,6 +159,7 @@ def _guest(rt: Runtime, server: Server, root_password: str) -> Server:
             gateway=pool.gateway,
             root_password=root_password,
             tags=(OWNER_TAG, _tag(server)),
+            user=image.default_user,
         )
 
     if CLAIMED_STEP in server.saga_steps and existing is not None and POOL_TAG in existing.tags:

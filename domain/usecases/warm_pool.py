@@ -114,6 +114,7 @@ def _build(rt: Runtime, catalogue: Catalogue, location_id: int, image_id: int) -
                 gateway="",
                 root_password=rt.secrets.password(),  # replaced when an order claims the guest
                 tags=(OWNER_TAG, POOL_TAG),
+                user=image.default_user,
             )
             try:
                 rt.hypervisor.wait(rt.hypervisor.create_guest(node, spec))

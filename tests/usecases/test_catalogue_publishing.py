@@ -64,6 +64,7 @@ class TestABadDocument:
         del document["images"][3]["guest_agent"]
         document["tariffs"][2]["cores"] = 64  # beyond [limits] cores.max = 32
         document["tariffs"][0]["locations"] = ["mars-1"]
+        document["images"][1]["default_user"] = "debian"
         document["extra"] = True
 
         problems = problems_of(world, document)
@@ -73,6 +74,8 @@ class TestABadDocument:
             "currency: must be RUB, the currency of this installation",
             '[[locations]] #2 (ru-spb-1) rates.per_core: must be a decimal string such as "100.00"'
             " (money is never a float)",
+            "[[images]] #2 (Debian 12) default_user: must be root for a container (its password"
+            " is root's)",
             "[[images]] #4 (Ubuntu 22.04 (VM)) guest_agent: is missing",
             "[[images]] #5 (Windows Server 2022) kind: must be qemu for a Windows image",
             "[[tariffs]] #1 (Старт) locations: 'mars-1' is not the code of a location",
@@ -218,11 +221,13 @@ class TestPasswordResetNeedsAGuestAgent:
     ) -> None:
         for os_id, user in ((4, "root"), (1, "root"), (5, "Administrator")):
             server = world.running_server(customer, os_id=os_id)
+            assert world.hypervisor.user_of(server.placement.vmid) == user  # type: ignore[arg-type]
             reset = servers.reset_password(world.rt, customer, server.id)
             assert reset.user == user
             assert world.action(reset.action.id).status.value == "success"
             vmid = server.placement.vmid  # type: ignore[union-attr]
             assert world.hypervisor.password_of(vmid) == reset.password
+            assert world.hypervisor.user_of(vmid) == user
 
 
 def test_write_catalogue_keeps_every_field() -> None:
