@@ -15,6 +15,7 @@ from typing import Any
 
 from domain.model.catalogue_document import CatalogueRejected
 from domain.usecases.catalogue_admin import check_catalogue, publish_catalogue, published_document
+from domain.usecases.operator import CONSOLE
 from entrypoints.catalogue_toml import dump_toml, parse_toml
 from entrypoints.cli_admin import database_runtime
 from entrypoints.config import ConfigError, load_settings
@@ -43,10 +44,10 @@ def _import(args: argparse.Namespace) -> int:
         document = parse_toml(text)
         with _runtime(on_database=not args.check) as runtime:
             if args.check:
-                catalogue = check_catalogue(runtime, document)
+                catalogue = check_catalogue(runtime, CONSOLE, document)
                 print(f"{path}: no problems ({_summary(catalogue)}); nothing was published")
                 return 0
-            catalogue = publish_catalogue(runtime, None, document)
+            catalogue = publish_catalogue(runtime, CONSOLE, document)
     except CatalogueRejected as ex:
         for problem in ex.problems:
             print(f"{path}: {problem}", file=sys.stderr)
@@ -68,7 +69,7 @@ def _summary(catalogue: Any) -> str:
 
 def _export(args: argparse.Namespace) -> int:
     with _runtime(on_database=False) as runtime:
-        sys.stdout.write(dump_toml(published_document(runtime, None)))
+        sys.stdout.write(dump_toml(published_document(runtime, CONSOLE)))
     return 0
 
 

@@ -24,19 +24,17 @@ from ports.hypervisor import Hypervisor, TemplateInfo
 from ports.repositories import CatalogueRepository
 
 
-def published_document(rt: Runtime, actor: Actor | None) -> Document:
+def published_document(rt: Runtime, actor: Actor) -> Document:
     """The current catalogue as a document (with its `version`); NoCatalogue when none is."""
-    if actor is not None:
-        actor.require_admin()
+    actor.require_admin()
     with rt.uow() as uow:
         return write_catalogue(uow.catalogue.current())
 
 
-def check_catalogue(rt: Runtime, document: object, actor: Actor | None = None) -> Catalogue:
+def check_catalogue(rt: Runtime, actor: Actor, document: object) -> Catalogue:
     """What publishing `document` would publish (as the next version), or CatalogueRejected with
     every problem: those of the document, then the templates the hypervisor lacks."""
-    if actor is not None:
-        actor.require_admin()
+    actor.require_admin()
     with rt.uow() as uow:
         current = _current_version(uow.catalogue)
     try:
@@ -53,12 +51,12 @@ def check_catalogue(rt: Runtime, document: object, actor: Actor | None = None) -
     return catalogue
 
 
-def publish_catalogue(rt: Runtime, actor: Actor | None, document: object) -> Catalogue:
-    """Publish `document` as the next version. `actor` is None for the operator's CLI.
+def publish_catalogue(rt: Runtime, actor: Actor, document: object) -> Catalogue:
+    """Publish `document` as the next version.
 
     A `version` in the document names the version it was edited from: when another was published
     since, the edit is refused (Conflict) rather than silently undoing the other one."""
-    check_catalogue(rt, document, actor)
+    check_catalogue(rt, actor, document)
     edited_from = document.get("version") if isinstance(document, dict) else None
     now = rt.clock.now()
     with rt.uow() as uow:

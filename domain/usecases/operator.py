@@ -1,5 +1,5 @@
-"""What the operator does from the machine's shell (`hostprovider admin ...`), with no account of
-their own: make an admin, find accounts by e-mail, give an account a new password, list admins.
+"""What the operator does from the machine's shell (`hostprovider admin ...`, `catalog import`),
+with no account of their own: find accounts by e-mail, give one a new password, list admins.
 
 Having the machine is the operator's authority. The audit log shows their acts with actor 0, an id
 no account has, so they stay told apart from any admin's."""

@@ -22,6 +22,7 @@ from entrypoints import cli
 from entrypoints.config import load_settings
 from entrypoints.container import Container, build
 from entrypoints.http.app import create_app
+from ports.records import AuditQuery, Page
 
 from .postgres import PgDatabase
 
@@ -101,6 +102,13 @@ def test_a_database_sells_nothing_until_the_operator_imports_a_catalogue(
     status, out, err = run(capsys, "catalog", "import", str(EXAMPLE))
     assert (status, err) == (0, "")
     assert out == "published catalogue version 1 (3 locations, 5 images, 3 tariffs)\n"
+    with rt.uow() as uow:
+        [published] = uow.audit.search(AuditQuery(target="catalogue:*"), Page())[0]
+    assert (published.action, published.target, published.actor_id) == (
+        "catalogue.publish",
+        "catalogue:1",
+        0,  # the operator's CLI
+    )
 
     assert len(client.simulate_get("/api/os").json) == 5
     quote = client.simulate_post("/api/quote", json={"osId": 1, "tariffId": 1})

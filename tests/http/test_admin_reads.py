@@ -74,6 +74,26 @@ def test_an_edit_of_a_superseded_version_is_409(api: Api, admin: User) -> None:
     assert body["details"] == {"current": 2}
 
 
+def test_a_password_reset_without_a_guest_agent_is_409_before_any_password(
+    api: Api, admin: User, customer: User
+) -> None:
+    document = example()
+    document["images"][3]["guest_agent"] = False  # Ubuntu 22.04 (VM)
+    assert api.put("/api/admin/catalogue", user=admin, json=document).status_code == 200
+    server = api.running_server(customer, osId=4, tariffId=1)
+    before = api.state()
+
+    result = api.post(f"/api/server/{server['id']}/password", user=customer)
+
+    body = assert_error(result, 409, "conflict")
+    assert body["details"] == {"reason": "no_guest_agent"}
+    assert "guest agent" in body["error"] and "password" not in body["details"]
+    assert api.state() == before
+    windows = api.running_server(customer, osId=5, tariffId=1)
+    reset = api.post(f"/api/server/{windows['id']}/password", user=customer)
+    assert reset.status_code == 202 and reset.json["user"] == "Administrator"
+
+
 # --- the audit log --------------------------------------------------------------------------------
 
 
@@ -136,6 +156,7 @@ def test_the_audit_log_by_time(api: Api, admin: User, customer: User) -> None:
         ("actor=1.5", "actor"),
         ("since=yesterday", "since"),
         ("until=2026-01-01T00:00:00", "until"),
+        ("until=9999-12-31T23:59:59-23:59", "until"),
         ("since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z", "until"),
         ("target=" + "x" * 201, "target"),
         ("per_page=0", "per_page"),

@@ -185,7 +185,7 @@ class TestVersions:
         assert (published.version, published.tariff(1).monthly_price.format()) == (2, "350.00")
 
     def test_check_publishes_nothing(self, world: World) -> None:
-        checked = check_catalogue(world.rt, example())
+        checked = check_catalogue(world.rt, world.admin, example())
 
         assert checked.version == 2
         assert catalogue.current_catalogue(world.rt).version == 1

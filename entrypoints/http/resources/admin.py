@@ -173,7 +173,10 @@ def moment(value: str | None, field: str) -> dt.datetime | None:
         ) from None
     if parsed.tzinfo is None:
         raise ValidationError(field, "must carry a time zone (Z for UTC)")
-    return parsed.astimezone(dt.UTC)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-01:00 is past the last moment Python knows
+        raise ValidationError(field, "is out of range") from None
 
 
 def draft(body: dict[str, Any]) -> promos.PromoDraft:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import falcon
 
+from domain.model.catalogue_document import write_catalogue
 from domain.model.errors import ValidationError
 from domain.usecases import admin_reads
 from domain.usecases.catalogue import current_catalogue
@@ -50,10 +51,8 @@ class CatalogueDocument(Resource):
         set_json(resp, published_document(self.rt, actor(req)))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response) -> None:
-        who = actor(req)
         body = parse(req, CATALOGUE_DOCUMENT)
-        publish_catalogue(self.rt, who, body)
-        set_json(resp, published_document(self.rt, who))
+        set_json(resp, write_catalogue(publish_catalogue(self.rt, actor(req), body)))
 
 
 AUDIT_PARAMS = (
