@@ -79,6 +79,13 @@ def test_a_database_sells_nothing_until_the_operator_imports_a_catalogue(
     quote = client.simulate_post("/api/quote", json={"osId": 1, "tariffId": 1})
     assert (quote.status_code, quote.json["code"]) == (503, "no_catalogue")
     assert client.simulate_get("/readyz").status_code == 200  # the store answers
+    paths = client.simulate_get("/api/openapi.json").json["paths"]
+    for path, method in (
+        ("/api/os", "get"),
+        ("/api/quote", "post"),
+        ("/api/server/create", "post"),
+    ):
+        assert "503" in paths[path][method]["responses"], path
 
     bad = operator_env / "bad.toml"
     bad.write_text(
