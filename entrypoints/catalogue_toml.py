@@ -42,8 +42,9 @@ def _value(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        # A JSON string is a TOML basic string: the same escapes, \\uXXXX for control characters.
-        return json.dumps(value, ensure_ascii=False)
+        # A JSON string is a TOML basic string: the same escapes, \\uXXXX for control characters
+        # (DEL too, which JSON leaves bare and TOML does not allow).
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     if isinstance(value, list):
         return "[" + ", ".join(_value(v) for v in value) + "]"
     raise TypeError(f"no TOML form for {type(value).__name__}")

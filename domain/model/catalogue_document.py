@@ -21,6 +21,7 @@ A `version` key is allowed and means "the version this was edited from" (see pub
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -122,6 +123,8 @@ class _Table:
             return ""
         if not value.strip():
             self.note(key, "must not be empty")
+        elif any(unicodedata.category(c) == "Cc" for c in value):
+            self.note(key, "must not hold control characters")
         elif pattern is not None and not pattern.match(value):
             self.note(key, f"must match {pattern.pattern}")
         return value
@@ -166,10 +169,16 @@ class _Table:
         place = f"{self.place}{self.sep}{label or key}".strip()
         return _Table(self.problems, place, self.data[key], sep=" " if label else ".")
 
-    def entries(self, key: str, label: Callable[[dict[str, Any]], str]) -> list[_Table]:
+    def entries(
+        self, key: str, label: Callable[[dict[str, Any]], str], *, needed: bool = True
+    ) -> list[_Table]:
         value = self.data.get(key)
-        if not isinstance(value, list) or not value:
-            self.note(f"[[{key}]]", "at least one is needed")
+        if key in self.data and not isinstance(value, list):
+            self.note(f"[[{key}]]", "must be an array of tables")
+            return []
+        if not value:
+            if needed:
+                self.note(f"[[{key}]]", "at least one is needed")
             return []
         tables = []
         for n, item in enumerate(value, start=1):
@@ -181,7 +190,13 @@ class _Table:
 def _label(key: str) -> Callable[[dict[str, Any]], str]:
     def label(item: dict[str, Any]) -> str:
         value = item.get(key)
-        return f" ({value})" if isinstance(value, str) and value else ""
+        if not isinstance(value, str) or not value:
+            return ""
+        # Shown on a terminal: a control character is written out, never sent as itself.
+        shown = "".join(
+            f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in value[:60]
+        )
+        return f" ({shown})"
 
     return label
 
@@ -354,9 +369,8 @@ def _templates(t: _Table, kind: str, codes: dict[str, int]) -> tuple[LocationTem
 def _tariffs(
     top: _Table, currency: str, codes: dict[str, int], limits: ResourceLimits | None
 ) -> list[Tariff]:
-    if "tariffs" not in top.data:
-        return []  # a shop may sell by the resource only
-    tables = top.entries("tariffs", _label("name"))
+    # None at all is a shop that sells by the resource only.
+    tables = top.entries("tariffs", _label("name"), needed=False)
     tariffs: list[Tariff] = []
     for t in tables:
         t.only(_TARIFF_KEYS)
