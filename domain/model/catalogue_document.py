@@ -44,6 +44,8 @@ from domain.model.money import Money
 T = TypeVar("T")
 Document = dict[str, Any]
 
+MAX_INT = 2_147_483_647  # what the database's integer columns (ids, sizes) hold
+MAX_TEXT = 255
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -123,6 +125,8 @@ class _Table:
             return ""
         if not value.strip():
             self.note(key, "must not be empty")
+        elif len(value) > MAX_TEXT:
+            self.note(key, f"must be at most {MAX_TEXT} characters")
         elif any(unicodedata.category(c) == "Cc" for c in value):
             self.note(key, "must not hold control characters")
         elif pattern is not None and not pattern.match(value):
@@ -133,8 +137,8 @@ class _Table:
         value = self._get(key, int, "an integer", None)
         if value is None:
             return 0
-        if value < minimum:
-            self.note(key, f"must be at least {minimum}")
+        if not minimum <= value <= MAX_INT:
+            self.note(key, f"must be within {minimum}..{MAX_INT}")
         return value
 
     def flag(self, key: str) -> bool:
@@ -354,8 +358,8 @@ def _templates(t: _Table, kind: str, codes: dict[str, int]) -> tuple[LocationTem
         for code, value in sorted(table.data.items()):
             if code not in codes:
                 table.note(code, "is not the code of a location of this catalogue")
-            elif type(value) is not str or not value.strip():
-                table.note(code, "must be a template (a non-empty string)")
+            elif type(value) is not str or not value.strip() or len(value) > MAX_TEXT:
+                table.note(code, f"must be a template (a string of 1-{MAX_TEXT} characters)")
             else:
                 check(f"templates.{code}", value)
                 per_location.append(LocationTemplate(codes[code], value))

@@ -108,3 +108,18 @@ def test_text_with_control_characters_is_refused() -> None:
         "[[locations]] #1 (ru-msk-1) city: must not hold control characters",
         "[[images]] #1 (Ubuntu\\x00 24.04) name: must not hold control characters",
     ]
+
+
+def test_numbers_and_text_fit_what_the_database_holds() -> None:
+    document = copy.deepcopy(EXAMPLE)
+    document["tariffs"][1]["id"] = 2**31
+    document["locations"][1]["name"] = "x" * 256
+
+    try:
+        read_catalogue(document, currency="RUB", version=1)
+    except CatalogueRejected as ex:
+        problems = ex.problems
+    assert problems == [
+        "[[locations]] #2 (ru-spb-1) name: must be at most 255 characters",
+        "[[tariffs]] #2 (Базовый) id: must be within 1..2147483647",
+    ]
