@@ -126,10 +126,15 @@ def missing_templates(
     for image in images:
         for location in locations:
             ref = image.template_at(location.id)
+            name = (
+                _template_name(hypervisor, names, ref)
+                if image.guest_kind is GuestKind.QEMU
+                else None
+            )
             lacking = [
                 node
                 for node, found in sorted(listings.get(location.id, {}).items())
-                if not _has(found, image, ref, names.get(ref))
+                if not _has(found, image, ref, name)
             ]
             if lacking:
                 problems.append(
@@ -137,6 +142,19 @@ def missing_templates(
                     f"{', '.join(lacking)} ({location.code})"
                 )
     return problems
+
+
+def _template_name(hypervisor: Hypervisor, names: dict[str, str], ref: str) -> str | None:
+    """The name of QEMU template `ref`, which its node-local copies share: from the nodes listed,
+    else from wherever in the cluster it is (a node of no location checked, say)."""
+    if ref not in names and ref.isdigit():
+        try:
+            found = hypervisor.find_guest(int(ref))
+        except DomainError:
+            found = None
+        if found is not None and found.template:
+            names[ref] = found.name
+    return names.get(ref)
 
 
 def _has(found: list[TemplateInfo], image: OsImage, ref: str, name: str | None) -> bool:
