@@ -8,11 +8,10 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then, when
 
-from domain.usecases.catalogue import OrderRequest
 from domain.usecases.catalogue_admin import publish_catalogue
 
 from .common import NAME, Outcome, Shop, attempt
-from .servers import SERVER, SIZE, place_order
+from .servers import SERVER, SIZE, custom_order, place_order
 
 EXAMPLE = Path(__file__).parents[3] / "deploy" / "catalogue.example.toml"
 
@@ -91,12 +90,4 @@ def _quote_version(outcome: Outcome, version: int) -> None:
 def _has_ordered_custom(
     shop: Shop, name: str, server: str, cores: str, memory: str, disk: str, os: str, city: str
 ) -> None:
-    request = OrderRequest(
-        os_id=shop.image(os).id,
-        location_id=shop.location(city).id,
-        cores=int(cores),
-        memory=int(memory),
-        disk=int(disk),
-        name=server,
-    )
-    place_order(shop, name, request).result()
+    place_order(shop, name, custom_order(shop, server, cores, memory, disk, os, city)).result()
