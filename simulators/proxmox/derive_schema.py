@@ -55,12 +55,9 @@ def _strip(node: Any) -> Any:
     for key, value in node.items():
         if key in _PROSE:
             continue
-        if (
-            key == "properties"
-            and isinstance(value, dict)
-            or key == "format"
-            and isinstance(value, dict)
-        ):
+        if key == "properties" and isinstance(value, dict):
+            kept[key] = {name: _strip(sub) for name, sub in value.items()}
+        elif key == "format" and isinstance(value, dict):
             kept[key] = {name: _strip(sub) for name, sub in value.items()}
         elif key in ("items", "parameters") and isinstance(value, dict):
             kept[key] = _strip(value)

@@ -27,9 +27,9 @@ from domain.usecases.common import Actor
 from domain.usecases.reconcile import reconcile_guests
 from entrypoints.container import build
 from ports.hypervisor import GuestSpec, TaskRef
-from simulators.proxmox import ProxmoxSimulator
 from tests.contract.proxmox_rig import SimulatedNodeShell
 from tests.e2e.infrastructure import BRIDGE, proxmox_sites, simulated_proxmox
+from simulators.proxmox import ProxmoxSimulator
 
 from .support import SETTINGS, START, TASK_SECONDS, World, micro
 
