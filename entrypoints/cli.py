@@ -10,7 +10,7 @@ from pathlib import Path
 
 from domain.model.errors import DomainError
 from domain.usecases.catalogue import OrderRequest, current_catalogue, quote_order
-from entrypoints import cli_admin_recovery
+from entrypoints import cli_admin, cli_catalogue
 from entrypoints.config import ConfigError, load_settings
 
 
@@ -142,7 +142,8 @@ def parser() -> argparse.ArgumentParser:
     live.set_defaults(run=_realtime)
     migrate = commands.add_parser("migrate", help="apply the database migrations (repeatable)")
     migrate.set_defaults(run=_migrate)
-    commands.add_parser("catalog", help="print the current catalogue").set_defaults(run=_catalog)
+    cli_catalogue.register(commands, show=_catalog)
+    cli_admin.register_commands(commands)
     quote = commands.add_parser("quote", help="price a configuration")
     quote.add_argument("--os", type=int, required=True)
     quote.add_argument("--location", type=int)
@@ -152,7 +153,6 @@ def parser() -> argparse.ArgumentParser:
     quote.add_argument("--disk", type=int, help="GiB")
     quote.add_argument("--promo")
     quote.set_defaults(run=_quote)
-    cli_admin_recovery.register(commands)
     return root
 
 

@@ -83,6 +83,7 @@ def _hypervisor(clock: Clock, settings: Settings, site: Site | None, policy: Pol
     hypervisor.durations = {op: settings.sandbox_task_seconds for op in hypervisor.durations}
     for location_id, name in sandbox.sandbox_nodes():
         hypervisor.add_node(location_id, name, **sandbox.NODE_CAPACITY)
+    sandbox.stock_templates(hypervisor, settings.currency)
     return hypervisor
 
 
@@ -297,8 +298,9 @@ class Container(containers.DeclarativeContainer):
 
 
 def build(settings: Settings, **overrides: object) -> Container:
-    """A wired container: the job queue bound to the tasks, the sandbox catalogue seeded (when no
-    catalogue is published yet, so a database's own catalogue is left alone).
+    """A wired container: the job queue bound to the tasks; in the sandbox (no database) the
+    sandbox catalogue seeded. A database starts with no catalogue: the operator publishes theirs
+    (`hostprovider catalog import`), and until then ordering answers 503 saying so.
 
     `overrides` replace providers by name (tests pass a FakeClock as `clock`, say)."""
     container = Container(settings=settings)
@@ -308,9 +310,4 @@ def build(settings: Settings, **overrides: object) -> Container:
     container.job_queue().bind(make_dispatch(runtime))
     if settings.database_url is None:
         sandbox.seed(runtime.uow, settings.currency)
-    else:  # API workers and schedulers may start together: one seeds, the others find it done
-        from adapters.postgres.pool import exclusive
-
-        with exclusive(settings.database_url):
-            sandbox.seed(runtime.uow, settings.currency)
     return container

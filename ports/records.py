@@ -32,6 +32,29 @@ class AuditRecord:
 
 
 @attrs.frozen
+class AuditQuery:
+    """Which audit entries to read; every filter given must hold."""
+
+    actor_id: int | None = None
+    target: str | None = None  # exact ("account:5"), or a prefix when it ends in "*" ("server:*")
+    since: dt.datetime | None = None  # inclusive
+    until: dt.datetime | None = None  # exclusive
+
+    def matches(self, entry: AuditRecord) -> bool:
+        if self.actor_id is not None and entry.actor_id != self.actor_id:
+            return False
+        if self.target is not None:
+            if self.target.endswith("*"):
+                if not entry.target.startswith(self.target[:-1]):
+                    return False
+            elif entry.target != self.target:
+                return False
+        if self.since is not None and entry.at < self.since:
+            return False
+        return self.until is None or entry.at < self.until
+
+
+@attrs.frozen
 class StoredResponse:
     status: int
     body: bytes

@@ -22,6 +22,7 @@ from domain.model.promo import PromoCode
 from domain.model.server import Server
 from domain.model.warm_pool import PooledGuest
 from ports.records import (
+    AuditQuery,
     AuditRecord,
     IdempotencyRecord,
     Page,
@@ -251,6 +252,9 @@ class OutboxRepository(Protocol):
 class AuditLog(Protocol):
     def record(self, entry: AuditRecord) -> None: ...
     def recent(self, limit: int) -> list[AuditRecord]: ...
+    def search(self, query: AuditQuery, page: Page) -> tuple[list[AuditRecord], int]:
+        """One page of the entries `query` selects, newest first, and how many it selects."""
+        ...
 
 
 class IdempotencyStore(Protocol):

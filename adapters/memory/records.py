@@ -12,7 +12,14 @@ from adapters.memory.accounts import paginate
 from domain.model.alerts import AlertState, Metric
 from domain.model.errors import AlreadyExists, NotFound
 from domain.model.notices import Notice, NoticeStatus
-from ports.records import AuditRecord, IdempotencyRecord, Page, StatsSample, StoredResponse
+from ports.records import (
+    AuditQuery,
+    AuditRecord,
+    IdempotencyRecord,
+    Page,
+    StatsSample,
+    StoredResponse,
+)
 
 if TYPE_CHECKING:
     from adapters.memory.store import InMemoryUnitOfWork
@@ -103,6 +110,10 @@ class InMemoryAuditLog:
         """Newest first."""
         entries: list[AuditRecord] = self._uow.read("audit")
         return list(reversed(entries[-limit:])) if limit > 0 else []
+
+    def search(self, query: AuditQuery, page: Page) -> tuple[list[AuditRecord], int]:
+        entries: list[AuditRecord] = self._uow.read("audit")
+        return paginate([e for e in reversed(entries) if query.matches(e)], page)
 
 
 class InMemoryIdempotencyStore:

@@ -12,9 +12,16 @@ from adapters.postgres.rows import structure, unstructure
 from adapters.postgres.session import Db, insert_new, next_id, paged, update_by_id
 from domain.model.alerts import AlertState, Metric
 from domain.model.catalogue import Catalogue
-from domain.model.errors import AlreadyExists, Conflict, NotFound
+from domain.model.errors import AlreadyExists, Conflict, NoCatalogue, NotFound
 from domain.model.notices import Notice
-from ports.records import AuditRecord, IdempotencyRecord, Page, StatsSample, StoredResponse
+from ports.records import (
+    AuditQuery,
+    AuditRecord,
+    IdempotencyRecord,
+    Page,
+    StatsSample,
+    StoredResponse,
+)
 
 
 class PostgresCatalogueRepository:
@@ -28,7 +35,7 @@ class PostgresCatalogueRepository:
             "SELECT document FROM catalogue_versions ORDER BY version DESC LIMIT 1"
         )
         if document is None:
-            raise NotFound("catalogue", "current")
+            raise NoCatalogue()
         data: dict[str, Any] = dict(document)
         data["rates"] = {location: rates for location, rates in data["rates"]}
         return structure(data, Catalogue)
@@ -158,6 +165,35 @@ class PostgresAuditLog:
             (max(limit, 0),),
         )
         return [structure(r, AuditRecord) for r in rows]
+
+    def search(self, query: AuditQuery, page: Page) -> tuple[list[AuditRecord], int]:
+        where: list[str] = ["TRUE"]
+        params: list[object] = []
+        if query.actor_id is not None:
+            where.append("actor_id = %s")
+            params.append(query.actor_id)
+        if query.target is not None and query.target.endswith("*"):
+            prefix = query.target[:-1]
+            escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append("target LIKE %s")
+            params.append(escaped + "%")
+        elif query.target is not None:
+            where.append("target = %s")
+            params.append(query.target)
+        if query.since is not None:
+            where.append("at >= %s")
+            params.append(query.since)
+        if query.until is not None:
+            where.append("at < %s")
+            params.append(query.until)
+        rows, total = paged(
+            self._db,
+            "SELECT at, actor_id, action, target, result, details FROM audit_log"
+            f" WHERE {' AND '.join(where)} ORDER BY id DESC",  # noqa: S608 - fixed fragments only
+            tuple(params),
+            page,
+        )
+        return [structure(r, AuditRecord) for r in rows], total
 
 
 class PostgresIdempotencyStore:

@@ -56,6 +56,7 @@ from ports.hypervisor import (
     SnapshotInfo,
     TaskRef,
     TaskState,
+    TemplateInfo,
 )
 
 # How long a vncproxy ticket is accepted for opening the websocket (PVE checks its age).
@@ -136,6 +137,9 @@ class ProxmoxHypervisor:
 
     def guests(self, location_id: int) -> list[GuestInfo]:
         return self._inventory.guests(location_id)
+
+    def templates(self, node: str) -> list[TemplateInfo]:
+        return self._inventory.templates(node)
 
     def snapshots(self, node: str, vmid: int) -> list[SnapshotInfo]:
         kind, _ = self._current(node, vmid)
@@ -228,7 +232,7 @@ class ProxmoxHypervisor:
             self._client.post(self._path(node, GuestKind.QEMU, vmid, "status", "reboot"))
         )
 
-    def set_password(self, node: str, vmid: int, password: str) -> TaskRef:
+    def set_password(self, node: str, vmid: int, password: str, user: str = "") -> TaskRef:
         site = self._inventory.site_of(node)
         kind, status = self._current(node, vmid)
         running = status.get("status") == "running"
@@ -243,7 +247,7 @@ class ProxmoxHypervisor:
             # The guest agent changes it now; cloud-init's copy below keeps it after a rebuild.
             self._client.post(
                 self._path(node, kind, vmid, "agent", "set-user-password"),
-                username=site.qemu_user,
+                username=user or site.qemu_user,
                 password=password,
             )
         return self._ref(
@@ -592,7 +596,7 @@ def _qemu_config(
         "net0": specs.qemu_net0(spec, site.bridge),
         "ipconfig0": specs.ipconfig0(spec),
         "nameserver": specs.nameservers(site.nameservers),
-        "ciuser": site.qemu_user,
+        "ciuser": spec.user or site.qemu_user,
         "cipassword": spec.root_password,
         "sshkeys": specs.qemu_ssh_keys(spec.ssh_keys),
         "tags": specs.tags(spec.tags) or None,

@@ -50,6 +50,20 @@ class LinkNotFound(NotFound):
         )
 
 
+class NoCatalogue(NotFound):
+    """Nothing is for sale until the operator publishes a catalogue."""
+
+    code = "no_catalogue"
+
+    def __init__(self) -> None:
+        super().__init__("catalogue", "current")
+        self.message = (
+            "no catalogue is published yet: the operator publishes one with "
+            "`hostprovider catalog import FILE` or PUT /api/admin/catalogue"
+        )
+        self.args = (self.message,)
+
+
 class AuthenticationFailed(DomainError):
     code = "unauthenticated"
 

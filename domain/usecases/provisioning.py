@@ -155,7 +155,7 @@ def _guest(rt: Runtime, server: Server, root_password: str) -> Server:
             kind=server.guest_kind,
             vmid=vmid,
             hostname=server.name,
-            template=image.template,
+            template=image.template_at(server.location_id),
             cores=server.config.cores,
             memory_mib=server.config.memory_mib,
             disk_gib=server.config.disk_gib,
@@ -165,6 +165,7 @@ def _guest(rt: Runtime, server: Server, root_password: str) -> Server:
             gateway=pool.gateway,
             root_password=root_password,
             tags=(OWNER_TAG, _tag(server)),
+            user=image.default_user,
         )
 
     if CLAIMED_STEP in server.saga_steps and existing is not None and POOL_TAG in existing.tags:

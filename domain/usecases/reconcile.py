@@ -27,6 +27,7 @@ import attrs
 from domain.model.errors import DomainError, NotFound
 from domain.model.server import Server, ServerStatus
 from domain.model.warm_pool import OWNER_TAG, POOL_TAG, PooledGuest, PoolState
+from domain.usecases.catalogue import catalogued_locations
 from domain.usecases.common import account_of, audit, notify
 from domain.usecases.network import release_network
 from domain.usecases.runtime import Runtime
@@ -64,7 +65,7 @@ class GuestDriftReport:
 def reconcile_guests(rt: Runtime) -> GuestDriftReport:
     report = GuestDriftReport()
     with rt.uow() as uow:
-        locations = [location.id for location in uow.catalogue.current().locations]
+        locations = [location.id for location in catalogued_locations(uow)]
     for location_id in locations:
         try:
             _reconcile_location(rt, location_id, report)

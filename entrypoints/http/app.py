@@ -24,6 +24,7 @@ from entrypoints.http.middleware import (
 from entrypoints.http.resources import (
     account,
     admin,
+    admin_reads,
     auth,
     catalogue,
     firewall,
@@ -96,6 +97,14 @@ def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> 
         ("/api/admin/promocodes", admin.PromoCodes(rt), None),
         ("/api/admin/promocodes/{code_id:int}", admin.PromoCodeItem(rt), None),
         ("/api/admin/outbox", admin.Outbox(rt), None),
+        ("/api/admin/catalogue", admin_reads.CatalogueDocument(rt), None),
+        ("/api/admin/audit", admin_reads.AuditLog(rt), None),
+        (
+            "/api/admin/customers/{customer_id:int}/transactions",
+            admin_reads.CustomerTransactions(rt),
+            None,
+        ),
+        ("/api/admin/customers/{customer_id:int}/servers", admin_reads.CustomerServers(rt), None),
         # The Oxnack routes: thin aliases over the same resources.
         ("/create_machine", create, None),
         ("/get_balance", balance, None),

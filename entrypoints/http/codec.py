@@ -21,6 +21,7 @@ from domain.model.server import Server, ServerStatus
 from domain.usecases.catalogue import SignedQuote
 from domain.usecases.firewall import ServerFirewall
 from ports.hypervisor import GuestStats, RrdPoint, SnapshotInfo
+from ports.records import AuditRecord
 
 Json = dict[str, Any]
 
@@ -60,6 +61,8 @@ def os_image(image: OsImage) -> Json:
         "version": image.version,
         "guestKind": image.guest_kind.value,
         "licenceHourly": rate(image.licence_hourly),
+        "defaultUser": image.default_user,
+        "passwordReset": image.password_resettable,
     }
 
 
@@ -338,6 +341,17 @@ def notice(n: Notice) -> Json:
         "nextAttemptAt": when(n.next_attempt_at),
         "sentAt": when(n.sent_at),
         "failedAt": when(n.failed_at),
+    }
+
+
+def audit_entry(entry: AuditRecord) -> Json:
+    return {
+        "at": when(entry.at),
+        "actorId": entry.actor_id,  # None: the system (a tick); 0: the operator's CLI
+        "action": entry.action,
+        "target": entry.target,
+        "result": entry.result,
+        "details": dict(entry.details),
     }
 
 

@@ -20,6 +20,7 @@ log = logging.getLogger("hostprovider.http")
 STATUS_BY_ERROR: tuple[tuple[type[de.DomainError], str], ...] = (
     (de.ValidationError, falcon.HTTP_400),
     (de.Throttled, falcon.HTTP_429),
+    (de.NoCatalogue, falcon.HTTP_503),
     (de.NotFound, falcon.HTTP_404),
     (de.AuthenticationFailed, falcon.HTTP_401),
     (de.PermissionDenied, falcon.HTTP_403),
@@ -126,6 +127,8 @@ def _unexpected(
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, list | tuple):  # a list of problems stays a list
+        return [_plain(item) for item in value]
     return value if isinstance(value, (str, int, bool, type(None))) else str(value)
 
 

@@ -291,4 +291,19 @@ PAGE: Schema = {
     "properties": {"data": {"type": "array"}, "meta": {"type": "object"}},
 }
 ANY_OBJECT: Schema = {"type": "object"}
+# Only its shape is checked here: the catalogue's reader lists every problem at once, each naming
+# its place, which a schema validator (first error only) would not.
+CATALOGUE_DOCUMENT: Schema = {
+    "type": "object",
+    "description": "The catalogue as `hostprovider catalog export` writes it, in JSON: currency, "
+    "limits, locations (with rates), images, tariffs; see deploy/catalogue.example.toml",
+    "properties": {
+        "version": {"type": "integer", "description": "the version this was edited from"},
+        "currency": {"type": "string"},
+        "limits": {"type": "object"},
+        "locations": {"type": "array", "items": {"type": "object"}},
+        "images": {"type": "array", "items": {"type": "object"}},
+        "tariffs": {"type": "array", "items": {"type": "object"}},
+    },
+}
 ANY_ARRAY: Schema = {"type": "array"}

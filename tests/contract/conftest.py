@@ -101,6 +101,7 @@ def uow_factory(store_rig: StoreRig) -> Callable[[], UnitOfWork]:
 
 LOCATION = 1
 NODE = "pve1"
+OSTEMPLATE = "local:vztmpl/ubuntu-24.04.tar.zst"  # every rig's node has it
 
 
 @attrs.define
@@ -111,13 +112,15 @@ class HypervisorRig:
     add_node: Callable[..., None]
     set_node_online: Callable[[str, bool], None]
     fail_next: Callable[..., None]
+    add_ostemplate: Callable[[str, str], None]
+    add_template: Callable[[str, int, str], None]  # a QEMU template: node, vmid, name
 
     def spec(self, vmid: int, **changes: Any) -> GuestSpec:
         fields: dict[str, Any] = dict(
             kind=GuestKind.LXC,
             vmid=vmid,
             hostname=f"srv-{vmid}",
-            template="local:vztmpl/ubuntu-24.04.tar.zst",
+            template=OSTEMPLATE,
             cores=1,
             memory_mib=1024,
             disk_gib=10,
@@ -143,8 +146,22 @@ class HypervisorRig:
 def _fake_hypervisor() -> Iterator[HypervisorRig]:
     clock = FakeClock(T0)
     hv = FakeHypervisor(clock)
-    hv.add_node(LOCATION, NODE, cores=8, memory_mib=16384, disk_gib=200)
-    yield HypervisorRig(hv, clock, clock.advance, hv.add_node, hv.set_node_online, hv.fail_next)
+
+    def add_node(location_id: int, name: str, *args: Any, **kwargs: Any) -> None:
+        hv.add_node(location_id, name, *args, **kwargs)
+        hv.add_ostemplate(name, OSTEMPLATE)
+
+    add_node(LOCATION, NODE, cores=8, memory_mib=16384, disk_gib=200)
+    yield HypervisorRig(
+        hv,
+        clock,
+        clock.advance,
+        add_node,
+        hv.set_node_online,
+        hv.fail_next,
+        hv.add_ostemplate,
+        lambda node, vmid, name: hv.add_template(node, vmid, name),
+    )
 
 
 def _proxmox_hypervisor() -> Iterator[HypervisorRig]:

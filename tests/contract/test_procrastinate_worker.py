@@ -21,6 +21,7 @@ from domain.usecases import accounts, money, ordering
 from domain.usecases.catalogue import OrderRequest
 from domain.usecases.common import Actor
 from domain.usecases.ordering import PROVISION_TASK
+from entrypoints import sandbox
 from entrypoints.config import Settings
 from entrypoints.container import build
 from entrypoints.scheduler.worker import RedactSecrets, build_app, cron_for, run_worker
@@ -46,6 +47,7 @@ def settings(pg: PgDatabase) -> Settings:
 
 
 def order_a_server(rt) -> int:
+    sandbox.seed(rt.uow)  # a database starts with no catalogue: the operator's would be imported
     admin = accounts.register(rt, email="root@admin.example", password=PASSWORD, role=Role.ADMIN)
     customer = accounts.register(rt, email="ann@example.com", password=PASSWORD)
     money.adjust_balance(

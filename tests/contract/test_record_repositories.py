@@ -8,7 +8,14 @@ import pytest
 
 from domain.model.alerts import AlertState, Metric
 from domain.model.errors import Conflict, NotFound
-from ports.records import AuditRecord, IdempotencyRecord, Page, StatsSample, StoredResponse
+from ports.records import (
+    AuditQuery,
+    AuditRecord,
+    IdempotencyRecord,
+    Page,
+    StatsSample,
+    StoredResponse,
+)
 
 from . import builders as b
 
@@ -119,6 +126,51 @@ def test_audit_log_recent_newest_first(uow_factory):
         uow.commit()
     with uow_factory() as uow:
         assert [r.action for r in uow.audit.recent(3)] == ["act.4", "act.3", "act.2"]
+
+
+def test_audit_log_search_filters_and_pages_newest_first(uow_factory):
+    entries = [
+        (1, "account.login", "account:1"),
+        (2, "server.create", "server:10"),
+        (1, "server.stop", "server:10"),
+        (None, "server.guest_lost", "server:11"),
+        (1, "promo.create", "promo:1"),
+        (2, "odd", "server_x:1"),  # `_` in "server_" is no wildcard
+    ]
+    with uow_factory() as uow:
+        for n, (actor, action, target) in enumerate(entries):
+            at = T0 + dt.timedelta(minutes=n)
+            uow.audit.record(AuditRecord(at, actor, action, target, "ok", (("n", str(n)),)))
+        uow.commit()
+
+    def actions(page: Page | None = None, **query: object) -> tuple[list[str], int]:
+        with uow_factory() as uow:
+            found, total = uow.audit.search(AuditQuery(**query), page or Page())  # type: ignore[arg-type]
+        return [e.action for e in found], total
+
+    assert actions() == (
+        [
+            "odd",
+            "promo.create",
+            "server.guest_lost",
+            "server.stop",
+            "server.create",
+            "account.login",
+        ],
+        6,
+    )
+    assert actions(actor_id=1) == (["promo.create", "server.stop", "account.login"], 3)
+    assert actions(target="server:10") == (["server.stop", "server.create"], 2)
+    assert actions(target="server:*") == (["server.guest_lost", "server.stop", "server.create"], 3)
+    assert actions(target="server_*") == (["odd"], 1)
+    since, until = T0 + dt.timedelta(minutes=1), T0 + dt.timedelta(minutes=3)
+    assert actions(since=since, until=until) == (["server.stop", "server.create"], 2)
+    assert actions(Page(2, 2), actor_id=None) == (["server.guest_lost", "server.stop"], 6)
+    with uow_factory() as uow:
+        [first], _ = uow.audit.search(AuditQuery(target="promo:1"), Page(1, 1))
+    assert first == AuditRecord(
+        T0 + dt.timedelta(minutes=4), 1, "promo.create", "promo:1", "ok", (("n", "4"),)
+    )
 
 
 def claim(key: str, at: dt.datetime = T0, account_id: int = 1) -> IdempotencyRecord:

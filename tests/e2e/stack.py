@@ -25,6 +25,7 @@ from .sandbox import Sandbox, _stop, _wait_healthy, command, free_port, sandbox_
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@e2e.example", "e2e-admin-password"
 QUOTE_KEY = "e2e-quote-key-" + "k" * 32
+EXAMPLE_CATALOGUE = Path(__file__).parents[2] / "deploy" / "catalogue.example.toml"
 
 
 @contextlib.contextmanager
@@ -81,6 +82,13 @@ class Stack:
     def migrate(self) -> None:
         process = self._spawn(["migrate"], "migrate.log", self.environment())
         assert process.wait(timeout=60) == 0, (self.workdir / "migrate.log").read_text()
+
+    def import_catalogue(self, path: Path, *args: str) -> tuple[int, str]:
+        """`hostprovider catalog import`: its exit status and what it printed."""
+        log = f"catalog-{path.stem}.log"
+        process = self._spawn(["catalog", "import", *args, str(path)], log, self.environment())
+        status = process.wait(timeout=60)
+        return status, (self.workdir / log).read_text()
 
     def start_api(self, **more: str) -> Sandbox:
         assert self.api is None, "the API runs already"
@@ -161,13 +169,19 @@ def _wait_answering(process: subprocess.Popen[bytes], url: str, log: Path) -> No
 
 
 @contextlib.contextmanager
-def running_stack(workdir: Path, **settings: str) -> Iterator[Stack]:
+def running_stack(
+    workdir: Path, *, catalogue: Path | None = EXAMPLE_CATALOGUE, **settings: str
+) -> Iterator[Stack]:
+    """A migrated database with `catalogue` published (as an operator would), or none."""
     with scratch_database() as url:
         stack = Stack(
             workdir, url, {f"HOSTPROVIDER_{key.upper()}": value for key, value in settings.items()}
         )
         try:
             stack.migrate()
+            if catalogue is not None:
+                status, output = stack.import_catalogue(catalogue)
+                assert status == 0, output
             yield stack
         finally:
             stack.stop_all()

@@ -23,6 +23,11 @@ ADMIN_ROUTES = [
     ("PUT", "/api/admin/promocodes/{pid}", {"code": "X10", "kind": "percent", "percent": 100}),
     ("DELETE", "/api/admin/promocodes/{pid}", None),
     ("GET", "/api/admin/outbox", None),
+    ("GET", "/api/admin/catalogue", None),
+    ("PUT", "/api/admin/catalogue", {"currency": "RUB"}),
+    ("GET", "/api/admin/audit", None),
+    ("GET", "/api/admin/customers/{cid}/transactions", None),
+    ("GET", "/api/admin/customers/{cid}/servers", None),
 ]
 
 

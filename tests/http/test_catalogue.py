@@ -43,6 +43,8 @@ def test_operating_systems(api: Api) -> None:
         "version": "2022",
         "guestKind": "qemu",
         "licenceHourly": {"amount": "1.500000", "currency": "RUB"},
+        "defaultUser": "Administrator",
+        "passwordReset": True,
     }
 
 

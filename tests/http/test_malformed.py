@@ -8,7 +8,9 @@ changed nothing), so that the sweep stays fast.
 from __future__ import annotations
 
 import json
+import tomllib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -160,6 +162,15 @@ ROUTES = [
         int_field="percent",
         text_field="code",
         ident_field="code",
+    ),
+    Route(
+        "PUT",
+        "/api/admin/catalogue",
+        tomllib.loads(
+            (Path(__file__).parents[2] / "deploy" / "catalogue.example.toml").read_text("utf-8")
+        ),
+        "admin",
+        text_field="currency",
     ),
     Route(
         "PUT",

@@ -188,18 +188,22 @@ class Outbox(Resource):
         )
 
 
-def _moment(value: str | None, field: str) -> dt.datetime | None:
+def moment(value: str | None, field: str) -> dt.datetime | None:
+    """An RFC 3339 time from a body or query field, in UTC."""
     if value is None:
         return None
     try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ValidationError(
             field, "must be an RFC 3339 time such as 2026-12-01T00:00:00Z"
         ) from None
-    if moment.tzinfo is None:
+    if parsed.tzinfo is None:
         raise ValidationError(field, "must carry a time zone (Z for UTC)")
-    return moment.astimezone(dt.UTC)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-01:00 is past the last moment Python knows
+        raise ValidationError(field, "is out of range") from None
 
 
 def draft(body: dict[str, Any]) -> promos.PromoDraft:
@@ -210,8 +214,8 @@ def draft(body: dict[str, Any]) -> promos.PromoDraft:
         amount=body.get("amount"),
         duration=body.get("duration", "first_charge"),
         duration_days=body.get("durationDays", 0),
-        valid_from=_moment(body.get("validFrom"), "validFrom"),
-        valid_until=_moment(body.get("validUntil"), "validUntil"),
+        valid_from=moment(body.get("validFrom"), "validFrom"),
+        valid_until=moment(body.get("validUntil"), "validUntil"),
         max_uses=body.get("maxUses"),
         max_uses_per_customer=body.get("maxUsesPerCustomer", 1),
         tariff_ids=tuple(body.get("tariffIds", ())),

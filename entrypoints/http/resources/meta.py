@@ -7,7 +7,7 @@ from typing import Any
 
 import falcon
 
-from domain.usecases.catalogue import current_catalogue
+from domain.usecases.catalogue import published_version
 from entrypoints.http.resources.base import Op, Resource, set_json
 
 
@@ -22,7 +22,8 @@ class Health(Resource):
 
 
 class Ready(Resource):
-    """Every dependency answers: the store (a catalogue is published) and any other check."""
+    """Every dependency answers: the store and any other check. A store with no catalogue yet is
+    ready: that is when the operator publishes one through this API."""
 
     auth = "public"
     spec = {
@@ -31,7 +32,7 @@ class Ready(Resource):
 
     def __init__(self, runtime, checks: dict[str, Callable[[], None]] | None = None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(runtime)
-        self.checks = {"store": lambda: current_catalogue(runtime), **(checks or {})}
+        self.checks = {"store": lambda: published_version(runtime), **(checks or {})}
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         results: dict[str, str] = {}

@@ -153,7 +153,11 @@ class ServerPassword(Resource):
         reset = uc.reset_password(self.rt, actor(req), server_id)
         set_json(
             resp,
-            {**codec.accepted(reset.action, "password"), "password": reset.password},
+            {
+                **codec.accepted(reset.action, "password"),
+                "password": reset.password,
+                **({"user": reset.user} if reset.user else {}),
+            },
             falcon.HTTP_202,
         )
 
