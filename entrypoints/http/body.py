@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError as SchemaError
 
 from entrypoints.http.errors import ApiError
+from entrypoints.http.schemas import NO_NUL
 
 
 def _is_integer(checker: Any, instance: Any) -> bool:
@@ -158,5 +159,7 @@ def _short(error: SchemaError) -> str:
     if v == "enum":
         return "must be one of " + ", ".join(str(x) for x in s["enum"])
     if v == "pattern":
+        if s["pattern"] == NO_NUL:
+            return "must not contain the control character NUL (\\u0000)"
         return "has the wrong format"
     return "is not valid"

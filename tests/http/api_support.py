@@ -114,9 +114,11 @@ def assert_server_view(server: dict[str, Any]) -> None:
 
 
 class Api:
-    def __init__(self, **app_options: Any) -> None:
+    def __init__(self, settings: Settings = SETTINGS, **app_options: Any) -> None:
+        """The memory store by default; settings with a database_url put the API on PostgreSQL
+        (jobs are then deferred to the database's queue, with no worker to run them)."""
         self.clock = FakeClock(START)
-        self.container = build(SETTINGS, clock=self.clock)
+        self.container = build(settings, clock=self.clock)
         self.rt: Runtime = self.container.runtime()
         self.store: InMemoryStore = self.container.store()
         self.jobs: InlineJobQueue = self.container.job_queue()
