@@ -127,9 +127,11 @@ def _source(field: str, value: object, protected: list[ipaddress.IPv4Network]) -
     for pool in protected:
         # The whole address space (anyone) is the usual default and stays allowed: the fabric's
         # isolation rule for the customer VLANs ranks above every customer rule.
+        # The message names the caller's own network alone: which of the pools it met (another
+        # customer's subnet, say) is not the caller's to learn.
         if network.prefixlen > 0 and network.overlaps(pool):
             raise ValidationError(
-                field, f"{network} reaches into {pool}, where other customers' servers live"
+                field, f"{network} reaches into addresses where other customers' servers live"
             )
     return str(network)
 

@@ -12,6 +12,7 @@ import falcon.media
 
 from domain.usecases.runtime import Runtime
 from entrypoints.http import errors, openapi
+from entrypoints.http.headers import SecurityHeaders
 from entrypoints.http.middleware import (
     Audit,
     Authentication,
@@ -103,6 +104,7 @@ def create_app(
             RateLimit(TokenBucket(requests_per_minute, 60)),
             Authentication(runtime),
             Audit(runtime),
+            SecurityHeaders(),
         ],
         cors_enable=False,
     )
