@@ -117,7 +117,8 @@ def serve(settings: Settings, bind: str | None = None) -> int:
         # one connection per thread.
         "workers": 1 if settings.sandbox else settings.web_workers,
         "threads": 8 if settings.sandbox else settings.db_pool_size,
-        "worker_class": "gthread",
+        # gthread, answering gunicorn's own request-line and header limits in JSON.
+        "worker_class": "entrypoints.gunicorn_worker.JsonLimitsWorker",
         "accesslog": None,  # our own JSON access log has the request id
         "graceful_timeout": 10,
         "timeout": 60,
