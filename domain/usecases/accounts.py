@@ -17,7 +17,13 @@ from domain.model.accounts import (
     token_digest,
 )
 from domain.model.dunning import Standing
-from domain.model.errors import AlreadyExists, AuthenticationFailed, NotFound, ValidationError
+from domain.model.errors import (
+    AlreadyExists,
+    AuthenticationFailed,
+    NotFound,
+    RuleViolation,
+    ValidationError,
+)
 from domain.usecases.common import Actor, audit, notify
 from domain.usecases.runtime import Runtime
 from ports.unit_of_work import UnitOfWork
@@ -141,7 +147,7 @@ def create_token(
             len(uow.tokens.for_account(actor.account_id, TokenKind.PERSONAL))
             >= rt.policy.max_tokens_per_customer
         ):
-            raise ValidationError("name", "too many tokens; revoke one first")
+            raise RuleViolation("name", "too many tokens; revoke one first")
         expires = now + dt.timedelta(days=expires_in_days) if expires_in_days else None
         issued = _issue(rt, uow, actor.account_id, TokenKind.PERSONAL, name.strip(), expires)
         audit(uow, actor, "token.create", f"token:{issued.token.id}", now)

@@ -149,3 +149,39 @@ def test_the_document_refuses_nul_in_every_string_a_client_sends() -> None:
             pattern = schema.get("pattern", "")
             assert pattern, f"{where} takes any text, NUL included"
             assert not re.search(pattern, "a\u0000b"), f"{where} takes NUL"
+
+
+def test_a_whole_number_spelled_with_a_fraction_or_an_exponent_is_that_integer(
+    api: Api, customer: User
+) -> None:
+    # JSON Schema, and so the document, counts 22.0 as the integer 22: what it admits is taken.
+    body = '{"rules": [{"protocol": "tcp", "fromPort": 22.0, "toPort": 2.2e1}]}'
+
+    result = api.raw("PUT", "/api/server/999999/firewall", body, user=customer)
+
+    assert_error(result, 404, "not_found")  # past the body's checks, to the server lookup
+    for fraction in ("22.5", "1e400", "1e-400"):
+        refused = api.raw(
+            "PUT",
+            "/api/server/999999/firewall",
+            body.replace("22.0", fraction),
+            user=customer,
+        )
+        assert_error(refused, 400, "invalid", "rules.0.fromPort")
+
+
+def test_a_token_past_the_limit_is_a_rule_violation_not_malformed_input(
+    api: Api, customer: User
+) -> None:
+    # The document cannot say how many tokens an account holds: the limit is 422, like every rule of
+    # the moment, and 400 stays for what the document itself refuses.
+    limit = api.rt.policy.max_tokens_per_customer
+    held = len(api.get("/api/tokens", user=customer).json)
+    for number in range(held, limit):
+        made = api.post("/api/tokens", user=customer, json={"name": f"t{number}"})
+        assert made.status_code == 201
+
+    result = api.post("/api/tokens", user=customer, json={"name": "one more"})
+
+    assert_error(result, 422, "rule_violation", "name")
+    assert len(api.get("/api/tokens", user=customer).json) == limit

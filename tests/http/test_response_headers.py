@@ -74,7 +74,7 @@ def test_a_firewall_refusal_names_no_network_but_the_one_the_customer_sent(
             json={"rules": [{"protocol": "tcp", "fromPort": 22, "source": source}]},
         )
 
-        error = assert_error(result, 400, "invalid", "rules.0.source")
+        error = assert_error(result, 422, "rule_violation", "rules.0.source")
         shown = error["error"] + repr(error["details"])
         assert "other customers" in shown
         assert set(ADDRESS.findall(shown)) <= {source, source + "/32"}, shown

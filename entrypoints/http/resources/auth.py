@@ -10,17 +10,17 @@ from entrypoints.http.body import parse
 from entrypoints.http.errors import ApiError
 from entrypoints.http.middleware import CSRF_COOKIE, SESSION_COOKIE, TokenBucket, csrf_token
 from entrypoints.http.resources.base import Op, Resource, actor, set_json
-from entrypoints.http.schemas import ANY_ARRAY, CREDENTIALS, TOKEN_CREATE
+from entrypoints.http.schemas import ANY_ARRAY, CREDENTIALS, REGISTRATION, TOKEN_CREATE
 
 ACCOUNT = {"type": "object", "required": ["id", "email", "role"]}
 
 
 class Register(Resource):
     auth = "public"
-    spec = {"post": Op("Create a customer account", "auth", CREDENTIALS, ACCOUNT, 201, (400, 409))}
+    spec = {"post": Op("Create a customer account", "auth", REGISTRATION, ACCOUNT, 201, (400, 409))}
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = parse(req, CREDENTIALS)
+        body = parse(req, REGISTRATION)
         created = accounts.register(self.rt, email=body["email"], password=body["password"])
         set_json(resp, codec.account(created), falcon.HTTP_201)
 
@@ -143,7 +143,7 @@ class Tokens(Resource):
             TOKEN_CREATE,
             {"type": "object", "required": ["id", "token"]},
             201,
-            (400, 401),
+            (400, 401, 422),
             idempotent_key=False,
         ),
     }

@@ -166,7 +166,7 @@ class ServerResize(Resource):
             RESIZE,
             ACCEPTED,
             202,
-            (400, *NOT_YOURS, 403, 409),
+            (400, *NOT_YOURS, 403, 409, 422),
         )
     }
 
