@@ -355,6 +355,25 @@ def test_a_promo_code_text_is_taken_once(api: Api, admin: User) -> None:
             {"code": "X10", "kind": "percent", "percent": 10, "validFrom": "2026-03-01T00:00:00"},
             "validFrom",
         ),
+        # Years that leave Python's range once moved to UTC (a 500, once):
+        (
+            {
+                "code": "X10",
+                "kind": "percent",
+                "percent": 10,
+                "validFrom": "0001-01-01T00:00:00+01:00",
+            },
+            "validFrom",
+        ),
+        (
+            {
+                "code": "X10",
+                "kind": "percent",
+                "percent": 10,
+                "validUntil": "9999-12-31T23:59:59-23:59",
+            },
+            "validUntil",
+        ),
         ({"code": "X10", "kind": "percent", "percent": 10, "maxUses": 0}, "maxUses"),
         (
             {"code": "X10", "kind": "percent", "percent": 10, "maxUsesPerCustomer": 0},

@@ -173,7 +173,10 @@ def _moment(value: str | None, field: str) -> dt.datetime | None:
         ) from None
     if moment.tzinfo is None:
         raise ValidationError(field, "must carry a time zone (Z for UTC)")
-    return moment.astimezone(dt.UTC)
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC
+        raise ValidationError(field, "is out of range") from None
 
 
 def draft(body: dict[str, Any]) -> promos.PromoDraft:
