@@ -138,7 +138,13 @@ def serve(settings: Settings, bind: str | None = None) -> int:
         # pool of one connection per thread, and `hostprovider realtime` has the sockets.
         "workers": 1 if settings.sandbox else settings.web_workers,
         "threads": settings.db_pool_size,
-        "worker_class": "uvicorn_worker.UvicornWorker" if settings.sandbox else "gthread",
+        # The sandbox serves ASGI (its live feed beside the API); on PostgreSQL gthread workers
+        # answer gunicorn's own request-line and header limits in JSON.
+        "worker_class": (
+            "uvicorn_worker.UvicornWorker"
+            if settings.sandbox
+            else "entrypoints.gunicorn_worker.JsonLimitsWorker"
+        ),
         "accesslog": None,  # our own JSON access log has the request id
         "graceful_timeout": 10,
         "timeout": 60,

@@ -56,7 +56,8 @@ def job_sink(app: App) -> JobSink:
             cause = ex.__cause__
             if isinstance(cause, psycopg.Error):
                 raise domain_error(cause) from ex
-            raise Unavailable("the job queue refused a job", reason=str(ex)) from ex
+            log.warning("the job queue refused a job: %s", ex)  # its words stay here
+            raise Unavailable("the job queue refused a job") from ex
 
     return sink
 

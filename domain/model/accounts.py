@@ -17,7 +17,7 @@ from collections.abc import Container
 import attrs
 
 from domain.model.dunning import Standing
-from domain.model.errors import ValidationError
+from domain.model.errors import RuleViolation, ValidationError
 
 _EMAIL = re.compile(
     r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
@@ -38,14 +38,19 @@ def normalize_email(value: object) -> str:
     Latin letters) is refused: it is how a look-alike of someone else's address is made."""
     if not isinstance(value, str):
         raise ValidationError("email", "must be a string")
-    email = unicodedata.normalize("NFKC", value.strip())
-    if len(email) > 254 or not _EMAIL.fullmatch(email):
+    raw = value.strip()
+    if len(raw) > 254 or not _EMAIL.fullmatch(raw):
         raise ValidationError("email", "is not a valid e-mail address")
+    email = unicodedata.normalize("NFKC", raw)
+    if len(email) > 254 or not _EMAIL.fullmatch(email):  # NFKC made a space or an @ of something
+        raise RuleViolation("email", "is not a valid e-mail address once normalized (NFKC)")
     local, domain = email.rsplit("@", 1)
+    # Invisible, control, private and unassigned code points, as Unicode's own tables say: the
+    # request schema refuses the common ones; the rest is a rule beyond it (422).
     if any(unicodedata.category(c).startswith("C") for c in local):
-        raise ValidationError("email", "must not contain invisible or control characters")
-    if len(_scripts(local)) > 1:
-        raise ValidationError(
+        raise RuleViolation("email", "must not contain invisible or control characters")
+    if len(_scripts(local)) > 1:  # a rule beyond any request schema: well-formed, refused (422)
+        raise RuleViolation(
             "email", "mixes letters of different alphabets; write it in one alphabet"
         )
     return f"{local}@{domain.lower()}"
@@ -84,10 +89,11 @@ def check_password_policy(
         raise ValidationError(field, f"must be at most {PASSWORD_MAX} characters")
     if "\x00" in value:
         raise ValidationError(field, "must not contain NUL characters")
+    # A rule against a list no request schema states: well-formed, and still refused (422).
     if len(set(value)) == 1:
-        raise ValidationError(field, "must not be one character repeated")
+        raise RuleViolation(field, "must not be one character repeated")
     if value.lower() in common:
-        raise ValidationError(field, "is one of the most common passwords; choose another")
+        raise RuleViolation(field, "is one of the most common passwords; choose another")
     return value
 
 

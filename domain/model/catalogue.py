@@ -11,7 +11,7 @@ from typing import Protocol, TypeVar
 
 import attrs
 
-from domain.model.errors import NotFound, ValidationError
+from domain.model.errors import NotFound, RuleViolation, ValidationError
 from domain.model.money import Money, Rounding
 
 HOURS_PER_MONTH = 730
@@ -100,15 +100,16 @@ class ResourceRange:
     def check(self, field: str, value: object) -> int:
         if type(value) is not int:
             raise ValidationError(field, "must be an integer")
+        # The range is the catalogue's, which changes: a rule of the moment, not of the API.
         if not self.minimum <= value <= self.maximum:
-            raise ValidationError(
+            raise RuleViolation(
                 field,
                 f"must be between {self.minimum} and {self.maximum}",
                 minimum=self.minimum,
                 maximum=self.maximum,
             )
         if (value - self.minimum) % self.step:
-            raise ValidationError(field, f"must be a multiple of {self.step}", step=self.step)
+            raise RuleViolation(field, f"must be a multiple of {self.step}", step=self.step)
         return value
 
 

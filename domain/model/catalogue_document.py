@@ -38,7 +38,7 @@ from domain.model.catalogue import (
     Tariff,
     usual_user,
 )
-from domain.model.errors import ValidationError
+from domain.model.errors import RuleViolation, ValidationError
 from domain.model.money import Money
 
 T = TypeVar("T")
@@ -70,8 +70,9 @@ _IMAGE_KEYS = {
 _TARIFF_KEYS = {"id", "name", "cores", "memory_mib", "disk_gib", "monthly", "locations"}
 
 
-class CatalogueRejected(ValidationError):
+class CatalogueRejected(RuleViolation):
     """A catalogue document with problems; `problems` lists every one, each naming its place.
+    The document is read whole, by rules no request schema states: a 422, as every such rule.
 
     `sound` holds the locations and images that were read without a problem of their own, so
     that their templates can still be checked and reported in the same breath."""

@@ -29,6 +29,16 @@ class ValidationError(DomainError):
         self.field = field
 
 
+class RuleViolation(ValidationError):
+    """Well-formed input that a rule no request schema can state refuses: a size against the
+    current catalogue, one field against another (toPort below fromPort, validUntil before
+    validFrom), a value against what is stored (a disk that would shrink). The field is named as
+    for any invalid input; the HTTP edge answers 422, keeping 400 for input the API's document
+    already calls malformed."""
+
+    code = "rule_violation"
+
+
 class NotFound(DomainError):
     """Unknown id, or someone else's: the two are indistinguishable on purpose."""
 

@@ -26,6 +26,7 @@ from domain.model.errors import (
     AuthenticationFailed,
     Busy,
     NotFound,
+    RuleViolation,
     ValidationError,
 )
 from domain.usecases import throttle
@@ -251,7 +252,7 @@ def create_token(
             len(uow.tokens.for_account(actor.account_id, TokenKind.PERSONAL))
             >= rt.policy.max_tokens_per_customer
         ):
-            raise ValidationError("name", "too many tokens; revoke one first")
+            raise RuleViolation("name", "too many tokens; revoke one first")
         expires = now + dt.timedelta(days=expires_in_days) if expires_in_days else None
         issued = issue_token(rt, uow, actor.account_id, TokenKind.PERSONAL, name.strip(), expires)
         audit(uow, actor, "token.create", f"token:{issued.token.id}", now)

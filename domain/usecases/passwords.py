@@ -20,7 +20,7 @@ from domain.model.accounts import (
     normalize_email,
     token_digest,
 )
-from domain.model.errors import LinkNotFound, Throttled, ValidationError
+from domain.model.errors import LinkNotFound, RuleViolation, Throttled
 from domain.model.notices import Notice, render
 from domain.usecases import throttle
 from domain.usecases.accounts import issue_token, revoke_all
@@ -56,7 +56,8 @@ def change_password(
     if not isinstance(current, str) or not rt.hasher.verify(account.password_hash, current):
         if client is not None:
             throttle.login_failed(rt, key, client)
-        raise ValidationError("currentPassword", "is not the account's password")
+        # Well-formed, and refused by what is stored: a rule, not malformed input (422).
+        raise RuleViolation("currentPassword", "is not the account's password")
     password_hash = rt.hasher.hash(secret)
     now = rt.clock.now()
     with rt.uow() as uow:

@@ -17,6 +17,7 @@ from domain.model.errors import (
     Conflict,
     DomainError,
     NotFound,
+    RuleViolation,
     ValidationError,
 )
 from domain.model.server import Server, ServerStatus
@@ -123,11 +124,11 @@ def resize_server(
     # refused here, before the guest changes, not by the job after it has.
     hourly = catalogue.rates_at(server.location_id).hourly(wanted, catalogue.image(server.image_id))
     if wanted.disk_gib < current.disk_gib:
-        raise ValidationError(
+        raise RuleViolation(
             "disk", f"can only grow (now {current.disk_gib} GiB)", current=current.disk_gib
         )
     if wanted == current:
-        raise ValidationError("cores", "the server already has this configuration")
+        raise RuleViolation("cores", "the server already has this configuration")
     if hourly > server.meter.hourly and not account.may_order:
         # Growing a server is buying more: on hold like a new order until the balance is paid.
         raise AccountRestricted(

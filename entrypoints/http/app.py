@@ -14,6 +14,7 @@ from adapters.memory import FakeHypervisor
 from domain.usecases.runtime import Runtime
 from entrypoints.http import errors, openapi
 from entrypoints.http.client_address import ClientAddress
+from entrypoints.http.headers import SecurityHeaders
 from entrypoints.http.middleware import (
     Audit,
     Authentication,
@@ -133,6 +134,7 @@ def create_app(
             RateLimit(TokenBucket(requests_per_minute, 60)),
             Authentication(runtime),
             Audit(runtime),
+            SecurityHeaders(),
         ],
         cors_enable=False,
     )

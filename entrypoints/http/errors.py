@@ -18,6 +18,7 @@ log = logging.getLogger("hostprovider.http")
 
 # Most specific first: the first class an error is an instance of decides.
 STATUS_BY_ERROR: tuple[tuple[type[de.DomainError], str], ...] = (
+    (de.RuleViolation, falcon.HTTP_422),  # well-formed, refused by a rule of the moment
     (de.ValidationError, falcon.HTTP_400),
     (de.Throttled, falcon.HTTP_429),
     (de.NoCatalogue, falcon.HTTP_503),

@@ -115,10 +115,17 @@ def assert_server_view(server: dict[str, Any]) -> None:
 
 
 class Api:
-    def __init__(self, overrides: Mapping[str, object] | None = None, **app_options: Any) -> None:
-        """`overrides` replace the container's providers by name (a hasher, say)."""
+    def __init__(
+        self,
+        settings: Settings = SETTINGS,
+        overrides: Mapping[str, object] | None = None,
+        **app_options: Any,
+    ) -> None:
+        """The memory store by default; settings with a database_url put the API on PostgreSQL
+        (jobs are then deferred to the database's queue, with no worker to run them).
+        `overrides` replace the container's providers by name (a hasher, say)."""
         self.clock = FakeClock(START)
-        self.container = build(SETTINGS, clock=self.clock, **{**recorders(), **(overrides or {})})
+        self.container = build(settings, clock=self.clock, **{**recorders(), **(overrides or {})})
         self.rt: Runtime = self.container.runtime()
         self.store: InMemoryStore = self.container.store()
         self.jobs: InlineJobQueue = self.container.job_queue()

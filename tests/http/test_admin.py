@@ -401,7 +401,7 @@ def test_a_promo_code_text_is_taken_once(api: Api, admin: User) -> None:
         ({"code": "X10", "kind": "gift", "percent": 10}, "kind"),
         ({"code": "X10", "kind": "percent", "percent": 0}, "percent"),
         ({"code": "X10", "kind": "percent", "percent": 101}, "percent"),
-        ({"code": "X10", "kind": "percent", "percent": 10.0}, "percent"),
+        ({"code": "X10", "kind": "percent", "percent": 10.5}, "percent"),
         ({"code": "X10", "kind": "fixed"}, "amount"),
         ({"code": "X10", "kind": "fixed", "amount": "-5.00"}, "amount"),
         ({"code": "X10", "kind": "bonus", "amount": "5.00", "duration": "forever"}, "duration"),
@@ -411,13 +411,22 @@ def test_a_promo_code_text_is_taken_once(api: Api, admin: User) -> None:
             {"code": "X10", "kind": "percent", "percent": 10, "validFrom": "2026-03-01T00:00:00"},
             "validFrom",
         ),
+        # Years that leave Python's range once moved to UTC (a 500, once):
         (
             {
                 "code": "X10",
                 "kind": "percent",
                 "percent": 10,
-                "validFrom": "2026-03-01T00:00:00Z",
-                "validUntil": "2026-02-01T00:00:00Z",
+                "validFrom": "0001-01-01T00:00:00+01:00",
+            },
+            "validFrom",
+        ),
+        (
+            {
+                "code": "X10",
+                "kind": "percent",
+                "percent": 10,
+                "validUntil": "9999-12-31T23:59:59-23:59",
             },
             "validUntil",
         ),
@@ -426,7 +435,7 @@ def test_a_promo_code_text_is_taken_once(api: Api, admin: User) -> None:
             {"code": "X10", "kind": "percent", "percent": 10, "maxUsesPerCustomer": 0},
             "maxUsesPerCustomer",
         ),
-        ({"code": "X10", "kind": "percent", "percent": 10, "tariffIds": [1.0]}, "tariffIds.0"),
+        ({"code": "X10", "kind": "percent", "percent": 10, "tariffIds": [1.5]}, "tariffIds.0"),
         ({"code": "X10", "kind": "percent", "percent": 10, "tariffIds": [1, 1]}, "tariffIds"),
         ({"code": "X10", "kind": "percent", "percent": 10, "locationIds": [0]}, "locationIds.0"),
         ({"code": "X10", "kind": "percent", "percent": 10, "active": "yes"}, "active"),
@@ -439,6 +448,24 @@ def test_a_bad_promo_code_is_400_and_stores_nothing(
     before = api.state()
 
     assert_error(api.post("/api/admin/promocodes", user=admin, json=body), 400, "invalid", field)
+    assert api.state() == before
+
+
+def test_a_code_valid_until_before_it_is_valid_from_is_422_and_stores_nothing(
+    api: Api, admin: User
+) -> None:
+    before = api.state()
+    body = {
+        "code": "X10",
+        "kind": "percent",
+        "percent": 10,
+        "validFrom": "2026-03-01T00:00:00Z",
+        "validUntil": "2026-02-01T00:00:00Z",
+    }
+
+    result = api.post("/api/admin/promocodes", user=admin, json=body)
+
+    assert_error(result, 422, "rule_violation", "validUntil")
     assert api.state() == before
 
 

@@ -224,7 +224,6 @@ def _malformations(route: Route) -> Iterator[tuple[str, str | bytes, str]]:
         "application/json",
     )
     yield "float", _dump({**good, number: 1.5}), "application/json"
-    yield "float that is whole", _dump({**good, number: 2.0}), "application/json"
     yield "NaN", _with(good, number, "NaN"), "application/json"
     yield "Infinity", _with(good, number, "Infinity"), "application/json"
     yield "-Infinity", _with(good, number, "-Infinity"), "application/json"

@@ -48,8 +48,9 @@ class BalanceAdjustment(Resource):
             ADJUST,
             ANY_OBJECT,
             200,
-            (400, *ADMIN_ERRORS, 404, 409),
+            (400, *ADMIN_ERRORS, 402, 404, 409),
             idempotent_key=True,
+            key_required=True,
         )
         for kind in ("credit", "debit")
     }
@@ -229,7 +230,12 @@ class PromoCodes(Resource):
     spec = {
         "get": Op("Promo codes", "admin", None, PAGE, 200, ADMIN_ERRORS, params=PAGE_PARAMS),
         "post": Op(
-            "Create a promo code", "admin", PROMO, ANY_OBJECT, 201, (400, *ADMIN_ERRORS, 409)
+            "Create a promo code",
+            "admin",
+            PROMO,
+            ANY_OBJECT,
+            201,
+            (400, *ADMIN_ERRORS, 409, 422),
         ),
     }
 
@@ -257,7 +263,7 @@ class PromoCodeItem(Resource):
             PROMO,
             ANY_OBJECT,
             200,
-            (400, *ADMIN_ERRORS, 404),
+            (400, *ADMIN_ERRORS, 404, 422),
         ),
         "delete": Op(
             "Deactivate a promo code (codes are never deleted)",

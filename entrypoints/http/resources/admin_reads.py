@@ -6,7 +6,7 @@ from __future__ import annotations
 import falcon
 
 from domain.model.catalogue_document import write_catalogue
-from domain.model.errors import ValidationError
+from domain.model.errors import RuleViolation, ValidationError
 from domain.usecases import admin_reads
 from domain.usecases.catalogue import current_catalogue
 from domain.usecases.catalogue_admin import publish_catalogue, published_document
@@ -22,7 +22,7 @@ MAX_TARGET = 200
 
 class CatalogueDocument(Resource):
     """GET/PUT /api/admin/catalogue: the catalogue as the operator writes it (the JSON form of
-    `hostprovider catalog export`). A PUT is read whole, every problem listed at once (400
+    `hostprovider catalog export`). A PUT is read whole, every problem listed at once (422
     `invalid` on field `catalogue`, with `details.problems`), its templates checked on every
     node, and published as the next version; a `version` in it names the version it was edited
     from (409 when another was published since)."""
@@ -43,7 +43,7 @@ class CatalogueDocument(Resource):
             CATALOGUE_DOCUMENT,
             CATALOGUE_DOCUMENT,
             200,
-            (400, *ADMIN_ERRORS, 409, 415),
+            (400, *ADMIN_ERRORS, 409, 415, 422),
         ),
     }
 
@@ -57,11 +57,20 @@ class CatalogueDocument(Resource):
 
 AUDIT_PARAMS = (
     *PAGE_PARAMS,
-    ("actor", {"type": "integer", "minimum": 0, "description": "0: the operator's CLI"}),
+    (
+        "actor",
+        {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 999_999_999_999,
+            "description": "0: the operator's CLI",
+        },
+    ),
     (
         "target",
         {
             "type": "string",
+            "minLength": 1,
             "maxLength": MAX_TARGET,
             "description": 'exact ("account:5"), or a prefix ending in "*" ("server:*")',
         },
@@ -83,7 +92,7 @@ def _audit_query(req: falcon.Request) -> AuditQuery:
         raise ValidationError("target", f"must be 1-{MAX_TARGET} characters")
     since, until = moment(req.get_param("since"), "since"), moment(req.get_param("until"), "until")
     if since is not None and until is not None and until <= since:
-        raise ValidationError("until", "must be later than since")
+        raise RuleViolation("until", "must be later than since")  # one field against another
     return AuditQuery(actor_id=actor_id, target=target, since=since, until=until)
 
 
@@ -96,7 +105,7 @@ class AuditLog(Resource):
             None,
             PAGE,
             200,
-            (400, *ADMIN_ERRORS),
+            (400, *ADMIN_ERRORS, 422),
             params=AUDIT_PARAMS,
         )
     }

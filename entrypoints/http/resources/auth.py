@@ -10,7 +10,7 @@ from entrypoints.http.body import parse
 from entrypoints.http.client_address import client_of
 from entrypoints.http.middleware import CSRF_COOKIE, SESSION_COOKIE, csrf_token
 from entrypoints.http.resources.base import Op, Resource, actor, set_json
-from entrypoints.http.schemas import ANY_ARRAY, CREDENTIALS, TOKEN_CREATE
+from entrypoints.http.schemas import ANY_ARRAY, CREDENTIALS, REGISTRATION, TOKEN_CREATE
 
 ACCOUNT = {"type": "object", "required": ["id", "email", "role"]}
 SIGNED_UP = {"type": "object", "required": ["email", "status"]}
@@ -25,15 +25,15 @@ class Register(Resource):
         "post": Op(
             "Create a customer account (then log in)",
             "auth",
-            CREDENTIALS,
+            REGISTRATION,
             SIGNED_UP,
             201,
-            (400, 429, 503),
+            (400, 422, 429, 503),
         )
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = parse(req, CREDENTIALS)
+        body = parse(req, REGISTRATION)
         email = accounts.sign_up(
             self.rt, email=body["email"], password=body["password"], client=client_of(req)
         )
@@ -52,7 +52,7 @@ class Login(Resource):
             CREDENTIALS,
             {"type": "object", "required": ["access_token", "token_type", "expires_in"]},
             200,
-            (400, 401, 429, 503),
+            (400, 401, 422, 429, 503),
         )
     }
 
@@ -139,7 +139,7 @@ class Tokens(Resource):
             TOKEN_CREATE,
             {"type": "object", "required": ["id", "token"]},
             201,
-            (400, 401),
+            (400, 401, 422),
             idempotent_key=False,
         ),
     }

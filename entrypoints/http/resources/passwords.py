@@ -23,7 +23,7 @@ class PasswordChange(Resource):
             PASSWORD_CHANGE,
             ENDED,
             200,
-            (400, 401, 429, 503),
+            (400, 401, 422, 429, 503),
         )
     }
 
@@ -51,7 +51,7 @@ class PasswordReset(Resource):
             RESET_REQUEST,
             RESET_ASKED,
             202,
-            (400, 429),
+            (400, 422, 429),
         )
     }
 
@@ -74,7 +74,7 @@ class PasswordResetConfirm(Resource):
             RESET_CONFIRM,
             {"type": "object"},
             204,
-            (400, 404, 503),
+            (400, 404, 422, 503),
         )
     }
 

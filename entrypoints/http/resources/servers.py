@@ -170,7 +170,7 @@ class ServerResize(Resource):
             RESIZE,
             ACCEPTED,
             202,
-            (400, *NOT_YOURS, 402, 403, 409),
+            (400, *NOT_YOURS, 402, 403, 409, 422),
         )
     }
 
