@@ -250,9 +250,10 @@ class Container(containers.DeclarativeContainer):
     )
 
 
-def build(settings: Settings, **overrides: object) -> Container:
+def build(settings: Settings, *, seed: bool = True, **overrides: object) -> Container:
     """A wired container: the job queue bound to the tasks, the sandbox catalogue seeded (when no
-    catalogue is published yet, so a database's own catalogue is left alone).
+    catalogue is published yet, so a database's own catalogue is left alone). `seed=False` for a
+    process that must start without the database (an API worker; `serve` seeded before it).
 
     `overrides` replace providers by name (tests pass a FakeClock as `clock`, say)."""
     container = Container(settings=settings)
@@ -260,6 +261,8 @@ def build(settings: Settings, **overrides: object) -> Container:
         getattr(container, name).override(providers.Object(value))
     runtime = container.runtime()
     container.job_queue().bind(make_dispatch(runtime))
+    if not seed:
+        return container
     if settings.database_url is None:
         sandbox.seed(runtime.uow, settings.currency)
     else:  # API workers and schedulers may start together: one seeds, the others find it done

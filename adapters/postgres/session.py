@@ -17,6 +17,8 @@ from psycopg import errors as pg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from adapters.postgres.pool import DATABASE_RETRY_AFTER
+
 from domain.model.errors import (
     AlreadyExists,
     Conflict,
@@ -46,9 +48,15 @@ def domain_error(ex: psycopg.Error) -> DomainError:
     if isinstance(ex, pg.IntegrityError | pg.RaiseException):
         return Conflict(message, constraint=constraint)
     if isinstance(ex, pg.DeadlockDetected | pg.SerializationFailure | pg.LockNotAvailable):
-        return Unavailable("the database asked to retry this change", reason=type(ex).__name__)
-    if isinstance(ex, psycopg.OperationalError):
-        return Unavailable("the database is unreachable", reason=type(ex).__name__)
+        return Unavailable(
+            "the database asked to retry this change", reason=type(ex).__name__, retry_after=1
+        )
+    if isinstance(ex, psycopg.OperationalError):  # also the pool's timeout: no connection to give
+        return Unavailable(
+            "the database is unreachable",
+            reason=type(ex).__name__,
+            retry_after=DATABASE_RETRY_AFTER,
+        )
     return Conflict(message, reason=type(ex).__name__)
 
 
