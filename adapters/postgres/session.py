@@ -18,7 +18,6 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from adapters.postgres.pool import DATABASE_RETRY_AFTER
-
 from domain.model.errors import (
     AlreadyExists,
     Conflict,

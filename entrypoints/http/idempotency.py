@@ -1,7 +1,9 @@
 """`Idempotency-Key` on POSTs that create or charge: the first response is kept and replayed.
 
 The key is claimed in its own unit of work before the use case runs, so two concurrent requests with
-one key cannot both run: the second sees the claim and gets 409. A request that fails before
+one key cannot both run: the second sees the claim and gets 409. A claim whose request died with its
+process (its lease ran out, or on PostgreSQL its process has no connection left) is taken over by
+the next request with the key, so a crash never leaves a key stuck. A request that fails before
 changing anything (a 4xx from validation or the domain) releases its claim, so the client may fix
 and retry. The same key with another body is 409, never a silent replay of something else.
 """
@@ -25,6 +27,10 @@ from ports.records import IdempotencyRecord, StoredResponse
 
 HEADER = "Idempotency-Key"
 KEEP_FOR = dt.timedelta(hours=24)
+# No request runs longer than gunicorn's worker timeout (60 s, entrypoints/serve.py): a claim still
+# without a response after this belongs to a request that died, and a retry takes it over. (On
+# PostgreSQL a claim whose process is gone is taken over at once.)
+LEASE = dt.timedelta(seconds=60)
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
@@ -66,7 +72,9 @@ def run_once(
     now = runtime.clock.now()
     with runtime.uow() as uow:
         uow.idempotency.purge_before(now - KEEP_FOR)
-        existing = uow.idempotency.claim(IdempotencyRecord(actor.account_id, key, fingerprint, now))
+        existing = uow.idempotency.claim(
+            IdempotencyRecord(actor.account_id, key, fingerprint, now), stale_before=now - LEASE
+        )
         uow.commit()
     if existing is not None:
         if existing.fingerprint != fingerprint:
