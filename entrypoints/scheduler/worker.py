@@ -67,7 +67,11 @@ def build_app(settings: Settings, runtime: Runtime) -> App:
     for tick in TICKS:
         run_tick = functools.partial(_run_tick, tick, runtime)
         register_periodic(app, f"tick.{tick.name}", cron_for(tick.every_seconds), run_tick)
-    register_stalled_recovery(app, seconds_since_heartbeat=settings.stalled_job_seconds)
+    # Looked for every 5 s, or oftener when a shorter silence already counts as stalled.
+    every = max(n for n in (1, 2, 3, 5) if n <= max(1, settings.stalled_job_seconds // 3))
+    register_stalled_recovery(
+        app, cron=cron_for(every), seconds_since_heartbeat=settings.stalled_job_seconds
+    )
     return app
 
 
