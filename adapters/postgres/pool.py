@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import socket
 import uuid
 from collections.abc import Iterator
 
@@ -94,16 +95,20 @@ def open_in_background(pool: ConnectionPool) -> ConnectionPool:
     return pool
 
 
-_HOLDER = f"hostprovider {uuid.uuid4().hex}"
-_HOLDER_PID = os.getpid()
+def _new_holder() -> str:
+    return f"hostprovider {socket.gethostname()[:20]} {os.getpid()} {uuid.uuid4().hex[:12]}"
+
+
+_HOLDER, _HOLDER_PID = _new_holder(), os.getpid()
 
 
 def holder_name() -> str:
-    """This process's name on its database connections: unique per process (a forked child gets
-    its own), at most 63 bytes as PostgreSQL keeps them."""
+    """This process's name on its database connections (`hostprovider HOST PID NONCE`): unique
+    per process (a forked child gets its own; the nonce tells apart a pid used again), readable
+    in pg_stat_activity, at most 63 bytes as PostgreSQL keeps them."""
     global _HOLDER, _HOLDER_PID
     if os.getpid() != _HOLDER_PID:
-        _HOLDER, _HOLDER_PID = f"hostprovider {uuid.uuid4().hex}", os.getpid()
+        _HOLDER, _HOLDER_PID = _new_holder(), os.getpid()
     return _HOLDER
 
 
