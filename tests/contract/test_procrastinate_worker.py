@@ -11,11 +11,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 import attrs
 import psycopg
 import pytest
 
+from adapters.postgres.migrate import migrate
 from domain.model.accounts import Role
 from domain.usecases import accounts, money, ordering
 from domain.usecases.catalogue import OrderRequest
@@ -25,7 +27,7 @@ from entrypoints.config import Settings
 from entrypoints.container import build
 from entrypoints.scheduler.worker import RedactSecrets, build_app, cron_for, run_worker
 
-from .postgres import PgDatabase, refused_connections
+from .postgres import PgDatabase, ScratchDatabase, admin_connection, refused_connections
 
 PASSWORD = "correct horse battery"
 DEADLINE_SECONDS = 30
@@ -234,7 +236,7 @@ def test_the_scheduler_command_stops_gracefully_on_sigterm(pg, tmp_path):
         log.close()
 
 
-def live_workers(pg: PgDatabase, since: float) -> int:
+def live_workers(pg: PgDatabase | ScratchDatabase, since: float) -> int:
     """Workers that heart-beat after `since` (a time.time())."""
     with psycopg.connect(pg.url) as conn:
         row = conn.execute(
@@ -244,9 +246,24 @@ def live_workers(pg: PgDatabase, since: float) -> int:
     return int(row[0]) if row else 0
 
 
-def test_a_scheduler_rides_out_a_database_outage(settings, pg, tmp_path):
+@pytest.fixture
+def own_database() -> Iterator[ScratchDatabase]:
+    """A database of the test's own: an outage of the session's would reach the other tests."""
+    admin = admin_connection()
+    scratch = ScratchDatabase.create(admin)
+    try:
+        migrate(scratch.url)
+        yield scratch
+    finally:
+        scratch.drop()
+        admin.close()
+
+
+def test_a_scheduler_rides_out_a_database_outage(settings, own_database, tmp_path):
     """3 s without the database (connections cut and refused): the scheduler neither exits nor
     stays deaf; it heart-beats again when the database is back and provisions the next order."""
+    pg = own_database
+    settings = attrs.evolve(settings, database_url=pg.url)
     process = start_scheduler(pg, tmp_path, "scheduler", sandbox_task_seconds="0")
     api = None
     try:
