@@ -178,6 +178,9 @@ def _guest(rt: Runtime, server: Server, root_password: str) -> Server:
             rt.hypervisor.wait(rt.hypervisor.create_guest(p.node, spec(vmid)))
             return server
         except AlreadyExists:
+            found = rt.hypervisor.find_guest(vmid)
+            if found is not None and _tag(server) in found.tags:
+                return server  # an earlier run of this job made it (a look-up above missed it)
             # Another creator took it between asking and creating (on the cluster or in our
             # records): the cluster's next free one, unless already tried.
             tried.add(vmid)

@@ -27,7 +27,7 @@ from domain.usecases.common import Actor
 from domain.usecases.provisioning import provision_server
 from domain.usecases.reconcile import reconcile_guests
 from entrypoints.container import build
-from ports.hypervisor import GuestSpec, TaskRef
+from ports.hypervisor import GuestInfo, GuestSpec, TaskRef
 from tests.contract.proxmox_rig import SimulatedNodeShell
 from tests.e2e.infrastructure import BRIDGE, proxmox_sites, simulated_proxmox
 from simulators.proxmox import ProxmoxSimulator
@@ -48,6 +48,7 @@ class RacingProxmox(ProxmoxHypervisor):
         self.vmids_to_lose = 0  # creates that another creator beats to their vmid
         self.node_drops_after_create = False
         self.killed_after: str | None = None  # "create_guest" or "start": the process dies there
+        self.blind_finds = 0  # lookups that miss a guest that is there (a lagging view)
 
     def create_guest(self, node: str, spec: GuestSpec) -> TaskRef:
         if self.vmids_to_lose:
@@ -59,6 +60,12 @@ class RacingProxmox(ProxmoxHypervisor):
             self.simulator.set_node_online(node, False)
         self._die_after("create_guest")
         return ref
+
+    def find_guest(self, vmid: int) -> GuestInfo | None:
+        if self.blind_finds:
+            self.blind_finds -= 1
+            return None
+        return super().find_guest(vmid)
 
     def start(self, node: str, vmid: int) -> TaskRef:
         ref = super().start(node, vmid)
@@ -337,3 +344,26 @@ class TestRerunAfterAKill:
         assert world.transactions(TxKind.RELEASE) == []
         assert world.held(customer) == 0
         assert not [m for m, path in pve.simulator.requests if m == "DELETE"]  # nothing destroyed
+
+    def test_a_create_refused_as_existing_adopts_the_guest_an_earlier_run_made(
+        self, pve: OnProxmox, customer: Actor
+    ) -> None:
+        """The rerun's look-up misses the guest the killed run created; PVE then answers the create
+        with "already exists". That guest, tagged for this server, is the one to go on with: no
+        second guest on another vmid, leaving the first one to nobody."""
+        world = pve.world
+        world.hold_jobs()
+        created = world.order(customer)
+        [job] = world.jobs.pending
+        pve.hypervisor.killed_after = "create_guest"
+        with pytest.raises(Killed):
+            provision_server(world.rt, **job.args)
+        world.clock.advance(dt.timedelta(seconds=TASK_SECONDS * 3))
+        pve.hypervisor.blind_finds = 1
+
+        assert world.run_jobs() == 1
+
+        server = world.server(created.server.id)
+        assert server.status is ServerStatus.RUNNING, (server.failure_reason, world.jobs.failed)
+        assert pve.tagged_for(server.id) == [server.placement.vmid]
+        assert [g["vmid"] for g in pve.ours()] == [server.placement.vmid]
