@@ -154,7 +154,9 @@ class PostgresIdempotencyStore:
     lost) loses its connections at once, so a claim without a response whose holder has none
     left in pg_stat_activity is a request that will never answer: it is taken over, as is one
     whose lease ran out. Taking over is one UPDATE guarded by those conditions, so of two racing
-    retries one wins and the other sees the winner's fresh claim."""
+    retries one wins and the other sees the winner's fresh claim. A claim whose request committed a
+    change (`changed_at`, written in that change's transaction) is never taken over: its request
+    ran, and running it again would do it twice."""
 
     _HOLDER = "NULLIF(current_setting('application_name'), '')"
 
@@ -175,7 +177,7 @@ class PostgresIdempotencyStore:
             "UPDATE idempotency_keys k"
             f" SET created_at = %(at)s, holder = {self._HOLDER}"
             " WHERE account_id = %(account)s AND key = %(key)s AND response_status IS NULL"
-            " AND fingerprint = %(fingerprint)s"
+            " AND fingerprint = %(fingerprint)s AND changed_at IS NULL"
             " AND (created_at < %(stale_before)s OR (holder IS NOT NULL AND NOT EXISTS ("
             "     SELECT FROM pg_stat_activity a WHERE a.application_name = k.holder)))",
             {
@@ -190,7 +192,8 @@ class PostgresIdempotencyStore:
             return None
         row = self._db.row(
             "SELECT account_id, key, fingerprint, created_at, response_status, response_body,"
-            " response_content_type FROM idempotency_keys WHERE account_id = %s AND key = %s",
+            " response_content_type, changed_at IS NOT NULL AS changed"
+            " FROM idempotency_keys WHERE account_id = %s AND key = %s",
             (record.account_id, record.key),
         )
         if row is None:  # released by its owner between our insert and our read
@@ -203,6 +206,14 @@ class PostgresIdempotencyStore:
             else {"status": status, "body": bytes(body), "content_type": content_type}
         )
         return structure(row, IdempotencyRecord)
+
+    def mark_changed(self, account_id: int, key: str) -> None:
+        """In the transaction of a change the claiming request commits (see REQUEST_CLAIM)."""
+        self._db.run(
+            "UPDATE idempotency_keys SET changed_at = now() WHERE account_id = %s AND key = %s"
+            " AND response_status IS NULL AND changed_at IS NULL",
+            (account_id, key),
+        )
 
     def complete(self, account_id: int, key: str, response: StoredResponse) -> None:
         self._db.run(

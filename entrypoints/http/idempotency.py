@@ -3,9 +3,12 @@
 The key is claimed in its own unit of work before the use case runs, so two concurrent requests with
 one key cannot both run: the second sees the claim and gets 409. A claim whose request died with its
 process (its lease ran out, or on PostgreSQL its process has no connection left) is taken over by
-the next request with the key, so a crash never leaves a key stuck. A request that fails before
-changing anything (a 4xx from validation or the domain) releases its claim, so the client may fix
-and retry. The same key with another body is 409, never a silent replay of something else.
+the next request with the key, so a crash never leaves a key stuck; unless the request committed a
+change before it died (PostgreSQL marks the claim in that change's transaction): then the retry is
+told the answer was lost (409 `idempotency_key_unanswered`) rather than doing it twice. A request
+that fails before changing anything (a 4xx from validation or the domain) releases its claim, so
+the client may fix and retry. The same key with another body is 409, never a silent replay of
+something else.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from domain.usecases.common import Actor
 from domain.usecases.runtime import Runtime
 from entrypoints.http.body import raw_body
 from entrypoints.http.errors import ApiError
-from ports.records import IdempotencyRecord, StoredResponse
+from ports.records import REQUEST_CLAIM, IdempotencyRecord, StoredResponse
 
 HEADER = "Idempotency-Key"
 KEEP_FOR = dt.timedelta(hours=24)
@@ -83,6 +86,13 @@ def run_once(
                 "idempotency_key_reused",
                 f"this {HEADER} was used with another request",
             )
+        if existing.response is None and existing.changed and existing.created_at < now - LEASE:
+            raise ApiError(
+                falcon.HTTP_409,
+                "idempotency_key_unanswered",
+                f"the request with this {HEADER} was carried out, but its answer was lost when "
+                "its server stopped; look the result up instead of retrying",
+            )
         if existing.response is None:
             raise ApiError(
                 falcon.HTTP_409,
@@ -95,13 +105,16 @@ def run_once(
         resp.data = existing.response.body
         resp.set_header("Idempotent-Replayed", "true")
         return
+    claim = REQUEST_CLAIM.set((actor.account_id, key))
     try:
         status, media = handler()
     except BaseException:
+        REQUEST_CLAIM.reset(claim)
         with runtime.uow() as uow:
             uow.idempotency.release(actor.account_id, key)
             uow.commit()
         raise
+    REQUEST_CLAIM.reset(claim)
     body = json.dumps(media, ensure_ascii=False, separators=(",", ":")).encode()
     stored = media
     if secret_fields and isinstance(media, dict):

@@ -1,6 +1,7 @@
 """PostgreSQL only: an Idempotency-Key claim belongs to the process whose connection made it, and
 is taken over at once when that process has no connection left (it died mid-request), lease or
-not; while the process is connected the claim stands."""
+not; while the process is connected the claim stands. A claim whose request committed a change is
+never taken over."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import psycopg
 
 from adapters.memory import InlineJobQueue
 from adapters.postgres.uow import PostgresUnitOfWorkFactory
-from ports.records import IdempotencyRecord
+from ports.records import REQUEST_CLAIM, AuditRecord, IdempotencyRecord
 
 from .postgres import PgDatabase
 
@@ -48,3 +49,26 @@ def test_a_claim_of_a_connected_process_stands_and_is_taken_over_once_it_is_gone
     assert retry(pg, "mid-request") is None  # taken over
     held = retry(pg, "mid-request")  # and now held by this process, which is connected
     assert held is not None and held.created_at == NOW + dt.timedelta(seconds=1)
+
+
+def test_a_claim_whose_request_committed_a_change_is_never_taken_over(pg):
+    """The request changed something (an order, a charge) and died before storing its answer: a
+    retry must not do it again. The mark is written in the change's own transaction."""
+    other = psycopg.connect(pg.url, autocommit=True, application_name="hostprovider dying-worker")
+    factory = PostgresUnitOfWorkFactory(pg.pool, job_queue=InlineJobQueue(auto_run=False))
+    try:
+        claimed_by(pg, other, "charged")
+        token = REQUEST_CLAIM.set((1, "charged"))
+        try:
+            with factory() as uow:  # the request's change, committed
+                uow.audit.record(AuditRecord(NOW, 1, "credit", "account:1", "ok"))
+                uow.commit()
+            with factory() as uow:  # a change rolled back marks nothing
+                uow.audit.record(AuditRecord(NOW, 1, "credit", "account:1", "ok"))
+        finally:
+            REQUEST_CLAIM.reset(token)
+    finally:
+        other.close()
+    found = retry(pg, "charged")
+    assert found is not None and found.changed and found.response is None
+    assert retry(pg, "charged") is not None  # and stays so

@@ -5,7 +5,8 @@ it is cut (`pg_terminate_backend`), and meanwhile one gunicorn worker is killed.
 What must hold: no process exits (gunicorn replaces the worker, and the replacement boots without
 the database); requests are answered 503 with a short Retry-After, without long waits; the service
 is whole again within 5 s of the database's return; both schedulers run on and heart-beat again;
-and the Idempotency-Key the killed worker held is taken over by the client's retry."""
+and the Idempotency-Key the killed worker held is taken over by the client's retry (unless its
+request had committed its change: then the retry is told so, and nothing runs twice)."""
 
 from __future__ import annotations
 
@@ -147,12 +148,13 @@ def test_five_seconds_without_the_database_and_a_worker_killed_meanwhile(stack: 
     path = f"/api/admin/customers/{customer_id}/credit"
     body = json.dumps({"amount": "7.00", "reason": "retried through an outage"}).encode()
     fingerprint = hashlib.sha256(b"\n".join([b"POST", path.encode(), body])).hexdigest()
+    dead_holder = holder_of(stack, victim)
     stack.query(
         "INSERT INTO idempotency_keys (account_id, key, fingerprint, created_at, holder)"
         " VALUES (%s, 'through-the-outage', %s, now(), %s) RETURNING key",
         admin_id,
         fingerprint,
-        holder_of(stack, victim),
+        dead_holder,
     )
 
     with refused_connections(stack.database_url):
@@ -196,6 +198,22 @@ def test_five_seconds_without_the_database_and_a_worker_killed_meanwhile(stack: 
     assert replayed.headers.get("Idempotent-Replayed") == "true"
     assert exact_balance(customer) == before + Decimal("7.00")
     assert stack.query("SELECT key FROM idempotency_keys WHERE response_status IS NULL") == []
+
+    # A request of the dead worker that had committed its change is never run twice: its retry,
+    # once the lease is over, is told the answer was lost.
+    stack.query(
+        "INSERT INTO idempotency_keys"
+        " (account_id, key, fingerprint, created_at, holder, changed_at) VALUES"
+        " (%s, 'charged-then-died', %s, now() - interval '2 minutes', %s, now()) RETURNING key",
+        admin_id,
+        fingerprint,
+        dead_holder,
+    )
+    lost = admin.request(
+        "POST", path, data=body, headers={**headers, "Idempotency-Key": "charged-then-died"}
+    )
+    assert lost.status_code == 409 and lost.json()["code"] == "idempotency_key_unanswered"
+    assert exact_balance(customer) == before + Decimal("7.00")
     print(
         f"outage answers: {len(during)}, median {statistics.median(a.took for a in during):.2f} s;"
         f" full service {first_full - back:.2f} s after the database was back"
