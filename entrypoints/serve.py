@@ -52,14 +52,30 @@ def sandbox_asgi_app(settings: Settings) -> Any:
     return sandbox_asgi(app, container.runtime(), container.events(), settings)
 
 
+def prepare_database(settings: Settings) -> None:
+    """What `serve` does once, before any worker starts: the catalogue seeded, the configured admin
+    made. The workers then need nothing of the database to boot."""
+    container = build(settings)
+    try:
+        if settings.admin_email and settings.admin_password:  # else: `hostprovider admin create`
+            _ensure_admin(container.runtime(), settings)
+    finally:
+        container.pool().close()  # the master forks the workers: no pool, no threads here
+
+
 def database_app(settings: Settings) -> tuple[falcon.App, Container]:
     """The API on PostgreSQL: no scheduler here (`hostprovider scheduler` is its own process), so
-    any number of workers may serve. Called in each gunicorn worker, which opens its own pool."""
+    any number of workers may serve. Called in each gunicorn worker, which opens its own pool.
+
+    A worker boots whether or not the database answers: its pool connects in the background, and
+    until it does, requests (and /readyz) answer 503 with Retry-After. A worker that failed to
+    boot instead would make gunicorn shut the whole API down."""
+    from adapters.postgres.pool import make_pool, open_in_background
     from entrypoints.http.app import create_app
 
-    container = build(settings)
-    if settings.admin_email and settings.admin_password:  # else: `hostprovider admin create`
-        _ensure_admin(container.runtime(), settings)
+    assert settings.database_url is not None
+    pool = open_in_background(make_pool(settings.database_url, size=settings.db_pool_size))
+    container = build(settings, pool=pool)
     app = create_app(
         container.runtime(),
         max_body_bytes=settings.max_body_bytes,
@@ -130,6 +146,7 @@ def serve(settings: Settings, bind: str | None = None) -> int:
         from entrypoints.database import check_database
 
         check_database(settings)
+        prepare_database(settings)
     logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
     options = {
         "bind": bind or settings.bind,

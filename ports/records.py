@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextvars import ContextVar
 
 import attrs
 
@@ -70,6 +71,16 @@ class IdempotencyRecord:
     fingerprint: str  # sha256 of method, path and body
     created_at: dt.datetime
     response: StoredResponse | None = None
+    # A change of the claiming request was committed (known to a store that outlives processes):
+    # without a response, the request ran and its answer was lost.
+    changed: bool = False
+
+
+# The Idempotency-Key claim (account id, key) of the request being served in this context, while
+# its handler runs. A store that outlives processes marks the claim in the transaction of every
+# change the handler commits, so that a retry after a crash tells "never ran" (run it) from "ran,
+# answer lost" (never run it twice).
+REQUEST_CLAIM: ContextVar[tuple[int, str] | None] = ContextVar("request_claim", default=None)
 
 
 @attrs.frozen

@@ -258,8 +258,15 @@ class AuditLog(Protocol):
 
 
 class IdempotencyStore(Protocol):
-    def claim(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
-        """Store a new claim and return None, or return the existing record for (account, key)."""
+    def claim(
+        self, record: IdempotencyRecord, *, stale_before: dt.datetime | None = None
+    ) -> IdempotencyRecord | None:
+        """Store a new claim and return None, or return the existing record for (account, key).
+
+        An existing claim for the same request (fingerprint) that has no response and whose request
+        is no longer running is taken over the same way (replaced, None returned): one claimed
+        before `stale_before` (its lease ran out), or, where the store can tell, one whose holding
+        process is gone."""
         ...
 
     def complete(self, account_id: int, key: str, response: StoredResponse) -> None: ...

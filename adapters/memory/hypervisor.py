@@ -145,8 +145,13 @@ class FakeHypervisor(SimulatedCluster):
     def create_guest(self, node: str, spec: GuestSpec) -> TaskRef:
         with self._lock:
             self._enter("create", node, spec.vmid)
-            if self._busy(spec.vmid):
-                raise Locked(f"guest {spec.vmid} is locked (create)", vmid=spec.vmid)
+            if (running := self._running_task(spec.vmid)) is not None:
+                raise Locked(
+                    f"guest {spec.vmid} is locked (create)",
+                    vmid=spec.vmid,
+                    node=running.ref.node,
+                    upid=running.ref.upid,
+                )
             if spec.vmid in self._guests:
                 raise AlreadyExists(f"guest {spec.vmid} already exists", vmid=spec.vmid)
             load = self._load(self._nodes[node])

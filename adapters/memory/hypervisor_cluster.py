@@ -190,8 +190,14 @@ class SimulatedCluster:
     def _operable(self, operation: str, node: str, vmid: int, *, check_lock: bool = True) -> Guest:
         self._enter(operation, node, vmid)
         guest = self._require_guest(node, vmid)
-        if check_lock and self._busy(vmid):
-            raise Locked(f"guest {vmid} is locked by a running task", vmid=vmid)
+        running = self._running_task(vmid) if check_lock else None
+        if running is not None:
+            raise Locked(
+                f"guest {vmid} is locked by a running task",
+                vmid=vmid,
+                node=running.ref.node,
+                upid=running.ref.upid,
+            )
         return guest
 
     def _begin(
@@ -231,7 +237,10 @@ class SimulatedCluster:
                 task.effect()
 
     def _busy(self, vmid: int) -> bool:
-        return any(not t.settled and t.vmid == vmid for t in self._tasks.values())
+        return self._running_task(vmid) is not None
+
+    def _running_task(self, vmid: int) -> Task | None:
+        return next((t for t in self._tasks.values() if not t.settled and t.vmid == vmid), None)
 
     def _pending_creates(self) -> list[Task]:
         return [t for t in self._tasks.values() if not t.settled and t.creates is not None]

@@ -120,10 +120,20 @@ class InMemoryIdempotencyStore:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
 
-    def claim(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
+    def claim(
+        self, record: IdempotencyRecord, *, stale_before: dt.datetime | None = None
+    ) -> IdempotencyRecord | None:
         key = (record.account_id, record.key)
         existing: IdempotencyRecord | None = self._uow.read("idempotency").get(key)
-        if existing is not None:
+        # One process holds everything here: a claim outlives its request only by its lease.
+        stale = (
+            existing is not None
+            and existing.response is None
+            and existing.fingerprint == record.fingerprint
+            and stale_before is not None
+            and existing.created_at < stale_before
+        )
+        if existing is not None and not stale:
             return existing
         self._uow.write("idempotency")[key] = record
         return None

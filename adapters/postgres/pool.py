@@ -9,7 +9,10 @@ than one connection, and a fixed size avoids stalls while a pool grows.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import socket
+import uuid
 from collections.abc import Iterator
 
 import psycopg
@@ -33,14 +36,29 @@ def _configure(conn: psycopg.Connection) -> None:
     conn.autocommit = False
 
 
+# How long a request waits for a connection: a pool that has none to give within this is a
+# database that is down, full or swamped, and the request is better answered 503 at once than
+# after a long wait (the client retries after Retry-After, DATABASE_RETRY_AFTER below).
+CONNECTION_WAIT_SECONDS = 2.0
+DATABASE_RETRY_AFTER = 2  # seconds; the pool reconnects in the background meanwhile
+
+
 def make_pool(
-    conninfo: str, *, size: int, timeout: float = 10.0, name: str = "hostprovider"
+    conninfo: str,
+    *,
+    size: int,
+    timeout: float = CONNECTION_WAIT_SECONDS,
+    name: str = "hostprovider",
 ) -> ConnectionPool:
-    """A closed pool of exactly `size` connections; call `open_pool` in the process that uses it."""
+    """A closed pool of exactly `size` connections; call `open_pool` in the process that uses it.
+
+    Its connections carry the process's `holder_name()` as their application_name, which is how
+    another process tells whether this one is still connected (see the idempotency store)."""
     if size < 1:
         raise ValueError("a pool needs at least one connection")
     return ConnectionPool(
         conninfo,
+        kwargs={"application_name": holder_name()},
         min_size=size,
         max_size=size,
         open=False,
@@ -67,6 +85,31 @@ def open_pool(pool: ConnectionPool, *, wait_seconds: float = 10.0) -> Connection
             f"cannot connect to PostgreSQL at {redact(where)}", setting="database"
         ) from None
     return pool
+
+
+def open_in_background(pool: ConnectionPool) -> ConnectionPool:
+    """Open the pool without waiting for the database: for a process that must come up whether or
+    not the database answers (an API worker), and answers 503 until it does. The pool keeps
+    trying to connect, with its own backoff."""
+    pool.open(wait=False)
+    return pool
+
+
+def _new_holder() -> str:
+    return f"hostprovider {socket.gethostname()[:20]} {os.getpid()} {uuid.uuid4().hex[:12]}"
+
+
+_HOLDER, _HOLDER_PID = _new_holder(), os.getpid()
+
+
+def holder_name() -> str:
+    """This process's name on its database connections (`hostprovider HOST PID NONCE`): unique
+    per process (a forked child gets its own; the nonce tells apart a pid used again), readable
+    in pg_stat_activity, at most 63 bytes as PostgreSQL keeps them."""
+    global _HOLDER, _HOLDER_PID
+    if os.getpid() != _HOLDER_PID:
+        _HOLDER, _HOLDER_PID = _new_holder(), os.getpid()
+    return _HOLDER
 
 
 SEED_LOCK_ID = 7_310_420_918  # pg_advisory_lock key for first-start seeding

@@ -198,25 +198,57 @@ class PostgresAuditLog:
 
 class PostgresIdempotencyStore:
     """Claimed with INSERT ... ON CONFLICT DO NOTHING: of two racing claims one inserts, and the
-    other waits for it to commit and then gets the stored record back."""
+    other waits for it to commit and then gets the stored record back.
+
+    A claim records its holder, the application_name of the claiming process's connections (one
+    per process, see adapters/postgres/pool.py). A process that dies (SIGKILL, OOM, a machine
+    lost) loses its connections at once, so a claim without a response whose holder has none
+    left in pg_stat_activity is a request that will never answer: it is taken over, as is one
+    whose lease ran out. Taking over is one UPDATE guarded by those conditions, so of two racing
+    retries one wins and the other sees the winner's fresh claim. A claim whose request committed a
+    change (`changed_at`, written in that change's transaction) is never taken over: its request
+    ran, and running it again would do it twice."""
+
+    _HOLDER = "NULLIF(current_setting('application_name'), '')"
 
     def __init__(self, db: Db) -> None:
         self._db = db
 
-    def claim(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
+    def claim(
+        self, record: IdempotencyRecord, *, stale_before: dt.datetime | None = None
+    ) -> IdempotencyRecord | None:
         inserted = self._db.run(
-            "INSERT INTO idempotency_keys (account_id, key, fingerprint, created_at)"
-            " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            "INSERT INTO idempotency_keys (account_id, key, fingerprint, created_at, holder)"
+            f" VALUES (%s, %s, %s, %s, {self._HOLDER}) ON CONFLICT DO NOTHING",
             (record.account_id, record.key, record.fingerprint, record.created_at),
         )
         if inserted:
             return None
+        taken_over = self._db.run(
+            "UPDATE idempotency_keys k"
+            f" SET created_at = %(at)s, holder = {self._HOLDER}"
+            " WHERE account_id = %(account)s AND key = %(key)s AND response_status IS NULL"
+            " AND fingerprint = %(fingerprint)s AND changed_at IS NULL"
+            " AND (created_at < %(stale_before)s OR (holder IS NOT NULL AND NOT EXISTS ("
+            "     SELECT FROM pg_stat_activity a WHERE a.application_name = k.holder)))",
+            {
+                "at": record.created_at,
+                "account": record.account_id,
+                "key": record.key,
+                "fingerprint": record.fingerprint,
+                "stale_before": stale_before,
+            },
+        )
+        if taken_over:
+            return None
         row = self._db.row(
-            "SELECT * FROM idempotency_keys WHERE account_id = %s AND key = %s",
+            "SELECT account_id, key, fingerprint, created_at, response_status, response_body,"
+            " response_content_type, changed_at IS NOT NULL AS changed"
+            " FROM idempotency_keys WHERE account_id = %s AND key = %s",
             (record.account_id, record.key),
         )
         if row is None:  # released by its owner between our insert and our read
-            return self.claim(record)
+            return self.claim(record, stale_before=stale_before)
         status = row.pop("response_status")
         body, content_type = row.pop("response_body"), row.pop("response_content_type")
         row["response"] = (
@@ -225,6 +257,14 @@ class PostgresIdempotencyStore:
             else {"status": status, "body": bytes(body), "content_type": content_type}
         )
         return structure(row, IdempotencyRecord)
+
+    def mark_changed(self, account_id: int, key: str) -> None:
+        """In the transaction of a change the claiming request commits (see REQUEST_CLAIM)."""
+        self._db.run(
+            "UPDATE idempotency_keys SET changed_at = now() WHERE account_id = %s AND key = %s"
+            " AND response_status IS NULL AND changed_at IS NULL",
+            (account_id, key),
+        )
 
     def complete(self, account_id: int, key: str, response: StoredResponse) -> None:
         self._db.run(

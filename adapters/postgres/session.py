@@ -18,6 +18,7 @@ from psycopg import errors as pg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from adapters.postgres.pool import DATABASE_RETRY_AFTER
 from domain.model.errors import (
     AlreadyExists,
     Conflict,
@@ -56,9 +57,15 @@ def domain_error(ex: psycopg.Error) -> DomainError:
     if constraint == "promo_uses_per_customer":
         return PromoCodeRejected("already_used", "you have already used this promo code")
     if isinstance(ex, pg.DeadlockDetected | pg.SerializationFailure | pg.LockNotAvailable):
-        return Unavailable("the database asked to retry this change", reason=type(ex).__name__)
-    if isinstance(ex, psycopg.OperationalError):
-        return Unavailable("the database is unreachable", reason=type(ex).__name__)
+        return Unavailable(
+            "the database asked to retry this change", reason=type(ex).__name__, retry_after=1
+        )
+    if isinstance(ex, psycopg.OperationalError):  # also the pool's timeout: no connection to give
+        return Unavailable(
+            "the database is unreachable",
+            reason=type(ex).__name__,
+            retry_after=DATABASE_RETRY_AFTER,
+        )
     if isinstance(ex, psycopg.DataError):
         # A value the columns cannot hold (text with NUL, a number past bigint): the HTTP schemas
         # and the domain refuse these first, naming the field; this is the last line.

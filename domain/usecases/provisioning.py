@@ -9,6 +9,7 @@ given back, and the server is marked failed with the reason.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable
 
@@ -27,6 +28,7 @@ from domain.model.server import Server, ServerStatus
 from domain.model.warm_pool import CLAIMED_STEP, OWNER_TAG, POOL_TAG
 from domain.usecases.common import account_of, notify
 from domain.usecases.firewall import rules_in_force
+from domain.usecases.guest_power import destroy_guest, ensure_power, when_idle
 from domain.usecases.network import allocate_address, allocate_vlan, release_network
 from domain.usecases.runtime import Runtime
 from domain.usecases.warm_pool import claim_for
@@ -64,7 +66,9 @@ def provision_server(
             raise ExternalFailure("the root password of this order cannot be unsealed")
         for step in STEPS:
             if step not in server.saga_steps:
-                server = _STEP_ACTIONS[step](rt, server, root_password)
+                # A guest still busy with a crashed run's task is waited for, not failed on.
+                run = functools.partial(_STEP_ACTIONS[step], rt, server, root_password)
+                server = when_idle(rt, run)
                 server = _record(rt, server.id, step, server)
         _finish(rt, server.id, first_charge_list, first_charge)
     except DomainError as ex:
@@ -181,6 +185,9 @@ def _guest(rt: Runtime, server: Server, root_password: str) -> Server:
             rt.hypervisor.wait(rt.hypervisor.create_guest(p.node, spec(vmid)))
             return server
         except AlreadyExists:
+            found = rt.hypervisor.find_guest(vmid)
+            if found is not None and _tag(server) in found.tags:
+                return server  # an earlier run of this job made it (a look-up above missed it)
             # Another creator took it between asking and creating (on the cluster or in our
             # records): the cluster's next free one, unless already tried.
             tried.add(vmid)
@@ -223,7 +230,8 @@ def _firewall(rt: Runtime, server: Server, _: str) -> Server:
 def _start(rt: Runtime, server: Server, _: str) -> Server:
     p = server.placement
     assert p.node and p.vmid
-    rt.hypervisor.wait(rt.hypervisor.start(p.node, p.vmid))
+    # An earlier run may have sent the start and died: "already running" is then success.
+    ensure_power(rt, p.vmid, running=True)
     return server
 
 
@@ -346,9 +354,7 @@ def _destroy_guest(rt: Runtime, server: Server) -> None:
     claimed = CLAIMED_STEP in server.saga_steps and guest is not None and POOL_TAG in guest.tags
     if guest is None or not (claimed or _tag(server) in guest.tags):
         return  # never created, or the vmid belongs to someone else's guest: not ours to delete
-    if guest.status == "running":
-        rt.hypervisor.wait(rt.hypervisor.stop(guest.node, p.vmid))
-    rt.hypervisor.wait(rt.hypervisor.destroy(guest.node, p.vmid))
+    destroy_guest(rt, guest.node, p.vmid)
 
 
 def _remove_fabric(rt: Runtime, server: Server) -> None:

@@ -186,8 +186,12 @@ class Audit:
     ) -> None:
         if req.method not in UNSAFE or resource is None:
             return
-        actor: Actor | None = req.context.get("actor")
         status = resp.status if isinstance(resp.status, str) else str(resp.status)
+        if status.startswith("503"):
+            # Nothing changed, and the store is likely what is down: writing the record would
+            # only hold the answer up by another wait for a connection.
+            return
+        actor: Actor | None = req.context.get("actor")
         record = AuditRecord(
             at=self.runtime.clock.now(),
             actor_id=actor.account_id if actor else None,

@@ -5,19 +5,24 @@ lock (`server:<id>`) run one at a time and in order, and each periodic tick is d
 all of them (the database's unique key on task, periodic id and tick time). The process owns its
 asyncio loop and sizes the loop's default executor to the concurrency, since the tasks are plain
 blocking functions run in that executor. SIGTERM (or SIGINT) stops it gracefully: no new jobs, the
-running ones finish; a second signal stops at once.
+running ones finish; a second signal stops at once. Nothing else stops it: when the database goes
+away the worker is run again with a backoff until it is back (see `run_worker`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
 import re
+import signal
 import socket
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import attrs
 from procrastinate import App
@@ -63,7 +68,11 @@ def build_app(settings: Settings, runtime: Runtime) -> App:
     for tick in ticks(settings.monitor_seconds):
         run_tick = functools.partial(_run_tick, tick, runtime)
         register_periodic(app, f"tick.{tick.name}", cron_for(tick.every_seconds), run_tick)
-    register_stalled_recovery(app, seconds_since_heartbeat=settings.stalled_job_seconds)
+    # Looked for every 5 s, or oftener when a shorter silence already counts as stalled.
+    every = max(n for n in (1, 2, 3, 5) if n <= max(1, settings.stalled_job_seconds // 3))
+    register_stalled_recovery(
+        app, cron=cron_for(every), seconds_since_heartbeat=settings.stalled_job_seconds
+    )
     return app
 
 
@@ -80,6 +89,21 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+@attrs.frozen
+class Backoff:
+    """How long to wait before running a stopped worker again: doubling from `first` to `most`."""
+
+    first: float = 0.5
+    most: float = 5.0
+    healthy_after: float = 60.0  # a run at least this long starts the doubling afresh
+
+    def delays(self) -> Iterator[float]:
+        delay = self.first
+        while True:
+            yield delay
+            delay = min(delay * 2, self.most)
+
+
 async def run_worker(
     app: App,
     *,
@@ -88,25 +112,85 @@ async def run_worker(
     name: str = "",
     delete_jobs: str = "successful",
     stalled_seconds: float = 30,
+    backoff: Backoff = Backoff(),
 ) -> None:
     """Run the worker in the current loop until it is stopped (a signal, or cancelling the task).
 
-    Successful jobs are deleted once done (their rows, args included, would otherwise stay for
-    ever); failed ones stay for inspection."""
+    procrastinate's worker ends itself when the database goes away: its listener cannot reconnect
+    and it stops "gracefully", or a query of its loop raises. Neither is a reason for a scheduler
+    to exit, so the worker is run again, after a backoff, until a signal says stop: jobs, ticks
+    and the heartbeat come back with the database. Successful jobs are deleted once done (their
+    rows, args included, would otherwise stay for ever); failed ones stay for inspection."""
     loop = asyncio.get_running_loop()
     name = name or f"scheduler@{socket.gethostname()}:{os.getpid()}"
     loop.set_default_executor(ThreadPoolExecutor(concurrency, thread_name_prefix="job"))
-    async with app.open_async():
-        await app.run_worker_async(
-            queues=[DEFAULT_QUEUE, PERIODIC_QUEUE],
-            concurrency=concurrency,
-            install_signal_handlers=install_signal_handlers,
-            name=name,
-            delete_jobs=delete_jobs,
-            # Heart-beat often enough that a live worker is never taken for a stalled one.
-            update_heartbeat_interval=max(1.0, stalled_seconds / 3),
-            stalled_worker_timeout=stalled_seconds,
-        )
+    stop = asyncio.Event()
+    options = {
+        "queues": [DEFAULT_QUEUE, PERIODIC_QUEUE],
+        "concurrency": concurrency,
+        "install_signal_handlers": False,  # ours, below: they must outlive one run of the worker
+        "name": name,
+        "delete_jobs": delete_jobs,
+        # Heart-beat often enough that a live worker is never taken for a stalled one.
+        "update_heartbeat_interval": max(1.0, stalled_seconds / 3),
+        "stalled_worker_timeout": stalled_seconds,
+    }
+    with _stop_on_signals(loop, stop) if install_signal_handlers else contextlib.nullcontext():
+        delays = backoff.delays()
+        while not stop.is_set():
+            started = loop.time()
+            failure = await _run_until_stopped(app, options, stop)
+            if stop.is_set():
+                return
+            if loop.time() - started > backoff.healthy_after:
+                delays = backoff.delays()  # it ran a good while: this is a new outage
+            delay = next(delays)
+            log.error("the worker stopped (%s); running it again in %.1f s", failure, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+
+
+async def _run_until_stopped(app: App, options: dict[str, Any], stop: asyncio.Event) -> str:
+    """One run of the worker: until `stop` is set (then it finishes its running jobs) or until it
+    ends by itself; what ended it, for the log."""
+
+    async def one_run() -> None:
+        async with app.open_async():
+            await app.run_worker_async(**options)
+
+    worker = asyncio.create_task(one_run(), name="worker")
+    stopped = asyncio.create_task(stop.wait(), name="stop")
+    try:
+        await asyncio.wait({worker, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+        if not worker.done():
+            worker.cancel()  # procrastinate's graceful stop: no new jobs, the running ones finish
+        results = await asyncio.gather(worker, return_exceptions=True)
+    failure = results[0]
+    if isinstance(failure, BaseException) and not isinstance(failure, asyncio.CancelledError):
+        return f"{type(failure).__name__}: {failure}"
+    return "it ended by itself"
+
+
+@contextlib.contextmanager
+def _stop_on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> Iterator[None]:
+    """SIGTERM or SIGINT sets `stop`; a second one acts as if we had installed nothing (SIGTERM
+    ends the process, SIGINT raises KeyboardInterrupt): stop at once."""
+    signals = (signal.SIGTERM, signal.SIGINT)
+
+    def first(*_: object) -> None:
+        for number in signals:
+            loop.remove_signal_handler(number)
+        stop.set()
+
+    for number in signals:
+        loop.add_signal_handler(number, first)
+    try:
+        yield
+    finally:
+        for number in signals:
+            loop.remove_signal_handler(number)
 
 
 def scheduler(settings: Settings) -> int:

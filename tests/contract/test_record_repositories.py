@@ -195,6 +195,28 @@ def test_idempotency_claim_complete_release(uow_factory):
         assert uow.idempotency.claim(claim("k1")) is None
 
 
+def test_an_idempotency_claim_past_its_lease_is_taken_over_by_the_same_request(uow_factory):
+    """A request that died mid-way never answers: once its lease ran out, a retry of the same
+    request takes the key over; another request with the key, or a finished one, is never."""
+    lease_end = T0 + dt.timedelta(minutes=1)
+    with uow_factory() as uow:
+        assert uow.idempotency.claim(claim("died", T0)) is None
+        assert uow.idempotency.claim(claim("done", T0)) is None
+        uow.idempotency.complete(1, "done", StoredResponse(201, b"{}", "application/json"))
+        uow.commit()
+    with uow_factory() as uow:
+        running = uow.idempotency.claim(claim("died", T0), stale_before=T0)
+        assert running is not None and running.response is None  # within its lease: running
+        other = IdempotencyRecord(1, "died", "fp-another-request", lease_end)
+        assert uow.idempotency.claim(other, stale_before=lease_end).fingerprint == "fp-died"
+        assert uow.idempotency.claim(claim("done", lease_end), stale_before=lease_end).response
+        assert uow.idempotency.claim(claim("died", lease_end), stale_before=lease_end) is None
+        uow.commit()
+    with uow_factory() as uow:  # the retry's claim is a fresh one, with a lease of its own
+        held = uow.idempotency.claim(claim("died", lease_end), stale_before=lease_end)
+        assert held is not None and held.created_at == lease_end
+
+
 def test_idempotency_purge_before(uow_factory):
     with uow_factory() as uow:
         uow.idempotency.claim(claim("old", T0))

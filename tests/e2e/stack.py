@@ -112,7 +112,9 @@ class Stack:
 
     def start_scheduler(self, name: str = "scheduler", **more: str) -> None:
         assert name not in self.schedulers, f"scheduler {name} runs already"
-        env = self.environment(scheduler_concurrency="2", **more)
+        if "HOSTPROVIDER_SCHEDULER_CONCURRENCY" not in self.settings:
+            more = {"scheduler_concurrency": "2", **more}
+        env = self.environment(**more)
         self.schedulers[name] = self._spawn(["scheduler"], f"{name}.log", env)
 
     def stop_scheduler(self, name: str = "scheduler") -> int:

@@ -46,6 +46,37 @@ def test_readyz_with_a_failing_dependency_is_503_with_retry_after(failure: Excep
     assert int(result.headers["Retry-After"]) > 0
 
 
+@pytest.mark.parametrize(
+    ("failure", "retry_after"),
+    [
+        (Unavailable("the database is unreachable", retry_after=2), "2"),  # what the store knows
+        (Unavailable("pve-msk-1 does not answer"), "5"),  # nothing known: a few seconds
+        (Unavailable("a long way off", retry_after=600), "5"),  # never long: outages are short
+    ],
+)
+def test_a_503_says_to_retry_within_seconds(failure: Exception, retry_after: str) -> None:
+    def check() -> None:
+        raise failure
+
+    result = Api(ready_checks={"dependency": check}).get("/readyz")
+
+    assert result.status_code == 503
+    assert result.headers["Retry-After"] == retry_after
+
+
+def test_a_503_from_a_route_says_to_retry_within_seconds(api: Api, customer: User) -> None:
+    server = api.running_server(customer)
+    guest = api.hypervisor.guest(server["proxmoxId"])
+    assert guest is not None
+    api.hypervisor.set_node_online(guest.node, False)
+
+    result = api.get(f"/api/server/{server['id']}/snapshots", user=customer)
+
+    assert_error(result, 503, "unavailable")
+    assert 1 <= int(result.headers["Retry-After"]) <= 5
+    assert "retry_after" not in result.json["details"]
+
+
 # --- what every response carries ------------------------------------------------------------------
 
 
