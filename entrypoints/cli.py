@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
 from domain.model.errors import DomainError
 from domain.usecases.catalogue import OrderRequest, current_catalogue, quote_order
 from entrypoints.config import ConfigError, load_settings
+from entrypoints.preflight import one_line
 
 
 def _catalog(args: argparse.Namespace) -> int:
@@ -125,15 +127,31 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def _preflight(args: argparse.Namespace) -> None:
+    """Settings that would fail later, in a worker or a driver, stop the command here."""
+    from entrypoints import logs
+    from entrypoints.preflight import check_bind, check_settings
+
+    settings = load_settings()
+    logs.configure(args.command)
+    os.environ.setdefault("PGAPPNAME", f"hostprovider-{args.command}")  # on every connection
+    check_settings(settings)
+    if args.command == "serve":
+        check_bind(args.bind or settings.bind)
+    if args.command == "scheduler" and settings.scheduler_metrics_bind:
+        check_bind(settings.scheduler_metrics_bind, "HOSTPROVIDER_SCHEDULER_METRICS_BIND")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        _preflight(args)
         return int(args.run(args))
     except ConfigError as ex:
-        print(f"configuration error: {ex}", file=sys.stderr)
+        print(f"configuration error: {one_line(str(ex))}", file=sys.stderr)
         return 2
     except DomainError as ex:
-        print(f"error ({ex.code}): {ex.message}", file=sys.stderr)
+        print(f"error ({ex.code}): {one_line(ex.message)}", file=sys.stderr)
         return 1
 
 

@@ -179,6 +179,7 @@ class Settings:
     web_workers: int = 2  # gunicorn worker processes when a database is configured
     scheduler_concurrency: int = 8  # jobs one `hostprovider scheduler` runs at once
     stalled_job_seconds: int = 30  # a scheduler silent this long has its running jobs run again
+    scheduler_metrics_bind: str | None = None  # HOST:PORT of a scheduler's /metrics; None: off
     # Real infrastructure (without it: the simulated hypervisor and firewall of the sandbox).
     site_file: Path | None = None  # the locations' nodes, storage, bridges, networks (site.py)
     proxmox: RemoteApi | None = None
@@ -263,6 +264,7 @@ def load_settings(
         web_workers=_int(env, f"{PREFIX}WEB_WORKERS", 2, minimum=1),
         scheduler_concurrency=_int(env, f"{PREFIX}SCHEDULER_CONCURRENCY", 8, minimum=1),
         stalled_job_seconds=_int(env, f"{PREFIX}STALLED_JOB_SECONDS", 30, minimum=3),
+        scheduler_metrics_bind=env.get(f"{PREFIX}SCHEDULER_METRICS_BIND") or None,
         site_file=Path(site_file) if site_file else None,
         proxmox=proxmox,
         pfsense=pfsense,

@@ -26,7 +26,6 @@ from adapters.memory import (
     FakeNetworkFabric,
     InlineJobQueue,
     InMemoryStore,
-    RecordingEventPublisher,
     RecordingMailer,
 )
 from adapters.security import Argon2PasswordHasher, FernetSecretBox, SystemSecretGenerator
@@ -35,6 +34,7 @@ from domain.model.placement import Overcommit
 from domain.usecases.runtime import Policy, Runtime
 from entrypoints import sandbox
 from entrypoints.config import ConfigError, NodeSsh, RemoteApi, Settings
+from entrypoints.metrics import CountingEventPublisher
 from entrypoints.site import Site, load_site
 from entrypoints.tasks import make_dispatch
 from ports.clock import Clock
@@ -225,7 +225,7 @@ class Container(containers.DeclarativeContainer):
     hypervisor = providers.Singleton(_hypervisor, clock, settings, site, policy)
     fabric = providers.Singleton(_fabric, settings, site, policy, pool.provider)
     mailer = providers.Singleton(RecordingMailer)
-    events = providers.Singleton(RecordingEventPublisher)
+    events = providers.Singleton(CountingEventPublisher)
     hasher = providers.Singleton(
         Argon2PasswordHasher,
         time_cost=settings.provided.argon2_time_cost,

@@ -7,8 +7,6 @@ it, the sandbox catalogue, and an admin account whose credentials are printed on
 
 from __future__ import annotations
 
-import logging
-import sys
 from typing import Any
 
 import falcon
@@ -98,29 +96,53 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set("control_socket_disable", True)
 
     def load(self) -> falcon.App:
-        # Runs in the worker, after the fork: stores, threads and pools belong to the worker.
-        make = sandbox_app if self.settings.sandbox else database_app
-        app, _ = make(self.settings)
-        return app
+        return app_for(self.settings)
 
 
-def serve(settings: Settings, bind: str | None = None) -> int:
+def check_before_start(settings: Settings) -> None:
+    """What the gunicorn master checks before any worker boots: a bad setting or an unmigrated
+    database stops the start with one line (ConfigError), not "Worker failed to boot"."""
+    from entrypoints.preflight import check_settings
+
+    check_settings(settings)
     _check_admin_settings(settings)
     if not settings.sandbox:
         from entrypoints.database import check_database
 
         check_database(settings)
-    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
-    options = {
+
+
+def app_for(settings: Settings) -> falcon.App:
+    """The API of one worker (after the fork: stores, threads and pools belong to the worker)."""
+    make = sandbox_app if settings.sandbox else database_app
+    app, _ = make(settings)
+    return app
+
+
+def gunicorn_options(settings: Settings, bind: str | None = None) -> dict[str, Any]:
+    """The gunicorn settings of `hostprovider serve`, also read by deploy/gunicorn.conf.py."""
+    from entrypoints import logs, metrics
+
+    return {
         "bind": bind or settings.bind,
-        # The sandbox keeps its state in one process; on PostgreSQL each worker has its own pool of
-        # one connection per thread.
+        # The sandbox keeps its state in one process; on PostgreSQL each worker has its own pool,
+        # of at most one connection per thread.
         "workers": 1 if settings.sandbox else settings.web_workers,
         "threads": 8 if settings.sandbox else settings.db_pool_size,
         "worker_class": "gthread",
         "accesslog": None,  # our own JSON access log has the request id
+        "logconfig_dict": logs.gunicorn_logconfig("serve"),
+        "child_exit": lambda server, worker: metrics.worker_exited(worker.pid),
         "graceful_timeout": 10,
         "timeout": 60,
     }
-    _Gunicorn(settings, options).run()
+
+
+def serve(settings: Settings, bind: str | None = None) -> int:
+    from entrypoints import logs, metrics
+
+    check_before_start(settings)
+    logs.configure("serve")
+    metrics.use_shared_directory()  # before the workers fork: they all write there
+    _Gunicorn(settings, gunicorn_options(settings, bind)).run()
     return 0

@@ -2,8 +2,10 @@
 
 A pool runs background threads and holds sockets, neither of which survives a fork: under gunicorn
 it is opened in each worker after the fork (a `post_fork` hook, or lazily in the worker), never in
-the master with `--preload`. Size it to the worker's threads: one request thread never needs more
-than one connection, and a fixed size avoids stalls while a pool grows.
+the master with `--preload`. Its ceiling is the worker's threads (one request thread never needs
+more than one connection); its floor is small, because every process of every machine holds its
+floor for ever while idle and PostgreSQL's max_connections is shared by all of them. The pool grows
+towards the ceiling while requests wait and shrinks back after `max_idle` (README "Connections").
 """
 
 from __future__ import annotations
@@ -34,14 +36,20 @@ def _configure(conn: psycopg.Connection) -> None:
 
 
 def make_pool(
-    conninfo: str, *, size: int, timeout: float = 10.0, name: str = "hostprovider"
+    conninfo: str,
+    *,
+    size: int,
+    min_size: int = 1,
+    timeout: float = 10.0,
+    name: str = "hostprovider",
 ) -> ConnectionPool:
-    """A closed pool of exactly `size` connections; call `open_pool` in the process that uses it."""
+    """A closed pool of `min_size` to `size` connections; call `open_pool` in the process that
+    uses it."""
     if size < 1:
         raise ValueError("a pool needs at least one connection")
     return ConnectionPool(
         conninfo,
-        min_size=size,
+        min_size=min(min_size, size),
         max_size=size,
         open=False,
         timeout=timeout,

@@ -11,7 +11,8 @@ import falcon
 import falcon.media
 
 from domain.usecases.runtime import Runtime
-from entrypoints.http import errors, openapi
+from entrypoints.http import docs, errors, openapi
+from entrypoints.http import metrics as http_metrics
 from entrypoints.http.middleware import (
     Audit,
     Authentication,
@@ -23,6 +24,8 @@ from entrypoints.http.resources import account, admin, auth, catalogue, firewall
 from entrypoints.http.resources.base import Resource
 
 Routes = list[tuple[str, Resource, str | None]]
+# Routes for operators and browsers, not API operations: the document leaves them out.
+OUTSIDE_THE_DOCUMENT = frozenset({"/metrics", "/api/docs", "/api/docs/{name}"})
 
 
 def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> Routes:
@@ -99,6 +102,7 @@ def create_app(
 ) -> falcon.App:
     app = falcon.App(
         middleware=[  # type: ignore[arg-type]  # falcon's protocols do not accept a mixed list
+            http_metrics.RequestMetrics(),
             RequestContext(max_body_bytes),
             RateLimit(TokenBucket(requests_per_minute, 60)),
             Authentication(runtime),
@@ -123,4 +127,6 @@ def create_app(
         else:
             app.add_route(path, resource)
     document.update(openapi.build(routes))
+    http_metrics.install(app, runtime)
+    docs.install(app)
     return app

@@ -42,6 +42,7 @@ class Stack:
     workdir: Path
     database_url: str
     settings: dict[str, str] = attrs.field(factory=dict)  # more HOSTPROVIDER_* for every process
+    variables: dict[str, str] = attrs.field(factory=dict)  # other environment for every process
     api: subprocess.Popen[bytes] | None = None
     sandbox: Sandbox | None = None
     schedulers: dict[str, subprocess.Popen[bytes]] = attrs.field(factory=dict)
@@ -57,6 +58,7 @@ class Stack:
                 "HOSTPROVIDER_DB_POOL_SIZE": "4",
                 **self.settings,
                 **{f"HOSTPROVIDER_{key.upper()}": value for key, value in more.items()},
+                **self.variables,
             },
         )
 

@@ -1,0 +1,87 @@
+"""`GET /api/docs`: Swagger UI over `/api/openapi.json`, served from our own origin.
+
+The page and its scripts come from the swagger-ui-bundle package installed with us: nothing is
+fetched from a CDN when a browser opens the page, so it works offline and under a strict CSP
+(no inline script: the page's one line of set-up is a file of its own)."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+
+import falcon
+
+PAGE = b"""<!DOCTYPE html>
+<html lang="en">
+  <head>
+    <meta charset="UTF-8">
+    <title>Oxnack API</title>
+    <link rel="stylesheet" type="text/css" href="/api/docs/swagger-ui.css">
+    <link rel="icon" type="image/png" href="/api/docs/favicon-32x32.png" sizes="32x32">
+  </head>
+  <body>
+    <div id="swagger-ui"></div>
+    <script src="/api/docs/swagger-ui-bundle.js" charset="UTF-8"></script>
+    <script src="/api/docs/swagger-ui-standalone-preset.js" charset="UTF-8"></script>
+    <script src="/api/docs/initializer.js" charset="UTF-8"></script>
+  </body>
+</html>
+"""
+
+INITIALIZER = b"""window.onload = function () {
+  window.ui = SwaggerUIBundle({
+    url: "/api/openapi.json",
+    dom_id: "#swagger-ui",
+    deepLinking: true,
+    presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+    layout: "StandaloneLayout",
+  });
+};
+"""
+
+# The only files served from the bundle: a fixed list, so no path reaches anything else.
+ASSETS = (
+    "swagger-ui.css",
+    "swagger-ui-bundle.js",
+    "swagger-ui-standalone-preset.js",
+    "favicon-32x32.png",
+)
+
+
+def bundle_directory() -> Path:
+    from swagger_ui_bundle import swagger_ui_path
+
+    return Path(str(swagger_ui_path))
+
+
+class DocsPage:
+    auth = "public"
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_type = falcon.MEDIA_HTML
+        resp.data = PAGE
+
+
+class DocsAsset:
+    auth = "public"
+
+    def __init__(self, directory: Path) -> None:
+        self.files = {name: directory / name for name in ASSETS}
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
+        if name == "initializer.js":
+            resp.content_type, resp.data = "text/javascript; charset=utf-8", INITIALIZER
+            return
+        path = self.files.get(name)
+        if path is None:
+            raise falcon.HTTPNotFound()
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        resp.content_type = f"{kind}; charset=utf-8" if kind.startswith("text/") else kind
+        resp.data = path.read_bytes()
+        resp.cache_control = ["public", "max-age=86400"]
+
+
+def install(app: falcon.App) -> None:
+    """The docs routes; kept out of the OpenAPI document, which they display."""
+    app.add_route("/api/docs", DocsPage())
+    app.add_route("/api/docs/{name}", DocsAsset(bundle_directory()))
