@@ -5,25 +5,16 @@ from __future__ import annotations
 import re
 
 from api_support import Api, User
-from prometheus_client.parser import text_string_to_metric_families
 
 from domain.usecases.ordering import PROVISION_TASK
 from entrypoints.http.docs import ASSETS
+from tests.prometheus_text import Samples, parse, value
 
 
-def _samples(api: Api) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+def _samples(api: Api) -> Samples:
     result = api.client.simulate_get("/metrics")
     assert result.status_code == 200
-    assert result.headers["content-type"].startswith("text/plain; version=0.0.4")
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(result.text)
-        for sample in family.samples
-    }
-
-
-def _value(samples: dict, name: str, **labels: str) -> float:
-    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+    return parse(result.headers["content-type"], result.text)
 
 
 def test_metrics_count_requests_by_route_template_and_status(api: Api, customer: User) -> None:
@@ -36,24 +27,24 @@ def test_metrics_count_requests_by_route_template_and_status(api: Api, customer:
     after = _samples(api)
     name = "hostprovider_http_requests_total"
     route = {"route": "/api/server/{server_id:int}", "method": "GET", "status": "404"}
-    assert _value(after, name, **route) - _value(before, name, **route) == 2
+    assert value(after, name, **route) - value(before, name, **route) == 2
     balance = {"route": "/api/balance", "method": "GET", "status": "200"}
-    assert _value(after, name, **balance) - _value(before, name, **balance) == 1
+    assert value(after, name, **balance) - value(before, name, **balance) == 1
     unmatched = {"route": "unmatched", "method": "GET", "status": "404"}
-    assert _value(after, name, **unmatched) - _value(before, name, **unmatched) == 1
+    assert value(after, name, **unmatched) - value(before, name, **unmatched) == 1
     # latency by the same labels, and no raw ids as labels
     seconds = "hostprovider_http_request_duration_seconds_count"
-    assert _value(after, seconds, **route) - _value(before, seconds, **route) == 2
+    assert value(after, seconds, **route) - value(before, seconds, **route) == 2
     assert not any("999999" in str(labels) for _, labels in after)
 
 
 def test_metrics_need_no_customer_and_show_the_state_of_the_books(api: Api, customer: User) -> None:
     samples = _samples(api)  # no Authorization header at all
 
-    assert _value(samples, "hostprovider_state_up") == 1
+    assert value(samples, "hostprovider_state_up") == 1
     # The admin's credit of 1000.00 to the customer came from the adjustments account.
     adjustments = {"account": "adjustments", "currency": "RUB"}
-    assert _value(samples, "hostprovider_ledger_balance_micro", **adjustments) == -1_000_000_000
+    assert value(samples, "hostprovider_ledger_balance_micro", **adjustments) == -1_000_000_000
 
 
 def test_jobs_and_saga_step_failures_are_counted_by_task_and_step(api: Api, customer: User) -> None:
@@ -65,7 +56,7 @@ def test_jobs_and_saga_step_failures_are_counted_by_task_and_step(api: Api, cust
     after = _samples(api)
 
     def grew(name: str, **labels: str) -> float:
-        return _value(after, name, **labels) - _value(before, name, **labels)
+        return value(after, name, **labels) - value(before, name, **labels)
 
     assert grew("hostprovider_jobs_total", task=PROVISION_TASK) == 1
     assert grew("hostprovider_job_duration_seconds_count", task=PROVISION_TASK) == 1
@@ -76,6 +67,7 @@ def test_the_docs_page_and_every_asset_it_names_come_from_our_origin(api: Api) -
     page = api.client.simulate_get("/api/docs")
 
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
     linked = re.findall(r'(?:src|href)="([^"]+)"', page.text)
     assert linked and all(url.startswith("/api/docs/") for url in linked)  # no CDN
     for url in linked:
@@ -83,7 +75,7 @@ def test_the_docs_page_and_every_asset_it_names_come_from_our_origin(api: Api) -
         assert asset.status_code == 200, url
         assert len(asset.content) > 0
     initializer = api.client.simulate_get("/api/docs/initializer.js")
-    assert '"/api/openapi.json"' in initializer.text
+    assert '"/api/openapi.json"' in initializer.text and "validatorUrl: null" in initializer.text
     assert "SwaggerUIBundle" in api.client.simulate_get("/api/docs/swagger-ui-bundle.js").text
     assert (
         api.client.simulate_get("/api/docs/swagger-ui.css")
