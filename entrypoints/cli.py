@@ -127,13 +127,17 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+SERVICES = ("serve", "scheduler")
+
+
 def _preflight(args: argparse.Namespace) -> None:
     """Settings that would fail later, in a worker or a driver, stop the command here."""
     from entrypoints import logs
     from entrypoints.preflight import check_bind, check_settings
 
     settings = load_settings()
-    logs.configure(args.command)
+    # The services log to stdout (the journal, docker logs); a command's answer owns its stdout.
+    logs.configure(args.command, stream=sys.stdout if args.command in SERVICES else sys.stderr)
     os.environ.setdefault("PGAPPNAME", f"hostprovider-{args.command}")  # on every connection
     check_settings(settings)
     if args.command == "serve":

@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 # The attributes every LogRecord has; anything else on a record came from `extra=`.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -73,9 +73,10 @@ def _json_object(message: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def configure(process: str, level: int = logging.INFO) -> None:
-    """Send every logger of this process to stdout as JSON lines (replacing earlier handlers)."""
-    handler = logging.StreamHandler(sys.stdout)
+def configure(process: str, level: int = logging.INFO, stream: TextIO | None = None) -> None:
+    """Send every logger of this process to `stream` (stdout) as JSON lines, replacing earlier
+    handlers. A command whose answer is on stdout (`catalog | jq`) logs to stderr instead."""
+    handler = logging.StreamHandler(sys.stdout if stream is None else stream)
     handler.setFormatter(JsonFormatter(process))
     handler.addFilter(RedactSecrets())
     root = logging.getLogger()

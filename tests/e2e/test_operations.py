@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +20,7 @@ import requests
 
 from tests.prometheus_text import Samples, parse, value
 
-from .sandbox import free_port
+from .sandbox import command, free_port
 from .stack import Stack, running_stack
 from .test_lifecycle import ORDER
 from .test_postgres_stack import customer_with_credit, order
@@ -184,3 +185,21 @@ def test_an_idle_stack_holds_the_connections_the_readme_formula_gives(stack: Sta
     assert scheduler_floor <= held["hostprovider-scheduler"] <= scheduler_ceiling
     # Before pools were sized to need, the API alone held W x DB_POOL_SIZE = 8 at rest.
     assert sum(held.values()) <= WEB_WORKERS + scheduler_ceiling
+
+
+def test_a_command_with_an_answer_keeps_its_logs_off_stdout(stack: Stack) -> None:
+    """`hostprovider catalog | jq` works on a database: the answer alone is on stdout."""
+    finished = subprocess.run(
+        [command(), "catalog"],
+        cwd=stack.workdir,
+        env=stack.environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert finished.returncode == 0, finished.stderr
+    assert set(json.loads(finished.stdout)) >= {"locations", "os", "tariffs"}
+    logged = [json.loads(line) for line in finished.stderr.splitlines()]
+    assert logged and {line["process"] for line in logged} == {"catalog"}
