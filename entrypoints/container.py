@@ -45,6 +45,7 @@ from ports.network import NetworkFabric
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
 
+    from adapters.pfsense import FirewallSite
     from adapters.postgres.uow import PostgresUnitOfWorkFactory
 
 
@@ -72,6 +73,16 @@ def _hypervisor(clock: Clock, settings: Settings, site: Site | None, policy: Pol
     for location_id, name in sandbox.sandbox_nodes():
         hypervisor.add_node(location_id, name, **sandbox.NODE_CAPACITY)
     return hypervisor
+
+
+def _check_ssh_hosts(site: Site, ssh: NodeSsh) -> None:
+    known = {node for layout in site.locations.values() for node in layout.nodes}
+    strangers = sorted(node for node, _ in ssh.hosts if node not in known)
+    if strangers:
+        raise ConfigError(
+            f"HOSTPROVIDER_PROXMOX_SSH_HOSTS names {', '.join(strangers)}, "
+            "which no location of the site file has"
+        )
 
 
 def _proxmox(
@@ -104,13 +115,7 @@ def _proxmox(
     }
     lxc_password = None  # without SSH the adapter refuses LXC password work, saying why
     if ssh is not None:
-        known = {node for layout in site.locations.values() for node in layout.nodes}
-        strangers = sorted(node for node, _ in ssh.hosts if node not in known)
-        if strangers:
-            raise ConfigError(
-                f"HOSTPROVIDER_PROXMOX_SSH_HOSTS names {', '.join(strangers)}, "
-                "which no location of the site file has"
-            )
+        _check_ssh_hosts(site, ssh)
         lxc_password = SshLxcPasswordCommand(
             SshSettings(
                 user=ssh.user,
@@ -142,11 +147,20 @@ def _fabric(
     """`pool` is the pool's provider: the pool is opened only when a database is configured."""
     if settings.pfsense is None:
         return FakeNetworkFabric()
-    assert site is not None  # the settings refuse a pfSense URL without a site file
     from adapters import pfsense
     from adapters.locking import SerializedFabric
 
+    sites = _firewall_sites(settings, site, policy)
+    return SerializedFabric(pfsense.PfSenseFabric(sites), _firewall_locks(settings, pool))
+
+
+def _firewall_sites(
+    settings: Settings, site: Site | None, policy: Policy
+) -> dict[int, FirewallSite]:
+    from adapters import pfsense
+
     api = settings.pfsense
+    assert site is not None and api is not None  # the settings refuse pfSense without a site file
     try:
         sites = {
             location_id: pfsense.FirewallSite(
@@ -164,7 +178,19 @@ def _fabric(
         }
     except ValueError as ex:  # a layout the firewall cannot carry: stop with the reason
         raise ConfigError(f"HOSTPROVIDER_SITE_FILE: {ex}") from None
-    return SerializedFabric(pfsense.PfSenseFabric(sites), _firewall_locks(settings, pool))
+    return sites
+
+
+def check_layout(settings: Settings) -> None:
+    """Every ConfigError the providers below would raise, raised now and without connecting to
+    anything: the commands check this before a gunicorn worker would find it at boot."""
+    site = _site(settings)
+    if site is None:
+        return
+    if settings.proxmox_ssh is not None:
+        _check_ssh_hosts(site, settings.proxmox_ssh)
+    if settings.pfsense is not None:
+        _firewall_sites(settings, site, _policy(settings, site))
 
 
 def _firewall_locks(settings: Settings, pool: Callable[[], ConnectionPool]) -> Locks:

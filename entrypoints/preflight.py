@@ -8,7 +8,6 @@ from gunicorn.util import parse_address
 from psycopg.conninfo import conninfo_to_dict
 
 from entrypoints.config import ConfigError, Settings
-from entrypoints.site import load_site
 
 
 def one_line(text: str) -> str:
@@ -39,5 +38,6 @@ def check_bind(bind: str, name: str = "--bind / HOSTPROVIDER_BIND") -> None:
 def check_settings(settings: Settings) -> None:
     if settings.database_url is not None:
         check_database_url(settings.database_url)
-    if settings.site_file is not None:
-        load_site(settings.site_file)
+    from entrypoints.container import check_layout  # the site file and what it must agree with
+
+    check_layout(settings)

@@ -7,6 +7,7 @@ it, the sandbox catalogue, and an admin account whose credentials are printed on
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import falcon
@@ -82,6 +83,10 @@ def _check_admin_settings(settings: Settings) -> None:
             raise ConfigError(f"{variable}: {ex.message}") from None
 
 
+log = logging.getLogger("hostprovider.serve")
+WORKER_BOOT_ERROR = 3  # gunicorn's code for it: the master stops rather than respawn in a loop
+
+
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
         self.settings, self.options = settings, options
@@ -96,7 +101,12 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set("control_socket_disable", True)
 
     def load(self) -> falcon.App:
-        return app_for(self.settings)
+        try:
+            return app_for(self.settings)
+        except Exception:  # noqa: BLE001 - any failure to boot is reported the same way
+            # One JSON line with the traceback, instead of gunicorn's raw print of the message.
+            log.exception("the worker could not start")
+            raise SystemExit(WORKER_BOOT_ERROR) from None
 
 
 def check_before_start(settings: Settings) -> None:

@@ -81,3 +81,35 @@ def test_a_bad_scheduler_metrics_bind(tmp_path: Path) -> None:
     )
 
     _refused(finished, "HOSTPROVIDER_SCHEDULER_METRICS_BIND")
+
+
+GOOD_SITE = """
+[[location]]
+id = 1
+nodes = ["pve1"]
+storage = "local-lvm"
+bridge = "vmbr1"
+supernet = "10.20.0.0/16"
+"""
+
+
+@pytest.mark.parametrize("name", ["serve", "catalog"])
+def test_a_site_that_disagrees_with_the_ssh_hosts_is_refused_before_any_worker(
+    tmp_path: Path, name: str
+) -> None:
+    """Found by the composition root, which a gunicorn worker runs at boot: checked first."""
+    site = tmp_path / "site.toml"
+    site.write_text(GOOD_SITE)
+    finished = _run(
+        tmp_path,
+        COMMANDS[name],
+        HOSTPROVIDER_SITE_FILE=str(site),
+        HOSTPROVIDER_PROXMOX_URL="https://127.0.0.1:1",
+        HOSTPROVIDER_PROXMOX_TOKEN_ID="ops@pve!test",
+        HOSTPROVIDER_PROXMOX_TOKEN_SECRET="secret",
+        HOSTPROVIDER_PROXMOX_SSH_USER="root",
+        HOSTPROVIDER_PROXMOX_SSH_PROGRAM="true",
+        HOSTPROVIDER_PROXMOX_SSH_HOSTS="pve9=10.0.0.9",
+    )
+
+    _refused(finished, "HOSTPROVIDER_PROXMOX_SSH_HOSTS names pve9")
