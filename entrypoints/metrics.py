@@ -15,12 +15,13 @@ process answers, and it is right after any restart.
 from __future__ import annotations
 
 import atexit
+import collections
 import functools
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -179,60 +180,65 @@ class StateCollector:
         self.runtime = runtime
 
     def collect(self) -> Iterator[Metric]:
-        from prometheus_client.core import GaugeMetricFamily
-
-        up = GaugeMetricFamily("hostprovider_state_up", "1 if the store answered this scrape")
         try:
-            ledger, pool, in_flight = self._read()
+            families = self._read()
         except Exception:  # noqa: BLE001 - a scrape reports a failing store, it never fails
-            up.add_metric([], 0)
-            yield up
-            return
-        up.add_metric([], 1)
-        yield up
-        books = GaugeMetricFamily(
-            "hostprovider_ledger_balance_micro",
-            "Balance of each system ledger account, in micro-units (the customers' wallets and "
-            "holds are its mirror image: every transaction sums to zero)",
-            labels=["account", "currency"],
-        )
-        for (account, currency), balance in ledger.items():
-            books.add_metric([account, currency], balance)
-        yield books
-        warm = GaugeMetricFamily(
-            "hostprovider_warm_pool_guests",
-            "Guests in the warm pool, by location, OS image and state",
-            labels=["location", "image", "state"],
-        )
-        for (location, image, state), count in pool.items():
-            warm.add_metric([str(location), str(image), state], count)
-        yield warm
-        pending = GaugeMetricFamily(
-            "hostprovider_servers_in_progress",
-            "Servers with a create or a delete in flight, by status",
-            labels=["status"],
-        )
-        for status, count in in_flight.items():
-            pending.add_metric([status], count)
-        yield pending
+            families = []
+        up: list[tuple[tuple[str, ...], int]] = [((), 1 if families else 0)]
+        yield _gauge("hostprovider_state_up", "1 if the store answered this scrape", [], up)
+        yield from families
 
-    def _read(
-        self,
-    ) -> tuple[dict[tuple[str, str], int], dict[tuple[int, int, str], int], dict[str, int]]:
+    def _read(self) -> list[Metric]:
+        """Every gauge, read in one unit of work (so a failing store fails before any is shown)."""
         currency = self.runtime.policy.currency
         with self.runtime.uow() as uow:
             ledger = {
                 (kind.value, currency): uow.ledger.balance(LedgerAccount.system(kind, currency))
                 for kind in SYSTEM_ACCOUNTS
             }
-            pool: dict[tuple[int, int, str], int] = {}
-            for guest in uow.warm_pool.all():
-                key = (guest.location_id, guest.image_id, guest.state.value)
-                pool[key] = pool.get(key, 0) + 1
-            in_flight: dict[str, int] = {}
-            for server in uow.servers.in_progress():
-                in_flight[server.status.value] = in_flight.get(server.status.value, 0) + 1
-        return ledger, pool, in_flight
+            pool = collections.Counter(
+                (str(g.location_id), str(g.image_id), g.state.value) for g in uow.warm_pool.all()
+            )
+            in_flight = collections.Counter((s.status.value,) for s in uow.servers.in_progress())
+            running = {(command,): n for command, n in uow.actions.running_by_command().items()}
+        return [
+            _gauge(
+                "hostprovider_ledger_balance_micro",
+                "Balance of each system ledger account, in micro-units (the customers' wallets "
+                "and holds are its mirror image: every transaction sums to zero)",
+                ["account", "currency"],
+                ledger.items(),
+            ),
+            _gauge(
+                "hostprovider_warm_pool_guests",
+                "Guests in the warm pool, by location, OS image and state",
+                ["location", "image", "state"],
+                pool.items(),
+            ),
+            _gauge(
+                "hostprovider_servers_in_progress",
+                "Servers with a create or a delete in flight, by status",
+                ["status"],
+                in_flight.items(),
+            ),
+            _gauge(
+                "hostprovider_actions_running",
+                "Actions started and not finished (the customers' pending tasks), by command",
+                ["command"],
+                running.items(),
+            ),
+        ]
+
+
+def _gauge(
+    name: str, documentation: str, labels: list[str], values: Iterable[tuple[tuple[str, ...], int]]
+) -> Metric:
+    from prometheus_client.core import GaugeMetricFamily
+
+    family = GaugeMetricFamily(name, documentation, labels=labels)
+    for label_values, value in values:
+        family.add_metric(list(label_values), value)
+    return family
 
 
 def registry(runtime: Runtime | None = None) -> CollectorRegistry:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 
+import attrs
 from api_support import Api, User
+from falcon import testing
 
+from domain.model.action import ActionCommand
+from domain.model.errors import Unavailable
 from domain.usecases.ordering import PROVISION_TASK
+from entrypoints.http.app import create_app
 from entrypoints.http.docs import ASSETS
 from tests.prometheus_text import Samples, parse, value
 
@@ -45,6 +50,20 @@ def test_metrics_need_no_customer_and_show_the_state_of_the_books(api: Api, cust
     # The admin's credit of 1000.00 to the customer came from the adjustments account.
     adjustments = {"account": "adjustments", "currency": "RUB"}
     assert value(samples, "hostprovider_ledger_balance_micro", **adjustments) == -1_000_000_000
+
+
+def test_running_actions_and_servers_in_flight_are_gauges(api: Api, customer: User) -> None:
+    api.jobs.auto_run = False
+    api.order(customer)  # its job waits: the provisioning action is running
+
+    pending = _samples(api)
+    assert value(pending, "hostprovider_actions_running", command=ActionCommand.CREATE.value) == 1
+    assert value(pending, "hostprovider_servers_in_progress", status="pending") == 1
+
+    api.jobs.run_pending()
+    done = _samples(api)
+    assert value(done, "hostprovider_actions_running", command=ActionCommand.CREATE.value) == 0
+    assert value(done, "hostprovider_servers_in_progress", status="pending") == 0
 
 
 def test_jobs_and_saga_step_failures_are_counted_by_task_and_step(api: Api, customer: User) -> None:
@@ -88,3 +107,16 @@ def test_the_docs_page_and_every_asset_it_names_come_from_our_origin(api: Api) -
 def test_the_docs_serve_no_other_file(api: Api) -> None:
     for name in ("index.html", "..%2F..%2Fpyproject.toml", "swagger-initializer.js"):
         assert api.client.simulate_get(f"/api/docs/{name}").status_code == 404
+
+
+def test_a_store_that_does_not_answer_is_shown_not_raised(api: Api) -> None:
+    def down() -> None:
+        raise Unavailable("the database does not answer")
+
+    app = create_app(attrs.evolve(api.rt, uow=down))
+    result = testing.TestClient(app).simulate_get("/metrics")
+
+    assert result.status_code == 200
+    samples = parse(result.headers["content-type"], result.text)
+    assert value(samples, "hostprovider_state_up") == 0
+    assert not any(name == "hostprovider_ledger_balance_micro" for name, _ in samples)
