@@ -23,16 +23,30 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
 
 
 class RedactSecrets(logging.Filter):
-    """procrastinate logs each job with its arguments; a job may carry a password."""
+    """procrastinate logs each job with its arguments, in the message and in `extra` fields (the
+    job's kwargs, its call string); a job may carry a password, sealed or not."""
 
     _SECRET = re.compile(r"((?:password|secret)\w*=)('[^']*'|\"[^\"]*\")")
+    _SECRET_KEY = re.compile(r"password|secret|token", re.IGNORECASE)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         redacted = self._SECRET.sub(r"\1'***'", message)
         if redacted != message:
             record.msg, record.args = redacted, None
+        for key, value in vars(record).items():
+            if key not in _STANDARD:
+                setattr(record, key, self._redact(key, value))
         return True
+
+    def _redact(self, key: str, value: Any) -> Any:
+        if self._SECRET_KEY.search(key):
+            return "***"
+        if isinstance(value, dict):
+            return {k: self._redact(str(k), v) for k, v in value.items()}
+        if isinstance(value, str):
+            return self._SECRET.sub(r"\1'***'", value)
+        return value
 
 
 class JsonFormatter(logging.Formatter):

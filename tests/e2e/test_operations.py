@@ -157,6 +157,7 @@ def test_every_process_logs_one_json_object_a_line(stack: Stack) -> None:
     # Ticks that found nothing to do stay out of the INFO log; no Python repr anywhere.
     text = (stack.workdir / "scheduler.log").read_text()
     assert "Report(" not in text and "Reconciliation(" not in text
+    assert "gAAAA" not in text  # the sealed root password of the order's job (Fernet) is redacted
     assert not [line for line in scheduler if line.get("tick") == "warm_pool"]  # no pool: quiet
 
 

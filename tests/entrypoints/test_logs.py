@@ -93,3 +93,15 @@ def test_a_monitoring_pass_that_only_sampled_is_quiet() -> None:
     monitoring = next(tick for tick in TICKS if tick.name == "monitoring")
     assert monitoring.quiet(MonitoringReport(sampled=12, raised=0, cleared=0))
     assert not monitoring.quiet(MonitoringReport(sampled=12, raised=1, cleared=0))
+
+
+def test_passwords_in_a_jobs_extra_fields_are_redacted(lines: io.StringIO) -> None:
+    job = {
+        "task_kwargs": {"server_id": 7, "sealed_root_password": "gAAAAsealed"},
+        "call_string": "provision_server[1](server_id=7, sealed_root_password='gAAAAsealed')",
+    }
+    logging.getLogger("hostprovider.jobs").info("Starting job", extra={"job": job})
+
+    [line] = _parsed(lines)
+    assert "gAAAAsealed" not in lines.getvalue()
+    assert line["job"]["task_kwargs"] == {"server_id": 7, "sealed_root_password": "***"}
