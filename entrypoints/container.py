@@ -42,6 +42,7 @@ from domain.usecases.runtime import Policy, Runtime
 from entrypoints import sandbox
 from entrypoints.config import ConfigError, NodeSsh, RemoteApi, Settings
 from entrypoints.mail import make_mailer
+from entrypoints.metrics import CountingEventPublisher
 from entrypoints.site import Site, load_site
 from entrypoints.tasks import make_dispatch
 from ports.clock import Clock
@@ -54,6 +55,7 @@ from ports.throttle import Counters
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
 
+    from adapters.pfsense import FirewallSite
     from adapters.postgres.uow import PostgresUnitOfWorkFactory
 
 
@@ -87,6 +89,16 @@ def _hypervisor(clock: Clock, settings: Settings, site: Site | None, policy: Pol
     return hypervisor
 
 
+def _check_ssh_hosts(site: Site, ssh: NodeSsh) -> None:
+    known = {node for layout in site.locations.values() for node in layout.nodes}
+    strangers = sorted(node for node, _ in ssh.hosts if node not in known)
+    if strangers:
+        raise ConfigError(
+            f"HOSTPROVIDER_PROXMOX_SSH_HOSTS names {', '.join(strangers)}, "
+            "which no location of the site file has"
+        )
+
+
 def _proxmox(
     clock: Clock,
     api: RemoteApi,
@@ -117,13 +129,7 @@ def _proxmox(
     }
     lxc_password = None  # without SSH the adapter refuses LXC password work, saying why
     if ssh is not None:
-        known = {node for layout in site.locations.values() for node in layout.nodes}
-        strangers = sorted(node for node, _ in ssh.hosts if node not in known)
-        if strangers:
-            raise ConfigError(
-                f"HOSTPROVIDER_PROXMOX_SSH_HOSTS names {', '.join(strangers)}, "
-                "which no location of the site file has"
-            )
+        _check_ssh_hosts(site, ssh)
         lxc_password = SshLxcPasswordCommand(
             SshSettings(
                 user=ssh.user,
@@ -155,11 +161,24 @@ def _fabric(
     """`pool` is the pool's provider: the pool is opened only when a database is configured."""
     if settings.pfsense is None:
         return FakeNetworkFabric()
-    assert site is not None  # the settings refuse a pfSense URL without a site file
     from adapters import pfsense
     from adapters.locking import SerializedFabric
 
+    fabric = pfsense.PfSenseFabric(_firewall_sites(settings, site, policy))
+    try:
+        fabric.check_settings()  # a key the firewall refuses stops the start, saying what to fix
+    except pfsense.FirewallMisconfigured as ex:
+        raise ConfigError(f"HOSTPROVIDER_PFSENSE_URL: {ex}") from None
+    return SerializedFabric(fabric, _firewall_locks(settings, pool))
+
+
+def _firewall_sites(
+    settings: Settings, site: Site | None, policy: Policy
+) -> dict[int, FirewallSite]:
+    from adapters import pfsense
+
     api = settings.pfsense
+    assert site is not None and api is not None  # the settings refuse pfSense without a site file
     try:
         sites = {
             location_id: pfsense.FirewallSite(
@@ -177,12 +196,19 @@ def _fabric(
         }
     except ValueError as ex:  # a layout the firewall cannot carry: stop with the reason
         raise ConfigError(f"HOSTPROVIDER_SITE_FILE: {ex}") from None
-    fabric = pfsense.PfSenseFabric(sites)
-    try:
-        fabric.check_settings()  # a key the firewall refuses stops the start, saying what to fix
-    except pfsense.FirewallMisconfigured as ex:
-        raise ConfigError(f"HOSTPROVIDER_PFSENSE_URL: {ex}") from None
-    return SerializedFabric(fabric, _firewall_locks(settings, pool))
+    return sites
+
+
+def check_layout(settings: Settings) -> None:
+    """Every ConfigError the providers below would raise, raised now and without connecting to
+    anything: the commands check this before a gunicorn worker would find it at boot."""
+    site = _site(settings)
+    if site is None:
+        return
+    if settings.proxmox_ssh is not None:
+        _check_ssh_hosts(site, settings.proxmox_ssh)
+    if settings.pfsense is not None:
+        _firewall_sites(settings, site, _policy(settings, site))
 
 
 def _firewall_locks(settings: Settings, pool: Callable[[], ConnectionPool]) -> Locks:
@@ -267,10 +293,15 @@ class Container(containers.DeclarativeContainer):
     hypervisor = providers.Singleton(_hypervisor, clock, settings, site, policy)
     fabric = providers.Singleton(_fabric, settings, site, policy, pool.provider)
     mailer = providers.Singleton(make_mailer, settings)
+    # Where live events go: the sandbox's own bus (its realtime server subscribes to it), or
+    # PostgreSQL's NOTIFY; saga failures are counted for /metrics on the way.
+    event_bus = providers.Singleton(LocalEventBus)
     events = providers.Selector(
         mode,
-        memory=providers.Singleton(LocalEventBus),
-        postgres=providers.Singleton(_notify_events, pool),
+        memory=providers.Singleton(CountingEventPublisher, event_bus),
+        postgres=providers.Singleton(
+            CountingEventPublisher, providers.Singleton(_notify_events, pool)
+        ),
     )
     hasher = providers.Singleton(_hasher, settings)
     counters = providers.Selector(

@@ -8,7 +8,6 @@ it, the sandbox catalogue, and an admin account whose credentials are printed on
 from __future__ import annotations
 
 import logging
-import sys
 from typing import Any
 
 import falcon
@@ -49,7 +48,7 @@ def sandbox_asgi_app(settings: Settings) -> Any:
     from entrypoints.realtime.run import sandbox_asgi
 
     app, container = sandbox_app(settings)
-    return sandbox_asgi(app, container.runtime(), container.events(), settings)
+    return sandbox_asgi(app, container.runtime(), container.event_bus(), settings)
 
 
 def prepare_database(settings: Settings) -> None:
@@ -118,6 +117,10 @@ def _check_admin_settings(settings: Settings) -> None:
             raise ConfigError(f"{variable}: {ex.message}") from None
 
 
+log = logging.getLogger("hostprovider.serve")
+WORKER_BOOT_ERROR = 3  # gunicorn's code for it: the master stops rather than respawn in a loop
+
+
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
         self.settings, self.options = settings, options
@@ -132,39 +135,70 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set("control_socket_disable", True)
 
     def load(self) -> Any:
-        # Runs in the worker, after the fork: stores, threads and pools belong to the worker.
-        if self.settings.sandbox:
-            return sandbox_asgi_app(self.settings)
-        app, _ = database_app(self.settings)
-        return app
+        try:
+            return app_for(self.settings)
+        except Exception:  # noqa: BLE001 - any failure to boot is reported the same way
+            # One JSON line with the traceback, instead of gunicorn's raw print of the message.
+            log.exception("the worker could not start")
+            raise SystemExit(WORKER_BOOT_ERROR) from None
 
 
-def serve(settings: Settings, bind: str | None = None) -> int:
+def check_before_start(settings: Settings) -> None:
+    """What the gunicorn master checks before any worker boots: a bad setting or an unmigrated
+    database stops the start with one line (ConfigError), not "Worker failed to boot"."""
+    from entrypoints.preflight import check_settings
+
+    check_settings(settings)
     _check_admin_settings(settings)
     require_mail_decision(settings)
     if not settings.sandbox:
         from entrypoints.database import check_database
 
         check_database(settings)
-        prepare_database(settings)
-    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
-    options = {
+
+
+def app_for(settings: Settings) -> Any:
+    """The application of one worker (after the fork: stores, threads and pools belong to the
+    worker): the sandbox's ASGI app with its live feed, or the API on PostgreSQL."""
+    if settings.sandbox:
+        return sandbox_asgi_app(settings)
+    app, _ = database_app(settings)
+    return app
+
+
+def gunicorn_options(settings: Settings, bind: str | None = None) -> dict[str, Any]:
+    """The gunicorn settings of `hostprovider serve`, also read by deploy/gunicorn.conf.py."""
+    from entrypoints import logs, metrics
+
+    return {
         "bind": bind or settings.bind,
         # The sandbox keeps its state in one process, serving ASGI so that its live feed's sockets
         # wait on the event loop beside the API's threads; on PostgreSQL each worker has its own
-        # pool of one connection per thread, and `hostprovider realtime` has the sockets.
+        # pool of at most one connection per thread, and `hostprovider realtime` has the sockets.
         "workers": 1 if settings.sandbox else settings.web_workers,
         "threads": settings.db_pool_size,
-        # The sandbox serves ASGI (its live feed beside the API); on PostgreSQL gthread workers
-        # answer gunicorn's own request-line and header limits in JSON.
+        # On PostgreSQL gthread workers that answer gunicorn's own request-line and header limits
+        # in JSON; the sandbox's ASGI app holds itself to the same limits.
         "worker_class": (
             "uvicorn_worker.UvicornWorker"
             if settings.sandbox
             else "entrypoints.gunicorn_worker.JsonLimitsWorker"
         ),
         "accesslog": None,  # our own JSON access log has the request id
+        "logconfig_dict": logs.gunicorn_logconfig("serve"),
+        "child_exit": lambda server, worker: metrics.worker_exited(worker.pid),
         "graceful_timeout": 10,
         "timeout": 60,
     }
-    _Gunicorn(settings, options).run()
+
+
+def serve(settings: Settings, bind: str | None = None) -> int:
+    from entrypoints import logs, metrics
+
+    check_before_start(settings)
+    logs.configure("serve")
+    if not settings.sandbox:
+        prepare_database(settings)  # once, here: the workers then boot without the database
+    metrics.use_shared_directory()  # before the workers fork: they all write there
+    _Gunicorn(settings, gunicorn_options(settings, bind)).run()
     return 0

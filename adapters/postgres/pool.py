@@ -2,8 +2,10 @@
 
 A pool runs background threads and holds sockets, neither of which survives a fork: under gunicorn
 it is opened in each worker after the fork (a `post_fork` hook, or lazily in the worker), never in
-the master with `--preload`. Size it to the worker's threads: one request thread never needs more
-than one connection, and a fixed size avoids stalls while a pool grows.
+the master with `--preload`. Its ceiling is the worker's threads (one request thread never needs
+more than one connection); its floor is small, because every process of every machine holds its
+floor for ever while idle and PostgreSQL's max_connections is shared by all of them. The pool grows
+towards the ceiling while requests wait and shrinks back after `max_idle` (README "Connections").
 """
 
 from __future__ import annotations
@@ -47,10 +49,12 @@ def make_pool(
     conninfo: str,
     *,
     size: int,
+    min_size: int = 1,
     timeout: float = CONNECTION_WAIT_SECONDS,
     name: str = "hostprovider",
 ) -> ConnectionPool:
-    """A closed pool of exactly `size` connections; call `open_pool` in the process that uses it.
+    """A closed pool of `min_size` to `size` connections; call `open_pool` in the process that
+    uses it.
 
     Its connections carry the process's `holder_name()` as their application_name, which is how
     another process tells whether this one is still connected (see the idempotency store)."""
@@ -59,7 +63,7 @@ def make_pool(
     return ConnectionPool(
         conninfo,
         kwargs={"application_name": holder_name()},
-        min_size=size,
+        min_size=min(min_size, size),
         max_size=size,
         open=False,
         timeout=timeout,
@@ -96,14 +100,17 @@ def open_in_background(pool: ConnectionPool) -> ConnectionPool:
 
 
 def _new_holder() -> str:
-    return f"hostprovider {socket.gethostname()[:20]} {os.getpid()} {uuid.uuid4().hex[:12]}"
+    # The process's role first (PGAPPNAME, which the CLI sets to hostprovider-serve and so on),
+    # then what makes it this one process.
+    role = (os.environ.get("PGAPPNAME") or "hostprovider").split()[0][:24]
+    return f"{role} {socket.gethostname()[:20]} {os.getpid()} {uuid.uuid4().hex[:12]}"
 
 
 _HOLDER, _HOLDER_PID = _new_holder(), os.getpid()
 
 
 def holder_name() -> str:
-    """This process's name on its database connections (`hostprovider HOST PID NONCE`): unique
+    """This process's name on its database connections (`ROLE HOST PID NONCE`): unique
     per process (a forked child gets its own; the nonce tells apart a pid used again), readable
     in pg_stat_activity, at most 63 bytes as PostgreSQL keeps them."""
     global _HOLDER, _HOLDER_PID

@@ -38,6 +38,7 @@ from ports.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+SAGA_FAILED = "saga-failed"  # the event channel: a saga failed at a step and is compensated
 STEPS = ("placed", "addressed", "vlan", "guest", "mapping", "firewall", "started")
 VMID_ATTEMPTS = 5
 ADDRESS_ATTEMPTS = 20  # each round of a race has a winner: enough for a burst of orders
@@ -60,6 +61,7 @@ def provision_server(
         server.start_provisioning(rt.clock.now())
         uow.servers.update(server)
         uow.commit()
+    step = "unseal"
     try:
         root_password = rt.secret_box.open(sealed_root_password)
         if root_password is None:
@@ -70,9 +72,14 @@ def provision_server(
                 run = functools.partial(_STEP_ACTIONS[step], rt, server, root_password)
                 server = when_idle(rt, run)
                 server = _record(rt, server.id, step, server)
+        step = "finish"
         _finish(rt, server.id, first_charge_list, first_charge)
     except DomainError as ex:
-        log.warning("provisioning server %s failed: %s", server_id, ex.message)
+        log.warning("provisioning server %s failed at %s: %s", server_id, step, ex.message)
+        # For operators (a metric by step), not customers: they hear of it by the notice.
+        rt.events.publish(
+            SAGA_FAILED, {"saga": "create", "step": step, "serverId": server_id, "code": ex.code}
+        )
         compensate(rt, server_id, reason=ex.message, code=ex.code)
 
 

@@ -12,7 +12,8 @@ import falcon.media
 
 from adapters.memory import FakeHypervisor
 from domain.usecases.runtime import Runtime
-from entrypoints.http import errors, openapi
+from entrypoints.http import docs, errors, openapi
+from entrypoints.http import metrics as http_metrics
 from entrypoints.http.client_address import ClientAddress
 from entrypoints.http.headers import SecurityHeaders
 from entrypoints.http.middleware import (
@@ -37,6 +38,8 @@ from entrypoints.http.resources import (
 from entrypoints.http.resources.base import Resource
 
 Routes = list[tuple[str, Resource, str | None]]
+# Routes for operators and browsers, not API operations: the document leaves them out.
+OUTSIDE_THE_DOCUMENT = frozenset({"/metrics", "/api/docs", "/api/docs/{name}"})
 
 
 def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> Routes:
@@ -130,6 +133,7 @@ def create_app(
 ) -> falcon.App:
     app = falcon.App(
         middleware=[  # type: ignore[arg-type]  # falcon's protocols do not accept a mixed list
+            http_metrics.RequestMetrics(),
             RequestContext(max_body_bytes, ClientAddress(trusted_proxies)),
             RateLimit(TokenBucket(requests_per_minute, 60)),
             Authentication(runtime),
@@ -155,4 +159,6 @@ def create_app(
         else:
             app.add_route(path, resource)
     document.update(openapi.build(routes))
+    http_metrics.install(app, runtime)
+    docs.install(app)
     return app

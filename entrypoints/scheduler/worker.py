@@ -16,10 +16,8 @@ import contextlib
 import functools
 import logging
 import os
-import re
 import signal
 import socket
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -36,11 +34,12 @@ from adapters.jobs.procrastinate_queue import (
     worker_app,
 )
 from domain.usecases.runtime import Runtime
+from entrypoints import logs, metrics
 from entrypoints.config import ConfigError, Settings
 from entrypoints.database import check_database
 from entrypoints.mail import require_mail_decision
 from entrypoints.scheduler.ticks import Tick, ticks
-from entrypoints.tasks import TASKS
+from entrypoints.tasks import bound_tasks
 
 log = logging.getLogger("hostprovider.scheduler")
 
@@ -56,7 +55,7 @@ def cron_for(every_seconds: int) -> str:
 
 
 def _run_tick(tick: Tick, runtime: Runtime) -> object:
-    return tick.run(runtime)
+    return tick(runtime)  # logged as it ran: INFO when it did something, else DEBUG
 
 
 def build_app(settings: Settings, runtime: Runtime) -> App:
@@ -64,7 +63,7 @@ def build_app(settings: Settings, runtime: Runtime) -> App:
     if settings.database_url is None:
         raise ConfigError("HOSTPROVIDER_DATABASE_URL is not set: the scheduler needs PostgreSQL")
     app = worker_app(settings.database_url, pool_size=settings.scheduler_concurrency + 2)
-    register_tasks(app, {name: functools.partial(run, runtime) for name, run in TASKS.items()})
+    register_tasks(app, bound_tasks(runtime))
     for tick in ticks(settings.monitor_seconds):
         run_tick = functools.partial(_run_tick, tick, runtime)
         register_periodic(app, f"tick.{tick.name}", cron_for(tick.every_seconds), run_tick)
@@ -74,19 +73,6 @@ def build_app(settings: Settings, runtime: Runtime) -> App:
         app, cron=cron_for(every), seconds_since_heartbeat=settings.stalled_job_seconds
     )
     return app
-
-
-class RedactSecrets(logging.Filter):
-    """procrastinate logs each job with its arguments; a job may carry a password."""
-
-    _SECRET = re.compile(r"((?:password|secret)\w*=)('[^']*'|\"[^\"]*\")")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = self._SECRET.sub(r"\1'***'", message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        return True
 
 
 @attrs.frozen
@@ -193,6 +179,19 @@ def _stop_on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> It
             loop.remove_signal_handler(number)
 
 
+def _serve_metrics(bind: str | None) -> None:
+    """The scheduler's jobs and ticks on `http://BIND/metrics` (a thread of this process). One
+    process: no multiprocess files, even if the API's directory is in the environment."""
+    os.environ.pop(metrics.MULTIPROCESS_ENV, None)
+    if bind is None:
+        return
+    from prometheus_client import start_http_server
+
+    host, _, port = bind.rpartition(":")
+    start_http_server(int(port), addr=host.strip("[]") or "0.0.0.0", registry=metrics.registry())
+    log.info("metrics on http://%s/metrics", bind)
+
+
 def scheduler(settings: Settings) -> int:
     from entrypoints.container import build
 
@@ -200,9 +199,8 @@ def scheduler(settings: Settings) -> int:
         raise ConfigError("HOSTPROVIDER_DATABASE_URL is not set: the scheduler needs PostgreSQL")
     require_mail_decision(settings)
     check_database(settings)
-    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactSecrets())
+    logs.configure("scheduler")
+    _serve_metrics(settings.scheduler_metrics_bind)
     # One connection per running job, for the units of work the tasks open.
     pool_size = max(settings.db_pool_size, settings.scheduler_concurrency)
     container = build(attrs.evolve(settings, db_pool_size=pool_size))

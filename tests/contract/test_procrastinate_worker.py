@@ -26,7 +26,8 @@ from domain.usecases.ordering import PROVISION_TASK
 from entrypoints import sandbox
 from entrypoints.config import Settings
 from entrypoints.container import build
-from entrypoints.scheduler.worker import RedactSecrets, build_app, cron_for, run_worker
+from entrypoints.logs import RedactSecrets
+from entrypoints.scheduler.worker import build_app, cron_for, run_worker
 
 from .postgres import PgDatabase, ScratchDatabase, admin_connection, refused_connections
 

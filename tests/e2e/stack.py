@@ -45,6 +45,7 @@ class Stack:
     workdir: Path
     database_url: str
     settings: dict[str, str] = attrs.field(factory=dict)  # more HOSTPROVIDER_* for every process
+    variables: dict[str, str] = attrs.field(factory=dict)  # other environment for every process
     api: subprocess.Popen[bytes] | None = None
     sandbox: Sandbox | None = None
     schedulers: dict[str, subprocess.Popen[bytes]] = attrs.field(factory=dict)
@@ -62,6 +63,7 @@ class Stack:
                 "HOSTPROVIDER_SMTP_HOST": "none",  # mail off on purpose, unless a test sets it
                 **self.settings,
                 **{f"HOSTPROVIDER_{key.upper()}": value for key, value in more.items()},
+                **self.variables,
             },
         )
 

@@ -108,7 +108,7 @@ def holder_of(stack: Stack, pid: int) -> str:
     rows = stack.query(
         "SELECT DISTINCT application_name FROM pg_stat_activity"
         " WHERE application_name LIKE %s AND datname = current_database()",
-        f"hostprovider % {pid} %",
+        f"hostprovider% % {pid} %",  # ROLE HOST PID NONCE
     )
     assert len(rows) == 1, rows
     return str(rows[0][0])

@@ -125,7 +125,9 @@ class Api:
         (jobs are then deferred to the database's queue, with no worker to run them).
         `overrides` replace the container's providers by name (a hasher, say)."""
         self.clock = FakeClock(START)
-        self.container = build(settings, clock=self.clock, **{**recorders(), **(overrides or {})})
+        # The real event path (counted for /metrics), and a mailer that keeps what it sends.
+        mailer = {"mailer": recorders()["mailer"]}
+        self.container = build(settings, clock=self.clock, **{**mailer, **(overrides or {})})
         self.rt: Runtime = self.container.runtime()
         self.store: InMemoryStore = self.container.store()
         self.jobs: InlineJobQueue = self.container.job_queue()
