@@ -165,7 +165,7 @@ SERVICES = ("serve", "scheduler", "realtime", "simulate")
 def _preflight(args: argparse.Namespace) -> None:
     """Settings that would fail later, in a worker or a driver, stop the command here."""
     from entrypoints import logs
-    from entrypoints.preflight import check_bind, check_settings
+    from entrypoints.preflight import check_bind, check_settings, check_shared_infrastructure
 
     settings = load_settings()
     # The services log to stdout (the journal, docker logs) from INFO up; a one-off command's answer
@@ -176,6 +176,8 @@ def _preflight(args: argparse.Namespace) -> None:
         logs.configure(args.command, level=logging.WARNING, stream=sys.stderr)
     os.environ.setdefault("PGAPPNAME", f"hostprovider-{args.command}")  # on every connection
     check_settings(settings)
+    if args.command in ("serve", "scheduler", "realtime"):
+        check_shared_infrastructure(settings)
     if args.command == "serve":
         check_bind(args.bind or settings.bind)
     if args.command == "scheduler" and settings.scheduler_metrics_bind:

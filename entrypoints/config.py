@@ -194,6 +194,9 @@ class Settings:
     warm_pool: tuple[tuple[tuple[int, int], int], ...] = ()
     smtp: SmtpSettings | None = None  # the mail relay; None: mail is off (entrypoints/mail.py)
     mail_declared: bool = False  # HOSTPROVIDER_SMTP_HOST was given (a relay, or `none`)
+    # With a database, simulators inside each process instead of a shared Proxmox and pfSense:
+    # only on purpose (tests, throwaway demos); see preflight.check_shared_infrastructure.
+    in_process_infrastructure: bool = False
     # Logins and accounts: proxies whose X-Forwarded-For is believed (CIDRs), where links in
     # e-mails point, password hashes one process computes at once, sign-ups per address an hour.
     trusted_proxies: tuple[str, ...] = ()
@@ -301,6 +304,7 @@ def load_settings(
         warm_pool=_warm_pool(env),
         smtp=read_smtp(env),
         mail_declared=mail_declared(env),
+        in_process_infrastructure=env.get(f"{PREFIX}IN_PROCESS_INFRASTRUCTURE", "") == "1",
         trusted_proxies=_trusted_proxies(env),
         public_url=_public_url(env),
         password_hash_slots=_int(env, f"{PREFIX}PASSWORD_HASH_SLOTS", 2, minimum=1),

@@ -41,3 +41,25 @@ def check_settings(settings: Settings) -> None:
     from entrypoints.container import check_layout  # the site file and what it must agree with
 
     check_layout(settings)
+
+
+def check_shared_infrastructure(settings: Settings) -> None:
+    """On a database, the processes of a deployment (API workers, schedulers, realtime) must see
+    one hypervisor and one firewall: Proxmox VE and pfSense, real or `hostprovider simulate`'s.
+    Simulators inside each process would each hold guests of their own (a restarted scheduler
+    would find none of its servers' guests, and its reconciler would delete billed servers), so
+    they are refused unless HOSTPROVIDER_IN_PROCESS_INFRASTRUCTURE says so on purpose (tests and
+    throwaway demos)."""
+    if settings.database_url is None or settings.in_process_infrastructure:
+        return
+    missing = [
+        name
+        for name, api in (("HOSTPROVIDER_PROXMOX_URL", settings.proxmox),
+                          ("HOSTPROVIDER_PFSENSE_URL", settings.pfsense))
+        if api is None
+    ]  # fmt: skip
+    if missing:
+        raise ConfigError(
+            f"{' and '.join(missing)} must be set with a database: every process must share one "
+            "hypervisor and one firewall (run `hostprovider simulate` for simulated ones)"
+        )

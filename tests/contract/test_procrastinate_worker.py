@@ -146,6 +146,7 @@ def start_scheduler(pg: PgDatabase, folder, name: str, **env: str) -> subprocess
         "HOSTPROVIDER_DATABASE_URL": pg.url,
         "HOSTPROVIDER_QUOTE_KEY": "k" * 32,
         "HOSTPROVIDER_SMTP_HOST": "none",
+        "HOSTPROVIDER_IN_PROCESS_INFRASTRUCTURE": "1",  # each scheduler simulates its own cluster
         "HOSTPROVIDER_SCHEDULER_CONCURRENCY": "2",
         "HOSTPROVIDER_DB_POOL_SIZE": "2",
         "HOSTPROVIDER_ARGON2_MEMORY_KIB": "8192",

@@ -61,6 +61,9 @@ class Stack:
                 "HOSTPROVIDER_QUOTE_KEY": QUOTE_KEY,
                 "HOSTPROVIDER_DB_POOL_SIZE": "4",
                 "HOSTPROVIDER_SMTP_HOST": "none",  # mail off on purpose, unless a test sets it
+                # Where a test gives no Proxmox or pfSense, each process simulates its own, on
+                # purpose; tests that need one shared cluster give its settings.
+                "HOSTPROVIDER_IN_PROCESS_INFRASTRUCTURE": "1",
                 **self.settings,
                 **{f"HOSTPROVIDER_{key.upper()}": value for key, value in more.items()},
                 **self.variables,

@@ -37,6 +37,7 @@ def test_a_database_without_smtp_settings_refuses_to_start() -> None:
         with pytest.MonkeyPatch.context() as patch:
             for key, value in DATABASE.items():
                 patch.setenv(key, value)
+            patch.setenv("HOSTPROVIDER_IN_PROCESS_INFRASTRUCTURE", "1")  # only mail is missing
             patch.delenv("HOSTPROVIDER_SMTP_HOST", raising=False)
             assert main([command]) == 2
 
@@ -111,6 +112,7 @@ def test_the_refusal_is_one_line_and_exit_2(
     for key, value in DATABASE.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("HOSTPROVIDER_SMTP_HOST", raising=False)
+    monkeypatch.setenv("HOSTPROVIDER_IN_PROCESS_INFRASTRUCTURE", "1")  # only mail is missing
 
     assert main(["scheduler"]) == 2
 
