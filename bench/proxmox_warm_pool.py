@@ -42,8 +42,8 @@ from domain.usecases.warm_pool import refill_warm_pool
 from entrypoints import sandbox
 from entrypoints.config import Settings
 from entrypoints.container import build
-from tests.contract.proxmox_rig import SimulatedNodeShell
 from simulators.proxmox import ProxmoxSimulator
+from tests.contract.proxmox_rig import SimulatedNodeShell
 
 START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 LOCATION, TARIFF = 1, 1
@@ -81,18 +81,11 @@ class Order:
 def _cluster(clock: FakeClock) -> Iterator[tuple[ProxmoxSimulator, ProxmoxHypervisor]]:
     """Moscow's sandbox nodes with the catalogue's templates (each node its own copy of a QEMU
     template, as local storage clones only on its own node), and the adapter on them."""
-    catalogue = sandbox.sandbox_catalogue("RUB")
     nodes = [node for location_id, node in sandbox.sandbox_nodes() if location_id == LOCATION]
     simulator = ProxmoxSimulator(clock, task_seconds=TASK_SECONDS, resources_lag_seconds=10)
-    copies = iter(range(8000, 9000))
-    for n, node in enumerate(nodes):
+    for node in nodes:
         simulator.add_node(node, **sandbox.NODE_CAPACITY)
-        for image in catalogue.images:
-            if image.guest_kind is GuestKind.LXC:
-                simulator.add_ostemplate(node, image.template)
-            else:
-                vmid = int(image.template) if n == 0 else next(copies)
-                simulator.add_template(node, vmid, f"tpl-{image.family}-{image.version}")
+    sandbox.stock_templates(simulator, nodes=nodes)
     with simulator:
         connection = ProxmoxConnection(simulator.url, simulator.token_id, simulator.token_secret)
 

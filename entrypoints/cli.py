@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from domain.model.errors import DomainError
 from domain.usecases.catalogue import OrderRequest, current_catalogue, quote_order
-from entrypoints import cli_admin_recovery
+from entrypoints import cli_admin, cli_catalogue
 from entrypoints.config import ConfigError, load_settings
+from entrypoints.preflight import one_line
 
 
 def _catalog(args: argparse.Namespace) -> int:
@@ -142,7 +145,8 @@ def parser() -> argparse.ArgumentParser:
     live.set_defaults(run=_realtime)
     migrate = commands.add_parser("migrate", help="apply the database migrations (repeatable)")
     migrate.set_defaults(run=_migrate)
-    commands.add_parser("catalog", help="print the current catalogue").set_defaults(run=_catalog)
+    cli_catalogue.register(commands, show=_catalog)
+    cli_admin.register_commands(commands)
     quote = commands.add_parser("quote", help="price a configuration")
     quote.add_argument("--os", type=int, required=True)
     quote.add_argument("--location", type=int)
@@ -152,19 +156,44 @@ def parser() -> argparse.ArgumentParser:
     quote.add_argument("--disk", type=int, help="GiB")
     quote.add_argument("--promo")
     quote.set_defaults(run=_quote)
-    cli_admin_recovery.register(commands)
     return root
+
+
+SERVICES = ("serve", "scheduler", "realtime", "simulate")
+
+
+def _preflight(args: argparse.Namespace) -> None:
+    """Settings that would fail later, in a worker or a driver, stop the command here."""
+    from entrypoints import logs
+    from entrypoints.preflight import check_bind, check_settings, check_shared_infrastructure
+
+    settings = load_settings()
+    # The services log to stdout (the journal, docker logs) from INFO up; a one-off command's answer
+    # owns its stdout, and its stderr says only what went wrong.
+    if args.command in SERVICES:
+        logs.configure(args.command, stream=sys.stdout)
+    else:
+        logs.configure(args.command, level=logging.WARNING, stream=sys.stderr)
+    os.environ.setdefault("PGAPPNAME", f"hostprovider-{args.command}")  # on every connection
+    check_settings(settings)
+    if args.command in ("serve", "scheduler", "realtime"):
+        check_shared_infrastructure(settings)
+    if args.command == "serve":
+        check_bind(args.bind or settings.bind)
+    if args.command == "scheduler" and settings.scheduler_metrics_bind:
+        check_bind(settings.scheduler_metrics_bind, "HOSTPROVIDER_SCHEDULER_METRICS_BIND")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        _preflight(args)
         return int(args.run(args))
     except ConfigError as ex:
-        print(f"configuration error: {ex}", file=sys.stderr)
+        print(f"configuration error: {one_line(str(ex))}", file=sys.stderr)
         return 2
     except DomainError as ex:
-        print(f"error ({ex.code}): {ex.message}", file=sys.stderr)
+        print(f"error ({ex.code}): {one_line(ex.message)}", file=sys.stderr)
         return 1
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
+
+from adapters.smtp import SmtpSettings
+from entrypoints.mail import mail_declared, read_smtp
 
 
 class ConfigError(ValueError):
@@ -180,6 +184,7 @@ class Settings:
     scheduler_concurrency: int = 8  # jobs one `hostprovider scheduler` runs at once
     stalled_job_seconds: int = 30  # a scheduler silent this long has its running jobs run again
     monitor_seconds: int = 30  # a monitoring pass (and a live `server-stats`) this often
+    scheduler_metrics_bind: str | None = None  # HOST:PORT of a scheduler's /metrics; None: off
     # Real infrastructure (without it: the simulated hypervisor and firewall of the sandbox).
     site_file: Path | None = None  # the locations' nodes, storage, bridges, networks (site.py)
     proxmox: RemoteApi | None = None
@@ -187,6 +192,17 @@ class Settings:
     proxmox_ssh: NodeSsh | None = None  # for LXC root passwords; None: such operations fail
     # Stopped guests kept ready: ((location id, OS image id), count) pairs.
     warm_pool: tuple[tuple[tuple[int, int], int], ...] = ()
+    smtp: SmtpSettings | None = None  # the mail relay; None: mail is off (entrypoints/mail.py)
+    mail_declared: bool = False  # HOSTPROVIDER_SMTP_HOST was given (a relay, or `none`)
+    # With a database, simulators inside each process instead of a shared Proxmox and pfSense:
+    # only on purpose (tests, throwaway demos); see preflight.check_shared_infrastructure.
+    in_process_infrastructure: bool = False
+    # Logins and accounts: proxies whose X-Forwarded-For is believed (CIDRs), where links in
+    # e-mails point, password hashes one process computes at once, sign-ups per address an hour.
+    trusted_proxies: tuple[str, ...] = ()
+    public_url: str = "http://127.0.0.1:8000"
+    password_hash_slots: int = 2
+    registrations_per_hour: int = 10
 
     @property
     def sandbox(self) -> bool:
@@ -280,9 +296,36 @@ def load_settings(
         scheduler_concurrency=_int(env, f"{PREFIX}SCHEDULER_CONCURRENCY", 8, minimum=1),
         stalled_job_seconds=_int(env, f"{PREFIX}STALLED_JOB_SECONDS", 30, minimum=3),
         monitor_seconds=_monitor_seconds(env),
+        scheduler_metrics_bind=env.get(f"{PREFIX}SCHEDULER_METRICS_BIND") or None,
         site_file=Path(site_file) if site_file else None,
         proxmox=proxmox,
         pfsense=pfsense,
         proxmox_ssh=_node_ssh(env, proxmox),
         warm_pool=_warm_pool(env),
+        smtp=read_smtp(env),
+        mail_declared=mail_declared(env),
+        in_process_infrastructure=env.get(f"{PREFIX}IN_PROCESS_INFRASTRUCTURE", "") == "1",
+        trusted_proxies=_trusted_proxies(env),
+        public_url=_public_url(env),
+        password_hash_slots=_int(env, f"{PREFIX}PASSWORD_HASH_SLOTS", 2, minimum=1),
+        registrations_per_hour=_int(env, f"{PREFIX}REGISTRATIONS_PER_HOUR", 10, minimum=1),
     )
+
+
+def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
+    name = f"{PREFIX}TRUSTED_PROXIES"
+    cidrs = tuple(c.strip() for c in (env.get(name) or "").split(",") if c.strip())
+    for cidr in cidrs:
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            raise ConfigError(f"{name}: {cidr!r} is not a CIDR such as 10.0.0.0/8") from None
+    return cidrs
+
+
+def _public_url(env: Mapping[str, str]) -> str:
+    name = f"{PREFIX}PUBLIC_URL"
+    url = (env.get(name) or "http://127.0.0.1:8000").rstrip("/")
+    if not url.startswith(("https://", "http://")):
+        raise ConfigError(f"{name} must be an http(s) URL, the address customers reach us at")
+    return url

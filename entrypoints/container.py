@@ -27,14 +27,22 @@ from adapters.memory import (
     FakeNetworkFabric,
     InlineJobQueue,
     InMemoryStore,
-    RecordingMailer,
 )
-from adapters.security import Argon2PasswordHasher, FernetSecretBox, SystemSecretGenerator
+from adapters.memory.throttle import MemoryCounters
+from adapters.security import (
+    Argon2PasswordHasher,
+    BoundedPasswordHasher,
+    FernetSecretBox,
+    SystemSecretGenerator,
+)
+from adapters.security.common_passwords import common_passwords
 from domain.model.network import CustomerNetworks
 from domain.model.placement import Overcommit
 from domain.usecases.runtime import Policy, Runtime
 from entrypoints import sandbox
 from entrypoints.config import ConfigError, NodeSsh, RemoteApi, Settings
+from entrypoints.mail import make_mailer
+from entrypoints.metrics import CountingEventPublisher
 from entrypoints.site import Site, load_site
 from entrypoints.tasks import make_dispatch
 from ports.clock import Clock
@@ -42,10 +50,12 @@ from ports.hypervisor import Hypervisor
 from ports.locks import Locks
 from ports.messaging import EventPublisher
 from ports.network import NetworkFabric
+from ports.throttle import Counters
 
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
 
+    from adapters.pfsense import FirewallSite
     from adapters.postgres.uow import PostgresUnitOfWorkFactory
 
 
@@ -57,6 +67,9 @@ def _policy(settings: Settings, site: Site | None) -> Policy:
         session_ttl=dt.timedelta(hours=settings.session_ttl_hours),
         customer_networks=_customer_networks(site),
         warm_pool=dict(settings.warm_pool),
+        registrations_per_hour=settings.registrations_per_hour,
+        public_url=settings.public_url,
+        common_passwords=common_passwords(),
     )
 
 
@@ -72,7 +85,18 @@ def _hypervisor(clock: Clock, settings: Settings, site: Site | None, policy: Pol
     hypervisor.durations = {op: settings.sandbox_task_seconds for op in hypervisor.durations}
     for location_id, name in sandbox.sandbox_nodes():
         hypervisor.add_node(location_id, name, **sandbox.NODE_CAPACITY)
+    sandbox.stock_templates(hypervisor, settings.currency)
     return hypervisor
+
+
+def _check_ssh_hosts(site: Site, ssh: NodeSsh) -> None:
+    known = {node for layout in site.locations.values() for node in layout.nodes}
+    strangers = sorted(node for node, _ in ssh.hosts if node not in known)
+    if strangers:
+        raise ConfigError(
+            f"HOSTPROVIDER_PROXMOX_SSH_HOSTS names {', '.join(strangers)}, "
+            "which no location of the site file has"
+        )
 
 
 def _proxmox(
@@ -105,13 +129,7 @@ def _proxmox(
     }
     lxc_password = None  # without SSH the adapter refuses LXC password work, saying why
     if ssh is not None:
-        known = {node for layout in site.locations.values() for node in layout.nodes}
-        strangers = sorted(node for node, _ in ssh.hosts if node not in known)
-        if strangers:
-            raise ConfigError(
-                f"HOSTPROVIDER_PROXMOX_SSH_HOSTS names {', '.join(strangers)}, "
-                "which no location of the site file has"
-            )
+        _check_ssh_hosts(site, ssh)
         lxc_password = SshLxcPasswordCommand(
             SshSettings(
                 user=ssh.user,
@@ -143,11 +161,24 @@ def _fabric(
     """`pool` is the pool's provider: the pool is opened only when a database is configured."""
     if settings.pfsense is None:
         return FakeNetworkFabric()
-    assert site is not None  # the settings refuse a pfSense URL without a site file
     from adapters import pfsense
     from adapters.locking import SerializedFabric
 
+    fabric = pfsense.PfSenseFabric(_firewall_sites(settings, site, policy))
+    try:
+        fabric.check_settings()  # a key the firewall refuses stops the start, saying what to fix
+    except pfsense.FirewallMisconfigured as ex:
+        raise ConfigError(f"HOSTPROVIDER_PFSENSE_URL: {ex}") from None
+    return SerializedFabric(fabric, _firewall_locks(settings, pool))
+
+
+def _firewall_sites(
+    settings: Settings, site: Site | None, policy: Policy
+) -> dict[int, FirewallSite]:
+    from adapters import pfsense
+
     api = settings.pfsense
+    assert site is not None and api is not None  # the settings refuse pfSense without a site file
     try:
         sites = {
             location_id: pfsense.FirewallSite(
@@ -165,12 +196,19 @@ def _fabric(
         }
     except ValueError as ex:  # a layout the firewall cannot carry: stop with the reason
         raise ConfigError(f"HOSTPROVIDER_SITE_FILE: {ex}") from None
-    fabric = pfsense.PfSenseFabric(sites)
-    try:
-        fabric.check_settings()  # a key the firewall refuses stops the start, saying what to fix
-    except pfsense.FirewallMisconfigured as ex:
-        raise ConfigError(f"HOSTPROVIDER_PFSENSE_URL: {ex}") from None
-    return SerializedFabric(fabric, _firewall_locks(settings, pool))
+    return sites
+
+
+def check_layout(settings: Settings) -> None:
+    """Every ConfigError the providers below would raise, raised now and without connecting to
+    anything: the commands check this before a gunicorn worker would find it at boot."""
+    site = _site(settings)
+    if site is None:
+        return
+    if settings.proxmox_ssh is not None:
+        _check_ssh_hosts(site, settings.proxmox_ssh)
+    if settings.pfsense is not None:
+        _firewall_sites(settings, site, _policy(settings, site))
 
 
 def _firewall_locks(settings: Settings, pool: Callable[[], ConnectionPool]) -> Locks:
@@ -188,6 +226,24 @@ def _firewall_locks(settings: Settings, pool: Callable[[], ConnectionPool]) -> L
 
 def _customer_networks(site: Site | None) -> dict[int, CustomerNetworks]:
     return site.customer_networks() if site is not None else sandbox.sandbox_networks()
+
+
+def _hasher(settings: Settings) -> BoundedPasswordHasher:
+    """argon2id at full strength, at most `password_hash_slots` hashes at once in this process: its
+    memory is bounded by slots x memory cost, whatever the thread count, and a burst is refused at
+    once (503 with Retry-After) rather than queued behind the hashes."""
+    hasher = Argon2PasswordHasher(
+        time_cost=settings.argon2_time_cost,
+        memory_cost=settings.argon2_memory_kib,
+        parallelism=settings.argon2_parallelism,
+    )
+    return BoundedPasswordHasher(hasher, slots=settings.password_hash_slots)
+
+
+def _postgres_counters(pool: ConnectionPool) -> Counters:
+    from adapters.postgres.throttle import PostgresCounters
+
+    return PostgresCounters(pool)
 
 
 def _store(job_queue: InlineJobQueue) -> InMemoryStore:
@@ -236,17 +292,22 @@ class Container(containers.DeclarativeContainer):
     policy = providers.Singleton(_policy, settings, site)
     hypervisor = providers.Singleton(_hypervisor, clock, settings, site, policy)
     fabric = providers.Singleton(_fabric, settings, site, policy, pool.provider)
-    mailer = providers.Singleton(RecordingMailer)
+    mailer = providers.Singleton(make_mailer, settings)
+    # Where live events go: the sandbox's own bus (its realtime server subscribes to it), or
+    # PostgreSQL's NOTIFY; saga failures are counted for /metrics on the way.
+    event_bus = providers.Singleton(LocalEventBus)
     events = providers.Selector(
         mode,
-        memory=providers.Singleton(LocalEventBus),
-        postgres=providers.Singleton(_notify_events, pool),
+        memory=providers.Singleton(CountingEventPublisher, event_bus),
+        postgres=providers.Singleton(
+            CountingEventPublisher, providers.Singleton(_notify_events, pool)
+        ),
     )
-    hasher = providers.Singleton(
-        Argon2PasswordHasher,
-        time_cost=settings.provided.argon2_time_cost,
-        memory_cost=settings.provided.argon2_memory_kib,
-        parallelism=settings.provided.argon2_parallelism,
+    hasher = providers.Singleton(_hasher, settings)
+    counters = providers.Selector(
+        mode,
+        memory=providers.Singleton(MemoryCounters),
+        postgres=providers.Singleton(_postgres_counters, pool),
     )
     secrets = providers.Singleton(SystemSecretGenerator)
     secret_box = providers.Singleton(FernetSecretBox, settings.provided.quote_key)
@@ -263,12 +324,14 @@ class Container(containers.DeclarativeContainer):
         mailer=mailer,
         events=events,
         policy=policy,
+        counters=counters,
     )
 
 
 def build(settings: Settings, **overrides: object) -> Container:
-    """A wired container: the job queue bound to the tasks, the sandbox catalogue seeded (when no
-    catalogue is published yet, so a database's own catalogue is left alone).
+    """A wired container: the job queue bound to the tasks; in the sandbox (no database) the
+    sandbox catalogue seeded. A database starts with no catalogue: the operator publishes theirs
+    (`hostprovider catalog import`), and until then ordering answers 503 saying so.
 
     `overrides` replace providers by name (tests pass a FakeClock as `clock`, say)."""
     container = Container(settings=settings)
@@ -278,9 +341,4 @@ def build(settings: Settings, **overrides: object) -> Container:
     container.job_queue().bind(make_dispatch(runtime))
     if settings.database_url is None:
         sandbox.seed(runtime.uow, settings.currency)
-    else:  # API workers and schedulers may start together: one seeds, the others find it done
-        from adapters.postgres.pool import exclusive
-
-        with exclusive(settings.database_url):
-            sandbox.seed(runtime.uow, settings.currency)
     return container

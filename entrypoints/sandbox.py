@@ -6,7 +6,7 @@ newcomer tries and what QA runs are the same shop.
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Protocol, TypedDict
 
 from domain.model.catalogue import (
     Catalogue,
@@ -119,6 +119,32 @@ def sandbox_nodes() -> list[tuple[int, str]]:
         for loc, code in codes.items()
         for n in range(1, NODES_PER_LOCATION + 1)
     ]
+
+
+class TemplateStore(Protocol):
+    """A simulated cluster's hooks (the fake hypervisor's, the Proxmox simulator's)."""
+
+    def add_ostemplate(self, node: str, volid: str) -> None: ...
+    def add_template(self, node: str, vmid: int, name: str) -> None: ...
+
+
+def stock_templates(
+    cluster: TemplateStore, currency: str = "RUB", nodes: list[str] | None = None
+) -> None:
+    """Every sandbox node (or those of `nodes`) gets the sandbox catalogue's templates: each LXC
+    volume, and of each QEMU template either the catalogue's vmid (on the first node) or a copy of
+    the same name, as a cluster on local storage keeps them (a vmid names one guest in the whole
+    cluster, and a full clone from local storage works only on the template's own node)."""
+    catalogue = sandbox_catalogue(currency)
+    spare_vmids = iter(range(8000, 9000))
+    stocked = nodes if nodes is not None else [node for _, node in sandbox_nodes()]
+    for n, node in enumerate(stocked):
+        for image in catalogue.images:
+            if image.guest_kind is GuestKind.LXC:
+                cluster.add_ostemplate(node, image.template)
+            else:
+                vmid = int(image.template) if n == 0 else next(spare_vmids)
+                cluster.add_template(node, vmid, f"tpl-{image.family}-{image.version}")
 
 
 def seed(uow_factory: UnitOfWorkFactory, currency: str = "RUB") -> None:

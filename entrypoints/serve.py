@@ -8,7 +8,6 @@ it, the sandbox catalogue, and an admin account whose credentials are printed on
 from __future__ import annotations
 
 import logging
-import sys
 from typing import Any
 
 import falcon
@@ -19,6 +18,7 @@ from domain.model.errors import AlreadyExists, ValidationError
 from domain.usecases.accounts import register
 from entrypoints.config import ConfigError, Settings
 from entrypoints.container import Container, build
+from entrypoints.mail import require_mail_decision
 
 
 def sandbox_app(settings: Settings) -> tuple[falcon.App, Container]:
@@ -38,6 +38,7 @@ def sandbox_app(settings: Settings) -> tuple[falcon.App, Container]:
         runtime,
         max_body_bytes=settings.max_body_bytes,
         requests_per_minute=settings.requests_per_minute,
+        trusted_proxies=settings.trusted_proxies,
     )
     return app, container
 
@@ -47,21 +48,38 @@ def sandbox_asgi_app(settings: Settings) -> Any:
     from entrypoints.realtime.run import sandbox_asgi
 
     app, container = sandbox_app(settings)
-    return sandbox_asgi(app, container.runtime(), container.events(), settings)
+    return sandbox_asgi(app, container.runtime(), container.event_bus(), settings)
+
+
+def prepare_database(settings: Settings) -> None:
+    """What `serve` does once, before any worker starts: the catalogue seeded, the configured admin
+    made. The workers then need nothing of the database to boot."""
+    container = build(settings)
+    try:
+        if settings.admin_email and settings.admin_password:  # else: `hostprovider admin create`
+            _ensure_admin(container.runtime(), settings)
+    finally:
+        container.pool().close()  # the master forks the workers: no pool, no threads here
 
 
 def database_app(settings: Settings) -> tuple[falcon.App, Container]:
     """The API on PostgreSQL: no scheduler here (`hostprovider scheduler` is its own process), so
-    any number of workers may serve. Called in each gunicorn worker, which opens its own pool."""
+    any number of workers may serve. Called in each gunicorn worker, which opens its own pool.
+
+    A worker boots whether or not the database answers: its pool connects in the background, and
+    until it does, requests (and /readyz) answer 503 with Retry-After. A worker that failed to
+    boot instead would make gunicorn shut the whole API down."""
+    from adapters.postgres.pool import make_pool, open_in_background
     from entrypoints.http.app import create_app
 
-    container = build(settings)
-    if settings.admin_email and settings.admin_password:  # else: `hostprovider admin create`
-        _ensure_admin(container.runtime(), settings)
+    assert settings.database_url is not None
+    pool = open_in_background(make_pool(settings.database_url, size=settings.db_pool_size))
+    container = build(settings, pool=pool)
     app = create_app(
         container.runtime(),
         max_body_bytes=settings.max_body_bytes,
         requests_per_minute=settings.requests_per_minute,
+        trusted_proxies=settings.trusted_proxies,
     )
     return app, container
 
@@ -77,12 +95,18 @@ def _ensure_admin(runtime: Any, settings: Settings) -> None:
     print(f"admin email: {email} password: {shown}", flush=True)
 
 
+def _admin_password_policy(password: str) -> str:
+    from adapters.security.common_passwords import common_passwords
+
+    return check_password_policy(password, common_passwords())
+
+
 def _check_admin_settings(settings: Settings) -> None:
     """A bad admin e-mail or password stops the command with the variable to fix, before gunicorn
     starts; found in the worker, it would be a traceback and "Worker failed to boot"."""
     checks = (
         ("HOSTPROVIDER_ADMIN_EMAIL", settings.admin_email, normalize_email),
-        ("HOSTPROVIDER_ADMIN_PASSWORD", settings.admin_password, check_password_policy),
+        ("HOSTPROVIDER_ADMIN_PASSWORD", settings.admin_password, _admin_password_policy),
     )
     for variable, value, check in checks:
         if value is None:
@@ -91,6 +115,10 @@ def _check_admin_settings(settings: Settings) -> None:
             check(value)
         except ValidationError as ex:
             raise ConfigError(f"{variable}: {ex.message}") from None
+
+
+log = logging.getLogger("hostprovider.serve")
+WORKER_BOOT_ERROR = 3  # gunicorn's code for it: the master stops rather than respawn in a loop
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -107,31 +135,70 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set("control_socket_disable", True)
 
     def load(self) -> Any:
-        # Runs in the worker, after the fork: stores, threads and pools belong to the worker.
-        if self.settings.sandbox:
-            return sandbox_asgi_app(self.settings)
-        app, _ = database_app(self.settings)
-        return app
+        try:
+            return app_for(self.settings)
+        except Exception:  # noqa: BLE001 - any failure to boot is reported the same way
+            # One JSON line with the traceback, instead of gunicorn's raw print of the message.
+            log.exception("the worker could not start")
+            raise SystemExit(WORKER_BOOT_ERROR) from None
 
 
-def serve(settings: Settings, bind: str | None = None) -> int:
+def check_before_start(settings: Settings) -> None:
+    """What the gunicorn master checks before any worker boots: a bad setting or an unmigrated
+    database stops the start with one line (ConfigError), not "Worker failed to boot"."""
+    from entrypoints.preflight import check_settings
+
+    check_settings(settings)
     _check_admin_settings(settings)
+    require_mail_decision(settings)
     if not settings.sandbox:
         from entrypoints.database import check_database
 
         check_database(settings)
-    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
-    options = {
+
+
+def app_for(settings: Settings) -> Any:
+    """The application of one worker (after the fork: stores, threads and pools belong to the
+    worker): the sandbox's ASGI app with its live feed, or the API on PostgreSQL."""
+    if settings.sandbox:
+        return sandbox_asgi_app(settings)
+    app, _ = database_app(settings)
+    return app
+
+
+def gunicorn_options(settings: Settings, bind: str | None = None) -> dict[str, Any]:
+    """The gunicorn settings of `hostprovider serve`, also read by deploy/gunicorn.conf.py."""
+    from entrypoints import logs, metrics
+
+    return {
         "bind": bind or settings.bind,
         # The sandbox keeps its state in one process, serving ASGI so that its live feed's sockets
         # wait on the event loop beside the API's threads; on PostgreSQL each worker has its own
-        # pool of one connection per thread, and `hostprovider realtime` has the sockets.
+        # pool of at most one connection per thread, and `hostprovider realtime` has the sockets.
         "workers": 1 if settings.sandbox else settings.web_workers,
         "threads": settings.db_pool_size,
-        "worker_class": "uvicorn_worker.UvicornWorker" if settings.sandbox else "gthread",
+        # On PostgreSQL gthread workers that answer gunicorn's own request-line and header limits
+        # in JSON; the sandbox's ASGI app holds itself to the same limits.
+        "worker_class": (
+            "uvicorn_worker.UvicornWorker"
+            if settings.sandbox
+            else "entrypoints.gunicorn_worker.JsonLimitsWorker"
+        ),
         "accesslog": None,  # our own JSON access log has the request id
+        "logconfig_dict": logs.gunicorn_logconfig("serve"),
+        "child_exit": lambda server, worker: metrics.worker_exited(worker.pid),
         "graceful_timeout": 10,
         "timeout": 60,
     }
-    _Gunicorn(settings, options).run()
+
+
+def serve(settings: Settings, bind: str | None = None) -> int:
+    from entrypoints import logs, metrics
+
+    check_before_start(settings)
+    logs.configure("serve")
+    if not settings.sandbox:
+        prepare_database(settings)  # once, here: the workers then boot without the database
+    metrics.use_shared_directory()  # before the workers fork: they all write there
+    _Gunicorn(settings, gunicorn_options(settings, bind)).run()
     return 0

@@ -29,7 +29,6 @@ from pathlib import Path
 
 import attrs
 
-from domain.model.catalogue import Catalogue, GuestKind
 from entrypoints import sandbox
 from entrypoints.config import ConfigError
 from simulators.pfsense import PfSenseSimulator
@@ -38,26 +37,13 @@ from simulators.proxmox.node_shell import NodeShellServer, write_ssh_shim
 
 STORAGE, BRIDGE = "local-lvm", "vmbr1"
 NAMESERVERS = ("1.1.1.1",)
-# The copies of a QEMU template on the other nodes of its location get vmids from here: a vmid is
-# cluster-wide, and local storage cannot be cloned across nodes.
-SPARE_TEMPLATE_VMIDS = range(8000, 9000)
 
 
-def populate_cluster(simulator: ProxmoxSimulator, catalogue: Catalogue) -> None:
-    """Every sandbox node, with the catalogue's LXC templates and a copy of each QEMU template
-    under the same name (the catalogue's vmid is the first node's)."""
+def populate_cluster(simulator: ProxmoxSimulator) -> None:
+    """Every sandbox node, stocked with the sandbox catalogue's templates."""
     for _, node in sandbox.sandbox_nodes():
         simulator.add_node(node, **sandbox.NODE_CAPACITY)
-        for image in catalogue.images:
-            if image.guest_kind is GuestKind.LXC:
-                simulator.add_ostemplate(node, image.template)
-    spare = iter(SPARE_TEMPLATE_VMIDS)
-    for image in catalogue.images:
-        if image.guest_kind is not GuestKind.QEMU:
-            continue
-        name = f"tpl-{image.family}-{image.version}"
-        for n, (_, node) in enumerate(sandbox.sandbox_nodes()):
-            simulator.add_template(node, int(image.template) if n == 0 else next(spare), name)
+    sandbox.stock_templates(simulator)
 
 
 def nodes_by_location() -> dict[int, list[str]]:
@@ -144,19 +130,17 @@ def simulated_infrastructure(
     host: str = "127.0.0.1",
     port: int = 0,
     task_seconds: float = 2.0,
-    catalogue: Catalogue | None = None,
 ) -> Iterator[SimulatedInfrastructure]:
     """Start everything; ports are `port` (Proxmox), `port+1` (the node shell), `port+1+n` (the
     n-th location's firewall), or free ones when `port` is 0."""
     state_dir.mkdir(parents=True, exist_ok=True)
-    catalogue = catalogue or sandbox.sandbox_catalogue()
     with contextlib.ExitStack() as stack:
         proxmox = ProxmoxSimulator(
             task_seconds=task_seconds,
             resources_lag_seconds=2.0,
             address=_address(host, port, 0),
         )
-        populate_cluster(proxmox, catalogue)
+        populate_cluster(proxmox)
         stack.enter_context(proxmox)
         shell = NodeShellServer(proxmox, _address(host, port, 1)).start()
         stack.callback(shell.stop)

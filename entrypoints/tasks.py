@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from domain.usecases.actions import run_server_action
@@ -11,6 +12,7 @@ from domain.usecases.ordering import PROVISION_TASK
 from domain.usecases.provisioning import provision_server
 from domain.usecases.runtime import Runtime
 from domain.usecases.server_jobs import ACTION_TASK
+from entrypoints.metrics import timed_job
 
 TASKS: dict[str, Callable[..., None]] = {
     PROVISION_TASK: provision_server,
@@ -18,12 +20,19 @@ TASKS: dict[str, Callable[..., None]] = {
 }
 
 
+def bound_tasks(runtime: Runtime) -> dict[str, Callable[..., None]]:
+    """Each task bound to the runtime, counted and timed by name (entrypoints.metrics)."""
+    return {name: timed_job(name, partial(run, runtime)) for name, run in TASKS.items()}
+
+
 def make_dispatch(runtime: Runtime) -> Callable[[str, dict[str, Any]], None]:
+    tasks = bound_tasks(runtime)
+
     def dispatch(task: str, args: dict[str, Any]) -> None:
         try:
-            handler = TASKS[task]
+            handler = tasks[task]
         except KeyError:
             raise LookupError(f"no task named {task!r}") from None
-        handler(runtime, **args)
+        handler(**args)
 
     return dispatch

@@ -49,13 +49,13 @@ Feature: A server's firewall
 
   Scenario: No rule may let other customers' networks in
     When Alice lets tcp port 22 into "web-1" from "10.11.0.0/16"
-    Then the request is refused as invalid
+    Then the request is refused as rule violation
     And the reason given is "where other customers' servers live"
     And the firewall still lets ssh, http and https into "web-1"
 
   Scenario: A port range runs from its low end to its high end
     When Alice lets tcp ports 8100-8000 into "web-1" from anyone
-    Then the request is refused as invalid
+    Then the request is refused as rule violation
     And the reason given is "must not be below fromPort"
 
   Scenario: A server keeps a bounded number of rules

@@ -40,12 +40,12 @@ Feature: Pricing
 
   Scenario: More cores than a server can have are refused
     When a visitor asks the price of 64 cores, 4096 MiB of memory and 50 GiB of disk with Ubuntu 24.04 in Moscow
-    Then the request is refused as invalid
+    Then the request is refused as rule violation
     And the reason given is "cores must be between 1 and 32"
 
   Scenario: Memory comes in steps of 512 MiB
     When a visitor asks the price of 2 cores, 1000 MiB of memory and 50 GiB of disk with Ubuntu 24.04 in Moscow
-    Then the request is refused as invalid
+    Then the request is refused as rule violation
     And the reason given is "memory must be a multiple of 512"
 
   Scenario: An order pays exactly the price that was quoted

@@ -50,13 +50,13 @@ Feature: Server actions
 
   Scenario: A disk only grows
     When Alice resizes the server "web-1" to 1 core, 1024 MiB of memory and 10 GiB of disk
-    Then the request is refused as invalid
+    Then the request is refused as rule violation
     And the reason given is "disk can only grow"
     And the guest of "web-1" runs on a Moscow node with 1 core, 1024 MiB and 20 GiB
 
   Scenario: A resize stays within the limits of the catalogue
     When Alice resizes the server "web-1" to 48 cores, 1024 MiB of memory and 20 GiB of disk
-    Then the request is refused as invalid
+    Then the request is refused as rule violation
     And the reason given is "cores must be between 1 and 32"
 
   Scenario: A new root password is shown once, set on the guest and stored nowhere

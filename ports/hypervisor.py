@@ -37,6 +37,9 @@ class GuestSpec:
     root_password: str
     ssh_keys: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()  # e.g. ("hostprovider", "server-42")
+    # The account whose password (and keys) a VM's cloud-init sets: the image's default user
+    # ("Administrator" on Windows); "" leaves it to the adapter. A container's is always root.
+    user: str = ""
 
 
 @attrs.frozen
@@ -69,6 +72,15 @@ class GuestInfo:
     disk_gib: int
     template: bool = False
     tags: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class TemplateInfo:
+    """Something a node can make guests from."""
+
+    kind: GuestKind
+    ref: str  # what a catalogue names: LXC the volume id, QEMU the template's vmid
+    name: str  # QEMU: the template's name, which its copies on other nodes share; LXC: the volid
 
 
 @attrs.frozen
@@ -129,6 +141,10 @@ class Hypervisor(Protocol):
         """Every guest of a location (for reconciliation)."""
         ...
 
+    def templates(self, node: str) -> list[TemplateInfo]:
+        """What `node` can create guests from: its LXC container templates and QEMU templates."""
+        ...
+
     def create_guest(self, node: str, spec: GuestSpec) -> TaskRef:
         """Create a stopped guest; a taken vmid raises AlreadyExists."""
         ...
@@ -163,7 +179,10 @@ class Hypervisor(Protocol):
 
     def delete_snapshot(self, node: str, vmid: int, name: str) -> TaskRef: ...
 
-    def set_password(self, node: str, vmid: int, password: str) -> TaskRef: ...
+    def set_password(self, node: str, vmid: int, password: str, user: str = "") -> TaskRef:
+        """`user`'s password on a VM (the image's default user; "" the adapter's); a
+        container's root password."""
+        ...
 
     def console(self, node: str, vmid: int) -> ConsoleTicket: ...
 

@@ -13,12 +13,14 @@ class OutgoingMail:
     subject: str
     body: str
     message_id: str  # stable per notice, so a redelivery can be recognised downstream
+    html: str = ""  # the HTML alternative of `body`, when there is one
 
 
 class Mailer(Protocol):
     def send(self, mail: OutgoingMail) -> None:
-        """Hand the mail to the transport. Raises Unavailable on a transient failure (retry later)
-        and ExternalFailure on a permanent one (the address was refused)."""
+        """Hand the mail to the transport. Raises Unavailable on a transient failure (an SMTP 4xx,
+        a refused or dropped connection: retry later) and ExternalFailure on a permanent one (an
+        SMTP 5xx: the address, the message or our credentials were refused)."""
         ...
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextvars import ContextVar
 
 import attrs
 
@@ -32,6 +33,29 @@ class AuditRecord:
 
 
 @attrs.frozen
+class AuditQuery:
+    """Which audit entries to read; every filter given must hold."""
+
+    actor_id: int | None = None
+    target: str | None = None  # exact ("account:5"), or a prefix when it ends in "*" ("server:*")
+    since: dt.datetime | None = None  # inclusive
+    until: dt.datetime | None = None  # exclusive
+
+    def matches(self, entry: AuditRecord) -> bool:
+        if self.actor_id is not None and entry.actor_id != self.actor_id:
+            return False
+        if self.target is not None:
+            if self.target.endswith("*"):
+                if not entry.target.startswith(self.target[:-1]):
+                    return False
+            elif entry.target != self.target:
+                return False
+        if self.since is not None and entry.at < self.since:
+            return False
+        return self.until is None or entry.at < self.until
+
+
+@attrs.frozen
 class StoredResponse:
     status: int
     body: bytes
@@ -47,6 +71,16 @@ class IdempotencyRecord:
     fingerprint: str  # sha256 of method, path and body
     created_at: dt.datetime
     response: StoredResponse | None = None
+    # A change of the claiming request was committed (known to a store that outlives processes):
+    # without a response, the request ran and its answer was lost.
+    changed: bool = False
+
+
+# The Idempotency-Key claim (account id, key) of the request being served in this context, while
+# its handler runs. A store that outlives processes marks the claim in the transaction of every
+# change the handler commits, so that a retry after a crash tells "never ran" (run it) from "ran,
+# answer lost" (never run it twice).
+REQUEST_CLAIM: ContextVar[tuple[int, str] | None] = ContextVar("request_claim", default=None)
 
 
 @attrs.frozen

@@ -23,6 +23,7 @@ from domain.model.promo import PromoCode
 from domain.model.server import Server
 from domain.model.warm_pool import PooledGuest
 from ports.records import (
+    AuditQuery,
     AuditRecord,
     IdempotencyRecord,
     Page,
@@ -58,6 +59,9 @@ class TokenRepository(Protocol):
     def for_account(self, account_id: int, kind: TokenKind | None = None) -> list[ApiToken]: ...
     def remove(self, token_id: int) -> None: ...
     def touch(self, token_id: int, at: dt.datetime) -> None: ...
+    def remove_expired(self, now: dt.datetime) -> int:
+        """Remove every token whose expiry is at or before `now`; how many went."""
+        ...
 
 
 class ServerRepository(Protocol):
@@ -124,6 +128,9 @@ class ActionRepository(Protocol):
     def get(self, action_id: int) -> Action | None: ...
     def update(self, action: Action) -> None: ...
     def for_server(self, server_id: int) -> list[Action]: ...
+    def running_by_command(self) -> dict[str, int]:
+        """How many actions are running, by command value (those with none are left out)."""
+        ...
 
 
 class LedgerRepository(Protocol):
@@ -251,24 +258,46 @@ class OutboxRepository(Protocol):
 
     def next_id(self) -> int: ...
     def add(self, notice: Notice) -> None: ...
-    def pending(self, limit: int) -> list[Notice]: ...
-    def claim(self, notice_id: int) -> Notice | None:
-        """The notice, held until the unit of work ends, if it is still unsent and nobody else
-        holds it; None otherwise (sent meanwhile, or being sent by another scheduler)."""
+    def pending(self, limit: int) -> list[Notice]:
+        """Unsent notices, oldest first (failed ones included)."""
+        ...
+
+    def claim_due(self, now: dt.datetime, limit: int) -> list[Notice]:
+        """Up to `limit` notices due for a try (pending, their backoff over), oldest first, each
+        held until the unit of work ends; a notice another deliverer holds is skipped, not
+        waited for."""
+        ...
+
+    def stalled(self, claimed_before: dt.datetime, limit: int) -> list[Notice]:
+        """Notices still `sending` that were claimed at or before that moment, held like
+        claim_due's."""
         ...
 
     def update(self, notice: Notice) -> None: ...
     def for_account(self, account_id: int) -> list[Notice]: ...
+    def list(self, page: Page) -> tuple[builtins.list[Notice], int]:
+        """Every notice, newest first, and how many there are."""
+        ...
 
 
 class AuditLog(Protocol):
     def record(self, entry: AuditRecord) -> None: ...
     def recent(self, limit: int) -> list[AuditRecord]: ...
+    def search(self, query: AuditQuery, page: Page) -> tuple[list[AuditRecord], int]:
+        """One page of the entries `query` selects, newest first, and how many it selects."""
+        ...
 
 
 class IdempotencyStore(Protocol):
-    def claim(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
-        """Store a new claim and return None, or return the existing record for (account, key)."""
+    def claim(
+        self, record: IdempotencyRecord, *, stale_before: dt.datetime | None = None
+    ) -> IdempotencyRecord | None:
+        """Store a new claim and return None, or return the existing record for (account, key).
+
+        An existing claim for the same request (fingerprint) that has no response and whose request
+        is no longer running is taken over the same way (replaced, None returned): one claimed
+        before `stale_before` (its lease ran out), or, where the store can tell, one whose holding
+        process is gone."""
         ...
 
     def complete(self, account_id: int, key: str, response: StoredResponse) -> None: ...

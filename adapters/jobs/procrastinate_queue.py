@@ -56,7 +56,8 @@ def job_sink(app: App) -> JobSink:
             cause = ex.__cause__
             if isinstance(cause, psycopg.Error):
                 raise domain_error(cause) from ex
-            raise Unavailable("the job queue refused a job", reason=str(ex)) from ex
+            log.warning("the job queue refused a job: %s", ex)  # its words stay here
+            raise Unavailable("the job queue refused a job") from ex
 
     return sink
 
@@ -86,7 +87,7 @@ def register_periodic(
     up behind a slow one."""
 
     def tick(timestamp: int) -> None:
-        log.info("%s: %s", name, run())
+        run()  # the caller's `run` logs what the tick did
 
     task = app.task(name=name, queue=queue, queueing_lock=name, retry=False)(_named(tick, name))
     app.periodic(cron=cron, periodic_id=name)(task)

@@ -119,3 +119,12 @@ class InMemoryTokenRepository:
         token = self.get(token_id)
         if token is not None:
             self._uow.write("tokens")[token_id] = attrs.evolve(token, last_used_at=at)
+
+    def remove_expired(self, now: dt.datetime) -> int:
+        table: dict[int, ApiToken] = self._uow.read("tokens")
+        expired = [i for i, t in table.items() if t.expires_at is not None and t.expires_at <= now]
+        if expired:
+            writable = self._uow.write("tokens")
+            for token_id in expired:
+                del writable[token_id]
+        return len(expired)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from domain.model.catalogue import Catalogue
-from domain.model.errors import Conflict, NotFound
+from domain.model.errors import Conflict, NoCatalogue
 
 if TYPE_CHECKING:
     from adapters.memory.store import InMemoryUnitOfWork
@@ -18,7 +18,7 @@ class InMemoryCatalogueRepository:
     def current(self) -> Catalogue:
         versions: dict[int, Catalogue] = self._uow.read("catalogues")
         if not versions:
-            raise NotFound("catalogue", "current")
+            raise NoCatalogue()
         return versions[max(versions)]
 
     def publish(self, catalogue: Catalogue) -> None:

@@ -5,8 +5,9 @@ exists, a guest that runs, a new size...) appears when the task ends OK; a task 
 the guest as it was (a failed create leaves nothing). One task per guest at a time: another
 operation on a guest whose task still runs raises Locked. Nodes have finite memory and disk.
 
-Test helpers: `add_node`, `add_template`, `seed_guest`, `remove_guest`, `set_node_online`,
-`set_usage`, `fail_next`, `guest`, `guests_all`, `password_of`, `call_log`, `durations`.
+Test helpers: `add_node`, `add_ostemplate`, `add_template`, `seed_guest`, `remove_guest`,
+`set_node_online`, `set_usage`, `fail_next`, `guest`, `guests_all`, `password_of`, `user_of`,
+`call_log`, `durations`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from ports.hypervisor import (
     SnapshotInfo,
     TaskRef,
     TaskState,
+    TemplateInfo,
 )
 
 CONSOLE_TTL = dt.timedelta(seconds=40)
@@ -78,6 +80,18 @@ class FakeHypervisor(SimulatedCluster):
                 for v, g in sorted(self._guests.items())
                 if self._nodes[g.node].location_id == location_id
             ]
+
+    def templates(self, node: str) -> list[TemplateInfo]:
+        with self._lock:
+            self._settle()
+            found = self._node(node, usable=True)
+            volumes = [TemplateInfo(GuestKind.LXC, v, v) for v in found.ostemplates]
+            guests = [
+                TemplateInfo(g.kind, str(g.vmid), g.name)
+                for g in self._guests.values()
+                if g.template and g.node == node and g.kind is GuestKind.QEMU
+            ]
+            return sorted(volumes + guests, key=lambda t: (t.kind.value, t.ref))
 
     def snapshots(self, node: str, vmid: int) -> list[SnapshotInfo]:
         with self._lock:
@@ -131,8 +145,13 @@ class FakeHypervisor(SimulatedCluster):
     def create_guest(self, node: str, spec: GuestSpec) -> TaskRef:
         with self._lock:
             self._enter("create", node, spec.vmid)
-            if self._busy(spec.vmid):
-                raise Locked(f"guest {spec.vmid} is locked (create)", vmid=spec.vmid)
+            if (running := self._running_task(spec.vmid)) is not None:
+                raise Locked(
+                    f"guest {spec.vmid} is locked (create)",
+                    vmid=spec.vmid,
+                    node=running.ref.node,
+                    upid=running.ref.upid,
+                )
             if spec.vmid in self._guests:
                 raise AlreadyExists(f"guest {spec.vmid} already exists", vmid=spec.vmid)
             load = self._load(self._nodes[node])
@@ -151,6 +170,7 @@ class FakeHypervisor(SimulatedCluster):
                 spec.disk_gib,
                 tags=tuple(spec.tags),
                 password=spec.root_password,
+                user=spec.user or "root",
             )
 
             def created() -> None:
@@ -179,6 +199,7 @@ class FakeHypervisor(SimulatedCluster):
                 guest.name, guest.tags = spec.hostname, tuple(spec.tags)
                 guest.cores, guest.memory_mib = spec.cores, spec.memory_mib
                 guest.disk_gib, guest.password = spec.disk_gib, spec.root_password
+                guest.user = spec.user or "root"
 
             return self._begin("reconfigure", node, guest, reconfigured)
 
@@ -263,12 +284,15 @@ class FakeHypervisor(SimulatedCluster):
                 "delete_snapshot", node, guest, lambda: guest.snapshots.pop(name, None)
             )
 
-    def set_password(self, node: str, vmid: int, password: str) -> TaskRef:
+    def set_password(self, node: str, vmid: int, password: str, user: str = "") -> TaskRef:
         with self._lock:
             guest = self._operable("set_password", node, vmid)
-            return self._begin(
-                "set_password", node, guest, lambda: setattr(guest, "password", password)
-            )
+
+            def change() -> None:
+                guest.password = password
+                guest.user = user or "root"
+
+            return self._begin("set_password", node, guest, change)
 
     def console(self, node: str, vmid: int) -> ConsoleTicket:
         with self._lock:

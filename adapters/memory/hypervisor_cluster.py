@@ -68,6 +68,11 @@ class SimulatedCluster:
         with self._lock:
             self._node(name).online = online
 
+    def add_ostemplate(self, node: str, volid: str) -> None:
+        """An LXC container template in the node's storage, e.g. "local:vztmpl/debian.tar.zst"."""
+        with self._lock:
+            self._node(node).ostemplates.add(volid)
+
     def add_template(
         self, node: str, vmid: int, name: str, kind: GuestKind = GuestKind.QEMU
     ) -> None:
@@ -142,15 +147,23 @@ class SimulatedCluster:
             return found.info() if found else None
 
     def guests_all(self) -> list[GuestInfo]:
+        """Every guest but the templates (which `templates(node)` lists)."""
         with self._lock:
             self._settle()
-            return [self._guests[v].info() for v in sorted(self._guests)]
+            return [g.info() for _, g in sorted(self._guests.items()) if not g.template]
 
     def password_of(self, vmid: int) -> str | None:
         with self._lock:
             self._settle()
             guest = self._guests.get(vmid)
             return guest.password if guest else None
+
+    def user_of(self, vmid: int) -> str | None:
+        """The account `password_of` is the password of."""
+        with self._lock:
+            self._settle()
+            guest = self._guests.get(vmid)
+            return guest.user if guest else None
 
     def running_tasks(self) -> list[TaskRef]:
         with self._lock:
@@ -177,8 +190,14 @@ class SimulatedCluster:
     def _operable(self, operation: str, node: str, vmid: int, *, check_lock: bool = True) -> Guest:
         self._enter(operation, node, vmid)
         guest = self._require_guest(node, vmid)
-        if check_lock and self._busy(vmid):
-            raise Locked(f"guest {vmid} is locked by a running task", vmid=vmid)
+        running = self._running_task(vmid) if check_lock else None
+        if running is not None:
+            raise Locked(
+                f"guest {vmid} is locked by a running task",
+                vmid=vmid,
+                node=running.ref.node,
+                upid=running.ref.upid,
+            )
         return guest
 
     def _begin(
@@ -218,7 +237,10 @@ class SimulatedCluster:
                 task.effect()
 
     def _busy(self, vmid: int) -> bool:
-        return any(not t.settled and t.vmid == vmid for t in self._tasks.values())
+        return self._running_task(vmid) is not None
+
+    def _running_task(self, vmid: int) -> Task | None:
+        return next((t for t in self._tasks.values() if not t.settled and t.vmid == vmid), None)
 
     def _pending_creates(self) -> list[Task]:
         return [t for t in self._tasks.values() if not t.settled and t.creates is not None]

@@ -71,6 +71,7 @@ class Node:
     memory_mib: int
     disk_gib: int
     online: bool = True
+    ostemplates: set[str] = attrs.field(factory=set)  # LXC container template volume ids
 
 
 @attrs.frozen
@@ -94,6 +95,7 @@ class Guest:
     template: bool = False
     tags: tuple[str, ...] = ()
     password: str | None = None
+    user: str = "root"  # whose password `password` is
     started_at: dt.datetime | None = None
     snapshots: dict[str, Snapshot] = attrs.field(factory=dict)
     usage: dict[str, float] = attrs.field(factory=dict)  # set by tests: cpu, memory_used, disk_used

@@ -31,7 +31,7 @@ class InMemoryNetworkRepository:
 
     def assign_ip(self, cidr: str, ip: str, server_id: int) -> None:
         if (cidr, ip) in self._uow.read("ip_by_address"):
-            raise AlreadyExists(f"address {ip} is taken", ip=ip)
+            raise AlreadyExists("the address picked was taken meanwhile; try again")
         if server_id in self._uow.read("ip_by_server"):
             raise AlreadyExists(f"server {server_id} already has an address", server_id=server_id)
         self._uow.write("ip_by_address")[(cidr, ip)] = server_id

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from typing import TYPE_CHECKING
 
 import attrs
 
+from adapters.memory.accounts import paginate
 from domain.model.alerts import AlertState, Metric
 from domain.model.errors import AlreadyExists, NotFound
 from domain.model.metrics import Counters, MetricSample
-from domain.model.notices import Notice
-from ports.records import AuditRecord, IdempotencyRecord, StatsSample, StoredResponse
+from domain.model.notices import Notice, NoticeStatus
+from ports.records import (
+    AuditQuery,
+    AuditRecord,
+    IdempotencyRecord,
+    Page,
+    StatsSample,
+    StoredResponse,
+)
 
 if TYPE_CHECKING:
     from adapters.memory.store import InMemoryUnitOfWork
@@ -89,10 +98,21 @@ class InMemoryOutboxRepository:
         unsent = [table[i] for i in sorted(table) if table[i].sent_at is None]
         return unsent[: max(limit, 0)]
 
-    def claim(self, notice_id: int) -> Notice | None:
-        # Units of work on the memory store run one at a time: holding it is holding the notice.
-        found = self._table().get(notice_id)
-        return found if found is not None and found.sent_at is None else None
+    def claim_due(self, now: dt.datetime, limit: int) -> list[Notice]:
+        # Units of work on the memory store run one at a time: holding it is holding the notices.
+        table = self._table()
+        return [table[i] for i in sorted(table) if table[i].is_due(now)][: max(limit, 0)]
+
+    def stalled(self, claimed_before: dt.datetime, limit: int) -> list[Notice]:
+        table = self._table()
+        oldest_first = (table[i] for i in sorted(table))
+        return [
+            n
+            for n in oldest_first
+            if n.status is NoticeStatus.SENDING
+            and n.claimed_at is not None
+            and n.claimed_at <= claimed_before
+        ][: max(limit, 0)]
 
     def update(self, notice: Notice) -> None:
         if notice.id not in self._table():
@@ -103,6 +123,10 @@ class InMemoryOutboxRepository:
         """Oldest first."""
         table = self._table()
         return [table[i] for i in sorted(table) if table[i].account_id == account_id]
+
+    def list(self, page: Page) -> tuple[builtins.list[Notice], int]:
+        table = self._table()
+        return paginate([table[i] for i in sorted(table, reverse=True)], page)
 
     def _table(self) -> dict[int, Notice]:
         table: dict[int, Notice] = self._uow.read("notices")
@@ -121,15 +145,29 @@ class InMemoryAuditLog:
         entries: list[AuditRecord] = self._uow.read("audit")
         return list(reversed(entries[-limit:])) if limit > 0 else []
 
+    def search(self, query: AuditQuery, page: Page) -> tuple[list[AuditRecord], int]:
+        entries: list[AuditRecord] = self._uow.read("audit")
+        return paginate([e for e in reversed(entries) if query.matches(e)], page)
+
 
 class InMemoryIdempotencyStore:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
 
-    def claim(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
+    def claim(
+        self, record: IdempotencyRecord, *, stale_before: dt.datetime | None = None
+    ) -> IdempotencyRecord | None:
         key = (record.account_id, record.key)
         existing: IdempotencyRecord | None = self._uow.read("idempotency").get(key)
-        if existing is not None:
+        # One process holds everything here: a claim outlives its request only by its lease.
+        stale = (
+            existing is not None
+            and existing.response is None
+            and existing.fingerprint == record.fingerprint
+            and stale_before is not None
+            and existing.created_at < stale_before
+        )
+        if existing is not None and not stale:
             return existing
         self._uow.write("idempotency")[key] = record
         return None

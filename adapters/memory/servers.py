@@ -5,10 +5,11 @@ from __future__ import annotations
 import builtins
 import copy
 import datetime as dt
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from adapters.memory.accounts import paginate
-from domain.model.action import Action
+from domain.model.action import Action, ActionStatus
 from domain.model.errors import AlreadyExists, NotFound
 from domain.model.server import Server, ServerStatus
 from ports.records import Page
@@ -116,6 +117,10 @@ class InMemoryActionRepository:
         """Oldest first, the order they were started in."""
         table = self._table()
         return [table[i] for i in sorted(table) if table[i].server_id == server_id]
+
+    def running_by_command(self) -> dict[str, int]:
+        running = [a for a in self._table().values() if a.status is ActionStatus.RUNNING]
+        return dict(Counter(a.command.value for a in running))
 
     def _table(self) -> dict[int, Action]:
         table: dict[int, Action] = self._uow.read("actions")

@@ -91,3 +91,6 @@ class PostgresTokenRepository:
 
     def touch(self, token_id: int, at: dt.datetime) -> None:
         self._db.run("UPDATE api_tokens SET last_used_at = %s WHERE id = %s", (at, token_id))
+
+    def remove_expired(self, now: dt.datetime) -> int:
+        return self._db.run("DELETE FROM api_tokens WHERE expires_at <= %s", (now,))

@@ -62,9 +62,9 @@ class PostgresLocks:
             raise Unavailable(f"the lock {name} is busy", lock=name) from None
         except psycopg.OperationalError as ex:
             conn.close()  # whether the lock was taken before the failure is unknown: end it
-            raise Unavailable(
-                f"the database could not take the lock {name}: {ex}", lock=name
-            ) from ex
+            # The database's words (its address among them) go to the log, not to a client.
+            log.warning("taking the lock %s failed: %s", name, ex)
+            raise Unavailable(f"the database could not take the lock {name}", lock=name) from ex
 
     def _unlock(self, conn: psycopg.Connection, name: str) -> None:
         """Never raises: the block's own outcome matters more. A lock that cannot be released

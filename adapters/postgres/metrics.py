@@ -62,10 +62,10 @@ class PostgresMetricsRepository:
 
     def save_alert_state(self, state: AlertState) -> None:
         self._db.run(
-            "INSERT INTO alert_states (server_id, metric, active, since)"
-            " VALUES (%(server_id)s, %(metric)s, %(active)s, %(since)s)"
-            " ON CONFLICT (server_id, metric)"
-            " DO UPDATE SET active = EXCLUDED.active, since = EXCLUDED.since",
+            "INSERT INTO alert_states (server_id, metric, active, since, mailed_at)"
+            " VALUES (%(server_id)s, %(metric)s, %(active)s, %(since)s, %(mailed_at)s)"
+            " ON CONFLICT (server_id, metric) DO UPDATE SET active = EXCLUDED.active,"
+            " since = EXCLUDED.since, mailed_at = EXCLUDED.mailed_at",
             unstructure(state),
         )
 

@@ -49,7 +49,7 @@ class PostgresNetworkRepository:
             return
         if self.ip_of(server_id) is not None:
             raise AlreadyExists(f"server {server_id} already has an address", server_id=server_id)
-        raise AlreadyExists(f"address {ip} is taken", ip=ip)
+        raise AlreadyExists("the address picked was taken meanwhile; try again")
 
     def ip_of(self, server_id: int) -> tuple[str, str] | None:
         row = self._db.row("SELECT cidr, ip FROM ip_assignments WHERE server_id = %s", (server_id,))

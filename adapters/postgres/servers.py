@@ -200,3 +200,9 @@ class PostgresActionRepository:
     def for_server(self, server_id: int) -> list[Action]:
         rows = self._db.rows("SELECT * FROM actions WHERE server_id = %s ORDER BY id", (server_id,))
         return [action_from(r) for r in rows]
+
+    def running_by_command(self) -> dict[str, int]:
+        rows = self._db.rows(
+            "SELECT command, count(*) AS n FROM actions WHERE status = 'running' GROUP BY command"
+        )
+        return {str(r["command"]): int(r["n"]) for r in rows}

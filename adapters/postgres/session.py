@@ -9,6 +9,7 @@ here as the domain error it stands for, and the unit of work can only roll back.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,6 +18,7 @@ from psycopg import errors as pg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from adapters.postgres.pool import DATABASE_RETRY_AFTER
 from domain.model.errors import (
     AlreadyExists,
     Conflict,
@@ -25,31 +27,51 @@ from domain.model.errors import (
     NotFound,
     PromoCodeRejected,
     Unavailable,
+    ValidationError,
 )
+
+log = logging.getLogger("hostprovider.postgres")
 
 Row = dict[str, Any]
 
 
 def domain_error(ex: psycopg.Error) -> DomainError:
+    """The domain error a database error stands for, worded by us: the database's own text names
+    tables, constraints and values (other customers' among them) and never reaches a client. It is
+    logged here, and stays on the chain (`raise ... from`) for whoever debugs."""
     constraint = getattr(ex.diag, "constraint_name", None) or ""
-    message = getattr(ex.diag, "message_primary", None) or str(ex)
+    log.warning(
+        "the database refused a statement (%s, constraint %r): %s",
+        type(ex).__name__,
+        constraint,
+        getattr(ex.diag, "message_primary", None) or str(ex),
+    )
     if isinstance(ex, pg.UniqueViolation):
-        return AlreadyExists(message, constraint=constraint)
+        return AlreadyExists("this already exists")
     if isinstance(ex, pg.ForeignKeyViolation):
-        return NotFound("referenced row", constraint)
+        return NotFound("referenced", "record")
     if constraint == "wallet_floor":
         return InsufficientFunds("the balance does not cover this amount")
     if constraint == "promo_total_uses":
-        return PromoCodeRejected("exhausted", message)
+        return PromoCodeRejected("exhausted", "the promo code has been used up")
     if constraint == "promo_uses_per_customer":
-        return PromoCodeRejected("already_used", message)
-    if isinstance(ex, pg.IntegrityError | pg.RaiseException):
-        return Conflict(message, constraint=constraint)
+        return PromoCodeRejected("already_used", "you have already used this promo code")
     if isinstance(ex, pg.DeadlockDetected | pg.SerializationFailure | pg.LockNotAvailable):
-        return Unavailable("the database asked to retry this change", reason=type(ex).__name__)
-    if isinstance(ex, psycopg.OperationalError):
-        return Unavailable("the database is unreachable", reason=type(ex).__name__)
-    return Conflict(message, reason=type(ex).__name__)
+        return Unavailable(
+            "the database asked to retry this change", reason=type(ex).__name__, retry_after=1
+        )
+    if isinstance(ex, psycopg.OperationalError):  # also the pool's timeout: no connection to give
+        return Unavailable(
+            "the database is unreachable",
+            reason=type(ex).__name__,
+            retry_after=DATABASE_RETRY_AFTER,
+        )
+    if isinstance(ex, psycopg.DataError):
+        # A value the columns cannot hold (text with NUL, a number past bigint): the HTTP schemas
+        # and the domain refuse these first, naming the field; this is the last line.
+        return ValidationError("body", "holds a value that cannot be stored")
+    # A constraint the repository did not foresee, a trigger's refusal, or a bug.
+    return Conflict("the change conflicts with the stored records")
 
 
 @contextlib.contextmanager

@@ -47,6 +47,7 @@ from adapters.postgres.servers import PostgresActionRepository, PostgresServerRe
 from adapters.postgres.session import Db, translated
 from adapters.postgres.warm_pool import PostgresWarmPoolRepository
 from ports.messaging import JobQueue
+from ports.records import REQUEST_CLAIM
 
 
 @attrs.frozen
@@ -135,9 +136,12 @@ class PostgresUnitOfWork:
     def commit(self) -> None:
         conn = self._require()
         jobs = self.jobs.take()
+        claim = REQUEST_CLAIM.get()
         with translated():
             if self._job_sink is not None and jobs:
                 self._job_sink(conn, jobs)
+            if claim is not None:  # the request's Idempotency-Key: a change of it is committed
+                self.idempotency.mark_changed(*claim)
             conn.commit()  # deferred constraints (the ledger balances) are checked here
         if self._job_sink is None:
             self._committed.extend(jobs)

@@ -56,6 +56,7 @@ from ports.hypervisor import (
     SnapshotInfo,
     TaskRef,
     TaskState,
+    TemplateInfo,
 )
 
 # How long a vncproxy ticket is accepted for opening the websocket (PVE checks its age).
@@ -93,6 +94,8 @@ class ProxmoxHypervisor:
         self._shutdown_timeout = shutdown_timeout
         self._overcommit = overcommit or Overcommit()
         self._lxc_password = lxc_password_command
+        self._sleep, self._task_poll = sleep, task_poll_seconds
+        self._task_timeout = task_timeout_seconds
         self._tasks = TaskTracker(
             client,
             clock=self._clock,
@@ -136,6 +139,9 @@ class ProxmoxHypervisor:
 
     def guests(self, location_id: int) -> list[GuestInfo]:
         return self._inventory.guests(location_id)
+
+    def templates(self, node: str) -> list[TemplateInfo]:
+        return self._inventory.templates(node)
 
     def snapshots(self, node: str, vmid: int) -> list[SnapshotInfo]:
         kind, _ = self._current(node, vmid)
@@ -228,7 +234,7 @@ class ProxmoxHypervisor:
             self._client.post(self._path(node, GuestKind.QEMU, vmid, "status", "reboot"))
         )
 
-    def set_password(self, node: str, vmid: int, password: str) -> TaskRef:
+    def set_password(self, node: str, vmid: int, password: str, user: str = "") -> TaskRef:
         site = self._inventory.site_of(node)
         kind, status = self._current(node, vmid)
         running = status.get("status") == "running"
@@ -243,7 +249,7 @@ class ProxmoxHypervisor:
             # The guest agent changes it now; cloud-init's copy below keeps it after a rebuild.
             self._client.post(
                 self._path(node, kind, vmid, "agent", "set-user-password"),
-                username=site.qemu_user,
+                username=user or site.qemu_user,
                 password=password,
             )
         return self._ref(
@@ -396,16 +402,37 @@ class ProxmoxHypervisor:
         return step
 
     def _unfinished_clone(self, node: str, vmid: int, marker: str) -> bool:
-        """The guest at `vmid` is a finished clone for this very spec, never configured."""
+        """The guest at `vmid` is a clone for this very spec, never configured; one still being
+        copied is waited for (its task runs on the template's node, under the template's vmid,
+        so only its `lock: clone` tells it is ours)."""
         try:
             kind, status = self._current(node, vmid)
         except NotFound:
             return False
         if kind is not GuestKind.QEMU:
             return False
-        self._ensure_idle(node, kind, vmid, status)  # a clone still running: Locked
         config = self._config(node, kind, vmid)
-        return config.get("description") == marker and not as_int(config.get("template"))
+        if config.get("description") != marker or as_int(config.get("template")):
+            return False
+        if status.get("lock") == "clone":
+            try:
+                status = self._wait_unlocked(node, kind, vmid)
+            except NotFound:
+                return False  # the clone failed, and PVE removed it: clone again
+        self._ensure_idle(node, kind, vmid, status)
+        return True
+
+    def _wait_unlocked(self, node: str, kind: GuestKind, vmid: int) -> dict[str, Any]:
+        """The guest's status once its config lock is gone (its task ended, well or not); NotFound
+        if the guest went with it (a failed clone is removed)."""
+        deadline = self._clock.now() + dt.timedelta(seconds=self._task_timeout)
+        while True:
+            _, status = self._current(node, vmid)
+            if not status.get("lock"):
+                return status
+            if self._clock.now() >= deadline:
+                raise Locked(f"guest {vmid} is locked ({status['lock']})", vmid=vmid)
+            self._sleep(self._task_poll)
 
     def _power(
         self, node: str, vmid: int, action: str, *, needs_running: bool = False, **params: object
@@ -450,17 +477,20 @@ class ProxmoxHypervisor:
         return configured_info(node, kind, vmid, status, config, self._inventory.site_of(node))
 
     def _ensure_idle(self, node: str, kind: GuestKind, vmid: int, status: Mapping) -> None:
-        lock = status.get("lock")
-        if lock:
-            raise Locked(f"guest {vmid} is locked ({lock})", vmid=vmid, lock=lock)
+        """Locked when a task runs on the guest (with its node and upid, so the caller may wait
+        for it: a create's `lock: create` is its task's), or when its config is locked."""
         active = self._client.get(api_path("nodes", node, "tasks"), vmid=vmid, source="active")
         for task in active or []:
             if _is_running(task) and task.get("type") not in _LOCK_FREE_TASKS:
                 raise Locked(
                     f"guest {vmid} is busy with a {task.get('type')} task",
                     vmid=vmid,
+                    node=node,
                     upid=task.get("upid"),
                 )
+        lock = status.get("lock")
+        if lock:
+            raise Locked(f"guest {vmid} is locked ({lock})", vmid=vmid, lock=lock)
 
     def _ensure_room(
         self, node: str, site: ProxmoxSite, cores: int, memory_mib: int, disk_gib: int
@@ -592,7 +622,7 @@ def _qemu_config(
         "net0": specs.qemu_net0(spec, site.bridge),
         "ipconfig0": specs.ipconfig0(spec),
         "nameserver": specs.nameservers(site.nameservers),
-        "ciuser": site.qemu_user,
+        "ciuser": spec.user or site.qemu_user,
         "cipassword": spec.root_password,
         "sshkeys": specs.qemu_ssh_keys(spec.ssh_keys),
         "tags": specs.tags(spec.tags) or None,

@@ -20,7 +20,7 @@ from adapters.proxmox.config import ProxmoxSite
 from domain.model.catalogue import GuestKind
 from domain.model.errors import ExternalFailure, NotFound
 from domain.model.placement import NodeLoad
-from ports.hypervisor import GuestInfo, GuestStats, RrdPoint, SnapshotInfo
+from ports.hypervisor import GuestInfo, GuestStats, RrdPoint, SnapshotInfo, TemplateInfo
 
 KINDS = (GuestKind.LXC, GuestKind.QEMU)
 
@@ -143,6 +143,26 @@ class Inventory:
             return []
         infos = [listed_info(g) for node in site.nodes for g in self.node_guests(node)]
         return sorted(infos, key=lambda g: g.vmid)
+
+    def templates(self, node: str) -> list[TemplateInfo]:
+        """The node's container templates (on every storage that holds them) and its QEMU
+        templates, from the node itself."""
+        self.site_of(node)  # a node we do not serve is not found, as for every other call
+        found: list[TemplateInfo] = []
+        for storage in self._client.get(api_path("nodes", node, "storage"), content="vztmpl") or []:
+            entries = self._client.get(
+                api_path("nodes", node, "storage", storage["storage"], "content"), content="vztmpl"
+            )
+            found += [
+                TemplateInfo(GuestKind.LXC, str(e["volid"]), str(e["volid"]))
+                for e in entries or []
+                if e.get("content") == "vztmpl"
+            ]
+        for entry in self._client.get(api_path("nodes", node, GuestKind.QEMU.value)) or []:
+            if as_int(entry.get("template")):
+                vmid = as_int(entry.get("vmid"))
+                found.append(TemplateInfo(GuestKind.QEMU, str(vmid), str(entry.get("name", ""))))
+        return sorted(found, key=lambda t: (t.kind.value, t.ref))
 
     def cluster_guests(self) -> list[dict[str, Any]]:
         return [

@@ -1,11 +1,17 @@
-"""Passwords hashed with argon2id (argon2-cffi)."""
+"""Passwords hashed with argon2id (argon2-cffi), at most a few at once per process."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
 from typing import TypedDict
 
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from domain.model.errors import Busy
+from ports.security import PasswordHasher
 
 
 class _Params(TypedDict, total=False):
@@ -50,3 +56,35 @@ class Argon2PasswordHasher:
             return self._hasher.check_needs_rehash(password_hash)
         except (InvalidHashError, ValueError):
             return True
+
+
+class BoundedPasswordHasher:
+    """Lets `slots` hashes or verifies run at once in this process and refuses the next at once
+    (Busy: a 503 with Retry-After), rather than queueing it: a burst of logins or sign-ups cannot
+    pile up threads each holding argon2's memory, nor starve every other request of the CPU."""
+
+    def __init__(self, inner: PasswordHasher, *, slots: int) -> None:
+        if slots < 1:
+            raise ValueError("a hasher needs at least one slot")
+        self._inner = inner
+        self._slots = threading.BoundedSemaphore(slots)
+
+    @contextlib.contextmanager
+    def _slot(self) -> Iterator[None]:
+        if not self._slots.acquire(blocking=False):
+            raise Busy("the server is busy checking other passwords; retry in a moment")
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    def hash(self, password: str) -> str:
+        with self._slot():
+            return self._inner.hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        with self._slot():
+            return self._inner.verify(password_hash, password)
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self._inner.needs_rehash(password_hash)

@@ -1,6 +1,7 @@
 """Resource alerts with hysteresis: one notice when a metric crosses its threshold, none again until
 it has come back below a lower mark. A metric hovering around 90% therefore raises one incident, not
-a notice per sample.
+a notice per sample. On top of that, a server's metric e-mails its owner at most once an hour: an
+incident that opens and closes (or flaps) within the hour is one e-mail.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ class AlertRule:
 
 
 DEFAULT_RULES = tuple(AlertRule(m) for m in Metric)
+
+
+MAIL_INTERVAL = dt.timedelta(hours=1)
 
 
 class AlertEvent(enum.Enum):
@@ -60,6 +64,13 @@ class AlertState:
     metric: Metric
     active: bool = False
     since: dt.datetime | None = None
+    mailed_at: dt.datetime | None = None  # when an e-mail about this metric was last written
+
+    def may_mail(self, now: dt.datetime) -> bool:
+        return self.mailed_at is None or now - self.mailed_at >= MAIL_INTERVAL
+
+    def mailed(self, now: dt.datetime) -> AlertState:
+        return attrs.evolve(self, mailed_at=now)
 
 
 def evaluate(

@@ -11,7 +11,7 @@ from typing import Protocol, TypeVar
 
 import attrs
 
-from domain.model.errors import NotFound, ValidationError
+from domain.model.errors import NotFound, RuleViolation, ValidationError
 from domain.model.money import Money, Rounding
 
 HOURS_PER_MONTH = 730
@@ -42,6 +42,19 @@ class Location:
 
 
 @attrs.frozen
+class LocationTemplate:
+    """Where one location keeps an image's template under another reference than the default."""
+
+    location_id: int
+    template: str
+
+
+def usual_user(os_type: str) -> str:
+    """The account a fresh image of this OS logs in as."""
+    return "Administrator" if os_type == "windows" else "root"
+
+
+@attrs.frozen
 class OsImage:
     id: int
     name: str  # "Ubuntu 24.04"
@@ -50,11 +63,32 @@ class OsImage:
     os_type: str  # "linux" or "windows", as the seed API shows it
     guest_kind: GuestKind
     licence_hourly: Money  # zero for free systems
-    template: str = ""  # LXC: the ostemplate volume; QEMU: the vmid of the template to clone
+    # LXC: the ostemplate volume; QEMU: the vmid of the template to clone (each node may keep a
+    # copy of the same name, which the hypervisor clones instead). Per location, `templates`
+    # may name another.
+    template: str = ""
+    templates: tuple[LocationTemplate, ...] = ()
+    # The account the customer's password belongs to; the QEMU guest agent is what changes it on a
+    # running VM, so an image without one cannot have its password reset.
+    default_user: str = attrs.field(
+        default=attrs.Factory(lambda self: usual_user(self.os_type), takes_self=True)
+    )
+    guest_agent: bool = True
 
     def __attrs_post_init__(self) -> None:
         if self.os_type == "windows" and self.guest_kind is not GuestKind.QEMU:
             raise ValueError("a Windows image must be a QEMU guest")
+
+    def template_at(self, location_id: int) -> str:
+        for entry in self.templates:
+            if entry.location_id == location_id:
+                return entry.template
+        return self.template
+
+    @property
+    def password_resettable(self) -> bool:
+        """LXC passwords are set from the node; a VM's only through its guest agent."""
+        return self.guest_kind is GuestKind.LXC or self.guest_agent
 
 
 @attrs.frozen
@@ -66,15 +100,16 @@ class ResourceRange:
     def check(self, field: str, value: object) -> int:
         if type(value) is not int:
             raise ValidationError(field, "must be an integer")
+        # The range is the catalogue's, which changes: a rule of the moment, not of the API.
         if not self.minimum <= value <= self.maximum:
-            raise ValidationError(
+            raise RuleViolation(
                 field,
                 f"must be between {self.minimum} and {self.maximum}",
                 minimum=self.minimum,
                 maximum=self.maximum,
             )
         if (value - self.minimum) % self.step:
-            raise ValidationError(field, f"must be a multiple of {self.step}", step=self.step)
+            raise RuleViolation(field, f"must be a multiple of {self.step}", step=self.step)
         return value
 
 

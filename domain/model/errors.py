@@ -29,6 +29,16 @@ class ValidationError(DomainError):
         self.field = field
 
 
+class RuleViolation(ValidationError):
+    """Well-formed input that a rule no request schema can state refuses: a size against the
+    current catalogue, one field against another (toPort below fromPort, validUntil before
+    validFrom), a value against what is stored (a disk that would shrink). The field is named as
+    for any invalid input; the HTTP edge answers 422, keeping 400 for input the API's document
+    already calls malformed."""
+
+    code = "rule_violation"
+
+
 class NotFound(DomainError):
     """Unknown id, or someone else's: the two are indistinguishable on purpose."""
 
@@ -38,8 +48,44 @@ class NotFound(DomainError):
         super().__init__(f"{kind} {ident} not found", kind=kind, id=str(ident))
 
 
+class LinkNotFound(NotFound):
+    """A one-time link (a password reset) that is unknown, used or expired: the three are not
+    told apart, and the link is never echoed."""
+
+    code = "link_not_found"
+
+    def __init__(self, kind: str) -> None:
+        DomainError.__init__(
+            self, f"this {kind} link is unknown, used or expired; ask for a new one", kind=kind
+        )
+
+
+class NoCatalogue(NotFound):
+    """Nothing is for sale until the operator publishes a catalogue."""
+
+    code = "no_catalogue"
+
+    def __init__(self) -> None:
+        super().__init__("catalogue", "current")
+        self.message = (
+            "no catalogue is published yet: the operator publishes one with "
+            "`hostprovider catalog import FILE` or PUT /api/admin/catalogue"
+        )
+        self.args = (self.message,)
+
+
 class AuthenticationFailed(DomainError):
     code = "unauthenticated"
+
+
+class Throttled(DomainError):
+    """Too many attempts of this kind from here (or on this account); retry after a while."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, **details: Any) -> None:
+        super().__init__(message, retryAfter=retry_after, **details)
+        self.retry_after = retry_after
 
 
 class PermissionDenied(DomainError):
@@ -118,3 +164,13 @@ class Unavailable(ExternalFailure):
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message, transient=True, **details)
+
+
+class Busy(Unavailable):
+    """This process already does as much of this work (password hashing) as it may at once: the
+    request is refused at once rather than queued, and may be retried in a moment."""
+
+    code = "busy"
+
+    def __init__(self, message: str, *, retry_after: int = 1, **details: Any) -> None:
+        super().__init__(message, retryAfter=retry_after, **details)

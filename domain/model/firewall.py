@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 
 import attrs
 
-from domain.model.errors import ValidationError
+from domain.model.errors import RuleViolation, ValidationError
 from domain.model.network import FirewallRule
 
 MAX_RULES = 50
@@ -58,7 +58,7 @@ def customer_rules(
         rule = _rule(index, wanted, protected)
         key = (rule.protocol, rule.port_from, rule.port_to, rule.source)
         if key in seen:
-            raise ValidationError(
+            raise RuleViolation(
                 f"rules.{index}", f"repeats rules.{seen[key]}", duplicate_of=seen[key]
             )
         seen[key] = index
@@ -93,7 +93,7 @@ def _ports(field: str, protocol: str, low: object, high: object) -> tuple[int | 
     first = _port(f"{field}.fromPort", low)
     last = first if high is None else _port(f"{field}.toPort", high)
     if last < first:
-        raise ValidationError(f"{field}.toPort", f"must not be below fromPort ({first})")
+        raise RuleViolation(f"{field}.toPort", f"must not be below fromPort ({first})")
     return first, last
 
 
@@ -121,15 +121,17 @@ def _source(field: str, value: object, protected: list[ipaddress.IPv4Network]) -
         raise ValidationError(field, "must be IPv4: servers have no IPv6 address")
     if network.network_address != ipaddress.ip_interface(text).ip:
         # 203.0.113.7/24 is most likely a typo for one host or for the whole network: ask which.
-        raise ValidationError(
+        raise RuleViolation(
             field, f"has host bits set; the network is {network}, a single address is given alone"
         )
     for pool in protected:
         # The whole address space (anyone) is the usual default and stays allowed: the fabric's
         # isolation rule for the customer VLANs ranks above every customer rule.
+        # The message names the caller's own network alone: which of the pools it met (another
+        # customer's subnet, say) is not the caller's to learn.
         if network.prefixlen > 0 and network.overlaps(pool):
-            raise ValidationError(
-                field, f"{network} reaches into {pool}, where other customers' servers live"
+            raise RuleViolation(
+                field, f"{network} reaches into addresses where other customers' servers live"
             )
     return str(network)
 

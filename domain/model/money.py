@@ -15,11 +15,12 @@ import attrs
 from domain.model.errors import ValidationError
 
 MICRO = 1_000_000
-# Sixteen digits of units is far more than any balance; the bound keeps hostile input from turning
-# into bignums that flow through every sum.
-MAX_UNITS = 10**15
+# A trillion units is far more than any balance, and its micro-units (10**18) fit the signed 64-bit
+# integer (at most 9,223,372,036,854.775807 units) PostgreSQL keeps money in, with room for sums:
+# an amount past it is refused here, on every store, rather than by the database in production.
+MAX_UNITS = 10**12
 # ASCII digits only: `\d` would also take other scripts' digits, which int() accepts as well.
-_DECIMAL = re.compile(r"^(-?)([0-9]{1,16})(?:\.([0-9]{1,6}))?$")
+_DECIMAL = re.compile(r"^(-?)([0-9]{1,13})(?:\.([0-9]{1,6}))?$")
 
 
 class Rounding(enum.Enum):

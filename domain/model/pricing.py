@@ -22,7 +22,7 @@ from domain.model.catalogue import (
     ServerConfig,
     Tariff,
 )
-from domain.model.errors import QuoteRejected, ValidationError
+from domain.model.errors import QuoteRejected, RuleViolation, ValidationError
 from domain.model.money import Money, Rounding
 from domain.model.promo import NO_DISCOUNT, DiscountTerms, PromoCode
 
@@ -63,7 +63,7 @@ def resolve_order(
             )
         )
         if not tariff.offered_at(location.id):
-            raise ValidationError(
+            raise RuleViolation(
                 "locationId", f"tariff {tariff.name} is not offered at {location.code}"
             )
         config = tariff.config

@@ -13,7 +13,7 @@ import re
 
 import attrs
 
-from domain.model.errors import PromoCodeRejected, ValidationError
+from domain.model.errors import PromoCodeRejected, RuleViolation, ValidationError
 from domain.model.money import Money, Rounding
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,39}$")
@@ -78,7 +78,7 @@ class PromoCode:
         if self.max_uses_per_customer < 1:
             raise ValidationError("maxUsesPerCustomer", "must be at least 1")
         if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
-            raise ValidationError("validUntil", "must be after validFrom")
+            raise RuleViolation("validUntil", "must be after validFrom")
 
     @property
     def applies_to_orders(self) -> bool:

@@ -3,28 +3,40 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import weakref
 
 import attrs
 
 from domain.model.accounts import (
+    PASSWORD_MAX,
     TOKEN_PREFIX,
     Account,
     ApiToken,
     Role,
     TokenKind,
     check_password_policy,
+    email_key,
     normalize_email,
     token_digest,
 )
 from domain.model.dunning import Standing
-from domain.model.errors import AlreadyExists, AuthenticationFailed, NotFound, ValidationError
-from domain.usecases.common import Actor, audit, notify
+from domain.model.errors import (
+    AlreadyExists,
+    AuthenticationFailed,
+    Busy,
+    NotFound,
+    RuleViolation,
+    ValidationError,
+)
+from domain.usecases import throttle
+from domain.usecases.common import Actor, account_of, audit, notify
 from domain.usecases.runtime import Runtime
+from ports.security import PasswordHasher
 from ports.unit_of_work import UnitOfWork
 
-# A login for an unknown e-mail still verifies against this, so timing does not reveal which
-# addresses have accounts.
-_DUMMY_PASSWORD = "not-a-real-password-for-timing"
+# Tokens a bearer header or a session cookie may carry (a reset link's token may not).
+_AUTHENTICATING = (TokenKind.SESSION, TokenKind.PERSONAL)
 
 
 @attrs.frozen
@@ -38,8 +50,10 @@ class IssuedToken:
 def register(
     rt: Runtime, *, email: object, password: object, role: Role = Role.CUSTOMER
 ) -> Account:
+    """Raises AlreadyExists for an address that has an account (the operator's and the tests'
+    door; the public one is `sign_up`)."""
     address = normalize_email(email)
-    secret = check_password_policy(password)
+    secret = check_password_policy(password, rt.policy.common_passwords)
     password_hash = rt.hasher.hash(secret)  # slow: outside the unit of work on purpose
     now = rt.clock.now()
     with rt.uow() as uow:
@@ -62,38 +76,104 @@ def register(
     return account
 
 
-def login(rt: Runtime, *, email: object, password: object) -> IssuedToken:
-    """A session token for the right e-mail and password; the same error for every wrong pair."""
+def sign_up(rt: Runtime, *, email: object, password: object, client: str) -> str:
+    """The public registration: throttled per client address, and answered alike whether the
+    address was new or not (the address, as it will be known), so that it cannot be used to find
+    out who has an account. The owner of an address that had one is told by e-mail instead."""
+    throttle.admit_registration(rt, client)
+    try:
+        return register(rt, email=email, password=password).email
+    except AlreadyExists:
+        address = normalize_email(email)
+    now = rt.clock.now()
+    with rt.uow() as uow:
+        owner = uow.accounts.by_email(address)
+        if owner is not None:
+            notify(uow, owner, "signup_existing", now, email=owner.email)
+            audit(uow, None, "account.register_existing", f"account:{owner.id}", now)
+            uow.commit()
+    return address
+
+
+def login(
+    rt: Runtime, *, email: object, password: object, client: str | None = None
+) -> IssuedToken:
+    """A session token for the right e-mail and password; the same error for every wrong pair.
+
+    With a `client` address, the login throttles apply (domain/usecases/throttle.py). Every
+    attempt that reaches a password costs exactly one verify, against the account's hash or a
+    dummy one, so an unknown e-mail takes as long as a known one."""
     failure = AuthenticationFailed("wrong e-mail or password")
     if not isinstance(email, str) or not isinstance(password, str) or not password:
         raise failure
     try:
-        address = normalize_email(email)
+        address: str | None = normalize_email(email)
     except ValidationError:
-        raise failure from None
-    with rt.uow() as uow:
-        account = uow.accounts.by_email(address)
-    if account is None:
-        rt.hasher.verify(rt.hasher.hash(_DUMMY_PASSWORD), password[:256])
-        raise failure
-    if not rt.hasher.verify(account.password_hash, password):
+        address = None
+    key = email_key(address) if address is not None else None
+    if client is not None:
+        throttle.admit_login(rt, key, client)
+    account = None
+    if address is not None:
+        with rt.uow() as uow:
+            account = uow.accounts.by_email(address)
+    if account is None or len(password) > PASSWORD_MAX:
+        rt.hasher.verify(dummy_hash(rt.hasher), password[:PASSWORD_MAX])
+        verified = False
+    else:
+        verified = rt.hasher.verify(account.password_hash, password)
+    if not verified or account is None or key is None:
+        if client is not None:
+            throttle.login_failed(rt, key, client)
         raise failure
     if account.disabled:
         raise AuthenticationFailed("this account is disabled; contact support")
-    rehash = rt.hasher.hash(password) if rt.hasher.needs_rehash(account.password_hash) else None
+    if client is not None:
+        throttle.login_succeeded(rt, key, client)
+    rehash = _rehash(rt.hasher, account.password_hash, password)
     now = rt.clock.now()
     with rt.uow() as uow:
-        if rehash is not None:
-            stored = uow.accounts.get(account.id)
-            if stored is not None:
-                stored.password_hash = rehash
-                uow.accounts.update(stored)
-        issued = _issue(
+        # One login at a time per account: the session cap below counts what it sees.
+        stored = uow.accounts.get_for_update(account.id)
+        if rehash is not None and stored is not None:
+            stored.password_hash = rehash
+            uow.accounts.update(stored)
+        sessions = uow.tokens.for_account(account.id, TokenKind.SESSION)
+        for oldest in sessions[: max(0, len(sessions) - rt.policy.max_sessions_per_account + 1)]:
+            uow.tokens.remove(oldest.id)
+        issued = issue_token(
             rt, uow, account.id, TokenKind.SESSION, "session", now + rt.policy.session_ttl
         )
         audit(uow, Actor(account.id, account.role), "account.login", f"account:{account.id}", now)
         uow.commit()
     return issued
+
+
+def _rehash(hasher: PasswordHasher, password_hash: str, password: str) -> str | None:
+    """A fresh hash when the stored one has old parameters; skipped when the process is busy
+    hashing (the next login will do it), rather than failing a login that succeeded."""
+    if not hasher.needs_rehash(password_hash):
+        return None
+    try:
+        return hasher.hash(password)
+    except Busy:
+        return None
+
+
+_dummies: weakref.WeakKeyDictionary[PasswordHasher, str] = weakref.WeakKeyDictionary()
+_dummies_lock = threading.Lock()
+
+
+def dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash of a password nobody has, made once per hasher with its own parameters, so that
+    verifying against it costs what verifying a real one does."""
+    with _dummies_lock:
+        found = _dummies.get(hasher)
+    if found is None:
+        found = hasher.hash(TOKEN_PREFIX + "dummy-password-that-no-account-has")
+        with _dummies_lock:
+            _dummies.setdefault(hasher, found)
+    return found
 
 
 def authenticate(rt: Runtime, secret: object) -> Actor:
@@ -103,7 +183,7 @@ def authenticate(rt: Runtime, secret: object) -> Actor:
     now = rt.clock.now()
     with rt.uow() as uow:
         token = uow.tokens.by_digest(token_digest(secret))
-        if token is None or not token.valid_at(now):
+        if token is None or token.kind not in _AUTHENTICATING or not token.valid_at(now):
             raise AuthenticationFailed("missing or invalid token")
         account = uow.accounts.get(token.account_id)
         if account is None or account.disabled:
@@ -121,9 +201,38 @@ def logout(rt: Runtime, secret: object) -> None:
         return
     with rt.uow() as uow:
         token = uow.tokens.by_digest(token_digest(secret))
-        if token is not None:
+        if token is not None and token.kind in _AUTHENTICATING:
             uow.tokens.remove(token.id)
             uow.commit()
+
+
+def logout_everywhere(rt: Runtime, actor: Actor) -> int:
+    """End every session and revoke every token of the account, this one included."""
+    now = rt.clock.now()
+    with rt.uow() as uow:
+        account_of(uow, actor.account_id, for_update=True)
+        ended = revoke_all(uow, actor.account_id)
+        audit(uow, actor, "account.logout_all", f"account:{actor.account_id}", now, ended=ended)
+        uow.commit()
+    return ended
+
+
+def revoke_all(uow: UnitOfWork, account_id: int, *, keep_digest: str | None = None) -> int:
+    """Remove every token of the account (sessions, personal tokens, reset links) but the one
+    with `keep_digest`; how many went."""
+    gone = [t for t in uow.tokens.for_account(account_id) if t.digest != keep_digest]
+    for token in gone:
+        uow.tokens.remove(token.id)
+    return len(gone)
+
+
+def purge_expired(rt: Runtime) -> int:
+    """The tick: expired sessions, tokens and reset links, and closed throttle windows, go."""
+    now = rt.clock.now()
+    with rt.uow() as uow:
+        removed = uow.tokens.remove_expired(now)
+        uow.commit()
+    return removed + rt.counters.purge(now)
 
 
 def create_token(
@@ -137,13 +246,15 @@ def create_token(
         raise ValidationError("expiresInDays", "must be a whole number of days within 1..3650")
     now = rt.clock.now()
     with rt.uow() as uow:
+        # Held until commit: racing creations count one after another and cannot pass the cap.
+        account_of(uow, actor.account_id, for_update=True)
         if (
             len(uow.tokens.for_account(actor.account_id, TokenKind.PERSONAL))
             >= rt.policy.max_tokens_per_customer
         ):
-            raise ValidationError("name", "too many tokens; revoke one first")
+            raise RuleViolation("name", "too many tokens; revoke one first")
         expires = now + dt.timedelta(days=expires_in_days) if expires_in_days else None
-        issued = _issue(rt, uow, actor.account_id, TokenKind.PERSONAL, name.strip(), expires)
+        issued = issue_token(rt, uow, actor.account_id, TokenKind.PERSONAL, name.strip(), expires)
         audit(uow, actor, "token.create", f"token:{issued.token.id}", now)
         uow.commit()
     return issued
@@ -168,7 +279,7 @@ def revoke_token(rt: Runtime, actor: Actor, token_id: object) -> None:
         uow.commit()
 
 
-def _issue(
+def issue_token(
     rt: Runtime,
     uow: UnitOfWork,
     account_id: int,

@@ -146,7 +146,12 @@ def _snapshot(rt: Runtime, server: Server, action: Action, _: str | None) -> Eff
 def _password(rt: Runtime, server: Server, action: Action, secret: str | None) -> Effect:
     if not secret:
         raise NotFound("new password for action", action.id)  # a lost job argument: ask again
-    rt.hypervisor.wait(rt.hypervisor.set_password(*_where(server), secret))
+    with rt.uow() as uow:
+        try:
+            user = uow.catalogue.current().image(server.image_id).default_user
+        except NotFound:  # the image has left the catalogue: the adapter's default account
+            user = ""
+    rt.hypervisor.wait(rt.hypervisor.set_password(*_where(server), secret, user))
     return lambda uow, s: None
 
 

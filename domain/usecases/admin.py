@@ -57,14 +57,14 @@ def reinstate_account(rt: Runtime, actor: Actor, customer_id: object) -> Suspens
         return _set_suspended(rt, uow, account_of(uow, customer_id, for_update=True), actor, False)
 
 
-def reinstate_by_email(rt: Runtime, email: object) -> Suspension:
+def reinstate_by_email(rt: Runtime, email: object, actor: Actor | None = None) -> Suspension:
     """The operator's way back in, from the command line on the provider's own machine (no API
     login needed): lift the suspension of the account with this e-mail, an admin's included."""
     with rt.uow() as uow:
         account = uow.accounts.by_email(normalize_email(email))
         if account is None:
             raise NotFound("account", email)
-        return _set_suspended(rt, uow, uow.accounts.get_for_update(account.id), None, False)
+        return _set_suspended(rt, uow, uow.accounts.get_for_update(account.id), actor, False)
 
 
 def set_account_disabled(
@@ -88,7 +88,7 @@ def _set_suspended(
         "account.disable" if suspended else "account.enable",
         f"account:{account.id}",
         now,
-        actions=",".join(str(a.id) for a in actions),
+        **({"actions": ",".join(str(a.id) for a in actions)} if actions else {}),
     )
     uow.commit()
     return Suspension(account, actions)

@@ -6,8 +6,8 @@ import datetime as dt
 
 import attrs
 
-from domain.model.catalogue import Catalogue
-from domain.model.errors import NotFound
+from domain.model.catalogue import Catalogue, Location
+from domain.model.errors import NoCatalogue, NotFound
 from domain.model.pricing import Order, Quote, quote, resolve_order, sign_quote
 from domain.model.promo import PromoCode, normalize_code
 from domain.usecases.common import Actor
@@ -40,6 +40,25 @@ class SignedQuote:
 def current_catalogue(rt: Runtime) -> Catalogue:
     with rt.uow() as uow:
         return uow.catalogue.current()
+
+
+def published_version(rt: Runtime) -> int | None:
+    """The current catalogue's version, None before one is published; the store answers either
+    way, which is what readiness asks."""
+    with rt.uow() as uow:
+        try:
+            return uow.catalogue.current().version
+        except NoCatalogue:
+            return None
+
+
+def catalogued_locations(uow: UnitOfWork) -> tuple[Location, ...]:
+    """The current catalogue's locations; none before a catalogue is published (the periodic
+    work that walks them has nothing to do then, rather than failing every turn)."""
+    try:
+        return uow.catalogue.current().locations
+    except NoCatalogue:
+        return ()
 
 
 def price_order(

@@ -92,16 +92,18 @@ def wallet_balance(uow: UnitOfWork, account: Account) -> Money:
 def notify(
     uow: UnitOfWork, account: Account, template: str, now: dt.datetime, **fields: object
 ) -> None:
-    """Queue a notice in the outbox, in the same unit of work as the change it announces."""
-    subject, body = render(template, **fields)
+    """Queue a notice in the outbox, in the same unit of work as the change it announces: the
+    notice exists exactly when the change does. `template` is a key of notices.TEMPLATES."""
+    rendered = render(template, **fields)
     uow.outbox.add(
         Notice(
             id=uow.outbox.next_id(),
             account_id=account.id,
             to=account.email,
             template=template,
-            subject=subject,
-            body=body,
+            subject=rendered.subject,
+            body=rendered.text,
+            html=rendered.html,
             created_at=now,
         )
     )

@@ -33,6 +33,7 @@ import attrs
 from domain.model.errors import DomainError
 from domain.model.network import FirewallRule
 from domain.model.server import Server
+from domain.usecases.catalogue import catalogued_locations
 from domain.usecases.firewall import ON_FABRIC, rules_in_force
 from domain.usecases.runtime import Runtime
 from ports.network import FabricKeys, FabricState, ReconcileReport, RuleTarget, StaticMapping
@@ -75,7 +76,7 @@ def _locations(rt: Runtime) -> list[int]:
     """Every location laid out in per-customer networks (each has a firewall), and any other that
     has servers."""
     with rt.uow() as uow:
-        catalogued = [location.id for location in uow.catalogue.current().locations]
+        catalogued = [location.id for location in catalogued_locations(uow)]
         with_servers = {loc for loc in catalogued if uow.servers.placed_in(loc)}
         with_servers |= {server.location_id for server in uow.servers.in_progress()}
     return sorted(set(rt.policy.customer_networks) | with_servers)

@@ -55,7 +55,6 @@ def monitoring_pass(rt: Runtime) -> MonitoringReport:
                 )
                 if event is None:
                     continue
-                uow.metrics.save_alert_state(state)
                 value = percents[rule.metric]
                 alerts.append(
                     {
@@ -65,16 +64,19 @@ def monitoring_pass(rt: Runtime) -> MonitoringReport:
                         "level": level_of(event, value).value,
                     }
                 )
-                template = "alert_raised" if event is AlertEvent.RAISED else "alert_cleared"
-                notify(
-                    uow,
-                    account_of(uow, server.owner_id),
-                    template,
-                    now,
-                    name=server.name,
-                    metric=rule.metric.value,
-                    value=value,
-                )
+                if state.may_mail(now):
+                    state = state.mailed(now)
+                    template = "alert_raised" if event is AlertEvent.RAISED else "alert_cleared"
+                    notify(
+                        uow,
+                        account_of(uow, server.owner_id),
+                        template,
+                        now,
+                        name=server.name,
+                        metric=rule.metric.value,
+                        value=value,
+                    )
+                uow.metrics.save_alert_state(state)
                 raised += event is AlertEvent.RAISED
                 cleared += event is AlertEvent.CLEARED
             uow.commit()

@@ -9,10 +9,17 @@ given back, and the server is marked failed with the reason.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable
 
-from domain.model.errors import AlreadyExists, CapacityExhausted, DomainError, ExternalFailure
+from domain.model.errors import (
+    AlreadyExists,
+    CapacityExhausted,
+    DomainError,
+    ExternalFailure,
+    NotFound,
+)
 from domain.model.ledger import capture, release
 from domain.model.money import Money
 from domain.model.network import mac_address
@@ -21,6 +28,7 @@ from domain.model.server import Server, ServerStatus
 from domain.model.warm_pool import CLAIMED_STEP, OWNER_TAG, POOL_TAG
 from domain.usecases.common import account_of, notify
 from domain.usecases.firewall import rules_in_force
+from domain.usecases.guest_power import destroy_guest, ensure_power, when_idle
 from domain.usecases.network import allocate_address, allocate_vlan, release_network
 from domain.usecases.runtime import Runtime
 from domain.usecases.warm_pool import claim_for
@@ -30,6 +38,7 @@ from ports.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+SAGA_FAILED = "saga-failed"  # the event channel: a saga failed at a step and is compensated
 STEPS = ("placed", "addressed", "vlan", "guest", "mapping", "firewall", "started")
 VMID_ATTEMPTS = 5
 ADDRESS_ATTEMPTS = 20  # each round of a race has a winner: enough for a burst of orders
@@ -52,17 +61,25 @@ def provision_server(
         server.start_provisioning(rt.clock.now())
         uow.servers.update(server)
         uow.commit()
+    step = "unseal"
     try:
         root_password = rt.secret_box.open(sealed_root_password)
         if root_password is None:
             raise ExternalFailure("the root password of this order cannot be unsealed")
         for step in STEPS:
             if step not in server.saga_steps:
-                server = _STEP_ACTIONS[step](rt, server, root_password)
+                # A guest still busy with a crashed run's task is waited for, not failed on.
+                run = functools.partial(_STEP_ACTIONS[step], rt, server, root_password)
+                server = when_idle(rt, run)
                 server = _record(rt, server.id, step, server)
+        step = "finish"
         _finish(rt, server.id, first_charge_list, first_charge)
     except DomainError as ex:
-        log.warning("provisioning server %s failed: %s", server_id, ex.message)
+        log.warning("provisioning server %s failed at %s: %s", server_id, step, ex.message)
+        # For operators (a metric by step), not customers: they hear of it by the notice.
+        rt.events.publish(
+            SAGA_FAILED, {"saga": "create", "step": step, "serverId": server_id, "code": ex.code}
+        )
         compensate(rt, server_id, reason=ex.message, code=ex.code)
 
 
@@ -149,7 +166,7 @@ def _guest(rt: Runtime, server: Server, root_password: str) -> Server:
             kind=server.guest_kind,
             vmid=vmid,
             hostname=server.name,
-            template=image.template,
+            template=image.template_at(server.location_id),
             cores=server.config.cores,
             memory_mib=server.config.memory_mib,
             disk_gib=server.config.disk_gib,
@@ -159,6 +176,7 @@ def _guest(rt: Runtime, server: Server, root_password: str) -> Server:
             gateway=pool.gateway,
             root_password=root_password,
             tags=(OWNER_TAG, _tag(server)),
+            user=image.default_user,
         )
 
     if CLAIMED_STEP in server.saga_steps and existing is not None and POOL_TAG in existing.tags:
@@ -174,6 +192,9 @@ def _guest(rt: Runtime, server: Server, root_password: str) -> Server:
             rt.hypervisor.wait(rt.hypervisor.create_guest(p.node, spec(vmid)))
             return server
         except AlreadyExists:
+            found = rt.hypervisor.find_guest(vmid)
+            if found is not None and _tag(server) in found.tags:
+                return server  # an earlier run of this job made it (a look-up above missed it)
             # Another creator took it between asking and creating (on the cluster or in our
             # records): the cluster's next free one, unless already tried.
             tried.add(vmid)
@@ -216,7 +237,8 @@ def _firewall(rt: Runtime, server: Server, _: str) -> Server:
 def _start(rt: Runtime, server: Server, _: str) -> Server:
     p = server.placement
     assert p.node and p.vmid
-    rt.hypervisor.wait(rt.hypervisor.start(p.node, p.vmid))
+    # An earlier run may have sent the start and died: "already running" is then success.
+    ensure_power(rt, p.vmid, running=True)
     return server
 
 
@@ -267,8 +289,21 @@ def _finish(rt: Runtime, server_id: int, first_charge_list: int, first_charge: i
             now,
             name=server.name,
             ip=server.placement.ip_address or "",
+            connect=_how_to_connect(uow, server),
         )
         uow.commit()
+
+
+def _how_to_connect(uow: UnitOfWork, server: Server) -> str:
+    """The ready e-mail's hint. It names the user, never the password."""
+    try:
+        windows = uow.catalogue.current().image(server.image_id).os_type == "windows"
+    except NotFound:  # an image withdrawn since the order: only Linux images are LXC or default
+        windows = False
+    ip = server.placement.ip_address or ""
+    if windows:
+        return f"Remote Desktop (RDP) to {ip} as Administrator"
+    return f"ssh root@{ip}"
 
 
 def compensate(rt: Runtime, server_id: int, *, reason: str, code: str) -> None:
@@ -326,9 +361,7 @@ def _destroy_guest(rt: Runtime, server: Server) -> None:
     claimed = CLAIMED_STEP in server.saga_steps and guest is not None and POOL_TAG in guest.tags
     if guest is None or not (claimed or _tag(server) in guest.tags):
         return  # never created, or the vmid belongs to someone else's guest: not ours to delete
-    if guest.status == "running":
-        rt.hypervisor.wait(rt.hypervisor.stop(guest.node, p.vmid))
-    rt.hypervisor.wait(rt.hypervisor.destroy(guest.node, p.vmid))
+    destroy_guest(rt, guest.node, p.vmid)
 
 
 def _remove_fabric(rt: Runtime, server: Server) -> None:

@@ -24,10 +24,12 @@ import logging
 
 import attrs
 
-from domain.model.errors import DomainError, NotFound
+from domain.model.errors import DomainError
 from domain.model.server import Server, ServerStatus
 from domain.model.warm_pool import OWNER_TAG, POOL_TAG, PooledGuest, PoolState
+from domain.usecases.catalogue import catalogued_locations
 from domain.usecases.common import account_of, audit, notify
+from domain.usecases.guest_power import destroy_guest
 from domain.usecases.network import release_network
 from domain.usecases.runtime import Runtime
 from ports.hypervisor import GuestInfo
@@ -64,7 +66,7 @@ class GuestDriftReport:
 def reconcile_guests(rt: Runtime) -> GuestDriftReport:
     report = GuestDriftReport()
     with rt.uow() as uow:
-        locations = [location.id for location in uow.catalogue.current().locations]
+        locations = [location.id for location in catalogued_locations(uow)]
     for location_id in locations:
         try:
             _reconcile_location(rt, location_id, report)
@@ -253,11 +255,7 @@ def _check_orphan(
         return
     if owner.updated_at > settled:
         return  # its server failed or was deleted a moment ago: the cleanup may still be running
-    if guest.status == "running":
-        rt.hypervisor.wait(rt.hypervisor.stop(guest.node, guest.vmid))
-    try:
-        rt.hypervisor.wait(rt.hypervisor.destroy(guest.node, guest.vmid))
-    except NotFound:
+    if not destroy_guest(rt, guest.node, guest.vmid):
         return  # destroyed meanwhile
     now = rt.clock.now()
     with rt.uow() as uow:

@@ -15,11 +15,13 @@ from domain.model.alerts import DEFAULT_RULES, AlertRule
 from domain.model.dunning import DunningPolicy
 from domain.model.network import DEFAULT_INBOUND, CustomerNetworks, FirewallRule, VlanRange
 from domain.model.placement import Overcommit
+from domain.model.throttle import LoginLimits
 from ports.clock import Clock
 from ports.hypervisor import Hypervisor
 from ports.messaging import EventPublisher, Mailer
 from ports.network import NetworkFabric
 from ports.security import PasswordHasher, SecretBox, SecretGenerator
+from ports.throttle import Counters
 from ports.unit_of_work import UnitOfWorkFactory
 
 
@@ -48,6 +50,13 @@ class Policy:
     # The reconciler leaves alone whatever changed more recently than this: a saga or an action
     # may still be on its way.
     reconcile_grace: dt.timedelta = dt.timedelta(minutes=15)
+    # Logins and accounts (domain/model/throttle.py, domain/usecases/passwords.py).
+    login_limits: LoginLimits = LoginLimits()
+    registrations_per_hour: int = 10  # sign-up attempts per client address
+    max_sessions_per_account: int = 20  # a login past it ends the account's oldest session
+    password_reset_ttl: dt.timedelta = dt.timedelta(minutes=30)
+    public_url: str = "http://127.0.0.1:8000"  # where links in e-mails point
+    common_passwords: frozenset[str] = attrs.field(default=frozenset(), repr=False)
 
     def __attrs_post_init__(self) -> None:
         if len(self.quote_key) < 16:
@@ -68,3 +77,4 @@ class Runtime:
     mailer: Mailer
     events: EventPublisher
     policy: Policy
+    counters: Counters  # attempt counters of the throttles, shared by every API process

@@ -10,12 +10,14 @@ from collections.abc import Callable
 import attrs
 
 from domain.model.action import Action, ActionCommand
-from domain.model.catalogue import ServerConfig
+from domain.model.catalogue import OsImage, ServerConfig
 from domain.model.errors import (
     AccountRestricted,
     AlreadyExists,
+    Conflict,
     DomainError,
     NotFound,
+    RuleViolation,
     ValidationError,
 )
 from domain.model.server import Server, ServerStatus
@@ -36,6 +38,9 @@ _SNAPNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,39}$")
 class PasswordReset:
     action: Action
     password: str  # shown once, never stored
+    # The account it is the password of (root, or Administrator on Windows); None when the image
+    # has left the catalogue since.
+    user: str | None
 
 
 def list_servers(rt: Runtime, actor: Actor) -> list[Server]:
@@ -119,11 +124,11 @@ def resize_server(
     # refused here, before the guest changes, not by the job after it has.
     hourly = catalogue.rates_at(server.location_id).hourly(wanted, catalogue.image(server.image_id))
     if wanted.disk_gib < current.disk_gib:
-        raise ValidationError(
+        raise RuleViolation(
             "disk", f"can only grow (now {current.disk_gib} GiB)", current=current.disk_gib
         )
     if wanted == current:
-        raise ValidationError("cores", "the server already has this configuration")
+        raise RuleViolation("cores", "the server already has this configuration")
     if hourly > server.meter.hourly and not account.may_order:
         # Growing a server is buying more: on hold like a new order until the balance is paid.
         raise AccountRestricted(
@@ -215,11 +220,30 @@ def delete_snapshot(rt: Runtime, actor: Actor, server_id: object, *, snapname: o
 
 
 def reset_password(rt: Runtime, actor: Actor, server_id: object) -> PasswordReset:
+    """Refused up front (Conflict) on a VM whose image has no QEMU guest agent: the job would
+    fail only after the customer had been shown a password that never took."""
+    with rt.uow() as uow:
+        server = owned_server(uow, actor, server_id)
+        image = _image_of(uow, server)
+    if image is not None and not image.password_resettable:
+        raise Conflict(
+            f"the password of a server running {image.name} cannot be reset: the image has no "
+            "QEMU guest agent to set it with",
+            reason="no_guest_agent",
+        )
     password = rt.secrets.password()
     action = _command(
         rt, actor, server_id, ActionCommand.RESET_PASSWORD, "reset_password", secret=password
     )
-    return PasswordReset(action, password)
+    return PasswordReset(action, password, image.default_user if image is not None else None)
+
+
+def _image_of(uow: UnitOfWork, server: Server) -> OsImage | None:
+    """The server's image in the current catalogue, if it is still there."""
+    try:
+        return uow.catalogue.current().image(server.image_id)
+    except NotFound:
+        return None
 
 
 def open_console(rt: Runtime, actor: Actor, *, vmid: object) -> ConsoleTicket:

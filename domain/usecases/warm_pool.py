@@ -13,7 +13,13 @@ import logging
 import attrs
 
 from domain.model.catalogue import Catalogue, ServerConfig
-from domain.model.errors import AlreadyExists, CapacityExhausted, DomainError, NotFound
+from domain.model.errors import (
+    AlreadyExists,
+    CapacityExhausted,
+    DomainError,
+    NoCatalogue,
+    NotFound,
+)
 from domain.model.network import mac_address
 from domain.model.placement import choose_node, fits
 from domain.model.server import Server, ServerStatus
@@ -54,7 +60,10 @@ def refill_warm_pool(rt: Runtime) -> RefillReport:
     cleaned = _clean_crashed_builds(rt)
     with rt.uow() as uow:
         missing = shortfall(targets, uow.warm_pool.all())
-        catalogue = uow.catalogue.current()
+        try:
+            catalogue = uow.catalogue.current()
+        except NoCatalogue:  # nothing is sold yet, so nothing is worth building
+            return RefillReport(cleaned=cleaned)
     built = failed = 0
     for (location_id, image_id), count in missing.items():
         for _ in range(count):
@@ -95,7 +104,7 @@ def _build(rt: Runtime, catalogue: Catalogue, location_id: int, image_id: int) -
                 kind=image.guest_kind,
                 vmid=pooled.vmid,
                 hostname=pooled.hostname,
-                template=image.template,
+                template=image.template_at(location_id),
                 cores=size.cores,
                 memory_mib=size.memory_mib,
                 disk_gib=size.disk_gib,
@@ -105,6 +114,7 @@ def _build(rt: Runtime, catalogue: Catalogue, location_id: int, image_id: int) -
                 gateway="",
                 root_password=rt.secrets.password(),  # replaced when an order claims the guest
                 tags=(OWNER_TAG, POOL_TAG),
+                user=image.default_user,
             )
             try:
                 rt.hypervisor.wait(rt.hypervisor.create_guest(node, spec))

@@ -12,7 +12,10 @@ import falcon.media
 
 from adapters.memory import FakeHypervisor
 from domain.usecases.runtime import Runtime
-from entrypoints.http import errors, openapi
+from entrypoints.http import docs, errors, openapi
+from entrypoints.http import metrics as http_metrics
+from entrypoints.http.client_address import ClientAddress
+from entrypoints.http.headers import SecurityHeaders
 from entrypoints.http.middleware import (
     Audit,
     Authentication,
@@ -23,16 +26,20 @@ from entrypoints.http.middleware import (
 from entrypoints.http.resources import (
     account,
     admin,
+    admin_reads,
     auth,
     catalogue,
     firewall,
     meta,
+    passwords,
     sandbox,
     servers,
 )
 from entrypoints.http.resources.base import Resource
 
 Routes = list[tuple[str, Resource, str | None]]
+# Routes for operators and browsers, not API operations: the document leaves them out.
+OUTSIDE_THE_DOCUMENT = frozenset({"/metrics", "/api/docs", "/api/docs/{name}"})
 
 
 def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> Routes:
@@ -55,6 +62,10 @@ def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> 
         ("/api/auth/login", auth.Login(rt), None),
         ("/api/auth/logout", auth.Logout(rt), None),
         ("/api/auth/me", auth.Me(rt), None),
+        ("/api/auth/logout-all", passwords.LogoutAll(rt), None),
+        ("/api/auth/password", passwords.PasswordChange(rt), None),
+        ("/api/auth/password-reset", passwords.PasswordReset(rt), None),
+        ("/api/auth/password-reset/confirm", passwords.PasswordResetConfirm(rt), None),
         ("/api/tokens", auth.Tokens(rt), None),
         ("/api/tokens/{token_id:int}", auth.TokenItem(rt), None),
         ("/api/locations", locations, None),
@@ -89,6 +100,15 @@ def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> 
         ("/api/admin/servers", admin.AllServers(rt), None),
         ("/api/admin/promocodes", admin.PromoCodes(rt), None),
         ("/api/admin/promocodes/{code_id:int}", admin.PromoCodeItem(rt), None),
+        ("/api/admin/outbox", admin.Outbox(rt), None),
+        ("/api/admin/catalogue", admin_reads.CatalogueDocument(rt), None),
+        ("/api/admin/audit", admin_reads.AuditLog(rt), None),
+        (
+            "/api/admin/customers/{customer_id:int}/transactions",
+            admin_reads.CustomerTransactions(rt),
+            None,
+        ),
+        ("/api/admin/customers/{customer_id:int}/servers", admin_reads.CustomerServers(rt), None),
         # The Oxnack routes: thin aliases over the same resources.
         ("/create_machine", create, None),
         ("/get_balance", balance, None),
@@ -109,13 +129,16 @@ def create_app(
     max_body_bytes: int = 64 * 1024,
     requests_per_minute: int = 600,
     ready_checks: dict[str, Callable[[], None]] | None = None,
+    trusted_proxies: tuple[str, ...] = (),
 ) -> falcon.App:
     app = falcon.App(
         middleware=[  # type: ignore[arg-type]  # falcon's protocols do not accept a mixed list
-            RequestContext(max_body_bytes),
+            http_metrics.RequestMetrics(),
+            RequestContext(max_body_bytes, ClientAddress(trusted_proxies)),
             RateLimit(TokenBucket(requests_per_minute, 60)),
             Authentication(runtime),
             Audit(runtime),
+            SecurityHeaders(),
         ],
         cors_enable=False,
     )
@@ -136,4 +159,6 @@ def create_app(
         else:
             app.add_route(path, resource)
     document.update(openapi.build(routes))
+    http_metrics.install(app, runtime)
+    docs.install(app)
     return app

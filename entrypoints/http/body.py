@@ -7,6 +7,7 @@ any use case runs, so that a bad body never changes anything.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import falcon
@@ -14,12 +15,24 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError as SchemaError
 
 from entrypoints.http.errors import ApiError
+from entrypoints.http.schemas import NO_NUL
 
 
 def _is_integer(checker: Any, instance: Any) -> bool:
-    # JSON Schema counts 2.0 as an integer; here an id, a count or a size sent as 2.0 is refused,
-    # so that no float ever reaches a use case (or a stored list of ids) as a whole number.
+    # Only ints are integers here (a whole number spelled 2.0 was made an int by _number), so that
+    # no float ever reaches a use case (or a stored list of ids), and True is not 1.
     return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+def _number(text: str) -> int | float:
+    """A JSON number with a fraction or an exponent. JSON Schema, and so the document, counts 2.0
+    and 2e3 as the integers 2 and 2000: they are read as those ints. Anything else stays a float,
+    which no schema here takes (money travels as decimal strings), so the type check names it."""
+    value = Decimal(text)
+    # adjusted() first: 1e999999999 is whole too, but its int would take gigabytes.
+    if value.adjusted() < 19 and value == value.to_integral_value():
+        return int(value)
+    return float(text)
 
 
 _Validator = validators.extend(
@@ -73,7 +86,7 @@ def parse(req: falcon.Request, schema: dict[str, Any], *, optional: bool = False
             falcon.HTTP_415, "unsupported_media_type", "send the body as application/json"
         )
     try:
-        body = json.loads(data, parse_constant=_reject_constant)
+        body = json.loads(data, parse_constant=_reject_constant, parse_float=_number)
     except (ValueError, RecursionError) as ex:
         raise ApiError(
             falcon.HTTP_400, "malformed_json", f"the body is not valid JSON: {ex}"
@@ -87,12 +100,21 @@ def parse(req: falcon.Request, schema: dict[str, Any], *, optional: bool = False
             f"{field or 'body'}: is not valid Unicode text (a lone surrogate such as \\ud800)",
             field=field,
         )
+    # A field's own rule first, a rule that holds only given another field (if/then,
+    # dependentSchemas) after: a bad `kind` is reported as such, not as the fields some valid kind
+    # would need. Then by place in the body, then in the schema's order (`required` lists its
+    # fields in the order the domain checks them).
     errors = sorted(
-        _validator(schema).iter_errors(body), key=lambda e: (list(e.absolute_path), e.message)
+        _validator(schema).iter_errors(body),
+        key=lambda e: (_conditional(e), list(e.absolute_path)),
     )
     if errors:
         raise _field_error(errors[0])
     return body  # type: ignore[no-any-return]
+
+
+def _conditional(error: SchemaError) -> bool:
+    return any(step in ("then", "else", "dependentSchemas") for step in error.schema_path)
 
 
 def _lone_surrogate(body: Any) -> list[str] | None:
@@ -131,6 +153,8 @@ def _reject_constant(name: str) -> None:
 def _field_error(error: SchemaError) -> ApiError:
     path = [str(p) for p in error.absolute_path]
     field = ".".join(path) or None
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    said = schema.get("x-error")  # the domain's words for this refusal (see schemas.py)
     if error.validator == "additionalProperties":
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         field = ".".join([*path, extra[0]]) if extra else field
@@ -138,7 +162,10 @@ def _field_error(error: SchemaError) -> ApiError:
     elif error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else ""
         field = ".".join([*path, missing]) if missing else field
-        message = f"{field} is required"
+        message = f"{field} {said or 'is required'}"
+    elif said:
+        field = ".".join([*path, schema["x-error-field"]]) if "x-error-field" in schema else field
+        message = f"{field or 'body'} {said}"
     else:
         message = f"{field or 'body'}: {_short(error)}"
     return ApiError(falcon.HTTP_400, "invalid", message, field=field)
@@ -158,5 +185,7 @@ def _short(error: SchemaError) -> str:
     if v == "enum":
         return "must be one of " + ", ".join(str(x) for x in s["enum"])
     if v == "pattern":
+        if s["pattern"] == NO_NUL:
+            return "must not contain the control character NUL (\\u0000)"
         return "has the wrong format"
     return "is not valid"

@@ -15,11 +15,13 @@ from domain.model.catalogue import Catalogue, Location, OsImage, ResourceRange, 
 from domain.model.ledger import LedgerAccount, Transaction
 from domain.model.money import Money
 from domain.model.network import FirewallRule
+from domain.model.notices import Notice
 from domain.model.promo import PromoCode
 from domain.model.server import Server, ServerStatus
 from domain.usecases.catalogue import SignedQuote
 from domain.usecases.firewall import ServerFirewall
 from ports.hypervisor import GuestStats, RrdPoint, SnapshotInfo
+from ports.records import AuditRecord
 
 Json = dict[str, Any]
 
@@ -59,6 +61,8 @@ def os_image(image: OsImage) -> Json:
         "version": image.version,
         "guestKind": image.guest_kind.value,
         "licenceHourly": rate(image.licence_hourly),
+        "defaultUser": image.default_user,
+        "passwordReset": image.password_resettable,
     }
 
 
@@ -317,6 +321,37 @@ def promo(p: PromoCode) -> Json:
         "locationIds": sorted(p.location_ids),
         "uses": p.uses,
         "active": p.active,
+    }
+
+
+def notice(n: Notice) -> Json:
+    """An outbox entry as the admin reads it: what was (or would be) sent, and how it went."""
+    return {
+        "id": n.id,
+        "userId": n.account_id,
+        "to": n.to,
+        "kind": n.template,
+        "subject": n.subject,
+        "text": n.body,
+        "html": n.html,
+        "status": n.status.value,
+        "attempts": n.attempts,
+        "lastError": n.last_error,
+        "createdAt": when(n.created_at),
+        "nextAttemptAt": when(n.next_attempt_at),
+        "sentAt": when(n.sent_at),
+        "failedAt": when(n.failed_at),
+    }
+
+
+def audit_entry(entry: AuditRecord) -> Json:
+    return {
+        "at": when(entry.at),
+        "actorId": entry.actor_id,  # None: the system (a tick); 0: the operator's CLI
+        "action": entry.action,
+        "target": entry.target,
+        "result": entry.result,
+        "details": dict(entry.details),
     }
 
 

@@ -18,7 +18,10 @@ log = logging.getLogger("hostprovider.http")
 
 # Most specific first: the first class an error is an instance of decides.
 STATUS_BY_ERROR: tuple[tuple[type[de.DomainError], str], ...] = (
+    (de.RuleViolation, falcon.HTTP_422),  # well-formed, refused by a rule of the moment
     (de.ValidationError, falcon.HTTP_400),
+    (de.Throttled, falcon.HTTP_429),
+    (de.NoCatalogue, falcon.HTTP_503),
     (de.NotFound, falcon.HTTP_404),
     (de.AuthenticationFailed, falcon.HTTP_401),
     (de.PermissionDenied, falcon.HTTP_403),
@@ -68,11 +71,27 @@ def _domain(
     req: falcon.Request, resp: falcon.Response, ex: de.DomainError, params: dict[str, Any]
 ) -> None:
     status = status_for(ex)
-    if status == falcon.HTTP_503:
-        resp.set_header("Retry-After", "30")
+    details = dict(ex.details)
+    hint = details.pop("retry_after", None)  # what the failing part knows, for a 503 (private)
+    told = details.get("retryAfter")  # a throttle or a busy process says when (shown too)
+    if isinstance(told, int) and not isinstance(told, bool):
+        resp.set_header("Retry-After", str(told))
+    elif status == falcon.HTTP_503:
+        resp.set_header("Retry-After", str(retry_after(hint)))
     if isinstance(ex, de.AuthenticationFailed):
         resp.set_header("WWW-Authenticate", 'Bearer realm="hostprovider"')
-    _write(resp, status, ex.code, ex.message, {k: _plain(v) for k, v in ex.details.items()})
+    _write(resp, status, ex.code, ex.message, {k: _plain(v) for k, v in details.items()})
+
+
+# What a 503 tells the client to wait: what the failing part knows (the database's pool retries
+# within 2 s), else a few seconds; never so long that a short outage keeps clients away.
+RETRY_AFTER_SECONDS = (1, 5)
+
+
+def retry_after(hint: object) -> int:
+    low, high = RETRY_AFTER_SECONDS
+    seconds = hint if isinstance(hint, int) and not isinstance(hint, bool) else high
+    return min(max(seconds, low), high)
 
 
 def _api(req: falcon.Request, resp: falcon.Response, ex: ApiError, params: dict[str, Any]) -> None:
@@ -122,6 +141,8 @@ def _unexpected(
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, list | tuple):  # a list of problems stays a list
+        return [_plain(item) for item in value]
     return value if isinstance(value, (str, int, bool, type(None))) else str(value)
 
 

@@ -1,9 +1,14 @@
 """`Idempotency-Key` on POSTs that create or charge: the first response is kept and replayed.
 
 The key is claimed in its own unit of work before the use case runs, so two concurrent requests with
-one key cannot both run: the second sees the claim and gets 409. A request that fails before
-changing anything (a 4xx from validation or the domain) releases its claim, so the client may fix
-and retry. The same key with another body is 409, never a silent replay of something else.
+one key cannot both run: the second sees the claim and gets 409. A claim whose request died with its
+process (its lease ran out, or on PostgreSQL its process has no connection left) is taken over by
+the next request with the key, so a crash never leaves a key stuck; unless the request committed a
+change before it died (PostgreSQL marks the claim in that change's transaction): then the retry is
+told the answer was lost (409 `idempotency_key_unanswered`) rather than doing it twice. A request
+that fails before changing anything (a 4xx from validation or the domain) releases its claim, so
+the client may fix and retry. The same key with another body is 409, never a silent replay of
+something else.
 """
 
 from __future__ import annotations
@@ -21,10 +26,14 @@ from domain.usecases.common import Actor
 from domain.usecases.runtime import Runtime
 from entrypoints.http.body import raw_body
 from entrypoints.http.errors import ApiError
-from ports.records import IdempotencyRecord, StoredResponse
+from ports.records import REQUEST_CLAIM, IdempotencyRecord, StoredResponse
 
 HEADER = "Idempotency-Key"
 KEEP_FOR = dt.timedelta(hours=24)
+# No request runs longer than gunicorn's worker timeout (60 s, entrypoints/serve.py): a claim still
+# without a response after this belongs to a request that died, and a retry takes it over. (On
+# PostgreSQL a claim whose process is gone is taken over at once.)
+LEASE = dt.timedelta(seconds=60)
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
@@ -66,7 +75,9 @@ def run_once(
     now = runtime.clock.now()
     with runtime.uow() as uow:
         uow.idempotency.purge_before(now - KEEP_FOR)
-        existing = uow.idempotency.claim(IdempotencyRecord(actor.account_id, key, fingerprint, now))
+        existing = uow.idempotency.claim(
+            IdempotencyRecord(actor.account_id, key, fingerprint, now), stale_before=now - LEASE
+        )
         uow.commit()
     if existing is not None:
         if existing.fingerprint != fingerprint:
@@ -74,6 +85,13 @@ def run_once(
                 falcon.HTTP_409,
                 "idempotency_key_reused",
                 f"this {HEADER} was used with another request",
+            )
+        if existing.response is None and existing.changed and existing.created_at < now - LEASE:
+            raise ApiError(
+                falcon.HTTP_409,
+                "idempotency_key_unanswered",
+                f"the request with this {HEADER} was carried out, but its answer was lost when "
+                "its server stopped; look the result up instead of retrying",
             )
         if existing.response is None:
             raise ApiError(
@@ -87,13 +105,16 @@ def run_once(
         resp.data = existing.response.body
         resp.set_header("Idempotent-Replayed", "true")
         return
+    claim = REQUEST_CLAIM.set((actor.account_id, key))
     try:
         status, media = handler()
     except BaseException:
+        REQUEST_CLAIM.reset(claim)
         with runtime.uow() as uow:
             uow.idempotency.release(actor.account_id, key)
             uow.commit()
         raise
+    REQUEST_CLAIM.reset(claim)
     body = json.dumps(media, ensure_ascii=False, separators=(",", ":")).encode()
     stored = media
     if secret_fields and isinstance(media, dict):

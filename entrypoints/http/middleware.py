@@ -18,6 +18,7 @@ from domain.model.errors import AuthenticationFailed, DomainError
 from domain.usecases.accounts import authenticate
 from domain.usecases.common import Actor
 from domain.usecases.runtime import Runtime
+from entrypoints.http.client_address import ClientAddress, client_of
 from entrypoints.http.errors import ApiError
 from ports.records import AuditRecord
 
@@ -32,8 +33,9 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 class RequestContext:
     """A request id on every request (the client's, if sane) and one JSON access-log line each."""
 
-    def __init__(self, max_body_bytes: int) -> None:
+    def __init__(self, max_body_bytes: int, client_address: ClientAddress | None = None) -> None:
         self.max_body_bytes = max_body_bytes
+        self.client_address = client_address or ClientAddress()
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         given = req.get_header("X-Request-Id") or ""
@@ -41,6 +43,7 @@ class RequestContext:
         req.context.started = time.perf_counter()
         req.context.max_body_bytes = self.max_body_bytes
         req.context.actor = None
+        req.context.client_address = self.client_address(req)
         resp.set_header("X-Request-Id", req.context.request_id)
 
     def process_response(
@@ -66,6 +69,7 @@ class RequestContext:
                     ),
                     "actor": actor.account_id if actor else None,
                     "remote": req.remote_addr,
+                    "client": client_of(req),
                 }
             )
         )
@@ -94,13 +98,6 @@ class TokenBucket:
         wait = 0.0 if tokens >= 1 else (1 - tokens) / self.rate
         return allowed, int(tokens), wait
 
-    def give_back(self, key: str) -> None:
-        """Give back a token taken for an attempt that did not count (a login that succeeded)."""
-        with self._lock:
-            if key in self._buckets:
-                tokens, last = self._buckets[key]
-                self._buckets[key] = (min(float(self.capacity), tokens + 1), last)
-
 
 class RateLimit:
     """Limits every client by address; the headers are on every response."""
@@ -111,7 +108,7 @@ class RateLimit:
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         # Keyed by address and run before anything else, so that even a 401 or a 404 is counted
         # and carries the headers.
-        key = f"addr:{req.remote_addr}"
+        key = f"addr:{client_of(req)}"
         allowed, remaining, wait = self.bucket.take(key)
         resp.set_header("X-RateLimit-Limit", str(self.bucket.capacity))
         resp.set_header("X-RateLimit-Remaining", str(remaining))
@@ -189,8 +186,12 @@ class Audit:
     ) -> None:
         if req.method not in UNSAFE or resource is None:
             return
-        actor: Actor | None = req.context.get("actor")
         status = resp.status if isinstance(resp.status, str) else str(resp.status)
+        if status.startswith("503"):
+            # Nothing changed, and the store is likely what is down: writing the record would
+            # only hold the answer up by another wait for a connection.
+            return
+        actor: Actor | None = req.context.get("actor")
         record = AuditRecord(
             at=self.runtime.clock.now(),
             actor_id=actor.account_id if actor else None,

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from entrypoints.http.resources.base import Op, Resource
-from entrypoints.http.schemas import ERROR
+from entrypoints.http.schemas import ERROR, IDEMPOTENCY_KEY
 
 _STATUS_TEXT = {
     200: "OK",
@@ -28,8 +28,14 @@ _STATUS_TEXT = {
 }
 _PARAM = re.compile(r"{(\w+)(?::int)?}")
 _SERVER_LIMITS = {
-    "414": {"description": "Request line too long (answered by the HTTP server, not as JSON)"},
-    "431": {"description": "Request headers too large (answered by the HTTP server, not as JSON)"},
+    "414": {
+        "description": "Request line too long (answered by the HTTP server)",
+        "content": {"application/json": {"schema": ERROR}},
+    },
+    "431": {
+        "description": "Request headers too large (answered by the HTTP server)",
+        "content": {"application/json": {"schema": ERROR}},
+    },
 }
 
 
@@ -56,8 +62,8 @@ def _operation(op: Op, auth: str, path_params: list[str], method: str) -> dict[s
             "description": _STATUS_TEXT.get(status, "Error"),
             "content": {"application/json": {"schema": ERROR}},
         }
-    # gunicorn refuses an over-long request line or header block itself, before the API runs, with a
-    # small HTML page rather than the JSON error.
+    # gunicorn refuses an over-long request line or header block itself, before the API runs (in
+    # the JSON error shape: entrypoints.gunicorn_worker).
     responses.update(_SERVER_LIMITS)
     operation: dict[str, Any] = {
         "summary": op.summary,
@@ -83,13 +89,8 @@ def _operation(op: Op, auth: str, path_params: list[str], method: str) -> dict[s
             {
                 "name": "Idempotency-Key",
                 "in": "header",
-                "required": False,
-                "schema": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": 255,
-                    "pattern": r"^[!-~]+$",
-                },
+                "required": op.key_required,
+                "schema": IDEMPOTENCY_KEY,
             }
         )
     if parameters:

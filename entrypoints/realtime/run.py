@@ -23,9 +23,11 @@ def sandbox_asgi(falcon_app: Any, runtime: Any, bus: LocalEventBus, settings: Se
     """The sandbox's one application: Socket.IO, and the API for every other path."""
     from a2wsgi import WSGIMiddleware
 
+    from entrypoints.gunicorn_worker import JsonLimitsAsgi
+
     feed = LiveFeed(runtime, recheck_seconds=settings.monitor_seconds)
     bus.subscribe(feed.relay_threadsafe)
-    return feed.asgi_app(WSGIMiddleware(falcon_app, workers=API_THREADS))
+    return JsonLimitsAsgi(feed.asgi_app(WSGIMiddleware(falcon_app, workers=API_THREADS)))
 
 
 def realtime_asgi(settings: Settings) -> Any:

@@ -46,7 +46,7 @@ class InProcessScheduler:
                 if now >= self._next[tick.name]:
                     self._next[tick.name] = now + tick.every_seconds
                     try:
-                        log.info("%s: %s", tick.name, tick.run(self.runtime))
+                        tick(self.runtime)
                     except DomainError as ex:  # a tick that fails is retried at its next turn
                         log.error("%s failed: %s", tick.name, ex.message)
             self._stop.wait(self.poll)

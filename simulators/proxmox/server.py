@@ -139,9 +139,11 @@ class PveRequestHandler(BaseHTTPRequestHandler):
             simulator.violations.append(f"{method} {path}: unreadable body: {error}")
             self._fail(error if isinstance(error, PveError) else PveError(400, "invalid body"))
             return
+        simulator.holds.pause(method, path, before=True)
         try:
             reply = simulator.dispatch(method, path, params, user)
         except PveError as error:
+            simulator.holds.pause(method, path, before=False)
             self._fail(error)
             return
         except Exception:  # a simulator bug: make it loud in the failing test
@@ -149,6 +151,7 @@ class PveRequestHandler(BaseHTTPRequestHandler):
             simulator.violations.append(f"simulator error on {method} {path}: {failure}")
             self._fail(PveError(500, "internal simulator error"))
             return
+        simulator.holds.pause(method, path, before=False)
         data, extra = (reply.data, reply.extra) if isinstance(reply, Reply) else (reply, {})
         self._send(200, "OK", {"data": data, **extra})
 

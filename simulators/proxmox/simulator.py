@@ -22,6 +22,7 @@ from adapters.clock import SystemClock
 from adapters.memory.faults import Fault
 from simulators.proxmox.call import Call
 from simulators.proxmox.cluster import Cluster
+from simulators.proxmox.holds import Hold, Holds
 from simulators.proxmox.model import GIB, MIB, Guest, Node, PveError, Storage
 from simulators.proxmox.routes import ROUTES
 from simulators.proxmox.schema import load_schema
@@ -57,6 +58,7 @@ class ProxmoxSimulator:
         self._tls = (tls_cert, tls_key)
         self._address = address  # loopback on a free port unless told otherwise
         self._server: SimulatorServer | None = None
+        self.holds = Holds()
 
     # --- lifecycle -----------------------------------------------------------------------------
     def start(self) -> ProxmoxSimulator:
@@ -65,6 +67,7 @@ class ProxmoxSimulator:
         return self
 
     def stop(self) -> None:
+        self.holds.release_all()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -284,6 +287,20 @@ class ProxmoxSimulator:
         extra = {"http_status": http_status} if http_status is not None else {}
         with self.cluster.lock:
             self.cluster.arm(operation, Fault(times, at_call, text, None, extra))
+
+    def hold(
+        self,
+        method: str,
+        path: str,
+        *,
+        count: int = 1,
+        before: bool = False,
+        timeout: float = 120.0,
+    ) -> Hold:
+        """The next `count` requests of `method` whose path (below /api2/json) `path`, a regular
+        expression, finds in, wait at the simulator until the hold's `release()`: after being
+        carried out (their answer held back) or, with `before`, before (see holds.py)."""
+        return self.holds.add(Hold(method, path, count=count, before=before, timeout=timeout))
 
     def hold_lock(self, vmid: int, lock: str = "backup") -> None:
         """Someone else's long operation (a backup, a migration) holds the guest's config lock."""

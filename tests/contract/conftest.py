@@ -10,7 +10,9 @@ gives the port under test plus the few hooks a suite needs that the port itself 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -27,7 +29,7 @@ from adapters.memory import (
 from adapters.postgres.uow import PostgresUnitOfWorkFactory
 from domain.model.catalogue import GuestKind
 from ports.hypervisor import GuestSpec, Hypervisor
-from ports.messaging import Mailer
+from ports.messaging import Mailer, OutgoingMail
 from ports.network import NetworkFabric
 from ports.unit_of_work import UnitOfWork
 from simulators.pfsense import Options as PfSenseOptions
@@ -99,6 +101,7 @@ def uow_factory(store_rig: StoreRig) -> Callable[[], UnitOfWork]:
 
 LOCATION = 1
 NODE = "pve1"
+OSTEMPLATE = "local:vztmpl/ubuntu-24.04.tar.zst"  # every rig's node has it
 
 
 @attrs.define
@@ -109,13 +112,15 @@ class HypervisorRig:
     add_node: Callable[..., None]
     set_node_online: Callable[[str, bool], None]
     fail_next: Callable[..., None]
+    add_ostemplate: Callable[[str, str], None]
+    add_template: Callable[[str, int, str], None]  # a QEMU template: node, vmid, name
 
     def spec(self, vmid: int, **changes: Any) -> GuestSpec:
         fields: dict[str, Any] = dict(
             kind=GuestKind.LXC,
             vmid=vmid,
             hostname=f"srv-{vmid}",
-            template="local:vztmpl/ubuntu-24.04.tar.zst",
+            template=OSTEMPLATE,
             cores=1,
             memory_mib=1024,
             disk_gib=10,
@@ -141,8 +146,22 @@ class HypervisorRig:
 def _fake_hypervisor() -> Iterator[HypervisorRig]:
     clock = FakeClock(T0)
     hv = FakeHypervisor(clock)
-    hv.add_node(LOCATION, NODE, cores=8, memory_mib=16384, disk_gib=200)
-    yield HypervisorRig(hv, clock, clock.advance, hv.add_node, hv.set_node_online, hv.fail_next)
+
+    def add_node(location_id: int, name: str, *args: Any, **kwargs: Any) -> None:
+        hv.add_node(location_id, name, *args, **kwargs)
+        hv.add_ostemplate(name, OSTEMPLATE)
+
+    add_node(LOCATION, NODE, cores=8, memory_mib=16384, disk_gib=200)
+    yield HypervisorRig(
+        hv,
+        clock,
+        clock.advance,
+        add_node,
+        hv.set_node_online,
+        hv.fail_next,
+        hv.add_ostemplate,
+        lambda node, vmid, name: hv.add_template(node, vmid, name),
+    )
 
 
 def _proxmox_hypervisor() -> Iterator[HypervisorRig]:
@@ -214,7 +233,26 @@ def _recording_mailer() -> Iterator[MailRig]:
     yield MailRig(mailer, lambda: list(mailer.sent), mailer.fail_next)
 
 
-MAILERS = {"recording": _recording_mailer}
+def _smtp_mailer() -> Iterator[MailRig]:
+    """The SMTP adapter and a real relay (aiosmtpd, STARTTLS and AUTH) that it talks to."""
+    from adapters.smtp import SmtpMailer
+    from tests.adapters.smtp.relay import running_relay
+
+    def delivered() -> list[OutgoingMail]:
+        return [
+            OutgoingMail(d.rcpt_tos[0], d.message["Subject"], "", d.message["Message-ID"])
+            for d in relay.delivered
+        ]
+
+    def fail_next(times: int = 1, *, permanent: bool = False) -> None:
+        answer = "554 5.7.1 refused" if permanent else "421 4.3.2 service not available"
+        relay.handler.answers.extend([answer] * times)
+
+    with tempfile.TemporaryDirectory() as folder, running_relay(Path(folder)) as relay:
+        yield MailRig(SmtpMailer(relay.settings()), delivered, fail_next)
+
+
+MAILERS = {"recording": _recording_mailer, "smtp": _smtp_mailer}
 
 
 @pytest.fixture(params=sorted(MAILERS))

@@ -9,6 +9,7 @@ then the run fails, so a CI without its database can never pass by skipping.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ import attrs
 import psycopg
 import pytest
 from psycopg import sql
-from psycopg.conninfo import make_conninfo
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool
 
 from adapters.postgres.migrate import migrate
@@ -105,4 +106,25 @@ def session_database() -> Iterator[PgDatabase]:
         if pool is not None:
             pool.close()
         scratch.drop()
+        admin.close()
+
+
+@contextlib.contextmanager
+def refused_connections(url: str) -> Iterator[None]:
+    """A database outage as the processes on `url` see it: every open connection to that database
+    is cut and new ones are refused ("database ... is not currently accepting connections") until
+    the block ends. Only the database of `url` is touched, never the server's others."""
+    name = conninfo_to_dict(url)["dbname"]
+    admin = admin_connection()
+    try:
+        database = sql.Identifier(str(name))
+        admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(database))
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+        yield
+    finally:
+        admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(database))
         admin.close()

@@ -17,9 +17,8 @@ from simulators.proxmox.node_shell import NodeShell
 from simulators.proxmox.simulator import ProxmoxSimulator
 
 from .builders import T0
-from .conftest import LOCATION, NODE, HypervisorRig
+from .conftest import LOCATION, NODE, OSTEMPLATE, HypervisorRig
 
-OSTEMPLATE = "local:vztmpl/ubuntu-24.04.tar.zst"
 STORAGE, BRIDGE = "local-lvm", "vmbr0"
 
 
@@ -90,7 +89,14 @@ def proxmox_hypervisor() -> Iterator[HypervisorRig]:
         )
         add_node(LOCATION, NODE, cores=8, memory_mib=16384, disk_gib=200)
         yield HypervisorRig(
-            hypervisor, clock, clock.advance, add_node, simulator.set_node_online, fail_next
+            hypervisor,
+            clock,
+            clock.advance,
+            add_node,
+            simulator.set_node_online,
+            fail_next,
+            simulator.add_ostemplate,
+            lambda node, vmid, name: simulator.add_template(node, vmid, name),
         )
         client.close()
         assert simulator.violations == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from domain.model.accounts import TokenKind
@@ -119,3 +121,18 @@ def test_token_touch_and_remove(uow_factory):
     with uow_factory() as uow:
         assert uow.tokens.get(1) is None
         assert uow.tokens.for_account(10) == []
+
+
+def test_expired_tokens_are_removed_and_the_rest_kept(uow_factory):
+    hour = dt.timedelta(hours=1)
+    with uow_factory() as uow:
+        uow.tokens.add(b.token(1, 10, kind=TokenKind.SESSION, expires_at=b.T0 + hour))
+        uow.tokens.add(b.token(2, 10, kind=TokenKind.RESET, expires_at=b.T0 + 2 * hour))
+        uow.tokens.add(b.token(3, 10))  # a personal token without an expiry
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.tokens.remove_expired(b.T0 + hour) == 1
+        uow.commit()
+    with uow_factory() as uow:
+        assert [t.id for t in uow.tokens.for_account(10)] == [2, 3]
+        assert uow.tokens.get(2).kind is TokenKind.RESET

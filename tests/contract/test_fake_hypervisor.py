@@ -66,7 +66,8 @@ def test_qemu_guests_are_cloned_and_take_the_clone_duration(hv, clock):
     assert ":qmclone:100:" in ref.upid
     hv.wait(ref)
     assert clock.now() == T0 + dt.timedelta(seconds=60)
-    assert [g.vmid for g in hv.guests_all()] == [100, 9000]
+    assert [g.vmid for g in hv.guests_all()] == [100]  # the template is no guest of ours
+    assert [t.ref for t in hv.templates("pve1")] == ["9000"]
     assert hv.nodes(1)[0].used_memory_mib == 512  # templates reserve nothing
 
 

@@ -17,8 +17,9 @@ from domain.model.errors import (
     Unavailable,
     ValidationError,
 )
+from ports.hypervisor import TemplateInfo
 
-from .conftest import LOCATION, NODE, HypervisorRig
+from .conftest import LOCATION, NODE, OSTEMPLATE, HypervisorRig
 
 UPID = re.compile(
     r"^UPID:([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):"
@@ -308,3 +309,28 @@ def test_reconfigure_makes_a_stopped_guest_match_a_new_spec(hypervisor: Hypervis
     with pytest.raises(Conflict):
         hv.reconfigure(NODE, 100, order)
     assert hv.find_guest(100).disk_gib == 20
+
+
+def test_templates_are_what_a_node_can_create_from(hypervisor: HypervisorRig):
+    hv = hypervisor.hv
+    hypervisor.add_node(LOCATION, "pve2", cores=8, memory_mib=16384, disk_gib=200)
+    debian = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst"
+    hypervisor.add_ostemplate("pve2", debian)
+    hypervisor.add_template("pve2", 9000, "tpl-ubuntu-22.04")
+    hypervisor.add_template(NODE, 9001, "tpl-ubuntu-22.04")  # the node-local copy
+    hypervisor.created(100)  # an ordinary guest is nothing to create from
+
+    assert set(hv.templates("pve2")) == {
+        TemplateInfo(GuestKind.LXC, OSTEMPLATE, OSTEMPLATE),
+        TemplateInfo(GuestKind.LXC, debian, debian),
+        TemplateInfo(GuestKind.QEMU, "9000", "tpl-ubuntu-22.04"),
+    }
+    assert set(hv.templates(NODE)) == {
+        TemplateInfo(GuestKind.LXC, OSTEMPLATE, OSTEMPLATE),
+        TemplateInfo(GuestKind.QEMU, "9001", "tpl-ubuntu-22.04"),
+    }
+
+
+def test_templates_of_an_unknown_node_are_not_found(hypervisor: HypervisorRig):
+    with pytest.raises(NotFound):
+        hypervisor.hv.templates("pve-nowhere")

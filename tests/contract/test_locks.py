@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 import attrs
 import psycopg
 import pytest
+from psycopg_pool import ConnectionPool
 
 from adapters.memory.locks import MemoryLocks
 from adapters.postgres.locks import NAMESPACE, PostgresLocks
@@ -166,3 +167,24 @@ def test_postgres_holds_a_session_advisory_lock(pg_database: PgDatabase):
 def test_postgres_timeout_must_be_positive(pg_database: PgDatabase):
     with pytest.raises(ValueError):
         PostgresLocks(pg_database.pool, timeout=0)
+
+
+def test_postgres_a_lost_connection_is_unavailable_in_our_words(
+    pg_database: PgDatabase, caplog: pytest.LogCaptureFixture
+):
+    pool = ConnectionPool(pg_database.url, min_size=1, max_size=1, open=True)
+    try:
+        with pool.connection() as conn:
+            pid = conn.info.backend_pid
+        with psycopg.connect(pg_database.url, autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", (pid,))  # the pooled one dies
+
+        with pytest.raises(Unavailable) as refused, PostgresLocks(pool, timeout=PATIENT).hold("x"):
+            pass
+    finally:
+        pool.close()
+
+    # The database's words (its address, the termination) are in the log, not in the error.
+    assert "terminat" not in refused.value.message.lower() + repr(refused.value.details)
+    assert "127.0.0.1" not in refused.value.message
+    assert "taking the lock x failed" in caplog.text

@@ -29,8 +29,10 @@ def test_assign_release_and_uniqueness_of_addresses(uow_factory):
     with uow_factory() as uow:
         uow.network.add_pool(POOL)
         uow.network.assign_ip(POOL.cidr, "10.20.0.2", 1)
-        with pytest.raises(AlreadyExists):
+        with pytest.raises(AlreadyExists) as taken:
             uow.network.assign_ip(POOL.cidr, "10.20.0.2", 2)
+        # The address is another server's (another customer's, maybe): the refusal does not say.
+        assert "10.20.0.2" not in taken.value.message + repr(taken.value.details)
         with pytest.raises(AlreadyExists):
             uow.network.assign_ip(POOL.cidr, "10.20.0.3", 1)  # one address per server
         uow.network.assign_ip(POOL.cidr, "10.20.0.3", 2)

@@ -18,7 +18,7 @@ import pytest
 
 from adapters.memory import FakeClock, InlineJobQueue
 from adapters.postgres.uow import PostgresUnitOfWorkFactory
-from domain.model.accounts import Role
+from domain.model.accounts import Role, TokenKind
 from domain.model.errors import InsufficientFunds
 from domain.model.ledger import AccountKind, LedgerAccount, TxKind
 from domain.model.metering import bill
@@ -253,3 +253,60 @@ def test_two_deliveries_at_once_send_every_notice_once(shop: Shop):
     assert sorted(mailer.sent) == sorted(f"notice-{nid}@hostprovider" for nid in ids)
     with shop.rt.uow() as uow:
         assert uow.outbox.pending(100) == []
+
+
+def _unbounded(rt: Runtime) -> Runtime:
+    """The runtime with a hasher that takes every caller: these races are about the database,
+    not the process's hashing slots."""
+    from adapters.security import Argon2PasswordHasher
+
+    return attrs.evolve(rt, hasher=Argon2PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+def test_racing_token_creations_never_pass_the_token_cap(shop: Shop):
+    account = accounts.register(
+        shop.rt, email="tokens@example.com", password="correct horse battery"
+    )
+    actor = Actor(account.id, Role.CUSTOMER)
+    cap = shop.rt.policy.max_tokens_per_customer
+
+    outcomes = race(cap + 10, lambda n: accounts.create_token(shop.rt, actor, name=f"t{n}"))
+
+    assert outcomes.count("ok") == cap, outcomes
+    assert all("too many tokens" in o for o in outcomes if o != "ok"), outcomes
+    assert len(accounts.list_tokens(shop.rt, actor)) == cap
+
+
+def test_racing_logins_never_pass_the_session_cap(shop: Shop):
+    rt = _unbounded(shop.rt)
+    email, password = "sessions@example.com", "correct horse battery"
+    account = accounts.register(rt, email=email, password=password)
+    cap = rt.policy.max_sessions_per_account
+
+    outcomes = race(cap + 10, lambda n: accounts.login(rt, email=email, password=password))
+
+    assert outcomes == ["ok"] * (cap + 10)
+    with rt.uow() as uow:
+        assert len(uow.tokens.for_account(account.id, TokenKind.SESSION)) == cap
+
+
+def test_a_reset_link_confirmed_twice_at_once_works_once(shop: Shop):
+    from domain.usecases import passwords
+
+    rt = _unbounded(shop.rt)
+    account = accounts.register(rt, email="reset@example.com", password="correct horse battery")
+    with rt.uow() as uow:
+        link = accounts.issue_token(
+            rt, uow, account.id, TokenKind.RESET, "password reset", NOW + dt.timedelta(minutes=30)
+        )
+        uow.commit()
+
+    outcomes = race(
+        4,
+        lambda n: passwords.confirm_password_reset(
+            rt, token=link.secret, password=f"new passphrase {n}"
+        ),
+    )
+
+    assert outcomes.count("ok") == 1, outcomes
+    assert all("LinkNotFound" in o for o in outcomes if o != "ok"), outcomes

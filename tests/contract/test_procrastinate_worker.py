@@ -11,21 +11,25 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 import attrs
 import psycopg
 import pytest
 
+from adapters.postgres.migrate import migrate
 from domain.model.accounts import Role
 from domain.usecases import accounts, money, ordering
 from domain.usecases.catalogue import OrderRequest
 from domain.usecases.common import Actor
 from domain.usecases.ordering import PROVISION_TASK
+from entrypoints import sandbox
 from entrypoints.config import Settings
 from entrypoints.container import build
-from entrypoints.scheduler.worker import RedactSecrets, build_app, cron_for, run_worker
+from entrypoints.logs import RedactSecrets
+from entrypoints.scheduler.worker import build_app, cron_for, run_worker
 
-from .postgres import PgDatabase
+from .postgres import PgDatabase, ScratchDatabase, admin_connection, refused_connections
 
 PASSWORD = "correct horse battery"
 DEADLINE_SECONDS = 30
@@ -46,6 +50,7 @@ def settings(pg: PgDatabase) -> Settings:
 
 
 def order_a_server(rt) -> int:
+    sandbox.seed(rt.uow)  # a database starts with no catalogue: the operator's would be imported
     admin = accounts.register(rt, email="root@admin.example", password=PASSWORD, role=Role.ADMIN)
     customer = accounts.register(rt, email="ann@example.com", password=PASSWORD)
     money.adjust_balance(
@@ -140,6 +145,8 @@ def start_scheduler(pg: PgDatabase, folder, name: str, **env: str) -> subprocess
         **os.environ,
         "HOSTPROVIDER_DATABASE_URL": pg.url,
         "HOSTPROVIDER_QUOTE_KEY": "k" * 32,
+        "HOSTPROVIDER_SMTP_HOST": "none",
+        "HOSTPROVIDER_IN_PROCESS_INFRASTRUCTURE": "1",  # each scheduler simulates its own cluster
         "HOSTPROVIDER_SCHEDULER_CONCURRENCY": "2",
         "HOSTPROVIDER_DB_POOL_SIZE": "2",
         "HOSTPROVIDER_ARGON2_MEMORY_KIB": "8192",
@@ -232,3 +239,53 @@ def test_the_scheduler_command_stops_gracefully_on_sigterm(pg, tmp_path):
     finally:
         stop(process)
         log.close()
+
+
+def live_workers(pg: PgDatabase | ScratchDatabase, since: float) -> int:
+    """Workers that heart-beat after `since` (a time.time())."""
+    with psycopg.connect(pg.url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM procrastinate_workers WHERE last_heartbeat > to_timestamp(%s)",
+            (since,),
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+@pytest.fixture
+def own_database() -> Iterator[ScratchDatabase]:
+    """A database of the test's own: an outage of the session's would reach the other tests."""
+    admin = admin_connection()
+    scratch = ScratchDatabase.create(admin)
+    try:
+        migrate(scratch.url)
+        yield scratch
+    finally:
+        scratch.drop()
+        admin.close()
+
+
+def test_a_scheduler_rides_out_a_database_outage(settings, own_database, tmp_path):
+    """3 s without the database (connections cut and refused): the scheduler neither exits nor
+    stays deaf; it heart-beats again when the database is back and provisions the next order."""
+    pg = own_database
+    settings = attrs.evolve(settings, database_url=pg.url)
+    process = start_scheduler(pg, tmp_path, "scheduler", sandbox_task_seconds="0")
+    api = None
+    try:
+        wait_for(lambda: live_workers(pg, 0), "a registered worker")
+        with refused_connections(pg.url):
+            time.sleep(3)
+            assert process.poll() is None
+        back = time.time()
+        wait_for(lambda: live_workers(pg, back), "a worker heart-beating after the outage")
+        assert process.poll() is None, (tmp_path / "scheduler.log").read_text()[-3000:]
+        api = build(settings)
+        server_id = order_a_server(api.runtime())
+        wait_for(lambda: status(api.runtime(), server_id) == "running", "running server")
+        assert process.poll() is None
+        process.send_signal(signal.SIGTERM)  # and a stop is still a stop, with code 0
+        assert process.wait(timeout=15) == 0
+    finally:
+        stop(process)
+        if api is not None:
+            api.pool().close()

@@ -104,11 +104,12 @@ def pg_uow_factory(pg: PgDatabase) -> PostgresUnitOfWorkFactory:
 
 
 def test_pending_rules_without_a_running_action_are_refused(pg_uow_factory):
-    with (
-        pg_uow_factory() as uow,
-        pytest.raises(Conflict, match="servers_firewall_pending_has_action"),
-    ):
+    with pg_uow_factory() as uow, pytest.raises(Conflict) as refused:
         uow.servers.add(b.server(1, firewall_pending=OWN))
+
+    # The constraint stays on the chain for whoever debugs; the message is ours, not the database's.
+    assert refused.value.__cause__.diag.constraint_name == "servers_firewall_pending_has_action"
+    assert "servers_firewall" not in refused.value.message
 
 
 @pytest.mark.parametrize("column", ["firewall", "firewall_pending"])

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from domain.model.action import ActionStatus
+from domain.model.action import ActionCommand, ActionStatus
 from domain.model.errors import AlreadyExists, NotFound
 from domain.model.server import Placement, ServerStatus
 from ports.records import Page
@@ -116,6 +116,21 @@ def test_in_progress_is_what_a_crashed_worker_may_have_left(uow_factory):
         uow.commit()
     with uow_factory() as uow:
         assert [s.id for s in uow.servers.in_progress()] == [1, 2, 4]
+
+
+def test_running_actions_are_counted_by_command(uow_factory):
+    with uow_factory() as uow:
+        assert uow.actions.running_by_command() == {}
+        start = b.action(uow.actions.next_id(), server_id=1)
+        stop = b.action(uow.actions.next_id(), server_id=1, command=ActionCommand.STOP)
+        done = b.action(uow.actions.next_id(), server_id=2)
+        another_start = b.action(uow.actions.next_id(), server_id=3)
+        for a in (start, stop, done, another_start):
+            uow.actions.add(a)
+        uow.actions.update(done.succeeded(b.T0))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.actions.running_by_command() == {"start_server": 2, "stop_server": 1}
 
 
 def test_actions_round_trip_and_for_server_in_start_order(uow_factory):

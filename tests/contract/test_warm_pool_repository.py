@@ -189,8 +189,10 @@ def test_postgres_racing_orders_take_a_pooled_guest_exactly_once(pg: PgDatabase)
     assert refill_warm_pool(rt).built == 1
     with store() as uow:
         [pooled_guest] = uow.warm_pool.all()
-    admin = accounts.register(rt, email="root@admin.example", password="x" * 12, role=Role.ADMIN)
-    buyer = accounts.register(rt, email="buyer@example.com", password="x" * 12)
+    admin = accounts.register(
+        rt, email="root@admin.example", password="racing orders 12", role=Role.ADMIN
+    )
+    buyer = accounts.register(rt, email="buyer@example.com", password="racing orders 12")
     adjust_balance(
         rt, Actor(admin.id, Role.ADMIN), customer_id=buyer.id, amount="100.00",
         reason="credit for the test", request_key="credit",

@@ -18,7 +18,6 @@ from typing import Any
 import attrs
 
 from adapters.proxmox.config import ProxmoxSite
-from domain.model.catalogue import GuestKind
 from entrypoints import sandbox
 from simulators.proxmox import ProxmoxSimulator
 from simulators.proxmox.node_shell import NodeShell, NodeShellServer, write_ssh_shim
@@ -41,21 +40,9 @@ def simulated_proxmox(
         tls_cert=str(tls.cert_file) if tls else None,
         tls_key=str(tls.key_file) if tls else None,
     )
-    catalogue = sandbox.sandbox_catalogue("RUB")
     for _, node in sandbox.sandbox_nodes():
         simulator.add_node(node, **sandbox.NODE_CAPACITY)
-        for image in catalogue.images:
-            if image.guest_kind is GuestKind.LXC:
-                simulator.add_ostemplate(node, image.template)
-    qemu = [image for image in catalogue.images if image.guest_kind is GuestKind.QEMU]
-    # A vmid is cluster-wide and local storage cannot be cloned across nodes: the catalogue's vmid
-    # is one node's template, every other node has a copy of the same name.
-    spare_vmids = iter(range(8000, 9000))
-    for image in qemu:
-        name = f"tpl-{image.family}-{image.version}"
-        for n, (_, node) in enumerate(sandbox.sandbox_nodes()):
-            vmid = int(image.template) if n == 0 else next(spare_vmids)
-            simulator.add_template(node, vmid, name)
+    sandbox.stock_templates(simulator)
     with simulator:
         yield simulator
     assert simulator.violations == [], simulator.violations

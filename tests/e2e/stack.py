@@ -25,6 +25,7 @@ from .sandbox import Sandbox, _stop, _wait_healthy, command, free_port, sandbox_
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@e2e.example", "e2e-admin-password"
 QUOTE_KEY = "e2e-quote-key-" + "k" * 32
+EXAMPLE_CATALOGUE = Path(__file__).parents[2] / "deploy" / "catalogue.example.toml"
 
 
 @contextlib.contextmanager
@@ -44,6 +45,7 @@ class Stack:
     workdir: Path
     database_url: str
     settings: dict[str, str] = attrs.field(factory=dict)  # more HOSTPROVIDER_* for every process
+    variables: dict[str, str] = attrs.field(factory=dict)  # other environment for every process
     api: subprocess.Popen[bytes] | None = None
     sandbox: Sandbox | None = None
     schedulers: dict[str, subprocess.Popen[bytes]] = attrs.field(factory=dict)
@@ -58,8 +60,13 @@ class Stack:
                 "HOSTPROVIDER_DATABASE_URL": self.database_url,
                 "HOSTPROVIDER_QUOTE_KEY": QUOTE_KEY,
                 "HOSTPROVIDER_DB_POOL_SIZE": "4",
+                "HOSTPROVIDER_SMTP_HOST": "none",  # mail off on purpose, unless a test sets it
+                # Where a test gives no Proxmox or pfSense, each process simulates its own, on
+                # purpose; tests that need one shared cluster give its settings.
+                "HOSTPROVIDER_IN_PROCESS_INFRASTRUCTURE": "1",
                 **self.settings,
                 **{f"HOSTPROVIDER_{key.upper()}": value for key, value in more.items()},
+                **self.variables,
             },
         )
 
@@ -80,6 +87,13 @@ class Stack:
     def migrate(self) -> None:
         process = self._spawn(["migrate"], "migrate.log", self.environment())
         assert process.wait(timeout=60) == 0, (self.workdir / "migrate.log").read_text()
+
+    def import_catalogue(self, path: Path, *args: str) -> tuple[int, str]:
+        """`hostprovider catalog import`: its exit status and what it printed."""
+        log = f"catalog-{path.stem}.log"
+        process = self._spawn(["catalog", "import", *args, str(path)], log, self.environment())
+        status = process.wait(timeout=60)
+        return status, (self.workdir / log).read_text()
 
     def start_api(self, **more: str) -> Sandbox:
         assert self.api is None, "the API runs already"
@@ -103,7 +117,9 @@ class Stack:
 
     def start_scheduler(self, name: str = "scheduler", **more: str) -> None:
         assert name not in self.schedulers, f"scheduler {name} runs already"
-        env = self.environment(scheduler_concurrency="2", **more)
+        if "HOSTPROVIDER_SCHEDULER_CONCURRENCY" not in self.settings:
+            more = {"scheduler_concurrency": "2", **more}
+        env = self.environment(**more)
         self.schedulers[name] = self._spawn(["scheduler"], f"{name}.log", env)
 
     def stop_scheduler(self, name: str = "scheduler") -> int:
@@ -160,13 +176,19 @@ def _wait_answering(process: subprocess.Popen[bytes], url: str, log: Path) -> No
 
 
 @contextlib.contextmanager
-def running_stack(workdir: Path, **settings: str) -> Iterator[Stack]:
+def running_stack(
+    workdir: Path, *, catalogue: Path | None = EXAMPLE_CATALOGUE, **settings: str
+) -> Iterator[Stack]:
+    """A migrated database with `catalogue` published (as an operator would), or none."""
     with scratch_database() as url:
         stack = Stack(
             workdir, url, {f"HOSTPROVIDER_{key.upper()}": value for key, value in settings.items()}
         )
         try:
             stack.migrate()
+            if catalogue is not None:
+                status, output = stack.import_catalogue(catalogue)
+                assert status == 0, output
             yield stack
         finally:
             stack.stop_all()

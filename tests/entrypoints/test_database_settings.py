@@ -26,6 +26,7 @@ def test_pool_workers_and_concurrency_are_read():
             "HOSTPROVIDER_DB_POOL_SIZE": "4",
             "HOSTPROVIDER_WEB_WORKERS": "3",
             "HOSTPROVIDER_SCHEDULER_CONCURRENCY": "6",
+            "HOSTPROVIDER_SMTP_HOST": "none",
         },
         dotenv=None,
     )

@@ -29,6 +29,7 @@ from domain.usecases.runtime import Runtime
 from entrypoints.config import Settings
 from entrypoints.container import build
 from entrypoints.http.app import create_app
+from tests.usecases.support import recorders
 
 SETTINGS = Settings(
     quote_key=b"k" * 32,
@@ -114,9 +115,19 @@ def assert_server_view(server: dict[str, Any]) -> None:
 
 
 class Api:
-    def __init__(self, **app_options: Any) -> None:
+    def __init__(
+        self,
+        settings: Settings = SETTINGS,
+        overrides: Mapping[str, object] | None = None,
+        **app_options: Any,
+    ) -> None:
+        """The memory store by default; settings with a database_url put the API on PostgreSQL
+        (jobs are then deferred to the database's queue, with no worker to run them).
+        `overrides` replace the container's providers by name (a hasher, say)."""
         self.clock = FakeClock(START)
-        self.container = build(SETTINGS, clock=self.clock)
+        # The real event path (counted for /metrics), and a mailer that keeps what it sends.
+        mailer = {"mailer": recorders()["mailer"]}
+        self.container = build(settings, clock=self.clock, **{**mailer, **(overrides or {})})
         self.rt: Runtime = self.container.runtime()
         self.store: InMemoryStore = self.container.store()
         self.jobs: InlineJobQueue = self.container.job_queue()

@@ -44,7 +44,7 @@ def test_a_state_changing_call_is_audited_with_actor_target_and_result(
     [
         ("POST", "/api/server/{sid}/start", None, "409"),
         ("POST", "/api/server/999/stop", None, "404"),
-        ("PUT", "/api/server/{sid}/resize", {"cores": 99}, "400"),
+        ("PUT", "/api/server/{sid}/resize", {"cores": 99}, "422"),
         ("DELETE", "/api/server/{sid}", None, "202"),
         ("POST", "/api/tokens", {"name": "ci"}, "201"),
         ("POST", "/api/server/create", {"osId": 1, "tariffId": 1}, "201"),

@@ -43,6 +43,8 @@ def test_operating_systems(api: Api) -> None:
         "version": "2022",
         "guestKind": "qemu",
         "licenceHourly": {"amount": "1.500000", "currency": "RUB"},
+        "defaultUser": "Administrator",
+        "passwordReset": True,
     }
 
 
@@ -169,20 +171,20 @@ def test_a_quote_with_a_percent_promo_code(api: Api, admin: User, customer: User
         ({"osId": 1, "locationId": 1, "memory": 1024, "disk": 20}, 400, "invalid", "cores"),
         (
             {"osId": 1, "locationId": 1, "cores": 64, "memory": 1024, "disk": 20},
-            400,
-            "invalid",
+            422,
+            "rule_violation",
             "cores",
         ),
         (
             {"osId": 1, "locationId": 1, "cores": 1, "memory": 1000, "disk": 20},
-            400,
-            "invalid",
+            422,
+            "rule_violation",
             "memory",
         ),
         (
             {"osId": 1, "locationId": 1, "cores": 1, "memory": 1024, "disk": 5},
-            400,
-            "invalid",
+            422,
+            "rule_violation",
             "disk",
         ),
         (

@@ -44,7 +44,7 @@ def test_the_console_of_a_stopped_server_is_409(api: Api, customer: User) -> Non
         ({"vmid": "100"}, "vmid"),
         ({"vmid": 0}, "vmid"),
         ({"vmid": -100}, "vmid"),
-        ({"vmid": 100.0}, "vmid"),
+        ({"vmid": 100.5}, "vmid"),
         ({"vmid": 10**30}, "vmid"),
         ({"vmid": None}, "vmid"),
         ({"vmid": 100, "node": "pve-msk-1"}, "node"),

@@ -3,6 +3,7 @@ thing when raced."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import threading
 from collections import Counter
@@ -195,3 +196,28 @@ def test_a_request_still_running_with_the_key_is_409_with_retry_after(
     assert_error(result, 409, "idempotency_key_in_use")
     assert result.headers["Retry-After"] == "1"
     assert api.state() == before
+
+
+def test_a_key_whose_request_died_is_taken_over_once_its_lease_ran_out(
+    api: Api, customer: User
+) -> None:
+    """The worker that claimed the key died mid-request: the claim never gets a response. The
+    retry is refused while the claim's lease runs (the request might still be running), then
+    runs, once."""
+    body = b'{"osId": 1, "tariffId": 1}'
+    fingerprint = hashlib.sha256(b"\n".join([b"POST", b"/api/server/create", body])).hexdigest()
+    with api.rt.uow() as uow:
+        claim = IdempotencyRecord(customer.id, "crashed", fingerprint, api.clock.now())
+        uow.idempotency.claim(claim)
+        uow.commit()
+    key = {"Idempotency-Key": "crashed"}
+
+    early = api.raw("POST", "/api/server/create", body, user=customer, headers=key)
+    api.clock.advance(dt.timedelta(seconds=61))
+    retried = api.raw("POST", "/api/server/create", body, user=customer, headers=key)
+    replayed = api.raw("POST", "/api/server/create", body, user=customer, headers=key)
+
+    assert_error(early, 409, "idempotency_key_in_use")
+    assert retried.status_code == 201, retried.text
+    assert replayed.status_code == 201 and replayed.json["id"] == retried.json["id"]
+    assert _servers(api, customer) == 1

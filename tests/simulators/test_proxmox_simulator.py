@@ -6,6 +6,7 @@ import datetime as dt
 import ipaddress
 import json
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -52,22 +53,27 @@ class Api:
         return self.data(self.get(f"/nodes/{NODE}/tasks/{upid}/status"))
 
     def create_ct(self, vmid: int, **changes: Any) -> str:
-        form: dict[str, Any] = {
-            "vmid": vmid,
-            "ostemplate": TEMPLATE,
-            "hostname": f"srv-{vmid}",
-            "rootfs": "local-lvm:10",
-            "cores": 1,
-            "memory": 1024,
-            "swap": 0,
-            "net0": "name=eth0,bridge=vmbr0,hwaddr=02:48:50:00:00:01,ip=10.20.0.5/24,"
-            "gw=10.20.0.1,tag=100,firewall=1,rate=12.5",
-            "password": "Secret-pass-123",
-            "unprivileged": 1,
-            "tags": "hostprovider;server-1",
-        }
-        form.update(changes)
-        return self.data(self.post(f"/nodes/{NODE}/lxc", **form))
+        return self.data(self.post(f"/nodes/{NODE}/lxc", **ct_form(vmid, **changes)))
+
+
+def ct_form(vmid: int, **changes: Any) -> dict[str, Any]:
+    """A container as the back office creates one."""
+    form: dict[str, Any] = {
+        "vmid": vmid,
+        "ostemplate": TEMPLATE,
+        "hostname": f"srv-{vmid}",
+        "rootfs": "local-lvm:10",
+        "cores": 1,
+        "memory": 1024,
+        "swap": 0,
+        "net0": "name=eth0,bridge=vmbr0,hwaddr=02:48:50:00:00:01,ip=10.20.0.5/24,"
+        "gw=10.20.0.1,tag=100,firewall=1,rate=12.5",
+        "password": "Secret-pass-123",
+        "unprivileged": 1,
+        "tags": "hostprovider;server-1",
+    }
+    form.update(changes)
+    return form
 
 
 @pytest.fixture
@@ -665,3 +671,42 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
         )
     )
     return cert_path, key_path
+
+
+# --- holds: a test knows where its client is --------------------------------------------------
+
+
+def test_a_held_request_is_carried_out_and_its_answer_waits_for_the_release(
+    api: Api, pve: ProxmoxSimulator
+) -> None:
+    hold = pve.hold("POST", r"/lxc$")
+    answers: list[requests.Response] = []
+    sender = threading.Thread(
+        target=lambda: answers.append(
+            api.session.post(api.base + f"/nodes/{NODE}/lxc", data=ct_form(101), timeout=10)
+        )
+    )
+    sender.start()
+    assert hold.wait_caught(10)
+    assert pve.guest(101) is not None and answers == []  # done, and not told
+    hold.release()
+    sender.join(10)
+    assert answers[0].status_code == 200
+    assert api.data(api.get(f"/nodes/{NODE}/lxc")) != []  # later requests pass
+
+
+def test_a_request_held_before_is_carried_out_only_once_released(
+    api: Api, pve: ProxmoxSimulator
+) -> None:
+    hold = pve.hold("POST", r"/lxc$", before=True)
+    sender = threading.Thread(
+        target=lambda: api.session.post(
+            api.base + f"/nodes/{NODE}/lxc", data=ct_form(102), timeout=10
+        )
+    )
+    sender.start()
+    assert hold.wait_caught(10)
+    assert pve.guest(102) is None
+    hold.release()
+    sender.join(10)
+    assert pve.guest(102) is not None

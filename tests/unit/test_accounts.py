@@ -35,6 +35,9 @@ class TestEmail:
             ),  # the domain is case-insensitive, the local part is kept
             ("bob+billing@mail.example.co.uk", "bob+billing@mail.example.co.uk"),
             ("x@a-b.io", "x@a-b.io"),
+            ("\uff41lice@example.com", "alice@example.com"),  # full-width: NFKC folds it
+            ("алиса.2@example.com", "алиса.2@example.com"),  # one alphabet, digits: welcome
+            ("ｱﾘｽ@example.jp", "アリス@example.jp"),  # half-width katakana, folded
         ],
     )
     def test_normalized(self, given: str, stored: str) -> None:
@@ -48,6 +51,9 @@ class TestEmail:
             "a b@example.com",
             "a@-example.com",
             "a@example-.com",
+            "\u0430lice@example.com",  # a Cyrillic a among Latin letters: a look-alike
+            "p\u0430ypal@example.com",
+            "ab\u200bcd@example.com",  # invisible
             "a@example..com",
             "@example.com",
             "a@@example.com",
@@ -69,8 +75,19 @@ class TestEmail:
 class TestPasswordPolicy:
     @pytest.mark.parametrize("length", [PASSWORD_MIN, PASSWORD_MAX])
     def test_length_bounds_are_inclusive(self, length: int) -> None:
-        password = "p" * length
+        password = "pq" * (length // 2)
         assert check_password_policy(password) is password
+
+    def test_common_passwords_are_refused_whatever_their_case(self) -> None:
+        with pytest.raises(ValidationError) as err:
+            check_password_policy("QwertyUIOP", frozenset({"qwertyuiop"}))
+        assert err.value.field == "password" and "most common" in err.value.message
+        assert check_password_policy("qwertyuiop!", frozenset({"qwertyuiop"})) == "qwertyuiop!"
+
+    def test_the_field_is_named_as_the_caller_says(self) -> None:
+        with pytest.raises(ValidationError) as err:
+            check_password_policy("short", field="newPassword")
+        assert err.value.field == "newPassword"
 
     @pytest.mark.parametrize(
         ("bad", "problem"),
@@ -78,6 +95,7 @@ class TestPasswordPolicy:
             ("p" * 9, "at least 10"),
             ("p" * 257, "at most 256"),
             ("password\x00xx", "NUL"),
+            ("z" * 12, "one character"),
             (None, "string"),
             (b"bytes-password", "string"),
         ],

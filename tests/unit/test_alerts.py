@@ -6,6 +6,7 @@ import pytest
 
 from domain.model.alerts import (
     DEFAULT_RULES,
+    MAIL_INTERVAL,
     AlertEvent,
     AlertRule,
     AlertState,
@@ -66,3 +67,13 @@ def test_default_rules_watch_cpu_memory_and_disk_at_90() -> None:
 )
 def test_usage_percent_rounds_down(used: int, maximum: int, percent: int) -> None:
     assert usage_percent(used, maximum) == percent
+
+
+def test_a_metric_mails_at_most_once_an_hour() -> None:
+    state = AlertState(1, Metric.CPU)
+    now = at(2025, 3, 10, 12)
+    assert state.may_mail(now)
+    mailed = state.mailed(now)
+    assert not mailed.may_mail(now + MAIL_INTERVAL - dt.timedelta(seconds=1))
+    assert mailed.may_mail(now + MAIL_INTERVAL)
+    assert dt.timedelta(hours=1) == MAIL_INTERVAL

@@ -6,7 +6,7 @@ import pytest
 
 from domain.model.dunning import Assessment, DunningPolicy, Standing, assess, runway_hours
 from domain.model.money import Money
-from domain.model.notices import SUBJECTS
+from domain.model.notices import TEMPLATES
 
 from .factories import RUB, at, rub
 
@@ -114,7 +114,7 @@ class TestAssess:
         for standing in Standing:
             for previous in Standing:
                 notice = Assessment(standing, NOW, previous).notice
-                assert notice is None or notice in SUBJECTS
+                assert notice is None or notice in TEMPLATES
 
     def test_who_may_order(self) -> None:
         assert {s for s in Standing if s.may_order} == {Standing.ACTIVE, Standing.LOW_BALANCE}

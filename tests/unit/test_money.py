@@ -30,8 +30,8 @@ class TestConstruction:
         assert err.value.field == "currency"
 
     def test_range_is_bounded_both_ways(self) -> None:
-        assert Money(MAX_UNITS * MICRO, RUB).micro == 10**21
-        assert Money(-MAX_UNITS * MICRO, RUB).micro == -(10**21)
+        assert Money(MAX_UNITS * MICRO, RUB).micro == 10**18
+        assert Money(-MAX_UNITS * MICRO, RUB).micro == -(10**18)
         for micro in (MAX_UNITS * MICRO + 1, -MAX_UNITS * MICRO - 1):
             with pytest.raises(ValidationError):
                 Money(micro, RUB)
@@ -54,7 +54,7 @@ class TestParse:
             (" 7.10 ", 7_100_000),
             ("007.00", 7_000_000),
             ("-0.00", 0),
-            ("1000000000000000", 10**21),  # exactly MAX_UNITS
+            ("1000000000000", 10**18),  # exactly MAX_UNITS
         ],
     )
     def test_decimal_strings(self, text: str, micro: int) -> None:
@@ -101,7 +101,13 @@ class TestParse:
             Money.parse(text, RUB)
 
     @pytest.mark.parametrize(
-        "text", ["1000000000000000.000001", "9999999999999999", "-1000000000000001"]
+        "text",
+        [
+            "1000000000000.000001",
+            "9999999999999",
+            "-1000000000001",
+            "9223372036855",  # its micro-units are past PostgreSQL's bigint
+        ],
     )
     def test_out_of_range_names_the_callers_field(self, text: str) -> None:
         # Regression: a whole part of exactly MAX_UNITS with a fraction slipped past parse's own
@@ -217,7 +223,7 @@ def test_two_place_strings_round_trip_exactly(cents: int) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.from_regex(r"\A-?[0-9]{1,15}(\.[0-9]{1,2})?\Z"))
+@given(st.from_regex(r"\A-?[0-9]{1,12}(\.[0-9]{1,2})?\Z"))
 def test_parse_agrees_with_decimal_and_is_stable(text: str) -> None:
     money = Money.parse(text, RUB)
     assert money.micro == int(Decimal(text).scaleb(6))

@@ -230,6 +230,11 @@ def refused(
     return raised.value
 
 
+def recorders() -> dict[str, object]:
+    """The fakes that keep what leaves the system, for a container under test to use."""
+    return {"events": RecordingEventPublisher(), "mailer": RecordingMailer()}
+
+
 def make_world() -> World:
     clock = FakeClock(START)
-    return World(build(SETTINGS, clock=clock, events=RecordingEventPublisher()), clock)
+    return World(build(SETTINGS, clock=clock, **recorders()), clock)

@@ -8,7 +8,13 @@ import pytest
 
 from domain.model.accounts import Role, TokenKind, token_digest
 from domain.model.dunning import Standing
-from domain.model.errors import AlreadyExists, AuthenticationFailed, NotFound, ValidationError
+from domain.model.errors import (
+    AlreadyExists,
+    AuthenticationFailed,
+    NotFound,
+    RuleViolation,
+    ValidationError,
+)
 from domain.usecases import accounts, admin
 from domain.usecases.common import Actor
 
@@ -208,7 +214,7 @@ class TestPersonalTokens:
             accounts.create_token(world.rt, customer, name=f"t{n}")
         refused(
             world,
-            ValidationError,
+            RuleViolation,
             accounts.create_token,
             world.rt,
             customer,

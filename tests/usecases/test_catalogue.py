@@ -9,7 +9,13 @@ import json
 import attrs
 import pytest
 
-from domain.model.errors import NotFound, PromoCodeRejected, QuoteRejected, ValidationError
+from domain.model.errors import (
+    NotFound,
+    PromoCodeRejected,
+    QuoteRejected,
+    RuleViolation,
+    ValidationError,
+)
 from domain.model.ledger import TxKind
 from domain.model.money import Money
 from domain.model.pricing import sign_quote
@@ -97,12 +103,12 @@ class TestQuote:
             ({"os_id": 1, "location_id": 1, "memory": 1024, "disk": 20}, ValidationError, "cores"),
             (
                 {"os_id": 1, "location_id": 1, "cores": 0, "memory": 1024, "disk": 20},
-                ValidationError,
+                RuleViolation,
                 "cores",
             ),
             (
                 {"os_id": 1, "location_id": 1, "cores": 33, "memory": 1024, "disk": 20},
-                ValidationError,
+                RuleViolation,
                 "cores",
             ),
             (
@@ -112,17 +118,17 @@ class TestQuote:
             ),
             (
                 {"os_id": 1, "location_id": 1, "cores": 1, "memory": 1000, "disk": 20},
-                ValidationError,
+                RuleViolation,
                 "memory",
             ),
             (
                 {"os_id": 1, "location_id": 1, "cores": 1, "memory": 256, "disk": 20},
-                ValidationError,
+                RuleViolation,
                 "memory",
             ),
             (
                 {"os_id": 1, "location_id": 1, "cores": 1, "memory": 1024, "disk": 2001},
-                ValidationError,
+                RuleViolation,
                 "disk",
             ),
             (
@@ -159,7 +165,7 @@ class TestQuote:
     def test_an_out_of_range_resource_names_its_bounds(self, world: World) -> None:
         err = refused(
             world,
-            ValidationError,
+            RuleViolation,
             catalogue.quote_order,
             world.rt,
             None,
@@ -175,7 +181,7 @@ class TestQuote:
         )
         refused(
             world,
-            ValidationError,
+            RuleViolation,
             catalogue.quote_order,
             world.rt,
             None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from domain.model.alerts import Metric
 from domain.usecases import servers
 from domain.usecases.common import Actor
@@ -50,8 +52,9 @@ class TestMonitoringPass:
         world.hypervisor.set_usage(vmid, cpu=0.10)
         assert monitoring_pass(world.rt) == MonitoringReport(1, 0, 1)
 
+        # Raised and cleared within the hour: one e-mail, and every event live.
         notices = [n for n in world.notices(customer) if n.template.startswith("alert_")]
-        assert [n.template for n in notices] == ["alert_raised", "alert_cleared"]
+        assert [n.template for n in notices] == ["alert_raised"]
         assert notices[0].subject == "Server db-1: cpu at 95%"
         assert world.events.on("server-alerts") == [
             {
@@ -65,6 +68,51 @@ class TestMonitoringPass:
         ]
         with world.rt.uow() as uow:
             assert uow.metrics.alert_state(server.id, Metric.CPU).active is False
+
+    def _alert_mails(self, world: World, customer: Actor) -> list[tuple[str, str]]:
+        return [
+            (n.template, n.subject)
+            for n in world.notices(customer)
+            if n.template.startswith("alert_")
+        ]
+
+    def test_at_most_one_e_mail_per_server_metric_and_hour(
+        self, world: World, customer: Actor
+    ) -> None:
+        server = world.running_server(customer, name="db-1")
+        other = world.running_server(customer, name="db-2")
+        vmid, other_vmid = server.placement.vmid, other.placement.vmid
+        assert vmid is not None and other_vmid is not None
+
+        world.hypervisor.set_usage(vmid, cpu=0.95)
+        monitoring_pass(world.rt)
+        for usage in (0.70, 0.96, 0.70):  # the incident flaps within the hour
+            world.clock.advance(dt.timedelta(minutes=10))
+            world.hypervisor.set_usage(vmid, cpu=usage)
+            monitoring_pass(world.rt)
+        world.hypervisor.set_usage(vmid, cpu=0.70, memory_used=GIB - 1)  # another metric
+        world.hypervisor.set_usage(other_vmid, cpu=0.99)  # another server
+        monitoring_pass(world.rt)
+        assert self._alert_mails(world, customer) == [
+            ("alert_raised", "Server db-1: cpu at 95%"),
+            ("alert_raised", "Server db-1: memory at 99%"),
+            ("alert_raised", "Server db-2: cpu at 99%"),
+        ]
+        assert len(world.events.on("server-alerts")) == 6  # live events are not rationed
+
+        world.clock.advance(dt.timedelta(minutes=30))  # an hour after db-1's cpu e-mail
+        world.hypervisor.set_usage(vmid, cpu=0.97, memory_used=GIB - 1)
+        monitoring_pass(world.rt)
+        assert self._alert_mails(world, customer)[3:] == [
+            ("alert_raised", "Server db-1: cpu at 97%")
+        ]
+        world.clock.advance(dt.timedelta(hours=1))
+        world.hypervisor.set_usage(vmid, cpu=0.10, memory_used=0)
+        monitoring_pass(world.rt)
+        assert [t for t, _ in self._alert_mails(world, customer)[4:]] == [
+            "alert_cleared",
+            "alert_cleared",
+        ]
 
     def test_every_metric_alerts_on_its_own(self, world: World, customer: Actor) -> None:
         server = world.running_server(customer)

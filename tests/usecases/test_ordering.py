@@ -15,6 +15,7 @@ from domain.model.errors import (
     InsufficientFunds,
     NotFound,
     PromoCodeRejected,
+    RuleViolation,
     ValidationError,
 )
 from domain.model.ledger import TxKind
@@ -139,17 +140,17 @@ class TestOrderRefused:
             ({"os_id": 42}, NotFound, None),
             (
                 {"os_id": 1, "location_id": 1, "cores": 1, "memory": 1024, "disk": 5},
-                ValidationError,
+                RuleViolation,
                 "disk",
             ),
             (
                 {"os_id": 1, "location_id": 1, "cores": 100, "memory": 1024, "disk": 20},
-                ValidationError,
+                RuleViolation,
                 "cores",
             ),
             (
                 {"os_id": 1, "location_id": 1, "cores": 1, "memory": 200_000, "disk": 20},
-                ValidationError,
+                RuleViolation,
                 "memory",
             ),
             ({"name": "Web_1"}, ValidationError, "name"),

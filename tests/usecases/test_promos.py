@@ -12,6 +12,7 @@ from domain.model.errors import (
     NotFound,
     PermissionDenied,
     PromoCodeRejected,
+    RuleViolation,
     ValidationError,
 )
 from domain.model.ledger import AccountKind, LedgerAccount, TxKind
@@ -83,19 +84,23 @@ class TestCreate:
             ({"max_uses": "10"}, "maxUses"),
             ({"max_uses_per_customer": 0}, "maxUsesPerCustomer"),
             ({"active": "yes"}, "active"),
-            (
-                {
-                    "valid_from": dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
-                    "valid_until": dt.datetime(2026, 2, 1, tzinfo=dt.UTC),
-                },
-                "validUntil",
-            ),
             ({"valid_from": dt.datetime(2026, 3, 1)}, "validFrom"),
             ({"valid_until": "2026-03-01"}, "validUntil"),
         ],
     )
     def test_bad_terms(self, world: World, fields: dict[str, object], field: str) -> None:
         refused(world, ValidationError, create, world, field=field, **fields)
+
+    def test_a_validity_that_ends_before_it_begins_is_a_rule_violation(self, world: World) -> None:
+        refused(
+            world,
+            RuleViolation,
+            create,
+            world,
+            field="validUntil",
+            valid_from=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+            valid_until=dt.datetime(2026, 2, 1, tzinfo=dt.UTC),
+        )
 
     def test_only_an_admin(self, world: World, customer: Actor) -> None:
         refused(

@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 import pytest
 
-from adapters.memory import FakeClock, RecordingEventPublisher
+from adapters.memory import FakeClock
 from adapters.proxmox.client import ProxmoxClient
 from adapters.proxmox.config import ProxmoxConnection
 from adapters.proxmox.hypervisor import ProxmoxHypervisor
@@ -24,14 +24,15 @@ from domain.model.action import ActionStatus
 from domain.model.ledger import TxKind
 from domain.model.server import ServerStatus
 from domain.usecases.common import Actor
+from domain.usecases.provisioning import provision_server
 from domain.usecases.reconcile import reconcile_guests
 from entrypoints.container import build
-from ports.hypervisor import GuestSpec, TaskRef
+from ports.hypervisor import GuestInfo, GuestSpec, TaskRef
+from simulators.proxmox import ProxmoxSimulator
 from tests.contract.proxmox_rig import SimulatedNodeShell
 from tests.e2e.infrastructure import BRIDGE, proxmox_sites, simulated_proxmox
-from simulators.proxmox import ProxmoxSimulator
 
-from .support import SETTINGS, START, TASK_SECONDS, World, micro
+from .support import SETTINGS, START, TASK_SECONDS, World, micro, recorders
 
 MSK = ("pve-msk-1", "pve-msk-2")  # location 1, where the orders go
 FOREIGN = "someone-else-"  # the name of every guest the test makes in another actor's stead
@@ -46,6 +47,8 @@ class RacingProxmox(ProxmoxHypervisor):
         self.simulator = simulator
         self.vmids_to_lose = 0  # creates that another creator beats to their vmid
         self.node_drops_after_create = False
+        self.killed_after: str | None = None  # "create_guest" or "start": the process dies there
+        self.blind_finds = 0  # lookups that miss a guest that is there (a lagging view)
 
     def create_guest(self, node: str, spec: GuestSpec) -> TaskRef:
         if self.vmids_to_lose:
@@ -55,7 +58,28 @@ class RacingProxmox(ProxmoxHypervisor):
         if self.node_drops_after_create:
             self.node_drops_after_create = False
             self.simulator.set_node_online(node, False)
+        self._die_after("create_guest")
         return ref
+
+    def find_guest(self, vmid: int) -> GuestInfo | None:
+        if self.blind_finds:
+            self.blind_finds -= 1
+            return None
+        return super().find_guest(vmid)
+
+    def start(self, node: str, vmid: int) -> TaskRef:
+        ref = super().start(node, vmid)
+        self._die_after("start")
+        return ref
+
+    def _die_after(self, operation: str) -> None:
+        if self.killed_after == operation:
+            self.killed_after = None
+            raise Killed(operation)
+
+
+class Killed(BaseException):
+    """kill -9 of the scheduler: the request reached PVE, the process is gone, nothing is undone."""
 
 
 @attrs.define
@@ -98,7 +122,7 @@ def pve() -> Iterator[OnProxmox]:
             ),
         )
         world = World(
-            build(SETTINGS, clock=clock, hypervisor=hypervisor, events=RecordingEventPublisher()),
+            build(SETTINGS, clock=clock, hypervisor=hypervisor, **recorders()),
             clock,
         )
         yield OnProxmox(world, simulator, hypervisor)
@@ -288,3 +312,61 @@ class TestProvisionedOnTheCluster:
         assert "description" not in config  # the clone's in-progress marker is gone
         assert guest["passwords"]["root"] == created.root_password
         assert pve.world.held(customer) == 0
+
+
+class TestRerunAfterAKill:
+    """The scheduler is killed right after PVE accepted a create or a start; its job runs again
+    (procrastinate's stalled-job recovery) in another process, with the task still running or
+    already done. The order ends running, charged once, with one guest."""
+
+    @pytest.mark.parametrize("task_done", [False, True], ids=["task running", "task done"])
+    @pytest.mark.parametrize("kind_os", [1, 4], ids=["lxc", "qemu"])
+    @pytest.mark.parametrize("operation", ["create_guest", "start"])
+    def test_the_rerun_finishes_the_order(
+        self, pve: OnProxmox, customer: Actor, operation: str, kind_os: int, task_done: bool
+    ) -> None:
+        world = pve.world
+        world.hold_jobs()
+        created = world.order(customer, os_id=kind_os)
+        [job] = world.jobs.pending
+        pve.hypervisor.killed_after = operation
+        with pytest.raises(Killed):
+            provision_server(world.rt, **job.args)
+        assert world.server(created.server.id).status is ServerStatus.PROVISIONING
+        if task_done:
+            world.clock.advance(dt.timedelta(seconds=TASK_SECONDS * 3))
+
+        assert world.run_jobs() == 1  # the rescuer
+
+        server = world.server(created.server.id)
+        assert server.status is ServerStatus.RUNNING, (server.failure_reason, world.jobs.failed)
+        assert pve.tagged_for(server.id) == [server.placement.vmid]
+        assert pve.simulator.guest(server.placement.vmid)["status"] == "running"  # type: ignore[index]
+        assert [g["vmid"] for g in pve.ours()] == [server.placement.vmid]
+        assert len(world.transactions(TxKind.CAPTURE)) == 1
+        assert world.transactions(TxKind.RELEASE) == []
+        assert world.held(customer) == 0
+        assert not [m for m, path in pve.simulator.requests if m == "DELETE"]  # nothing destroyed
+
+    def test_a_create_refused_as_existing_adopts_the_guest_an_earlier_run_made(
+        self, pve: OnProxmox, customer: Actor
+    ) -> None:
+        """The rerun's look-up misses the guest the killed run created; PVE then answers the create
+        with "already exists". That guest, tagged for this server, is the one to go on with: no
+        second guest on another vmid, leaving the first one to nobody."""
+        world = pve.world
+        world.hold_jobs()
+        created = world.order(customer)
+        [job] = world.jobs.pending
+        pve.hypervisor.killed_after = "create_guest"
+        with pytest.raises(Killed):
+            provision_server(world.rt, **job.args)
+        world.clock.advance(dt.timedelta(seconds=TASK_SECONDS * 3))
+        pve.hypervisor.blind_finds = 1
+
+        assert world.run_jobs() == 1
+
+        server = world.server(created.server.id)
+        assert server.status is ServerStatus.RUNNING, (server.failure_reason, world.jobs.failed)
+        assert pve.tagged_for(server.id) == [server.placement.vmid]
+        assert [g["vmid"] for g in pve.ours()] == [server.placement.vmid]

@@ -17,6 +17,7 @@ from domain.model.errors import (
     InvalidTransition,
     Locked,
     NotFound,
+    RuleViolation,
     ValidationError,
 )
 from domain.model.ledger import TxKind
@@ -219,25 +220,31 @@ class TestResize:
         assert (config.cores, config.memory_mib, config.disk_gib) == (1, 1024, 30)
 
     @pytest.mark.parametrize(
-        ("sizes", "field"),
+        ("sizes", "error", "field"),
         [
-            ({}, "cores"),
-            ({"disk": 10}, "disk"),
-            ({"cores": 1, "memory": 1024, "disk": 20}, "cores"),
-            ({"cores": 33}, "cores"),
-            ({"cores": 0}, "cores"),
-            ({"cores": "2"}, "cores"),
-            ({"memory": 1000}, "memory"),
-            ({"memory": 2048.0}, "memory"),
-            ({"disk": 2001}, "disk"),
+            ({}, ValidationError, "cores"),
+            ({"disk": 10}, RuleViolation, "disk"),  # disks only grow
+            ({"cores": 1, "memory": 1024, "disk": 20}, RuleViolation, "cores"),  # as it is
+            ({"cores": 33}, RuleViolation, "cores"),  # the catalogue's limits
+            ({"cores": 0}, RuleViolation, "cores"),
+            ({"cores": "2"}, ValidationError, "cores"),
+            ({"memory": 1000}, RuleViolation, "memory"),
+            ({"memory": 2048.0}, ValidationError, "memory"),
+            ({"disk": 2001}, RuleViolation, "disk"),
         ],
     )
     def test_bad_sizes(
-        self, world: World, customer: Actor, server: Server, sizes: dict[str, object], field: str
+        self,
+        world: World,
+        customer: Actor,
+        server: Server,
+        sizes: dict[str, object],
+        error: type,
+        field: str,
     ) -> None:
         refused(
             world,
-            ValidationError,
+            error,
             servers.resize_server,
             world.rt,
             customer,

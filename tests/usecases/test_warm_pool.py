@@ -7,7 +7,7 @@ from collections import Counter
 import attrs
 import pytest
 
-from adapters.memory import FakeClock, RecordingEventPublisher
+from adapters.memory import FakeClock
 from domain.model.errors import AlreadyExists
 from domain.model.ledger import TxKind
 from domain.model.server import ServerStatus
@@ -18,7 +18,7 @@ from domain.usecases.reconcile import reconcile_guests
 from domain.usecases.warm_pool import refill_warm_pool
 from entrypoints.container import build
 
-from .support import SETTINGS, START, World, micro
+from .support import SETTINGS, START, World, micro, recorders
 
 POOL = (1, 1)  # Moscow, Ubuntu 24.04 (an LXC image)
 
@@ -26,7 +26,7 @@ POOL = (1, 1)  # Moscow, Ubuntu 24.04 (an LXC image)
 def pooled_world(*pools: tuple[tuple[int, int], int]) -> World:
     clock = FakeClock(START)
     settings = attrs.evolve(SETTINGS, warm_pool=pools or ((POOL, 2),))
-    return World(build(settings, clock=clock, events=RecordingEventPublisher()), clock)
+    return World(build(settings, clock=clock, **recorders()), clock)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import falcon
 
 from domain.model.accounts import Role
 from domain.model.errors import ValidationError
-from domain.usecases import admin, promos
+from domain.usecases import admin, notices, promos
 from domain.usecases.catalogue import current_catalogue
 from domain.usecases.common import Actor
 from domain.usecases.money import adjust_balance, get_balance
@@ -48,8 +48,9 @@ class BalanceAdjustment(Resource):
             ADJUST,
             ANY_OBJECT,
             200,
-            (400, *ADMIN_ERRORS, 404, 409),
+            (400, *ADMIN_ERRORS, 402, 404, 409),
             idempotent_key=True,
+            key_required=True,
         )
         for kind in ("credit", "debit")
     }
@@ -163,18 +164,47 @@ class AllServers(Resource):
         )
 
 
-def _moment(value: str | None, field: str) -> dt.datetime | None:
+class Outbox(Resource):
+    """Every notice, newest first: where an admin reads the mail of a sandbox (or of a deployment
+    whose mail is off), and sees what a relay refused."""
+
+    auth = "admin"
+    spec = {
+        "get": Op(
+            "The outbox: notices and their delivery",
+            "admin",
+            None,
+            PAGE,
+            200,
+            ADMIN_ERRORS,
+            params=PAGE_PARAMS,
+        )
+    }
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        page = page_of(req)
+        items, total = notices.list_outbox(self.rt, actor(req), page)
+        set_json(
+            resp, codec.page([codec.notice(n) for n in items], page.page, page.per_page, total)
+        )
+
+
+def moment(value: str | None, field: str) -> dt.datetime | None:
+    """An RFC 3339 time from a body or query field, in UTC."""
     if value is None:
         return None
     try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ValidationError(
             field, "must be an RFC 3339 time such as 2026-12-01T00:00:00Z"
         ) from None
-    if moment.tzinfo is None:
+    if parsed.tzinfo is None:
         raise ValidationError(field, "must carry a time zone (Z for UTC)")
-    return moment.astimezone(dt.UTC)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-01:00 is past the last moment Python knows
+        raise ValidationError(field, "is out of range") from None
 
 
 def draft(body: dict[str, Any]) -> promos.PromoDraft:
@@ -185,8 +215,8 @@ def draft(body: dict[str, Any]) -> promos.PromoDraft:
         amount=body.get("amount"),
         duration=body.get("duration", "first_charge"),
         duration_days=body.get("durationDays", 0),
-        valid_from=_moment(body.get("validFrom"), "validFrom"),
-        valid_until=_moment(body.get("validUntil"), "validUntil"),
+        valid_from=moment(body.get("validFrom"), "validFrom"),
+        valid_until=moment(body.get("validUntil"), "validUntil"),
         max_uses=body.get("maxUses"),
         max_uses_per_customer=body.get("maxUsesPerCustomer", 1),
         tariff_ids=tuple(body.get("tariffIds", ())),
@@ -200,7 +230,12 @@ class PromoCodes(Resource):
     spec = {
         "get": Op("Promo codes", "admin", None, PAGE, 200, ADMIN_ERRORS, params=PAGE_PARAMS),
         "post": Op(
-            "Create a promo code", "admin", PROMO, ANY_OBJECT, 201, (400, *ADMIN_ERRORS, 409)
+            "Create a promo code",
+            "admin",
+            PROMO,
+            ANY_OBJECT,
+            201,
+            (400, *ADMIN_ERRORS, 409, 422),
         ),
     }
 
@@ -228,7 +263,7 @@ class PromoCodeItem(Resource):
             PROMO,
             ANY_OBJECT,
             200,
-            (400, *ADMIN_ERRORS, 404),
+            (400, *ADMIN_ERRORS, 404, 422),
         ),
         "delete": Op(
             "Deactivate a promo code (codes are never deleted)",

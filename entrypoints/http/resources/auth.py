@@ -7,26 +7,42 @@ import falcon
 from domain.usecases import accounts
 from entrypoints.http import codec
 from entrypoints.http.body import parse
-from entrypoints.http.errors import ApiError
-from entrypoints.http.middleware import CSRF_COOKIE, SESSION_COOKIE, TokenBucket, csrf_token
+from entrypoints.http.client_address import client_of
+from entrypoints.http.middleware import CSRF_COOKIE, SESSION_COOKIE, csrf_token
 from entrypoints.http.resources.base import Op, Resource, actor, set_json
-from entrypoints.http.schemas import ANY_ARRAY, CREDENTIALS, TOKEN_CREATE
+from entrypoints.http.schemas import ANY_ARRAY, CREDENTIALS, REGISTRATION, TOKEN_CREATE
 
 ACCOUNT = {"type": "object", "required": ["id", "email", "role"]}
+SIGNED_UP = {"type": "object", "required": ["email", "status"]}
 
 
 class Register(Resource):
+    """Answers 201 alike for a new address and for one that has an account (whose owner gets an
+    e-mail instead): registration cannot be used to find out who is a customer."""
+
     auth = "public"
-    spec = {"post": Op("Create a customer account", "auth", CREDENTIALS, ACCOUNT, 201, (400, 409))}
+    spec = {
+        "post": Op(
+            "Create a customer account (then log in)",
+            "auth",
+            REGISTRATION,
+            SIGNED_UP,
+            201,
+            (400, 422, 429, 503),
+        )
+    }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = parse(req, CREDENTIALS)
-        created = accounts.register(self.rt, email=body["email"], password=body["password"])
-        set_json(resp, codec.account(created), falcon.HTTP_201)
+        body = parse(req, REGISTRATION)
+        email = accounts.sign_up(
+            self.rt, email=body["email"], password=body["password"], client=client_of(req)
+        )
+        set_json(resp, {"email": email, "status": "registered"}, falcon.HTTP_201)
 
 
 class Login(Resource):
-    """Login is throttled per account and per address, so guessing is slow whoever is guessed."""
+    """Throttled by client address, by (account, address) and, under a sustained attack, by
+    account (domain/usecases/throttle.py): only failures count, so nobody can lock a user out."""
 
     auth = "public"
     spec = {
@@ -36,41 +52,15 @@ class Login(Resource):
             CREDENTIALS,
             {"type": "object", "required": ["access_token", "token_type", "expires_in"]},
             200,
-            (400, 401, 429),
+            (400, 401, 422, 429, 503),
         )
     }
 
-    def __init__(
-        self,
-        runtime,
-        per_account: TokenBucket | None = None,  # type: ignore[no-untyped-def]
-        per_address: TokenBucket | None = None,
-    ) -> None:
-        super().__init__(runtime)
-        self.per_account = per_account or TokenBucket(10, 900)
-        self.per_address = per_address or TokenBucket(50, 900)
-
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = parse(req, CREDENTIALS)
-        for bucket, key in (
-            (self.per_address, req.remote_addr),
-            (self.per_account, body["email"].strip().lower()),
-        ):
-            allowed, _, wait = bucket.take(key)
-            if not allowed:
-                retry = str(max(1, int(wait + 0.999)))
-                raise ApiError(
-                    falcon.HTTP_429,
-                    "rate_limited",
-                    "too many login attempts; wait and retry",
-                    headers={"Retry-After": retry},
-                    retryAfter=int(retry),
-                )
-        issued = accounts.login(self.rt, email=body["email"], password=body["password"])
-        # Only failures count towards the throttle: a script that logs in often must not lock
-        # itself out.
-        self.per_address.give_back(req.remote_addr)
-        self.per_account.give_back(body["email"].strip().lower())
+        issued = accounts.login(
+            self.rt, email=body["email"], password=body["password"], client=client_of(req)
+        )
         expires_in = (
             int((issued.token.expires_at - issued.token.created_at).total_seconds())
             if issued.token.expires_at
@@ -110,17 +100,23 @@ class Login(Resource):
         )
 
 
+def presented_secret(req: falcon.Request) -> str:
+    """The bearer token or session cookie this request was authenticated with."""
+    header = req.get_header("Authorization") or ""
+    return header.partition(" ")[2].strip() or (req.get_cookie_values(SESSION_COOKIE) or [""])[0]
+
+
+def end_cookies(resp: falcon.Response) -> None:
+    resp.unset_cookie(SESSION_COOKIE, path="/")
+    resp.unset_cookie(CSRF_COOKIE, path="/")
+
+
 class Logout(Resource):
     spec = {"post": Op("End this session", "auth", None, {"type": "object"}, 204, (401,))}
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        header = req.get_header("Authorization") or ""
-        secret = (
-            header.partition(" ")[2].strip() or (req.get_cookie_values(SESSION_COOKIE) or [""])[0]
-        )
-        accounts.logout(self.rt, secret)
-        resp.unset_cookie(SESSION_COOKIE, path="/")
-        resp.unset_cookie(CSRF_COOKIE, path="/")
+        accounts.logout(self.rt, presented_secret(req))
+        end_cookies(resp)
         resp.status = falcon.HTTP_204
 
 
@@ -143,7 +139,7 @@ class Tokens(Resource):
             TOKEN_CREATE,
             {"type": "object", "required": ["id", "token"]},
             201,
-            (400, 401),
+            (400, 401, 422),
             idempotent_key=False,
         ),
     }

@@ -25,6 +25,7 @@ class Op:
     status: int = 200
     errors: tuple[int, ...] = ()
     idempotent_key: bool = False  # accepts Idempotency-Key
+    key_required: bool = False  # and refuses a request without one
     params: tuple[tuple[str, Schema], ...] = ()  # query parameters
 
 

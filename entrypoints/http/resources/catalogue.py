@@ -10,10 +10,14 @@ from entrypoints.http.body import parse
 from entrypoints.http.resources.base import Op, Resource, set_json
 from entrypoints.http.schemas import ANY_ARRAY, ANY_OBJECT, QUOTE, QUOTE_RESPONSE
 
+NO_CATALOGUE = (503,)  # on a database, until the operator publishes a catalogue
+
 
 class Locations(Resource):
     auth = "public"
-    spec = {"get": Op("Locations servers can run in", "catalogue", None, ANY_ARRAY)}
+    spec = {
+        "get": Op("Locations servers can run in", "catalogue", None, ANY_ARRAY, 200, NO_CATALOGUE)
+    }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         set_json(resp, [codec.location(loc) for loc in current_catalogue(self.rt).locations])
@@ -21,7 +25,7 @@ class Locations(Resource):
 
 class OsImages(Resource):
     auth = "public"
-    spec = {"get": Op("Operating systems", "catalogue", None, ANY_ARRAY)}
+    spec = {"get": Op("Operating systems", "catalogue", None, ANY_ARRAY, 200, NO_CATALOGUE)}
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         set_json(resp, [codec.os_image(i) for i in current_catalogue(self.rt).images])
@@ -29,7 +33,16 @@ class OsImages(Resource):
 
 class Tariffs(Resource):
     auth = "public"
-    spec = {"get": Op("Tariffs: named presets with a monthly price", "catalogue", None, ANY_ARRAY)}
+    spec = {
+        "get": Op(
+            "Tariffs: named presets with a monthly price",
+            "catalogue",
+            None,
+            ANY_ARRAY,
+            200,
+            NO_CATALOGUE,
+        )
+    }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         set_json(resp, [codec.tariff(t) for t in current_catalogue(self.rt).tariffs])
@@ -38,7 +51,14 @@ class Tariffs(Resource):
 class Parameters(Resource):
     auth = "public"
     spec = {
-        "get": Op("Resource limits and hourly rates per location", "catalogue", None, ANY_OBJECT)
+        "get": Op(
+            "Resource limits and hourly rates per location",
+            "catalogue",
+            None,
+            ANY_OBJECT,
+            200,
+            NO_CATALOGUE,
+        )
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -73,7 +93,7 @@ class Quote(Resource):
             QUOTE,
             QUOTE_RESPONSE,
             200,
-            (400, 404, 422),
+            (400, 404, 422, *NO_CATALOGUE),
         )
     }
 

@@ -51,7 +51,7 @@ class ServerFirewall(Resource):
             FIREWALL,
             CHANGE_ACCEPTED,
             202,
-            (400, *NOT_YOURS, 409),
+            (400, *NOT_YOURS, 409, 422),
             idempotent_key=True,
         ),
     }

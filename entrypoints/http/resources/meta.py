@@ -7,7 +7,9 @@ from typing import Any
 
 import falcon
 
-from domain.usecases.catalogue import current_catalogue
+from domain.model.errors import DomainError
+from domain.usecases.catalogue import published_version
+from entrypoints.http.errors import retry_after
 from entrypoints.http.resources.base import Op, Resource, set_json
 
 
@@ -22,7 +24,8 @@ class Health(Resource):
 
 
 class Ready(Resource):
-    """Every dependency answers: the store (a catalogue is published) and any other check."""
+    """Every dependency answers: the store and any other check. A store with no catalogue yet is
+    ready: that is when the operator publishes one through this API."""
 
     auth = "public"
     spec = {
@@ -31,10 +34,11 @@ class Ready(Resource):
 
     def __init__(self, runtime, checks: dict[str, Callable[[], None]] | None = None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(runtime)
-        self.checks = {"store": lambda: current_catalogue(runtime), **(checks or {})}
+        self.checks = {"store": lambda: published_version(runtime), **(checks or {})}
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         results: dict[str, str] = {}
+        hints: list[object] = []
         for name, check in self.checks.items():
             try:
                 check()
@@ -42,9 +46,11 @@ class Ready(Resource):
             except Exception as ex:  # noqa: BLE001 - a readiness probe reports any failure, it never 500s
                 # The class only: a public probe must not echo internals.
                 results[name] = f"failing: {type(ex).__name__}"
+                if isinstance(ex, DomainError):
+                    hints.append(ex.details.get("retry_after"))
         ready = all(v == "ok" for v in results.values())
         if not ready:
-            resp.set_header("Retry-After", "10")
+            resp.set_header("Retry-After", str(max(retry_after(h) for h in hints or [None])))
         set_json(
             resp,
             {"status": "ready" if ready else "not ready", "checks": results},

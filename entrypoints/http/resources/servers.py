@@ -153,7 +153,11 @@ class ServerPassword(Resource):
         reset = uc.reset_password(self.rt, actor(req), server_id)
         set_json(
             resp,
-            {**codec.accepted(reset.action, "password"), "password": reset.password},
+            {
+                **codec.accepted(reset.action, "password"),
+                "password": reset.password,
+                **({"user": reset.user} if reset.user else {}),
+            },
             falcon.HTTP_202,
         )
 
@@ -166,7 +170,7 @@ class ServerResize(Resource):
             RESIZE,
             ACCEPTED,
             202,
-            (400, *NOT_YOURS, 402, 403, 409),
+            (400, *NOT_YOURS, 402, 403, 409, 422),
         )
     }
 

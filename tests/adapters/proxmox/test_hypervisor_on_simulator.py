@@ -132,6 +132,17 @@ def test_a_qemu_password_goes_through_the_agent_and_cloud_init(pve):
     assert ("POST", "/nodes/pve1/qemu/200/agent/set-user-password") in pve.simulator.requests
 
 
+def test_a_qemu_guest_s_user_is_the_images(pve):
+    # Windows images log in as Administrator: cloud-init (cloudbase-init) and the agent use it.
+    hv = pve.hv
+    spec = pve.spec(200, kind=GuestKind.QEMU, template="9000", user="Administrator")
+    hv.wait(hv.create_guest(NODE, spec))
+    assert pve.simulator.guest(200)["config"]["ciuser"] == "Administrator"
+    hv.wait(hv.start(NODE, 200))
+    hv.wait(hv.set_password(NODE, 200, "Fresh-pass-789", "Administrator"))
+    assert pve.simulator.guest(200)["passwords"]["Administrator"] == "Fresh-pass-789"
+
+
 def test_reconfigure_rewrites_a_pool_container(pve):
     hv = pve.hv
     _created(pve, 100, hostname="pool-100", tags=("hostprovider", "pool"), disk_gib=10)

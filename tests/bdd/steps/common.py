@@ -17,7 +17,7 @@ import attrs
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from adapters.memory import FakeClock, FakePaymentGateway, RecordingEventPublisher
+from adapters.memory import FakeClock, FakePaymentGateway
 from domain.model.accounts import Role
 from domain.model.catalogue import Catalogue, Location, OsImage, Tariff
 from domain.model.errors import DomainError
@@ -30,6 +30,7 @@ from domain.usecases.runtime import Runtime
 from domain.usecases.servers import get_server
 from entrypoints.config import Settings
 from entrypoints.container import Container, build
+from tests.usecases.support import recorders
 
 START = dt.datetime(2026, 1, 15, 10, 0, tzinfo=dt.UTC)
 CURRENCY = "RUB"
@@ -139,7 +140,7 @@ def open_shop(*, billing_period_seconds: int = 3600) -> Shop:
         billing_period_seconds=billing_period_seconds,
     )
     clock = FakeClock(START)
-    return Shop(build(settings, clock=clock, events=RecordingEventPublisher()), clock)
+    return Shop(build(settings, clock=clock, **recorders()), clock)
 
 
 @pytest.fixture

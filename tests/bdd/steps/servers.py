@@ -86,7 +86,13 @@ def _has_running(
 def _orders_custom(
     shop: Shop, name: str, server: str, cores: str, memory: str, disk: str, os: str, city: str
 ) -> Outcome:
-    request = OrderRequest(
+    return place_order(shop, name, custom_order(shop, server, cores, memory, disk, os, city))
+
+
+def custom_order(
+    shop: Shop, server: str, cores: str, memory: str, disk: str, os: str, city: str
+) -> OrderRequest:
+    return OrderRequest(
         os_id=shop.image(os).id,
         location_id=shop.location(city).id,
         cores=int(cores),
@@ -94,7 +100,6 @@ def _orders_custom(
         disk=int(disk),
         name=server,
     )
-    return place_order(shop, name, request)
 
 
 @then(parsers.re(rf"^{NAME} has no servers$"))

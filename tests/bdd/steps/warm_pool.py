@@ -12,6 +12,7 @@ from domain.model.warm_pool import CLAIMED_STEP, PooledGuest, PoolState
 from domain.usecases.reconcile import reconcile_guests
 from domain.usecases.warm_pool import refill_warm_pool
 from entrypoints.container import build
+from tests.usecases.support import recorders
 
 from .common import START, Shop, open_shop
 from .servers import CITY, SERVER
@@ -33,7 +34,7 @@ def _keeps(count: str, os: str, city: str) -> Shop:
     pool = ((plain.location(city).id, plain.image(os).id), int(count))
     settings = attrs.evolve(plain.container.settings(), warm_pool=(pool,))
     clock = FakeClock(START)
-    return Shop(build(settings, clock=clock), clock)
+    return Shop(build(settings, clock=clock, **recorders()), clock)
 
 
 @given("the scheduler has filled the warm pool")
