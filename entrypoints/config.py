@@ -184,6 +184,7 @@ class Settings:
     scheduler_concurrency: int = 8  # jobs one `hostprovider scheduler` runs at once
     stalled_job_seconds: int = 30  # a scheduler silent this long has its running jobs run again
     monitor_seconds: int = 30  # a monitoring pass (and a live `server-stats`) this often
+    metrics_raw_days: int = 7  # raw monitoring samples kept this long (5-minute rollups: 90 days)
     scheduler_metrics_bind: str | None = None  # HOST:PORT of a scheduler's /metrics; None: off
     # Real infrastructure (without it: the simulated hypervisor and firewall of the sandbox).
     site_file: Path | None = None  # the locations' nodes, storage, bridges, networks (site.py)
@@ -296,6 +297,7 @@ def load_settings(
         scheduler_concurrency=_int(env, f"{PREFIX}SCHEDULER_CONCURRENCY", 8, minimum=1),
         stalled_job_seconds=_int(env, f"{PREFIX}STALLED_JOB_SECONDS", 30, minimum=3),
         monitor_seconds=_monitor_seconds(env),
+        metrics_raw_days=_int(env, f"{PREFIX}METRICS_RAW_DAYS", 7, minimum=1),
         scheduler_metrics_bind=env.get(f"{PREFIX}SCHEDULER_METRICS_BIND") or None,
         site_file=Path(site_file) if site_file else None,
         proxmox=proxmox,

@@ -70,6 +70,7 @@ def _policy(settings: Settings, site: Site | None) -> Policy:
         registrations_per_hour=settings.registrations_per_hour,
         public_url=settings.public_url,
         common_passwords=common_passwords(),
+        metrics_raw_days=settings.metrics_raw_days,
     )
 
 

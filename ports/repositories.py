@@ -85,6 +85,10 @@ class ServerRepository(Protocol):
 
     def list(self, page: Page) -> tuple[builtins.list[Server], int]: ...
     def by_vmid(self, vmid: int) -> Server | None: ...
+    def running(self) -> builtins.list[Server]:
+        """Every running server with a guest, in one read (the monitoring pass)."""
+        ...
+
     def in_progress(self) -> builtins.list[Server]:
         """Servers in pending, provisioning or deleting: what a crashed worker may have left."""
         ...
@@ -241,10 +245,17 @@ class MetricsRepository(Protocol):
         ...
 
     def history(
-        self, server_id: int, start: dt.datetime, end: dt.datetime, *, rollups: bool
+        self,
+        server_id: int,
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        rollups: bool,
+        step: int | None = None,
     ) -> builtins.list[MetricSample]:
         """Stored rows of [start, end), oldest first: 5-minute rollups when `rollups` (where the
-        store keeps them; else the raw samples)."""
+        store keeps them; else the raw samples). With `step` a store may sum the rows of each
+        `step`-second bucket into one, weighted by their samples (`points` gives the same)."""
         ...
 
     def maintain(self, now: dt.datetime, raw_days: int, rollup_days: int) -> dict[str, int]:

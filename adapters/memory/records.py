@@ -59,7 +59,7 @@ class InMemoryMetricsRepository:
     def record_pass(self, samples: list[MetricSample], counters: dict[int, Counters]) -> None:
         history = self._uow.write("metric_history")
         latest = self._uow.write("samples")
-        for sample in samples:
+        for sample in sorted(samples, key=lambda s: s.at):
             # A tuple replaced, never a list changed in place: a rollback restores the old one.
             ring = history.get(sample.server_id, ())
             history[sample.server_id] = (*ring[-(HISTORY_RING - 1) :], sample)
@@ -70,7 +70,13 @@ class InMemoryMetricsRepository:
         self._uow.write("counters").update(counters)
 
     def history(
-        self, server_id: int, start: dt.datetime, end: dt.datetime, *, rollups: bool
+        self,
+        server_id: int,
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        rollups: bool,
+        step: int | None = None,
     ) -> list[MetricSample]:
         """The sandbox keeps raw samples only (a bounded ring): rollups are read from them."""
         ring: tuple[MetricSample, ...] = self._uow.read("metric_history").get(server_id, ())

@@ -71,6 +71,13 @@ class InMemoryServerRepository:
         best = max(matches, key=lambda s: (s.status is not ServerStatus.DELETED, s.id))
         return copy.copy(best)
 
+    def running(self) -> builtins.list[Server]:
+        return [
+            copy.copy(s)
+            for s in self._ordered()
+            if s.status is ServerStatus.RUNNING and s.placement.vmid is not None
+        ]
+
     def in_progress(self) -> builtins.list[Server]:
         return [copy.copy(s) for s in self._ordered() if s.status in IN_PROGRESS]
 

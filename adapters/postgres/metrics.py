@@ -89,7 +89,9 @@ class PostgresMetricsRepository:
             with cur.copy(f"COPY server_metrics ({', '.join(columns)}) FROM STDIN") as copy:
                 for s in samples:
                     copy.write_row((s.server_id, s.at, *(getattr(s, f) for f in _FIGURES)))
-            # The latest figures and counters, one statement each, from arrays.
+            # The latest figures and counters, one statement each, from arrays (one row a server:
+            # an upsert may not touch a row twice).
+            newest = list({s.server_id: s for s in sorted(samples, key=lambda s: s.at)}.values())
             cur.execute(
                 "INSERT INTO server_stats AS s"
                 " (server_id, at, cpu_percent, memory_percent, disk_percent)"
@@ -99,11 +101,11 @@ class PostgresMetricsRepository:
                 " cpu_percent = EXCLUDED.cpu_percent, memory_percent = EXCLUDED.memory_percent,"
                 " disk_percent = EXCLUDED.disk_percent WHERE EXCLUDED.at >= s.at",
                 (
-                    [s.server_id for s in samples],
-                    [s.at for s in samples],
-                    [round(s.cpu) for s in samples],
-                    [round(s.memory) for s in samples],
-                    [round(s.disk) for s in samples],
+                    [s.server_id for s in newest],
+                    [s.at for s in newest],
+                    [round(s.cpu) for s in newest],
+                    [round(s.memory) for s in newest],
+                    [round(s.disk) for s in newest],
                 ),
             )
             ids = sorted(counters)
@@ -127,24 +129,55 @@ class PostgresMetricsRepository:
             )
 
     def history(
-        self, server_id: int, start: dt.datetime, end: dt.datetime, *, rollups: bool
+        self,
+        server_id: int,
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        rollups: bool,
+        step: int | None = None,
     ) -> list[MetricSample]:
+        """With `rollups`: the rolled-up buckets as far as upkeep has rolled them, then the raw
+        samples after that (the last minutes are not rolled up yet). With `step`, rows of one
+        bucket come pre-summed as one (weighted by their samples, as `points` weighs them), so a
+        month at an hour's step reads 720 rows rather than 8,640."""
+        rolled_until = start
+        found: list[MetricSample] = []
         if rollups:
-            query = (
-                "SELECT server_id, at, cpu, memory, disk, net_in, net_out, disk_read, disk_write,"
-                " samples FROM server_metrics_5m"
-                " WHERE server_id = %s AND at >= %s AND at < %s ORDER BY at"
+            watermark = self._db.scalar("SELECT rolled_until FROM metrics_rollup_watermark")
+            rolled_until = max(start, min(watermark or start, end))
+            found += self._read(
+                "server_metrics_5m", "samples", server_id, start, rolled_until, step
             )
+        found += self._read("server_metrics", "1", server_id, rolled_until, end, step)
+        return found
+
+    def _read(
+        self,
+        table: str,
+        weight: str,
+        server_id: int,
+        start: dt.datetime,
+        end: dt.datetime,
+        step: int | None,
+    ) -> list[MetricSample]:
+        if step is None:
+            figures, at, group = ", ".join(_FIGURES), "at", ""
+            samples = weight
         else:
-            query = (
-                "SELECT server_id, at, cpu, memory, disk, net_in, net_out, disk_read, disk_write,"
-                " 1 AS samples FROM server_metrics"
-                " WHERE server_id = %s AND at >= %s AND at < %s ORDER BY at"
-            )
+            figures = ", ".join(f"sum({f} * {weight}) / sum({weight})" for f in _FIGURES)
+            at = "to_timestamp(floor(extract(epoch FROM at) / %(step)s) * %(step)s)"
+            group, samples = " GROUP BY 1", f"sum({weight})::int"
+        query = (
+            f"SELECT {at}, {figures}, {samples} FROM {table}"  # table and columns are ours
+            " WHERE server_id = %(server)s AND at >= %(start)s AND at < %(end)s"
+            f"{group} ORDER BY 1"
+        )
+        params = {"server": server_id, "start": start, "end": end, "step": step}
         with translated(), self._db.conn.cursor() as cur:
-            cur.execute(query, (server_id, start, end))
+            cur.execute(query, params)
             return [
-                MetricSample(row[0], row[1].astimezone(dt.UTC), *row[2:9], samples=row[9])
+                MetricSample(server_id, row[0].astimezone(dt.UTC), *row[1:8], samples=row[8])
                 for row in cur
             ]
 

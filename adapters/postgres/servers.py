@@ -142,6 +142,11 @@ class PostgresServerRepository:
             vmid,
         )
 
+    def running(self) -> builtins.list[Server]:
+        return self._many(
+            "SELECT * FROM servers WHERE status = 'running' AND vmid IS NOT NULL ORDER BY id", ()
+        )
+
     def in_progress(self) -> builtins.list[Server]:
         return self._many(
             "SELECT * FROM servers WHERE status = ANY(%s) ORDER BY id", (list(IN_PROGRESS),)

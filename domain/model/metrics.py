@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from domain.model.errors import ValidationError
+from domain.model.errors import RuleViolation, ValidationError
 
 MAX_POINTS = 1000
 ROLLUP_SECONDS = 300  # the stored rollup's bucket: steps that are multiples of it read rollups
@@ -95,11 +95,11 @@ class HistoryRange:
 
 
 def history_range(start: dt.datetime, end: dt.datetime, step: int | None) -> HistoryRange:
-    """The range to read, its step chosen or checked (ValidationError naming the field)."""
+    """The range to read, its step chosen or checked (a refusal names the field)."""
     if end <= start:
-        raise ValidationError("to", "must be after `from`")
+        raise RuleViolation("to", "must be after `from`")
     if end - start > MAX_RANGE:
-        raise ValidationError("from", f"is at most {MAX_RANGE.days} days before `to`")
+        raise RuleViolation("from", f"is at most {MAX_RANGE.days} days before `to`")
     span = (end - start).total_seconds()
     if step is None:
         step = next((s for s in STANDARD_STEPS if span / s <= MAX_POINTS), STANDARD_STEPS[-1])
@@ -107,7 +107,7 @@ def history_range(start: dt.datetime, end: dt.datetime, step: int | None) -> His
         raise ValidationError("step", "is at least 1 second")
     elif span / step > MAX_POINTS:
         needed = -(-int(span) // MAX_POINTS)
-        raise ValidationError(
+        raise RuleViolation(
             "step",
             f"of {step} s gives more than {MAX_POINTS} points: use at least {needed}",
             minimum=needed,

@@ -57,6 +57,9 @@ class Policy:
     password_reset_ttl: dt.timedelta = dt.timedelta(minutes=30)
     public_url: str = "http://127.0.0.1:8000"  # where links in e-mails point
     common_passwords: frozenset[str] = attrs.field(default=frozenset(), repr=False)
+    # How long the metrics history keeps raw samples, and its 5-minute rollups.
+    metrics_raw_days: int = 7
+    metrics_rollup_days: int = 90
 
     def __attrs_post_init__(self) -> None:
         if len(self.quote_key) < 16:

@@ -12,6 +12,7 @@ import attrs
 from domain.usecases.accounts import purge_expired
 from domain.usecases.dunning import bill_and_reassess, dunning_run
 from domain.usecases.fabric_reconcile import reconcile_fabric
+from domain.usecases.metrics import maintain_metrics
 from domain.usecases.monitoring import monitoring_pass
 from domain.usecases.notices import deliver_notices
 from domain.usecases.reconcile import reconcile_guests
@@ -65,4 +66,5 @@ TICKS = (
     Tick("reconcile_guests", 300, reconcile_guests),
     Tick("reconcile_fabric", 300, reconcile_fabric, quiet=lambda r: not (r.changed or r.errors)),
     Tick("expired_sessions", 300, purge_expired),
+    Tick("metrics_upkeep", 300, maintain_metrics, quiet=lambda r: not r.changed),
 )

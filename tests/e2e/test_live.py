@@ -226,6 +226,13 @@ def test_two_realtime_processes_both_deliver_a_schedulers_figures(pg_stack: Stac
         refused = Listener()
         with pytest.raises(socketio.exceptions.ConnectionError):
             refused.connect(urls[0], "hp_" + "1" * 40)
+        # Every pass is also stored: the history on PostgreSQL grows with each interval.
+        before = len(customer.get(f"/api/server/{server_id}/metrics?step=1")["points"])
+        listeners[0].next("server-stats")
+        listeners[0].next("server-stats")
+        after = customer.get(f"/api/server/{server_id}/metrics?step=1")["points"]
+        assert len(after) > before >= 1
+        assert after[-1]["cpu"] >= 0 and after[-1]["memory"] > 0
     finally:
         for listener in listeners:
             listener.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import falcon
@@ -17,7 +16,15 @@ from entrypoints.http import codec
 from entrypoints.http.body import parse
 from entrypoints.http.errors import ApiError
 from entrypoints.http.idempotency import request_key, run_once
-from entrypoints.http.resources.base import PAGE_PARAMS, Op, Resource, actor, page_of, set_json
+from entrypoints.http.resources.base import (
+    PAGE_PARAMS,
+    Op,
+    Resource,
+    actor,
+    moment,
+    page_of,
+    set_json,
+)
 from entrypoints.http.schemas import ADJUST, ANY_OBJECT, PAGE, PROMO
 
 ADMIN_ERRORS = (401, 403)
@@ -187,24 +194,6 @@ class Outbox(Resource):
         set_json(
             resp, codec.page([codec.notice(n) for n in items], page.page, page.per_page, total)
         )
-
-
-def moment(value: str | None, field: str) -> dt.datetime | None:
-    """An RFC 3339 time from a body or query field, in UTC."""
-    if value is None:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValidationError(
-            field, "must be an RFC 3339 time such as 2026-12-01T00:00:00Z"
-        ) from None
-    if parsed.tzinfo is None:
-        raise ValidationError(field, "must carry a time zone (Z for UTC)")
-    try:
-        return parsed.astimezone(dt.UTC)
-    except OverflowError:  # 9999-12-31T23:59:59-01:00 is past the last moment Python knows
-        raise ValidationError(field, "is out of range") from None
 
 
 def draft(body: dict[str, Any]) -> promos.PromoDraft:

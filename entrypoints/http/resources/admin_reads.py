@@ -12,8 +12,16 @@ from domain.usecases.catalogue import current_catalogue
 from domain.usecases.catalogue_admin import publish_catalogue, published_document
 from entrypoints.http import codec
 from entrypoints.http.body import parse
-from entrypoints.http.resources.admin import ADMIN_ERRORS, moment
-from entrypoints.http.resources.base import PAGE_PARAMS, Op, Resource, actor, page_of, set_json
+from entrypoints.http.resources.admin import ADMIN_ERRORS
+from entrypoints.http.resources.base import (
+    PAGE_PARAMS,
+    Op,
+    Resource,
+    actor,
+    moment,
+    page_of,
+    set_json,
+)
 from entrypoints.http.schemas import CATALOGUE_DOCUMENT, PAGE
 from ports.records import AuditQuery
 

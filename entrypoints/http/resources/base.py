@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import attrs
 import falcon
 
+from domain.model.errors import ValidationError
 from domain.usecases.common import Actor
 from domain.usecases.runtime import Runtime
 from entrypoints.http.errors import ApiError
@@ -72,3 +74,21 @@ PAGE_PARAMS: tuple[tuple[str, Schema], ...] = (
 def set_json(resp: falcon.Response, media: Any, status: str = falcon.HTTP_200) -> None:
     resp.status = status
     resp.media = media
+
+
+def moment(value: str | None, field: str) -> dt.datetime | None:
+    """An RFC 3339 time from a body or query field, in UTC."""
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(
+            field, "must be an RFC 3339 time such as 2026-12-01T00:00:00Z"
+        ) from None
+    if parsed.tzinfo is None:
+        raise ValidationError(field, "must carry a time zone (Z for UTC)")
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-01:00 is past the last moment Python knows
+        raise ValidationError(field, "is out of range") from None

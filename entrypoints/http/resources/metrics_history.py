@@ -1,0 +1,90 @@
+"""GET /api/server/{id}/metrics: a server's figures over time, as points `step` seconds apart."""
+
+from __future__ import annotations
+
+import falcon
+
+from domain.model.metrics import MAX_POINTS, MAX_RANGE, MetricPoint
+from domain.usecases import metrics as uc
+from entrypoints.http.codec import when
+from entrypoints.http.errors import ApiError
+from entrypoints.http.resources.base import Op, Resource, actor, moment, set_json
+
+POINT = {
+    "type": "object",
+    "required": ["at", "cpu", "memory", "disk", "netIn", "netOut", "diskRead", "diskWrite"],
+}
+HISTORY = {"type": "object", "required": ["serverId", "from", "to", "step", "points"]}
+PARAMS = (
+    ("from", {"type": "string", "format": "date-time", "description": "default: an hour ago"}),
+    ("to", {"type": "string", "format": "date-time", "description": "default: now"}),
+    (
+        "step",
+        {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": int(MAX_RANGE.total_seconds()),
+            "description": f"seconds; chosen so that at most {MAX_POINTS} points come when omitted",
+        },
+    ),
+)
+
+
+def point(p: MetricPoint) -> dict[str, object]:
+    return {
+        "at": when(p.at),
+        "cpu": p.cpu,
+        "memory": p.memory,
+        "disk": p.disk,
+        "netIn": p.net_in,
+        "netOut": p.net_out,
+        "diskRead": p.disk_read,
+        "diskWrite": p.disk_write,
+    }
+
+
+def _step(req: falcon.Request) -> int | None:
+    raw = req.get_param("step")
+    if raw is None:
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        raise ApiError(
+            falcon.HTTP_400, "invalid", "step must be a whole number of seconds", field="step"
+        )
+    return int(raw)
+
+
+class ServerMetrics(Resource):
+    spec = {
+        "get": Op(
+            f"My server's cpu, memory, disk (percent), network and disk I/O (bytes/s) over time, "
+            f"at most {MAX_POINTS} points",
+            "servers",
+            None,
+            HISTORY,
+            200,
+            (400, 401, 404, 422),
+            params=PARAMS,
+        )
+    }
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
+        history = uc.server_metrics(
+            self.rt,
+            actor(req),
+            server_id,
+            start=moment(req.get_param("from"), "from"),
+            end=moment(req.get_param("to"), "to"),
+            step=_step(req),
+        )
+        window = history.window
+        set_json(
+            resp,
+            {
+                "serverId": history.server_id,
+                "from": when(window.start),
+                "to": when(window.end),
+                "step": window.step,
+                "points": [point(p) for p in history.points],
+            },
+        )
