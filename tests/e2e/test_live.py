@@ -4,6 +4,7 @@ a revoked token, and alerts that a sandbox load raises and clears."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import queue
@@ -227,10 +228,12 @@ def test_two_realtime_processes_both_deliver_a_schedulers_figures(pg_stack: Stac
         with pytest.raises(socketio.exceptions.ConnectionError):
             refused.connect(urls[0], "hp_" + "1" * 40)
         # Every pass is also stored: the history on PostgreSQL grows with each interval.
-        before = len(customer.get(f"/api/server/{server_id}/metrics?step=1")["points"])
+        recent = "from=" + (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)).isoformat()
+        path = f"/api/server/{server_id}/metrics?step=1&{recent.replace('+', '%2B')}"
+        before = len(customer.get(path)["points"])
         listeners[0].next("server-stats")
         listeners[0].next("server-stats")
-        after = customer.get(f"/api/server/{server_id}/metrics?step=1")["points"]
+        after = customer.get(path)["points"]
         assert len(after) > before >= 1
         assert after[-1]["cpu"] >= 0 and after[-1]["memory"] > 0
     finally:
