@@ -9,6 +9,7 @@ lock so that two schedulers never race to make the same one.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from psycopg import sql
 
@@ -176,10 +177,7 @@ class PostgresMetricsRepository:
         params = {"server": server_id, "start": start, "end": end, "step": step}
         with translated(), self._db.conn.cursor() as cur:
             cur.execute(query, params)
-            return [
-                MetricSample(server_id, row[0].astimezone(dt.UTC), *row[1:8], samples=row[8])
-                for row in cur
-            ]
+            return [_sample(server_id, row) for row in cur]
 
     # --- upkeep -------------------------------------------------------------------------------
     def maintain(self, now: dt.datetime, raw_days: int, rollup_days: int) -> dict[str, int]:
@@ -262,3 +260,19 @@ class PostgresMetricsRepository:
             (until,),
         )
         return rolled
+
+
+def _sample(server_id: int, row: tuple[Any, ...]) -> MetricSample:
+    at, cpu, memory, disk, net_in, net_out, disk_read, disk_write, samples = row
+    return MetricSample(
+        server_id,
+        at.astimezone(dt.UTC),
+        cpu,
+        memory,
+        disk,
+        net_in,
+        net_out,
+        disk_read,
+        disk_write,
+        samples=samples,
+    )

@@ -125,7 +125,7 @@ class PfSenseSimulator:
         if self._server is None:
             raise RuntimeError("the simulator is not started")
         scheme = "https" if self._tls else "http"
-        host, port = self._server.server_address[:2]
+        host, port = str(self._server.server_address[0]), self._server.server_address[1]
         return f"{scheme}://{'127.0.0.1' if host in ('', '0.0.0.0') else host}:{port}"
 
     # --- faults and the write lock -------------------------------------------------------------

@@ -84,7 +84,7 @@ class ProxmoxSimulator:
         if self._server is None:
             raise RuntimeError("the simulator is not started")
         scheme = "https" if self._tls[0] else "http"
-        host, port = self._server.server_address[:2]
+        host, port = str(self._server.server_address[0]), self._server.server_address[1]
         return f"{scheme}://{_url_host(host)}:{port}"
 
     @property
