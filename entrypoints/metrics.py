@@ -20,6 +20,7 @@ import functools
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -84,8 +85,21 @@ class Instruments:
     saga_step_failures: Counter
 
 
-@functools.cache
+_made: list[Instruments] = []
+_making = threading.Lock()
+
+
 def instruments() -> Instruments:
+    """The process's instruments, made on first use: once, even when the first uses race (a
+    scheduler's job threads start together; registering a metric twice is an error)."""
+    if not _made:
+        with _making:
+            if not _made:
+                _made.append(_make_instruments())
+    return _made[0]
+
+
+def _make_instruments() -> Instruments:
     from prometheus_client import Counter, Histogram
 
     return Instruments(

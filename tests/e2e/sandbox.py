@@ -61,7 +61,13 @@ def sandbox_environment(
 ) -> dict[str, str]:
     # Only this test's settings: a HOSTPROVIDER_DATABASE_URL from the outside would make the command
     # refuse to start, and a developer's own values would make the run depend on their shell.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOSTPROVIDER_")}
+    # PGAPPNAME too: a test that ran the CLI in this process set it, and each command names its own
+    # connections from it.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("HOSTPROVIDER_") and k != "PGAPPNAME"
+    }
     env.update(
         {
             "HOSTPROVIDER_ADMIN_EMAIL": admin_email,
