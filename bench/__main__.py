@@ -6,6 +6,7 @@ from bench import (
     metrics_postgres,
     proxmox_monitoring,
     proxmox_warm_pool,
+    realtime_fanout,
 )
 
 if __name__ == "__main__":
@@ -14,3 +15,4 @@ if __name__ == "__main__":
     proxmox_monitoring.main()
     proxmox_warm_pool.main()
     metrics_postgres.main()
+    realtime_fanout.main()
