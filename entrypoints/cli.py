@@ -176,12 +176,12 @@ def _preflight(args: argparse.Namespace) -> None:
         logs.configure(args.command, level=logging.WARNING, stream=sys.stderr)
     os.environ.setdefault("PGAPPNAME", f"hostprovider-{args.command}")  # on every connection
     check_settings(settings)
-    if args.command in ("serve", "scheduler", "realtime"):
-        check_shared_infrastructure(settings)
     if args.command == "serve":
         check_bind(args.bind or settings.bind)
     if args.command == "scheduler" and settings.scheduler_metrics_bind:
         check_bind(settings.scheduler_metrics_bind, "HOSTPROVIDER_SCHEDULER_METRICS_BIND")
+    if args.command in ("serve", "scheduler", "realtime"):  # malformed settings are named first
+        check_shared_infrastructure(settings)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
