@@ -27,12 +27,25 @@ def check_database_url(url: str) -> None:
 
 def check_bind(bind: str, name: str = "--bind / HOSTPROVIDER_BIND") -> None:
     """HOST:PORT, unix:PATH or fd://N, as gunicorn takes them; a port in 0-65535."""
+    _parsed(bind, name)
+
+
+def host_port(bind: str, name: str = "--bind") -> tuple[str, int]:
+    """HOST:PORT only (a socket this process binds itself), the port 0-65535 (0: a free one)."""
+    address = _parsed(bind, name) if ":" in bind else None
+    if not isinstance(address, tuple) or not address[0]:
+        raise ConfigError(f"{name} {bind!r}: expected HOST:PORT, e.g. 127.0.0.1:8001")
+    return str(address[0]), int(address[1])
+
+
+def _parsed(bind: str, name: str) -> object:
     try:
         address = parse_address(bind)
     except (RuntimeError, ValueError) as ex:
         raise ConfigError(f"{name} {bind!r}: {ex}") from None
     if isinstance(address, tuple) and not 0 <= address[1] <= 65535:
         raise ConfigError(f"{name} {bind!r}: the port must be 0-65535")
+    return address
 
 
 def check_settings(settings: Settings) -> None:

@@ -31,6 +31,7 @@ import attrs
 
 from entrypoints import sandbox
 from entrypoints.config import ConfigError
+from entrypoints.preflight import host_port
 from simulators.pfsense import PfSenseSimulator
 from simulators.proxmox import ProxmoxSimulator
 from simulators.proxmox.node_shell import NodeShellServer, write_ssh_shim
@@ -159,10 +160,10 @@ def simulated_infrastructure(
 
 
 def parse_bind(bind: str) -> tuple[str, int]:
-    host, sep, port = bind.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535 - 8:
-        raise ConfigError(f"--bind {bind!r}: expected HOST:PORT, e.g. 127.0.0.1:18006")
-    return host, int(port)
+    host, port = host_port(bind)
+    if port > 65535 - 8:  # the firewalls and the node shell take the ports after it
+        raise ConfigError(f"--bind {bind!r}: leave room for the ports after it (at most 65527)")
+    return host, port
 
 
 def simulate(state_dir: Path, bind: str, task_seconds: float) -> int:

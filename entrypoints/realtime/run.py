@@ -14,6 +14,7 @@ from typing import Any
 
 from adapters.events import LocalEventBus
 from entrypoints.config import ConfigError, Settings
+from entrypoints.preflight import host_port
 from entrypoints.realtime.server import LiveFeed
 
 API_THREADS = 8  # the sandbox API's request threads, as under gunicorn's gthread worker before
@@ -53,15 +54,13 @@ def realtime(settings: Settings, bind: str) -> int:
             "hostprovider realtime needs HOSTPROVIDER_DATABASE_URL; the sandbox's API serves "
             "/socket.io/ itself"
         )
-    host, sep, port = bind.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError(f"--bind {bind!r}: expected HOST:PORT, e.g. 127.0.0.1:8001")
+    host, port = host_port(bind)
     from entrypoints.database import check_database
 
     check_database(settings)
     app = realtime_asgi(settings)
     config = uvicorn.Config(
-        app, host=host, port=int(port), lifespan="on", log_level="warning", access_log=False
+        app, host=host, port=port, lifespan="on", log_level="warning", access_log=False
     )
     uvicorn.Server(config).run()
     return 0

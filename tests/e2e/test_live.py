@@ -92,6 +92,17 @@ class Listener:
             self.client.disconnect()
 
 
+def watching(
+    sandbox: Sandbox, admin: Client, listener: Listener
+) -> tuple[Client, int, dict[str, Any]]:
+    """A customer with a running server, `listener` connected with their token and subscribed to
+    it; the first `server-stats` it got."""
+    customer, server_id = customer_with_server(sandbox, admin)
+    listener.connect(sandbox.base_url, token_of(customer))
+    listener.client.emit("subscribe-server", server_id)
+    return customer, server_id, listener.next("server-stats")
+
+
 @pytest.fixture
 def listener() -> Iterator[Listener]:
     made = Listener()
@@ -131,10 +142,7 @@ def test_a_connection_without_valid_credentials_is_refused(sandbox: Sandbox, tok
 def test_a_subscriber_gets_its_servers_figures_and_stops_when_it_unsubscribes(
     sandbox: Sandbox, admin: Client, listener: Listener
 ) -> None:
-    customer, server_id = customer_with_server(sandbox, admin)
-    listener.connect(sandbox.base_url, token_of(customer))
-    listener.client.emit("subscribe-server", server_id)
-    first = listener.next("server-stats")
+    customer, server_id, first = watching(sandbox, admin, listener)
     assert first["serverId"] == server_id and first["stats"]["status"] == "running"
     assert listener.next("server-stats")["serverId"] == server_id  # every pass, not once
 
@@ -162,10 +170,7 @@ def test_someone_elses_server_answers_not_found_and_sends_nothing(
 def test_a_revoked_token_loses_its_socket(
     sandbox: Sandbox, admin: Client, listener: Listener
 ) -> None:
-    customer, server_id = customer_with_server(sandbox, admin)
-    listener.connect(sandbox.base_url, token_of(customer))
-    listener.client.emit("subscribe-server", server_id)
-    listener.next("server-stats")
+    customer, server_id, _ = watching(sandbox, admin, listener)
     customer.post("/api/auth/logout", expect=None)
     listener.next("disconnect")
     assert not listener.client.connected
@@ -174,10 +179,7 @@ def test_a_revoked_token_loses_its_socket(
 def test_a_sandbox_load_raises_an_alert_and_a_lower_one_clears_it(
     sandbox: Sandbox, admin: Client, listener: Listener
 ) -> None:
-    customer, server_id = customer_with_server(sandbox, admin)
-    listener.connect(sandbox.base_url, token_of(customer))
-    listener.client.emit("subscribe-server", server_id)
-    listener.next("server-stats")
+    customer, server_id, _ = watching(sandbox, admin, listener)
 
     load = f"/api/sandbox/servers/{server_id}/load"
     customer.put(load, {"cpu": 95}, expect=403)  # the sandbox's hand is the admin's

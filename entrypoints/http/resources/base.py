@@ -48,9 +48,15 @@ def actor(req: falcon.Request) -> Actor:
 
 
 def _int_query(req: falcon.Request, name: str, default: int, low: int, high: int) -> int:
+    found = int_query(req, name, low, high)
+    return default if found is None else found
+
+
+def int_query(req: falcon.Request, name: str, low: int, high: int) -> int | None:
+    """A whole number within low..high from the query string, None when absent, else a 400."""
     raw = req.get_param(name)
     if raw is None:
-        return default
+        return None
     if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
         raise ApiError(
             falcon.HTTP_400,

@@ -7,14 +7,18 @@ import falcon
 from domain.model.metrics import MAX_POINTS, MAX_RANGE, MetricPoint
 from domain.usecases import metrics as uc
 from entrypoints.http.codec import when
-from entrypoints.http.errors import ApiError
-from entrypoints.http.resources.base import Op, Resource, actor, moment, set_json
+from entrypoints.http.resources.base import Op, Resource, actor, int_query, moment, set_json
 
+MAX_STEP = int(MAX_RANGE.total_seconds())
 POINT = {
     "type": "object",
     "required": ["at", "cpu", "memory", "disk", "netIn", "netOut", "diskRead", "diskWrite"],
 }
-HISTORY = {"type": "object", "required": ["serverId", "from", "to", "step", "points"]}
+HISTORY = {
+    "type": "object",
+    "required": ["serverId", "from", "to", "step", "points"],
+    "properties": {"points": {"type": "array", "items": POINT}},
+}
 PARAMS = (
     ("from", {"type": "string", "format": "date-time", "description": "default: an hour ago"}),
     ("to", {"type": "string", "format": "date-time", "description": "default: now"}),
@@ -23,7 +27,7 @@ PARAMS = (
         {
             "type": "integer",
             "minimum": 1,
-            "maximum": int(MAX_RANGE.total_seconds()),
+            "maximum": MAX_STEP,
             "description": f"seconds; chosen so that at most {MAX_POINTS} points come when omitted",
         },
     ),
@@ -41,17 +45,6 @@ def point(p: MetricPoint) -> dict[str, object]:
         "diskRead": p.disk_read,
         "diskWrite": p.disk_write,
     }
-
-
-def _step(req: falcon.Request) -> int | None:
-    raw = req.get_param("step")
-    if raw is None:
-        return None
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
-        raise ApiError(
-            falcon.HTTP_400, "invalid", "step must be a whole number of seconds", field="step"
-        )
-    return int(raw)
 
 
 class ServerMetrics(Resource):
@@ -75,7 +68,7 @@ class ServerMetrics(Resource):
             server_id,
             start=moment(req.get_param("from"), "from"),
             end=moment(req.get_param("to"), "to"),
-            step=_step(req),
+            step=int_query(req, "step", 1, MAX_STEP),
         )
         window = history.window
         set_json(
