@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import attrs
 
@@ -11,7 +12,7 @@ from domain.model.action import Action, ActionCommand, ActionStatus
 from domain.model.errors import NotFound, PermissionDenied
 from domain.model.ledger import LedgerAccount
 from domain.model.money import Money
-from domain.model.notices import Notice, render
+from domain.model.notices import SEALED, Notice, render
 from domain.model.server import Server, ServerStatus
 from ports.records import AuditRecord
 from ports.unit_of_work import UnitOfWork
@@ -90,11 +91,23 @@ def wallet_balance(uow: UnitOfWork, account: Account) -> Money:
 
 
 def notify(
-    uow: UnitOfWork, account: Account, template: str, now: dt.datetime, **fields: object
+    uow: UnitOfWork,
+    account: Account,
+    template: str,
+    now: dt.datetime,
+    *,
+    seal: Callable[[str], str] | None = None,
+    **fields: object,
 ) -> None:
     """Queue a notice in the outbox, in the same unit of work as the change it announces: the
-    notice exists exactly when the change does. `template` is a key of notices.TEMPLATES."""
+    notice exists exactly when the change does. `template` is a key of notices.TEMPLATES.
+
+    A template that carries a secret (notices.SEALED, a reset link) rests in the outbox sealed,
+    text and HTML alike, and is opened only to be sent: such a template needs `seal`."""
+    if (template in SEALED) != (seal is not None):
+        raise ValueError(f"notice {template}: sealed exactly when notices.SEALED lists it")
     rendered = render(template, **fields)
+    keep = seal or (lambda part: part)
     uow.outbox.add(
         Notice(
             id=uow.outbox.next_id(),
@@ -102,8 +115,8 @@ def notify(
             to=account.email,
             template=template,
             subject=rendered.subject,
-            body=rendered.text,
-            html=rendered.html,
+            body=keep(rendered.text),
+            html=keep(rendered.html),
             created_at=now,
         )
     )

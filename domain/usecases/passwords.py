@@ -21,7 +21,6 @@ from domain.model.accounts import (
     token_digest,
 )
 from domain.model.errors import LinkNotFound, RuleViolation, Throttled
-from domain.model.notices import Notice, render
 from domain.usecases import throttle
 from domain.usecases.accounts import issue_token, revoke_all
 from domain.usecases.common import Actor, account_of, audit, notify
@@ -147,22 +146,13 @@ def _sealed_notice(
     rt: Runtime, uow: UnitOfWork, account: Account, secret: str, now: dt.datetime
 ) -> None:
     minutes = int(rt.policy.password_reset_ttl.total_seconds() // 60)
-    rendered = render(
+    notify(
+        uow,
+        account,
         "password_reset",
+        now,
+        seal=rt.secret_box.seal,  # the link is a secret: it rests in the outbox sealed
         email=account.email,
         link=f"{rt.policy.public_url}/reset-password?token={secret}",
         valid_for=f"{minutes} minutes, once",
-    )
-    # Both parts carry the link: both rest sealed (notices.SEALED), opened only to be sent.
-    uow.outbox.add(
-        Notice(
-            id=uow.outbox.next_id(),
-            account_id=account.id,
-            to=account.email,
-            template="password_reset",
-            subject=rendered.subject,
-            body=rt.secret_box.seal(rendered.text),
-            html=rt.secret_box.seal(rendered.html),
-            created_at=now,
-        )
     )
