@@ -170,6 +170,7 @@ class InMemoryIdempotencyStore:
             existing is not None
             and existing.response is None
             and existing.fingerprint == record.fingerprint
+            and not existing.changed  # its change was committed: never run again
             and stale_before is not None
             and existing.created_at < stale_before
         )
@@ -185,8 +186,15 @@ class InMemoryIdempotencyStore:
                 existing, response=response
             )
 
+    def mark_changed(self, account_id: int, key: str) -> None:
+        """In the commit of a change the claiming request makes (see REQUEST_CLAIM)."""
+        existing: IdempotencyRecord | None = self._uow.read("idempotency").get((account_id, key))
+        if existing is not None and existing.response is None and not existing.changed:
+            self._uow.write("idempotency")[(account_id, key)] = attrs.evolve(existing, changed=True)
+
     def release(self, account_id: int, key: str) -> None:
-        if (account_id, key) in self._uow.read("idempotency"):
+        existing: IdempotencyRecord | None = self._uow.read("idempotency").get((account_id, key))
+        if existing is not None and not existing.changed:
             del self._uow.write("idempotency")[(account_id, key)]
 
     def purge_before(self, moment: dt.datetime) -> int:

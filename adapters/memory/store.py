@@ -31,6 +31,7 @@ from adapters.memory.records import (
 from adapters.memory.servers import InMemoryActionRepository, InMemoryServerRepository
 from adapters.memory.warm_pool import InMemoryWarmPoolRepository
 from ports.messaging import JobQueue
+from ports.records import REQUEST_CLAIM
 
 TABLES = (
     "accounts",
@@ -174,6 +175,10 @@ class InMemoryUnitOfWork:
 
     def commit(self) -> None:
         self._require_active()
+        claim = REQUEST_CLAIM.get()
+        if claim is not None and any(name != "idempotency" for name in self._saved):
+            # The request's Idempotency-Key: a change of it is committed (as on PostgreSQL).
+            self.idempotency.mark_changed(*claim)
         self._saved = {}
         self._committed_jobs.extend(self.jobs.buffered)
         self.jobs.buffered = []

@@ -230,7 +230,9 @@ class PostgresIdempotencyStore:
 
     def release(self, account_id: int, key: str) -> None:
         self._db.run(
-            "DELETE FROM idempotency_keys WHERE account_id = %s AND key = %s", (account_id, key)
+            "DELETE FROM idempotency_keys WHERE account_id = %s AND key = %s"
+            " AND changed_at IS NULL",  # a committed change keeps its claim: never run again
+            (account_id, key),
         )
 
     def purge_before(self, moment: dt.datetime) -> int:

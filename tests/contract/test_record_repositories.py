@@ -9,6 +9,7 @@ import pytest
 from domain.model.alerts import AlertState, Metric
 from domain.model.errors import Conflict, NotFound
 from ports.records import (
+    REQUEST_CLAIM,
     AuditQuery,
     AuditRecord,
     IdempotencyRecord,
@@ -215,6 +216,32 @@ def test_an_idempotency_claim_past_its_lease_is_taken_over_by_the_same_request(u
     with uow_factory() as uow:  # the retry's claim is a fresh one, with a lease of its own
         held = uow.idempotency.claim(claim("died", lease_end), stale_before=lease_end)
         assert held is not None and held.created_at == lease_end
+
+
+def test_a_failed_request_that_committed_a_change_keeps_its_claim(uow_factory):
+    """The bug: a handler that committed its change and then failed released its claim, and the
+    client's retry ran the change again. A release now forgets only a claim that changed nothing;
+    a claim whose change was committed is never taken over, even past its lease."""
+    with uow_factory() as uow:
+        assert uow.idempotency.claim(claim("charged", T0)) is None
+        assert uow.idempotency.claim(claim("untouched", T0)) is None
+        uow.commit()
+    token = REQUEST_CLAIM.set((1, "charged"))
+    try:
+        with uow_factory() as uow:  # the request's change, committed in its own unit of work
+            uow.audit.record(AuditRecord(T0, 1, "credit", "account:1", "ok"))
+            uow.commit()
+    finally:
+        REQUEST_CLAIM.reset(token)
+    with uow_factory() as uow:  # the request fails afterwards: its claims are released
+        uow.idempotency.release(1, "charged")
+        uow.idempotency.release(1, "untouched")
+        uow.commit()
+    later = T0 + dt.timedelta(hours=1)
+    with uow_factory() as uow:
+        kept = uow.idempotency.claim(claim("charged", later), stale_before=later)
+        assert kept is not None and kept.changed and kept.response is None
+        assert uow.idempotency.claim(claim("untouched", later)) is None  # free for a retry
 
 
 def test_idempotency_purge_before(uow_factory):
