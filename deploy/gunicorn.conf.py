@@ -12,11 +12,11 @@ import sys
 from entrypoints import metrics
 from entrypoints.config import ConfigError, load_settings
 from entrypoints.preflight import one_line
-from entrypoints.serve import check_before_start, gunicorn_options
+from entrypoints.serve import before_start, gunicorn_options
 
 try:
     _settings = load_settings()
-    check_before_start(_settings)
+    before_start(_settings)
 except ConfigError as _error:
     print(f"configuration error: {one_line(str(_error))}", file=sys.stderr)
     sys.exit(2)

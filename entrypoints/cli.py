@@ -165,7 +165,7 @@ SERVICES = ("serve", "scheduler", "realtime", "simulate")
 def _preflight(args: argparse.Namespace) -> None:
     """Settings that would fail later, in a worker or a driver, stop the command here."""
     from entrypoints import logs
-    from entrypoints.preflight import check_bind, check_settings, check_shared_infrastructure
+    from entrypoints.preflight import check_bind, check_settings
 
     settings = load_settings()
     # The services log to stdout (the journal, docker logs) from INFO up; a one-off command's answer
@@ -180,8 +180,6 @@ def _preflight(args: argparse.Namespace) -> None:
         check_bind(args.bind or settings.bind)
     if args.command == "scheduler" and settings.scheduler_metrics_bind:
         check_bind(settings.scheduler_metrics_bind, "HOSTPROVIDER_SCHEDULER_METRICS_BIND")
-    if args.command in ("serve", "scheduler", "realtime"):  # malformed settings are named first
-        check_shared_infrastructure(settings)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

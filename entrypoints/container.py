@@ -165,11 +165,9 @@ def _fabric(
     from adapters import pfsense
     from adapters.locking import SerializedFabric
 
+    # The firewalls' API settings are read lazily on first use; whether they take our key is
+    # checked once, when a service starts (check_firewalls), not by every process that builds.
     fabric = pfsense.PfSenseFabric(_firewall_sites(settings, site, policy))
-    try:
-        fabric.check_settings()  # a key the firewall refuses stops the start, saying what to fix
-    except pfsense.FirewallMisconfigured as ex:
-        raise ConfigError(f"HOSTPROVIDER_PFSENSE_URL: {ex}") from None
     return SerializedFabric(fabric, _firewall_locks(settings, pool))
 
 
@@ -210,6 +208,24 @@ def check_layout(settings: Settings) -> None:
         _check_ssh_hosts(site, settings.proxmox_ssh)
     if settings.pfsense is not None:
         _firewall_sites(settings, site, _policy(settings, site))
+
+
+def check_firewalls(settings: Settings) -> None:
+    """For a service starting (serve's master, a scheduler, realtime): a firewall that refuses
+    the key stops the start with one line saying what to fix. One that does not answer only
+    warns: a firewall that is down must not keep the back office down."""
+    site = _site(settings)
+    if settings.pfsense is None or site is None:
+        return
+    from adapters import pfsense
+
+    fabric = pfsense.PfSenseFabric(_firewall_sites(settings, site, _policy(settings, site)))
+    try:
+        fabric.check_settings()
+    except pfsense.FirewallMisconfigured as ex:
+        raise ConfigError(f"HOSTPROVIDER_PFSENSE_URL: {ex}") from None
+    finally:
+        fabric.close()
 
 
 def _firewall_locks(settings: Settings, pool: Callable[[], ConnectionPool]) -> Locks:

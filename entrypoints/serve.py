@@ -52,8 +52,8 @@ def sandbox_asgi_app(settings: Settings) -> Any:
 
 
 def prepare_database(settings: Settings) -> None:
-    """What `serve` does once, before any worker starts: the catalogue seeded, the configured admin
-    made. The workers then need nothing of the database to boot."""
+    """What `serve` does once, before any worker starts: the configured admin made. The workers
+    then need nothing of the database to boot."""
     container = build(settings)
     try:
         if settings.admin_email and settings.admin_password:  # else: `hostprovider admin create`
@@ -144,17 +144,30 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 
 def check_before_start(settings: Settings) -> None:
-    """What the gunicorn master checks before any worker boots: a bad setting or an unmigrated
-    database stops the start with one line (ConfigError), not "Worker failed to boot"."""
-    from entrypoints.preflight import check_settings
+    """What the gunicorn master checks before any worker boots: a bad setting, missing shared
+    infrastructure, an unmigrated database or a firewall refusing our key stops the start with
+    one line (ConfigError), not "Worker failed to boot"."""
+    from entrypoints.container import check_firewalls
+    from entrypoints.preflight import check_settings, check_shared_infrastructure
 
     check_settings(settings)
     _check_admin_settings(settings)
     require_mail_decision(settings)
+    check_shared_infrastructure(settings)
     if not settings.sandbox:
         from entrypoints.database import check_database
 
         check_database(settings)
+    check_firewalls(settings)
+
+
+def before_start(settings: Settings) -> None:
+    """Everything the master does before the workers fork, whether `hostprovider serve` or
+    gunicorn with deploy/gunicorn.conf.py starts it: the checks, then (on a database) the
+    configured admin, once."""
+    check_before_start(settings)
+    if not settings.sandbox:
+        prepare_database(settings)  # the workers then boot without the database
 
 
 def app_for(settings: Settings) -> Any:
@@ -195,10 +208,8 @@ def gunicorn_options(settings: Settings, bind: str | None = None) -> dict[str, A
 def serve(settings: Settings, bind: str | None = None) -> int:
     from entrypoints import logs, metrics
 
-    check_before_start(settings)
     logs.configure("serve")
-    if not settings.sandbox:
-        prepare_database(settings)  # once, here: the workers then boot without the database
+    before_start(settings)
     metrics.use_shared_directory()  # before the workers fork: they all write there
     _Gunicorn(settings, gunicorn_options(settings, bind)).run()
     return 0

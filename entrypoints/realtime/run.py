@@ -14,7 +14,7 @@ from typing import Any
 
 from adapters.events import LocalEventBus
 from entrypoints.config import ConfigError, Settings
-from entrypoints.preflight import host_port
+from entrypoints.preflight import check_shared_infrastructure, host_port
 from entrypoints.realtime.server import LiveFeed
 
 API_THREADS = 8  # the sandbox API's request threads, as under gunicorn's gthread worker before
@@ -55,9 +55,12 @@ def realtime(settings: Settings, bind: str) -> int:
             "/socket.io/ itself"
         )
     host, port = host_port(bind)
+    from entrypoints.container import check_firewalls
     from entrypoints.database import check_database
 
+    check_shared_infrastructure(settings)
     check_database(settings)
+    check_firewalls(settings)
     app = realtime_asgi(settings)
     config = uvicorn.Config(
         app, host=host, port=port, lifespan="on", log_level="warning", access_log=False

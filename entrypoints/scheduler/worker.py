@@ -38,6 +38,7 @@ from entrypoints import logs, metrics
 from entrypoints.config import ConfigError, Settings
 from entrypoints.database import check_database
 from entrypoints.mail import require_mail_decision
+from entrypoints.preflight import check_shared_infrastructure
 from entrypoints.scheduler.ticks import Tick, ticks
 from entrypoints.tasks import bound_tasks
 
@@ -193,12 +194,14 @@ def _serve_metrics(bind: str | None) -> None:
 
 
 def scheduler(settings: Settings) -> int:
-    from entrypoints.container import build
+    from entrypoints.container import build, check_firewalls
 
     if settings.database_url is None:
         raise ConfigError("HOSTPROVIDER_DATABASE_URL is not set: the scheduler needs PostgreSQL")
     require_mail_decision(settings)
+    check_shared_infrastructure(settings)
     check_database(settings)
+    check_firewalls(settings)
     logs.configure("scheduler")
     _serve_metrics(settings.scheduler_metrics_bind)
     # One connection per running job, for the units of work the tasks open.
