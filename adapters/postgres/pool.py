@@ -10,12 +10,10 @@ towards the ceiling while requests wait and shrinks back after `max_idle` (READM
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import socket
 import uuid
-from collections.abc import Iterator
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
@@ -118,17 +116,3 @@ def holder_name() -> str:
         _HOLDER, _HOLDER_PID = _new_holder(), os.getpid()
     return _HOLDER
 
-
-SEED_LOCK_ID = 7_310_420_918  # pg_advisory_lock key for first-start seeding
-
-
-@contextlib.contextmanager
-def exclusive(conninfo: str, key: int = SEED_LOCK_ID) -> Iterator[None]:
-    """Hold a session advisory lock on a connection of its own (not the pool's, so a pool of one
-    can still serve the work done under it): processes starting together take turns."""
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (key,))
-        try:
-            yield
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (key,))

@@ -40,6 +40,12 @@ class SmtpSettings:
 class SmtpMailer:
     def __init__(self, settings: SmtpSettings) -> None:
         self._settings = settings
+        # Made once (it reads the CA store); none where no TLS is spoken.
+        self._tls = (
+            None
+            if settings.tls is TlsMode.NONE
+            else ssl.create_default_context(cafile=settings.ca_file)
+        )
 
     def send(self, mail: OutgoingMail) -> None:
         message = self._message(mail)
@@ -63,8 +69,7 @@ class SmtpMailer:
             raise Unavailable(f"{where}: {ex or type(ex).__name__}", to=mail.to) from None
 
     def _session(self) -> smtplib.SMTP:
-        s = self._settings
-        context = ssl.create_default_context(cafile=s.ca_file)
+        s, context = self._settings, self._tls
         smtp: smtplib.SMTP
         if s.tls is TlsMode.TLS:
             smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)

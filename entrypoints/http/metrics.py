@@ -28,9 +28,11 @@ class RequestMetrics:
             return
         status = str(resp.status_code)
         route = req.uri_template if resource is not None and req.uri_template else "unmatched"
+        # A client may send any method name: only the HTTP ones become series of their own.
+        method = req.method if req.method in falcon.COMBINED_METHODS else "other"
         m = metrics.instruments()
-        m.requests.labels(route, req.method, status).inc()
-        m.request_seconds.labels(route, req.method, status).observe(time.perf_counter() - started)
+        m.requests.labels(route, method, status).inc()
+        m.request_seconds.labels(route, method, status).observe(time.perf_counter() - started)
 
 
 class Metrics:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import attrs
+import pytest
 from api_support import Api, User
 from falcon import testing
 
@@ -41,6 +42,29 @@ def test_metrics_count_requests_by_route_template_and_status(api: Api, customer:
     seconds = "hostprovider_http_request_duration_seconds_count"
     assert value(after, seconds, **route) - value(before, seconds, **route) == 2
     assert not any("999999" in str(labels) for _, labels in after)
+
+
+# falcon.testing's WSGI validator warns of a method it does not know: that is the point here.
+@pytest.mark.filterwarnings("ignore::wsgiref.validate.WSGIWarning")
+def test_a_made_up_method_adds_no_series_of_its_own(api: Api) -> None:
+    """The bug: the method a client sent was a label as sent, so made-up methods grew /metrics
+    without end. Only HTTP's methods are labels; any other counts as `other`."""
+    before = _samples(api)
+    for made_up in ("BOGUS", "XYZZY", "FROBNICATE"):
+        api.client.simulate_request(made_up, "/api/balance")
+
+    after = _samples(api)
+    name = "hostprovider_http_requests_total"
+    assert not any(
+        dict(labels).get("method") in ("BOGUS", "XYZZY", "FROBNICATE") for _, labels in after
+    )
+
+    def others(samples: Samples) -> float:
+        return sum(
+            v for (n, labels), v in samples.items() if n == name and ("method", "other") in labels
+        )
+
+    assert others(after) - others(before) == 3
 
 
 def test_metrics_need_no_customer_and_show_the_state_of_the_books(api: Api, customer: User) -> None:
