@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import shutil
 from collections.abc import Mapping
@@ -315,13 +314,14 @@ def load_settings(
 
 
 def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
+    from entrypoints.http.client_address import parse_networks
+
     name = f"{PREFIX}TRUSTED_PROXIES"
     cidrs = tuple(c.strip() for c in (env.get(name) or "").split(",") if c.strip())
-    for cidr in cidrs:
-        try:
-            ipaddress.ip_network(cidr, strict=False)
-        except ValueError:
-            raise ConfigError(f"{name}: {cidr!r} is not a CIDR such as 10.0.0.0/8") from None
+    try:
+        parse_networks(cidrs)  # the one reader of CIDRs; the HTTP edge keeps what it parses
+    except ValueError as ex:
+        raise ConfigError(f"{name}: {ex}") from None
     return cidrs
 
 

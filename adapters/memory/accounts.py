@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
-from domain.model.accounts import Account, ApiToken, TokenKind
+from domain.model.accounts import Account, ApiToken, TokenKind, email_key
 from domain.model.errors import AlreadyExists, NotFound
 from ports.records import Page
 
@@ -17,10 +17,6 @@ if TYPE_CHECKING:
     from adapters.memory.store import InMemoryUnitOfWork
 
 T = TypeVar("T")
-
-
-def email_key(email: str) -> str:
-    return email.strip().casefold()
 
 
 def paginate(items: list[T], page: Page) -> tuple[list[T], int]:

@@ -72,8 +72,10 @@ def _scripts(text: str) -> set[str]:
 
 
 def email_key(email: str) -> str:
-    """What makes two addresses the same account: the normalized address, case-folded."""
-    return email.casefold()
+    """What makes two addresses the same account: the normalized address, lower-cased, as the
+    database's unique index compares them (`lower(email)`); every store and throttle key uses
+    this, so `straße@` and `strasse@` are two accounts everywhere."""
+    return email.strip().lower()
 
 
 def check_password_policy(

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from domain.model.accounts import TokenKind
+from domain.model.accounts import TokenKind, email_key
 from domain.model.errors import AlreadyExists, NotFound
 from ports.records import Page
 
@@ -35,6 +35,20 @@ def test_a_taken_email_is_refused_whatever_its_case(uow_factory):
         uow.commit()
     with uow_factory() as uow:
         assert uow.accounts.all_ids() == [1]
+
+
+def test_both_stores_compare_addresses_as_the_domain_does(uow_factory):
+    """The bug: the memory store case-folded (`straße` = `strasse`) while PostgreSQL lowers
+    (they differ), so the sandbox and production disagreed on who has an account. Both follow
+    the domain's `email_key` now."""
+    with uow_factory() as uow:
+        uow.accounts.add(b.account(1, "straße@example.com"))
+        uow.accounts.add(b.account(2, "strasse@example.com"))  # another account everywhere
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.accounts.by_email("STRASSE@example.com").id == 2
+        assert uow.accounts.by_email("Straße@Example.com").id == 1
+        assert email_key("Straße@Example.com") != email_key("strasse@example.com")
 
 
 def test_changing_the_returned_account_changes_nothing_until_update(uow_factory):

@@ -18,6 +18,7 @@ from entrypoints.http.resources.base import (
     Op,
     Resource,
     actor,
+    int_query,
     moment,
     page_of,
     set_json,
@@ -63,6 +64,7 @@ class CatalogueDocument(Resource):
         set_json(resp, write_catalogue(publish_catalogue(self.rt, actor(req), body)))
 
 
+MAX_ACTOR = 999_999_999_999
 AUDIT_PARAMS = (
     *PAGE_PARAMS,
     (
@@ -70,7 +72,7 @@ AUDIT_PARAMS = (
         {
             "type": "integer",
             "minimum": 0,
-            "maximum": 999_999_999_999,
+            "maximum": MAX_ACTOR,
             "description": "0: the operator's CLI",
         },
     ),
@@ -89,12 +91,7 @@ AUDIT_PARAMS = (
 
 
 def _audit_query(req: falcon.Request) -> AuditQuery:
-    raw_actor = req.get_param("actor")
-    actor_id = None
-    if raw_actor is not None:
-        if not raw_actor.isascii() or not raw_actor.isdigit() or len(raw_actor) > 12:
-            raise ValidationError("actor", "must be an account id (0 for the operator's CLI)")
-        actor_id = int(raw_actor)
+    actor_id = int_query(req, "actor", 0, MAX_ACTOR)
     target = req.get_param("target")
     if target is not None and not 1 <= len(target) <= MAX_TARGET:
         raise ValidationError("target", f"must be 1-{MAX_TARGET} characters")
