@@ -12,7 +12,7 @@ from domain.model.catalogue import ServerConfig
 from domain.model.errors import DomainError, NotFound
 from domain.model.server import Server, ServerStatus
 from domain.usecases.billing import bill_server
-from domain.usecases.common import account_of, notify
+from domain.usecases.common import account_of, image_of, notify
 from domain.usecases.dunning import reassess_account
 from domain.usecases.firewall import apply_firewall
 from domain.usecases.network import release_network
@@ -147,10 +147,8 @@ def _password(rt: Runtime, server: Server, action: Action, secret: str | None) -
     if not secret:
         raise NotFound("new password for action", action.id)  # a lost job argument: ask again
     with rt.uow() as uow:
-        try:
-            user = uow.catalogue.current().image(server.image_id).default_user
-        except NotFound:  # the image has left the catalogue: the adapter's default account
-            user = ""
+        image = image_of(uow, server)
+    user = image.default_user if image else ""  # gone from the catalogue: the adapter's default
     rt.hypervisor.wait(rt.hypervisor.set_password(*_where(server), secret, user))
     return lambda uow, s: None
 

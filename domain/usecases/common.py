@@ -9,6 +9,7 @@ import attrs
 
 from domain.model.accounts import Account, Role
 from domain.model.action import Action, ActionCommand, ActionStatus
+from domain.model.catalogue import OsImage
 from domain.model.errors import NotFound, PermissionDenied
 from domain.model.ledger import LedgerAccount
 from domain.model.money import Money
@@ -140,3 +141,12 @@ def audit(
             details=tuple(sorted((k, str(v)) for k, v in details.items())),
         )
     )
+
+
+def image_of(uow: UnitOfWork, server: Server) -> OsImage | None:
+    """The server's image in the current catalogue; None once it has left it (the server keeps
+    running; what the image told, its default user, its guest agent, is then unknown)."""
+    try:
+        return uow.catalogue.current().image(server.image_id)
+    except NotFound:
+        return None

@@ -18,7 +18,6 @@ from domain.model.errors import (
     CapacityExhausted,
     DomainError,
     ExternalFailure,
-    NotFound,
 )
 from domain.model.ledger import capture, release
 from domain.model.money import Money
@@ -26,7 +25,7 @@ from domain.model.network import mac_address
 from domain.model.placement import choose_node
 from domain.model.server import Server, ServerStatus
 from domain.model.warm_pool import CLAIMED_STEP, OWNER_TAG, POOL_TAG
-from domain.usecases.common import account_of, notify
+from domain.usecases.common import account_of, image_of, notify
 from domain.usecases.firewall import rules_in_force
 from domain.usecases.guest_power import destroy_guest, ensure_power, when_idle
 from domain.usecases.network import allocate_address, allocate_vlan, release_network
@@ -295,15 +294,13 @@ def _finish(rt: Runtime, server_id: int, first_charge_list: int, first_charge: i
 
 
 def _how_to_connect(uow: UnitOfWork, server: Server) -> str:
-    """The ready e-mail's hint. It names the user, never the password."""
-    try:
-        windows = uow.catalogue.current().image(server.image_id).os_type == "windows"
-    except NotFound:  # an image withdrawn since the order: only Linux images are LXC or default
-        windows = False
+    """The ready e-mail's hint: the image's own user (the one its password was set for), never
+    the password."""
+    image = image_of(uow, server)
     ip = server.placement.ip_address or ""
-    if windows:
-        return f"Remote Desktop (RDP) to {ip} as Administrator"
-    return f"ssh root@{ip}"
+    if image is not None and image.os_type == "windows":
+        return f"Remote Desktop (RDP) to {ip} as {image.default_user}"
+    return f"ssh {image.default_user if image else 'root'}@{ip}"
 
 
 def compensate(rt: Runtime, server_id: int, *, reason: str, code: str) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import attrs
 
 from domain.model.action import Action, ActionCommand
-from domain.model.catalogue import OsImage, ServerConfig
+from domain.model.catalogue import ServerConfig
 from domain.model.errors import (
     AccountRestricted,
     AlreadyExists,
@@ -21,7 +21,14 @@ from domain.model.errors import (
     ValidationError,
 )
 from domain.model.server import Server, ServerStatus
-from domain.usecases.common import Actor, account_of, audit, begin_action, owned_server
+from domain.usecases.common import (
+    Actor,
+    account_of,
+    audit,
+    begin_action,
+    image_of,
+    owned_server,
+)
 from domain.usecases.dunning import reassess_account
 from domain.usecases.resizing import hold_growth
 from domain.usecases.runtime import Runtime
@@ -224,7 +231,7 @@ def reset_password(rt: Runtime, actor: Actor, server_id: object) -> PasswordRese
     fail only after the customer had been shown a password that never took."""
     with rt.uow() as uow:
         server = owned_server(uow, actor, server_id)
-        image = _image_of(uow, server)
+        image = image_of(uow, server)
     if image is not None and not image.password_resettable:
         raise Conflict(
             f"the password of a server running {image.name} cannot be reset: the image has no "
@@ -236,14 +243,6 @@ def reset_password(rt: Runtime, actor: Actor, server_id: object) -> PasswordRese
         rt, actor, server_id, ActionCommand.RESET_PASSWORD, "reset_password", secret=password
     )
     return PasswordReset(action, password, image.default_user if image is not None else None)
-
-
-def _image_of(uow: UnitOfWork, server: Server) -> OsImage | None:
-    """The server's image in the current catalogue, if it is still there."""
-    try:
-        return uow.catalogue.current().image(server.image_id)
-    except NotFound:
-        return None
 
 
 def open_console(rt: Runtime, actor: Actor, *, vmid: object) -> ConsoleTicket:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
+import attrs
 import pytest
 
 from domain.model.action import ActionStatus
@@ -133,6 +134,34 @@ FAILURES = {
     "apply fails": lambda w: w.fabric.fail_next("apply", transient=True),
     "guest does not start": lambda w: w.hypervisor.fail_next("start"),
 }
+
+
+class TestTheReadyMail:
+    """The ready e-mail names the account the image logs in with (the one its password was set
+    for); the bug: it always said root, whatever the catalogue's image said."""
+
+    @pytest.mark.parametrize(
+        ("image_id", "user", "hint"),
+        [(4, "ubuntu", "ssh ubuntu@"), (5, "Operator", "RDP"), (1, "root", "ssh root@")],
+    )
+    def test_it_names_the_images_own_user(
+        self, world: World, customer: Actor, image_id: int, user: str, hint: str
+    ) -> None:
+        with world.rt.uow() as uow:
+            current = uow.catalogue.current()
+            images = tuple(
+                attrs.evolve(i, default_user=user) if i.id == image_id else i
+                for i in current.images
+            )
+            uow.catalogue.publish(
+                attrs.evolve(current, version=current.version + 1, images=images)
+            )
+            uow.commit()
+        server = world.running_server(customer, os_id=image_id)
+
+        [ready] = [n for n in world.notices(customer) if n.template == "server_ready"]
+        assert hint in ready.body and user in ready.body
+        assert server.placement.ip_address in ready.body
 
 
 class TestCompensation:
