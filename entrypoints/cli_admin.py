@@ -90,7 +90,8 @@ def _reset_password(args: argparse.Namespace) -> int:
 
 def _unsuspend(args: argparse.Namespace) -> int:
     with database_runtime() as rt:
-        lifted = admin.reinstate_by_email(rt, args.email, operator.CONSOLE)
+        account = operator.account_by_email(rt, args.email)
+        lifted = admin.reinstate_account(rt, operator.CONSOLE, account.id)
     restarted = len(lifted.actions)
     print(f"{lifted.account.email} may log in again; {restarted} server(s) starting")
     return 0

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import attrs
 
-from domain.model.accounts import Account, normalize_email
+from domain.model.accounts import Account
 from domain.model.action import Action
-from domain.model.errors import Conflict, NotFound
+from domain.model.errors import Conflict
 from domain.model.server import Server
 from domain.usecases.common import Actor, account_of, audit
 from domain.usecases.dunning import servers_in_line
@@ -57,16 +57,6 @@ def reinstate_account(rt: Runtime, actor: Actor, customer_id: object) -> Suspens
         return _set_suspended(rt, uow, account_of(uow, customer_id, for_update=True), actor, False)
 
 
-def reinstate_by_email(rt: Runtime, email: object, actor: Actor | None = None) -> Suspension:
-    """The operator's way back in, from the command line on the provider's own machine (no API
-    login needed): lift the suspension of the account with this e-mail, an admin's included."""
-    with rt.uow() as uow:
-        account = uow.accounts.by_email(normalize_email(email))
-        if account is None:
-            raise NotFound("account", email)
-        return _set_suspended(rt, uow, uow.accounts.get_for_update(account.id), actor, False)
-
-
 def set_account_disabled(
     rt: Runtime, actor: Actor, customer_id: object, *, disabled: bool
 ) -> Account:
@@ -75,9 +65,8 @@ def set_account_disabled(
 
 
 def _set_suspended(
-    rt: Runtime, uow: UnitOfWork, account: Account | None, actor: Actor | None, suspended: bool
+    rt: Runtime, uow: UnitOfWork, account: Account, actor: Actor, suspended: bool
 ) -> Suspension:
-    assert account is not None
     now = rt.clock.now()
     account.disabled = suspended
     uow.accounts.update(account)

@@ -9,7 +9,7 @@ import pytest
 from domain.model.action import ActionCommand, ActionStatus
 from domain.model.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied
 from domain.model.server import Server, ServerStatus
-from domain.usecases import accounts, admin
+from domain.usecases import accounts, admin, operator
 from domain.usecases.billing import billing_run
 from domain.usecases.common import Actor
 from domain.usecases.dunning import dunning_run
@@ -153,11 +153,15 @@ class TestSuspension:
             uow.accounts.update(account)
             uow.commit()
 
-        done = admin.reinstate_by_email(world.rt, "root@admin.example")
+        def by_email(email: str) -> admin.Suspension:  # what `hostprovider admin unsuspend` does
+            found = operator.account_by_email(world.rt, email)
+            return admin.reinstate_account(world.rt, operator.CONSOLE, found.id)
+
+        done = by_email("root@admin.example")
 
         assert done.account.id == world.admin.account_id and not done.account.disabled
         accounts.login(world.rt, email="root@admin.example", password=PASSWORD)
-        refused(world, NotFound, admin.reinstate_by_email, world.rt, "nobody@admin.example")
+        refused(world, NotFound, by_email, "nobody@admin.example")
 
     @pytest.mark.parametrize("customer_id", [9999, "2", None, 2.0, True, [2], {"id": 2}])
     def test_an_unknown_account(self, world: World, customer: Actor, customer_id: object) -> None:
