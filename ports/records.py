@@ -7,6 +7,8 @@ from contextvars import ContextVar
 
 import attrs
 
+from domain.model.metrics import MetricSample
+
 
 @attrs.frozen
 class Page:
@@ -93,8 +95,20 @@ class Redemption:
 
 @attrs.frozen
 class StatsSample:
+    """A server's newest figures, as whole percents (read from its metrics history)."""
+
     server_id: int
     at: dt.datetime
     cpu_percent: int
     memory_percent: int
     disk_percent: int
+
+    @classmethod
+    def of(cls, sample: MetricSample) -> StatsSample:
+        return cls(
+            sample.server_id,
+            sample.at,
+            round(sample.cpu),
+            round(sample.memory),
+            round(sample.disk),
+        )

@@ -34,14 +34,9 @@ class InMemoryMetricsRepository:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
 
-    def record(self, sample: StatsSample) -> None:
-        latest = self.latest(sample.server_id)
-        if latest is None or sample.at >= latest.at:
-            self._uow.write("samples")[sample.server_id] = sample
-
     def latest(self, server_id: int) -> StatsSample | None:
-        found: StatsSample | None = self._uow.read("samples").get(server_id)
-        return found
+        ring: tuple[MetricSample, ...] = self._uow.read("metric_history").get(server_id, ())
+        return StatsSample.of(ring[-1]) if ring else None
 
     def alert_state(self, server_id: int, metric: Metric) -> AlertState:
         found: AlertState | None = self._uow.read("alert_states").get((server_id, metric))
@@ -58,15 +53,10 @@ class InMemoryMetricsRepository:
 
     def record_pass(self, samples: list[MetricSample], counters: dict[int, Counters]) -> None:
         history = self._uow.write("metric_history")
-        latest = self._uow.write("samples")
         for sample in sorted(samples, key=lambda s: s.at):
             # A tuple replaced, never a list changed in place: a rollback restores the old one.
             ring = history.get(sample.server_id, ())
             history[sample.server_id] = (*ring[-(HISTORY_RING - 1) :], sample)
-            latest[sample.server_id] = StatsSample(
-                sample.server_id, sample.at, round(sample.cpu), round(sample.memory),
-                round(sample.disk),
-            )  # fmt: skip
         self._uow.write("counters").update(counters)
 
     def history(

@@ -50,7 +50,6 @@ TABLES = (
     "vlan_by_customer",  # (customer id, location id) -> tag
     "vlan_by_tag",  # (location id, tag) -> customer id
     "catalogues",  # version -> Catalogue
-    "samples",  # server id -> StatsSample
     "alert_states",  # (server id, Metric) -> AlertState
     "counters",  # server id -> Counters at its latest sample
     "metric_history",  # server id -> tuple of MetricSample, a bounded ring

@@ -38,21 +38,15 @@ class PostgresMetricsRepository:
         self._db = db
 
     # --- latest figures and alert states ---------------------------------------------------------
-    def record(self, sample: StatsSample) -> None:
-        self._db.run(
-            "INSERT INTO server_stats AS s"
-            " (server_id, at, cpu_percent, memory_percent, disk_percent)"
-            " VALUES (%(server_id)s, %(at)s, %(cpu_percent)s, %(memory_percent)s,"
-            " %(disk_percent)s)"
-            " ON CONFLICT (server_id) DO UPDATE SET at = EXCLUDED.at,"
-            " cpu_percent = EXCLUDED.cpu_percent, memory_percent = EXCLUDED.memory_percent,"
-            " disk_percent = EXCLUDED.disk_percent WHERE EXCLUDED.at >= s.at",
-            unstructure(sample),
-        )
-
     def latest(self, server_id: int) -> StatsSample | None:
-        row = self._db.row("SELECT * FROM server_stats WHERE server_id = %s", (server_id,))
-        return structure(row, StatsSample) if row else None
+        with translated(), self._db.conn.cursor() as cur:
+            cur.execute(
+                f"SELECT at, {', '.join(_FIGURES)}, 1 FROM server_metrics"
+                " WHERE server_id = %s ORDER BY at DESC LIMIT 1",
+                (server_id,),
+            )
+            row = cur.fetchone()
+        return StatsSample.of(_sample(server_id, row)) if row else None
 
     def alert_state(self, server_id: int, metric: Metric) -> AlertState:
         row = self._db.row(
@@ -90,25 +84,7 @@ class PostgresMetricsRepository:
             with cur.copy(f"COPY server_metrics ({', '.join(columns)}) FROM STDIN") as copy:
                 for s in samples:
                     copy.write_row((s.server_id, s.at, *(getattr(s, f) for f in _FIGURES)))
-            # The latest figures and counters, one statement each, from arrays (one row a server:
-            # an upsert may not touch a row twice).
-            newest = list({s.server_id: s for s in sorted(samples, key=lambda s: s.at)}.values())
-            cur.execute(
-                "INSERT INTO server_stats AS s"
-                " (server_id, at, cpu_percent, memory_percent, disk_percent)"
-                " SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::int[], %s::int[],"
-                " %s::int[])"
-                " ON CONFLICT (server_id) DO UPDATE SET at = EXCLUDED.at,"
-                " cpu_percent = EXCLUDED.cpu_percent, memory_percent = EXCLUDED.memory_percent,"
-                " disk_percent = EXCLUDED.disk_percent WHERE EXCLUDED.at >= s.at",
-                (
-                    [s.server_id for s in newest],
-                    [s.at for s in newest],
-                    [round(s.cpu) for s in newest],
-                    [round(s.memory) for s in newest],
-                    [round(s.disk) for s in newest],
-                ),
-            )
+            # Each server's counters, in one statement from arrays: the next pass's rates.
             ids = sorted(counters)
             cur.execute(
                 "INSERT INTO server_counters AS c"

@@ -8,6 +8,7 @@ import pytest
 
 from domain.model.alerts import AlertState, Metric
 from domain.model.errors import Conflict, NotFound
+from domain.model.metrics import MetricSample
 from ports.records import (
     REQUEST_CLAIM,
     AuditQuery,
@@ -39,16 +40,18 @@ def test_catalogue_current_is_the_highest_published_version(uow_factory):
 
 
 def test_metrics_latest_sample_and_alert_state(uow_factory):
+    def sample(server_id: int, at: dt.datetime, cpu: float) -> MetricSample:
+        return MetricSample(server_id, at, cpu, 20.0, 30.0, 0.0, 0.0, 0.0, 0.0)
+
     with uow_factory() as uow:
-        uow.metrics.record(StatsSample(1, T0, 10, 20, 30))
-        uow.metrics.record(StatsSample(1, T0 + dt.timedelta(seconds=30), 95, 20, 30))
-        uow.metrics.record(StatsSample(2, T0, 1, 2, 3))
+        uow.metrics.record_pass([sample(1, T0, 10.0), sample(2, T0, 1.0)], {})
+        uow.metrics.record_pass([sample(1, T0 + dt.timedelta(seconds=30), 95.0)], {})
         assert uow.metrics.alert_state(1, Metric.CPU) == AlertState(1, Metric.CPU)
         uow.metrics.save_alert_state(AlertState(1, Metric.CPU, active=True, since=T0))
         uow.metrics.save_alert_state(AlertState(1, Metric.DISK, True, T0, mailed_at=T0))
         uow.commit()
     with uow_factory() as uow:
-        assert uow.metrics.latest(1).cpu_percent == 95
+        assert uow.metrics.latest(1) == StatsSample(1, T0 + dt.timedelta(seconds=30), 95, 20, 30)
         assert uow.metrics.latest(3) is None
         assert uow.metrics.alert_state(1, Metric.CPU).active is True
         assert uow.metrics.alert_state(1, Metric.DISK) == AlertState(1, Metric.DISK, True, T0, T0)
