@@ -53,10 +53,14 @@ DECIMAL: Schema = {
     "examples": ["100.00"],
 }
 # Money a client sends: positive, at most MAX_UNITS (domain.model.money) whole units, so that every
-# amount and sums of many of them fit the micro-unit bigint the ledger keeps.
+# amount and sums of many of them fit the micro-unit bigint the ledger keeps. The pattern is made
+# from MAX_UNITS, a power of ten: fewer digits than it, or it exactly.
+_UNIT_DIGITS = len(str(MAX_UNITS)) - 1
+assert MAX_UNITS == 10**_UNIT_DIGITS, "AMOUNT's pattern needs MAX_UNITS to be a power of ten"
 AMOUNT: Schema = {
     "type": "string",
-    "pattern": r"^(?:[1-9][0-9]{0,11}(?:\.[0-9]{1,6})?|1000000000000(?:\.0{1,6})?"
+    "pattern": rf"^(?:[1-9][0-9]{{0,{_UNIT_DIGITS - 1}}}(?:\.[0-9]{{1,6}})?"
+    rf"|{MAX_UNITS}(?:\.0{{1,6}})?"
     r"|0\.(?:[1-9][0-9]{0,5}|0[1-9][0-9]{0,4}|00[1-9][0-9]{0,3}|000[1-9][0-9]{0,2}"
     r"|0000[1-9][0-9]?|00000[1-9]))$",
     "maxLength": 20,
