@@ -33,6 +33,5 @@ def customer_servers(
     actor.require_admin()
     with rt.uow() as uow:
         account = account_of(uow, customer_id)
-        servers = uow.servers.for_owner(account.id, include_deleted=True)
-    ordered = sorted(servers, key=lambda s: s.id)
-    return ordered[page.offset : page.offset + page.per_page], len(ordered)
+        servers = uow.servers.for_owner(account.id, include_deleted=True)  # in id order
+    return servers[page.offset : page.offset + page.per_page], len(servers)

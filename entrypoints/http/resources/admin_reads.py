@@ -8,11 +8,10 @@ import falcon
 from domain.model.catalogue_document import write_catalogue
 from domain.model.errors import RuleViolation, ValidationError
 from domain.usecases import admin_reads
-from domain.usecases.catalogue import current_catalogue
 from domain.usecases.catalogue_admin import publish_catalogue, published_document
 from entrypoints.http import codec
 from entrypoints.http.body import parse
-from entrypoints.http.resources.admin import ADMIN_ERRORS
+from entrypoints.http.resources.admin import ADMIN_ERRORS, server_page
 from entrypoints.http.resources.base import (
     PAGE_PARAMS,
     Op,
@@ -165,8 +164,4 @@ class CustomerServers(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response, customer_id: int) -> None:
         page = page_of(req)
         items, total = admin_reads.customer_servers(self.rt, actor(req), customer_id, page)
-        shown = []
-        if items:  # a customer without servers needs no catalogue to say so
-            catalogue = current_catalogue(self.rt)
-            shown = [codec.server(s, catalogue) for s in items]
-        set_json(resp, codec.page(shown, page.page, page.per_page, total))
+        set_json(resp, server_page(self.rt, items, page, total))
