@@ -57,3 +57,11 @@ def slow_key(account: str) -> str:
 
 def registration_key(client: str) -> str:
     return f"register:addr:{client}"
+
+
+def reset_address_key(client: str) -> str:
+    return f"reset:addr:{client}"
+
+
+def reset_account_key(account: str) -> str:
+    return f"reset:account:{account}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from domain.model import throttle as keys
 from domain.model.accounts import (
     TOKEN_PREFIX,
     Account,
@@ -20,7 +21,7 @@ from domain.model.accounts import (
     normalize_email,
     token_digest,
 )
-from domain.model.errors import LinkNotFound, RuleViolation, Throttled
+from domain.model.errors import LinkNotFound, RuleViolation
 from domain.usecases import throttle
 from domain.usecases.accounts import issue_token, revoke_all
 from domain.usecases.common import Actor, account_of, audit, notify
@@ -72,17 +73,18 @@ def request_password_reset(rt: Runtime, *, email: object, client: str) -> None:
     """Mail a reset link to the address if it has an account; the same (silent) outcome if not."""
     address = normalize_email(email)
     now = rt.clock.now()
-    asked = rt.counters.hit(f"reset:addr:{client}", _HOUR, now)
-    if asked.hits > RESETS_PER_ADDRESS:
-        raise Throttled(
-            "too many reset requests from this address; wait and retry",
-            retry_after=asked.seconds_left(now),
-        )
+    throttle.admit(
+        rt,
+        keys.reset_address_key(client),
+        _HOUR,
+        RESETS_PER_ADDRESS,
+        "too many reset requests from this address; wait and retry",
+    )
     with rt.uow() as uow:
         account = uow.accounts.by_email(address)
     if account is None or account.disabled:
         return
-    mailed = rt.counters.hit(f"reset:account:{email_key(account.email)}", _HOUR, now)
+    mailed = rt.counters.hit(keys.reset_account_key(email_key(account.email)), _HOUR, now)
     if mailed.hits > RESETS_PER_ACCOUNT:
         return  # the owner has links enough; a flood of mails would be the attack
     with rt.uow() as uow:

@@ -60,10 +60,18 @@ def login_succeeded(rt: Runtime, account: str, client: str) -> None:
 
 def admit_registration(rt: Runtime, client: str) -> None:
     """Every sign-up attempt from an address counts, made or not: each costs a password hash."""
+    admit(
+        rt,
+        keys.registration_key(client),
+        REGISTRATION_WINDOW,
+        rt.policy.registrations_per_hour,
+        "too many sign-ups from this address; wait and retry",
+    )
+
+
+def admit(rt: Runtime, key: str, window: dt.timedelta, limit: int, refusal: str) -> None:
+    """Count one attempt under `key`; past `limit` in the window, Throttled with when to retry."""
     now = rt.clock.now()
-    window = rt.counters.hit(keys.registration_key(client), REGISTRATION_WINDOW, now)
-    if window.hits > rt.policy.registrations_per_hour:
-        raise Throttled(
-            "too many sign-ups from this address; wait and retry",
-            retry_after=window.seconds_left(now),
-        )
+    counted = rt.counters.hit(key, window, now)
+    if counted.hits > limit:
+        raise Throttled(refusal, retry_after=counted.seconds_left(now))
