@@ -11,6 +11,7 @@ import falcon
 import falcon.media
 
 from adapters.memory import FakeHypervisor
+from domain.usecases.accounts import dummy_hash
 from domain.usecases.runtime import Runtime
 from entrypoints.http import docs, errors, openapi
 from entrypoints.http import metrics as http_metrics
@@ -133,6 +134,9 @@ def create_app(
     ready_checks: dict[str, Callable[[], None]] | None = None,
     trusted_proxies: tuple[str, ...] = (),
 ) -> falcon.App:
+    # Made now, not by the first login of an unknown address, which would otherwise cost a hash
+    # more than any other login: the timing that tells which addresses have accounts.
+    dummy_hash(runtime.hasher)
     app = falcon.App(
         middleware=[  # type: ignore[arg-type]  # falcon's protocols do not accept a mixed list
             http_metrics.RequestMetrics(),
