@@ -47,8 +47,9 @@ def ensure_vlan(fw: Firewall, report: ReconcileReport, customer_id: int, tag: in
         fw.create(VLAN, payloads.vlan(site, customer_id, tag))  # live at once
         report.created.append(vlan_entry(tag))
     interface_id = _ensure_interface(fw, report, tag)
-    _ensure_dhcp_scope(fw, report, tag, interface_id)
-    ensure_isolation(fw, report, tag, interface_id)
+    interfaces = fw.interfaces()  # read once, after the VLAN's own interface exists
+    _ensure_dhcp_scope(fw, report, tag, interfaces.ref(interface_id), interface_id)
+    ensure_isolation(fw, report, tag, interface_id, interfaces)
 
 
 def _ensure_interface(fw: Firewall, report: ReconcileReport, tag: int) -> str:
@@ -65,13 +66,15 @@ def _ensure_interface(fw: Firewall, report: ReconcileReport, tag: int) -> str:
     return interface_id
 
 
-def _ensure_dhcp_scope(fw: Firewall, report: ReconcileReport, tag: int, interface_id: str) -> None:
+def _ensure_dhcp_scope(
+    fw: Firewall, report: ReconcileReport, tag: int, interface: str, interface_id: str
+) -> None:
     """Since package v2.7.0 (commit d14e54f8) a new interface has no DHCP server until one is
-    POSTed (a PATCH answers 404); older packages made one implicitly, which a PATCH then fills."""
+    POSTed (a PATCH answers 404); older packages made one implicitly, which a PATCH then fills.
+    `interface` is the interface as this firewall's API names it, `interface_id` its id."""
     wanted = payloads.dhcp_scope(fw.site, tag)
     held = fw.read_one(DHCP_SERVER, id=interface_id)
     if held is None:
-        interface = fw.interfaces().ref(interface_id)
         fw.create(DHCP_SERVER, {"interface": interface, **wanted})
         report.created.append(f"dhcp:vlan-{tag}")
     elif payloads.differs(held, wanted):
@@ -79,11 +82,17 @@ def _ensure_dhcp_scope(fw: Firewall, report: ReconcileReport, tag: int, interfac
         report.created.append(f"dhcp:vlan-{tag}")
 
 
-def ensure_isolation(fw: Firewall, report: ReconcileReport, tag: int, interface_id: str) -> None:
+def ensure_isolation(
+    fw: Firewall,
+    report: ReconcileReport,
+    tag: int,
+    interface_id: str,
+    interfaces: Interfaces | None = None,
+) -> None:
     """The VLAN's block rules then its egress pass, exactly and in this order; anything else
     (a rule missing, out of order, edited by hand) rewrites the whole set, which is safe because
-    nothing is live before the apply."""
-    interfaces = fw.interfaces()
+    nothing is live before the apply. `interfaces`: the assignments the caller read already."""
+    interfaces = interfaces or fw.interfaces()
     wanted = payloads.isolation_rules(fw.site, tag, interfaces.ref(interface_id))
     held = isolation_rules(fw, tag)
     if len(held) == len(wanted) and all(
@@ -175,7 +184,7 @@ def ensure_rules(
     interfaces = fw.interfaces()
     assigned = interfaces.ours(vlan)
     if assigned is not None:
-        ensure_isolation(fw, report, vlan, str(assigned["id"]))
+        ensure_isolation(fw, report, vlan, str(assigned["id"]), interfaces)
     wan = interfaces.ref(fw.site.wan)
     wanted: list[tuple[FirewallRule, dict[str, Any]]] = []
     seen: set[str] = set()
