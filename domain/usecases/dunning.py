@@ -19,7 +19,7 @@ from domain.model.accounts import Account
 from domain.model.action import Action, ActionCommand
 from domain.model.dunning import Standing, assess
 from domain.model.money import Money
-from domain.model.server import ServerStatus
+from domain.model.server import Server, ServerStatus
 from domain.usecases.billing import BillingReport, bill_server, billing_run
 from domain.usecases.common import account_of, begin_action, notify, wallet_balance
 from domain.usecases.runtime import Runtime
@@ -85,7 +85,7 @@ def reassess_account(rt: Runtime, account_id: int) -> Standing | None:
         # The servers are brought in line at every run, not only when the standing changes: one that
         # was busy with another action at that moment (a restart, or its own suspension when the
         # customer paid) is free by a later run.
-        servers_in_line(uow, account, verdict.standing, now)
+        servers_in_line(uow, account, verdict.standing, now, servers)
         if verdict.notice is not None:
             notify(uow, account, verdict.notice, now, balance=str(wallet_balance(uow, account)))
         uow.commit()
@@ -93,29 +93,36 @@ def reassess_account(rt: Runtime, account_id: int) -> Standing | None:
 
 
 def servers_in_line(
-    uow: UnitOfWork, account: Account, standing: Standing, now: dt.datetime
+    uow: UnitOfWork,
+    account: Account,
+    standing: Standing,
+    now: dt.datetime,
+    servers: list[Server] | None = None,
 ) -> list[Action]:
     """Start the actions that bring the account's servers in line with an admin's suspension or,
-    without one, with `standing`; returns them."""
+    without one, with `standing`; returns them. `servers`: the account's servers, when the caller
+    has read them in this unit of work already (they are read once, and changed in place)."""
+    if servers is None:
+        servers = uow.servers.for_owner(account.id)
     if account.disabled:
-        return _suspend_servers(uow, account, now, by_admin=True)
-    for server in uow.servers.for_owner(account.id):
+        return _suspend_servers(uow, servers, now, by_admin=True)
+    for server in servers:
         if server.suspended_by_admin:
             server.lift_admin_suspension(now)  # dunning's again, and billed from now
             uow.servers.update(server)
     if standing is Standing.SUSPENDED:
-        return _suspend_servers(uow, account, now)
+        return _suspend_servers(uow, servers, now)
     if standing is Standing.TERMINATED:
-        return _terminate_servers(uow, account, now)
+        return _terminate_servers(uow, servers, now)
     # Restricted keeps its servers running, so a suspended one there was an admin's: it comes back.
-    return _restore_servers(uow, account, now)
+    return _restore_servers(uow, servers, now)
 
 
 def _suspend_servers(
-    uow: UnitOfWork, account: Account, now: dt.datetime, *, by_admin: bool = False
+    uow: UnitOfWork, servers: list[Server], now: dt.datetime, *, by_admin: bool = False
 ) -> list[Action]:
     acted = []
-    for server in uow.servers.for_owner(account.id):
+    for server in servers:
         if (
             server.status in (ServerStatus.RUNNING, ServerStatus.STOPPED)
             and server.active_action_id is None
@@ -135,9 +142,9 @@ def _suspend_servers(
     return acted
 
 
-def _terminate_servers(uow: UnitOfWork, account: Account, now: dt.datetime) -> list[Action]:
+def _terminate_servers(uow: UnitOfWork, servers: list[Server], now: dt.datetime) -> list[Action]:
     acted = []
-    for server in uow.servers.for_owner(account.id):
+    for server in servers:
         if server.active_action_id is None and server.status in (
             ServerStatus.RUNNING,
             ServerStatus.STOPPED,
@@ -148,9 +155,9 @@ def _terminate_servers(uow: UnitOfWork, account: Account, now: dt.datetime) -> l
     return acted
 
 
-def _restore_servers(uow: UnitOfWork, account: Account, now: dt.datetime) -> list[Action]:
+def _restore_servers(uow: UnitOfWork, servers: list[Server], now: dt.datetime) -> list[Action]:
     acted = []
-    for server in uow.servers.for_owner(account.id):
+    for server in servers:
         if server.status is ServerStatus.SUSPENDED and server.active_action_id is None:
             action = begin_action(uow, server, ActionCommand.UNSUSPEND, "unsuspend", now)
             uow.servers.update(server)
