@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import attrs
+
 from domain.model.catalogue import Catalogue, GuestKind, Location, OsImage
 from domain.model.catalogue_document import (
     CatalogueRejected,
@@ -56,7 +58,7 @@ def publish_catalogue(rt: Runtime, actor: Actor, document: object) -> Catalogue:
 
     A `version` in the document names the version it was edited from: when another was published
     since, the edit is refused (Conflict) rather than silently undoing the other one."""
-    check_catalogue(rt, actor, document)
+    checked = check_catalogue(rt, actor, document)
     edited_from = document.get("version") if isinstance(document, dict) else None
     now = rt.clock.now()
     with rt.uow() as uow:
@@ -69,7 +71,7 @@ def publish_catalogue(rt: Runtime, actor: Actor, document: object) -> Catalogue:
             )
         # Another publisher since our first look: publish as the version after theirs. The
         # repository refuses a version that is not newer, so two at once never both win.
-        catalogue = read_catalogue(document, currency=rt.policy.currency, version=newest + 1)
+        catalogue = attrs.evolve(checked, version=newest + 1)
         uow.catalogue.publish(catalogue)
         audit(
             uow,
