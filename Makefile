@@ -46,7 +46,8 @@ arch: $(STAMP)
 run: $(STAMP)
 	$(BIN)/hostprovider serve
 
-bench: $(STAMP)
+bench: SYSTEM_PACKAGES += wrk:wrk  # the load generator of bench/http_read.py
+bench: $(STAMP) $(JS_STAMP) system-packages
 	$(BIN)/python -m bench
 
 clean:
