@@ -84,8 +84,7 @@ class Guards:
     ) -> None:
         """The guest configured as `config` may become `wanted`: its disk does not shrink and the
         node has room for what grows (the node's figures are read only when something does)."""
-        info = configured_info(node, kind, 0, {}, config, site)
-        current = ServerConfig(info.cores, info.memory_mib, info.disk_gib)
+        current = configured_info(node, kind, 0, {}, config, site).size
         if wanted.disk_gib < current.disk_gib:
             raise ValidationError(
                 "disk", f"cannot shrink from {current.disk_gib} GiB to {wanted.disk_gib} GiB"

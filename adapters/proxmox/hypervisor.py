@@ -28,7 +28,7 @@ from adapters.proxmox.inventory import Inventory, as_int, guest_stats
 from adapters.proxmox.lxc_password import LxcPasswordCommand
 from adapters.proxmox.shaping import Shaping
 from adapters.proxmox.tasks import TaskTracker, task_ref
-from domain.model.catalogue import GuestKind, ServerConfig
+from domain.model.catalogue import GuestKind
 from domain.model.errors import Conflict, NotFound
 from domain.model.placement import NodeLoad, Overcommit
 from ports.clock import Clock
@@ -134,9 +134,7 @@ class ProxmoxHypervisor:
     # --- creating and shaping guests -------------------------------------------------------------
     def create_guest(self, node: str, spec: GuestSpec) -> TaskRef:
         site = self._inventory.site_of(node)
-        self._guards.ensure_room(
-            node, site, ServerConfig(spec.cores, spec.memory_mib, spec.disk_gib)
-        )
+        self._guards.ensure_room(node, site, spec.size)
         if spec.kind is not GuestKind.LXC:
             return self._cloning.create(node, spec, site)
         path = api_path("nodes", node, "lxc")

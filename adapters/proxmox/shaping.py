@@ -34,8 +34,7 @@ class Shaping:
         if status.get("status") == "running":
             raise Conflict(f"guest {vmid} must be stopped to be reconfigured", vmid=vmid)
         config = self._changeable(node, kind, vmid, status)
-        size = ServerConfig(spec.cores, spec.memory_mib, spec.disk_gib)
-        self._guards.ensure_growth(node, site, kind, config, size)
+        self._guards.ensure_growth(node, site, kind, config, spec.size)
         put, grow = self._guests.put_config, self._guests.grow
         steps: list[Step]
         if command is not None:  # a container
