@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from adapters.memory.webhooks import RecordingWebhookReceiver
 from adapters.memory import (
     FakeClock,
     FakeHypervisor,
@@ -27,6 +26,7 @@ from adapters.memory import (
     RecordingEventPublisher,
     RecordingMailer,
 )
+from adapters.memory.webhooks import RecordingWebhookReceiver
 from domain.model.accounts import Role
 from domain.model.action import Action
 from domain.model.errors import DomainError
