@@ -29,6 +29,7 @@ from ports.repositories import (
     TokenRepository,
     WarmPoolRepository,
 )
+from ports.webhooks import DeliveryRepository, WebhookRepository
 
 
 class UnitOfWork(Protocol):
@@ -46,6 +47,8 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyStore
     warm_pool: WarmPoolRepository
     billing: BillingBatches
+    webhooks: WebhookRepository
+    deliveries: DeliveryRepository
     jobs: JobQueue
 
     def __enter__(self) -> UnitOfWork: ...

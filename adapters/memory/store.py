@@ -30,6 +30,7 @@ from adapters.memory.records import (
 )
 from adapters.memory.servers import InMemoryActionRepository, InMemoryServerRepository
 from adapters.memory.warm_pool import InMemoryWarmPoolRepository
+from adapters.memory.webhooks import InMemoryDeliveryRepository, InMemoryWebhookRepository
 from ports.messaging import JobQueue
 from ports.records import REQUEST_CLAIM
 
@@ -57,6 +58,8 @@ TABLES = (
     "audit",  # list of AuditRecord
     "idempotency",  # (account id, key) -> IdempotencyRecord
     "warm_pool",  # pooled guest id -> PooledGuest
+    "webhooks",
+    "webhook_deliveries",
 )
 
 
@@ -149,6 +152,8 @@ class InMemoryUnitOfWork:
         self.idempotency = InMemoryIdempotencyStore(self)
         self.warm_pool = InMemoryWarmPoolRepository(self)
         self.billing = InMemoryBillingBatches(self)
+        self.webhooks = InMemoryWebhookRepository(self)
+        self.deliveries = InMemoryDeliveryRepository(self)
 
     def __enter__(self) -> InMemoryUnitOfWork:
         if self._active:

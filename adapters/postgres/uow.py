@@ -46,6 +46,7 @@ from adapters.postgres.records import (
 from adapters.postgres.servers import PostgresActionRepository, PostgresServerRepository
 from adapters.postgres.session import Db, translated
 from adapters.postgres.warm_pool import PostgresWarmPoolRepository
+from adapters.postgres.webhooks import PostgresDeliveryRepository, PostgresWebhookRepository
 from ports.messaging import JobQueue
 from ports.records import REQUEST_CLAIM
 
@@ -106,6 +107,8 @@ class PostgresUnitOfWork:
         self.idempotency = PostgresIdempotencyStore(db)
         self.warm_pool = PostgresWarmPoolRepository(db)
         self.billing = PostgresBillingBatches(db)
+        self.webhooks = PostgresWebhookRepository(db)
+        self.deliveries = PostgresDeliveryRepository(db)
 
     def __enter__(self) -> PostgresUnitOfWork:
         if self._conn is not None:
