@@ -29,6 +29,7 @@ from adapters.memory.records import (
     InMemoryOutboxRepository,
 )
 from adapters.memory.servers import InMemoryActionRepository, InMemoryServerRepository
+from adapters.memory.ssh_keys import InMemorySshKeyRepository
 from adapters.memory.warm_pool import InMemoryWarmPoolRepository
 from adapters.memory.webhooks import InMemoryDeliveryRepository, InMemoryWebhookRepository
 from ports.messaging import JobQueue
@@ -60,6 +61,7 @@ TABLES = (
     "warm_pool",  # pooled guest id -> PooledGuest
     "webhooks",
     "webhook_deliveries",
+    "ssh_keys",
 )
 
 
@@ -154,6 +156,7 @@ class InMemoryUnitOfWork:
         self.billing = InMemoryBillingBatches(self)
         self.webhooks = InMemoryWebhookRepository(self)
         self.deliveries = InMemoryDeliveryRepository(self)
+        self.ssh_keys = InMemorySshKeyRepository(self)
 
     def __enter__(self) -> InMemoryUnitOfWork:
         if self._active:

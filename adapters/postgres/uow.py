@@ -45,6 +45,7 @@ from adapters.postgres.records import (
 )
 from adapters.postgres.servers import PostgresActionRepository, PostgresServerRepository
 from adapters.postgres.session import Db, translated
+from adapters.postgres.ssh_keys import PostgresSshKeyRepository
 from adapters.postgres.warm_pool import PostgresWarmPoolRepository
 from adapters.postgres.webhooks import PostgresDeliveryRepository, PostgresWebhookRepository
 from ports.messaging import JobQueue
@@ -109,6 +110,7 @@ class PostgresUnitOfWork:
         self.billing = PostgresBillingBatches(db)
         self.webhooks = PostgresWebhookRepository(db)
         self.deliveries = PostgresDeliveryRepository(db)
+        self.ssh_keys = PostgresSshKeyRepository(db)
 
     def __enter__(self) -> PostgresUnitOfWork:
         if self._conn is not None:

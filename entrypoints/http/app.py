@@ -36,6 +36,7 @@ from entrypoints.http.resources import (
     passwords,
     sandbox,
     servers,
+    ssh_keys,
     webhooks,
 )
 from entrypoints.http.resources.base import Resource
@@ -71,6 +72,8 @@ def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> 
         ("/api/auth/password-reset/confirm", passwords.PasswordResetConfirm(rt), None),
         ("/api/tokens", auth.Tokens(rt), None),
         ("/api/tokens/{token_id:int}", auth.TokenItem(rt), None),
+        ("/api/ssh-keys", ssh_keys.SshKeys(rt), None),
+        ("/api/ssh-keys/{key_id:int}", ssh_keys.SshKeyItem(rt), None),
         ("/api/webhooks", webhooks.Webhooks(rt), None),
         ("/api/webhooks/{webhook_id:int}", webhooks.WebhookItem(rt), None),
         ("/api/webhooks/{webhook_id:int}/deliveries", webhooks.WebhookDeliveries(rt), None),
