@@ -15,9 +15,20 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable, Sequence
 
 import attrs
 
+from domain.model.action import (
+    ActionCommand,
+    ActionParams,
+    FirewallParams,
+    NewSnapshotParams,
+    NoParams,
+    ResizeParams,
+    SnapshotParams,
+    params_from_stored,
+)
 from domain.model.catalogue import GuestKind, ServerConfig
 from domain.model.errors import InvalidTransition, Locked
 from domain.model.metering import Meter
@@ -38,15 +49,14 @@ class ServerStatus(enum.Enum):
     @property
     def billable(self) -> bool:
         """A server costs money while its resources are reserved, whatever its power state."""
-        return self in (
-            ServerStatus.RUNNING,
-            ServerStatus.STOPPED,
-            ServerStatus.SUSPENDED,
-            ServerStatus.REBUILDING,
-        )
+        return self in BILLABLE
 
 
 S = ServerStatus
+# In the order the partial index `servers_billable` (migration 0009) names them.
+BILLABLE = (S.RUNNING, S.STOPPED, S.SUSPENDED, S.REBUILDING)
+IN_PROGRESS = frozenset({S.PENDING, S.PROVISIONING, S.DELETING})  # a job is carrying it on
+GONE = frozenset({S.FAILED, S.DELETED})  # no longer claims a guest
 TRANSITIONS: dict[ServerStatus, frozenset[ServerStatus]] = {
     S.PENDING: frozenset({S.PROVISIONING, S.FAILED}),
     S.PROVISIONING: frozenset({S.RUNNING, S.FAILED}),
@@ -59,25 +69,55 @@ TRANSITIONS: dict[ServerStatus, frozenset[ServerStatus]] = {
     S.DELETED: frozenset(),
 }
 
-# What each customer command needs the server to be in.
-ALLOWED_FROM: dict[str, frozenset[ServerStatus]] = {
-    "create": frozenset({S.PENDING}),
-    "start": frozenset({S.STOPPED}),
-    "stop": frozenset({S.RUNNING}),
-    "restart": frozenset({S.RUNNING}),
-    "resize": frozenset({S.RUNNING, S.STOPPED}),
-    "create_snapshot": frozenset({S.RUNNING, S.STOPPED}),
-    "delete_snapshot": frozenset({S.RUNNING, S.STOPPED}),
-    "rollback": frozenset({S.RUNNING, S.STOPPED}),
-    "reset_password": frozenset({S.RUNNING}),
-    "console": frozenset({S.RUNNING}),
-    "delete": frozenset({S.RUNNING, S.STOPPED, S.SUSPENDED, S.FAILED}),
-    "suspend": frozenset({S.RUNNING, S.STOPPED}),
-    "unsuspend": frozenset({S.SUSPENDED}),
+# --- the server commands ------------------------------------------------------------------------
+PROVISION_JOB = "provision_server"  # the create saga
+ACTION_JOB = "run_server_action"  # every other command's job
+
+
+@attrs.frozen
+class CommandSpec:
+    """What one command needs and does to a server. The guards, the jobs that carry commands out,
+    the stored parameters and the API's list of commands all read this table."""
+
+    name: str  # in refusals ("cannot create snapshot") and the audit trail ("server.<name>")
+    allowed_from: frozenset[ServerStatus]
+    running: ServerStatus | None  # the state while its job works; None: the state it began in
+    # The state it ends in on success; None: as it was (unsuspend: the power state it had before).
+    succeeded: ServerStatus | None
+    params: type[ActionParams] = NoParams
+    job: str = ACTION_JOB
+
+
+LIVE = frozenset({S.RUNNING, S.STOPPED})
+A = ActionCommand
+COMMANDS: dict[ActionCommand, CommandSpec] = {
+    A.CREATE: CommandSpec(
+        "create", frozenset({S.PENDING}), S.PROVISIONING, S.RUNNING, job=PROVISION_JOB
+    ),
+    A.START: CommandSpec("start", frozenset({S.STOPPED}), None, S.RUNNING),
+    A.STOP: CommandSpec("stop", frozenset({S.RUNNING}), None, S.STOPPED),
+    A.RESTART: CommandSpec("restart", frozenset({S.RUNNING}), None, None),
+    A.RESIZE: CommandSpec("resize", LIVE, None, None, ResizeParams),
+    A.CREATE_SNAPSHOT: CommandSpec("create_snapshot", LIVE, None, None, NewSnapshotParams),
+    A.DELETE_SNAPSHOT: CommandSpec("delete_snapshot", LIVE, None, None, SnapshotParams),
+    A.ROLLBACK: CommandSpec("rollback", LIVE, None, None, SnapshotParams),
+    A.RESET_PASSWORD: CommandSpec("reset_password", frozenset({S.RUNNING}), None, None),
+    A.DELETE: CommandSpec("delete", LIVE | {S.SUSPENDED, S.FAILED}, S.DELETING, S.DELETED),
+    A.SUSPEND: CommandSpec("suspend", LIVE, S.SUSPENDED, None),
+    A.UNSUSPEND: CommandSpec("unsuspend", frozenset({S.SUSPENDED}), None, None),
     # Wherever the server's rules exist on the firewall; closing a port costs nothing, so an unpaid
     # balance (suspended) is no reason to refuse it.
-    "change_firewall": frozenset({S.RUNNING, S.STOPPED, S.SUSPENDED}),
+    A.CHANGE_FIREWALL: CommandSpec(
+        "change_firewall", LIVE | {S.SUSPENDED}, None, None, FirewallParams
+    ),
 }
+# A console is no action (nothing runs), but it needs a running guest and no action running on it.
+CONSOLE_FROM = frozenset({S.RUNNING})
+
+
+def stored_params_of(command: ActionCommand, pairs: Iterable[Sequence[str]]) -> ActionParams:
+    """An action record's parameters, typed by its command's entry."""
+    return params_from_stored(COMMANDS[command].params, pairs)
 
 
 @attrs.frozen
@@ -135,17 +175,24 @@ class Server:
         it (the provider's decision, not the customer's use, so the provider bears the cost)."""
         return self.status.billable and not self.suspended_by_admin
 
-    def check_allows(self, command: str) -> None:
-        """Refuse a customer command that the current state or a running action forbids."""
+    def check_allows(self, command: ActionCommand) -> None:
+        """Refuse a command that the current state or a running action forbids."""
+        spec = COMMANDS[command]
+        self._check(spec.allowed_from, spec.name)
+
+    def check_console(self) -> None:
+        self._check(CONSOLE_FROM, "console")
+
+    def _check(self, allowed_from: frozenset[ServerStatus], name: str) -> None:
         if self.active_action_id is not None:
             raise Locked(
                 f"server {self.id} is busy with action {self.active_action_id}",
                 action_id=self.active_action_id,
             )
-        if self.status not in ALLOWED_FROM[command]:
-            raise InvalidTransition("server", self.status.value, command.replace("_", " "))
+        if self.status not in allowed_from:
+            raise InvalidTransition("server", self.status.value, name.replace("_", " "))
 
-    def begin(self, command: str, action_id: int, now: dt.datetime) -> None:
+    def begin(self, command: ActionCommand, action_id: int, now: dt.datetime) -> None:
         self.check_allows(command)
         self.active_action_id = action_id
         self.updated_at = now
@@ -193,11 +240,16 @@ class Server:
         self.failure_reason = reason
 
     def powered(self, running: bool, now: dt.datetime) -> None:
-        # Only a customer's power action lands here; a suspended server comes back through
-        # unsuspend.
-        if self.status not in (S.RUNNING, S.STOPPED):
+        """The guest was found running (or stopped) behind our back: follow it."""
+        if self.status not in LIVE:
             raise InvalidTransition("server", self.status.value, "start" if running else "stop")
         self._move(S.RUNNING if running else S.STOPPED, "start" if running else "stop", now)
+
+    def complete(self, command: ActionCommand, now: dt.datetime) -> None:
+        """The command's job succeeded: the server takes the state the command ends in."""
+        spec = COMMANDS[command]
+        if spec.succeeded is not None and self.status is not spec.succeeded:
+            self._move(spec.succeeded, spec.name, now)
 
     def suspend(self, now: dt.datetime, *, by_admin: bool = False) -> None:
         """Stopped for an unpaid balance (or by an admin); remembers whether it was running, to

@@ -127,7 +127,7 @@ def _suspend_servers(
             server.status in (ServerStatus.RUNNING, ServerStatus.STOPPED)
             and server.active_action_id is None
         ):
-            action = begin_action(uow, server, ActionCommand.SUSPEND, "suspend", now)
+            action = begin_action(uow, server, ActionCommand.SUSPEND, now)
             if by_admin:
                 bill_server(uow, server, now)  # what it cost until now; nothing from here on
             server.suspend(now, by_admin=by_admin)
@@ -159,7 +159,7 @@ def _restore_servers(uow: UnitOfWork, servers: list[Server], now: dt.datetime) -
     acted = []
     for server in servers:
         if server.status is ServerStatus.SUSPENDED and server.active_action_id is None:
-            action = begin_action(uow, server, ActionCommand.UNSUSPEND, "unsuspend", now)
+            action = begin_action(uow, server, ActionCommand.UNSUSPEND, now)
             uow.servers.update(server)
             defer_action(uow, server, action)
             acted.append(action)

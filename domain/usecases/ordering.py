@@ -17,7 +17,7 @@ from domain.model.errors import AccountRestricted, QuoteRejected, ValidationErro
 from domain.model.ledger import hold
 from domain.model.metering import Meter
 from domain.model.pricing import Quote, verify_quote
-from domain.model.server import Server, ServerStatus
+from domain.model.server import COMMANDS, Server, ServerStatus
 from domain.usecases.catalogue import OrderRequest, price_order
 from domain.usecases.common import Actor, account_of, audit, begin_action
 from domain.usecases.dunning import reassess_account
@@ -25,7 +25,7 @@ from domain.usecases.runtime import Runtime
 from ports.records import Redemption
 
 _HOSTNAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-PROVISION_TASK = "provision_server"
+PROVISION_TASK = COMMANDS[ActionCommand.CREATE].job
 
 
 @attrs.frozen
@@ -102,7 +102,7 @@ def create_server(rt: Runtime, actor: Actor, request: OrderRequest) -> CreatedSe
             hold_key=hold_key,
             promo_code=priced.promo_code,
         )
-        action = begin_action(uow, server, ActionCommand.CREATE, "create", now)
+        action = begin_action(uow, server, ActionCommand.CREATE, now)
         uow.servers.add(server)
         uow.jobs.defer(
             PROVISION_TASK,

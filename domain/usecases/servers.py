@@ -9,8 +9,16 @@ from collections.abc import Callable
 
 import attrs
 
-from domain.model.action import Action, ActionCommand
-from domain.model.catalogue import ServerConfig
+from domain.model.action import (
+    NO_PARAMS,
+    Action,
+    ActionCommand,
+    ActionParams,
+    NewSnapshotParams,
+    ResizeParams,
+    SnapshotParams,
+)
+from domain.model.catalogue import ServerConfig, disk_can_become
 from domain.model.errors import (
     AccountRestricted,
     AlreadyExists,
@@ -20,7 +28,7 @@ from domain.model.errors import (
     RuleViolation,
     ValidationError,
 )
-from domain.model.server import Server, ServerStatus
+from domain.model.server import COMMANDS, Server, ServerStatus
 from domain.usecases.common import (
     Actor,
     account_of,
@@ -69,8 +77,7 @@ def _command(
     actor: Actor,
     server_id: object,
     command: ActionCommand,
-    guard: str,
-    params: tuple[tuple[str, str], ...] = (),
+    params: ActionParams = NO_PARAMS,
     secret: str | None = None,
     reserve: Callable[[UnitOfWork, Server, Action, dt.datetime], object] | None = None,
 ) -> Action:
@@ -79,7 +86,7 @@ def _command(
     now = rt.clock.now()
     with rt.uow() as uow:
         server = owned_server(uow, actor, server_id, for_update=True)
-        action = begin_action(uow, server, command, guard, now, params)
+        action = begin_action(uow, server, command, now, params)
         if reserve is not None:
             reserve(uow, server, action, now)
         uow.servers.update(server)
@@ -87,21 +94,22 @@ def _command(
         if secret is not None:
             job_args["sealed_secret"] = rt.secret_box.seal(secret)
         defer_action(uow, server, action, **job_args)
-        audit(uow, actor, f"server.{guard}", f"server:{server.id}", now, action=action.id)
+        name = COMMANDS[command].name
+        audit(uow, actor, f"server.{name}", f"server:{server.id}", now, action=action.id)
         uow.commit()
     return action
 
 
 def start_server(rt: Runtime, actor: Actor, server_id: object) -> Action:
-    return _command(rt, actor, server_id, ActionCommand.START, "start")
+    return _command(rt, actor, server_id, ActionCommand.START)
 
 
 def stop_server(rt: Runtime, actor: Actor, server_id: object) -> Action:
-    return _command(rt, actor, server_id, ActionCommand.STOP, "stop")
+    return _command(rt, actor, server_id, ActionCommand.STOP)
 
 
 def restart_server(rt: Runtime, actor: Actor, server_id: object) -> Action:
-    return _command(rt, actor, server_id, ActionCommand.RESTART, "restart")
+    return _command(rt, actor, server_id, ActionCommand.RESTART)
 
 
 def resize_server(
@@ -130,7 +138,7 @@ def resize_server(
     # Priced now: a size the catalogue can no longer price (its image or location withdrawn) is
     # refused here, before the guest changes, not by the job after it has.
     hourly = catalogue.rates_at(server.location_id).hourly(wanted, catalogue.image(server.image_id))
-    if wanted.disk_gib < current.disk_gib:
+    if not disk_can_become(current.disk_gib, wanted.disk_gib):
         raise RuleViolation(
             "disk", f"can only grow (now {current.disk_gib} GiB)", current=current.disk_gib
         )
@@ -142,17 +150,12 @@ def resize_server(
             "growing a server is on hold until the balance is topped up",
             standing=account.standing.value,
         )
-    params = (
-        ("cores", str(wanted.cores)),
-        ("memory", str(wanted.memory_mib)),
-        ("disk", str(wanted.disk_gib)),
-    )
+    params = ResizeParams(wanted.cores, wanted.memory_mib, wanted.disk_gib)
     action = _command(
         rt,
         actor,
         server_id,
         ActionCommand.RESIZE,
-        "resize",
         params,
         # Priced again on the locked server: the hold covers the size it grows from now.
         reserve=lambda uow, locked, action, now: hold_growth(uow, locked, action, wanted, now),
@@ -185,8 +188,8 @@ def create_snapshot(
         raise ValidationError(
             "snapname", f"a server keeps at most {rt.policy.max_snapshots_per_server} snapshots"
         )
-    params = (("snapname", name), ("description", description))
-    return _command(rt, actor, server_id, ActionCommand.CREATE_SNAPSHOT, "create_snapshot", params)
+    params = NewSnapshotParams(name, description)
+    return _command(rt, actor, server_id, ActionCommand.CREATE_SNAPSHOT, params)
 
 
 def list_snapshots(rt: Runtime, actor: Actor, server_id: object) -> list[SnapshotInfo]:
@@ -211,19 +214,12 @@ def _existing_snapshot(rt: Runtime, actor: Actor, server_id: object, snapname: o
 
 def rollback_snapshot(rt: Runtime, actor: Actor, server_id: object, *, snapname: object) -> Action:
     name = _existing_snapshot(rt, actor, server_id, snapname)
-    return _command(rt, actor, server_id, ActionCommand.ROLLBACK, "rollback", (("snapname", name),))
+    return _command(rt, actor, server_id, ActionCommand.ROLLBACK, SnapshotParams(name))
 
 
 def delete_snapshot(rt: Runtime, actor: Actor, server_id: object, *, snapname: object) -> Action:
     name = _existing_snapshot(rt, actor, server_id, snapname)
-    return _command(
-        rt,
-        actor,
-        server_id,
-        ActionCommand.DELETE_SNAPSHOT,
-        "delete_snapshot",
-        (("snapname", name),),
-    )
+    return _command(rt, actor, server_id, ActionCommand.DELETE_SNAPSHOT, SnapshotParams(name))
 
 
 def reset_password(rt: Runtime, actor: Actor, server_id: object) -> PasswordReset:
@@ -239,9 +235,7 @@ def reset_password(rt: Runtime, actor: Actor, server_id: object) -> PasswordRese
             reason="no_guest_agent",
         )
     password = rt.secrets.password()
-    action = _command(
-        rt, actor, server_id, ActionCommand.RESET_PASSWORD, "reset_password", secret=password
-    )
+    action = _command(rt, actor, server_id, ActionCommand.RESET_PASSWORD, secret=password)
     return PasswordReset(action, password, image.default_user if image is not None else None)
 
 
@@ -255,7 +249,7 @@ def open_console(rt: Runtime, actor: Actor, *, vmid: object) -> ConsoleTicket:
             raise NotFound("server", vmid)
         if server.status is ServerStatus.DELETED:
             raise NotFound("server", vmid)
-        server.check_allows("console")
+        server.check_console()
     assert server.placement.node
     return rt.hypervisor.console(server.placement.node, vmid)
 

@@ -7,6 +7,7 @@ from typing import Any
 from domain.model.accounts import PASSWORD_MAX, PASSWORD_MIN
 from domain.model.firewall import MAX_DESCRIPTION, MAX_RULES, PROTOCOLS
 from domain.model.money import MAX_UNITS
+from domain.model.server import COMMANDS
 
 Schema = dict[str, Any]
 
@@ -409,7 +410,7 @@ ACTION: Schema = {
     "properties": {
         "id": {"type": "integer"},
         "serverId": {"type": "integer"},
-        "command": {"type": "string"},
+        "command": {"enum": [command.value for command in COMMANDS]},  # the server commands' table
         "status": {"enum": ["running", "success", "error"]},
         "progress": {"type": "integer", "minimum": 0, "maximum": 100},
         "startedAt": TIME,

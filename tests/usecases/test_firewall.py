@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from domain.model.action import ActionCommand, ActionStatus
+from domain.model.action import ActionCommand, ActionStatus, FirewallParams
 from domain.model.errors import (
     InvalidTransition,
     Locked,
@@ -93,7 +93,7 @@ class TestReplacing:
         assert (action.command, action.status, action.params) == (
             ActionCommand.CHANGE_FIREWALL,
             ActionStatus.SUCCESS,
-            (("rules", "3"),),
+            FirewallParams(rules=3),
         )
         after = world.server(server.id)
         assert (after.firewall, after.firewall_pending, after.active_action_id) == (

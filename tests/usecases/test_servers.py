@@ -7,7 +7,7 @@ import datetime as dt
 import attrs
 import pytest
 
-from domain.model.action import ActionCommand, ActionStatus
+from domain.model.action import ActionCommand, ActionStatus, ResizeParams
 from domain.model.catalogue import ServerConfig
 from domain.model.dunning import Standing
 from domain.model.errors import (
@@ -181,11 +181,7 @@ class TestResize:
         action = servers.resize_server(world.rt, customer, server.id, cores=2, memory=2048, disk=40)
 
         assert world.action(action.id).status is ActionStatus.SUCCESS
-        assert world.action(action.id).params == (
-            ("cores", "2"),
-            ("memory", "2048"),
-            ("disk", "40"),
-        )
+        assert world.action(action.id).params == ResizeParams(cores=2, memory_mib=2048, disk_gib=40)
         g = guest(world, server)
         assert (g.cores, g.memory_mib, g.disk_gib) == (2, 2048, 40)
         after = world.server(server.id)
