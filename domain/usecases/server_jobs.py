@@ -7,16 +7,15 @@ from __future__ import annotations
 import datetime as dt
 
 from domain.model.action import Action, ActionCommand
-from domain.model.server import ACTION_JOB, COMMANDS, Server
+from domain.model.server import COMMANDS, Server
 from domain.usecases.billing import bill_server
 from domain.usecases.common import begin_action
 from ports.unit_of_work import UnitOfWork
 
-ACTION_TASK = ACTION_JOB
-
 
 def defer_action(uow: UnitOfWork, server: Server, action: Action, **job_args: object) -> None:
-    """Defer the job the command's entry names (every command but create runs `ACTION_TASK`)."""
+    """Defer the job the command's entry in the table names (every command but create: the
+    action job, `run_server_action`)."""
     job = COMMANDS[action.command].job
     uow.jobs.defer(job, lock=f"server:{server.id}", action_id=action.id, **job_args)
 

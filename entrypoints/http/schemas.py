@@ -17,6 +17,7 @@ from domain.model.credentials import (
 from domain.model.firewall import MAX_DESCRIPTION, MAX_RULES, PROTOCOLS
 from domain.model.money import MONEY_TEXT_MAX, MONEY_TEXT_PATTERN
 from domain.model.server import COMMANDS
+from domain.model.server_commands import SNAPSHOT_DESCRIPTION_MAX
 
 Schema = dict[str, Any]
 
@@ -196,7 +197,7 @@ SNAPNAME: Schema = {
 }
 
 SNAPSHOT_CREATE = obj(
-    {"snapname": SNAPNAME, "description": text(0, 255)},
+    {"snapname": SNAPNAME, "description": text(0, SNAPSHOT_DESCRIPTION_MAX)},
     ("snapname",),
 )
 SNAPSHOT_NAME = obj({"snapname": SNAPNAME}, ("snapname",))
