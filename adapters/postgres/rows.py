@@ -69,7 +69,7 @@ converter.register_unstructure_hook_func(_is_set, lambda value: sorted(value))
 
 def _typed_params(value: object, _: object) -> ActionParams:
     # An action's parameters are typed by its command, so its repository types them first
-    # (domain.model.server.stored_params_of); here they only pass.
+    # (domain.model.server.COMMANDS); here they only pass.
     if not isinstance(value, ActionParams):
         raise TypeError(f"expected action parameters, got {value!r}")
     return value

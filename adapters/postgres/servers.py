@@ -16,9 +16,9 @@ from psycopg.types.json import Jsonb
 
 from adapters.postgres.rows import money, structure, unstructure
 from adapters.postgres.session import Db, Row, insert_new, next_id, paged, update_by_id
-from domain.model.action import Action, ActionCommand, stored_params
+from domain.model.action import Action, ActionCommand, params_from_stored, stored_params
 from domain.model.errors import AlreadyExists, NotFound
-from domain.model.server import BILLABLE, GONE, IN_PROGRESS, Server, ServerStatus, stored_params_of
+from domain.model.server import BILLABLE, COMMANDS, GONE, IN_PROGRESS, Server, ServerStatus
 from ports.records import Page
 
 
@@ -184,7 +184,9 @@ def action_from(row: Row) -> Action:
     r = dict(row)
     code, message = r.pop("error_code"), r.pop("error_message")
     r["error"] = None if code is None else {"code": code, "message": message}
-    r["params"] = stored_params_of(ActionCommand(r["command"]), r["params"])
+    # Typed by the command's entry in the commands' table.
+    kind = COMMANDS[ActionCommand(r["command"])].params
+    r["params"] = params_from_stored(kind, r["params"])
     return structure(r, Action)
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Sequence
 
 import attrs
 
@@ -27,7 +26,6 @@ from domain.model.action import (
     NoParams,
     ResizeParams,
     SnapshotParams,
-    params_from_stored,
 )
 from domain.model.catalogue import GuestKind, ServerConfig
 from domain.model.errors import InvalidTransition, Locked
@@ -76,8 +74,7 @@ ACTION_JOB = "run_server_action"  # every other command's job
 
 @attrs.frozen
 class CommandSpec:
-    """What one command needs and does to a server. The guards, the jobs that carry commands out,
-    the stored parameters and the API's list of commands all read this table."""
+    """What one command needs and does; guards, jobs, stored parameters and the API read it."""
 
     name: str  # in refusals ("cannot create snapshot") and the audit trail ("server.<name>")
     allowed_from: frozenset[ServerStatus]
@@ -105,19 +102,13 @@ COMMANDS: dict[ActionCommand, CommandSpec] = {
     A.DELETE: CommandSpec("delete", LIVE | {S.SUSPENDED, S.FAILED}, S.DELETING, S.DELETED),
     A.SUSPEND: CommandSpec("suspend", LIVE, S.SUSPENDED, None),
     A.UNSUSPEND: CommandSpec("unsuspend", frozenset({S.SUSPENDED}), None, None),
-    # Wherever the server's rules exist on the firewall; closing a port costs nothing, so an unpaid
-    # balance (suspended) is no reason to refuse it.
+    # Wherever its rules are on the firewall: closing a port costs nothing, even unpaid (suspended).
     A.CHANGE_FIREWALL: CommandSpec(
         "change_firewall", LIVE | {S.SUSPENDED}, None, None, FirewallParams
     ),
 }
-# A console is no action (nothing runs), but it needs a running guest and no action running on it.
+# A console is no action, but needs a running guest and no action running on it.
 CONSOLE_FROM = frozenset({S.RUNNING})
-
-
-def stored_params_of(command: ActionCommand, pairs: Iterable[Sequence[str]]) -> ActionParams:
-    """An action record's parameters, typed by its command's entry."""
-    return params_from_stored(COMMANDS[command].params, pairs)
 
 
 @attrs.frozen
@@ -177,8 +168,7 @@ class Server:
 
     def check_allows(self, command: ActionCommand) -> None:
         """Refuse a command that the current state or a running action forbids."""
-        spec = COMMANDS[command]
-        self._check(spec.allowed_from, spec.name)
+        self._check(COMMANDS[command].allowed_from, COMMANDS[command].name)
 
     def check_console(self) -> None:
         self._check(CONSOLE_FROM, "console")
@@ -227,8 +217,25 @@ class Server:
         self.saga_steps = tuple(s for s in self.saga_steps if s != step)
         self.updated_at = now
 
-    def place(self, now: dt.datetime, **fields: object) -> None:
-        self.placement = attrs.evolve(self.placement, **fields)  # type: ignore[arg-type]
+    def place(
+        self,
+        now: dt.datetime,
+        *,
+        node: str | None = None,
+        vmid: int | None = None,
+        ip_address: str | None = None,
+        mac_address: str | None = None,
+        vlan: int | None = None,
+    ) -> None:
+        """Fill in where the guest lives; what is not given stays as it was."""
+        p = self.placement
+        self.placement = Placement(
+            node=p.node if node is None else node,
+            vmid=p.vmid if vmid is None else vmid,
+            ip_address=p.ip_address if ip_address is None else ip_address,
+            mac_address=p.mac_address if mac_address is None else mac_address,
+            vlan=p.vlan if vlan is None else vlan,
+        )
         self.updated_at = now
 
     def provisioned(self, meter: Meter, now: dt.datetime) -> None:
