@@ -22,6 +22,7 @@ from domain.usecases.common import account_of, image_of, notify
 from domain.usecases.dunning import reassess_account
 from domain.usecases.firewall import apply_firewall
 from domain.usecases.network import release_network
+from domain.usecases.provisioning_steps import guest_tag
 from domain.usecases.resizing import price_resize, release_growth, settle_growth
 from domain.usecases.runtime import Runtime
 from ports.unit_of_work import UnitOfWork
@@ -167,7 +168,7 @@ def _delete(rt: Runtime, server: Server, action: Action, _: str | None) -> Effec
     p = server.placement
     if p.vmid:
         guest = rt.hypervisor.find_guest(p.vmid)
-        if guest is not None and f"server-{server.id}" in guest.tags:
+        if guest is not None and guest_tag(server) in guest.tags:
             if guest.status == "running":
                 rt.hypervisor.wait(rt.hypervisor.stop(guest.node, p.vmid))
             rt.hypervisor.wait(rt.hypervisor.destroy(guest.node, p.vmid))
