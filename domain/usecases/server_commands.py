@@ -55,10 +55,8 @@ def command_server(
         if reserve is not None:
             reserve(uow, server, action, now)
         uow.servers.update(server)
-        job_args: dict[str, object] = {}
-        if secret is not None:
-            job_args["sealed_secret"] = rt.secret_box.seal(secret)
-        defer_action(uow, server, action, **job_args)
+        sealed = rt.secret_box.seal(secret) if secret is not None else None
+        defer_action(uow, server, action, sealed_secret=sealed)
         name = COMMANDS[command].name
         audit(uow, actor, f"server.{name}", f"server:{server.id}", now, action=action.id)
         uow.commit()

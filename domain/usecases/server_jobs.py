@@ -13,11 +13,19 @@ from domain.usecases.common import begin_action
 from ports.unit_of_work import UnitOfWork
 
 
-def defer_action(uow: UnitOfWork, server: Server, action: Action, **job_args: object) -> None:
+def defer_action(
+    uow: UnitOfWork, server: Server, action: Action, *, sealed_secret: str | None = None
+) -> None:
     """Defer the job the command's entry in the table names (every command but create: the
-    action job, `run_server_action`)."""
+    action job, `run_server_action`). A new password travels sealed: job arguments rest in the
+    database."""
     job = COMMANDS[action.command].job
-    uow.jobs.defer(job, lock=f"server:{server.id}", action_id=action.id, **job_args)
+    if sealed_secret is None:
+        uow.jobs.defer(job, lock=f"server:{server.id}", action_id=action.id)
+    else:
+        uow.jobs.defer(
+            job, lock=f"server:{server.id}", action_id=action.id, sealed_secret=sealed_secret
+        )
 
 
 def begin_deletion(uow: UnitOfWork, server: Server, now: dt.datetime) -> Action:

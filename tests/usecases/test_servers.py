@@ -21,6 +21,7 @@ from domain.model.errors import (
     ValidationError,
 )
 from domain.model.ledger import TxKind
+from domain.model.server import COMMANDS as TABLE
 from domain.model.server import Server, ServerStatus
 from domain.model.server_commands import (
     OnServer,
@@ -85,6 +86,41 @@ COMMANDS = {
     "actions": lambda rt, actor, sid: servers.server_actions(rt, actor, sid),
     "snapshots": lambda rt, actor, sid: snapshots.list_snapshots(rt, actor, sid),
 }
+
+
+class TestTheCommandsTable:
+    """What the commands' table (domain/model/server.py) says of a command is what the server goes
+    through: the state while its job has not run yet, and the state it ends in."""
+
+    @pytest.mark.parametrize(
+        ("command", "source"),
+        [
+            ("start", ServerStatus.STOPPED),
+            ("stop", ServerStatus.RUNNING),
+            ("restart", ServerStatus.RUNNING),
+            ("resize", ServerStatus.STOPPED),
+            ("create_snapshot", ServerStatus.RUNNING),
+            ("reset_password", ServerStatus.RUNNING),
+            ("delete", ServerStatus.STOPPED),
+        ],
+    )
+    def test_states_while_running_and_after(
+        self, world: World, customer: Actor, server: Server, command: str, source: ServerStatus
+    ) -> None:
+        if source is ServerStatus.STOPPED:
+            server_commands.stop_server(world.rt, customer, OnServer(server.id))
+        world.hold_jobs()
+        started = COMMANDS[command](world.rt, customer, server.id)
+        action = world.action(getattr(started, "action", started).id)
+        spec = TABLE[action.command]
+        during = spec.running or source
+        assert world.server(server.id).status is during
+        assert isinstance(action.params, spec.params)
+
+        world.run_jobs()
+
+        assert world.action(action.id).status is ActionStatus.SUCCESS
+        assert world.server(server.id).status is (spec.succeeded or during)
 
 
 class TestWhoMaySeeAServer:
