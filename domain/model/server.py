@@ -107,8 +107,7 @@ COMMANDS: dict[ActionCommand, CommandSpec] = {
         "change_firewall", LIVE | {S.SUSPENDED}, None, None, FirewallParams
     ),
 }
-# A console is no action, but needs a running guest and no action running on it.
-CONSOLE_FROM = frozenset({S.RUNNING})
+CONSOLE_FROM = frozenset({S.RUNNING})  # no action, but it needs a running guest and no action
 
 
 @attrs.frozen
@@ -169,6 +168,9 @@ class Server:
     def check_allows(self, command: ActionCommand) -> None:
         """Refuse a command that the current state or a running action forbids."""
         self._check(COMMANDS[command].allowed_from, COMMANDS[command].name)
+
+    def allows(self, command: ActionCommand) -> bool:
+        return self.active_action_id is None and self.status in COMMANDS[command].allowed_from
 
     def check_console(self) -> None:
         self._check(CONSOLE_FROM, "console")
@@ -277,8 +279,7 @@ class Server:
 
     def unsuspend(self, now: dt.datetime) -> None:
         """Back to the power state it had before suspension."""
-        # The table allows running -> stopped, so without this a stray unsuspend would stop a
-        # server.
+        # Running -> stopped is a transition: without this, a stray unsuspend would stop a server.
         if self.status is not S.SUSPENDED:
             raise InvalidTransition("server", self.status.value, "unsuspend")
         self.lift_admin_suspension(now)

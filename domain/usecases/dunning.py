@@ -123,10 +123,7 @@ def _suspend_servers(
 ) -> list[Action]:
     acted = []
     for server in servers:
-        if (
-            server.status in (ServerStatus.RUNNING, ServerStatus.STOPPED)
-            and server.active_action_id is None
-        ):
+        if server.allows(ActionCommand.SUSPEND):
             action = begin_action(uow, server, ActionCommand.SUSPEND, now)
             if by_admin:
                 bill_server(uow, server, now)  # what it cost until now; nothing from here on
@@ -145,12 +142,7 @@ def _suspend_servers(
 def _terminate_servers(uow: UnitOfWork, servers: list[Server], now: dt.datetime) -> list[Action]:
     acted = []
     for server in servers:
-        if server.active_action_id is None and server.status in (
-            ServerStatus.RUNNING,
-            ServerStatus.STOPPED,
-            ServerStatus.SUSPENDED,
-            ServerStatus.FAILED,
-        ):
+        if server.allows(ActionCommand.DELETE):
             acted.append(begin_deletion(uow, server, now))
     return acted
 
@@ -158,7 +150,7 @@ def _terminate_servers(uow: UnitOfWork, servers: list[Server], now: dt.datetime)
 def _restore_servers(uow: UnitOfWork, servers: list[Server], now: dt.datetime) -> list[Action]:
     acted = []
     for server in servers:
-        if server.status is ServerStatus.SUSPENDED and server.active_action_id is None:
+        if server.allows(ActionCommand.UNSUSPEND):
             action = begin_action(uow, server, ActionCommand.UNSUSPEND, now)
             uow.servers.update(server)
             defer_action(uow, server, action)

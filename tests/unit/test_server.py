@@ -244,6 +244,21 @@ class TestCommands:
         assert {spec.job for spec in COMMANDS.values()} == {ACTION_JOB, PROVISION_JOB}
         assert COMMANDS[C.CREATE].job == PROVISION_JOB
 
+    @pytest.mark.parametrize("command", list(ActionCommand))
+    def test_allows_answers_what_check_allows_decides(self, command: ActionCommand) -> None:
+        for status in S:
+            for busy in (None, 5):
+                s = server(status, active_action_id=busy)
+                try:
+                    s.check_allows(command)
+                    refused = False
+                except (InvalidTransition, Locked):
+                    refused = True
+                assert s.allows(command) is not refused
+                assert s.allows(command) is (
+                    busy is None and status in COMMANDS[command].allowed_from
+                )
+
     def test_a_running_action_locks_the_server(self) -> None:
         s = server(S.RUNNING)
         s.begin(C.STOP, 100, T1)
