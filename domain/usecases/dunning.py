@@ -134,11 +134,8 @@ def _suspend_servers(
 ) -> list[Action]:
     acted = []
     for server in servers:
-        if (
-            server.status in (ServerStatus.RUNNING, ServerStatus.STOPPED)
-            and server.active_action_id is None
-        ):
-            action = begin_action(uow, server, ActionCommand.SUSPEND, "suspend", now)
+        if server.allows(ActionCommand.SUSPEND):
+            action = begin_action(uow, server, ActionCommand.SUSPEND, now)
             if by_admin:
                 bill_server(uow, server, now)  # what it cost until now; nothing from here on
             server.suspend(now, by_admin=by_admin)
@@ -156,12 +153,7 @@ def _suspend_servers(
 def _terminate_servers(uow: UnitOfWork, servers: list[Server], now: dt.datetime) -> list[Action]:
     acted = []
     for server in servers:
-        if server.active_action_id is None and server.status in (
-            ServerStatus.RUNNING,
-            ServerStatus.STOPPED,
-            ServerStatus.SUSPENDED,
-            ServerStatus.FAILED,
-        ):
+        if server.allows(ActionCommand.DELETE):
             acted.append(begin_deletion(uow, server, now))
     return acted
 
@@ -169,8 +161,8 @@ def _terminate_servers(uow: UnitOfWork, servers: list[Server], now: dt.datetime)
 def _restore_servers(uow: UnitOfWork, servers: list[Server], now: dt.datetime) -> list[Action]:
     acted = []
     for server in servers:
-        if server.status is ServerStatus.SUSPENDED and server.active_action_id is None:
-            action = begin_action(uow, server, ActionCommand.UNSUSPEND, "unsuspend", now)
+        if server.allows(ActionCommand.UNSUSPEND):
+            action = begin_action(uow, server, ActionCommand.UNSUSPEND, now)
             uow.servers.update(server)
             defer_action(uow, server, action)
             acted.append(action)
