@@ -18,7 +18,7 @@ def read_audit(
 
 
 def customer_transactions(
-    rt: Runtime, actor: Actor, customer_id: object, page: Page
+    rt: Runtime, actor: Actor, customer_id: int, page: Page
 ) -> tuple[list[Transaction], int]:
     actor.require_admin()
     with rt.uow() as uow:
@@ -27,7 +27,7 @@ def customer_transactions(
 
 
 def customer_servers(
-    rt: Runtime, actor: Actor, customer_id: object, page: Page
+    rt: Runtime, actor: Actor, customer_id: int, page: Page
 ) -> tuple[list[Server], int]:
     """Every server the customer ever had, deleted ones too (an admin reads the history)."""
     actor.require_admin()

@@ -33,7 +33,7 @@ def published_document(rt: Runtime, actor: Actor) -> Document:
         return write_catalogue(uow.catalogue.current())
 
 
-def check_catalogue(rt: Runtime, actor: Actor, document: object) -> Catalogue:
+def check_catalogue(rt: Runtime, actor: Actor, document: Document) -> Catalogue:
     """What publishing `document` would publish (as the next version), or CatalogueRejected with
     every problem: those of the document, then the templates the hypervisor lacks."""
     actor.require_admin()
@@ -53,13 +53,13 @@ def check_catalogue(rt: Runtime, actor: Actor, document: object) -> Catalogue:
     return catalogue
 
 
-def publish_catalogue(rt: Runtime, actor: Actor, document: object) -> Catalogue:
+def publish_catalogue(rt: Runtime, actor: Actor, document: Document) -> Catalogue:
     """Publish `document` as the next version.
 
     A `version` in the document names the version it was edited from: when another was published
     since, the edit is refused (Conflict) rather than silently undoing the other one."""
     checked = check_catalogue(rt, actor, document)
-    edited_from = document.get("version") if isinstance(document, dict) else None
+    edited_from = document.get("version")
     now = rt.clock.now()
     with rt.uow() as uow:
         newest = _current_version(uow.catalogue)

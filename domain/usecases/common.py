@@ -13,10 +13,13 @@ from domain.model.catalogue import OsImage
 from domain.model.errors import NotFound, PermissionDenied
 from domain.model.ledger import LedgerAccount
 from domain.model.money import Money
-from domain.model.notices import SEALED, Notice, render
+from domain.model.notices import SEALED, Notice, NoticeField, render
 from domain.model.server import Server, ServerStatus
 from ports.records import AuditRecord
 from ports.unit_of_work import UnitOfWork
+
+# What an audit entry's details hold (kept as text).
+AuditDetail = str | int | Money | None
 
 
 @attrs.frozen
@@ -33,11 +36,8 @@ class Actor:
             raise PermissionDenied("this needs an administrator")
 
 
-def account_of(uow: UnitOfWork, account_id: object, *, for_update: bool = False) -> Account:
-    # Only an int is an id: 2.0 or True would otherwise find account 2 (or 1) by equality.
-    if type(account_id) is not int:
-        account = None
-    elif for_update:
+def account_of(uow: UnitOfWork, account_id: int, *, for_update: bool = False) -> Account:
+    if for_update:
         account = uow.accounts.get_for_update(account_id)
     else:
         account = uow.accounts.get(account_id)
@@ -47,10 +47,12 @@ def account_of(uow: UnitOfWork, account_id: object, *, for_update: bool = False)
 
 
 def owned_server(
-    uow: UnitOfWork, actor: Actor, server_id: object, *, for_update: bool = False
+    uow: UnitOfWork, actor: Actor, server_id: int, *, for_update: bool = False
 ) -> Server:
     """The server if the actor may see it. Another customer's server is 'not found', never
     'forbidden': an id must not reveal that it exists."""
+    # The server commands (domain/usecases/servers.py) still pass ids on as sent: until they are
+    # typed too, only an int is an id here (2.0 or True would find server 2 or 1 by equality).
     if type(server_id) is not int or server_id <= 0:
         raise NotFound("server", server_id)
     server = uow.servers.get_for_update(server_id) if for_update else uow.servers.get(server_id)
@@ -98,7 +100,7 @@ def notify(
     now: dt.datetime,
     *,
     seal: Callable[[str], str] | None = None,
-    **fields: object,
+    **fields: NoticeField,
 ) -> None:
     """Queue a notice in the outbox, in the same unit of work as the change it announces: the
     notice exists exactly when the change does. `template` is a key of notices.TEMPLATES.
@@ -129,7 +131,7 @@ def audit(
     event: str,
     target: str,
     now: dt.datetime,
-    **details: object,
+    **details: AuditDetail,
 ) -> None:
     uow.audit.record(
         AuditRecord(

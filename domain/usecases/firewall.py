@@ -16,6 +16,7 @@ from collections.abc import Callable
 import attrs
 
 from domain.model.action import Action, ActionCommand
+from domain.model.commands import ReplaceFirewall
 from domain.model.errors import DomainError, NotFound
 from domain.model.firewall import customer_rules
 from domain.model.network import FirewallRule
@@ -51,7 +52,7 @@ def rules_in_force(rt: Runtime, server: Server) -> tuple[FirewallRule, ...]:
     return server.firewall if server.firewall is not None else rt.policy.default_inbound
 
 
-def server_firewall(rt: Runtime, actor: Actor, server_id: object) -> ServerFirewall:
+def server_firewall(rt: Runtime, actor: Actor, server_id: int) -> ServerFirewall:
     with rt.uow() as uow:
         server = owned_server(uow, actor, server_id)
     pending = server.firewall_pending
@@ -62,12 +63,13 @@ def server_firewall(rt: Runtime, actor: Actor, server_id: object) -> ServerFirew
     )
 
 
-def replace_firewall(rt: Runtime, actor: Actor, server_id: object, rules: object) -> FirewallChange:
-    """Replace every inbound rule of the server with `rules` (a list of RuleRequest)."""
+def replace_firewall(rt: Runtime, actor: Actor, command: ReplaceFirewall) -> FirewallChange:
+    """Replace every inbound rule of the server with the command's."""
     now = rt.clock.now()
     with rt.uow() as uow:
-        server = owned_server(uow, actor, server_id, for_update=True)
-        wanted = customer_rules(rules, customer_networks=_customer_networks(rt, uow, server))
+        server = owned_server(uow, actor, command.server_id, for_update=True)
+        networks = _customer_networks(rt, uow, server)
+        wanted = customer_rules(command.rules, customer_networks=networks)
         action = begin_action(
             uow,
             server,

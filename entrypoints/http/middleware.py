@@ -160,7 +160,7 @@ class Authentication:
                 raise AuthenticationFailed("use Authorization: Bearer <token>")
             actor = authenticate(self.runtime, secret.strip())
         else:
-            actor = authenticate(self.runtime, cookie)
+            actor = authenticate(self.runtime, cookie or "")
             if req.method in UNSAFE:
                 sent = req.get_header(CSRF_HEADER) or ""
                 expected = csrf_token(cookie or "", self.runtime.policy.quote_key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+from domain.model.commands import PromoDraft
 from domain.model.ledger import TxKind, top_up
 from domain.usecases import promos, servers
 from domain.usecases.billing import BillingReport, billing_run
@@ -90,7 +91,7 @@ class TestBillingRun:
         promos.create_promo(
             world.rt,
             world.admin,
-            promos.PromoDraft(code="LOYAL", kind="percent", percent=10, duration="forever"),
+            PromoDraft(code="LOYAL", kind="percent", percent=10, duration="forever"),
         )
         server = world.running_server(customer, promo_code="LOYAL")
         world.clock.set(server.created_at + dt.timedelta(hours=3))
@@ -102,7 +103,7 @@ class TestBillingRun:
         self, world: World, customer: Actor
     ) -> None:
         promos.create_promo(
-            world.rt, world.admin, promos.PromoDraft(code="HELLO", kind="percent", percent=50)
+            world.rt, world.admin, PromoDraft(code="HELLO", kind="percent", percent=50)
         )
         server = world.running_server(customer, promo_code="HELLO")
         world.clock.set(server.created_at + dt.timedelta(hours=3))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import falcon
 
+from domain.model.values import PromoCodeText
 from domain.usecases.money import get_balance, list_transactions
 from domain.usecases.promos import redeem_bonus
 from entrypoints.http import codec
@@ -78,11 +79,11 @@ class RedeemPromo(Resource):
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = parse(req, REDEEM)
+        code = PromoCodeText(parse(req, REDEEM)["code"])
         who = actor(req)
 
         def handler() -> tuple[str, object]:
-            tx = redeem_bonus(self.rt, who, code=body["code"])
+            tx = redeem_bonus(self.rt, who, code)
             view = get_balance(self.rt, who)
             return falcon.HTTP_200, {
                 "transaction": codec.transaction(tx, who.account_id),

@@ -10,10 +10,10 @@ from pytest_bdd import given, parsers, then, when
 
 from domain.model.action import Action, ActionCommand, ActionStatus
 from domain.model.catalogue import GuestKind
+from domain.model.commands import OrderRequest
 from domain.model.errors import NotFound
 from domain.model.server import ServerStatus
 from domain.usecases import ordering, servers
-from domain.usecases.catalogue import OrderRequest
 from ports.hypervisor import GuestInfo
 
 from .common import NAME, Outcome, Shop, attempt, catch_up, code_of, same_money
