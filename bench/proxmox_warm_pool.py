@@ -36,7 +36,7 @@ from domain.model.commands import BalanceAdjustment, NewAccount, OrderRequest
 from domain.model.server import ServerStatus
 from domain.model.warm_pool import CLAIMED_STEP
 from domain.usecases import accounts, money, ordering
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
 from domain.usecases.warm_pool import refill_warm_pool
 from entrypoints import sandbox

@@ -24,7 +24,7 @@ from domain.model.commands import BalanceAdjustment, NewAccount
 from domain.model.credentials import EmailAddress
 from domain.usecases import admin, operator
 from domain.usecases.accounts import register
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.money import adjust_balance, get_balance
 from entrypoints.config import ConfigError, load_settings
 

@@ -29,7 +29,8 @@ from domain.model.errors import (
     ValidationError,
 )
 from domain.usecases import throttle
-from domain.usecases.common import Actor, account_of, audit, notify
+from domain.usecases.actors import Actor, account_of
+from domain.usecases.paper_trail import audit, notify
 from domain.usecases.runtime import Runtime
 from ports.security import PasswordHasher
 from ports.unit_of_work import UnitOfWork

@@ -8,8 +8,9 @@ from domain.model.accounts import Account
 from domain.model.action import Action
 from domain.model.errors import Conflict
 from domain.model.server import Server
-from domain.usecases.common import Actor, account_of, audit
+from domain.usecases.actors import Actor, account_of
 from domain.usecases.dunning import servers_in_line
+from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
 from ports.records import Page
 from ports.unit_of_work import UnitOfWork

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain.model.ledger import Transaction
 from domain.model.server import Server
-from domain.usecases.common import Actor, account_of
+from domain.usecases.actors import Actor, account_of
 from domain.usecases.runtime import Runtime
 from ports.records import AuditQuery, AuditRecord, Page
 
@@ -34,4 +34,4 @@ def customer_servers(
     with rt.uow() as uow:
         account = account_of(uow, customer_id)
         servers = uow.servers.for_owner(account.id, include_deleted=True)  # in id order
-    return servers[page.offset : page.offset + page.per_page], len(servers)
+    return page.cut(servers)

@@ -11,7 +11,7 @@ from domain.model.commands import OrderRequest
 from domain.model.errors import NoCatalogue, NotFound
 from domain.model.pricing import Order, Quote, quote, resolve_order, sign_quote
 from domain.model.promo import PromoCode
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
 from ports.unit_of_work import UnitOfWork
 

@@ -13,14 +13,12 @@ from collections.abc import Sequence
 import attrs
 
 from domain.model.catalogue import Catalogue, GuestKind, Location, OsImage
-from domain.model.catalogue_document import (
-    CatalogueRejected,
-    Document,
-    read_catalogue,
-    write_catalogue,
-)
+from domain.model.catalogue_document import CatalogueRejected, read_catalogue
+from domain.model.catalogue_writer import write_catalogue
+from domain.model.document_table import Document
 from domain.model.errors import Conflict, DomainError, NoCatalogue
-from domain.usecases.common import Actor, audit
+from domain.usecases.actors import Actor
+from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
 from ports.hypervisor import Hypervisor, TemplateInfo
 from ports.repositories import CatalogueRepository

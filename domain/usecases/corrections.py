@@ -10,8 +10,9 @@ from __future__ import annotations
 from domain.model.commands import Refund, Reversal
 from domain.model.errors import Conflict, NotFound, ValidationError
 from domain.model.ledger import Transaction, TxKind, refund, reversal
-from domain.usecases.common import Actor, account_of, audit
+from domain.usecases.actors import Actor, account_of
 from domain.usecases.dunning import reassess_account
+from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
 
 REFUNDABLE = (TxKind.CHARGE, TxKind.USAGE, TxKind.CAPTURE)

@@ -21,8 +21,10 @@ from domain.model.errors import DomainError, NotFound
 from domain.model.firewall import customer_rules
 from domain.model.network import FirewallRule
 from domain.model.server import Server, ServerStatus
-from domain.usecases.common import Actor, audit, begin_action, owned_server
+from domain.usecases.actors import Actor
+from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
+from domain.usecases.server_access import begin_action, owned_server
 from domain.usecases.server_jobs import ACTION_TASK
 from ports.unit_of_work import UnitOfWork
 

@@ -8,8 +8,9 @@ import attrs
 
 from domain.model.commands import MetricsQuery
 from domain.model.metrics import HistoryRange, MetricPoint, history_range, points
-from domain.usecases.common import Actor, owned_server
+from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
+from domain.usecases.server_access import owned_server
 
 DEFAULT_RANGE = dt.timedelta(hours=1)
 

@@ -12,8 +12,9 @@ from domain.model.dunning import Standing
 from domain.model.errors import ValidationError
 from domain.model.ledger import LedgerAccount, Transaction, adjustment, top_up
 from domain.model.money import Money
-from domain.usecases.common import Actor, account_of, audit, wallet_balance
+from domain.usecases.actors import Actor, account_of, wallet_balance
 from domain.usecases.dunning import reassess_account
+from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
 from ports.messaging import PaymentGateway
 from ports.records import Page

@@ -9,7 +9,8 @@ from __future__ import annotations
 from domain.model.accounts import Account, Role, TokenKind
 from domain.model.credentials import EmailAddress
 from domain.model.errors import NotFound
-from domain.usecases.common import Actor, audit
+from domain.usecases.actors import Actor
+from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
 
 CONSOLE = Actor(0, Role.ADMIN)

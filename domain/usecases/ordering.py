@@ -18,10 +18,12 @@ from domain.model.ledger import hold
 from domain.model.metering import Meter
 from domain.model.pricing import Quote, verify_quote
 from domain.model.server import Server, ServerStatus
+from domain.usecases.actors import Actor, account_of
 from domain.usecases.catalogue import price_order
-from domain.usecases.common import Actor, account_of, audit, begin_action
 from domain.usecases.dunning import reassess_account
+from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
+from domain.usecases.server_access import begin_action
 from ports.records import Redemption
 
 PROVISION_TASK = "provision_server"

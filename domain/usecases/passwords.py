@@ -24,7 +24,8 @@ from domain.model.commands import PasswordChange, ResetConfirmation, ResetReques
 from domain.model.errors import LinkNotFound, RuleViolation
 from domain.usecases import throttle
 from domain.usecases.accounts import issue_token, revoke_all
-from domain.usecases.common import Actor, account_of, audit, notify
+from domain.usecases.actors import Actor, account_of
+from domain.usecases.paper_trail import audit, notify
 from domain.usecases.runtime import Runtime
 from ports.unit_of_work import UnitOfWork
 

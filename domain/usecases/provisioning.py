@@ -25,11 +25,13 @@ from domain.model.network import mac_address
 from domain.model.placement import choose_node
 from domain.model.server import Server, ServerStatus
 from domain.model.warm_pool import CLAIMED_STEP, OWNER_TAG, POOL_TAG
-from domain.usecases.common import account_of, image_of, notify
+from domain.usecases.actors import account_of
 from domain.usecases.firewall import rules_in_force
 from domain.usecases.guest_power import destroy_guest, ensure_power, when_idle
 from domain.usecases.network import allocate_address, allocate_vlan, release_network
+from domain.usecases.paper_trail import notify
 from domain.usecases.runtime import Runtime
+from domain.usecases.server_access import image_of
 from domain.usecases.warm_pool import claim_for
 from ports.hypervisor import GuestSpec
 from ports.network import StaticMapping

@@ -21,17 +21,12 @@ from domain.model.errors import (
     ValidationError,
 )
 from domain.model.server import Server, ServerStatus
-from domain.usecases.common import (
-    Actor,
-    account_of,
-    audit,
-    begin_action,
-    image_of,
-    owned_server,
-)
+from domain.usecases.actors import Actor, account_of
 from domain.usecases.dunning import reassess_account
+from domain.usecases.paper_trail import audit
 from domain.usecases.resizing import hold_growth
 from domain.usecases.runtime import Runtime
+from domain.usecases.server_access import begin_action, image_of, owned_server
 from domain.usecases.server_jobs import ACTION_TASK as ACTION_TASK  # defined here before
 from domain.usecases.server_jobs import begin_deletion, defer_action
 from ports.hypervisor import ConsoleTicket, GuestStats, RrdPoint, SnapshotInfo

@@ -16,7 +16,7 @@ import falcon
 
 from domain.model.errors import AuthenticationFailed, DomainError
 from domain.usecases.accounts import authenticate
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
 from entrypoints.http.client_address import ClientAddress, client_of
 from entrypoints.http.errors import ApiError

@@ -25,8 +25,8 @@ from domain.model.errors import InsufficientFunds
 from domain.model.ledger import LedgerAccount, TxKind
 from domain.model.server import ServerStatus
 from domain.usecases import accounts, admin, money, ordering, servers
+from domain.usecases.actors import Actor
 from domain.usecases.billing import billing_run
-from domain.usecases.common import Actor
 from domain.usecases.dunning import bill_and_reassess
 from domain.usecases.runtime import Runtime
 from entrypoints.config import Settings

@@ -16,8 +16,8 @@ from falcon import testing
 from domain.model.accounts import Role
 from domain.model.commands import Credentials, NewAccount
 from domain.usecases import accounts, admin
+from domain.usecases.actors import Actor
 from domain.usecases.catalogue import published_version
-from domain.usecases.common import Actor
 from domain.usecases.money import get_balance
 from entrypoints import cli
 from entrypoints.config import load_settings

@@ -33,8 +33,8 @@ from domain.model.metering import bill
 from domain.model.money import Money
 from domain.model.server import ServerStatus
 from domain.usecases import accounts, billing, ordering
+from domain.usecases.actors import Actor
 from domain.usecases.catalogue import quote_order
-from domain.usecases.common import Actor
 from domain.usecases.money import adjust_balance
 from domain.usecases.runtime import Runtime
 from entrypoints.config import Settings

@@ -21,7 +21,7 @@ from adapters.postgres.migrate import migrate
 from domain.model.accounts import Role
 from domain.model.commands import BalanceAdjustment, NewAccount, OrderRequest
 from domain.usecases import accounts, money, ordering
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.ordering import PROVISION_TASK
 from entrypoints import sandbox
 from entrypoints.config import Settings

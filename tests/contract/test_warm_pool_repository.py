@@ -16,7 +16,7 @@ from domain.model.errors import AlreadyExists, NotFound
 from domain.model.server import Placement, Server, ServerStatus
 from domain.model.warm_pool import CLAIMED_STEP, PooledGuest, PoolState
 from domain.usecases import accounts, ordering
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.money import adjust_balance
 from domain.usecases.provisioning import provision_server
 from domain.usecases.warm_pool import claim_for, refill_warm_pool

@@ -35,7 +35,7 @@ from domain.model.money import Money
 from domain.model.notices import Notice
 from domain.model.server import Server
 from domain.usecases import accounts, money, ordering
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
 from entrypoints.config import Settings
 from entrypoints.container import Container, build

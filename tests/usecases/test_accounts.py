@@ -18,7 +18,7 @@ from domain.model.errors import (
     ValidationError,
 )
 from domain.usecases import accounts, admin
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 
 from .support import PASSWORD, World, refused
 

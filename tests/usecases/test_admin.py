@@ -12,8 +12,8 @@ from domain.model.credentials import EmailAddress
 from domain.model.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied
 from domain.model.server import Server, ServerStatus
 from domain.usecases import accounts, admin, operator
+from domain.usecases.actors import Actor
 from domain.usecases.billing import billing_run
-from domain.usecases.common import Actor
 from domain.usecases.dunning import dunning_run
 from ports.records import Page
 

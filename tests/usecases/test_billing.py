@@ -8,8 +8,8 @@ import threading
 from domain.model.commands import PromoDraft
 from domain.model.ledger import TxKind, top_up
 from domain.usecases import promos, servers
+from domain.usecases.actors import Actor
 from domain.usecases.billing import BillingReport, billing_run
-from domain.usecases.common import Actor
 
 from .support import START_HOURLY, START_MONTHLY, World, micro, rub, unchanged
 

@@ -21,7 +21,7 @@ from domain.model.ledger import TxKind
 from domain.model.money import Money
 from domain.model.pricing import sign_quote
 from domain.usecases import catalogue, promos
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from entrypoints.sandbox import sandbox_catalogue
 
 from .support import START_HOURLY, START_MONTHLY, World, micro, refused, rub

@@ -11,8 +11,8 @@ from domain.model.dunning import Standing
 from domain.model.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from domain.model.ledger import TxKind
 from domain.usecases import corrections, money
+from domain.usecases.actors import Actor
 from domain.usecases.billing import billing_run
-from domain.usecases.common import Actor
 
 from .support import START_HOURLY, World, micro, refused
 

@@ -9,8 +9,8 @@ from domain.model.dunning import Standing
 from domain.model.errors import AccountRestricted, InvalidTransition
 from domain.model.server import Server, ServerStatus
 from domain.usecases import money, servers
+from domain.usecases.actors import Actor
 from domain.usecases.billing import billing_run
-from domain.usecases.common import Actor
 from domain.usecases.dunning import DunningReport, dunning_run
 
 from .support import World, refused, unchanged

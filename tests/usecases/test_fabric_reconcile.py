@@ -10,7 +10,7 @@ from domain.model.firewall import RuleRequest
 from domain.model.network import DEFAULT_INBOUND, FirewallRule
 from domain.model.server import Server
 from domain.usecases import firewall, servers
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.fabric_reconcile import FabricReconciliation, reconcile_fabric
 from ports.network import (
     FabricKeys,

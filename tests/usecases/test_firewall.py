@@ -19,7 +19,7 @@ from domain.model.firewall import MAX_RULES, RuleRequest
 from domain.model.network import DEFAULT_INBOUND, FirewallRule
 from domain.model.server import Server, ServerStatus
 from domain.usecases import firewall, servers
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 
 from .support import World, refused
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from domain.model.alerts import Metric
 from domain.usecases import servers
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.monitoring import MonitoringReport, monitoring_pass
 
 from .support import World

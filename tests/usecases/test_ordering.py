@@ -22,7 +22,7 @@ from domain.model.errors import (
 from domain.model.ledger import TxKind
 from domain.model.server import ServerStatus
 from domain.usecases import admin, ordering, promos
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
 
 from .support import START_HOURLY, World, micro, refused

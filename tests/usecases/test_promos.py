@@ -20,7 +20,7 @@ from domain.model.ledger import AccountKind, LedgerAccount, TxKind
 from domain.model.promo import DiscountDuration, PromoKind
 from domain.model.values import PromoCodeText
 from domain.usecases import promos
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from ports.records import Page
 
 from .support import World, micro, refused, rub

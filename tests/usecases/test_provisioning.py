@@ -15,7 +15,7 @@ from domain.model.ledger import TxKind
 from domain.model.network import DEFAULT_INBOUND
 from domain.model.server import ServerStatus
 from domain.usecases import promos
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.provisioning import STEPS, provision_server
 from ports.network import StaticMapping
 

@@ -10,8 +10,8 @@ from domain.model.action import ActionStatus
 from domain.model.ledger import TxKind
 from domain.model.server import Server, ServerStatus
 from domain.usecases import servers
+from domain.usecases.actors import Actor
 from domain.usecases.billing import billing_run
-from domain.usecases.common import Actor
 from domain.usecases.reconcile import GuestDriftReport, reconcile_guests
 from domain.usecases.warm_pool import refill_warm_pool
 from ports.records import AuditRecord

@@ -24,8 +24,8 @@ from domain.model.ledger import TxKind
 from domain.model.server import Server, ServerStatus
 from domain.usecases import catalogue, money, servers
 from domain.usecases.actions import run_server_action
+from domain.usecases.actors import Actor
 from domain.usecases.billing import billing_run
-from domain.usecases.common import Actor
 from domain.usecases.dunning import bill_and_reassess
 from domain.usecases.resizing import price_resize
 

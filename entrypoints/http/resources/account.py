@@ -11,7 +11,8 @@ from entrypoints.http import codec
 from entrypoints.http.body import parse
 from entrypoints.http.idempotency import run_once
 from entrypoints.http.resources.base import PAGE_PARAMS, Op, Resource, actor, page_of, set_json
-from entrypoints.http.schemas import MONEY, PAGE, REDEEM
+from entrypoints.http.response_schemas import MONEY, PAGE
+from entrypoints.http.schemas import REDEEM
 
 BALANCE = {
     "type": "object",

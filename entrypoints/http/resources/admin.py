@@ -8,8 +8,8 @@ from domain.model import commands
 from domain.model.accounts import Role
 from domain.model.server import Server
 from domain.usecases import admin, notices, promos
+from domain.usecases.actors import Actor
 from domain.usecases.catalogue import current_catalogue
-from domain.usecases.common import Actor
 from domain.usecases.money import adjust_balance, get_balance
 from domain.usecases.runtime import Runtime
 from entrypoints.http import codec
@@ -25,7 +25,9 @@ from entrypoints.http.resources.base import (
     page_of,
     set_json,
 )
-from entrypoints.http.schemas import ADJUST, ANY_OBJECT, PAGE, PROMO
+from entrypoints.http.response_schemas import ANY_OBJECT, PAGE
+from entrypoints.http.rule_schemas import PROMO
+from entrypoints.http.schemas import ADJUST
 from ports.records import Page
 
 ADMIN_ERRORS = (401, 403)

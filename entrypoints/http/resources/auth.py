@@ -11,7 +11,8 @@ from entrypoints.http.client_address import client_of
 from entrypoints.http.commands import command_from
 from entrypoints.http.middleware import CSRF_COOKIE, SESSION_COOKIE, csrf_token
 from entrypoints.http.resources.base import Op, Resource, actor, set_json
-from entrypoints.http.schemas import ANY_ARRAY, CREDENTIALS, REGISTRATION, TOKEN_CREATE
+from entrypoints.http.response_schemas import ANY_ARRAY
+from entrypoints.http.schemas import CREDENTIALS, REGISTRATION, TOKEN_CREATE
 
 ACCOUNT = {"type": "object", "required": ["id", "email", "role"]}
 SIGNED_UP = {"type": "object", "required": ["email", "status"]}

@@ -11,7 +11,8 @@ from domain.usecases.catalogue import current_catalogue, quote_order
 from entrypoints.http import codec
 from entrypoints.http.commands import command_from, structure
 from entrypoints.http.resources.base import Op, Resource, set_json
-from entrypoints.http.schemas import ANY_ARRAY, ANY_OBJECT, QUOTE, QUOTE_RESPONSE
+from entrypoints.http.response_schemas import ANY_ARRAY, ANY_OBJECT, QUOTE_RESPONSE
+from entrypoints.http.schemas import QUOTE
 
 NO_CATALOGUE = (503,)  # on a database, until the operator publishes a catalogue
 

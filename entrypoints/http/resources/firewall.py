@@ -14,7 +14,8 @@ from entrypoints.http import codec
 from entrypoints.http.commands import command_from
 from entrypoints.http.idempotency import run_once
 from entrypoints.http.resources.base import Op, Resource, actor, set_json
-from entrypoints.http.schemas import ACCEPTED, FIREWALL, FIREWALL_VIEW
+from entrypoints.http.response_schemas import ACCEPTED, FIREWALL_VIEW
+from entrypoints.http.rule_schemas import FIREWALL
 
 NOT_YOURS = (401, 404)
 CHANGE_ACCEPTED = {

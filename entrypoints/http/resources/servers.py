@@ -12,17 +12,8 @@ from entrypoints.http.body import parse
 from entrypoints.http.idempotency import run_once
 from entrypoints.http.resources.base import Op, Resource, actor, set_json
 from entrypoints.http.resources.catalogue import order_request
-from entrypoints.http.schemas import (
-    ACCEPTED,
-    ACTION,
-    ANY_OBJECT,
-    CONSOLE,
-    ORDER,
-    RESIZE,
-    SERVER,
-    SNAPSHOT_CREATE,
-    SNAPSHOT_NAME,
-)
+from entrypoints.http.response_schemas import ACCEPTED, ACTION, ANY_OBJECT, SERVER
+from entrypoints.http.schemas import CONSOLE, ORDER, RESIZE, SNAPSHOT_CREATE, SNAPSHOT_NAME
 
 NOT_YOURS = (401, 404)
 

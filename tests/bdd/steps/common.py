@@ -25,8 +25,8 @@ from domain.model.errors import DomainError
 from domain.model.money import Money
 from domain.model.server import Server
 from domain.usecases import accounts, money, notices
+from domain.usecases.actors import Actor
 from domain.usecases.catalogue import current_catalogue
-from domain.usecases.common import Actor
 from domain.usecases.runtime import Runtime
 from domain.usecases.servers import get_server
 from entrypoints.config import Settings
