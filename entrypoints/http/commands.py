@@ -68,6 +68,7 @@ COMMANDS: tuple[type, ...] = (
     commands.BalanceAdjustment,
     commands.ReplaceFirewall,
     commands.PromoDraft,
+    commands.MetricsQuery,
 )
 # The lists commands take: a JSON array each, never a string or an object iterated.
 LISTS: tuple[Any, ...] = (tuple[RuleRequest, ...], tuple[int, ...])
@@ -83,6 +84,15 @@ class _Mismatch(TypeError):
 def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(word.capitalize() for word in rest)
+
+
+# Fields the API calls otherwise than camelCase of the attribute: a query's window is from..to.
+_NAMES: dict[type, dict[str, str]] = {commands.MetricsQuery: {"start": "from", "end": "to"}}
+
+
+def json_name(command: type | None, attribute: str) -> str:
+    renamed = _NAMES.get(command, {}) if command is not None else {}
+    return renamed.get(attribute) or camel(attribute)
 
 
 def _strict(kind: type, wanted: str) -> Any:
@@ -151,7 +161,7 @@ def _make() -> cattrs.Converter:
                     _is(kind), _array(converter.get_structure_hook(kind))
                 )
         renames: dict[str, Any] = {
-            a.name: override(rename=camel(a.name)) for a in attrs.fields(command)
+            a.name: override(rename=json_name(command, a.name)) for a in attrs.fields(command)
         }
         for name in _AS_SENT.get(command, ()):
             renames[name] = override(rename=camel(name), struct_hook=_as_sent)
@@ -173,7 +183,7 @@ def structure(data: dict[str, Any], command: type[C]) -> C:
     try:
         return CONVERTER.structure(data, command)
     except Exception as ex:  # noqa: BLE001 - every refusal is mapped, none escapes as a 500
-        path, cause = _first(ex, [])
+        path, cause = _first(ex, [], command)
         field = ".".join(path) or None
         if isinstance(cause, ValidationError) and field is not None:
             raise cause.at(field) from None
@@ -194,7 +204,9 @@ def command_from(req: falcon.Request, schema: Schema, command: type[C], **known:
     return structure({**parse(req, schema), **known}, command)
 
 
-def _first(ex: BaseException, path: list[str]) -> tuple[list[str], BaseException]:
+def _first(
+    ex: BaseException, path: list[str], owner: type | None
+) -> tuple[list[str], BaseException]:
     """The path to the first failure in a cattrs error (groups nest per class and per list, each
     failure noting its attribute or index), and the failure itself."""
     if isinstance(ex, cattrs.ForbiddenExtraKeysError):
@@ -202,14 +214,15 @@ def _first(ex: BaseException, path: list[str]) -> tuple[list[str], BaseException
         return ([*path, extra[0]] if extra else path), ex
     if isinstance(ex, BaseExceptionGroup) and ex.exceptions:
         inner = ex.exceptions[0]
-        return _first(inner, [*path, *_step(inner)])
+        owner = getattr(ex, "cl", owner)  # the class (or list type) whose failures these are
+        return _first(inner, [*path, *_step(inner, owner)], owner)
     return path, ex
 
 
-def _step(failure: BaseException) -> list[str]:
+def _step(failure: BaseException, owner: type | None) -> list[str]:
     for note in getattr(failure, "__notes__", ()):
         if isinstance(note, AttributeValidationNote):
-            return [camel(note.name)]
+            return [json_name(owner, note.name)]
         if isinstance(note, IterableValidationNote):
             return [str(note.index)]
     return []

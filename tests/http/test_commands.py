@@ -160,3 +160,14 @@ def test_a_wrong_type_never_reaches_a_use_case(
     command: type, data: dict[str, Any], field: str
 ) -> None:
     assert field_of(refusal(data, command)) == field
+
+
+def test_a_query_names_its_window_as_the_api_does() -> None:
+    query = structure(
+        {"serverId": 1, "from": "2026-03-01T00:00:00Z", "to": None, "step": 60},
+        commands.MetricsQuery,
+    )
+    assert (query.start is not None, query.end, query.step) == (True, None, 60)
+    error = refusal({"serverId": 1, "from": "yesterday"}, commands.MetricsQuery)
+    assert field_of(error) == "from"
+    assert error.message.startswith("from must be an RFC 3339 time")
