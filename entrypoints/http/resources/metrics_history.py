@@ -65,9 +65,9 @@ class ServerMetrics(Resource):
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
-        window = {"serverId": server_id, "from": req.get_param("from"), "to": req.get_param("to")}
+        asked = {"serverId": server_id, "from": req.get_param("from"), "to": req.get_param("to")}
         query = attrs.evolve(  # the window's refusals first, as the query string reads
-            structure(window, MetricsQuery), step=int_query(req, "step", 1, MAX_STEP)
+            structure(asked, MetricsQuery), step=int_query(req, "step", 1, MAX_STEP)
         )
         history = uc.server_metrics(self.rt, actor(req), query)
         window = history.window
