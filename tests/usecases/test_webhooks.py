@@ -11,10 +11,10 @@ import pytest
 
 from adapters.memory.webhooks import RecordingWebhookReceiver
 from domain.model.errors import NotFound, RuleViolation
-from domain.model.webhooks import WebhookEvent
 from domain.model.server_commands import OnServer
+from domain.model.webhooks import WebhookEvent
 from domain.usecases import server_commands
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.webhooks import (
     NewWebhook,
     create_webhook,
