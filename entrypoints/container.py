@@ -36,6 +36,7 @@ from adapters.security import (
     SystemSecretGenerator,
 )
 from adapters.security.common_passwords import common_passwords
+from adapters.security.totp import PyotpTotp
 from domain.model.network import CustomerNetworks
 from domain.model.placement import Overcommit
 from domain.usecases.runtime import Policy, Runtime
@@ -328,6 +329,7 @@ class Container(containers.DeclarativeContainer):
     )
     secrets = providers.Singleton(SystemSecretGenerator)
     secret_box = providers.Singleton(FernetSecretBox, settings.provided.quote_key)
+    totp = providers.Singleton(PyotpTotp)
 
     runtime = providers.Singleton(
         Runtime,
@@ -342,6 +344,7 @@ class Container(containers.DeclarativeContainer):
         events=events,
         policy=policy,
         counters=counters,
+        totp=totp,
     )
 
 

@@ -18,6 +18,7 @@ import attrs
 
 from domain.model.dunning import Standing
 from domain.model.errors import RuleViolation, ValidationError
+from domain.model.scopes import FULL_ACCESS, Scope
 
 _EMAIL = re.compile(
     r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
@@ -136,6 +137,7 @@ class ApiToken:
     created_at: dt.datetime
     expires_at: dt.datetime | None = None
     last_used_at: dt.datetime | None = None
+    scopes: frozenset[Scope] = FULL_ACCESS  # what a personal token may do (domain/model/scopes.py)
 
     def valid_at(self, now: dt.datetime) -> bool:
         return self.expires_at is None or now < self.expires_at

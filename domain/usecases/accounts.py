@@ -29,7 +29,9 @@ from domain.model.errors import (
     RuleViolation,
     ValidationError,
 )
-from domain.usecases import throttle
+from domain.model.scopes import FULL_ACCESS, Scope
+from domain.model.two_factor import OneTimeCode
+from domain.usecases import throttle, two_factor
 from domain.usecases.common import Actor, account_of, audit, notify
 from domain.usecases.runtime import Runtime
 from ports.security import PasswordHasher
@@ -96,13 +98,19 @@ def sign_up(rt: Runtime, *, email: object, password: object, client: str) -> str
 
 
 def login(
-    rt: Runtime, *, email: object, password: object, client: str | None = None
+    rt: Runtime,
+    *,
+    email: object,
+    password: object,
+    client: str | None = None,
+    totp: OneTimeCode | None = None,
 ) -> IssuedToken:
     """A session token for the right e-mail and password; the same error for every wrong pair.
 
     With a `client` address, the login throttles apply (domain/usecases/throttle.py). Every
     attempt that reaches a password costs exactly one verify, against the account's hash or a
-    dummy one, so an unknown e-mail takes as long as a known one."""
+    dummy one, so an unknown e-mail takes as long as a known one. An account with two-factor
+    login also needs `totp` (domain/usecases/two_factor.py)."""
     failure = AuthenticationFailed("wrong e-mail or password")
     if not isinstance(email, str) or not isinstance(password, str) or not password:
         raise failure
@@ -128,6 +136,7 @@ def login(
         raise failure
     if account.disabled:
         raise AuthenticationFailed("this account is disabled; contact support")
+    two_factor.pass_login(rt, account.id, totp, email_key=key, client=client)
     if client is not None:
         throttle.login_succeeded(rt, key, client)
     rehash = _rehash(rt.hasher, account.password_hash, password)
@@ -192,7 +201,7 @@ def authenticate(rt: Runtime, secret: object) -> Actor:
         if token.last_used_at is None or now - token.last_used_at >= dt.timedelta(minutes=1):
             uow.tokens.touch(token.id, now)
             uow.commit()
-        return Actor(account.id, account.role)
+        return Actor(account.id, account.role, token.scopes)
 
 
 def logout(rt: Runtime, secret: object) -> None:
@@ -236,7 +245,12 @@ def purge_expired(rt: Runtime) -> int:
 
 
 def create_token(
-    rt: Runtime, actor: Actor, *, name: object, expires_in_days: object = None
+    rt: Runtime,
+    actor: Actor,
+    *,
+    name: object,
+    expires_in_days: object = None,
+    scopes: frozenset[Scope] = FULL_ACCESS,
 ) -> IssuedToken:
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 100:
         raise ValidationError("name", "must be 1-100 characters")
@@ -254,7 +268,9 @@ def create_token(
         ):
             raise RuleViolation("name", "too many tokens; revoke one first")
         expires = now + dt.timedelta(days=expires_in_days) if expires_in_days else None
-        issued = issue_token(rt, uow, actor.account_id, TokenKind.PERSONAL, name.strip(), expires)
+        issued = issue_token(
+            rt, uow, actor.account_id, TokenKind.PERSONAL, name.strip(), expires, scopes
+        )
         audit(uow, actor, "token.create", f"token:{issued.token.id}", now)
         uow.commit()
     return issued
@@ -286,6 +302,7 @@ def issue_token(
     kind: TokenKind,
     name: str,
     expires_at: dt.datetime | None,
+    scopes: frozenset[Scope] = FULL_ACCESS,
 ) -> IssuedToken:
     secret = TOKEN_PREFIX + rt.secrets.token()
     token = ApiToken(
@@ -296,6 +313,7 @@ def issue_token(
         digest=token_digest(secret),
         created_at=rt.clock.now(),
         expires_at=expires_at,
+        scopes=scopes,
     )
     uow.tokens.add(token)
     return IssuedToken(token, secret)

@@ -14,6 +14,7 @@ from domain.model.errors import NotFound, PermissionDenied
 from domain.model.ledger import LedgerAccount
 from domain.model.money import Money
 from domain.model.notices import SEALED, Notice, render
+from domain.model.scopes import FULL_ACCESS, Scope
 from domain.model.server import Server, ServerStatus
 from ports.records import AuditRecord
 from ports.unit_of_work import UnitOfWork
@@ -23,6 +24,7 @@ from ports.unit_of_work import UnitOfWork
 class Actor:
     account_id: int
     role: Role
+    scopes: frozenset[Scope] = FULL_ACCESS  # a personal token's; a login session has all
 
     @property
     def is_admin(self) -> bool:

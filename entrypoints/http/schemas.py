@@ -7,6 +7,7 @@ from typing import Any
 from domain.model.accounts import PASSWORD_MAX, PASSWORD_MIN
 from domain.model.firewall import MAX_DESCRIPTION, MAX_RULES, PROTOCOLS
 from domain.model.money import MAX_UNITS
+from domain.model.scopes import Scope
 
 Schema = dict[str, Any]
 
@@ -113,7 +114,18 @@ NEW_PASSWORD: Schema = text(
     PASSWORD_MAX,
     **{"x-error": f"must be at least {PASSWORD_MIN} and at most {PASSWORD_MAX} characters"},
 )
-CREDENTIALS = obj({"email": EMAIL, "password": PASSWORD}, ("email", "password"))
+# Two-factor login (issue 17): the app's six digits, or a recovery code as xxxx-xxxx-xxxx.
+ONE_TIME_CODE: Schema = {
+    "type": "string",
+    "minLength": 6,
+    "maxLength": 40,
+    "pattern": r"^[0-9A-Za-z -]+$",
+    "examples": ["123456"],
+}
+TWO_FACTOR_CODE = obj({"code": ONE_TIME_CODE}, ("code",))
+CREDENTIALS = obj(
+    {"email": EMAIL, "password": PASSWORD, "totp": ONE_TIME_CODE}, ("email", "password")
+)
 REGISTRATION = obj({"email": EMAIL, "password": NEW_PASSWORD}, ("email", "password"))
 PASSWORD_CHANGE = obj(
     {"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}, ("currentPassword", "newPassword")
@@ -128,6 +140,14 @@ TOKEN_CREATE = obj(
     {
         "name": trimmed(1, 100),
         "expiresInDays": {"type": "integer", "minimum": 1, "maximum": 3650},
+        "scopes": {
+            "type": "array",
+            "items": {"enum": [scope.value for scope in Scope]},
+            "minItems": 1,
+            "maxItems": len(Scope),
+            "uniqueItems": True,
+            "description": "what the token may do; `*` (the default) is full access",
+        },
     },
     ("name",),
 )

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import falcon
 
+from domain.model.scopes import Scopes
+from domain.model.two_factor import OneTimeCode
 from domain.usecases import accounts
+from domain.usecases.scoped_tokens import CreateToken, TokenName, ValidDays, create_token
 from entrypoints.http import codec
 from entrypoints.http.body import parse
 from entrypoints.http.client_address import client_of
@@ -55,11 +58,17 @@ class Login(Resource):
             (400, 401, 422, 429, 503),
         )
     }
+    # 401 `totp_required`: the password was right and the account has two-factor login; send the
+    # app's code (or a recovery code) as `totp` with it. `totp_invalid`: that code was refused.
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = parse(req, CREDENTIALS)
         issued = accounts.login(
-            self.rt, email=body["email"], password=body["password"], client=client_of(req)
+            self.rt,
+            email=body["email"],
+            password=body["password"],
+            client=client_of(req),
+            totp=OneTimeCode(body["totp"]) if "totp" in body else None,
         )
         expires_in = (
             int((issued.token.expires_at - issued.token.created_at).total_seconds())
@@ -139,7 +148,7 @@ class Tokens(Resource):
             TOKEN_CREATE,
             {"type": "object", "required": ["id", "token"]},
             201,
-            (400, 401, 422),
+            (400, 401, 403, 422),
             idempotent_key=False,
         ),
     }
@@ -149,9 +158,12 @@ class Tokens(Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = parse(req, TOKEN_CREATE)
-        issued = accounts.create_token(
-            self.rt, actor(req), name=body["name"], expires_in_days=body.get("expiresInDays")
+        command = CreateToken(
+            TokenName(body["name"]),
+            ValidDays(body["expiresInDays"]) if "expiresInDays" in body else None,
+            Scopes.named(body.get("scopes", ["*"])),
         )
+        issued = create_token(self.rt, actor(req), command)
         set_json(resp, {**codec.token(issued.token), "token": issued.secret}, falcon.HTTP_201)
 
 

@@ -1,0 +1,85 @@
+"""Two-factor login for the caller: set it up, enable it, disable it."""
+
+from __future__ import annotations
+
+import falcon
+import segno
+
+from domain.model.two_factor import OneTimeCode
+from domain.usecases import two_factor
+from entrypoints.http.body import parse
+from entrypoints.http.resources.base import Op, Resource, actor, set_json
+from entrypoints.http.schemas import TWO_FACTOR_CODE
+
+SETUP = {
+    "type": "object",
+    "required": ["secret", "otpauthUri", "qrCode"],
+    "properties": {
+        "secret": {"type": "string", "description": "base32, for typing into the app by hand"},
+        "otpauthUri": {"type": "string", "pattern": "^otpauth://totp/"},
+        "qrCode": {"type": "string", "pattern": "^data:image/png;base64,"},
+    },
+}
+RECOVERY = {
+    "type": "object",
+    "required": ["enabled", "recoveryCodes"],
+    "properties": {"recoveryCodes": {"type": "array", "items": {"type": "string"}}},
+}
+
+
+class TwoFactorSetup(Resource):
+    spec = {
+        "post": Op(
+            "Start two-factor login: a new TOTP secret, its otpauth:// URI and QR code (PNG)",
+            "auth",
+            None,
+            SETUP,
+            200,
+            (401, 409),
+        )
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        made = two_factor.set_up(self.rt, actor(req), two_factor.SetUpTwoFactor())
+        qr = segno.make(made.uri, error="m").png_data_uri(scale=5, border=2)
+        resp.set_header("Cache-Control", "no-store")  # a secret: no cache keeps it
+        set_json(resp, {"secret": made.secret, "otpauthUri": made.uri, "qrCode": qr})
+
+
+class TwoFactorEnable(Resource):
+    spec = {
+        "post": Op(
+            "Turn two-factor login on with the app's current code; ten recovery codes, shown once",
+            "auth",
+            TWO_FACTOR_CODE,
+            RECOVERY,
+            200,
+            (401, 409, 422, 429),
+        )
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        body = parse(req, TWO_FACTOR_CODE)
+        command = two_factor.EnableTwoFactor(OneTimeCode(body["code"]))
+        codes = two_factor.enable(self.rt, actor(req), command)
+        resp.set_header("Cache-Control", "no-store")
+        set_json(resp, {"enabled": True, "recoveryCodes": codes})
+
+
+class TwoFactorDisable(Resource):
+    spec = {
+        "post": Op(
+            "Turn two-factor login off, with a current code (or a recovery code)",
+            "auth",
+            TWO_FACTOR_CODE,
+            {"type": "object"},
+            204,
+            (401, 409, 422, 429),
+        )
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        body = parse(req, TWO_FACTOR_CODE)
+        command = two_factor.DisableTwoFactor(OneTimeCode(body["code"]))
+        two_factor.disable(self.rt, actor(req), command)
+        resp.status = falcon.HTTP_204
