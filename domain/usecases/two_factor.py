@@ -53,6 +53,13 @@ class DisableTwoFactor:
 
 
 @attrs.frozen
+class RemoveSecondFactor:
+    """The operator's way back in for someone who lost both the app and the recovery codes."""
+
+    account_id: int
+
+
+@attrs.frozen
 class TwoFactorSetup:
     secret: str = attrs.field(repr=False)
     uri: str = attrs.field(repr=False)
@@ -118,6 +125,18 @@ def disable(rt: Runtime, actor: Actor, command: DisableTwoFactor) -> None:
         uow.second_factors.remove(account_id)
         audit(uow, actor, "two_factor.disable", f"account:{account_id}", now)
         uow.commit()
+
+
+def remove(rt: Runtime, actor: Actor, command: RemoveSecondFactor) -> bool:
+    """Turn the account's two-factor login off (an administrator's act); whether it was on."""
+    actor.require_admin()
+    with rt.uow() as uow:
+        account = account_of(uow, command.account_id, for_update=True)
+        factor = uow.second_factors.get(account.id)
+        uow.second_factors.remove(account.id)
+        audit(uow, actor, "two_factor.removed", f"account:{account.id}", rt.clock.now())
+        uow.commit()
+    return factor is not None and factor.enabled
 
 
 def pass_login(
