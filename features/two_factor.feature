@@ -8,6 +8,7 @@ Feature: Two-factor login
     Given Alice has an account
     When Alice sets up two-factor login and confirms it with her app's current code
     Then Alice is given 10 recovery codes
+    And Alice is told "Two-factor login is on for your Oxnack account"
     And Alice's login with her password alone is refused as totp required
     And Alice can log in with her password and her app's current code
 
@@ -40,6 +41,7 @@ Feature: Two-factor login
     Then the login is accepted
     And a second login with the same code is refused as totp invalid
     And Alice has 9 recovery codes left
+    And Alice is told "A recovery code was used to log in to your Oxnack account"
 
   Scenario: Turning two-factor login off needs a current code
     Given Alice has two-factor login
@@ -47,6 +49,7 @@ Feature: Two-factor login
     Then the request is refused as rule violation
     When Alice turns two-factor login off with her app's current code
     Then Alice can log in with her password alone
+    And Alice is told "Two-factor login is off for your Oxnack account"
 
   Scenario: Ten wrong codes stop the account taking codes for a while
     Given Alice has two-factor login

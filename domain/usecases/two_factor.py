@@ -28,8 +28,9 @@ from domain.model.two_factor import (
     wrong_code,
 )
 from domain.usecases import throttle
-from domain.usecases.common import Actor, account_of, audit
+from domain.usecases.common import Actor, account_of, audit, notify
 from domain.usecases.runtime import Runtime
+from ports.unit_of_work import UnitOfWork
 
 ISSUER = "Oxnack"
 DRIFT = 1  # steps either side of the current one: a clock 30 seconds off still works
@@ -98,7 +99,7 @@ def enable(rt: Runtime, actor: Actor, command: EnableTwoFactor) -> list[str]:
     plain = [_recovery_code(rt) for _ in range(RECOVERY_CODES)]
     now = rt.clock.now()
     with rt.uow() as uow:
-        account_of(uow, account_id, for_update=True)  # one enable at a time per account
+        account = account_of(uow, account_id, for_update=True)  # one enable at a time
         current = uow.second_factors.get(account_id)
         if current is None or current.enabled or current.sealed_secret != pending.sealed_secret:
             raise InvalidTransition("two-factor login", "being set up again", "enable")
@@ -106,6 +107,7 @@ def enable(rt: Runtime, actor: Actor, command: EnableTwoFactor) -> list[str]:
         enabled = attrs.evolve(current, enabled_at=now, last_step=step, recovery_digests=digests)
         uow.second_factors.save(enabled)
         audit(uow, actor, "two_factor.enable", f"account:{account_id}", now)
+        notify(uow, account, "two_factor_enabled", now, email=account.email)
         uow.commit()
     return [shown_recovery_code(code) for code in plain]
 
@@ -122,8 +124,11 @@ def disable(rt: Runtime, actor: Actor, command: DisableTwoFactor) -> None:
         raise wrong_code()
     now = rt.clock.now()
     with rt.uow() as uow:
+        account = account_of(uow, account_id)
         uow.second_factors.remove(account_id)
         audit(uow, actor, "two_factor.disable", f"account:{account_id}", now)
+        how = "turned off with a code from the app or a recovery code"
+        notify(uow, account, "two_factor_disabled", now, email=account.email, how=how)
         uow.commit()
 
 
@@ -134,9 +139,14 @@ def remove(rt: Runtime, actor: Actor, command: RemoveSecondFactor) -> bool:
         account = account_of(uow, command.account_id, for_update=True)
         factor = uow.second_factors.get(account.id)
         uow.second_factors.remove(account.id)
-        audit(uow, actor, "two_factor.removed", f"account:{account.id}", rt.clock.now())
+        now = rt.clock.now()
+        audit(uow, actor, "two_factor.removed", f"account:{account.id}", now)
+        was_on = factor is not None and factor.enabled
+        if was_on:
+            how = "turned off by our support at your request"
+            notify(uow, account, "two_factor_disabled", now, email=account.email, how=how)
         uow.commit()
-    return factor is not None and factor.enabled
+    return was_on
 
 
 def pass_login(
@@ -182,15 +192,17 @@ def _use(rt: Runtime, factor: SecondFactor, code: OneTimeCode) -> bool:
     with rt.uow() as uow:
         spent = uow.second_factors.spend_recovery_code(factor.account_id, digest)
         if spent:
-            audit(
-                uow,
-                None,
-                "two_factor.recovery_code_used",
-                f"account:{factor.account_id}",
-                rt.clock.now(),
-            )
+            _recovery_code_used(uow, factor.account_id, rt.clock.now())
         uow.commit()
     return spent
+
+
+def _recovery_code_used(uow: UnitOfWork, account_id: int, now: dt.datetime) -> None:
+    account = account_of(uow, account_id)
+    stored = uow.second_factors.get(account_id)
+    left = len(stored.recovery_digests) if stored is not None else 0
+    audit(uow, None, "two_factor.recovery_code_used", f"account:{account_id}", now, left=left)
+    notify(uow, account, "recovery_code_used", now, email=account.email, left=left)
 
 
 def _step_of(rt: Runtime, factor: SecondFactor, code: OneTimeCode) -> int | None:
