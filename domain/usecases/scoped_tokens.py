@@ -33,7 +33,7 @@ class ValidDays:
 @attrs.frozen
 class CreateToken:
     name: TokenName
-    expires_in: ValidDays | None = None
+    expires_in_days: ValidDays | None = None
     scopes: Scopes = Scopes()  # full access unless asked for less, as before scopes existed
 
 
@@ -48,6 +48,6 @@ def create_token(rt: Runtime, actor: Actor, command: CreateToken) -> IssuedToken
         rt,
         actor,
         name=command.name.text,
-        expires_in_days=command.expires_in.days if command.expires_in else None,
+        expires_in_days=command.expires_in_days.days if command.expires_in_days else None,
         scopes=wanted,
     )

@@ -136,7 +136,8 @@ class Authentication:
 
     Each resource says who may call it with `auth = "public" | "optional" | "customer" | "admin"`.
     A cookie-authenticated unsafe request must also carry the session's CSRF token in a header:
-    a cross-site form can send the cookie but can neither read nor send the token."""
+    a cross-site form can send the cookie but can neither read nor send the token. A personal
+    access token must also hold the scope the route table gives the operation (`scopes`)."""
 
     def __init__(self, runtime: Runtime, scopes: ScopeTable | None = None) -> None:
         self.runtime = runtime

@@ -36,6 +36,9 @@ def test_a_read_only_token_reads_servers_and_nothing_else(api: Api, customer: Us
 
     body = assert_error(stop, 403, "insufficient_scope")
     assert body["details"]["scope"] == "servers:write"
+    assert stop.headers["WWW-Authenticate"] == (
+        'Bearer realm="hostprovider", error="insufficient_scope", scope="servers:write"'
+    )
     assert assert_error(balance, 403, "insufficient_scope")["details"]["scope"] == "billing:read"
     assert assert_error(me, 403, "insufficient_scope")["details"]["scope"] == "account"
     assert api.state() == before
