@@ -17,15 +17,13 @@ import re
 
 import attrs
 
-from domain.model.errors import AuthenticationFailed, DomainError, RuleViolation, ValidationError
+from domain.model.errors import AuthenticationFailed, RuleViolation, ValidationError
 
 RECOVERY_CODES = 10
-TOTP_DIGITS = 6
-_TOTP = re.compile(r"^\d{6}$")
-# Recovery codes are shown as xxxx-xxxx-xxxx in lower-case base32 (no 0, 1, 8, 9 to misread);
+_TOTP = re.compile(r"[0-9]{6}")  # ASCII digits: \d would take any script's
+# Recovery codes are shown as xxxx-xxxx-xxxx in lower-case base32 (no 0, 1, 8 or 9 to misread);
 # what a person types is compared without dashes, spaces or case.
-_RECOVERY = re.compile(r"^[a-z2-7]{12}$")
-RECOVERY_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+_RECOVERY = re.compile(r"[a-z2-7]{12}")
 
 
 class TotpRequired(AuthenticationFailed):
@@ -40,10 +38,6 @@ class TotpRejected(AuthenticationFailed):
     code = "totp_invalid"
 
 
-class TwoFactorMissing(DomainError):
-    code = "two_factor_not_enabled"
-
-
 @attrs.frozen
 class OneTimeCode:
     """A six-digit code from the app, or a recovery code, as the owner typed it."""
@@ -56,7 +50,7 @@ class OneTimeCode:
 
     @property
     def is_totp(self) -> bool:
-        return bool(_TOTP.match(self.text.strip()))
+        return bool(_TOTP.fullmatch(self.text.strip()))
 
     @property
     def digits(self) -> str:
@@ -65,7 +59,7 @@ class OneTimeCode:
     def recovery_digest(self, account_id: int) -> str | None:
         """The digest a stored recovery code would have, None when this cannot be one."""
         plain = re.sub(r"[\s-]", "", self.text).lower()
-        if not _RECOVERY.match(plain):
+        if not _RECOVERY.fullmatch(plain):
             return None
         return recovery_digest(account_id, plain)
 
