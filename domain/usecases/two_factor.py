@@ -66,6 +66,23 @@ class TwoFactorSetup:
     uri: str = attrs.field(repr=False)
 
 
+@attrs.frozen
+class TwoFactorStatus:
+    enabled: bool
+    pending: bool  # set up, not yet enabled
+    enabled_at: dt.datetime | None
+    recovery_codes_left: int
+
+
+def status(rt: Runtime, actor: Actor) -> TwoFactorStatus:
+    with rt.uow() as uow:
+        factor = uow.second_factors.get(actor.account_id)
+    if factor is None:
+        return TwoFactorStatus(False, False, None, 0)
+    left = len(factor.recovery_digests)
+    return TwoFactorStatus(factor.enabled, not factor.enabled, factor.enabled_at, left)
+
+
 def set_up(rt: Runtime, actor: Actor, command: SetUpTwoFactor) -> TwoFactorSetup:
     """A fresh secret (a setup not yet enabled is replaced); refused while two-factor is on."""
     secret = rt.totp.new_secret()

@@ -238,3 +238,22 @@ def test_a_wrong_code_counts_as_a_failed_login_from_that_address(api: Api, custo
     login(api, customer, "000000", address="198.51.100.9")
 
     assert api.rt.counters.peek(pair, api.clock.now()).hits == 1
+
+
+def test_the_status_shows_off_pending_on_and_the_recovery_codes_left(
+    api: Api, customer: User
+) -> None:
+    def status() -> dict[str, object]:
+        result = api.get("/api/auth/2fa", user=customer)
+        assert result.status_code == 200, result.text
+        return dict(result.json)
+
+    off = {"enabled": False, "pending": False, "enabledAt": None, "recoveryCodesLeft": 0}
+    assert status() == off
+    set_up(api, customer)
+    assert status() == {**off, "pending": True}
+    _, codes = enable(api, customer)
+    on = {"enabled": True, "pending": False, "enabledAt": "2026-01-15T10:00:00Z"}
+    assert status() == {**on, "recoveryCodesLeft": 10}
+    login(api, customer, codes[0])
+    assert status() == {**on, "recoveryCodesLeft": 9}

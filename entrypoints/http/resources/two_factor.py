@@ -7,6 +7,7 @@ import segno
 
 from domain.model.two_factor import OneTimeCode
 from domain.usecases import two_factor
+from entrypoints.http import codec
 from entrypoints.http.body import parse
 from entrypoints.http.resources.base import Op, Resource, actor, set_json
 from entrypoints.http.schemas import TWO_FACTOR_CODE
@@ -25,6 +26,34 @@ RECOVERY = {
     "required": ["enabled", "recoveryCodes"],
     "properties": {"recoveryCodes": {"type": "array", "items": {"type": "string"}}},
 }
+
+
+STATUS = {
+    "type": "object",
+    "required": ["enabled", "pending", "enabledAt", "recoveryCodesLeft"],
+    "properties": {
+        "enabled": {"type": "boolean"},
+        "pending": {"type": "boolean", "description": "set up, waiting for /enable"},
+        "enabledAt": {"type": ["string", "null"], "format": "date-time"},
+        "recoveryCodesLeft": {"type": "integer", "minimum": 0},
+    },
+}
+
+
+class TwoFactorState(Resource):
+    spec = {"get": Op("Whether my two-factor login is on", "auth", None, STATUS, 200, (401,))}
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        found = two_factor.status(self.rt, actor(req))
+        set_json(
+            resp,
+            {
+                "enabled": found.enabled,
+                "pending": found.pending,
+                "enabledAt": codec.when(found.enabled_at),
+                "recoveryCodesLeft": found.recovery_codes_left,
+            },
+        )
 
 
 class TwoFactorSetup(Resource):
