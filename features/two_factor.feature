@@ -60,3 +60,10 @@ Feature: Two-factor login
   Scenario: The secret rests sealed
     Given Alice has two-factor login
     Then the stored secret is sealed and opens to the one her app holds
+
+  Scenario: New recovery codes retire the old ones
+    Given Alice has two-factor login
+    When Alice asks for new recovery codes with her app's current code
+    Then Alice is given 10 recovery codes
+    And Alice's old first recovery code is refused as totp invalid
+    And Alice can log in with her new first recovery code

@@ -54,6 +54,11 @@ class DisableTwoFactor:
 
 
 @attrs.frozen
+class RenewRecoveryCodes:
+    code: OneTimeCode  # a current code of the app (a recovery code cannot renew the codes)
+
+
+@attrs.frozen
 class RemoveSecondFactor:
     """The operator's way back in for someone who lost both the app and the recovery codes."""
 
@@ -120,11 +125,36 @@ def enable(rt: Runtime, actor: Actor, command: EnableTwoFactor) -> list[str]:
         current = uow.second_factors.get(account_id)
         if current is None or current.enabled or current.sealed_secret != pending.sealed_secret:
             raise InvalidTransition("two-factor login", "being set up again", "enable")
-        digests = tuple(recovery_digest(account_id, code) for code in plain)
-        enabled = attrs.evolve(current, enabled_at=now, last_step=step, recovery_digests=digests)
+        enabled = attrs.evolve(
+            current, enabled_at=now, last_step=step, recovery_digests=_digests(account_id, plain)
+        )
         uow.second_factors.save(enabled)
         audit(uow, actor, "two_factor.enable", f"account:{account_id}", now)
         notify(uow, account, "two_factor_enabled", now, email=account.email)
+        uow.commit()
+    return [shown_recovery_code(code) for code in plain]
+
+
+def renew_recovery_codes(rt: Runtime, actor: Actor, command: RenewRecoveryCodes) -> list[str]:
+    """Ten new recovery codes, shown this once; the old ones stop working."""
+    account_id = actor.account_id
+    _admit(rt, account_id)
+    with rt.uow() as uow:
+        factor = uow.second_factors.get(account_id)
+    if factor is None or not factor.enabled:
+        raise InvalidTransition("two-factor login", "off", "renew recovery codes")
+    if not command.code.is_totp or not _use(rt, factor, command.code):
+        _failed(rt, account_id)
+        raise wrong_code()
+    plain = [_recovery_code(rt) for _ in range(RECOVERY_CODES)]
+    now = rt.clock.now()
+    with rt.uow() as uow:
+        account_of(uow, account_id, for_update=True)
+        current = uow.second_factors.get(account_id)
+        if current is None or not current.enabled:
+            raise InvalidTransition("two-factor login", "off", "renew recovery codes")
+        uow.second_factors.save(attrs.evolve(current, recovery_digests=_digests(account_id, plain)))
+        audit(uow, actor, "two_factor.recovery_codes_renewed", f"account:{account_id}", now)
         uow.commit()
     return [shown_recovery_code(code) for code in plain]
 
@@ -229,6 +259,10 @@ def _step_of(rt: Runtime, factor: SecondFactor, code: OneTimeCode) -> int | None
     if secret is None:  # sealed under a key this process does not have: no code can pass
         return None
     return rt.totp.step_of(secret, code.digits, rt.clock.now(), DRIFT)
+
+
+def _digests(account_id: int, plain: list[str]) -> tuple[str, ...]:
+    return tuple(recovery_digest(account_id, code) for code in plain)
 
 
 def _recovery_code(rt: Runtime) -> str:

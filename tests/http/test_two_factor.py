@@ -257,3 +257,23 @@ def test_the_status_shows_off_pending_on_and_the_recovery_codes_left(
     assert status() == {**on, "recoveryCodesLeft": 10}
     login(api, customer, codes[0])
     assert status() == {**on, "recoveryCodesLeft": 9}
+
+
+def test_new_recovery_codes_need_a_current_app_code_and_retire_the_old_ones(
+    api: Api, customer: User
+) -> None:
+    secret, old = enable(api, customer)
+    api.clock.advance(STEP)
+    code = app_code(secret, api.clock.now())
+
+    by_recovery = api.post("/api/auth/2fa/recovery-codes", user=customer, json={"code": old[0]})
+    renewed = api.post("/api/auth/2fa/recovery-codes", user=customer, json={"code": code})
+    replayed = api.post("/api/auth/2fa/recovery-codes", user=customer, json={"code": code})
+
+    assert_error(by_recovery, 422, "rule_violation", "code")
+    assert renewed.status_code == 200, renewed.text
+    new = renewed.json["recoveryCodes"]
+    assert len(set(new)) == 10 and not set(new) & set(old)
+    assert_error(replayed, 422, "rule_violation", "code")
+    assert_error(login(api, customer, old[1]), 401, "totp_invalid")
+    assert login(api, customer, new[0]).status_code == 200

@@ -95,6 +95,26 @@ class TwoFactorEnable(Resource):
         set_json(resp, {"enabled": True, "recoveryCodes": codes})
 
 
+class RecoveryCodes(Resource):
+    spec = {
+        "post": Op(
+            "Ten new recovery codes for a current code of the app; the old ones stop working",
+            "auth",
+            TWO_FACTOR_CODE,
+            RECOVERY,
+            200,
+            (401, 409, 422, 429),
+        )
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        body = parse(req, TWO_FACTOR_CODE)
+        command = two_factor.RenewRecoveryCodes(OneTimeCode(body["code"]))
+        codes = two_factor.renew_recovery_codes(self.rt, actor(req), command)
+        resp.set_header("Cache-Control", "no-store")
+        set_json(resp, {"enabled": True, "recoveryCodes": codes})
+
+
 class TwoFactorDisable(Resource):
     spec = {
         "post": Op(

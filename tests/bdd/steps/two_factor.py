@@ -25,6 +25,7 @@ class Phone:
 
     secret: str = ""
     recovery: list[str] = attrs.field(factory=list)
+    retired: list[str] = attrs.field(factory=list)  # recovery codes renewed away
     last_code: str = ""
 
     def code(self, moment: dt.datetime) -> str:
@@ -191,3 +192,23 @@ def _sealed(shop: Shop, phone: Phone) -> None:
         factor = uow.second_factors.get(customer.id)
     assert factor is not None and phone.secret not in factor.sealed_secret
     assert shop.rt.secret_box.open(factor.sealed_secret) == phone.secret
+
+
+@when(parsers.re(rf"^{NAME} asks for new recovery codes with her app's current code$"))
+def _renew(shop: Shop, phone: Phone, name: str) -> None:
+    command = two_factor.RenewRecoveryCodes(OneTimeCode(phone.code(shop.clock.now())))
+    phone.retired, phone.recovery = (
+        phone.recovery,
+        two_factor.renew_recovery_codes(shop.rt, shop.customer(name).actor, command),
+    )
+
+
+@then(parsers.re(rf"^{NAME}'s old first recovery code is refused as (?P<words>[a-z ]+)$"))
+def _old_refused(shop: Shop, phone: Phone, name: str, words: str) -> None:
+    outcome = _login(shop, name, phone.retired[0])
+    assert outcome.error is not None and outcome.error.code == code_of(words), outcome
+
+
+@then(parsers.re(rf"^{NAME} can log in with her new first recovery code$"))
+def _new_works(shop: Shop, phone: Phone, name: str) -> None:
+    _login(shop, name, phone.recovery[0]).result()
