@@ -138,14 +138,8 @@ def enable(rt: Runtime, actor: Actor, command: EnableTwoFactor) -> list[str]:
 def renew_recovery_codes(rt: Runtime, actor: Actor, command: RenewRecoveryCodes) -> list[str]:
     """Ten new recovery codes, shown this once; the old ones stop working."""
     account_id = actor.account_id
-    _admit(rt, account_id)
-    with rt.uow() as uow:
-        factor = uow.second_factors.get(account_id)
-    if factor is None or not factor.enabled:
-        raise InvalidTransition("two-factor login", "off", "renew recovery codes")
-    if not command.code.is_totp or not _use(rt, factor, command.code):
-        _failed(rt, account_id)
-        raise wrong_code()
+    # A recovery code cannot renew the codes: the app must still be in hand.
+    _spend(rt, account_id, command.code, "renew recovery codes", app_only=True)
     plain = [_recovery_code(rt) for _ in range(RECOVERY_CODES)]
     now = rt.clock.now()
     with rt.uow() as uow:
@@ -161,14 +155,7 @@ def renew_recovery_codes(rt: Runtime, actor: Actor, command: RenewRecoveryCodes)
 
 def disable(rt: Runtime, actor: Actor, command: DisableTwoFactor) -> None:
     account_id = actor.account_id
-    _admit(rt, account_id)
-    with rt.uow() as uow:
-        factor = uow.second_factors.get(account_id)
-    if factor is None or not factor.enabled:
-        raise InvalidTransition("two-factor login", "off", "disable")
-    if not _use(rt, factor, command.code):
-        _failed(rt, account_id)
-        raise wrong_code()
+    _spend(rt, account_id, command.code, "disable")
     now = rt.clock.now()
     with rt.uow() as uow:
         account = account_of(uow, account_id)
@@ -221,6 +208,20 @@ def pass_login(
     if client is not None:
         throttle.login_failed(rt, email_key, client)
     raise TotpRejected("the code is wrong, was used already, or is out of time")
+
+
+def _spend(
+    rt: Runtime, account_id: int, code: OneTimeCode, attempted: str, *, app_only: bool = False
+) -> None:
+    """For a logged-in owner's change: two-factor must be on and the code right (and spent)."""
+    _admit(rt, account_id)
+    with rt.uow() as uow:
+        factor = uow.second_factors.get(account_id)
+    if factor is None or not factor.enabled:
+        raise InvalidTransition("two-factor login", "off", attempted)
+    if app_only and not code.is_totp or not _use(rt, factor, code):
+        _failed(rt, account_id)
+        raise wrong_code()
 
 
 def _use(rt: Runtime, factor: SecondFactor, code: OneTimeCode) -> bool:

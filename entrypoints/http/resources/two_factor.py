@@ -75,44 +75,35 @@ class TwoFactorSetup(Resource):
         set_json(resp, {"secret": made.secret, "otpauthUri": made.uri, "qrCode": qr})
 
 
+def _codes_op(summary: str) -> dict[str, Op]:
+    return {"post": Op(summary, "auth", TWO_FACTOR_CODE, RECOVERY, 200, (401, 409, 422, 429))}
+
+
+def _answer_codes(resp: falcon.Response, codes: list[str]) -> None:
+    resp.set_header("Cache-Control", "no-store")  # shown once: no cache keeps them
+    set_json(resp, {"enabled": True, "recoveryCodes": codes})
+
+
 class TwoFactorEnable(Resource):
-    spec = {
-        "post": Op(
-            "Turn two-factor login on with the app's current code; ten recovery codes, shown once",
-            "auth",
-            TWO_FACTOR_CODE,
-            RECOVERY,
-            200,
-            (401, 409, 422, 429),
-        )
-    }
+    spec = _codes_op(
+        "Turn two-factor login on with the app's current code; ten recovery codes, shown once"
+    )
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = parse(req, TWO_FACTOR_CODE)
-        command = two_factor.EnableTwoFactor(OneTimeCode(body["code"]))
-        codes = two_factor.enable(self.rt, actor(req), command)
-        resp.set_header("Cache-Control", "no-store")
-        set_json(resp, {"enabled": True, "recoveryCodes": codes})
+        code = OneTimeCode(parse(req, TWO_FACTOR_CODE)["code"])
+        command = two_factor.EnableTwoFactor(code)
+        _answer_codes(resp, two_factor.enable(self.rt, actor(req), command))
 
 
 class RecoveryCodes(Resource):
-    spec = {
-        "post": Op(
-            "Ten new recovery codes for a current code of the app; the old ones stop working",
-            "auth",
-            TWO_FACTOR_CODE,
-            RECOVERY,
-            200,
-            (401, 409, 422, 429),
-        )
-    }
+    spec = _codes_op(
+        "Ten new recovery codes for a current code of the app; the old ones stop working"
+    )
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = parse(req, TWO_FACTOR_CODE)
-        command = two_factor.RenewRecoveryCodes(OneTimeCode(body["code"]))
-        codes = two_factor.renew_recovery_codes(self.rt, actor(req), command)
-        resp.set_header("Cache-Control", "no-store")
-        set_json(resp, {"enabled": True, "recoveryCodes": codes})
+        code = OneTimeCode(parse(req, TWO_FACTOR_CODE)["code"])
+        command = two_factor.RenewRecoveryCodes(code)
+        _answer_codes(resp, two_factor.renew_recovery_codes(self.rt, actor(req), command))
 
 
 class TwoFactorDisable(Resource):
