@@ -5,23 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-import attrs
 import pyotp
 import pytest
-from api_support import PASSWORD, SETTINGS, Api, User, assert_error
-
-from tests.contract.postgres import session_database
+from api_support import PASSWORD, Api, User, api_on, assert_error
 
 
 @pytest.fixture(scope="module", params=["memory", "postgres"])
 def api(request: pytest.FixtureRequest) -> Iterator[Api]:
-    if request.param == "memory":
-        yield Api()
-        return
-    for database in session_database():  # a scratch database, dropped when the module is done
-        on_postgres = Api(attrs.evolve(SETTINGS, database_url=database.url, db_pool_size=2))
-        yield on_postgres
-        on_postgres.container.pool().close()
+    yield from api_on(request.param)
 
 
 def _login(api: Api, user: User, totp: str | None = None):  # type: ignore[no-untyped-def]

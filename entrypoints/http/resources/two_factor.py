@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import falcon
 import segno
 
 from domain.model.two_factor import OneTimeCode
 from domain.usecases import two_factor
+from domain.usecases.common import Actor
+from domain.usecases.runtime import Runtime
 from entrypoints.http import codec
 from entrypoints.http.body import parse
 from entrypoints.http.resources.base import Op, Resource, actor, set_json
@@ -75,35 +79,41 @@ class TwoFactorSetup(Resource):
         set_json(resp, {"secret": made.secret, "otpauthUri": made.uri, "qrCode": qr})
 
 
-def _codes_op(summary: str) -> dict[str, Op]:
-    return {"post": Op(summary, "auth", TWO_FACTOR_CODE, RECOVERY, 200, (401, 409, 422, 429))}
+class RecoveryCodesForCode(Resource):
+    """A code of the app in, ten recovery codes out, shown once: enabling, and renewing."""
 
-
-def _answer_codes(resp: falcon.Response, codes: list[str]) -> None:
-    resp.set_header("Cache-Control", "no-store")  # shown once: no cache keeps them
-    set_json(resp, {"enabled": True, "recoveryCodes": codes})
-
-
-class TwoFactorEnable(Resource):
-    spec = _codes_op(
-        "Turn two-factor login on with the app's current code; ten recovery codes, shown once"
-    )
+    def __init__(
+        self, runtime: Runtime, summary: str, issue: Callable[[Actor, OneTimeCode], list[str]]
+    ) -> None:
+        super().__init__(runtime)
+        self.spec = {
+            "post": Op(summary, "auth", TWO_FACTOR_CODE, RECOVERY, 200, (401, 409, 422, 429))
+        }
+        self.issue = issue
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         code = OneTimeCode(parse(req, TWO_FACTOR_CODE)["code"])
-        command = two_factor.EnableTwoFactor(code)
-        _answer_codes(resp, two_factor.enable(self.rt, actor(req), command))
+        codes = self.issue(actor(req), code)
+        resp.set_header("Cache-Control", "no-store")  # shown once: no cache keeps them
+        set_json(resp, {"enabled": True, "recoveryCodes": codes})
 
 
-class RecoveryCodes(Resource):
-    spec = _codes_op(
-        "Ten new recovery codes for a current code of the app; the old ones stop working"
+def enable_resource(rt: Runtime) -> RecoveryCodesForCode:
+    return RecoveryCodesForCode(
+        rt,
+        "Turn two-factor login on with the app's current code; ten recovery codes, shown once",
+        lambda who, code: two_factor.enable(rt, who, two_factor.EnableTwoFactor(code)),
     )
 
-    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        code = OneTimeCode(parse(req, TWO_FACTOR_CODE)["code"])
-        command = two_factor.RenewRecoveryCodes(code)
-        _answer_codes(resp, two_factor.renew_recovery_codes(self.rt, actor(req), command))
+
+def renew_resource(rt: Runtime) -> RecoveryCodesForCode:
+    return RecoveryCodesForCode(
+        rt,
+        "Ten new recovery codes for a current code of the app; the old ones stop working",
+        lambda who, code: two_factor.renew_recovery_codes(
+            rt, who, two_factor.RenewRecoveryCodes(code)
+        ),
+    )
 
 
 class TwoFactorDisable(Resource):
