@@ -37,6 +37,7 @@ from adapters.security import (
 )
 from adapters.security.common_passwords import common_passwords
 from adapters.security.totp import PyotpTotp
+from adapters.webhooks import HttpWebhookSender
 from domain.model.network import CustomerNetworks
 from domain.model.placement import Overcommit
 from domain.usecases.runtime import Policy, Runtime
@@ -72,6 +73,7 @@ def _policy(settings: Settings, site: Site | None) -> Policy:
         public_url=settings.public_url,
         common_passwords=common_passwords(),
         metrics_raw_days=settings.metrics_raw_days,
+        webhooks_allow_private=settings.private_webhooks,
     )
 
 
@@ -332,6 +334,7 @@ class Container(containers.DeclarativeContainer):
     secrets = providers.Singleton(SystemSecretGenerator)
     secret_box = providers.Singleton(FernetSecretBox, settings.provided.quote_key)
     totp = providers.Singleton(PyotpTotp)
+    webhook_sender = providers.Singleton(HttpWebhookSender)
 
     runtime = providers.Singleton(
         Runtime,
@@ -347,6 +350,7 @@ class Container(containers.DeclarativeContainer):
         policy=policy,
         counters=counters,
         totp=totp,
+        webhooks=webhook_sender,
     )
 
 

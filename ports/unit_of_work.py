@@ -29,7 +29,9 @@ from ports.repositories import (
     TokenRepository,
     WarmPoolRepository,
 )
+from ports.ssh_keys import SshKeyRepository
 from ports.two_factor import SecondFactorRepository
+from ports.webhooks import DeliveryRepository, WebhookRepository
 
 
 class UnitOfWork(Protocol):
@@ -47,6 +49,9 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyStore
     warm_pool: WarmPoolRepository
     billing: BillingBatches
+    webhooks: WebhookRepository
+    deliveries: DeliveryRepository
+    ssh_keys: SshKeyRepository
     jobs: JobQueue
     second_factors: SecondFactorRepository
 

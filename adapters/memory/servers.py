@@ -11,14 +11,11 @@ from typing import TYPE_CHECKING
 from adapters.memory.accounts import paginate
 from domain.model.action import Action, ActionStatus
 from domain.model.errors import AlreadyExists, NotFound
-from domain.model.server import Server, ServerStatus
+from domain.model.server import GONE, IN_PROGRESS, Server, ServerStatus
 from ports.records import Page
 
 if TYPE_CHECKING:
     from adapters.memory.store import InMemoryUnitOfWork
-
-IN_PROGRESS = (ServerStatus.PENDING, ServerStatus.PROVISIONING, ServerStatus.DELETING)
-GONE = (ServerStatus.FAILED, ServerStatus.DELETED)  # no longer claims a guest
 
 
 class InMemoryServerRepository:

@@ -135,6 +135,12 @@ class ServerConfig:
         return self
 
 
+def disk_can_become(current_gib: int, wanted_gib: int) -> bool:
+    """Disks only grow: a filesystem cannot be shrunk safely, so a disk keeps its size or grows.
+    The one statement of that rule; resizes, the warm pool and the hypervisors all ask it."""
+    return wanted_gib >= current_gib
+
+
 @attrs.frozen
 class Rates:
     """Hourly list prices of one location."""

@@ -8,14 +8,14 @@ from collections.abc import Callable
 import attrs
 
 from domain.model.accounts import Account, Role
-from domain.model.action import Action, ActionCommand, ActionStatus
+from domain.model.action import NO_PARAMS, Action, ActionCommand, ActionParams, ActionStatus
 from domain.model.catalogue import OsImage
 from domain.model.errors import NotFound, PermissionDenied
 from domain.model.ledger import LedgerAccount
 from domain.model.money import Money
 from domain.model.notices import SEALED, Notice, render
 from domain.model.scopes import FULL_ACCESS, Scope
-from domain.model.server import Server, ServerStatus
+from domain.model.server import COMMANDS, Server, ServerStatus
 from ports.records import AuditRecord
 from ports.unit_of_work import UnitOfWork
 
@@ -67,12 +67,13 @@ def begin_action(
     uow: UnitOfWork,
     server: Server,
     command: ActionCommand,
-    guard: str,
     now: dt.datetime,
-    params: tuple[tuple[str, str], ...] = (),
+    params: ActionParams = NO_PARAMS,
 ) -> Action:
     """Refuse or start an action on a server (the caller saves the server)."""
-    server.check_allows(guard)
+    if not isinstance(params, COMMANDS[command].params):
+        raise TypeError(f"{command.value} takes {COMMANDS[command].params.__name__}")
+    server.check_allows(command)
     action = Action(
         id=uow.actions.next_id(),
         server_id=server.id,
@@ -82,7 +83,7 @@ def begin_action(
         started_at=now,
         params=params,
     )
-    server.begin(guard, action.id, now)
+    server.begin(command, action.id, now)
     uow.actions.add(action)
     return action
 

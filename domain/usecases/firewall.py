@@ -15,14 +15,14 @@ from collections.abc import Callable
 
 import attrs
 
-from domain.model.action import Action, ActionCommand
+from domain.model.action import Action, ActionCommand, FirewallParams
 from domain.model.errors import DomainError, NotFound
 from domain.model.firewall import customer_rules
 from domain.model.network import FirewallRule
 from domain.model.server import Server, ServerStatus
 from domain.usecases.common import Actor, audit, begin_action, owned_server
 from domain.usecases.runtime import Runtime
-from domain.usecases.server_jobs import ACTION_TASK
+from domain.usecases.server_jobs import defer_action
 from ports.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -72,13 +72,12 @@ def replace_firewall(rt: Runtime, actor: Actor, server_id: object, rules: object
             uow,
             server,
             ActionCommand.CHANGE_FIREWALL,
-            "change_firewall",
             now,
-            (("rules", str(len(wanted))),),
+            FirewallParams(rules=len(wanted)),
         )
         server.request_firewall(wanted, now)
         uow.servers.update(server)
-        uow.jobs.defer(ACTION_TASK, lock=f"server:{server.id}", action_id=action.id)
+        defer_action(uow, server, action)
         audit(
             uow,
             actor,

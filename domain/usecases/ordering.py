@@ -8,7 +8,6 @@ and defer the provisioning job. Either all of it happens or none of it does.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import attrs
 
@@ -17,15 +16,15 @@ from domain.model.errors import AccountRestricted, QuoteRejected, ValidationErro
 from domain.model.ledger import hold
 from domain.model.metering import Meter
 from domain.model.pricing import Quote, verify_quote
-from domain.model.server import Server, ServerStatus
+from domain.model.server import COMMANDS, Server, ServerStatus
+from domain.model.values import HOSTNAME_RULE, Hostname
 from domain.usecases.catalogue import OrderRequest, price_order
 from domain.usecases.common import Actor, account_of, audit, begin_action
 from domain.usecases.dunning import reassess_account
 from domain.usecases.runtime import Runtime
 from ports.records import Redemption
 
-_HOSTNAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-PROVISION_TASK = "provision_server"
+PROVISION_TASK = COMMANDS[ActionCommand.CREATE].job
 
 
 @attrs.frozen
@@ -38,11 +37,9 @@ class CreatedServer:
 def _server_name(value: object, server_id: int) -> str:
     if value in (None, ""):
         return f"server-{server_id}"
-    if not isinstance(value, str) or not _HOSTNAME.fullmatch(value):
-        raise ValidationError(
-            "name", "must be a hostname: lower-case letters, digits and '-', at most 63"
-        )
-    return value
+    if not isinstance(value, str):
+        raise ValidationError(Hostname.FIELD, HOSTNAME_RULE)
+    return Hostname(value).text
 
 
 def create_server(rt: Runtime, actor: Actor, request: OrderRequest) -> CreatedServer:
@@ -102,7 +99,7 @@ def create_server(rt: Runtime, actor: Actor, request: OrderRequest) -> CreatedSe
             hold_key=hold_key,
             promo_code=priced.promo_code,
         )
-        action = begin_action(uow, server, ActionCommand.CREATE, "create", now)
+        action = begin_action(uow, server, ActionCommand.CREATE, now)
         uow.servers.add(server)
         uow.jobs.defer(
             PROVISION_TASK,

@@ -1,4 +1,6 @@
-"""Personal access tokens with scopes: a token never makes one that can do more than itself."""
+"""Personal access tokens with scopes: a token never makes one that can do more than itself.
+
+The token's name is domain/model/values.py's TokenName (already stripped and checked)."""
 
 from __future__ import annotations
 
@@ -6,19 +8,11 @@ import attrs
 
 from domain.model.errors import RuleViolation
 from domain.model.scopes import InsufficientScope, Scope, Scopes, covers, effective
+from domain.model.values import TokenName
 from domain.usecases import accounts
 from domain.usecases.accounts import IssuedToken
 from domain.usecases.common import Actor
 from domain.usecases.runtime import Runtime
-
-
-@attrs.frozen
-class TokenName:
-    text: str
-
-    def __attrs_post_init__(self) -> None:
-        if not 1 <= len(self.text.strip()) <= 100:
-            raise RuleViolation("name", "must be 1-100 characters")
 
 
 @attrs.frozen

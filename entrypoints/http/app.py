@@ -27,6 +27,7 @@ from entrypoints.http.middleware import (
 )
 from entrypoints.http.resources import (
     account,
+    actions,
     admin,
     admin_reads,
     auth,
@@ -37,7 +38,10 @@ from entrypoints.http.resources import (
     passwords,
     sandbox,
     servers,
+    snapshots,
+    ssh_keys,
     two_factor,
+    webhooks,
 )
 from entrypoints.http.resources.base import Resource
 from entrypoints.http.scopes import BILLING, PUBLIC, SERVERS, RouteScope, ScopeTable
@@ -50,7 +54,7 @@ OUTSIDE_THE_DOCUMENT = frozenset({"/metrics", "/api/docs", "/api/docs/{name}"})
 def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> Routes:
     s = servers
     power = s.ServerPower(rt)
-    snapshots = s.Snapshots(rt)
+    snapshot_list = snapshots.Snapshots(rt)
     quote = catalogue.Quote(rt)
     create = s.ServerCreate(rt)
     balance = account.Balance(rt)
@@ -78,6 +82,11 @@ def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> 
         ("/api/auth/2fa/enable", two_factor.enable_resource(rt), None),
         ("/api/auth/2fa/disable", two_factor.TwoFactorDisable(rt), None),
         ("/api/auth/2fa/recovery-codes", two_factor.renew_resource(rt), None),
+        ("/api/ssh-keys", ssh_keys.SshKeys(rt), None),
+        ("/api/ssh-keys/{key_id:int}", ssh_keys.SshKeyItem(rt), None),
+        ("/api/webhooks", webhooks.Webhooks(rt), None),
+        ("/api/webhooks/{webhook_id:int}", webhooks.WebhookItem(rt), None),
+        ("/api/webhooks/{webhook_id:int}/deliveries", webhooks.WebhookDeliveries(rt), None),
         ("/api/locations", locations, None),
         ("/api/os", images, None),
         ("/api/tariffs", catalogue.Tariffs(rt), None),
@@ -97,11 +106,11 @@ def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> 
         ("/api/server/{server_id:int}/restart", power, "restart"),
         ("/api/server/{server_id:int}/password", s.ServerPassword(rt), None),
         ("/api/server/{server_id:int}/resize", s.ServerResize(rt), None),
-        ("/api/server/{server_id:int}/snapshots", snapshots, None),
-        ("/api/server/{server_id:int}/snapshots/rollback", s.SnapshotRollback(rt), None),
-        ("/api/server/{server_id:int}/actions", s.ServerActions(rt), None),
+        ("/api/server/{server_id:int}/snapshots", snapshot_list, None),
+        ("/api/server/{server_id:int}/snapshots/rollback", snapshots.SnapshotRollback(rt), None),
+        ("/api/server/{server_id:int}/actions", actions.ServerActions(rt), None),
         ("/api/server/{server_id:int}/firewall", firewall.ServerFirewall(rt), None),
-        ("/api/actions/{action_id:int}", s.ActionItem(rt), None),
+        ("/api/actions/{action_id:int}", actions.ActionItem(rt), None),
         ("/api/admin/customers", admin.Customers(rt), None),
         ("/api/admin/customers/{customer_id:int}/balance", admin.CustomerBalance(rt), None),
         ("/api/admin/customers/{customer_id:int}/credit", adjust, "credit"),
@@ -165,6 +174,10 @@ ROUTE_SCOPES: dict[str, RouteScope] = {
             "/api/auth/2fa/enable",
             "/api/auth/2fa/disable",
             "/api/auth/2fa/recovery-codes",
+            # Where the account's events are sent: the account's settings, not a server's.
+            "/api/webhooks",
+            "/api/webhooks/{webhook_id:int}",
+            "/api/webhooks/{webhook_id:int}/deliveries",
         ),
         Scope.ACCOUNT,
     ),
@@ -193,6 +206,8 @@ ROUTE_SCOPES: dict[str, RouteScope] = {
             "/api/server/{server_id:int}/firewall",
             "/api/actions/{action_id:int}",
             "/create_machine",
+            "/api/ssh-keys",  # the keys servers are created and rebuilt with
+            "/api/ssh-keys/{key_id:int}",
         ),
         SERVERS,
     ),

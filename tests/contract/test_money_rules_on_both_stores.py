@@ -23,7 +23,9 @@ from domain.model.dunning import Standing
 from domain.model.errors import InsufficientFunds
 from domain.model.ledger import LedgerAccount, TxKind
 from domain.model.server import ServerStatus
-from domain.usecases import accounts, admin, money, ordering, servers
+from domain.model.server_commands import ResizeServer
+from domain.model.values import Cores, DiskGiB, MemoryMiB
+from domain.usecases import accounts, admin, money, ordering, server_commands
 from domain.usecases.billing import billing_run
 from domain.usecases.catalogue import OrderRequest
 from domain.usecases.common import Actor
@@ -99,9 +101,15 @@ def test_a_resize_holds_its_difference_or_is_refused(shop: Shop) -> None:
     shop.clock.advance(dt.timedelta(minutes=30))
 
     with pytest.raises(InsufficientFunds) as refused:
-        servers.resize_server(shop.rt, actor, server_id, cores=32, memory=131072, disk=2000)
+        server_commands.resize_server(
+            shop.rt,
+            actor,
+            ResizeServer(server_id, cores=Cores(32), memory=MemoryMiB(131072), disk=DiskGiB(2000)),
+        )
     assert refused.value.details["available"] == "0.50"
-    grown = servers.resize_server(shop.rt, actor, server_id, cores=2)  # 0.50/h for half an hour
+    grown = server_commands.resize_server(
+        shop.rt, actor, ResizeServer(server_id, cores=Cores(2))
+    )  # 0.50/h for half an hour
 
     with shop.rt.uow() as uow:
         assert uow.actions.get(grown.id).status is ActionStatus.SUCCESS  # type: ignore[union-attr]

@@ -6,7 +6,8 @@ import datetime as dt
 import threading
 
 from domain.model.ledger import TxKind, top_up
-from domain.usecases import promos, servers
+from domain.model.server_commands import OnServer
+from domain.usecases import promos, server_commands
 from domain.usecases.billing import BillingReport, billing_run
 from domain.usecases.common import Actor
 
@@ -62,8 +63,8 @@ class TestBillingRun:
     ) -> None:
         stopped = world.running_server(customer)
         gone = world.running_server(customer)
-        servers.stop_server(world.rt, customer, stopped.id)
-        servers.delete_server(world.rt, customer, gone.id)
+        server_commands.stop_server(world.rt, customer, OnServer(stopped.id))
+        server_commands.delete_server(world.rt, customer, OnServer(gone.id))
         world.clock.set(stopped.created_at + dt.timedelta(hours=5))
 
         report = billing_run(world.rt)

@@ -8,7 +8,8 @@ import attrs
 from domain.model.firewall import RuleRequest
 from domain.model.network import DEFAULT_INBOUND, FirewallRule
 from domain.model.server import Server
-from domain.usecases import firewall, servers
+from domain.model.server_commands import OnServer
+from domain.usecases import firewall, server_commands
 from domain.usecases.common import Actor
 from domain.usecases.fabric_reconcile import FabricReconciliation, reconcile_fabric
 from ports.network import (
@@ -139,7 +140,7 @@ def test_leftovers_of_servers_and_customers_gone_are_removed(
     web = world.running_server(customer, name="web-1")
     gone = world.running_server(stranger, name="gone-1")
     loc = web.location_id
-    servers.delete_server(world.rt, stranger, gone.id)
+    server_commands.delete_server(world.rt, stranger, OnServer(gone.id))
     assert world.server(gone.id).status.value == "deleted"
     # The deletion's firewall cleanup was lost (say the box was down): its objects are back.
     p = gone.placement
@@ -165,7 +166,9 @@ def test_a_server_being_deleted_is_left_alone(world: World, customer: Actor):
     web = world.running_server(customer, name="web-1")
     loc, mac = web.location_id, web.placement.mac_address or ""
     world.hold_jobs()
-    servers.delete_server(world.rt, customer, web.id)  # its job waits for a worker
+    server_commands.delete_server(
+        world.rt, customer, OnServer(web.id)
+    )  # its job waits for a worker
     world.fabric.delete_by_hand(loc, rule_entry(web.id, SSH))
     world.fabric.copy_by_hand(loc, mapping_entry(mac))
     before = world.fabric.live_state(loc)

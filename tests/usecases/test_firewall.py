@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from domain.model.action import ActionCommand, ActionStatus
+from domain.model.action import ActionCommand, ActionStatus, FirewallParams
 from domain.model.errors import (
     InvalidTransition,
     Locked,
@@ -17,7 +17,8 @@ from domain.model.errors import (
 from domain.model.firewall import MAX_RULES, RuleRequest
 from domain.model.network import DEFAULT_INBOUND, FirewallRule
 from domain.model.server import Server, ServerStatus
-from domain.usecases import firewall, servers
+from domain.model.server_commands import OnServer
+from domain.usecases import firewall, server_commands
 from domain.usecases.common import Actor
 
 from .support import World, refused
@@ -93,7 +94,7 @@ class TestReplacing:
         assert (action.command, action.status, action.params) == (
             ActionCommand.CHANGE_FIREWALL,
             ActionStatus.SUCCESS,
-            (("rules", "3"),),
+            FirewallParams(rules=3),
         )
         after = world.server(server.id)
         assert (after.firewall, after.firewall_pending, after.active_action_id) == (
@@ -151,7 +152,7 @@ class TestReplacing:
     def test_a_stopped_or_suspended_server_may_change_its_rules(
         self, world: World, customer: Actor, server: Server, status: str
     ) -> None:
-        servers.stop_server(world.rt, customer, server.id)
+        server_commands.stop_server(world.rt, customer, OnServer(server.id))
         if status == "suspended":
             with world.rt.uow() as uow:  # dunning's doing, without the money that leads to it
                 stored = uow.servers.get(server.id)
@@ -340,7 +341,7 @@ class TestRefusals:
 
     def test_a_busy_server_is_locked(self, world: World, customer: Actor, server: Server) -> None:
         world.hold_jobs()
-        busy = servers.restart_server(world.rt, customer, server.id)
+        busy = server_commands.restart_server(world.rt, customer, OnServer(server.id))
 
         err = refused(
             world, Locked, firewall.replace_firewall, world.rt, customer, server.id, [PING]
@@ -353,7 +354,11 @@ class TestRefusals:
         world.hold_jobs()
         replace(world, customer, server, PING)
 
-        refused(world, Locked, servers.stop_server, world.rt, customer, server.id)
+        refused(
+            world,
+            Locked,
+            lambda: server_commands.stop_server(world.rt, customer, OnServer(server.id)),
+        )
         refused(world, Locked, firewall.replace_firewall, world.rt, customer, server.id, [WEB])
 
 

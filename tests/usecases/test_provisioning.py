@@ -15,7 +15,8 @@ from domain.model.network import DEFAULT_INBOUND
 from domain.model.server import ServerStatus
 from domain.usecases import promos
 from domain.usecases.common import Actor
-from domain.usecases.provisioning import STEPS, provision_server
+from domain.usecases.provisioning import provision_server
+from domain.usecases.provisioning_steps import STEPS
 from ports.network import StaticMapping
 
 from .support import START_HOURLY, TASK_SECONDS, World, micro, unchanged

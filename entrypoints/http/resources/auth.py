@@ -6,8 +6,9 @@ import falcon
 
 from domain.model.scopes import Scopes
 from domain.model.two_factor import OneTimeCode
+from domain.model.values import TokenName
 from domain.usecases import accounts
-from domain.usecases.scoped_tokens import CreateToken, TokenName, ValidDays, create_token
+from domain.usecases.scoped_tokens import CreateToken, ValidDays, create_token
 from entrypoints.http import codec
 from entrypoints.http.body import parse
 from entrypoints.http.client_address import client_of

@@ -7,9 +7,10 @@ from pytest_bdd import given, parsers, then, when
 
 from domain.model.errors import DomainError
 from domain.model.scopes import InsufficientScope, Scope, Scopes, allows, require
+from domain.model.values import TokenName
 from domain.usecases import accounts
 from domain.usecases.accounts import IssuedToken
-from domain.usecases.scoped_tokens import CreateToken, TokenName, create_token
+from domain.usecases.scoped_tokens import CreateToken, create_token
 
 from .common import NAME, Outcome, Shop, attempt
 
