@@ -31,6 +31,7 @@ from ports.repositories import (
     WarmPoolRepository,
 )
 from ports.ssh_keys import SshKeyRepository
+from ports.two_factor import SecondFactorRepository
 from ports.webhooks import DeliveryRepository, WebhookRepository
 
 
@@ -53,6 +54,7 @@ class UnitOfWork(Protocol):
     deliveries: DeliveryRepository
     ssh_keys: SshKeyRepository
     jobs: JobQueue
+    second_factors: SecondFactorRepository
 
     def __enter__(self) -> UnitOfWork: ...
 
