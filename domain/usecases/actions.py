@@ -25,6 +25,7 @@ from domain.usecases.dunning import reassess_account
 from domain.usecases.firewall import apply_firewall
 from domain.usecases.network import release_network
 from domain.usecases.paper_trail import notify
+from domain.usecases.progress import publish_progress
 from domain.usecases.provisioning_steps import guest_tag
 from domain.usecases.resizing import price_resize, release_growth, settle_growth
 from domain.usecases.runtime import Runtime
@@ -87,6 +88,7 @@ def _settle(
             server.finish_action(now)
         uow.servers.update(server)
         uow.commit()
+    publish_progress(rt, finished)
 
 
 def _where(server: Server) -> tuple[str, int]:
