@@ -27,7 +27,7 @@ from domain.usecases.guest_power import destroy_guest, when_idle
 from domain.usecases.network import release_network
 from domain.usecases.paper_trail import notify
 from domain.usecases.progress import CREATE_PROGRESS, publish_progress
-from domain.usecases.provisioning_steps import STEP_ACTIONS, STEPS, guest_tag
+from domain.usecases.provisioning_steps import STEP_ACTIONS, STEPS, GuestAccess, guest_tag
 from domain.usecases.runtime import Runtime
 from domain.usecases.server_access import image_of
 from ports.unit_of_work import UnitOfWork
@@ -44,6 +44,7 @@ def provision_server(
     first_charge_list: int,
     first_charge: int,
     sealed_root_password: str,
+    ssh_keys: list[str] | None = None,  # the lines of the order's keys (jobs deferred before: none)
 ) -> None:
     """The create saga's job. The root password arrives sealed (job arguments rest in the
     database); it is opened here, used by the guest step and never written anywhere."""
@@ -62,7 +63,8 @@ def provision_server(
         for step in STEPS:
             if step not in server.saga_steps:
                 # A guest still busy with a crashed run's task is waited for, not failed on.
-                run = functools.partial(STEP_ACTIONS[step], rt, server, root_password)
+                access = GuestAccess(root_password, tuple(ssh_keys or ()))
+                run = functools.partial(STEP_ACTIONS[step], rt, server, access)
                 server = when_idle(rt, run)
                 server = _record(rt, server.id, step, server)
         step = "finish"

@@ -16,6 +16,7 @@ from domain.model.credentials import (
 )
 from domain.model.money import MAX_UNITS, MONEY_TEXT_MAX, MONEY_TEXT_PATTERN
 from domain.model.server_commands import SNAPSHOT_DESCRIPTION_MAX
+from domain.model.ssh_keys import MAX_KEYS_PER_ORDER
 
 Schema = dict[str, Any]
 
@@ -164,6 +165,14 @@ ORDER = obj(
     {
         **_ORDER_FIELDS,
         "quoteId": text(1, 2000),
+        "sshKeys": {
+            "type": "array",
+            "items": ID,
+            "maxItems": MAX_KEYS_PER_ORDER,
+            "uniqueItems": True,
+            "description": "ids of your SSH keys (/api/ssh-keys) for root; with keys, no "
+            "root password is shown",
+        },
         "name": {
             "type": "string",
             "minLength": 1,

@@ -26,6 +26,7 @@ from domain.model.server import ServerStatus
 from domain.usecases.actors import Actor
 from domain.usecases.provisioning import provision_server
 from domain.usecases.reconcile import reconcile_guests
+from domain.usecases.ssh_keys import NewSshKey, add_ssh_key
 from entrypoints.container import build
 from ports.hypervisor import GuestInfo, GuestSpec, TaskRef
 from simulators.proxmox import ProxmoxSimulator
@@ -312,6 +313,23 @@ class TestProvisionedOnTheCluster:
         assert "description" not in config  # the clone's in-progress marker is gone
         assert guest["passwords"]["root"] == created.root_password
         assert pve.world.held(customer) == 0
+
+    @pytest.mark.parametrize("os_id", [1, 4], ids=["lxc", "qemu"])
+    def test_the_orders_ssh_keys_reach_the_guest(
+        self, pve: OnProxmox, customer: Actor, os_id: int
+    ) -> None:
+        """LXC takes them as `ssh-public-keys` at create, a VM as cloud-init `sshkeys`."""
+        line = (
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+            " alice@laptop"
+        )
+        key = add_ssh_key(pve.world.rt, customer, NewSshKey("laptop", line))
+        created = pve.world.order(customer, os_id=os_id, location_id=1, ssh_keys=(key.id,))
+        server = pve.world.server(created.server.id)
+        assert server.status is ServerStatus.RUNNING, server.failure_reason
+        guest = pve.simulator.guest(server.placement.vmid)  # type: ignore[arg-type]
+        assert guest is not None and guest["ssh_keys"] == line
+        assert created.root_password is None
 
 
 class TestRerunAfterAKill:
