@@ -23,8 +23,10 @@ from adapters.proxmox.lxc_password import SshLxcPasswordCommand, SshSettings
 from domain.model.action import ActionStatus
 from domain.model.ledger import TxKind
 from domain.model.server import ServerStatus
+from domain.model.server_commands import RebuildServer
 from domain.usecases.actors import Actor
 from domain.usecases.provisioning import provision_server
+from domain.usecases.rebuilding import rebuild_server
 from domain.usecases.reconcile import reconcile_guests
 from domain.usecases.ssh_keys import NewSshKey, add_ssh_key
 from entrypoints.container import build
@@ -330,6 +332,26 @@ class TestProvisionedOnTheCluster:
         guest = pve.simulator.guest(server.placement.vmid)  # type: ignore[arg-type]
         assert guest is not None and guest["ssh_keys"] == line
         assert created.root_password is None
+
+    @pytest.mark.parametrize(("os_id", "again"), [(1, 2), (4, 5)], ids=["lxc", "qemu"])
+    def test_a_rebuild_reinstalls_on_the_same_vmid_and_network(
+        self, pve: OnProxmox, customer: Actor, os_id: int, again: int
+    ) -> None:
+        created = pve.world.order(
+            customer, os_id=os_id, location_id=1, cores=2, memory=4096, disk=50
+        )
+        server = pve.world.server(created.server.id)
+        before = pve.simulator.guest(server.placement.vmid)  # type: ignore[arg-type]
+        assert before is not None
+
+        rebuilt = rebuild_server(pve.world.rt, customer, RebuildServer(server.id, again))
+
+        assert pve.world.action(rebuilt.action.id).status.value == "success"
+        guest = pve.simulator.guest(server.placement.vmid)  # type: ignore[arg-type]
+        assert guest is not None and guest["status"] == "running"
+        assert guest["config"]["net0"] == before["config"]["net0"]  # same MAC, bridge and VLAN
+        assert guest["passwords"][rebuilt.user] == rebuilt.root_password
+        assert pve.world.server(server.id).image_id == again
 
 
 class TestRerunAfterAKill:
