@@ -147,6 +147,7 @@ class FakeHypervisor(ControlledCluster):
                 guest.cores, guest.memory_mib = spec.cores, spec.memory_mib
                 guest.disk_gib, guest.password = spec.disk_gib, spec.root_password
                 guest.user = spec.user or "root"
+                guest.ssh_keys = spec.ssh_keys
 
             return self._begin("reconfigure", node, guest, reconfigured)
 

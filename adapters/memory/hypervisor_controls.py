@@ -119,6 +119,13 @@ class ControlledCluster(SimulatedCluster):
             guest = self._guests.get(vmid)
             return guest.password if guest else None
 
+    def ssh_keys_of(self, vmid: int) -> tuple[str, ...]:
+        """Root's authorized keys on the guest."""
+        with self._lock:
+            self._settle()
+            guest = self._guests.get(vmid)
+            return guest.ssh_keys if guest else ()
+
     def user_of(self, vmid: int) -> str | None:
         """The account `password_of` is the password of."""
         with self._lock:

@@ -96,6 +96,7 @@ class Guest:
     tags: tuple[str, ...] = ()
     password: str | None = None
     user: str = "root"  # whose password `password` is
+    ssh_keys: tuple[str, ...] = ()  # root's authorized keys, as the spec gave them
     started_at: dt.datetime | None = None
     snapshots: dict[str, Snapshot] = attrs.field(factory=dict)
     usage: dict[str, float] = attrs.field(factory=dict)  # set by tests: cpu, memory_used, disk_used
@@ -114,6 +115,7 @@ class Guest:
             tags=tuple(spec.tags),
             password=spec.root_password,
             user=spec.user or "root",
+            ssh_keys=spec.ssh_keys,
         )
 
     def info(self) -> GuestInfo:

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from domain.model.action import Action, ActionStatus
 from domain.model.errors import AlreadyExists, NotFound
-from domain.model.server import GONE, IN_PROGRESS, Server, ServerStatus
+from domain.model.server import Server
+from domain.model.server_status import GONE, IN_PROGRESS, ServerStatus
 from ports.records import Page
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ from domain.model.ledger import TxKind
 from domain.model.metering import Meter
 from domain.model.money import Money
 from domain.model.promo import DiscountTerms
-from domain.model.server import BILLABLE
+from domain.model.server_status import BILLABLE
 from ports.billing import BilledMeter, DueMeter
 
 # Literal rather than a parameter, so the planner can match the partial index's predicate.

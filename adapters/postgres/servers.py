@@ -18,7 +18,8 @@ from adapters.postgres.rows import money, structure, unstructure
 from adapters.postgres.session import Db, Row, insert_new, next_id, paged, update_by_id
 from domain.model.action import Action, ActionCommand, params_from_stored, stored_params
 from domain.model.errors import AlreadyExists, NotFound
-from domain.model.server import BILLABLE, COMMANDS, GONE, IN_PROGRESS, Server, ServerStatus
+from domain.model.server import COMMANDS, Server
+from domain.model.server_status import BILLABLE, GONE, IN_PROGRESS, ServerStatus
 from ports.records import Page
 
 

@@ -25,6 +25,7 @@ class ActionCommand(enum.Enum):
     SUSPEND = "suspend_server"
     UNSUSPEND = "unsuspend_server"
     CHANGE_FIREWALL = "change_firewall"
+    REBUILD = "rebuild_server"
 
 
 # --- what a command asks for, typed; stored as (name, text) pairs --------------------------------
@@ -69,8 +70,25 @@ class FirewallParams:
     rules: int
 
 
-ActionParams = NoParams | ResizeParams | NewSnapshotParams | SnapshotParams | FirewallParams
-P = TypeVar("P", NoParams, ResizeParams, NewSnapshotParams, SnapshotParams, FirewallParams)
+@attrs.frozen
+class RebuildParams:
+    """The image to reinstall from, and the SSH keys root is to have (OpenSSH lines, one per
+    line; none: the new root password alone)."""
+
+    image_id: int = attrs.field(metadata={STORED_AS: "osId"})
+    ssh_keys: str = attrs.field(default="", metadata={STORED_AS: "sshKeys"})
+
+    @property
+    def key_lines(self) -> tuple[str, ...]:
+        return tuple(line for line in self.ssh_keys.splitlines() if line)
+
+
+ActionParams = (
+    NoParams | ResizeParams | NewSnapshotParams | SnapshotParams | FirewallParams | RebuildParams
+)
+P = TypeVar(
+    "P", NoParams, ResizeParams, NewSnapshotParams, SnapshotParams, FirewallParams, RebuildParams
+)
 
 
 def stored_params(params: ActionParams) -> tuple[tuple[str, str], ...]:

@@ -87,6 +87,8 @@ class OrderRequest:
     promo_code: PromoCodeText | None = attrs.field(default=None, converter=_no_promo_code)
     quote_id: str | None = None
     name: Hostname | None = attrs.field(default=None, converter=_no_hostname)
+    # Ids of the customer's SSH keys for the guest's root account (ordering checks they are theirs).
+    ssh_keys: tuple[int, ...] = attrs.field(default=(), converter=tuple)
 
     @property
     def sized(self) -> bool:

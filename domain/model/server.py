@@ -14,7 +14,6 @@ with Locked rather than queued blindly behind the first.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 import attrs
 
@@ -24,6 +23,7 @@ from domain.model.action import (
     FirewallParams,
     NewSnapshotParams,
     NoParams,
+    RebuildParams,
     ResizeParams,
     SnapshotParams,
 )
@@ -31,41 +31,11 @@ from domain.model.catalogue import GuestKind, ServerConfig
 from domain.model.errors import InvalidTransition, Locked
 from domain.model.metering import Meter
 from domain.model.network import FirewallRule
-
-
-class ServerStatus(enum.Enum):
-    PENDING = "pending"
-    PROVISIONING = "provisioning"
-    RUNNING = "running"
-    STOPPED = "stopped"
-    SUSPENDED = "suspended"
-    REBUILDING = "rebuilding"
-    DELETING = "deleting"
-    DELETED = "deleted"
-    FAILED = "failed"
-
-    @property
-    def billable(self) -> bool:
-        """A server costs money while its resources are reserved, whatever its power state."""
-        return self in BILLABLE
-
+from domain.model.server_status import TRANSITIONS
+from domain.model.server_status import ServerStatus as ServerStatus  # read with the aggregate
 
 S = ServerStatus
-# In the order the partial index `servers_billable` (migration 0009) names them.
-BILLABLE = (S.RUNNING, S.STOPPED, S.SUSPENDED, S.REBUILDING)
-IN_PROGRESS = frozenset({S.PENDING, S.PROVISIONING, S.DELETING})  # a job is carrying it on
-GONE = frozenset({S.FAILED, S.DELETED})  # no longer claims a guest
-TRANSITIONS: dict[ServerStatus, frozenset[ServerStatus]] = {
-    S.PENDING: frozenset({S.PROVISIONING, S.FAILED}),
-    S.PROVISIONING: frozenset({S.RUNNING, S.FAILED}),
-    S.RUNNING: frozenset({S.STOPPED, S.SUSPENDED, S.REBUILDING, S.DELETING}),
-    S.STOPPED: frozenset({S.RUNNING, S.SUSPENDED, S.REBUILDING, S.DELETING}),
-    S.SUSPENDED: frozenset({S.RUNNING, S.STOPPED, S.DELETING}),
-    S.REBUILDING: frozenset({S.RUNNING, S.STOPPED}),
-    S.DELETING: frozenset({S.DELETED}),
-    S.FAILED: frozenset({S.DELETING}),
-    S.DELETED: frozenset(),
-}
+
 
 # --- the server commands ------------------------------------------------------------------------
 PROVISION_JOB = "provision_server"  # the create saga
@@ -106,6 +76,8 @@ COMMANDS: dict[ActionCommand, CommandSpec] = {
     A.CHANGE_FIREWALL: CommandSpec(
         "change_firewall", LIVE | {S.SUSPENDED}, None, None, FirewallParams
     ),
+    # Wiped and installed again (same id, address, VLAN and firewall), then started.
+    A.REBUILD: CommandSpec("rebuild", LIVE, S.REBUILDING, S.RUNNING, RebuildParams),
 }
 CONSOLE_FROM = frozenset({S.RUNNING})  # no action, but it needs a running guest and no action
 
@@ -285,6 +257,17 @@ class Server:
         self.lift_admin_suspension(now)
         self._move(S.RUNNING if self.stopped_by_dunning else S.STOPPED, "unsuspend", now)
         self.stopped_by_dunning = False
+
+    def start_rebuilding(self, now: dt.datetime) -> None:
+        """Its guest is about to be wiped: billed as before, refused every other command."""
+        self._move(S.REBUILDING, "rebuild", now)
+
+    def rebuilt(self, image_id: int, guest_kind: GuestKind, meter: Meter, now: dt.datetime) -> None:
+        """Installed again from `image_id`, re-rated for its licence from now on."""
+        self.image_id = image_id
+        self.guest_kind = guest_kind
+        self.meter = meter
+        self.updated_at = now
 
     def resized(self, config: ServerConfig, meter: Meter, now: dt.datetime) -> None:
         self.config = config

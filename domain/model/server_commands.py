@@ -25,6 +25,15 @@ class OnServer:
 
 
 @attrs.frozen
+class RebuildServer:
+    """Wipe and reinstall from an image of the same guest kind, optionally with SSH keys."""
+
+    server_id: int
+    os_id: int
+    ssh_keys: tuple[int, ...] = attrs.field(default=(), converter=tuple)
+
+
+@attrs.frozen
 class ResizeServer:
     """Any of cores, memory and disk; what is not given stays as it is."""
 

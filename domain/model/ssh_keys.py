@@ -21,6 +21,7 @@ import attrs
 from domain.model.errors import RuleViolation, ValidationError
 
 MAX_KEYS_PER_CUSTOMER = 50
+MAX_KEYS_PER_ORDER = 10
 MAX_NAME = 100
 MAX_KEY_TEXT = 16_384  # an RSA key of 16384 bits is about 2.8 KB; certificates are not taken
 MIN_RSA_BITS = 2048

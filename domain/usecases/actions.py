@@ -25,7 +25,9 @@ from domain.usecases.dunning import reassess_account
 from domain.usecases.firewall import apply_firewall
 from domain.usecases.network import release_network
 from domain.usecases.paper_trail import notify
+from domain.usecases.progress import publish_progress
 from domain.usecases.provisioning_steps import guest_tag
+from domain.usecases.rebuilding import rebuild_guest
 from domain.usecases.resizing import price_resize, release_growth, settle_growth
 from domain.usecases.runtime import Runtime
 from domain.usecases.server_access import image_of
@@ -87,6 +89,7 @@ def _settle(
             server.finish_action(now)
         uow.servers.update(server)
         uow.commit()
+    publish_progress(rt, finished)
 
 
 def _where(server: Server) -> tuple[str, int]:
@@ -223,4 +226,5 @@ _PERFORM: dict[ActionCommand, Callable[[Runtime, Server, Action, str | None], Ef
     ActionCommand.RESET_PASSWORD: _password,
     ActionCommand.DELETE: _delete,
     ActionCommand.CHANGE_FIREWALL: apply_firewall,
+    ActionCommand.REBUILD: rebuild_guest,
 }

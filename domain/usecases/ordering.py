@@ -24,6 +24,7 @@ from domain.usecases.dunning import reassess_account
 from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
 from domain.usecases.server_access import begin_action
+from domain.usecases.ssh_keys import chosen_keys
 from ports.records import Redemption
 
 PROVISION_TASK = COMMANDS[ActionCommand.CREATE].job
@@ -33,7 +34,9 @@ PROVISION_TASK = COMMANDS[ActionCommand.CREATE].job
 class CreatedServer:
     server: Server
     action: Action
-    root_password: str  # shown once, never stored
+    # Shown once, never stored; None when the order gave SSH keys (root logs in with them, and a
+    # password nobody asked for is not shown: a reset sets one).
+    root_password: str | None
 
 
 def create_server(rt: Runtime, actor: Actor, request: OrderRequest) -> CreatedServer:
@@ -54,6 +57,7 @@ def create_server(rt: Runtime, actor: Actor, request: OrderRequest) -> CreatedSe
                 limit=len(live),
             )
         order, priced, promo = price_order(uow, rt, request, now, account.id)
+        ssh_keys = chosen_keys(uow, actor, request.ssh_keys)
         if request.quote_id is not None:
             _check_quote(rt, request.quote_id, priced, actor, now)
         server_id = uow.servers.next_id()
@@ -102,6 +106,7 @@ def create_server(rt: Runtime, actor: Actor, request: OrderRequest) -> CreatedSe
             first_charge_list=priced.first_charge_list.micro,
             first_charge=priced.first_charge.micro,
             sealed_root_password=rt.secret_box.seal(root_password),
+            ssh_keys=list(ssh_keys),
         )
         audit(
             uow,
@@ -113,7 +118,7 @@ def create_server(rt: Runtime, actor: Actor, request: OrderRequest) -> CreatedSe
         )
         uow.commit()
     reassess_account(rt, account.id)  # the hold came out of the wallet
-    return CreatedServer(server, action, root_password)
+    return CreatedServer(server, action, None if request.ssh_keys else root_password)
 
 
 def _check_quote(rt: Runtime, quote_id: str, priced: Quote, actor: Actor, now: dt.datetime) -> None:

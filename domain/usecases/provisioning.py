@@ -14,6 +14,7 @@ import functools
 import logging
 from collections.abc import Callable
 
+from domain.model.action import Action
 from domain.model.errors import DomainError, ExternalFailure
 from domain.model.ledger import capture, release
 from domain.model.money import Money
@@ -25,7 +26,8 @@ from domain.usecases.actors import account_of
 from domain.usecases.guest_power import destroy_guest, when_idle
 from domain.usecases.network import release_network
 from domain.usecases.paper_trail import notify
-from domain.usecases.provisioning_steps import STEP_ACTIONS, STEPS, guest_tag
+from domain.usecases.progress import CREATE_PROGRESS, publish_progress
+from domain.usecases.provisioning_steps import STEP_ACTIONS, STEPS, GuestAccess, guest_tag
 from domain.usecases.runtime import Runtime
 from domain.usecases.server_access import image_of
 from ports.unit_of_work import UnitOfWork
@@ -42,6 +44,7 @@ def provision_server(
     first_charge_list: int,
     first_charge: int,
     sealed_root_password: str,
+    ssh_keys: list[str] | None = None,  # the lines of the order's keys (jobs deferred before: none)
 ) -> None:
     """The create saga's job. The root password arrives sealed (job arguments rest in the
     database); it is opened here, used by the guest step and never written anywhere."""
@@ -60,7 +63,8 @@ def provision_server(
         for step in STEPS:
             if step not in server.saga_steps:
                 # A guest still busy with a crashed run's task is waited for, not failed on.
-                run = functools.partial(STEP_ACTIONS[step], rt, server, root_password)
+                access = GuestAccess(root_password, tuple(ssh_keys or ()))
+                run = functools.partial(STEP_ACTIONS[step], rt, server, access)
                 server = when_idle(rt, run)
                 server = _record(rt, server.id, step, server)
         step = "finish"
@@ -75,14 +79,22 @@ def provision_server(
 
 
 def _record(rt: Runtime, server_id: int, step: str, changed: Server) -> Server:
+    """The step done, on the server and as its action's progress."""
+    action: Action | None = None
     with rt.uow() as uow:
         server = uow.servers.get_for_update(server_id)
         assert server is not None
         server.placement = changed.placement
         server.mark_step(step, rt.clock.now())
         uow.servers.update(server)
+        if server.active_action_id is not None and step in CREATE_PROGRESS:
+            action = uow.actions.get(server.active_action_id)
+            if action is not None and not action.finished:
+                action = action.progressed(CREATE_PROGRESS[step])
+                uow.actions.update(action)
         uow.commit()
-        return server
+    publish_progress(rt, action)
+    return server
 
 
 # --- success and failure -------------------------------------------------------------------------
@@ -108,7 +120,7 @@ def _finish(rt: Runtime, server_id: int, first_charge_list: int, first_charge: i
             rt.policy.billing_period_seconds, Money(first_charge_list, currency)
         )
         server.provisioned(meter, now)
-        _close_action(uow, server, now, error=None)
+        closed = _close_action(uow, server, now, error=None)
         uow.servers.update(server)
         webhooks.server_changed(uow, server, WebhookEvent.SERVER_CREATED, now)
         notify(
@@ -121,6 +133,7 @@ def _finish(rt: Runtime, server_id: int, first_charge_list: int, first_charge: i
             connect=_how_to_connect(uow, server),
         )
         uow.commit()
+    publish_progress(rt, closed)
 
 
 def _how_to_connect(uow: UnitOfWork, server: Server) -> str:
@@ -168,7 +181,7 @@ def compensate(rt: Runtime, server_id: int, *, reason: str, code: str) -> None:
                 uow.promos.give_back(promo.id, server.owner_id, f"server:{server.id}")
         server.fail(reason, now)
         server.saga_steps = ()
-        _close_action(uow, server, now, error=(code, reason))
+        closed = _close_action(uow, server, now, error=(code, reason))
         uow.servers.update(server)
         notify(
             uow,
@@ -179,6 +192,7 @@ def compensate(rt: Runtime, server_id: int, *, reason: str, code: str) -> None:
             reason=reason,
         )
         uow.commit()
+    publish_progress(rt, closed)
 
 
 def _destroy_guest(rt: Runtime, server: Server) -> None:
@@ -200,12 +214,15 @@ def _remove_fabric(rt: Runtime, server: Server) -> None:
 
 def _close_action(
     uow: UnitOfWork, server: Server, now: dt.datetime, *, error: tuple[str, str] | None
-) -> None:
+) -> Action | None:
+    """The server's create action finished (the one this call closed, for its publication)."""
     if server.active_action_id is None:
-        return
+        return None
     action = uow.actions.get(server.active_action_id)
+    closed = None
     if action is not None and not action.finished:
-        action = action.failed(*error, now) if error else action.succeeded(now)
-        uow.actions.update(action)
-        webhooks.action_finished(uow, action, now)
+        closed = action.failed(*error, now) if error else action.succeeded(now)
+        uow.actions.update(closed)
+        webhooks.action_finished(uow, closed, now)
     server.finish_action(now)
+    return closed

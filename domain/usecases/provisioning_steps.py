@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import attrs
+
 from domain.model.errors import AlreadyExists, CapacityExhausted
 from domain.model.network import mac_address
 from domain.model.placement import choose_node
@@ -19,11 +21,20 @@ from domain.usecases.warm_pool import claim_for
 from ports.hypervisor import GuestSpec
 from ports.network import StaticMapping
 
+
+@attrs.frozen(repr=False)
+class GuestAccess:
+    """How root gets into the new guest: the password (opened from the job's sealed copy, never
+    written anywhere) and the order's SSH keys, as OpenSSH lines."""
+
+    root_password: str
+    ssh_keys: tuple[str, ...] = ()
+
 VMID_ATTEMPTS = 5
 ADDRESS_ATTEMPTS = 20  # each round of a race has a winner: enough for a burst of orders
 
 
-def _place(rt: Runtime, server: Server, _: str) -> Server:
+def _place(rt: Runtime, server: Server, _: GuestAccess) -> Server:
     if CLAIMED_STEP in server.saga_steps:
         return server  # an earlier run claimed a pooled guest and recorded it
     claimed = claim_for(rt, server)
@@ -34,7 +45,7 @@ def _place(rt: Runtime, server: Server, _: str) -> Server:
     return server
 
 
-def _address(rt: Runtime, server: Server, _: str) -> Server:
+def _address(rt: Runtime, server: Server, _: GuestAccess) -> Server:
     """The server's vmid, MAC, VLAN and address, recorded together.
 
     Sagas run side by side: two may read the same free address, VLAN tag or vmid (the cluster's
@@ -69,13 +80,13 @@ def _untried_vmid(rt: Runtime, tried: set[int]) -> int:
     return vmid
 
 
-def _vlan(rt: Runtime, server: Server, _: str) -> Server:
+def _vlan(rt: Runtime, server: Server, _: GuestAccess) -> Server:
     assert server.placement.vlan is not None
     rt.fabric.ensure_vlan(server.location_id, server.owner_id, server.placement.vlan)
     return server
 
 
-def _guest(rt: Runtime, server: Server, root_password: str) -> Server:
+def _guest(rt: Runtime, server: Server, access: GuestAccess) -> Server:
     p = server.placement
     assert p.node and p.vmid and p.mac_address and p.ip_address and p.vlan is not None
     mac, ip, vlan = p.mac_address, p.ip_address, p.vlan
@@ -100,7 +111,8 @@ def _guest(rt: Runtime, server: Server, root_password: str) -> Server:
             vlan=vlan,
             ip_address=f"{ip}/{pool.prefix_length}",
             gateway=pool.gateway,
-            root_password=root_password,
+            root_password=access.root_password,
+            ssh_keys=access.ssh_keys,
             tags=(OWNER_TAG, guest_tag(server)),
             user=image.default_user,
         )
@@ -139,7 +151,7 @@ def _record_vmid(rt: Runtime, server: Server, vmid: int) -> Server:
     return server
 
 
-def _mapping(rt: Runtime, server: Server, _: str) -> Server:
+def _mapping(rt: Runtime, server: Server, _: GuestAccess) -> Server:
     p = server.placement
     assert p.mac_address and p.ip_address and p.vlan is not None
     rt.fabric.ensure_mapping(
@@ -148,7 +160,7 @@ def _mapping(rt: Runtime, server: Server, _: str) -> Server:
     return server
 
 
-def _firewall(rt: Runtime, server: Server, _: str) -> Server:
+def _firewall(rt: Runtime, server: Server, _: GuestAccess) -> Server:
     p = server.placement
     assert p.ip_address and p.vlan is not None
     # The server's stored rules (the provider's default until the customer sets their own): the
@@ -160,7 +172,7 @@ def _firewall(rt: Runtime, server: Server, _: str) -> Server:
     return server
 
 
-def _start(rt: Runtime, server: Server, _: str) -> Server:
+def _start(rt: Runtime, server: Server, _: GuestAccess) -> Server:
     p = server.placement
     assert p.node and p.vmid
     # An earlier run may have sent the start and died: "already running" is then success.
@@ -168,7 +180,7 @@ def _start(rt: Runtime, server: Server, _: str) -> Server:
     return server
 
 
-STEP_ACTIONS: dict[str, Callable[[Runtime, Server, str], Server]] = {
+STEP_ACTIONS: dict[str, Callable[[Runtime, Server, GuestAccess], Server]] = {
     "placed": _place,
     "addressed": _address,
     "vlan": _vlan,

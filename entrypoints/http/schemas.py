@@ -17,6 +17,7 @@ from domain.model.credentials import (
 from domain.model.money import MAX_UNITS, MONEY_TEXT_MAX, MONEY_TEXT_PATTERN
 from domain.model.scopes import Scope
 from domain.model.server_commands import SNAPSHOT_DESCRIPTION_MAX
+from domain.model.ssh_keys import MAX_KEYS_PER_ORDER
 
 Schema = dict[str, Any]
 
@@ -179,11 +180,20 @@ _TARIFF_OR_CONFIG: Schema = {
         "x-error": "is required when no tariffId is given",
     },
 }
+SSH_KEY_IDS: Schema = {
+    "type": "array",
+    "items": ID,
+    "maxItems": MAX_KEYS_PER_ORDER,
+    "uniqueItems": True,
+    "description": "ids of your SSH keys (/api/ssh-keys) for root; with keys, no root password "
+    "is shown",
+}
 QUOTE = obj(_ORDER_FIELDS, ("osId",), **_TARIFF_OR_CONFIG)
 ORDER = obj(
     {
         **_ORDER_FIELDS,
         "quoteId": text(1, 2000),
+        "sshKeys": SSH_KEY_IDS,
         "name": {
             "type": "string",
             "minLength": 1,
@@ -197,6 +207,7 @@ ORDER = obj(
     **_TARIFF_OR_CONFIG,
 )
 
+REBUILD = obj({"osId": ID, "sshKeys": SSH_KEY_IDS}, ("osId",))
 RESIZE = obj(
     {
         "cores": _ORDER_FIELDS["cores"],

@@ -35,7 +35,7 @@ from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
 from domain.usecases.servers import get_server
 from entrypoints.http.middleware import SESSION_COOKIE
-from entrypoints.realtime.wire import MESSAGES, server_of
+from entrypoints.realtime.wire import MESSAGES, TO_OWNER, owner_of, server_of
 
 log = logging.getLogger("hostprovider.realtime")
 
@@ -44,6 +44,10 @@ SOCKETIO_PATH = "socket.io"
 
 def room(server_id: int) -> str:
     return f"server:{server_id}"
+
+
+def account_room(account_id: int) -> str:
+    return f"account:{account_id}"
 
 
 class LiveFeed:
@@ -100,7 +104,11 @@ class LiveFeed:
         except (KeyError, TypeError, ValueError):
             log.warning("a malformed %s event was not relayed", channel)
             return
-        await self.sio.emit(channel, message, room=room(server_id))
+        owner_id = owner_of(payload)
+        if channel in TO_OWNER and owner_id is not None:
+            await self.sio.emit(channel, message, room=account_room(owner_id))
+        else:
+            await self.sio.emit(channel, message, room=room(server_id))
 
     def relay_threadsafe(self, channel: str, payload: dict[str, Any]) -> None:
         """For publishers on other threads (the sandbox's scheduler): hand over and return."""
@@ -127,6 +135,7 @@ class LiveFeed:
             raise socketio.exceptions.ConnectionRefusedError("the token lacks servers:read")
         self._secrets[sid] = secret
         await self.sio.save_session(sid, {"actor": actor})
+        await self.sio.enter_room(sid, account_room(actor.account_id))
 
     async def _disconnect(self, sid: str, *_: Any) -> None:
         self._secrets.pop(sid, None)

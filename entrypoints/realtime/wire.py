@@ -2,13 +2,16 @@
 
 `server-stats` carries `{"serverId", "stats"}` where `stats` is what `GET /api/server/{id}/status`
 shows as `stats.data` (less the RRD history, which a pass does not read); `server-alerts` carries
-`{"serverId", "alerts": [{"type", "message", "level"}]}`.
+`{"serverId", "alerts": [{"type", "message", "level"}]}`; `action-progress` carries
+`{"actionId", "serverId", "command", "status", "progress"}` and goes to the action's owner whether
+or not they subscribed to the server (a new server's owner has nothing to subscribe to yet).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from domain.usecases.progress import ACTION_PROGRESS
 from entrypoints.http import codec
 from ports.hypervisor import GuestStats
 
@@ -46,4 +49,25 @@ def alerts_message(payload: Json) -> Json:
     }
 
 
-MESSAGES = {"server-stats": stats_message, "server-alerts": alerts_message}
+def progress_message(payload: Json) -> Json:
+    return {
+        "actionId": payload["actionId"],
+        "serverId": payload["serverId"],
+        "command": payload["command"],
+        "status": payload["status"],
+        "progress": payload["progress"],
+    }
+
+
+MESSAGES = {
+    "server-stats": stats_message,
+    "server-alerts": alerts_message,
+    ACTION_PROGRESS: progress_message,
+}
+# Channels told to the owner's every connection, not only to the server's subscribers.
+TO_OWNER = frozenset({ACTION_PROGRESS})
+
+
+def owner_of(payload: Json) -> int | None:
+    owner_id = payload.get("ownerId")
+    return owner_id if type(owner_id) is int else None

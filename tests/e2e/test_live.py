@@ -60,7 +60,7 @@ class Listener:
     def __init__(self) -> None:
         self.client = socketio.Client(reconnection=False)
         self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
-        for name in ("server-stats", "server-alerts", "error"):
+        for name in ("server-stats", "server-alerts", "action-progress", "error"):
             self.client.on(name, lambda data, name=name: self.events.put((name, data)))
         self.client.on("disconnect", lambda *_: self.events.put(("disconnect", None)))
 
@@ -178,6 +178,29 @@ def test_someone_elses_server_answers_not_found_and_sends_nothing(
     assert listener.next("error") == {"error": "server 999999 not found"}
     time.sleep(3 * INTERVAL)
     assert [n for n, _ in listener.drain() if n == "server-stats"] == []
+
+
+def test_an_order_s_progress_reaches_its_owner_and_nobody_else(
+    sandbox: Sandbox, admin: Client, listener: Listener
+) -> None:
+    customer, _ = _customer(Client(sandbox.base_url), admin, Decimal("1000.00"))
+    other, _ = customer_with_server(sandbox, admin)
+    listener.connect(sandbox.base_url, token_of(customer))  # subscribed to nothing
+    bystander = Listener().connect(sandbox.base_url, token_of(other))
+    try:
+        created = customer.post("/api/server/create", ORDER, expect=201)
+        seen = []
+        while not seen or seen[-1]["status"] == "running":
+            seen.append(listener.next("action-progress"))
+        assert {(e["actionId"], e["serverId"]) for e in seen} == {
+            (created["taskId"], created["id"])
+        }
+        progress = [e["progress"] for e in seen]
+        assert progress == sorted(progress) and progress[-1] == 100 and len(set(progress)) > 3
+        assert seen[-1]["status"] == "success" and seen[-1]["command"] == "create_server"
+        assert [n for n, _ in bystander.drain() if n == "action-progress"] == []
+    finally:
+        bystander.close()
 
 
 def test_a_revoked_token_loses_its_socket(

@@ -74,3 +74,26 @@ def test_bad_keys_are_refused_and_change_nothing(
     result = api.post("/api/ssh-keys", user=customer, json=body)
     assert_error(result, status, "rule_violation" if status == 422 else "invalid", field)
     assert api.state() == before
+
+
+def test_an_order_with_keys_shows_no_root_password(api: Api, customer: User) -> None:
+    line = openssh(ed25519.Ed25519PrivateKey.generate())
+    key = api.post("/api/ssh-keys", user=customer, json={"publicKey": line}).json
+    order = {"osId": 1, "locationId": 1, "cores": 1, "memory": 1024, "disk": 20}
+    created = api.post("/api/server/create", user=customer, json={**order, "sshKeys": [key["id"]]})
+    assert created.status_code == 201, created.text
+    assert created.json["rootPassword"] is None
+
+
+def test_an_order_naming_someone_elses_key_is_refused(
+    api: Api, customer: User, stranger: User
+) -> None:
+    line = openssh(ed25519.Ed25519PrivateKey.generate())
+    theirs = api.post("/api/ssh-keys", user=stranger, json={"publicKey": line}).json
+    order = {"osId": 1, "locationId": 1, "cores": 1, "memory": 1024, "disk": 20}
+    before = api.state()
+    refused = api.post(
+        "/api/server/create", user=customer, json={**order, "sshKeys": [theirs["id"]]}
+    )
+    assert_error(refused, 422, "rule_violation", "sshKeys")
+    assert api.state() == before

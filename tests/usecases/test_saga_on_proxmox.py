@@ -23,9 +23,12 @@ from adapters.proxmox.lxc_password import SshLxcPasswordCommand, SshSettings
 from domain.model.action import ActionStatus
 from domain.model.ledger import TxKind
 from domain.model.server import ServerStatus
+from domain.model.server_commands import RebuildServer
 from domain.usecases.actors import Actor
 from domain.usecases.provisioning import provision_server
+from domain.usecases.rebuilding import rebuild_server
 from domain.usecases.reconcile import reconcile_guests
+from domain.usecases.ssh_keys import NewSshKey, add_ssh_key
 from entrypoints.container import build
 from ports.hypervisor import GuestInfo, GuestSpec, TaskRef
 from simulators.proxmox import ProxmoxSimulator
@@ -312,6 +315,43 @@ class TestProvisionedOnTheCluster:
         assert "description" not in config  # the clone's in-progress marker is gone
         assert guest["passwords"]["root"] == created.root_password
         assert pve.world.held(customer) == 0
+
+    @pytest.mark.parametrize("os_id", [1, 4], ids=["lxc", "qemu"])
+    def test_the_orders_ssh_keys_reach_the_guest(
+        self, pve: OnProxmox, customer: Actor, os_id: int
+    ) -> None:
+        """LXC takes them as `ssh-public-keys` at create, a VM as cloud-init `sshkeys`."""
+        line = (
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+            " alice@laptop"
+        )
+        key = add_ssh_key(pve.world.rt, customer, NewSshKey("laptop", line))
+        created = pve.world.order(customer, os_id=os_id, location_id=1, ssh_keys=(key.id,))
+        server = pve.world.server(created.server.id)
+        assert server.status is ServerStatus.RUNNING, server.failure_reason
+        guest = pve.simulator.guest(server.placement.vmid)  # type: ignore[arg-type]
+        assert guest is not None and guest["ssh_keys"] == line
+        assert created.root_password is None
+
+    @pytest.mark.parametrize(("os_id", "again"), [(1, 2), (4, 5)], ids=["lxc", "qemu"])
+    def test_a_rebuild_reinstalls_on_the_same_vmid_and_network(
+        self, pve: OnProxmox, customer: Actor, os_id: int, again: int
+    ) -> None:
+        created = pve.world.order(
+            customer, os_id=os_id, location_id=1, cores=2, memory=4096, disk=50
+        )
+        server = pve.world.server(created.server.id)
+        before = pve.simulator.guest(server.placement.vmid)  # type: ignore[arg-type]
+        assert before is not None
+
+        rebuilt = rebuild_server(pve.world.rt, customer, RebuildServer(server.id, again))
+
+        assert pve.world.action(rebuilt.action.id).status.value == "success"
+        guest = pve.simulator.guest(server.placement.vmid)  # type: ignore[arg-type]
+        assert guest is not None and guest["status"] == "running"
+        assert guest["config"]["net0"] == before["config"]["net0"]  # same MAC, bridge and VLAN
+        assert guest["passwords"][rebuilt.user] == rebuilt.root_password
+        assert pve.world.server(server.id).image_id == again
 
 
 class TestRerunAfterAKill:

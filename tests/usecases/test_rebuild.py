@@ -1,0 +1,149 @@
+"""Rebuild: the guest wiped and installed again from an image of the same kind, keeping the
+server's id, address, VLAN and firewall; a new root password shown once; snapshots removed and
+named; billing unbroken, re-rated for a licence; refused across guest kinds and for others."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from domain.model.errors import Conflict, Locked, NotFound, RuleViolation
+from domain.model.ledger import TxKind
+from domain.model.server import ServerStatus
+from domain.model.server_commands import OnServer, RebuildServer, TakeSnapshot
+from domain.model.values import SnapshotName
+from domain.usecases import server_commands, snapshots
+from domain.usecases.actors import Actor
+from domain.usecases.rebuilding import rebuild_server
+from domain.usecases.ssh_keys import NewSshKey, add_ssh_key
+
+from .support import World, micro, refused
+
+DEBIAN, UBUNTU_VM, WINDOWS = 2, 4, 5
+
+
+def test_a_container_is_reinstalled_in_place_with_a_new_password(
+    world: World, customer: Actor
+) -> None:
+    created = world.order(customer)  # Ubuntu 24.04, a container
+    server = world.server(created.server.id)
+
+    rebuilt = rebuild_server(world.rt, customer, RebuildServer(server.id, DEBIAN))
+
+    after = world.server(server.id)
+    assert world.action(rebuilt.action.id).status.value == "success"
+    assert after.status is ServerStatus.RUNNING and after.image_id == DEBIAN
+    assert after.placement == server.placement  # the same vmid, node, address, MAC and VLAN
+    assert after.firewall == server.firewall
+    vmid = after.placement.vmid
+    assert vmid is not None
+    assert rebuilt.root_password is not None and rebuilt.user == "root"
+    assert world.hypervisor.password_of(vmid) == rebuilt.root_password
+    assert rebuilt.root_password != created.root_password  # a fresh one
+    guest = world.hypervisor.find_guest(vmid)
+    assert guest is not None and guest.status == "running"
+    assert f"server-{server.id}" in guest.tags
+
+
+def test_its_snapshots_are_named_in_the_answer_and_gone(world: World, customer: Actor) -> None:
+    server = world.running_server(customer)
+    snapshots.create_snapshot(
+        world.rt, customer, TakeSnapshot(server.id, SnapshotName("before-upgrade"))
+    )
+
+    rebuilt = rebuild_server(world.rt, customer, RebuildServer(server.id, DEBIAN))
+
+    assert rebuilt.removed_snapshots == ("before-upgrade",)
+    vmid = server.placement.vmid
+    assert vmid is not None
+    assert world.hypervisor.snapshots(server.placement.node or "", vmid) == []
+
+
+def test_ssh_keys_instead_of_a_shown_password(world: World, customer: Actor) -> None:
+    public = ed25519.Ed25519PrivateKey.generate().public_key()
+    line = public.public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    ).decode()
+    key = add_ssh_key(world.rt, customer, NewSshKey("laptop", line))
+    server = world.running_server(customer)
+
+    rebuilt = rebuild_server(world.rt, customer, RebuildServer(server.id, DEBIAN, (key.id,)))
+
+    assert rebuilt.root_password is None
+    vmid = server.placement.vmid
+    assert vmid is not None
+    assert world.hypervisor.ssh_keys_of(vmid) == (line,)
+
+
+def test_a_container_cannot_become_a_virtual_machine(world: World, customer: Actor) -> None:
+    server = world.running_server(customer)
+    error = refused(
+        world, Conflict, rebuild_server, world.rt, customer, RebuildServer(server.id, UBUNTU_VM)
+    )
+    assert error.details["reason"] == "guest_kind"
+
+
+def test_an_unknown_image_or_someone_elses_server_is_refused(
+    world: World, customer: Actor, stranger: Actor
+) -> None:
+    server = world.running_server(customer)
+    refused(
+        world,
+        RuleViolation,
+        rebuild_server,
+        world.rt,
+        customer,
+        RebuildServer(server.id, 999),
+        field="osId",
+    )
+    refused(world, NotFound, rebuild_server, world.rt, stranger, RebuildServer(server.id, DEBIAN))
+
+
+def test_a_server_busy_with_another_action_is_locked(world: World, customer: Actor) -> None:
+    server = world.running_server(customer)
+    world.hold_jobs()
+    server_commands.stop_server(world.rt, customer, OnServer(server.id))
+    refused(world, Locked, rebuild_server, world.rt, customer, RebuildServer(server.id, DEBIAN))
+
+
+def test_while_it_rebuilds_it_is_rebuilding_and_billed(world: World, customer: Actor) -> None:
+    server = world.running_server(customer)
+    world.hold_jobs()
+    rebuild_server(world.rt, customer, RebuildServer(server.id, DEBIAN))
+    assert world.server(server.id).status is ServerStatus.REBUILDING
+    world.clock.advance(dt.timedelta(hours=3))
+    world.run_jobs()
+    assert world.server(server.id).status is ServerStatus.RUNNING
+    usage = world.transactions(TxKind.USAGE, server_id=server.id)
+    assert usage, "the hours it spent rebuilding were billed"
+
+
+def test_a_windows_licence_re_rates_the_server_from_the_rebuild(
+    world: World, customer: Actor
+) -> None:
+    server = world.running_server(
+        customer, os_id=UBUNTU_VM, location_id=1, cores=2, memory=4096, disk=50
+    )
+    hourly = server.meter.hourly
+
+    rebuild_server(world.rt, customer, RebuildServer(server.id, WINDOWS))
+
+    after = world.server(server.id)
+    assert after.image_id == WINDOWS
+    assert after.meter.hourly.micro == hourly.micro + micro("1.50")
+    assert world.hypervisor.user_of(after.placement.vmid or 0) == "Administrator"
+
+
+def test_a_rerun_of_the_job_keeps_the_guest_it_made(world: World, customer: Actor) -> None:
+    server = world.running_server(customer)
+    world.hold_jobs()
+    rebuilt = rebuild_server(world.rt, customer, RebuildServer(server.id, DEBIAN))
+    [job] = world.jobs.pending
+    world.run_jobs()
+    guests = [g for g in world.hypervisor.guests_all() if f"server-{server.id}" in g.tags]
+    world.jobs.pending.append(job)  # procrastinate's stalled-job recovery: the job again
+    world.run_jobs()
+    assert [g for g in world.hypervisor.guests_all() if f"server-{server.id}" in g.tags] == guests
+    assert world.action(rebuilt.action.id).status.value == "success"
