@@ -14,6 +14,7 @@ from typing import Protocol
 
 from ports.billing import BillingBatches
 from ports.messaging import JobQueue
+from ports.payments import PaymentRepository
 from ports.repositories import (
     AccountRepository,
     ActionRepository,
@@ -47,6 +48,7 @@ class UnitOfWork(Protocol):
     warm_pool: WarmPoolRepository
     billing: BillingBatches
     jobs: JobQueue
+    payments: PaymentRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -1,4 +1,4 @@
-"""Balance, transactions, payments and an admin's corrections."""
+"""Balance, transactions and an admin's corrections (top-ups: domain/usecases/payments.py)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ import attrs
 from domain.model.accounts import Account
 from domain.model.dunning import Standing
 from domain.model.errors import ValidationError
-from domain.model.ledger import LedgerAccount, Transaction, adjustment, top_up
+from domain.model.ledger import LedgerAccount, Transaction, adjustment
 from domain.model.money import Money
 from domain.usecases.common import Actor, account_of, audit, wallet_balance
 from domain.usecases.dunning import reassess_account
 from domain.usecases.runtime import Runtime
-from ports.messaging import PaymentGateway
 from ports.records import Page
 
 
@@ -98,27 +97,6 @@ def _adjustment_key(customer_id: int, request_key: str) -> str:
     if len(key) <= 100:
         return key
     return f"adjust:{customer_id}:sha256:{hashlib.sha256(request_key.encode()).hexdigest()}"
-
-
-def record_payment(
-    rt: Runtime, gateway: PaymentGateway, *, customer_id: int, reference: object
-) -> Transaction:
-    """Credit a completed payment once, however often its confirmation arrives."""
-    if not isinstance(reference, str) or not 1 <= len(reference) <= 100:
-        raise ValidationError("reference", "must be 1-100 characters")
-    micro, currency = gateway.confirm(reference)
-    now = rt.clock.now()
-    with rt.uow() as uow:
-        account = account_of(uow, customer_id)
-        paid = _check_currency(account, Money(micro, currency))
-        tx = uow.ledger.post(
-            top_up(
-                account.id, paid, key=f"payment:{reference}", now=now, memo=f"payment {reference}"
-            )
-        )
-        uow.commit()
-    reassess_account(rt, customer_id)
-    return tx
 
 
 def _check_currency(account: Account, value: Money) -> Money:

@@ -13,13 +13,16 @@ import attrs
 
 from domain.model.alerts import DEFAULT_RULES, AlertRule
 from domain.model.dunning import DunningPolicy
+from domain.model.money import MICRO, Money
 from domain.model.network import DEFAULT_INBOUND, CustomerNetworks, FirewallRule, VlanRange
+from domain.model.payments import PaymentLimits
 from domain.model.placement import Overcommit
 from domain.model.throttle import LoginLimits
 from ports.clock import Clock
 from ports.hypervisor import Hypervisor
 from ports.messaging import EventPublisher, Mailer
 from ports.network import NetworkFabric
+from ports.payments import PaymentGateway
 from ports.security import PasswordHasher, SecretBox, SecretGenerator
 from ports.throttle import Counters
 from ports.unit_of_work import UnitOfWorkFactory
@@ -60,6 +63,18 @@ class Policy:
     # How long the metrics history keeps raw samples, and its 5-minute rollups.
     metrics_raw_days: int = 7
     metrics_rollup_days: int = 90
+    # Top-ups (domain/usecases/payments.py): the least and most one payment may be, in micro-units,
+    # and how long a payment may stay pending before the reconciliation asks the gateway about it.
+    payment_min_micro: int = 100 * MICRO
+    payment_max_micro: int = 1_000_000 * MICRO
+    payment_reconcile_after: dt.timedelta = dt.timedelta(minutes=10)
+
+    @property
+    def payment_limits(self) -> PaymentLimits:
+        return PaymentLimits(
+            Money(self.payment_min_micro, self.currency),
+            Money(self.payment_max_micro, self.currency),
+        )
 
     def __attrs_post_init__(self) -> None:
         if len(self.quote_key) < 16:
@@ -81,3 +96,4 @@ class Runtime:
     events: EventPublisher
     policy: Policy
     counters: Counters  # attempt counters of the throttles, shared by every API process
+    payments: PaymentGateway | None = None  # where top-ups are paid; None: top-ups are off

@@ -11,6 +11,8 @@ import falcon
 import falcon.media
 
 from adapters.memory import FakeHypervisor
+from adapters.payments.sandbox import SandboxGateway
+from adapters.payments.yookassa import YooKassaGateway
 from domain.usecases.accounts import dummy_hash
 from domain.usecases.runtime import Runtime
 from entrypoints.http import docs, errors, openapi
@@ -30,10 +32,12 @@ from entrypoints.http.resources import (
     admin_reads,
     auth,
     catalogue,
+    checkout,
     firewall,
     meta,
     metrics_history,
     passwords,
+    payments,
     sandbox,
     servers,
 )
@@ -41,7 +45,9 @@ from entrypoints.http.resources.base import Resource
 
 Routes = list[tuple[str, Resource, str | None]]
 # Routes for operators and browsers, not API operations: the document leaves them out.
-OUTSIDE_THE_DOCUMENT = frozenset({"/metrics", "/api/docs", "/api/docs/{name}"})
+OUTSIDE_THE_DOCUMENT = frozenset(
+    {"/metrics", "/api/docs", "/api/docs/{name}", "/sandbox/checkout/{checkout_id}"}
+)
 
 
 def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> Routes:
@@ -120,9 +126,25 @@ def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> 
         ("/parametrs", parameters, None),
         ("/calc_price", quote, None),
     ]
+    routes.extend(_payment_routes(rt))
     if isinstance(rt.hypervisor, FakeHypervisor):  # the sandbox's own simulated guests
         load = sandbox.SandboxLoad(rt, rt.hypervisor)
         routes.append(("/api/sandbox/servers/{server_id:int}/load", load, None))
+    return routes
+
+
+def _payment_routes(rt: Runtime) -> Routes:
+    """Top-ups, and the notifications of YooKassa when it is the gateway."""
+    p = payments
+    routes: Routes = [
+        ("/api/payments", p.Payments(rt), None),
+        ("/api/payments/{payment_id:int}", p.PaymentItem(rt), None),
+        ("/api/admin/payments", p.AdminPayments(rt), None),
+        ("/api/admin/payments/{payment_id:int}/refund", p.AdminPaymentRefund(rt), None),
+    ]
+    if isinstance(rt.payments, YooKassaGateway):
+        notify = p.YooKassaNotify(rt, rt.payments.notify_from)
+        routes.append(("/api/payments/yookassa/notify", notify, None))
     return routes
 
 
@@ -165,6 +187,9 @@ def create_app(
         else:
             app.add_route(path, resource)
     document.update(openapi.build(routes))
+    if isinstance(runtime.payments, SandboxGateway):  # a page for people: outside the document
+        page = checkout.SandboxCheckout(runtime, runtime.payments)
+        app.add_route("/sandbox/checkout/{checkout_id}", page)
     http_metrics.install(app, runtime)
     docs.install(app)
     return app
