@@ -160,3 +160,24 @@ def test_the_gateway_down_while_confirming_is_503_so_it_is_sent_again(
 
 def test_no_checkout_page_without_the_sandbox(api: Api) -> None:
     assert api.get("/sandbox/checkout/anything").status_code == 404
+
+
+def test_the_reconciliation_credits_a_payment_never_notified_exactly_once(
+    api: Api, sim: YooKassaSimulator
+) -> None:
+    import datetime as dt
+
+    from entrypoints.scheduler.ticks import TICKS
+
+    tick = next(t for t in TICKS if t.name == "payments")
+    user = api.customer(balance=None)
+    top_up(api, sim, user)
+    sim.buyer_pays(gateway_id(sim))
+    late = sim.take_notifications()[0]  # lost on its way
+    api.clock.advance(dt.timedelta(minutes=11))
+    assert tick(api.rt).settled == 1  # type: ignore[attr-defined]
+    assert tick(api.rt).settled == 0  # type: ignore[attr-defined]
+    assert notify(api, late).status_code == 200  # arrives after all
+    assert api.balance(user) == "500.000000"
+    credits = [t for t in api.get("/api/transactions", user=user).json["data"]]
+    assert [t["type"] for t in credits] == ["payment"]
