@@ -191,7 +191,7 @@ def _paid_for_month(shop: Shop, name: str, value: str, server: str, month: str, 
     same_money(paid, value)
 
 
-# --- dunning (payments: steps/payments.py) -----------------------------------------------------
+# --- dunning (payments: steps/payments.py) --------------------------------------------------------
 
 
 @given("the dunning run happens")
