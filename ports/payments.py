@@ -100,10 +100,13 @@ class PaymentRepository(Protocol):
         """Everyone's, newest first."""
         ...
 
-    def pending_before(self, moment: dt.datetime, limit: int) -> builtins.list[Payment]:
-        """Pending payments created before `moment`, oldest first (the reconciliation)."""
+    def pending_before(
+        self, gateway: str, moment: dt.datetime, limit: int
+    ) -> builtins.list[Payment]:
+        """The gateway's pending payments created before `moment`, oldest first (the
+        reconciliation)."""
         ...
 
-    def with_pending_refunds(self, limit: int) -> builtins.list[Payment]:
-        """Payments with a refund still pending at the gateway."""
+    def with_pending_refunds(self, gateway: str, limit: int) -> builtins.list[Payment]:
+        """The gateway's payments with a refund still pending there."""
         ...

@@ -59,19 +59,21 @@ class InMemoryPaymentRepository:
     ) -> tuple[builtins.list[Payment], int]:
         return paginate([p for p in self._newest() if status in (None, p.status)], page)
 
-    def pending_before(self, moment: dt.datetime, limit: int) -> builtins.list[Payment]:
+    def pending_before(
+        self, gateway: str, moment: dt.datetime, limit: int
+    ) -> builtins.list[Payment]:
         due = [
             p
             for p in sorted(self._table().values(), key=lambda p: (p.created_at, p.id))
-            if p.status is PaymentStatus.PENDING and p.created_at < moment
+            if p.gateway == gateway and p.status is PaymentStatus.PENDING and p.created_at < moment
         ]
         return [copy.deepcopy(p) for p in due[: max(limit, 0)]]
 
-    def with_pending_refunds(self, limit: int) -> builtins.list[Payment]:
+    def with_pending_refunds(self, gateway: str, limit: int) -> builtins.list[Payment]:
         due = [
             p
             for p in sorted(self._table().values(), key=lambda p: p.id)
-            if any(r.status is RefundStatus.PENDING for r in p.refunds)
+            if p.gateway == gateway and any(r.status is RefundStatus.PENDING for r in p.refunds)
         ]
         return [copy.deepcopy(p) for p in due[: max(limit, 0)]]
 

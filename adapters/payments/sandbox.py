@@ -3,9 +3,11 @@
 It behaves as a gateway does, seen from the use cases: payments open `pending` with a
 confirmation URL (`/sandbox/checkout/{id}` on our own API), the buyer's Pay or Cancel there settles
 them (`pay`, `cancel`: the buyer's acts, not the port's), the same idempotence key gives back the
-same payment, refunds never exceed what was paid. Its records live in a CheckoutStore: in memory
-for the sandbox, in PostgreSQL (adapters/postgres/sandbox_checkout.py) so that every process of a
-deployment without a gateway serves the same checkout.
+same payment, refunds never exceed what was paid, and a payment nobody paid for an hour expires
+(canceled, as YooKassa cancels an unconfirmed one), so the reconciliation never waits on it
+forever. Its records live in a CheckoutStore: in memory for the sandbox, in PostgreSQL
+(adapters/postgres/sandbox_checkout.py) so that every process of a deployment without a gateway
+serves the same checkout.
 """
 
 from __future__ import annotations
@@ -60,6 +62,10 @@ class CheckoutStore(Protocol):
     def refund(self, refund_id: str) -> CheckoutRefund | None: ...
 
 
+# How long a buyer has to press Pay before the checkout cancels the payment.
+CHECKOUT_TTL = dt.timedelta(hours=1)
+
+
 class SandboxGateway:
     name = "sandbox"
 
@@ -111,9 +117,12 @@ class SandboxGateway:
         found = self.store.get(checkout_id)
         if found is None:
             raise NotFound("payment", checkout_id)
+        if found.status == "pending" and self._clock.now() - found.created_at >= CHECKOUT_TTL:
+            return self._decide(checkout_id, "canceled")
         return found
 
     def pay(self, checkout_id: str) -> Checkout:
+        self.checkout(checkout_id)  # an expired one is canceled first
         return self._decide(checkout_id, "succeeded")
 
     def cancel(self, checkout_id: str) -> Checkout:

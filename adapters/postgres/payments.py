@@ -96,19 +96,21 @@ class PostgresPaymentRepository:
             )
         return self._payments(rows), total
 
-    def pending_before(self, moment: dt.datetime, limit: int) -> builtins.list[Payment]:
+    def pending_before(
+        self, gateway: str, moment: dt.datetime, limit: int
+    ) -> builtins.list[Payment]:
         rows = self._db.rows(
-            f"{_SELECT} WHERE status = 'pending' AND created_at < %s"
+            f"{_SELECT} WHERE status = 'pending' AND gateway = %s AND created_at < %s"
             " ORDER BY created_at, id LIMIT %s",
-            (moment, max(limit, 0)),
+            (gateway, moment, max(limit, 0)),
         )
         return self._payments(rows)
 
-    def with_pending_refunds(self, limit: int) -> builtins.list[Payment]:
+    def with_pending_refunds(self, gateway: str, limit: int) -> builtins.list[Payment]:
         rows = self._db.rows(
-            f"{_SELECT} WHERE id IN (SELECT payment_id FROM payment_refunds"
+            f"{_SELECT} WHERE gateway = %s AND id IN (SELECT payment_id FROM payment_refunds"
             " WHERE status = 'pending') ORDER BY id LIMIT %s",
-            (max(limit, 0),),
+            (gateway, max(limit, 0)),
         )
         return self._payments(rows)
 

@@ -31,8 +31,9 @@ def reconcile_payments(rt: Runtime, *, limit: int = 100) -> PaymentReconciliatio
         return PaymentReconciliation(0, 0, 0, 0)
     before = rt.clock.now() - rt.policy.payment_reconcile_after
     with rt.uow() as uow:
-        due = uow.payments.pending_before(before, limit)
-        refunding = uow.payments.with_pending_refunds(limit)
+        # Only the configured gateway's: one configured before cannot be asked any more.
+        due = uow.payments.pending_before(rt.payments.name, before, limit)
+        refunding = uow.payments.with_pending_refunds(rt.payments.name, limit)
     settled = pending = refunds = errors = 0
     for payment in due:
         try:
@@ -50,7 +51,7 @@ def reconcile_payments(rt: Runtime, *, limit: int = 100) -> PaymentReconciliatio
             if refund.status is not RefundStatus.PENDING:
                 continue
             try:
-                refunds += settle_refund(rt, refund.gateway_refund_id) is not None
+                refunds += settle_refund(rt, refund.gateway_refund_id)
             except (NotFound, Conflict, Unavailable) as ex:
                 log.warning("refund %s not reconciled: %s", refund.gateway_refund_id, ex)
                 errors += 1

@@ -107,7 +107,8 @@ def test_lists_newest_first_and_pending_ones_for_the_reconciliation(shop: Shop) 
     everyone, total = payments.list_payments(shop.rt, shop.admin, Page(), "pending")
     assert total == 4
     with shop.rt.uow() as uow:
-        due = uow.payments.pending_before(T0 + dt.timedelta(minutes=6), 10)
+        due = uow.payments.pending_before("sandbox", T0 + dt.timedelta(minutes=6), 10)
+        assert uow.payments.pending_before("yookassa", T0 + dt.timedelta(minutes=6), 10) == []
     assert [p.id for p in due] == [made[0].id, made[1].id]
     shop.gateway.pay(made[0].gateway_payment_id)
     shop.clock.advance(dt.timedelta(minutes=20))
@@ -137,7 +138,7 @@ def test_refunds_in_parts_are_kept_with_their_payment(shop: Shop) -> None:
     assert after.refundable.micro == 250_000_000
     assert shop.wallet(alice) == 250_000_000
     with shop.rt.uow() as uow:
-        assert uow.payments.with_pending_refunds(10) == []
+        assert uow.payments.with_pending_refunds("sandbox", 10) == []
 
 
 def test_racing_notifications_credit_once_on_postgresql(request: pytest.FixtureRequest) -> None:

@@ -181,3 +181,19 @@ def test_the_reconciliation_credits_a_payment_never_notified_exactly_once(
     assert api.balance(user) == "500.000000"
     credits = [t for t in api.get("/api/transactions", user=user).json["data"]]
     assert [t["type"] for t in credits] == ["payment"]
+
+
+def test_a_payment_left_waiting_for_capture_is_captured_and_credited(
+    api: Api, sim: YooKassaSimulator
+) -> None:
+    user = api.customer(balance=None)
+    top_up(api, sim, user)
+    two_stage = gateway_id(sim)
+    sim.shop.payments[two_stage]["_capture"] = False  # as if the shop captured by hand
+    sim.buyer_pays(two_stage)
+    [waiting] = sim.take_notifications()
+    assert waiting["event"] == "payment.waiting_for_capture"
+    assert notify(api, waiting).json["status"] == "settled"
+    assert sim.shop.payments[two_stage]["status"] == "succeeded"
+    assert api.balance(user) == "500.000000"
+    assert [n["event"] for n in sim.take_notifications()] == ["payment.succeeded"]

@@ -196,3 +196,14 @@ class TestReconcile:
         assert payments.my_payment(world.rt, customer, payment.id).status is (
             PaymentStatus.CANCELED
         )
+
+    def test_a_checkout_nobody_paid_for_an_hour_expires(self, world: World) -> None:
+        customer = world.customer(balance=None)
+        payment = start(world, customer)
+        world.clock.advance(dt.timedelta(minutes=61))
+        assert reconcile_payments(world.rt).settled == 1
+        assert payments.my_payment(world.rt, customer, payment.id).status is (
+            PaymentStatus.CANCELED
+        )
+        assert checkout(world).pay(payment.gateway_payment_id).status == "canceled"
+        assert world.wallet(customer) == 0

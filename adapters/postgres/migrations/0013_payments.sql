@@ -23,7 +23,7 @@ CREATE TABLE payments (
 );
 CREATE INDEX payments_of_customer ON payments (customer_id, id DESC);
 -- The reconciliation tick reads the oldest pending payments.
-CREATE INDEX payments_pending ON payments (created_at, id) WHERE status = 'pending';
+CREATE INDEX payments_pending ON payments (gateway, created_at, id) WHERE status = 'pending';
 
 CREATE TABLE payment_refunds (
     payment_id          BIGINT NOT NULL REFERENCES payments (id),
