@@ -147,7 +147,7 @@ class PostgresPaymentRepository:
         for r in self._db.rows(
             "SELECT payment_id, gateway_refund_id, amount_micro, status, created_at, reason"
             " FROM payment_refunds WHERE payment_id = ANY(%s)"
-            " ORDER BY created_at, gateway_refund_id",
+            " ORDER BY id",
             (list(refunds),),
         ):
             refunds[r["payment_id"]].append(

@@ -26,6 +26,7 @@ CREATE INDEX payments_of_customer ON payments (customer_id, id DESC);
 CREATE INDEX payments_pending ON payments (gateway, created_at, id) WHERE status = 'pending';
 
 CREATE TABLE payment_refunds (
+    id                  BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,  -- the order they were made in
     payment_id          BIGINT NOT NULL REFERENCES payments (id),
     gateway_refund_id   TEXT NOT NULL CHECK (length(gateway_refund_id) BETWEEN 1 AND 64),
     amount_micro        BIGINT NOT NULL CHECK (amount_micro > 0),

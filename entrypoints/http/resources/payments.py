@@ -3,6 +3,7 @@ gateway's notifications at /api/payments/yookassa/notify."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from typing import Any
 
@@ -14,7 +15,7 @@ from domain.usecases import payment_refunds, payments
 from domain.usecases.runtime import Runtime
 from entrypoints.http import codec
 from entrypoints.http.body import parse
-from entrypoints.http.client_address import client_of, parse_networks
+from entrypoints.http.client_address import Network, client_of, parse_networks
 from entrypoints.http.errors import ApiError
 from entrypoints.http.idempotency import request_key, run_once
 from entrypoints.http.resources.base import PAGE_PARAMS, Op, Resource, actor, page_of, set_json
@@ -100,7 +101,7 @@ class Payments(Resource):
             PAYMENT_START,
             PAYMENT,
             201,
-            (400, 401, 409, 422, 503),
+            (400, 401, 409, 422, 502, 503),
             idempotent_key=True,
         ),
         "get": Op(
@@ -228,13 +229,10 @@ class YooKassaNotify(Resource):
         set_json(resp, {"status": "settled"})
 
 
-def _within(address: str, networks: tuple[Any, ...]) -> bool:
-    import ipaddress
-
+def _within(address: str, networks: tuple[Network, ...]) -> bool:
+    # `client_of` gives the address already resolved (an IPv4 client over IPv6 as IPv4).
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
     return any(ip.version == n.version and ip in n for n in networks)
