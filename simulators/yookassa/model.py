@@ -87,6 +87,8 @@ class Shop:
         self.payments: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
         self.notifications: list[dict[str, Any]] = []  # queued, in the order they happened
+        # Refunds answered `pending` until `finish_refund` (some payment methods take days).
+        self.hold_refunds = False
         self._answers: dict[str, tuple[str, int, dict[str, Any]]] = {}
 
     # --- idempotence ---------------------------------------------------------------------------
@@ -199,7 +201,7 @@ class Shop:
         refund = {
             "id": _gateway_id(),
             "payment_id": payment["id"],
-            "status": "succeeded",
+            "status": "pending" if self.hold_refunds else "succeeded",
             "created_at": _now(),
             "amount": money(value, payment["amount"]["currency"]),
             "description": description,
@@ -207,8 +209,25 @@ class Shop:
         self.refunds[refund["id"]] = refund
         payment["refunded_amount"] = money(refunded + value, payment["amount"]["currency"])
         payment["refundable"] = refunded + value < Decimal(payment["amount"]["value"])
-        self._notify("refund.succeeded", refund)
+        if refund["status"] == "succeeded":
+            self._notify("refund.succeeded", refund)
         return 200, dict(refund)
+
+    def finish_refund(self, refund_id: str, status: str = "succeeded") -> dict[str, Any]:
+        """A held refund ends: `succeeded`, or `canceled` (what it reserved is given back)."""
+        refund = self.refunds[refund_id]
+        if refund["status"] == "pending":
+            refund["status"] = status
+            if status == "succeeded":
+                self._notify("refund.succeeded", refund)
+            else:
+                payment = self.payments[refund["payment_id"]]
+                left = Decimal(payment["refunded_amount"]["value"]) - Decimal(
+                    refund["amount"]["value"]
+                )
+                payment["refunded_amount"] = money(left, payment["amount"]["currency"])
+                payment["refundable"] = True
+        return dict(refund)
 
     def refund(self, refund_id: str) -> dict[str, Any]:
         found = self.refunds.get(refund_id)

@@ -75,6 +75,10 @@ class YooKassaSimulator:
         with self.lock:
             return self.shop.buyer_gives_up(payment_id)
 
+    def finish_refund(self, refund_id: str, status: str = "succeeded") -> dict[str, Any]:
+        with self.lock:
+            return self.shop.finish_refund(refund_id, status)
+
     def take_notifications(self) -> list[dict[str, Any]]:
         with self.lock:
             taken, self.shop.notifications = self.shop.notifications, []

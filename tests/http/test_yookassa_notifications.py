@@ -197,3 +197,55 @@ def test_a_payment_left_waiting_for_capture_is_captured_and_credited(
     assert sim.shop.payments[two_stage]["status"] == "succeeded"
     assert api.balance(user) == "500.000000"
     assert [n["event"] for n in sim.take_notifications()] == ["payment.succeeded"]
+
+
+def test_a_refund_pending_at_the_gateway_debits_when_it_succeeds(
+    api: Api, sim: YooKassaSimulator, admin: User
+) -> None:
+    import datetime as dt
+
+    from entrypoints.scheduler.ticks import TICKS
+
+    user = api.customer(balance=None)
+    payment = top_up(api, sim, user)
+    sim.buyer_pays(gateway_id(sim))
+    notify(api, sim.take_notifications()[0])
+    sim.shop.hold_refunds = True
+    path = f"/api/admin/payments/{payment['id']}/refund"
+    first = api.post(path, user=admin, json={"amount": "100.00", "reason": "asked"})
+    assert first.json["refunds"][0]["status"] == "pending"
+    assert api.balance(user) == "500.000000"  # nothing has left yet
+    # what a pending refund reserves cannot be refunded twice
+    assert_error(
+        api.post(path, user=admin, json={"amount": "400.01", "reason": "x" * 3}),
+        422,
+        "rule_violation",
+    )
+    second = api.post(path, user=admin, json={"amount": "50.00", "reason": "asked"})
+    [held_one, held_two] = [r["id"] for r in second.json["refunds"]]
+    sim.finish_refund(held_one)
+    assert notify(api, sim.take_notifications()[0]).status_code == 200
+    assert api.balance(user) == "400.000000"
+    sim.finish_refund(held_two, "canceled")  # no notification: the reconciliation finds it
+    api.clock.advance(dt.timedelta(minutes=1))
+    report = next(t for t in TICKS if t.name == "payments")(api.rt)
+    assert report.refunds_settled == 1  # type: ignore[attr-defined]
+    after = api.get(f"/api/payments/{payment['id']}", user=user).json
+    assert [r["status"] for r in after["refunds"]] == ["succeeded", "canceled"]
+    assert after["refunded"]["amount"] == "100.00"
+    assert api.balance(user) == "400.000000"
+
+
+def test_a_gateway_down_when_opening_is_503_and_the_same_key_then_opens_one(
+    api: Api, sim: YooKassaSimulator
+) -> None:
+    user = api.customer(balance=None)
+    sim.fail_next(500)
+    key = {"Idempotency-Key": "top-up-7"}
+    down = api.post("/api/payments", user=user, json={"amount": "500.00"}, headers=key)
+    assert_error(down, 503, "unavailable")
+    assert api.get("/api/payments", user=user).json["data"] == []
+    for _ in range(2):
+        opened = api.post("/api/payments", user=user, json={"amount": "500.00"}, headers=key)
+        assert opened.status_code == 201
+    assert len(sim.shop.payments) == 1
