@@ -205,10 +205,17 @@ class Settings:
     password_hash_slots: int = 2
     registrations_per_hour: int = 10
     payments: PaymentSettings = PaymentSettings()  # top-ups (entrypoints/payments_config.py)
+    # Webhooks to plain HTTP and private addresses: for a developer's local receiver only. None
+    # means the default: allowed in the sandbox, refused with a database.
+    webhooks_allow_private: bool | None = None
 
     @property
     def sandbox(self) -> bool:
         return self.database_url is None
+
+    @property
+    def private_webhooks(self) -> bool:
+        return self.sandbox if self.webhooks_allow_private is None else self.webhooks_allow_private
 
 
 PREFIX = "HOSTPROVIDER_"
@@ -313,6 +320,7 @@ def load_settings(
         password_hash_slots=_int(env, f"{PREFIX}PASSWORD_HASH_SLOTS", 2, minimum=1),
         registrations_per_hour=_int(env, f"{PREFIX}REGISTRATIONS_PER_HOUR", 10, minimum=1),
         payments=_payments(env, currency),
+        webhooks_allow_private=_yes_no(env, f"{PREFIX}WEBHOOKS_ALLOW_PRIVATE"),
     )
 
 
@@ -321,6 +329,15 @@ def _payments(env: Mapping[str, str], currency: str) -> PaymentSettings:
         return read_payments(env, currency)
     except PaymentConfigError as ex:
         raise ConfigError(str(ex)) from None
+
+
+def _yes_no(env: Mapping[str, str], name: str) -> bool | None:
+    value = env.get(name)
+    if value is None or value == "":
+        return None
+    if value not in ("0", "1"):
+        raise ConfigError(f"{name} must be 0 or 1")
+    return value == "1"
 
 
 def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:

@@ -36,6 +36,7 @@ from adapters.security import (
     SystemSecretGenerator,
 )
 from adapters.security.common_passwords import common_passwords
+from adapters.webhooks import HttpWebhookSender
 from domain.model.network import CustomerNetworks
 from domain.model.placement import Overcommit
 from domain.usecases.runtime import Policy, Runtime
@@ -76,6 +77,7 @@ def _policy(settings: Settings, site: Site | None) -> Policy:
         payment_min_micro=settings.payments.min_micro,
         payment_max_micro=settings.payments.max_micro,
         payment_reconcile_after=dt.timedelta(minutes=settings.payments.reconcile_minutes),
+        webhooks_allow_private=settings.private_webhooks,
     )
 
 
@@ -87,7 +89,9 @@ def _hypervisor(clock: Clock, settings: Settings, site: Site | None, policy: Pol
     if settings.proxmox is not None:
         assert site is not None  # the settings refuse a Proxmox URL without a site file
         return _proxmox(clock, settings.proxmox, site, policy.overcommit, settings.proxmox_ssh)
-    hypervisor = FakeHypervisor(clock)
+    # The same overcommit as placement and as the Proxmox adapter: the sandbox takes what
+    # production would.
+    hypervisor = FakeHypervisor(clock, overcommit=policy.overcommit)
     hypervisor.durations = {op: settings.sandbox_task_seconds for op in hypervisor.durations}
     for location_id, name in sandbox.sandbox_nodes():
         hypervisor.add_node(location_id, name, **sandbox.NODE_CAPACITY)
@@ -340,6 +344,7 @@ class Container(containers.DeclarativeContainer):
     secrets = providers.Singleton(SystemSecretGenerator)
     secret_box = providers.Singleton(FernetSecretBox, settings.provided.quote_key)
     payments = providers.Singleton(_payments, settings, clock, pool.provider)
+    webhook_sender = providers.Singleton(HttpWebhookSender)
 
     runtime = providers.Singleton(
         Runtime,
@@ -355,6 +360,7 @@ class Container(containers.DeclarativeContainer):
         policy=policy,
         counters=counters,
         payments=payments,
+        webhooks=webhook_sender,
     )
 
 

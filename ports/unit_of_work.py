@@ -30,6 +30,7 @@ from ports.repositories import (
     TokenRepository,
     WarmPoolRepository,
 )
+from ports.webhooks import DeliveryRepository, WebhookRepository
 
 
 class UnitOfWork(Protocol):
@@ -47,6 +48,8 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyStore
     warm_pool: WarmPoolRepository
     billing: BillingBatches
+    webhooks: WebhookRepository
+    deliveries: DeliveryRepository
     jobs: JobQueue
     payments: PaymentRepository
 

@@ -26,6 +26,7 @@ from ports.payments import PaymentGateway
 from ports.security import PasswordHasher, SecretBox, SecretGenerator
 from ports.throttle import Counters
 from ports.unit_of_work import UnitOfWorkFactory
+from ports.webhooks import WebhookSender
 
 
 @attrs.frozen
@@ -69,6 +70,10 @@ class Policy:
     payment_max_micro: int = 1_000_000 * MICRO
     payment_reconcile_after: dt.timedelta = dt.timedelta(minutes=10)
 
+    # Webhooks to plain HTTP and private addresses (the sandbox's local receivers), else HTTPS to
+    # public addresses only (domain/model/webhooks.py).
+    webhooks_allow_private: bool = False
+
     @property
     def payment_limits(self) -> PaymentLimits:
         return PaymentLimits(
@@ -96,4 +101,5 @@ class Runtime:
     events: EventPublisher
     policy: Policy
     counters: Counters  # attempt counters of the throttles, shared by every API process
+    webhooks: WebhookSender  # customers' webhook endpoints
     payments: PaymentGateway | None = None  # where top-ups are paid; None: top-ups are off
