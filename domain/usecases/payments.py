@@ -6,7 +6,8 @@ notification, the sandbox's checkout page, the reconciliation tick) only names i
 `payment` transaction keyed by the gateway's payment id, posted with the payment's row held, so
 however many times and however concurrently a payment is settled, it is credited once. A credit
 re-assesses the account at once (dunning's restore path: a restricted or suspended account is
-active again and its servers are started).
+active again and its servers are started), and announces `payment.succeeded` to the customer's
+webhooks in the same unit of work.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import logging
 from domain.model.errors import Conflict, NotFound, Unavailable, ValidationError
 from domain.model.money import Money
 from domain.model.payments import Payment, PaymentStatus
+from domain.model.webhooks import WebhookEvent
+from domain.usecases import webhooks
 from domain.usecases.common import Actor, account_of, audit
 from domain.usecases.dunning import reassess_account
 from domain.usecases.runtime import Runtime
@@ -131,6 +134,19 @@ def settle_payment(rt: Runtime, gateway_payment_id: object) -> Payment:
             raise Conflict("the gateway states another amount for this payment")
         if remote.status == "succeeded":
             uow.ledger.post(payment.succeed(now))
+            webhooks.emit(
+                uow,
+                payment.customer_id,
+                WebhookEvent.PAYMENT_SUCCEEDED,
+                now,
+                {
+                    "paymentId": payment.id,
+                    "amount": {
+                        "amount": payment.amount.format(),
+                        "currency": payment.amount.currency,
+                    },
+                },
+            )
             credited = True
         else:
             payment.cancel(now)

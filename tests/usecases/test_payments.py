@@ -207,3 +207,32 @@ class TestReconcile:
         )
         assert checkout(world).pay(payment.gateway_payment_id).status == "canceled"
         assert world.wallet(customer) == 0
+
+
+def test_a_succeeded_payment_is_announced_once_to_the_customers_webhooks(world: World) -> None:
+    import json
+
+    from domain.model.webhooks import WebhookEvent
+    from domain.usecases import webhooks
+
+    customer = world.customer(balance=None)
+    hook = webhooks.create_webhook(
+        world.rt,
+        customer,
+        webhooks.NewWebhook(
+            "http://127.0.0.1:9/hooks", frozenset({WebhookEvent.PAYMENT_SUCCEEDED})
+        ),
+    )
+    payment = start(world, customer)
+    checkout(world).pay(payment.gateway_payment_id)
+    for _ in range(2):
+        payments.settle_payment(world.rt, payment.gateway_payment_id)
+    with world.rt.uow() as uow:
+        made, _ = uow.deliveries.for_webhook(hook.webhook.id, Page())
+    sent = [json.loads(d.body) for d in made]
+    assert [(d["event"], d["data"]) for d in sent] == [
+        (
+            "payment.succeeded",
+            {"paymentId": payment.id, "amount": {"amount": "500.00", "currency": "RUB"}},
+        )
+    ]
