@@ -20,7 +20,7 @@ from domain.model.money import Money
 from domain.model.payments import Payment, PaymentStatus
 from domain.model.webhooks import WebhookEvent
 from domain.usecases import webhooks
-from domain.usecases.common import Actor, account_of, audit
+from domain.usecases.common import Actor, account_of, audit, notify, wallet_balance
 from domain.usecases.dunning import reassess_account
 from domain.usecases.runtime import Runtime
 from ports.payments import GatewayPayment, PaymentGateway, PaymentRequest
@@ -146,6 +146,15 @@ def settle_payment(rt: Runtime, gateway_payment_id: object) -> Payment:
                         "currency": payment.amount.currency,
                     },
                 },
+            )
+            account = account_of(uow, payment.customer_id)
+            notify(
+                uow,
+                account,
+                "payment_received",
+                now,
+                amount=str(payment.amount),
+                balance=str(wallet_balance(uow, account)),
             )
             credited = True
         else:

@@ -84,6 +84,8 @@ class TestSettle:
             settled = payments.settle_payment(world.rt, payment.gateway_payment_id)
         assert settled.status is PaymentStatus.SUCCEEDED
         assert world.wallet(customer) == micro("500.00")
+        receipts = [n for n in world.notices(customer) if n.template == "payment_received"]
+        assert [n.subject for n in receipts] == ["Payment received: 500.00 RUB"]
         credits = world.transactions(TxKind.PAYMENT)
         assert [tx.amount.micro for tx in credits] == [micro("500.00")]
 
