@@ -90,6 +90,10 @@ class PaymentRepository(Protocol):
         """Save its status and its refunds (added or changed)."""
         ...
 
+    def pending_count(self, customer_id: int) -> int:
+        """How many of the customer's payments are pending."""
+        ...
+
     def for_customer(self, customer_id: int, page: Page) -> tuple[list[Payment], int]:
         """Newest first."""
         ...

@@ -51,6 +51,12 @@ class InMemoryPaymentRepository:
             raise NotFound("payment", payment.id)
         self._uow.write("payments")[payment.id] = copy.deepcopy(payment)
 
+    def pending_count(self, customer_id: int) -> int:
+        return sum(
+            p.customer_id == customer_id and p.status is PaymentStatus.PENDING
+            for p in self._table().values()
+        )
+
     def for_customer(self, customer_id: int, page: Page) -> tuple[list[Payment], int]:
         return paginate([p for p in self._newest() if p.customer_id == customer_id], page)
 

@@ -79,6 +79,14 @@ class PostgresPaymentRepository:
             raise NotFound("payment", payment.id)
         self._save_refunds(payment)
 
+    def pending_count(self, customer_id: int) -> int:
+        return int(
+            self._db.scalar(
+                "SELECT count(*) FROM payments WHERE customer_id = %s AND status = 'pending'",
+                (customer_id,),
+            )
+        )
+
     def for_customer(self, customer_id: int, page: Page) -> tuple[list[Payment], int]:
         rows, total = paged(
             self._db, f"{_SELECT} WHERE customer_id = %s ORDER BY id DESC", (customer_id,), page

@@ -27,6 +27,9 @@ from ports.payments import GatewayPayment, PaymentGateway, PaymentRequest
 from ports.records import Page
 
 log = logging.getLogger("hostprovider.payments")
+# Payments a customer may have open at once: each is a request to the gateway, and an abandoned
+# one closes by itself (the gateway cancels it; the reconciliation then sees it).
+MAX_OPEN_PAYMENTS = 10
 
 
 def gateway_of(rt: Runtime) -> PaymentGateway:
@@ -49,8 +52,14 @@ def start_payment(rt: Runtime, actor: Actor, *, amount: object, request_key: str
     gateway = gateway_of(rt)
     with rt.uow() as uow:
         account = account_of(uow, actor.account_id)
+        open_payments = uow.payments.pending_count(account.id)
     value = Money.parse(amount, account.currency)
     rt.policy.payment_limits.check(value)
+    if open_payments >= MAX_OPEN_PAYMENTS:
+        raise Conflict(
+            f"{open_payments} payments are open: pay or cancel one before starting another",
+            open=open_payments,
+        )
     key = idempotence_key("payment", account.id, request_key or rt.secrets.token())
     remote = gateway.create(
         PaymentRequest(value, key, f"Top-up of account {account.id}", account.id)

@@ -187,3 +187,17 @@ def test_racing_creates_with_one_key_store_one_payment_on_postgresql(
         thread.join()
     assert len(made) == racers and len(set(made)) == 1
     assert payments.my_payments(shop.rt, alice, Page())[1] == 1
+
+
+def test_pending_ones_are_counted_per_customer(shop: Shop) -> None:
+    alice, bob = shop.customer("alice"), shop.customer("bob")
+    first = payments.start_payment(shop.rt, alice, amount="100.00", request_key=None)
+    payments.start_payment(shop.rt, alice, amount="100.00", request_key=None)
+    payments.start_payment(shop.rt, bob, amount="100.00", request_key=None)
+    shop.gateway.pay(first.gateway_payment_id)
+    payments.settle_payment(shop.rt, first.gateway_payment_id)
+    with shop.rt.uow() as uow:
+        assert (
+            uow.payments.pending_count(alice.account_id),
+            uow.payments.pending_count(bob.account_id),
+        ) == (1, 1)

@@ -238,3 +238,14 @@ def test_a_succeeded_payment_is_announced_once_to_the_customers_webhooks(world: 
             {"paymentId": payment.id, "amount": {"amount": "500.00", "currency": "RUB"}},
         )
     ]
+
+
+def test_at_most_ten_payments_are_open_at_once(world: World) -> None:
+    from domain.model.errors import Conflict
+
+    customer = world.customer(balance=None)
+    opened = [start(world, customer, key=None) for _ in range(payments.MAX_OPEN_PAYMENTS)]
+    refused(world, Conflict, start, world, customer, key=None)
+    checkout(world).cancel(opened[0].gateway_payment_id)
+    payments.settle_payment(world.rt, opened[0].gateway_payment_id)
+    assert start(world, customer, key=None).status is PaymentStatus.PENDING
