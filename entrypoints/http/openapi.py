@@ -53,6 +53,8 @@ def _operation(op: Op, auth: str, path_params: list[str], method: str) -> dict[s
     errors = set(op.errors) | ({400} if op.body or op.params or path_params else set()) | {429}
     if op.body is not None:
         errors |= {413, 415}
+    if op.idempotent_key:  # the key reused with another request, or its request still running
+        errors |= {409}
     if auth in ("customer", "admin", "optional"):  # optional: a token, when sent, must be valid
         errors |= {401}
         if method in ("post", "put", "patch", "delete"):
