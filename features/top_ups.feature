@@ -22,6 +22,14 @@ Feature: Top-ups
     Then Alice's balance is 0.00 with nothing held
     And Alice's top-up is canceled
 
+  Scenario: Word of a payment the gateway does not confirm moves nothing
+    Given Alice has an account
+    And Alice has started a top-up of 500.00
+    When we are told Alice's top-up succeeded before she paid
+    And we are told a payment the gateway never made succeeded
+    Then Alice's balance is 0.00 with nothing held
+    And Alice's top-up is pending
+
   Scenario: A top-up outside the limits is refused
     Given Alice has an account
     When Alice starts a top-up of 99.99

@@ -3,9 +3,11 @@ the gateway's word; the reconciliation; an administrator's refunds."""
 
 from __future__ import annotations
 
+import pytest
 from pytest_bdd import given, parsers, then, when
 
 from adapters.payments.sandbox import SandboxGateway
+from domain.model.errors import NotFound
 from domain.model.ledger import TxKind
 from domain.model.payments import Payment
 from domain.usecases import payment_refunds, payments
@@ -77,6 +79,18 @@ def _cancels(shop: Shop, name: str) -> None:
 def _pays(shop: Shop, name: str, value: str) -> None:
     start(shop, name, value)
     pay_at_checkout(shop, name)
+
+
+@when(parsers.re(rf"^we are told {NAME}'s top-up succeeded before (?:she|he) paid$"))
+def _told_early(shop: Shop, name: str) -> None:
+    # A notification only names the payment: the gateway is asked, and says it is still pending.
+    payments.settle_payment(shop.rt, latest(shop, name).gateway_payment_id)
+
+
+@when("we are told a payment the gateway never made succeeded")
+def _told_of_nothing(shop: Shop) -> None:
+    with pytest.raises(NotFound):
+        payments.settle_payment(shop.rt, "2419a771-000f-5000-9000-1edaf29243f2")
 
 
 @given("the buyer paid at the gateway and no one told us")
