@@ -39,6 +39,8 @@ def test_a_top_up_through_the_checkout_page_is_credited_once(api: Api) -> None:
     shown = api.get(page_of(payment))
     assert shown.status_code == 200 and "500.00 RUB" in shown.text
     assert shown.headers["Content-Type"].startswith("text/html")
+    assert "default-src 'none'" in shown.headers["Content-Security-Policy"]
+    assert shown.headers["X-Content-Type-Options"] == "nosniff"
     for _ in range(3):
         paid = press(api, payment, "pay")
         assert paid.status_code == 200 and 'data-status="succeeded"' in paid.text
