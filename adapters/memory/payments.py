@@ -7,7 +7,6 @@ import copy
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from adapters.memory.accounts import paginate
 from domain.model.errors import NotFound
 from domain.model.payments import Payment, PaymentStatus, RefundStatus
 from ports.records import Page
@@ -58,12 +57,12 @@ class InMemoryPaymentRepository:
         )
 
     def for_customer(self, customer_id: int, page: Page) -> tuple[list[Payment], int]:
-        return paginate([p for p in self._newest() if p.customer_id == customer_id], page)
+        return page.cut([p for p in self._newest() if p.customer_id == customer_id])
 
     def list(
         self, page: Page, status: PaymentStatus | None = None
     ) -> tuple[builtins.list[Payment], int]:
-        return paginate([p for p in self._newest() if status in (None, p.status)], page)
+        return page.cut([p for p in self._newest() if status in (None, p.status)])
 
     def pending_before(
         self, gateway: str, moment: dt.datetime, limit: int

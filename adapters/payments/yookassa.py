@@ -134,7 +134,7 @@ def _amount(value: Money) -> dict[str, str]:
 def _money(data: Any) -> Money:
     if not isinstance(data, dict):
         raise ExternalFailure("YooKassa answered an object without an amount")
-    return Money.parse(data.get("value"), str(data.get("currency", "")))
+    return Money.parse(str(data.get("value", "")), str(data.get("currency", "")))
 
 
 def _payment(data: dict[str, Any]) -> GatewayPayment:

@@ -12,10 +12,12 @@ import datetime as dt
 import enum
 
 import attrs
+from attrs.converters import optional
 
 from domain.model.errors import InvalidTransition, RuleViolation
 from domain.model.ledger import AccountKind, LedgerAccount, Posting, Transaction, TxKind
 from domain.model.money import Money
+from domain.model.values import Amount, Reason, as_amount, as_reason
 
 
 class PaymentStatus(enum.Enum):
@@ -150,3 +152,25 @@ class PaymentLimits:
                 minimum=self.minimum.format(),
                 maximum=self.maximum.format(),
             )
+
+
+# --- commands (domain/model/commands.py says how commands are made) -----------------------------
+
+
+@attrs.frozen
+class TopUp:
+    """A customer opens a payment of `amount`; `request_key` (the Idempotency-Key) makes a retried
+    request open the same payment."""
+
+    amount: Amount = attrs.field(converter=as_amount)
+    request_key: str | None = None
+
+
+@attrs.frozen
+class RefundPayment:
+    """An admin gives a payment back through the gateway: all that is left of it, or `amount`."""
+
+    payment_id: int
+    reason: Reason = attrs.field(converter=as_reason)
+    amount: Amount | None = attrs.field(default=None, converter=optional(as_amount))
+    request_key: str | None = None

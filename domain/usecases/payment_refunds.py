@@ -7,38 +7,28 @@ gateway by other means (its dashboard) is recorded and debited the same way when
 
 from __future__ import annotations
 
-from domain.model.errors import InsufficientFunds, NotFound, ValidationError
+from domain.model.errors import InsufficientFunds, NotFound
 from domain.model.money import Money
-from domain.model.payments import Payment, Refund, RefundStatus, refund_debit
-from domain.usecases.common import Actor, account_of, audit, wallet_balance
+from domain.model.payments import Payment, Refund, RefundPayment, RefundStatus, refund_debit
+from domain.usecases.actors import Actor, account_of, wallet_balance
 from domain.usecases.dunning import reassess_account
+from domain.usecases.paper_trail import audit
 from domain.usecases.payments import gateway_of, idempotence_key
 from domain.usecases.runtime import Runtime
 from ports.payments import GatewayRefund
 
 
-def refund_payment(
-    rt: Runtime,
-    actor: Actor,
-    *,
-    payment_id: object,
-    amount: object = None,
-    reason: object,
-    request_key: str | None,
-) -> Payment:
+def refund_payment(rt: Runtime, actor: Actor, command: RefundPayment) -> Payment:
     """Give (part of) a succeeded payment back to the payer; all that is left of it without an
     amount. The wallet must still hold it: money already spent on servers is not refunded."""
     actor.require_admin()
     gateway = gateway_of(rt)
-    if not isinstance(reason, str) or not 3 <= len(reason.strip()) <= 250:
-        raise ValidationError("reason", "must be 3-250 characters")
     with rt.uow() as uow:
-        payment = uow.payments.get(payment_id) if type(payment_id) is int else None
+        payment = uow.payments.get(command.payment_id)
         if payment is None:
-            raise NotFound("payment", payment_id)
-        value = (
-            payment.refundable if amount is None else Money.parse(amount, payment.amount.currency)
-        )
+            raise NotFound("payment", command.payment_id)
+        currency = payment.amount.currency
+        value = payment.refundable if command.amount is None else command.amount.money(currency)
         payment.check_refund(value)
         available = wallet_balance(uow, account_of(uow, payment.customer_id))
     if value > available:
@@ -48,20 +38,20 @@ def refund_payment(
             available=available.max(Money.zero(value.currency)).format(),
             currency=value.currency,
         )
-    key = idempotence_key("refund", payment.id, request_key or rt.secrets.token())
+    key = idempotence_key("refund", payment.id, command.request_key or rt.secrets.token())
     remote = gateway.refund(payment.gateway_payment_id, value, key)
-    apply_refund(rt, remote, reason=reason.strip(), actor=actor)
+    apply_refund(rt, remote, reason=command.reason.text, actor=actor)
     with rt.uow() as uow:
         after = uow.payments.get(payment.id)
     assert after is not None
     return after
 
 
-def settle_refund(rt: Runtime, gateway_refund_id: object) -> bool:
+def settle_refund(rt: Runtime, gateway_refund_id: str) -> bool:
     """Bring a refund in line with the gateway's word (fetched, never taken from a notification);
     True when its status changed here. NotFound when the gateway or we do not know it."""
     gateway = gateway_of(rt)
-    if not isinstance(gateway_refund_id, str) or not 1 <= len(gateway_refund_id) <= 64:
+    if not 1 <= len(gateway_refund_id) <= 64:
         raise NotFound("refund", gateway_refund_id)
     return apply_refund(rt, gateway.fetch_refund(gateway_refund_id))
 

@@ -16,12 +16,12 @@ import hashlib
 import logging
 
 from domain.model.errors import Conflict, NotFound, Unavailable, ValidationError
-from domain.model.money import Money
-from domain.model.payments import Payment, PaymentStatus
+from domain.model.payments import Payment, PaymentStatus, TopUp
 from domain.model.webhooks import WebhookEvent
 from domain.usecases import webhooks
-from domain.usecases.common import Actor, account_of, audit, notify, wallet_balance
+from domain.usecases.actors import Actor, account_of, wallet_balance
 from domain.usecases.dunning import reassess_account
+from domain.usecases.paper_trail import audit, notify
 from domain.usecases.runtime import Runtime
 from ports.payments import GatewayPayment, PaymentGateway, PaymentRequest
 from ports.records import Page
@@ -44,7 +44,7 @@ def idempotence_key(*parts: object) -> str:
     return hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()
 
 
-def start_payment(rt: Runtime, actor: Actor, *, amount: object, request_key: str | None) -> Payment:
+def start_payment(rt: Runtime, actor: Actor, command: TopUp) -> Payment:
     """Open a payment at the gateway; the customer pays at its `confirmation_url`.
 
     A retried request (the same Idempotency-Key) asks the gateway with the same idempotence key,
@@ -53,14 +53,14 @@ def start_payment(rt: Runtime, actor: Actor, *, amount: object, request_key: str
     with rt.uow() as uow:
         account = account_of(uow, actor.account_id)
         open_payments = uow.payments.pending_count(account.id)
-    value = Money.parse(amount, account.currency)
+    value = command.amount.money(account.currency)
     rt.policy.payment_limits.check(value)
     if open_payments >= MAX_OPEN_PAYMENTS:
         raise Conflict(
             f"{open_payments} payments are open: pay or cancel one before starting another",
             open=open_payments,
         )
-    key = idempotence_key("payment", account.id, request_key or rt.secrets.token())
+    key = idempotence_key("payment", account.id, command.request_key or rt.secrets.token())
     remote = gateway.create(
         PaymentRequest(value, key, f"Top-up of account {account.id}", account.id)
     )
@@ -90,17 +90,17 @@ def my_payments(rt: Runtime, actor: Actor, page: Page) -> tuple[list[Payment], i
         return uow.payments.for_customer(actor.account_id, page)
 
 
-def my_payment(rt: Runtime, actor: Actor, payment_id: object) -> Payment:
+def my_payment(rt: Runtime, actor: Actor, payment_id: int) -> Payment:
     """The payment if it is the actor's (an admin sees every one); else not found."""
     with rt.uow() as uow:
-        found = uow.payments.get(payment_id) if type(payment_id) is int else None
+        found = uow.payments.get(payment_id)
     if found is None or (found.customer_id != actor.account_id and not actor.is_admin):
         raise NotFound("payment", payment_id)
     return found
 
 
 def list_payments(
-    rt: Runtime, actor: Actor, page: Page, status: object = None
+    rt: Runtime, actor: Actor, page: Page, status: str | None = None
 ) -> tuple[list[Payment], int]:
     actor.require_admin()
     try:
@@ -113,11 +113,11 @@ def list_payments(
         return uow.payments.list(page, wanted)
 
 
-def settle_payment(rt: Runtime, gateway_payment_id: object) -> Payment:
+def settle_payment(rt: Runtime, gateway_payment_id: str) -> Payment:
     """Bring our record of a payment in line with the gateway's: credit it once when it has
     succeeded, close it when it was canceled. NotFound when the gateway or we do not know it."""
     gateway = gateway_of(rt)
-    if not isinstance(gateway_payment_id, str) or not 1 <= len(gateway_payment_id) <= 64:
+    if not 1 <= len(gateway_payment_id) <= 64:
         raise NotFound("payment", gateway_payment_id)
     remote = gateway.fetch(gateway_payment_id)
     if remote.status == "waiting_for_capture":

@@ -15,10 +15,11 @@ from adapters.payments.sandbox import MemoryCheckoutStore, SandboxGateway
 from adapters.postgres.sandbox_checkout import PostgresCheckoutStore
 from adapters.postgres.uow import PostgresUnitOfWorkFactory
 from domain.model.accounts import Role
+from domain.model.commands import NewAccount
 from domain.model.ledger import LedgerAccount, TxKind
-from domain.model.payments import PaymentStatus, RefundStatus
+from domain.model.payments import PaymentStatus, RefundPayment, RefundStatus, TopUp
 from domain.usecases import accounts, payment_refunds, payments
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.payment_reconcile import reconcile_payments
 from domain.usecases.runtime import Runtime
 from entrypoints.config import Settings
@@ -43,7 +44,7 @@ class Shop:
 
     def customer(self, name: str) -> Actor:
         account = accounts.register(
-            self.rt, email=f"{name}@example.com", password="correct horse battery"
+            self.rt, NewAccount(f"{name}@example.com", "correct horse battery")
         )
         return Actor(account.id, Role.CUSTOMER)
 
@@ -69,7 +70,7 @@ def _shop(request: pytest.FixtureRequest, kind: str) -> Shop:
         gateway = SandboxGateway(PostgresCheckoutStore(database.pool), clock, "http://shop.example")
     rt = build(SETTINGS, store=store, job_queue=queue, clock=clock, payments=gateway).runtime()
     admin = accounts.register(
-        rt, email="root@admin.example", password="correct horse battery", role=Role.ADMIN
+        rt, NewAccount("root@admin.example", "correct horse battery", role=Role.ADMIN)
     )
     return Shop(rt, clock, gateway, Actor(admin.id, Role.ADMIN))
 
@@ -81,8 +82,8 @@ def shop(request: pytest.FixtureRequest) -> Iterator[Shop]:
 
 def test_a_payment_is_stored_paid_and_credited_once(shop: Shop) -> None:
     alice = shop.customer("alice")
-    first = payments.start_payment(shop.rt, alice, amount="500.00", request_key="k")
-    again = payments.start_payment(shop.rt, alice, amount="500.00", request_key="k")
+    first = payments.start_payment(shop.rt, alice, TopUp("500.00", "k"))
+    again = payments.start_payment(shop.rt, alice, TopUp("500.00", "k"))
     assert again == first
     shop.gateway.pay(first.gateway_payment_id)
     payments.settle_payment(shop.rt, first.gateway_payment_id)
@@ -97,11 +98,9 @@ def test_lists_newest_first_and_pending_ones_for_the_reconciliation(shop: Shop) 
     alice, bob = shop.customer("alice"), shop.customer("bob")
     made = []
     for n in range(3):
-        made.append(
-            payments.start_payment(shop.rt, alice, amount=f"{100 + n}.00", request_key=None)
-        )
+        made.append(payments.start_payment(shop.rt, alice, TopUp(f"{100 + n}.00", None)))
         shop.clock.advance(dt.timedelta(minutes=5))
-    payments.start_payment(shop.rt, bob, amount="100.00", request_key=None)
+    payments.start_payment(shop.rt, bob, TopUp("100.00", None))
     mine, total = payments.my_payments(shop.rt, alice, Page(1, 2))
     assert total == 3 and [p.id for p in mine] == [made[2].id, made[1].id]
     everyone, total = payments.list_payments(shop.rt, shop.admin, Page(), "pending")
@@ -119,17 +118,12 @@ def test_lists_newest_first_and_pending_ones_for_the_reconciliation(shop: Shop) 
 
 def test_refunds_in_parts_are_kept_with_their_payment(shop: Shop) -> None:
     alice = shop.customer("alice")
-    payment = payments.start_payment(shop.rt, alice, amount="500.00", request_key=None)
+    payment = payments.start_payment(shop.rt, alice, TopUp("500.00", None))
     shop.gateway.pay(payment.gateway_payment_id)
     payments.settle_payment(shop.rt, payment.gateway_payment_id)
     for amount, key in (("100.00", "a"), ("150.00", "b"), ("100.00", "a")):
         after = payment_refunds.refund_payment(
-            shop.rt,
-            shop.admin,
-            payment_id=payment.id,
-            amount=amount,
-            reason="asked",
-            request_key=key,
+            shop.rt, shop.admin, RefundPayment(payment.id, "asked", amount, key)
         )
     assert [(r.amount.micro, r.status) for r in after.refunds] == [
         (100_000_000, RefundStatus.SUCCEEDED),
@@ -144,7 +138,7 @@ def test_refunds_in_parts_are_kept_with_their_payment(shop: Shop) -> None:
 def test_racing_notifications_credit_once_on_postgresql(request: pytest.FixtureRequest) -> None:
     shop = _shop(request, "postgres")
     alice = shop.customer("alice")
-    payment = payments.start_payment(shop.rt, alice, amount="500.00", request_key=None)
+    payment = payments.start_payment(shop.rt, alice, TopUp("500.00", None))
     shop.gateway.pay(payment.gateway_payment_id)
     racers = 8
     start = threading.Barrier(racers)
@@ -178,7 +172,7 @@ def test_racing_creates_with_one_key_store_one_payment_on_postgresql(
 
     def create() -> None:
         start.wait()
-        made.append(payments.start_payment(shop.rt, alice, amount="500.00", request_key="same").id)
+        made.append(payments.start_payment(shop.rt, alice, TopUp("500.00", "same")).id)
 
     threads = [threading.Thread(target=create) for _ in range(racers)]
     for thread in threads:
@@ -191,9 +185,9 @@ def test_racing_creates_with_one_key_store_one_payment_on_postgresql(
 
 def test_pending_ones_are_counted_per_customer(shop: Shop) -> None:
     alice, bob = shop.customer("alice"), shop.customer("bob")
-    first = payments.start_payment(shop.rt, alice, amount="100.00", request_key=None)
-    payments.start_payment(shop.rt, alice, amount="100.00", request_key=None)
-    payments.start_payment(shop.rt, bob, amount="100.00", request_key=None)
+    first = payments.start_payment(shop.rt, alice, TopUp("100.00", None))
+    payments.start_payment(shop.rt, alice, TopUp("100.00", None))
+    payments.start_payment(shop.rt, bob, TopUp("100.00", None))
     shop.gateway.pay(first.gateway_payment_id)
     payments.settle_payment(shop.rt, first.gateway_payment_id)
     with shop.rt.uow() as uow:

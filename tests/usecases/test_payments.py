@@ -18,9 +18,9 @@ from domain.model.errors import (
     ValidationError,
 )
 from domain.model.ledger import TxKind
-from domain.model.payments import PaymentStatus
+from domain.model.payments import PaymentStatus, RefundPayment, TopUp
 from domain.usecases import money, payment_refunds, payments
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.payment_reconcile import reconcile_payments
 from ports.records import Page
 
@@ -34,7 +34,7 @@ def checkout(world: World) -> SandboxGateway:
 
 
 def start(world: World, actor: Actor, amount: str = "500.00", key: str | None = "k1"):  # type: ignore[no-untyped-def]
-    return payments.start_payment(world.rt, actor, amount=amount, request_key=key)
+    return payments.start_payment(world.rt, actor, TopUp(amount, key))
 
 
 def paid(world: World, actor: Actor, amount: str = "500.00"):  # type: ignore[no-untyped-def]
@@ -64,7 +64,7 @@ class TestStart:
             ("99.99", RuleViolation),
             ("1000000.01", RuleViolation),
             ("100.001", RuleViolation),
-            ("-5.00", RuleViolation),
+            ("-5.00", ValidationError),
             ("lots", ValidationError),
         ],
     )
@@ -106,8 +106,8 @@ class TestSettle:
         assert settled.status is PaymentStatus.CANCELED
         assert world.wallet(customer) == 0
 
-    @pytest.mark.parametrize("gateway_id", ["no-such-payment", "", None, "x" * 65])
-    def test_a_payment_the_gateway_does_not_know(self, world: World, gateway_id: object) -> None:
+    @pytest.mark.parametrize("gateway_id", ["no-such-payment", "", "x" * 65])
+    def test_a_payment_the_gateway_does_not_know(self, world: World, gateway_id: str) -> None:
         refused(world, NotFound, payments.settle_payment, world.rt, gateway_id)
 
     def test_paying_restores_a_restricted_account(self, world: World) -> None:
@@ -132,12 +132,7 @@ class TestSettle:
 class TestRefund:
     def refund(self, world: World, payment_id: object, amount: object = None, key: str = "r1"):  # type: ignore[no-untyped-def]
         return payment_refunds.refund_payment(
-            world.rt,
-            world.admin,
-            payment_id=payment_id,
-            amount=amount,
-            reason="customer asked",
-            request_key=key,
+            world.rt, world.admin, RefundPayment(payment_id, "customer asked", amount, key)
         )
 
     def test_a_partial_then_the_rest(self, world: World) -> None:
@@ -169,9 +164,7 @@ class TestRefund:
             payment_refunds.refund_payment,
             world.rt,
             customer,
-            payment_id=payment.id,
-            reason="mine",
-            request_key="x",
+            RefundPayment(payment.id, "mine", request_key="x"),
         )
 
 

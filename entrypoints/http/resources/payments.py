@@ -10,21 +10,24 @@ from typing import Any
 import falcon
 
 from domain.model.errors import Conflict, NotFound
-from domain.model.payments import Payment
+from domain.model.payments import Payment, RefundPayment, TopUp
+from domain.model.values import REASON_MAX, REASON_MIN
 from domain.usecases import payment_refunds, payments
 from domain.usecases.runtime import Runtime
 from entrypoints.http import codec
 from entrypoints.http.body import parse
 from entrypoints.http.client_address import Network, client_of, parse_networks
+from entrypoints.http.commands import structure
 from entrypoints.http.errors import ApiError
 from entrypoints.http.idempotency import request_key, run_once
 from entrypoints.http.resources.base import PAGE_PARAMS, Op, Resource, actor, page_of, set_json
-from entrypoints.http.schemas import AMOUNT, MONEY, NULLABLE_STR, PAGE, obj, trimmed
+from entrypoints.http.response_schemas import MONEY, NULLABLE_STR, PAGE
+from entrypoints.http.schemas import AMOUNT, obj, trimmed
 
 log = logging.getLogger("hostprovider.payments")
 
 PAYMENT_START = obj({"amount": AMOUNT}, ("amount",))
-REFUND = obj({"amount": AMOUNT, "reason": trimmed(3, 250)}, ("reason",))
+REFUND = obj({"amount": AMOUNT, "reason": trimmed(REASON_MIN, REASON_MAX)}, ("reason",))
 STATUS = {"enum": ["pending", "succeeded", "canceled"]}
 PAYMENT: dict[str, Any] = {
     "type": "object",
@@ -110,12 +113,11 @@ class Payments(Resource):
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = parse(req, PAYMENT_START)
+        command = structure({**parse(req, PAYMENT_START), "requestKey": request_key(req)}, TopUp)
         who = actor(req)
-        key = request_key(req)
 
         def handler() -> tuple[str, object]:
-            found = payments.start_payment(self.rt, who, amount=body["amount"], request_key=key)
+            found = payments.start_payment(self.rt, who, command)
             return falcon.HTTP_201, payment_json(found)
 
         run_once(self.rt, req, resp, who, handler)
@@ -168,19 +170,14 @@ class AdminPaymentRefund(Resource):
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, payment_id: int) -> None:
-        body = parse(req, REFUND)
+        command = structure(
+            {**parse(req, REFUND), "paymentId": payment_id, "requestKey": request_key(req)},
+            RefundPayment,
+        )
         who = actor(req)
-        key = request_key(req)
 
         def handler() -> tuple[str, object]:
-            after = payment_refunds.refund_payment(
-                self.rt,
-                who,
-                payment_id=payment_id,
-                amount=body.get("amount"),
-                reason=body["reason"],
-                request_key=key,
-            )
+            after = payment_refunds.refund_payment(self.rt, who, command)
             return falcon.HTTP_200, payment_json(after)
 
         run_once(self.rt, req, resp, who, handler)

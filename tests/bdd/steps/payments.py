@@ -9,7 +9,7 @@ from pytest_bdd import given, parsers, then, when
 from adapters.payments.sandbox import SandboxGateway
 from domain.model.errors import NotFound
 from domain.model.ledger import TxKind
-from domain.model.payments import Payment
+from domain.model.payments import Payment, RefundPayment, TopUp
 from domain.usecases import payment_refunds, payments
 from domain.usecases.payment_reconcile import reconcile_payments
 from ports.records import Page
@@ -32,7 +32,7 @@ def latest(shop: Shop, name: str) -> Payment:
 
 def start(shop: Shop, name: str, value: str, key: str | None = None) -> Payment:
     actor = shop.customer(name).actor
-    return payments.start_payment(shop.rt, actor, amount=value, request_key=key)
+    return payments.start_payment(shop.rt, actor, TopUp(value, key))
 
 
 def pay_at_checkout(shop: Shop, name: str) -> None:
@@ -106,25 +106,14 @@ def _reconciles(shop: Shop) -> None:
 
 @when(parsers.re(rf"^the administrator refunds {MONEY} of {NAME}'s top-up$"))
 def _refunds_part(shop: Shop, value: str, name: str) -> None:
-    payment_refunds.refund_payment(
-        shop.rt,
-        shop.admin,
-        payment_id=latest(shop, name).id,
-        amount=value,
-        reason="asked by the customer",
-        request_key=f"refund-{value}",
-    )
+    command = RefundPayment(latest(shop, name).id, "asked by the customer", value, f"r-{value}")
+    payment_refunds.refund_payment(shop.rt, shop.admin, command)
 
 
 @when(parsers.re(rf"^the administrator refunds the rest of {NAME}'s top-up$"))
 def _refunds_rest(shop: Shop, name: str) -> None:
-    payment_refunds.refund_payment(
-        shop.rt,
-        shop.admin,
-        payment_id=latest(shop, name).id,
-        reason="asked by the customer",
-        request_key="refund-rest",
-    )
+    command = RefundPayment(latest(shop, name).id, "asked by the customer", request_key="rest")
+    payment_refunds.refund_payment(shop.rt, shop.admin, command)
 
 
 @then(parsers.re(rf"^{NAME}'s top-up is (?P<status>pending|succeeded|canceled)$"))
