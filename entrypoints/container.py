@@ -36,6 +36,7 @@ from adapters.security import (
     SystemSecretGenerator,
 )
 from adapters.security.common_passwords import common_passwords
+from adapters.security.totp import PyotpTotp
 from adapters.webhooks import HttpWebhookSender
 from domain.model.network import CustomerNetworks
 from domain.model.placement import Overcommit
@@ -344,6 +345,7 @@ class Container(containers.DeclarativeContainer):
     secrets = providers.Singleton(SystemSecretGenerator)
     secret_box = providers.Singleton(FernetSecretBox, settings.provided.quote_key)
     payments = providers.Singleton(_payments, settings, clock, pool.provider)
+    totp = providers.Singleton(PyotpTotp)
     webhook_sender = providers.Singleton(HttpWebhookSender)
 
     runtime = providers.Singleton(
@@ -360,6 +362,7 @@ class Container(containers.DeclarativeContainer):
         policy=policy,
         counters=counters,
         payments=payments,
+        totp=totp,
         webhooks=webhook_sender,
     )
 

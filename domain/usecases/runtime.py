@@ -25,6 +25,7 @@ from ports.network import NetworkFabric
 from ports.payments import PaymentGateway
 from ports.security import PasswordHasher, SecretBox, SecretGenerator
 from ports.throttle import Counters
+from ports.two_factor import TotpAlgorithm
 from ports.unit_of_work import UnitOfWorkFactory
 from ports.webhooks import WebhookSender
 
@@ -101,5 +102,6 @@ class Runtime:
     events: EventPublisher
     policy: Policy
     counters: Counters  # attempt counters of the throttles, shared by every API process
+    totp: TotpAlgorithm  # two-factor login's codes (domain/usecases/two_factor.py)
     webhooks: WebhookSender  # customers' webhook endpoints
     payments: PaymentGateway | None = None  # where top-ups are paid; None: top-ups are off
