@@ -11,6 +11,7 @@ import attrs
 
 from adapters.smtp import SmtpSettings
 from entrypoints.mail import mail_declared, read_smtp
+from entrypoints.payments_config import PaymentConfigError, PaymentSettings, read_payments
 
 
 class ConfigError(ValueError):
@@ -203,6 +204,7 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     password_hash_slots: int = 2
     registrations_per_hour: int = 10
+    payments: PaymentSettings = PaymentSettings()  # top-ups (entrypoints/payments_config.py)
     # Webhooks to plain HTTP and private addresses: for a developer's local receiver only. None
     # means the default: allowed in the sandbox, refused with a database.
     webhooks_allow_private: bool | None = None
@@ -317,8 +319,16 @@ def load_settings(
         public_url=_public_url(env),
         password_hash_slots=_int(env, f"{PREFIX}PASSWORD_HASH_SLOTS", 2, minimum=1),
         registrations_per_hour=_int(env, f"{PREFIX}REGISTRATIONS_PER_HOUR", 10, minimum=1),
+        payments=_payments(env, currency),
         webhooks_allow_private=_yes_no(env, f"{PREFIX}WEBHOOKS_ALLOW_PRIVATE"),
     )
+
+
+def _payments(env: Mapping[str, str], currency: str) -> PaymentSettings:
+    try:
+        return read_payments(env, currency)
+    except PaymentConfigError as ex:
+        raise ConfigError(str(ex)) from None
 
 
 def _yes_no(env: Mapping[str, str], name: str) -> bool | None:

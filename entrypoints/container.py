@@ -45,6 +45,7 @@ from entrypoints import sandbox
 from entrypoints.config import ConfigError, NodeSsh, RemoteApi, Settings
 from entrypoints.mail import make_mailer
 from entrypoints.metrics import CountingEventPublisher
+from entrypoints.payments_config import make_gateway
 from entrypoints.site import Site, load_site
 from entrypoints.tasks import make_dispatch
 from ports.clock import Clock
@@ -52,6 +53,7 @@ from ports.hypervisor import Hypervisor
 from ports.locks import Locks
 from ports.messaging import EventPublisher
 from ports.network import NetworkFabric
+from ports.payments import PaymentGateway
 from ports.throttle import Counters
 
 if TYPE_CHECKING:
@@ -73,6 +75,9 @@ def _policy(settings: Settings, site: Site | None) -> Policy:
         public_url=settings.public_url,
         common_passwords=common_passwords(),
         metrics_raw_days=settings.metrics_raw_days,
+        payment_min_micro=settings.payments.min_micro,
+        payment_max_micro=settings.payments.max_micro,
+        payment_reconcile_after=dt.timedelta(minutes=settings.payments.reconcile_minutes),
         webhooks_allow_private=settings.private_webhooks,
     )
 
@@ -298,6 +303,12 @@ def _notify_events(pool: ConnectionPool) -> EventPublisher:
     return NotifyEventPublisher(pool)
 
 
+def _payments(
+    settings: Settings, clock: Clock, pool: Callable[[], ConnectionPool]
+) -> PaymentGateway:
+    return make_gateway(settings.payments, settings.public_url, clock, pool, settings.sandbox)
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     mode = providers.Callable(_mode, settings)
@@ -333,6 +344,7 @@ class Container(containers.DeclarativeContainer):
     )
     secrets = providers.Singleton(SystemSecretGenerator)
     secret_box = providers.Singleton(FernetSecretBox, settings.provided.quote_key)
+    payments = providers.Singleton(_payments, settings, clock, pool.provider)
     totp = providers.Singleton(PyotpTotp)
     webhook_sender = providers.Singleton(HttpWebhookSender)
 
@@ -349,6 +361,7 @@ class Container(containers.DeclarativeContainer):
         events=events,
         policy=policy,
         counters=counters,
+        payments=payments,
         totp=totp,
         webhooks=webhook_sender,
     )

@@ -39,12 +39,3 @@ class JobQueue(Protocol):
     """
 
     def defer(self, task: str, *, lock: str | None = None, **args: Any) -> None: ...
-
-
-class PaymentGateway(Protocol):
-    """Where top-ups come from. Promises: `confirm` is idempotent by `reference`."""
-
-    def confirm(self, reference: str) -> tuple[int, str]:
-        """(micro-units, currency) that a completed payment brought in; raises NotFound if
-        unknown."""
-        ...

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from ports.billing import BillingBatches
 from ports.messaging import JobQueue
+from ports.payments import PaymentRepository
 from ports.repositories import (
     AccountRepository,
     ActionRepository,
@@ -54,6 +55,7 @@ class UnitOfWork(Protocol):
     deliveries: DeliveryRepository
     ssh_keys: SshKeyRepository
     jobs: JobQueue
+    payments: PaymentRepository
     second_factors: SecondFactorRepository
 
     def __enter__(self) -> UnitOfWork: ...

@@ -4,7 +4,7 @@ from adapters.memory.clock import FakeClock
 from adapters.memory.fabric import FakeNetworkFabric
 from adapters.memory.hypervisor import FakeHypervisor
 from adapters.memory.jobs import FailedJob, InlineJobQueue, Job
-from adapters.memory.messaging import FakePaymentGateway, RecordingEventPublisher, RecordingMailer
+from adapters.memory.messaging import RecordingEventPublisher, RecordingMailer
 from adapters.memory.store import InMemoryStore, InMemoryUnitOfWork
 
 __all__ = [
@@ -12,7 +12,6 @@ __all__ = [
     "FakeClock",
     "FakeHypervisor",
     "FakeNetworkFabric",
-    "FakePaymentGateway",
     "InMemoryStore",
     "InMemoryUnitOfWork",
     "InlineJobQueue",

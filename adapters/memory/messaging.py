@@ -1,4 +1,4 @@
-"""Fakes for what leaves the system: mail, real-time events, and where payments come from."""
+"""Fakes for what leaves the system: mail and real-time events."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import threading
 from typing import Any
 
 from adapters.memory.faults import Fault, FaultPlan
-from domain.model.errors import ExternalFailure, NotFound, Unavailable
+from domain.model.errors import ExternalFailure, Unavailable
 from ports.messaging import OutgoingMail
 
 
@@ -55,22 +55,3 @@ class RecordingEventPublisher:
     def on(self, channel: str) -> list[dict[str, Any]]:
         with self._lock:
             return [payload for name, payload in self.events if name == channel]
-
-
-class FakePaymentGateway:
-    """Payments that tests complete by hand; `confirm` is idempotent by reference."""
-
-    def __init__(self) -> None:
-        self._payments: dict[str, tuple[int, str]] = {}
-        self._lock = threading.Lock()
-
-    def complete(self, reference: str, micro: int, currency: str) -> None:
-        with self._lock:
-            self._payments[reference] = (micro, currency)
-
-    def confirm(self, reference: str) -> tuple[int, str]:
-        with self._lock:
-            found = self._payments.get(reference)
-        if found is None:
-            raise NotFound("payment", reference)
-        return found

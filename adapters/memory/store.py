@@ -21,6 +21,7 @@ from adapters.memory.catalogue import InMemoryCatalogueRepository
 from adapters.memory.jobs import InlineJobQueue, Job, submit_jobs
 from adapters.memory.ledger import InMemoryLedger
 from adapters.memory.network import InMemoryNetworkRepository
+from adapters.memory.payments import InMemoryPaymentRepository
 from adapters.memory.promos import InMemoryPromoCodeRepository
 from adapters.memory.records import (
     InMemoryAuditLog,
@@ -60,6 +61,7 @@ TABLES = (
     "audit",  # list of AuditRecord
     "idempotency",  # (account id, key) -> IdempotencyRecord
     "warm_pool",  # pooled guest id -> PooledGuest
+    "payments",  # payment id -> Payment (with its refunds)
     "second_factors",  # account id -> SecondFactor
     "webhooks",
     "webhook_deliveries",
@@ -156,6 +158,7 @@ class InMemoryUnitOfWork:
         self.idempotency = InMemoryIdempotencyStore(self)
         self.warm_pool = InMemoryWarmPoolRepository(self)
         self.billing = InMemoryBillingBatches(self)
+        self.payments = InMemoryPaymentRepository(self)
         self.second_factors = InMemorySecondFactorRepository(self)
         self.webhooks = InMemoryWebhookRepository(self)
         self.deliveries = InMemoryDeliveryRepository(self)

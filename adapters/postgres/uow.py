@@ -36,6 +36,7 @@ from adapters.postgres.billing import PostgresBillingBatches
 from adapters.postgres.ledger import PostgresLedger
 from adapters.postgres.metrics import PostgresMetricsRepository
 from adapters.postgres.network import PostgresNetworkRepository
+from adapters.postgres.payments import PostgresPaymentRepository
 from adapters.postgres.promos import PostgresPromoCodeRepository
 from adapters.postgres.records import (
     PostgresAuditLog,
@@ -109,6 +110,7 @@ class PostgresUnitOfWork:
         self.idempotency = PostgresIdempotencyStore(db)
         self.warm_pool = PostgresWarmPoolRepository(db)
         self.billing = PostgresBillingBatches(db)
+        self.payments = PostgresPaymentRepository(db)
         self.second_factors = PostgresSecondFactorRepository(db)
         self.webhooks = PostgresWebhookRepository(db)
         self.deliveries = PostgresDeliveryRepository(db)

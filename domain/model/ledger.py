@@ -87,6 +87,8 @@ class TxKind(enum.Enum):
     REFUND = "refund"
     ADJUSTMENT = "adjustment"
     REVERSAL = "reversal"
+    PAYMENT = "payment"  # a top-up through the payment gateway (domain/model/payments.py)
+    PAYMENT_REFUND = "payment_refund"  # the gateway gave (part of) a payment back
 
 
 @attrs.frozen

@@ -73,6 +73,10 @@ TEMPLATES: dict[str, Template] = {
         "Your balance is {balance}. Your account is active again and the servers we stopped "
         "are starting.",
     ),
+    "payment_received": Template(
+        "Payment received: {amount}",
+        "We received your payment of {amount}. Your balance is now {balance}.",
+    ),
     "alert_raised": Template(
         "Server {name}: {metric} at {value}%",
         "The {metric} use of your server {name} is at {value}%.\n\n"

@@ -1,4 +1,4 @@
-"""Balance, transactions, payments and an admin's corrections."""
+"""Balance, transactions and an admin's corrections (top-ups: domain/usecases/payments.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ from domain.model.accounts import Account
 from domain.model.commands import BalanceAdjustment
 from domain.model.dunning import Standing
 from domain.model.errors import ValidationError
-from domain.model.ledger import LedgerAccount, Transaction, adjustment, top_up
+from domain.model.ledger import LedgerAccount, Transaction, adjustment
 from domain.model.money import Money
 from domain.usecases.actors import Actor, account_of, wallet_balance
 from domain.usecases.dunning import reassess_account
 from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
-from ports.messaging import PaymentGateway
 from ports.records import Page
 
 
@@ -86,27 +85,6 @@ def _adjustment_key(customer_id: int, request_key: str) -> str:
     if len(key) <= 100:
         return key
     return f"adjust:{customer_id}:sha256:{hashlib.sha256(request_key.encode()).hexdigest()}"
-
-
-def record_payment(
-    rt: Runtime, gateway: PaymentGateway, *, customer_id: int, reference: str
-) -> Transaction:
-    """Credit a completed payment once, however often its confirmation arrives."""
-    if not 1 <= len(reference) <= 100:
-        raise ValidationError("reference", "must be 1-100 characters")
-    micro, currency = gateway.confirm(reference)
-    now = rt.clock.now()
-    with rt.uow() as uow:
-        account = account_of(uow, customer_id)
-        paid = _check_currency(account, Money(micro, currency))
-        tx = uow.ledger.post(
-            top_up(
-                account.id, paid, key=f"payment:{reference}", now=now, memo=f"payment {reference}"
-            )
-        )
-        uow.commit()
-    reassess_account(rt, customer_id)
-    return tx
 
 
 def _check_currency(account: Account, value: Money) -> Money:

@@ -13,13 +13,16 @@ import attrs
 
 from domain.model.alerts import DEFAULT_RULES, AlertRule
 from domain.model.dunning import DunningPolicy
+from domain.model.money import MICRO, Money
 from domain.model.network import DEFAULT_INBOUND, CustomerNetworks, FirewallRule, VlanRange
+from domain.model.payments import PaymentLimits
 from domain.model.placement import Overcommit
 from domain.model.throttle import LoginLimits
 from ports.clock import Clock
 from ports.hypervisor import Hypervisor
 from ports.messaging import EventPublisher, Mailer
 from ports.network import NetworkFabric
+from ports.payments import PaymentGateway
 from ports.security import PasswordHasher, SecretBox, SecretGenerator
 from ports.throttle import Counters
 from ports.two_factor import TotpAlgorithm
@@ -62,9 +65,22 @@ class Policy:
     # How long the metrics history keeps raw samples, and its 5-minute rollups.
     metrics_raw_days: int = 7
     metrics_rollup_days: int = 90
+    # Top-ups (domain/usecases/payments.py): the least and most one payment may be, in micro-units,
+    # and how long a payment may stay pending before the reconciliation asks the gateway about it.
+    payment_min_micro: int = 100 * MICRO
+    payment_max_micro: int = 1_000_000 * MICRO
+    payment_reconcile_after: dt.timedelta = dt.timedelta(minutes=10)
+
     # Webhooks to plain HTTP and private addresses (the sandbox's local receivers), else HTTPS to
     # public addresses only (domain/model/webhooks.py).
     webhooks_allow_private: bool = False
+
+    @property
+    def payment_limits(self) -> PaymentLimits:
+        return PaymentLimits(
+            Money(self.payment_min_micro, self.currency),
+            Money(self.payment_max_micro, self.currency),
+        )
 
     def __attrs_post_init__(self) -> None:
         if len(self.quote_key) < 16:
@@ -88,3 +104,4 @@ class Runtime:
     counters: Counters  # attempt counters of the throttles, shared by every API process
     totp: TotpAlgorithm  # two-factor login's codes (domain/usecases/two_factor.py)
     webhooks: WebhookSender  # customers' webhook endpoints
+    payments: PaymentGateway | None = None  # where top-ups are paid; None: top-ups are off

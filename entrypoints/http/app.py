@@ -11,6 +11,8 @@ import falcon
 import falcon.media
 
 from adapters.memory import FakeHypervisor
+from adapters.payments.sandbox import SandboxGateway
+from adapters.payments.yookassa import YooKassaGateway
 from domain.model.scopes import Scope
 from domain.usecases.accounts import dummy_hash
 from domain.usecases.runtime import Runtime
@@ -32,10 +34,12 @@ from entrypoints.http.resources import (
     admin_reads,
     auth,
     catalogue,
+    checkout,
     firewall,
     meta,
     metrics_history,
     passwords,
+    payments,
     rebuild,
     sandbox,
     servers,
@@ -49,7 +53,9 @@ from entrypoints.http.scopes import BILLING, PUBLIC, SERVERS, RouteScope, ScopeT
 
 Routes = list[tuple[str, Resource, str | None]]
 # Routes for operators and browsers, not API operations: the document leaves them out.
-OUTSIDE_THE_DOCUMENT = frozenset({"/metrics", "/api/docs", "/api/docs/{name}"})
+OUTSIDE_THE_DOCUMENT = frozenset(
+    {"/metrics", "/api/docs", "/api/docs/{name}", "/sandbox/checkout/{checkout_id}"}
+)
 
 
 def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> Routes:
@@ -139,9 +145,25 @@ def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> 
         ("/parametrs", parameters, None),
         ("/calc_price", quote, None),
     ]
+    routes.extend(_payment_routes(rt))
     if isinstance(rt.hypervisor, FakeHypervisor):  # the sandbox's own simulated guests
         load = sandbox.SandboxLoad(rt, rt.hypervisor)
         routes.append(("/api/sandbox/servers/{server_id:int}/load", load, None))
+    return routes
+
+
+def _payment_routes(rt: Runtime) -> Routes:
+    """Top-ups, and the notifications of YooKassa when it is the gateway."""
+    p = payments
+    routes: Routes = [
+        ("/api/payments", p.Payments(rt), None),
+        ("/api/payments/{payment_id:int}", p.PaymentItem(rt), None),
+        ("/api/admin/payments", p.AdminPayments(rt), None),
+        ("/api/admin/payments/{payment_id:int}/refund", p.AdminPaymentRefund(rt), None),
+    ]
+    if isinstance(rt.payments, YooKassaGateway):
+        notify = p.YooKassaNotify(rt, rt.payments.notify_from)
+        routes.append(("/api/payments/yookassa/notify", notify, None))
     return routes
 
 
@@ -234,6 +256,11 @@ ROUTE_SCOPES: dict[str, RouteScope] = {
         ),
         Scope.ADMIN,
     ),
+    # Top-ups (the checkout page and YooKassa's notifications are public: no token, no scope).
+    "/api/payments": BILLING,
+    "/api/payments/{payment_id:int}": BILLING,
+    "/api/admin/payments": Scope.ADMIN,
+    "/api/admin/payments/{payment_id:int}/refund": Scope.ADMIN,
 }
 SCOPES = ScopeTable(ROUTE_SCOPES)
 
@@ -276,6 +303,10 @@ def create_app(
             app.add_route(path, resource, suffix=suffix)
         else:
             app.add_route(path, resource)
+    document.update(openapi.build(routes))
+    if isinstance(runtime.payments, SandboxGateway):  # a page for people: outside the document
+        page = checkout.SandboxCheckout(runtime, runtime.payments)
+        app.add_route("/sandbox/checkout/{checkout_id}", page)
     document.update(openapi.build(routes, SCOPES))
     http_metrics.install(app, runtime)
     docs.install(app)

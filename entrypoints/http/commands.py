@@ -21,7 +21,7 @@ import falcon
 from cattrs.errors import AttributeValidationNote, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, override
 
-from domain.model import commands
+from domain.model import commands, payments
 from domain.model.credentials import EmailAddress, NewPassword
 from domain.model.errors import DomainError, ValidationError
 from domain.model.firewall import RuleRequest
@@ -69,6 +69,8 @@ COMMANDS: tuple[type, ...] = (
     commands.ReplaceFirewall,
     commands.PromoDraft,
     commands.MetricsQuery,
+    payments.TopUp,
+    payments.RefundPayment,
 )
 # The lists commands take: a JSON array each, never a string or an object iterated.
 LISTS: tuple[Any, ...] = (tuple[RuleRequest, ...], tuple[int, ...])

@@ -58,6 +58,8 @@ def _operation(
     errors = set(op.errors) | ({400} if op.body or op.params or path_params else set()) | {429}
     if op.body is not None:
         errors |= {413, 415}
+    if op.idempotent_key:  # the key reused with another request, or its request still running
+        errors |= {409}
     if auth in ("customer", "admin", "optional"):  # optional: a token, when sent, must be valid
         errors |= {401, 403}  # 403: a token without the scope, a session without X-CSRF-Token
     for status in sorted(errors):

@@ -15,6 +15,7 @@ from domain.usecases.fabric_reconcile import reconcile_fabric
 from domain.usecases.metrics import maintain_metrics
 from domain.usecases.monitoring import monitoring_pass
 from domain.usecases.notices import deliver_notices
+from domain.usecases.payment_reconcile import reconcile_payments
 from domain.usecases.reconcile import reconcile_guests
 from domain.usecases.runtime import Runtime
 from domain.usecases.warm_pool import refill_warm_pool
@@ -69,4 +70,6 @@ TICKS = (
     Tick("reconcile_fabric", 300, reconcile_fabric, quiet=lambda r: not (r.changed or r.errors)),
     Tick("expired_sessions", 300, purge_expired),
     Tick("metrics_upkeep", 300, maintain_metrics, quiet=lambda r: not r.changed),
+    # payments pending past HOSTPROVIDER_PAYMENT_RECONCILE_MINUTES, asked of the gateway
+    Tick("payments", 60, reconcile_payments),
 )

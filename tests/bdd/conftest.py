@@ -6,6 +6,7 @@ from .steps.billing import *  # noqa: F403
 from .steps.common import *  # noqa: F403
 from .steps.faults import *  # noqa: F403
 from .steps.monitoring import *  # noqa: F403
+from .steps.payments import *  # noqa: F403
 from .steps.pricing import *  # noqa: F403
 from .steps.promos import *  # noqa: F403
 from .steps.scoped_tokens import *  # noqa: F403

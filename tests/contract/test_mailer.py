@@ -1,11 +1,11 @@
-"""Mailer, EventPublisher and PaymentGateway fakes."""
+"""Mailer and EventPublisher fakes."""
 
 from __future__ import annotations
 
 import pytest
 
-from adapters.memory import FakePaymentGateway, RecordingEventPublisher
-from domain.model.errors import ExternalFailure, NotFound, Unavailable
+from adapters.memory import RecordingEventPublisher
+from domain.model.errors import ExternalFailure, Unavailable
 from ports.messaging import OutgoingMail
 
 from .conftest import MailRig
@@ -46,12 +46,3 @@ def test_events_are_recorded_by_channel():
     events.publish("server-alerts", {"serverId": 1, "metric": "cpu"})
     assert events.on("server-stats") == [{"serverId": 1, "cpu": 5}]
     assert [c for c, _ in events.events] == ["server-stats", "server-alerts"]
-
-
-def test_payment_gateway_confirms_completed_payments_idempotently():
-    gateway = FakePaymentGateway()
-    with pytest.raises(NotFound):
-        gateway.confirm("pay-1")
-    gateway.complete("pay-1", 500_000_000, "RUB")
-    assert gateway.confirm("pay-1") == (500_000_000, "RUB")
-    assert gateway.confirm("pay-1") == (500_000_000, "RUB")

@@ -227,6 +227,8 @@ def test_posts_that_create_or_charge_document_the_idempotency_key(document: dict
         ("/api/webhooks", "post"),  # a retried registration must not register twice
         ("/api/admin/customers/{customer_id}/credit", "post"),
         ("/api/admin/customers/{customer_id}/debit", "post"),
+        ("/api/payments", "post"),
+        ("/api/admin/payments/{payment_id}/refund", "post"),
         # Not a POST, but each replacement of the rule set starts an action: a retry must not.
         ("/api/server/{server_id}/firewall", "put"),
     }
@@ -272,7 +274,7 @@ def test_every_documented_request_body_is_the_schema_that_validates(
     """Each property the document names is checked by the route (a JSON object fits none of them),
     and nothing it does not name is accepted: the document and the validator are one schema."""
     bodies = _documented_bodies(document)
-    assert len(bodies) == 28  # + two-factor enable, disable and recovery-codes; rebuild
+    assert len(bodies) == 30  # + two-factor enable, disable, recovery-codes; rebuild; top-up, refund
     before = api.state()
     for path, method, schema, admin_only in bodies:
         url = re.sub(r"{\w+}", "1", path)

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from adapters.memory import FakePaymentGateway
 from domain.model.commands import BalanceAdjustment
 from domain.model.dunning import Standing
 from domain.model.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -158,104 +157,6 @@ class TestAdjustBalance:
         refused(
             world, error, adjust, world, world.admin, target, amount, reason=reason, field=field
         )
-
-
-class TestRecordPayment:
-    def test_credits_a_payment_once_however_often_it_is_confirmed(self, world: World) -> None:
-        customer = world.customer(balance=None)
-        gateway = FakePaymentGateway()
-        gateway.complete("pay-1", micro("250.00"), "RUB")
-
-        first = money.record_payment(
-            world.rt, gateway, customer_id=customer.account_id, reference="pay-1"
-        )
-        before = world.snapshot()
-        again = money.record_payment(
-            world.rt, gateway, customer_id=customer.account_id, reference="pay-1"
-        )
-
-        assert again == first
-        assert first.kind is TxKind.TOP_UP
-        assert world.snapshot() == before
-        assert world.wallet(customer) == micro("250.00")
-
-    def test_a_payment_for_another_customer_under_a_used_reference(
-        self, world: World, customer: Actor
-    ) -> None:
-        gateway = FakePaymentGateway()
-        gateway.complete("pay-1", micro("250.00"), "RUB")
-        money.record_payment(world.rt, gateway, customer_id=customer.account_id, reference="pay-1")
-        other = world.customer(balance=None)
-        refused(
-            world,
-            Conflict,
-            money.record_payment,
-            world.rt,
-            gateway,
-            customer_id=other.account_id,
-            reference="pay-1",
-        )
-
-    @pytest.mark.parametrize("reference", ["", "x" * 101])
-    def test_a_bad_reference(self, world: World, customer: Actor, reference: str) -> None:
-        refused(
-            world,
-            ValidationError,
-            money.record_payment,
-            world.rt,
-            FakePaymentGateway(),
-            customer_id=customer.account_id,
-            reference=reference,
-            field="reference",
-        )
-
-    def test_an_unknown_payment(self, world: World, customer: Actor) -> None:
-        refused(
-            world,
-            NotFound,
-            money.record_payment,
-            world.rt,
-            FakePaymentGateway(),
-            customer_id=customer.account_id,
-            reference="never-paid",
-        )
-
-    @pytest.mark.parametrize("customer_id", [9999, 0, -1])
-    def test_an_unknown_customer(self, world: World, customer: Actor, customer_id: int) -> None:
-        gateway = FakePaymentGateway()
-        gateway.complete("pay-1", micro("250.00"), "RUB")
-        refused(
-            world,
-            NotFound,
-            money.record_payment,
-            world.rt,
-            gateway,
-            customer_id=customer_id,
-            reference="pay-1",
-        )
-
-    def test_a_payment_in_another_currency(self, world: World, customer: Actor) -> None:
-        gateway = FakePaymentGateway()
-        gateway.complete("pay-eur", micro("250.00"), "EUR")
-        refused(
-            world,
-            ValidationError,
-            money.record_payment,
-            world.rt,
-            gateway,
-            customer_id=customer.account_id,
-            reference="pay-eur",
-            field="currency",
-        )
-
-    def test_paying_restores_a_restricted_account(self, world: World) -> None:
-        customer = world.customer(balance="1.00")
-        adjust(world, world.admin, customer.account_id, "-2.00")
-        gateway = FakePaymentGateway()
-        gateway.complete("pay-1", micro("500.00"), "RUB")
-        money.record_payment(world.rt, gateway, customer_id=customer.account_id, reference="pay-1")
-        assert money.get_balance(world.rt, customer).standing is Standing.ACTIVE
-        assert world.templates(customer)[-2:] == ["account_restricted", "account_restored"]
 
 
 class TestBalanceAndTransactions:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 
 from pytest_bdd import given, parsers, then, when
 
@@ -16,7 +15,7 @@ from domain.usecases import billing, corrections, dunning, money
 from domain.usecases.billing import BillingReport
 from ports.records import Page
 
-from .common import CURRENCY, NAME, Outcome, Shop, amount, attempt, same_money
+from .common import CURRENCY, NAME, Outcome, Shop, attempt, same_money
 
 MONEY = r"(?P<value>-?\d+\.\d+)"
 SERVER = r'"(?P<server>[^"]+)"'
@@ -188,16 +187,7 @@ def _paid_for_month(shop: Shop, name: str, value: str, server: str, month: str, 
     same_money(paid, value)
 
 
-# --- payments and dunning ------------------------------------------------------------------------
-
-
-@when(parsers.re(rf"^{NAME} pays {MONEY}$"))
-def _pays(shop: Shop, name: str, value: str) -> None:
-    reference = f"pay-{uuid.uuid4().hex}"
-    shop.gateway.complete(reference, amount(value).micro, CURRENCY)
-    money.record_payment(
-        shop.rt, shop.gateway, customer_id=shop.customer(name).id, reference=reference
-    )
+# --- dunning (payments: steps/payments.py) --------------------------------------------------------
 
 
 @given("the dunning run happens")

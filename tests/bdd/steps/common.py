@@ -17,7 +17,7 @@ import attrs
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from adapters.memory import FakeClock, FakePaymentGateway
+from adapters.memory import FakeClock
 from domain.model.accounts import Role
 from domain.model.catalogue import Catalogue, Location, OsImage, Tariff
 from domain.model.commands import BalanceAdjustment, NewAccount
@@ -59,7 +59,6 @@ class Shop:
 
     container: Container
     clock: FakeClock
-    gateway: FakePaymentGateway = attrs.field(factory=FakePaymentGateway)
     customers: dict[str, Customer] = attrs.field(factory=dict)
     server_ids: dict[str, int] = attrs.field(factory=dict)
     root_passwords: dict[str, str] = attrs.field(factory=dict)
