@@ -10,7 +10,8 @@ import pytest
 from api_support import Api, User, assert_error
 
 from domain.model.scopes import Scope
-from entrypoints.http.app import OUTSIDE_THE_DOCUMENT, ROUTE_SCOPES, SCOPES, _routes
+from entrypoints.http.app import OUTSIDE_THE_DOCUMENT, _routes
+from entrypoints.http.route_scopes import ROUTE_SCOPES, SCOPES
 from entrypoints.http.scopes import PUBLIC, ReadWrite
 
 
