@@ -29,6 +29,7 @@ from ports.repositories import (
     TokenRepository,
     WarmPoolRepository,
 )
+from ports.tickets import TicketRepository
 
 
 class UnitOfWork(Protocol):
@@ -47,6 +48,7 @@ class UnitOfWork(Protocol):
     warm_pool: WarmPoolRepository
     billing: BillingBatches
     jobs: JobQueue
+    tickets: TicketRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

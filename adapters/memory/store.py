@@ -29,6 +29,7 @@ from adapters.memory.records import (
     InMemoryOutboxRepository,
 )
 from adapters.memory.servers import InMemoryActionRepository, InMemoryServerRepository
+from adapters.memory.tickets import InMemoryTicketRepository
 from adapters.memory.warm_pool import InMemoryWarmPoolRepository
 from ports.messaging import JobQueue
 from ports.records import REQUEST_CLAIM
@@ -57,6 +58,7 @@ TABLES = (
     "audit",  # list of AuditRecord
     "idempotency",  # (account id, key) -> IdempotencyRecord
     "warm_pool",  # pooled guest id -> PooledGuest
+    "tickets",  # ticket id -> Ticket
 )
 
 
@@ -149,6 +151,7 @@ class InMemoryUnitOfWork:
         self.idempotency = InMemoryIdempotencyStore(self)
         self.warm_pool = InMemoryWarmPoolRepository(self)
         self.billing = InMemoryBillingBatches(self)
+        self.tickets = InMemoryTicketRepository(self)
 
     def __enter__(self) -> InMemoryUnitOfWork:
         if self._active:

@@ -45,6 +45,7 @@ from adapters.postgres.records import (
 )
 from adapters.postgres.servers import PostgresActionRepository, PostgresServerRepository
 from adapters.postgres.session import Db, translated
+from adapters.postgres.tickets import PostgresTicketRepository
 from adapters.postgres.warm_pool import PostgresWarmPoolRepository
 from ports.messaging import JobQueue
 from ports.records import REQUEST_CLAIM
@@ -106,6 +107,7 @@ class PostgresUnitOfWork:
         self.idempotency = PostgresIdempotencyStore(db)
         self.warm_pool = PostgresWarmPoolRepository(db)
         self.billing = PostgresBillingBatches(db)
+        self.tickets = PostgresTicketRepository(db)
 
     def __enter__(self) -> PostgresUnitOfWork:
         if self._conn is not None:

@@ -36,6 +36,7 @@ from entrypoints.http.resources import (
     passwords,
     sandbox,
     servers,
+    tickets,
 )
 from entrypoints.http.resources.base import Resource
 
@@ -112,6 +113,15 @@ def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> 
             None,
         ),
         ("/api/admin/customers/{customer_id:int}/servers", admin_reads.CustomerServers(rt), None),
+        # Support tickets: the customer's own, and staff's view of all of them.
+        ("/api/tickets", tickets.Tickets(rt), None),
+        ("/api/tickets/{ticket_id:int}", tickets.TicketItem(rt), None),
+        ("/api/tickets/{ticket_id:int}/messages", tickets.TicketMessages(rt), None),
+        ("/api/tickets/{ticket_id:int}/close", tickets.TicketClose(rt), None),
+        ("/api/admin/tickets", tickets.AdminTickets(rt), None),
+        ("/api/admin/tickets/{ticket_id:int}", tickets.AdminTicketItem(rt), None),
+        ("/api/admin/tickets/{ticket_id:int}/messages", tickets.AdminTicketMessages(rt), None),
+        ("/api/admin/tickets/{ticket_id:int}/status", tickets.AdminTicketStatus(rt), None),
         # The Oxnack routes: thin aliases over the same resources.
         ("/create_machine", create, None),
         ("/get_balance", balance, None),

@@ -272,6 +272,7 @@ class Api:
                     "ip_by_server",
                     "idempotency",
                     "notices",
+                    "tickets",
                 )
             }
             stored["tokens"] = sorted(t["tokens"])
