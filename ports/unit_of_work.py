@@ -29,6 +29,7 @@ from ports.repositories import (
     TokenRepository,
     WarmPoolRepository,
 )
+from ports.statements import LedgerHistory
 from ports.tickets import TicketRepository
 
 
@@ -38,6 +39,7 @@ class UnitOfWork(Protocol):
     servers: ServerRepository
     actions: ActionRepository
     ledger: LedgerRepository
+    ledger_history: LedgerHistory  # what statements read
     promos: PromoCodeRepository
     network: NetworkRepository
     catalogue: CatalogueRepository

@@ -29,6 +29,7 @@ from adapters.memory.records import (
     InMemoryOutboxRepository,
 )
 from adapters.memory.servers import InMemoryActionRepository, InMemoryServerRepository
+from adapters.memory.statements import InMemoryLedgerHistory
 from adapters.memory.tickets import InMemoryTicketRepository
 from adapters.memory.warm_pool import InMemoryWarmPoolRepository
 from ports.messaging import JobQueue
@@ -141,6 +142,7 @@ class InMemoryUnitOfWork:
         self.tokens = InMemoryTokenRepository(self)
         self.servers = InMemoryServerRepository(self)
         self.actions = InMemoryActionRepository(self)
+        self.ledger_history = InMemoryLedgerHistory(self)
         self.ledger = InMemoryLedger(self)
         self.promos = InMemoryPromoCodeRepository(self)
         self.network = InMemoryNetworkRepository(self)

@@ -45,6 +45,7 @@ from adapters.postgres.records import (
 )
 from adapters.postgres.servers import PostgresActionRepository, PostgresServerRepository
 from adapters.postgres.session import Db, translated
+from adapters.postgres.statements import PostgresLedgerHistory
 from adapters.postgres.tickets import PostgresTicketRepository
 from adapters.postgres.warm_pool import PostgresWarmPoolRepository
 from ports.messaging import JobQueue
@@ -97,6 +98,7 @@ class PostgresUnitOfWork:
         self.tokens = PostgresTokenRepository(db)
         self.servers = PostgresServerRepository(db)
         self.actions = PostgresActionRepository(db)
+        self.ledger_history = PostgresLedgerHistory(db)
         self.ledger = PostgresLedger(db)
         self.promos = PostgresPromoCodeRepository(db)
         self.network = PostgresNetworkRepository(db)

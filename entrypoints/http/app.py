@@ -36,6 +36,7 @@ from entrypoints.http.resources import (
     passwords,
     sandbox,
     servers,
+    statements,
     tickets,
 )
 from entrypoints.http.resources.base import Resource
@@ -113,6 +114,13 @@ def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> 
             None,
         ),
         ("/api/admin/customers/{customer_id:int}/servers", admin_reads.CustomerServers(rt), None),
+        # Monthly statements: the caller's own, and any customer's for an admin.
+        ("/api/statements/{period}", statements.MyStatement(rt), None),
+        (
+            "/api/admin/customers/{customer_id:int}/statements/{period}",
+            statements.CustomerStatement(rt),
+            None,
+        ),
         # Support tickets: the customer's own, and staff's view of all of them.
         ("/api/tickets", tickets.Tickets(rt), None),
         ("/api/tickets/{ticket_id:int}", tickets.TicketItem(rt), None),
