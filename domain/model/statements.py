@@ -27,7 +27,8 @@ from domain.model.money import Money
 CHARGE_KINDS = frozenset({TxKind.CAPTURE, TxKind.CHARGE, TxKind.USAGE})
 # The order of the kinds on a statement: money in first; a kind not named here comes after them.
 KIND_ORDER = ("top_up", "payment", "bonus", "refund", "adjustment", "reversal")
-_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+# ASCII digits only: `\d` would take other scripts' digits too, which int() reads as well.
+_PERIOD = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 
 
 @attrs.frozen(order=True)

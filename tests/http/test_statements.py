@@ -227,6 +227,7 @@ def test_a_month_with_nothing_in_it_opens_and_closes_at_the_same_balance(
         ("/api/statements/26-01", 400, "invalid", "period"),
         ("/api/statements/2026-1", 400, "invalid", "period"),
         ("/api/statements/january", 400, "invalid", "period"),
+        ("/api/statements/\uff12\uff10\uff12\uff16-01", 400, "invalid", "period"),
         ("/api/statements/2026-02", 422, "rule_violation", "period"),
         (f"/api/statements/{MONTH}?format=xls", 400, "invalid", "format"),
     ],
