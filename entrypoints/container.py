@@ -82,7 +82,9 @@ def _hypervisor(clock: Clock, settings: Settings, site: Site | None, policy: Pol
     if settings.proxmox is not None:
         assert site is not None  # the settings refuse a Proxmox URL without a site file
         return _proxmox(clock, settings.proxmox, site, policy.overcommit, settings.proxmox_ssh)
-    hypervisor = FakeHypervisor(clock)
+    # The same overcommit as placement and as the Proxmox adapter: the sandbox takes what
+    # production would.
+    hypervisor = FakeHypervisor(clock, overcommit=policy.overcommit)
     hypervisor.durations = {op: settings.sandbox_task_seconds for op in hypervisor.durations}
     for location_id, name in sandbox.sandbox_nodes():
         hypervisor.add_node(location_id, name, **sandbox.NODE_CAPACITY)
