@@ -118,6 +118,7 @@ class Statement:
     closing: Money
     charges: tuple[ServerCharges, ...]
     groups: tuple[KindGroup, ...]
+    holder: str = ""  # the account's e-mail, as the statement is addressed
 
     @property
     def currency(self) -> str:

@@ -41,6 +41,7 @@ def monthly_statement(rt: Runtime, actor: Actor, request: StatementRequest) -> S
             ServerLife(s.id, s.name, s.created_at, s.deleted_at)
             for s in uow.servers.for_owner(account.id, include_deleted=True)
         ]
-    return build_statement(
+    built = build_statement(
         account.id, period, end, Money(opening, account.currency), movements, servers
     )
+    return attrs.evolve(built, holder=account.email)

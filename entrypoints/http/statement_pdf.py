@@ -55,7 +55,8 @@ class _Page(FPDF):
         self.cell(0, 6, f"page {self.page_no()}", align="R")
 
 
-def statement_pdf(st: Statement, customer: str) -> bytes:
+def statement_pdf(st: Statement) -> bytes:
+    customer = st.holder or f"customer #{st.customer_id}"
     title = f"Oxnack - statement {st.period} - {customer}"
     pdf = _Page(title)
     pdf.add_page()

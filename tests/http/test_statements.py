@@ -10,7 +10,7 @@ import io
 import os
 import shutil
 import subprocess
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,7 @@ def busy_month(api: Api, customer: User, admin: User) -> dict[str, Any]:
     with api.rt.uow() as uow:
         admin_actor = Actor(admin.id, uow.accounts.get(admin.id).role)
     corrections.refund_charge(
-        api.rt, admin_actor, transaction_key=usage["id"], reason="the disk was slow"
+        api.rt, admin_actor, transaction_key=usage["id"], reason="медленный диск <b>"
     )
     return {"web": web["id"], "db": db["id"], "refund": -Decimal(usage["amount"]["amount"])}
 
@@ -166,6 +166,21 @@ def test_the_pdf_renders_to_a_page_that_is_not_blank(
         ],
         check=True,
         timeout=60,
+    )
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "statement.pdf"), "-"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    ).stdout.decode()
+    closing = Decimal(
+        api.get(f"/api/statements/{MONTH}", user=customer).json["closingBalance"]["amount"]
+    )
+    assert customer.email in text and "Statement for 2026-01" in text
+    assert "медленный диск <b>" in text  # Cyrillic and markup print as written
+    assert (
+        f"{closing.quantize(Decimal('0.01'), rounding=ROUND_DOWN)}"
+        in text.split("Closing balance")[1]
     )
     [page] = tmp_path.glob("page*.pgm")
     pixels = _pgm_pixels(page.read_bytes())

@@ -71,14 +71,14 @@ def _media(req: falcon.Request) -> str:
     return req.client_prefers([falcon.MEDIA_JSON, CSV, PDF]) or falcon.MEDIA_JSON
 
 
-def _answer(req: falcon.Request, resp: falcon.Response, st: Statement, customer: str) -> None:
+def _answer(req: falcon.Request, resp: falcon.Response, st: Statement) -> None:
     media = _media(req)
     if media == falcon.MEDIA_JSON:
         set_json(resp, statement_json(st))
         return
     extension = "pdf" if media == PDF else "csv"
     resp.content_type = media if media == PDF else f"{CSV}; charset=utf-8"
-    resp.data = statement_pdf(st, customer) if media == PDF else statement_csv(st)
+    resp.data = statement_pdf(st) if media == PDF else statement_csv(st)
     resp.downloadable_as = f"statement-{st.customer_id}-{st.period}.{extension}"
 
 
@@ -86,9 +86,8 @@ class MyStatement(Resource):
     spec = {"get": _statement_op("My statement for a month", "account", (401,))}
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, period: str) -> None:
-        who = actor(req)
-        st = monthly_statement(self.rt, who, StatementRequest(Period.parse(period)))
-        _answer(req, resp, st, f"customer #{who.account_id}")
+        st = monthly_statement(self.rt, actor(req), StatementRequest(Period.parse(period)))
+        _answer(req, resp, st)
 
 
 class CustomerStatement(Resource):
@@ -102,4 +101,4 @@ class CustomerStatement(Resource):
     ) -> None:
         request = StatementRequest(Period.parse(period), customer_id)
         st = monthly_statement(self.rt, actor(req), request)
-        _answer(req, resp, st, f"customer #{customer_id}")
+        _answer(req, resp, st)
