@@ -17,9 +17,9 @@ Feature: Monthly statements
     And an administrator refunds Alice's last usage charge for "web-1" because "maintenance overran"
     Then Alice's statement for 2026-03 opens at 0.00
     And it charges "web-1" 9.50 for 10.00 hours
-    And it lists top_up for 500.00
-    And it lists refund for 8.55
-    And it lists adjustment for 100.00
+    And it lists payments for 500.00
+    And it lists refunds for 8.55
+    And it lists adjustments for 100.00
     And its lines add up to a closing balance of 599.05
     And that closing balance is Alice's balance in the ledger
 

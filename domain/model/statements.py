@@ -26,7 +26,15 @@ from domain.model.money import Money
 # Money that left the customer for what they used.
 CHARGE_KINDS = frozenset({TxKind.CAPTURE, TxKind.CHARGE, TxKind.USAGE})
 # The order of the kinds on a statement: money in first; a kind not named here comes after them.
-KIND_ORDER = ("top_up", "payment", "bonus", "refund", "adjustment", "reversal")
+KIND_ORDER = (
+    "top_up",
+    "payment",
+    "bonus",
+    "refund",
+    "payment_refund",
+    "adjustment",
+    "reversal",
+)
 # ASCII digits only: `\d` would take other scripts' digits too, which int() reads as well.
 _PERIOD = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 

@@ -19,6 +19,7 @@ LABELS = {
     "payment": "Payments",
     "bonus": "Promo credits",
     "refund": "Refunds",
+    "payment_refund": "Payment refunds",
     "adjustment": "Adjustments",
     "reversal": "Reversals",
 }

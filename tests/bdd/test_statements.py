@@ -71,10 +71,21 @@ def _charges(
     assert f"{charged.seconds / 3600:.2f}" == hours
 
 
-@then(parsers.re(rf"^it lists (?P<kind>[a-z_]+) for {AMOUNT}$"))
-def _lists(read: list[tuple[str, Statement]], kind: str, value: str) -> None:
-    [group] = [g for g in read[-1][1].groups if g.kind == kind]
-    same_money(group.total, value)
+# The kinds of transaction each word on a statement stands for: money from outside came in as
+# top-ups before the payment gateway, and as payments through it.
+KINDS = {
+    "payments": {"top_up", "payment"},
+    "refunds": {"refund"},
+    "adjustments": {"adjustment"},
+    "promo credits": {"bonus"},
+}
+
+
+@then(parsers.re(rf"^it lists (?P<words>[a-z ]+) for {AMOUNT}$"))
+def _lists(read: list[tuple[str, Statement]], words: str, value: str) -> None:
+    groups = [g for g in read[-1][1].groups if g.kind in KINDS[words]]
+    assert len(groups) == 1, [g.kind for g in read[-1][1].groups]
+    same_money(groups[0].total, value)
 
 
 def _adds_up(st: Statement) -> None:

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from api_support import Api, User, assert_error
 
-from adapters.memory import FakePaymentGateway
-from domain.model.ledger import LedgerAccount
-from domain.usecases import corrections, money
+from domain.model.ledger import LedgerAccount, top_up
+from domain.model.money import Money
+from domain.usecases import corrections
 from domain.usecases.billing import billing_run
 from domain.usecases.common import Actor
 
@@ -46,9 +46,11 @@ def busy_month(api: Api, customer: User, admin: User) -> dict[str, Any]:
     db = api.running_server(customer)
     api.clock.advance(dt.timedelta(hours=5))
     billing_run(api.rt)
-    gateway = FakePaymentGateway()
-    gateway.complete("pay-1", 500_000_000, "RUB")
-    money.record_payment(api.rt, gateway, customer_id=customer.id, reference="pay-1")
+    with api.rt.uow() as uow:  # money from outside, as a payment gateway's top-up posts it
+        uow.ledger.post(
+            top_up(customer.id, Money(500_000_000, "RUB"), key="pay-1", now=api.clock.now())
+        )
+        uow.commit()
     api.post(
         "/api/admin/promocodes",
         user=admin,
