@@ -36,6 +36,7 @@ from adapters.security import (
     SystemSecretGenerator,
 )
 from adapters.security.common_passwords import common_passwords
+from adapters.webhooks import HttpWebhookSender
 from domain.model.network import CustomerNetworks
 from domain.model.placement import Overcommit
 from domain.usecases.runtime import Policy, Runtime
@@ -71,6 +72,7 @@ def _policy(settings: Settings, site: Site | None) -> Policy:
         public_url=settings.public_url,
         common_passwords=common_passwords(),
         metrics_raw_days=settings.metrics_raw_days,
+        webhooks_allow_private=settings.private_webhooks,
     )
 
 
@@ -330,6 +332,7 @@ class Container(containers.DeclarativeContainer):
     )
     secrets = providers.Singleton(SystemSecretGenerator)
     secret_box = providers.Singleton(FernetSecretBox, settings.provided.quote_key)
+    webhook_sender = providers.Singleton(HttpWebhookSender)
 
     runtime = providers.Singleton(
         Runtime,
@@ -344,6 +347,7 @@ class Container(containers.DeclarativeContainer):
         events=events,
         policy=policy,
         counters=counters,
+        webhooks=webhook_sender,
     )
 
 

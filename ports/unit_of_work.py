@@ -31,6 +31,7 @@ from ports.repositories import (
 )
 from ports.statements import LedgerHistory
 from ports.tickets import TicketRepository
+from ports.webhooks import DeliveryRepository, WebhookRepository
 
 
 class UnitOfWork(Protocol):
@@ -45,12 +46,14 @@ class UnitOfWork(Protocol):
     catalogue: CatalogueRepository
     metrics: MetricsRepository
     outbox: OutboxRepository
+    tickets: TicketRepository
     audit: AuditLog
     idempotency: IdempotencyStore
     warm_pool: WarmPoolRepository
     billing: BillingBatches
+    webhooks: WebhookRepository
+    deliveries: DeliveryRepository
     jobs: JobQueue
-    tickets: TicketRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

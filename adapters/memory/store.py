@@ -32,6 +32,7 @@ from adapters.memory.servers import InMemoryActionRepository, InMemoryServerRepo
 from adapters.memory.statements import InMemoryLedgerHistory
 from adapters.memory.tickets import InMemoryTicketRepository
 from adapters.memory.warm_pool import InMemoryWarmPoolRepository
+from adapters.memory.webhooks import InMemoryDeliveryRepository, InMemoryWebhookRepository
 from ports.messaging import JobQueue
 from ports.records import REQUEST_CLAIM
 
@@ -56,10 +57,12 @@ TABLES = (
     "counters",  # server id -> Counters at its latest sample
     "metric_history",  # server id -> tuple of MetricSample, a bounded ring
     "notices",
+    "tickets",  # ticket id -> Ticket
     "audit",  # list of AuditRecord
     "idempotency",  # (account id, key) -> IdempotencyRecord
     "warm_pool",  # pooled guest id -> PooledGuest
-    "tickets",  # ticket id -> Ticket
+    "webhooks",
+    "webhook_deliveries",
 )
 
 
@@ -149,11 +152,13 @@ class InMemoryUnitOfWork:
         self.catalogue = InMemoryCatalogueRepository(self)
         self.metrics = InMemoryMetricsRepository(self)
         self.outbox = InMemoryOutboxRepository(self)
+        self.tickets = InMemoryTicketRepository(self)
         self.audit = InMemoryAuditLog(self)
         self.idempotency = InMemoryIdempotencyStore(self)
         self.warm_pool = InMemoryWarmPoolRepository(self)
         self.billing = InMemoryBillingBatches(self)
-        self.tickets = InMemoryTicketRepository(self)
+        self.webhooks = InMemoryWebhookRepository(self)
+        self.deliveries = InMemoryDeliveryRepository(self)
 
     def __enter__(self) -> InMemoryUnitOfWork:
         if self._active:

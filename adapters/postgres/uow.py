@@ -48,6 +48,7 @@ from adapters.postgres.session import Db, translated
 from adapters.postgres.statements import PostgresLedgerHistory
 from adapters.postgres.tickets import PostgresTicketRepository
 from adapters.postgres.warm_pool import PostgresWarmPoolRepository
+from adapters.postgres.webhooks import PostgresDeliveryRepository, PostgresWebhookRepository
 from ports.messaging import JobQueue
 from ports.records import REQUEST_CLAIM
 
@@ -105,11 +106,13 @@ class PostgresUnitOfWork:
         self.catalogue = PostgresCatalogueRepository(db)
         self.metrics = PostgresMetricsRepository(db)
         self.outbox = PostgresOutboxRepository(db)
+        self.tickets = PostgresTicketRepository(db)
         self.audit = PostgresAuditLog(db)
         self.idempotency = PostgresIdempotencyStore(db)
         self.warm_pool = PostgresWarmPoolRepository(db)
         self.billing = PostgresBillingBatches(db)
-        self.tickets = PostgresTicketRepository(db)
+        self.webhooks = PostgresWebhookRepository(db)
+        self.deliveries = PostgresDeliveryRepository(db)
 
     def __enter__(self) -> PostgresUnitOfWork:
         if self._conn is not None:
