@@ -127,6 +127,9 @@ class Statement:
     charges: tuple[ServerCharges, ...]
     groups: tuple[KindGroup, ...]
     holder: str = ""  # the account's e-mail, as the statement is addressed
+    # Of the closing balance, what was held then for orders being built (the rest is the wallet,
+    # the `balance` of /api/balance).
+    closing_held: Money | None = None
 
     @property
     def currency(self) -> str:

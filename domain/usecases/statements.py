@@ -37,6 +37,7 @@ def monthly_statement(rt: Runtime, actor: Actor, request: StatementRequest) -> S
         opening = uow.ledger_history.funds_before(accounts, period.start)
         # The whole month, even while under way: a charge posted this very moment is in it.
         movements = uow.ledger_history.movements(accounts, period.start, period.end)
+        held = uow.ledger_history.funds_before(accounts[-1:], period.end)  # the holds
         servers = [
             ServerLife(s.id, s.name, s.created_at, s.deleted_at)
             for s in uow.servers.for_owner(account.id, include_deleted=True)
@@ -44,4 +45,4 @@ def monthly_statement(rt: Runtime, actor: Actor, request: StatementRequest) -> S
     built = build_statement(
         account.id, period, end, Money(opening, account.currency), movements, servers
     )
-    return attrs.evolve(built, holder=account.email)
+    return attrs.evolve(built, holder=account.email, closing_held=Money(held, account.currency))

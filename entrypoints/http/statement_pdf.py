@@ -84,6 +84,8 @@ def statement_pdf(st: Statement) -> bytes:
         _row(pdf, ("", "", f"Total {label(g.kind).lower()}", _amount(g.total)), size=10)
         pdf.ln(2)
     _balance(pdf, "Closing balance", st.closing)
+    if st.closing_held is not None and st.closing_held.micro:
+        _balance(pdf, "of which held for orders being built", st.closing_held)
     return bytes(pdf.output())
 
 

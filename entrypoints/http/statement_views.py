@@ -59,6 +59,7 @@ def statement_json(st: Statement) -> dict[str, Any]:
         "currency": st.currency,
         "openingBalance": _money(st.opening),
         "closingBalance": _money(st.closing),
+        "closingHeld": _money(st.closing_held or Money.zero(st.currency)),
         "charges": {
             "total": _money(st.charged),
             "servers": [

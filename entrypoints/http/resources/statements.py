@@ -35,6 +35,10 @@ STATEMENT = {
         "currency": {"type": "string"},
         "openingBalance": MONEY,
         "closingBalance": MONEY,
+        "closingHeld": {
+            **MONEY,
+            "description": "of the closing balance, what was held for orders being built",
+        },
         "charges": {
             "type": "object",
             "description": "captured holds, one-off charges and usage, by server",
