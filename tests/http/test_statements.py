@@ -17,11 +17,10 @@ from typing import Any
 import pytest
 from api_support import Api, User, assert_error
 
+from domain.model import ledger as L
 from domain.model.ledger import LedgerAccount, top_up
 from domain.model.money import Money
-from domain.usecases import corrections
 from domain.usecases.billing import billing_run
-from domain.usecases.common import Actor
 
 MONTH = "2026-01"  # the Api's clock starts on 2026-01-15 10:00 UTC
 
@@ -62,11 +61,19 @@ def busy_month(api: Api, customer: User, admin: User) -> dict[str, Any]:
         for t in api.get("/api/transactions", user=customer).json["data"]
         if t["type"] == "usage" and t["serverId"] == db["id"]
     )
-    with api.rt.uow() as uow:
-        admin_actor = Actor(admin.id, uow.accounts.get(admin.id).role)
-    corrections.refund_charge(
-        api.rt, admin_actor, transaction_key=usage["id"], reason="медленный диск <b>"
-    )
+    refund = Money(-int(Decimal(usage["amount"]["amount"]) * 1_000_000), "RUB")
+    with api.rt.uow() as uow:  # as an admin's refund of that charge posts it
+        uow.ledger.post(
+            L.refund(
+                customer.id,
+                refund,
+                key=f"{usage['id']}:refund",
+                now=api.clock.now(),
+                memo="медленный диск <b>",
+                server_id=db["id"],
+            )
+        )
+        uow.commit()
     return {"web": web["id"], "db": db["id"], "refund": -Decimal(usage["amount"]["amount"])}
 
 
