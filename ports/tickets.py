@@ -22,7 +22,8 @@ class TicketRepository(Protocol):
 
     def update(self, ticket: Ticket) -> None:
         """Store the ticket's status and time, and the messages it has beyond those stored
-        (messages are only ever added)."""
+        (messages are only ever added). Conflict when the stored messages are not where the
+        ticket has them: it was read before another write (read it `for_update`)."""
         ...
 
     def for_owner(self, owner_id: int, page: Page) -> tuple[builtins.list[Ticket], int]:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from adapters.memory.accounts import paginate
+from domain.model.errors import Conflict
 from domain.model.tickets import Ticket, TicketStatus
 from ports.records import Page
 
@@ -33,7 +34,7 @@ class InMemoryTicketRepository:
         tickets = self._uow.write("tickets")
         stored: Ticket = tickets[ticket.id]
         if ticket.messages[: len(stored.messages)] != stored.messages:
-            raise ValueError("messages are only ever added to a ticket")
+            raise Conflict("the ticket changed since it was read", ticket=ticket.id)
         tickets[ticket.id] = ticket
 
     def for_owner(self, owner_id: int, page: Page) -> tuple[builtins.list[Ticket], int]:

@@ -7,8 +7,8 @@ from typing import Any
 
 from adapters.postgres.rows import structure
 from adapters.postgres.session import Db, Row, next_id, paged
-from domain.model.errors import NotFound
-from domain.model.tickets import Ticket, TicketStatus
+from domain.model.errors import Conflict, NotFound
+from domain.model.tickets import Ticket, TicketMessage, TicketStatus
 from ports.records import Page
 
 _COLUMNS = "id, owner_id, subject, status, server_id, created_at, updated_at"
@@ -42,16 +42,24 @@ class PostgresTicketRepository:
         return None if row is None else self._with_messages([row])[0]
 
     def update(self, ticket: Ticket) -> None:
-        stored = self._db.scalar(
-            "SELECT count(*) FROM ticket_messages WHERE ticket_id = %s", (ticket.id,)
+        last = self._db.row(
+            "SELECT position, author, author_id, body, at FROM ticket_messages"
+            " WHERE ticket_id = %s ORDER BY position DESC LIMIT 1",
+            (ticket.id,),
         )
+        stored = 0 if last is None else last.pop("position") + 1
+        if last is not None and (
+            len(ticket.messages) < stored
+            or structure(last, TicketMessage) != ticket.messages[stored - 1]
+        ):
+            raise Conflict("the ticket changed since it was read", ticket=ticket.id)
         touched = self._db.run(
             "UPDATE tickets SET status = %s, updated_at = %s WHERE id = %s",
             (ticket.status.value, ticket.updated_at, ticket.id),
         )
         if not touched:
             raise NotFound("ticket", ticket.id)
-        self._add_messages(ticket, int(stored))
+        self._add_messages(ticket, stored)
 
     def for_owner(self, owner_id: int, page: Page) -> tuple[builtins.list[Ticket], int]:
         rows, total = paged(

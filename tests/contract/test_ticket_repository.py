@@ -5,7 +5,12 @@ rollback forgets everything."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 
+import pytest
+
+from domain.model.errors import Conflict
 from domain.model.tickets import Author, Ticket, TicketStatus
 from ports.records import Page
 
@@ -79,3 +84,50 @@ def test_a_rolled_back_ticket_is_gone_and_its_id_is_not_handed_out_again(uow_fac
         kept = _ticket(uow, owner=7)
         uow.commit()
     assert kept.id > dropped.id
+
+
+def test_two_writers_at_once_both_keep_their_message(uow_factory):
+    """A reply and a customer's message racing on one ticket: the second waits for the first's
+    hold on the ticket, then adds after it; neither message is lost, neither is refused."""
+    with uow_factory() as uow:
+        ticket = _ticket(uow, owner=7)
+        uow.commit()
+    first_holds = threading.Event()
+
+    def write(author: Author, text: str, wait: threading.Event | None) -> None:
+        if wait is not None:
+            wait.wait(5)
+        with uow_factory() as uow:
+            held = uow.tickets.get(ticket.id, for_update=True)
+            if wait is None:
+                first_holds.set()
+                time.sleep(0.3)  # the other writer reaches the ticket meanwhile
+            uow.tickets.update(held.written(author, 1, text, T0))
+            uow.commit()
+
+    writers = [
+        threading.Thread(target=write, args=(Author.STAFF, "answer", None)),
+        threading.Thread(target=write, args=(Author.CUSTOMER, "more", first_holds)),
+    ]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(10)
+
+    with uow_factory() as uow:
+        stored = uow.tickets.get(ticket.id)
+    assert [m.body for m in stored.messages] == [TEXT, "answer", "more"]
+    assert stored.status is TicketStatus.OPEN
+
+
+def test_an_update_from_a_stale_read_is_refused_and_loses_nothing(uow_factory):
+    with uow_factory() as uow:
+        ticket = _ticket(uow, owner=7)
+        uow.commit()
+    with uow_factory() as uow:
+        uow.tickets.update(ticket.written(Author.STAFF, 1, "answer", T0))
+        uow.commit()
+    with uow_factory() as uow, pytest.raises(Conflict):
+        uow.tickets.update(ticket.written(Author.CUSTOMER, 7, "from an old read", T0))
+    with uow_factory() as uow:
+        assert [m.body for m in uow.tickets.get(ticket.id).messages] == [TEXT, "answer"]
