@@ -29,6 +29,7 @@ from ports.repositories import (
     TokenRepository,
     WarmPoolRepository,
 )
+from ports.ssh_keys import SshKeyRepository
 from ports.statements import LedgerHistory
 from ports.tickets import TicketRepository
 from ports.webhooks import DeliveryRepository, WebhookRepository
@@ -53,6 +54,7 @@ class UnitOfWork(Protocol):
     billing: BillingBatches
     webhooks: WebhookRepository
     deliveries: DeliveryRepository
+    ssh_keys: SshKeyRepository
     jobs: JobQueue
 
     def __enter__(self) -> UnitOfWork: ...

@@ -29,6 +29,7 @@ from adapters.memory.records import (
     InMemoryOutboxRepository,
 )
 from adapters.memory.servers import InMemoryActionRepository, InMemoryServerRepository
+from adapters.memory.ssh_keys import InMemorySshKeyRepository
 from adapters.memory.statements import InMemoryLedgerHistory
 from adapters.memory.tickets import InMemoryTicketRepository
 from adapters.memory.warm_pool import InMemoryWarmPoolRepository
@@ -63,6 +64,7 @@ TABLES = (
     "warm_pool",  # pooled guest id -> PooledGuest
     "webhooks",
     "webhook_deliveries",
+    "ssh_keys",
 )
 
 
@@ -159,6 +161,7 @@ class InMemoryUnitOfWork:
         self.billing = InMemoryBillingBatches(self)
         self.webhooks = InMemoryWebhookRepository(self)
         self.deliveries = InMemoryDeliveryRepository(self)
+        self.ssh_keys = InMemorySshKeyRepository(self)
 
     def __enter__(self) -> InMemoryUnitOfWork:
         if self._active:

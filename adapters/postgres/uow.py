@@ -45,6 +45,7 @@ from adapters.postgres.records import (
 )
 from adapters.postgres.servers import PostgresActionRepository, PostgresServerRepository
 from adapters.postgres.session import Db, translated
+from adapters.postgres.ssh_keys import PostgresSshKeyRepository
 from adapters.postgres.statements import PostgresLedgerHistory
 from adapters.postgres.tickets import PostgresTicketRepository
 from adapters.postgres.warm_pool import PostgresWarmPoolRepository
@@ -113,6 +114,7 @@ class PostgresUnitOfWork:
         self.billing = PostgresBillingBatches(db)
         self.webhooks = PostgresWebhookRepository(db)
         self.deliveries = PostgresDeliveryRepository(db)
+        self.ssh_keys = PostgresSshKeyRepository(db)
 
     def __enter__(self) -> PostgresUnitOfWork:
         if self._conn is not None:
