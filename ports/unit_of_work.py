@@ -10,6 +10,7 @@ jobs deferred through `uow.jobs`: a job is never run for a change that did not h
 
 from __future__ import annotations
 
+from types import TracebackType
 from typing import Protocol
 
 from ports.billing import BillingBatches
@@ -32,6 +33,7 @@ from ports.repositories import (
 from ports.ssh_keys import SshKeyRepository
 from ports.statements import LedgerHistory
 from ports.tickets import TicketRepository
+from ports.two_factor import SecondFactorRepository
 from ports.webhooks import DeliveryRepository, WebhookRepository
 
 
@@ -56,10 +58,16 @@ class UnitOfWork(Protocol):
     deliveries: DeliveryRepository
     ssh_keys: SshKeyRepository
     jobs: JobQueue
+    second_factors: SecondFactorRepository
 
     def __enter__(self) -> UnitOfWork: ...
 
-    def __exit__(self, *exc: object) -> None: ...
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None: ...
 
     def commit(self) -> None: ...
 

@@ -32,6 +32,7 @@ from adapters.memory.servers import InMemoryActionRepository, InMemoryServerRepo
 from adapters.memory.ssh_keys import InMemorySshKeyRepository
 from adapters.memory.statements import InMemoryLedgerHistory
 from adapters.memory.tickets import InMemoryTicketRepository
+from adapters.memory.two_factor import InMemorySecondFactorRepository
 from adapters.memory.warm_pool import InMemoryWarmPoolRepository
 from adapters.memory.webhooks import InMemoryDeliveryRepository, InMemoryWebhookRepository
 from ports.messaging import JobQueue
@@ -62,6 +63,7 @@ TABLES = (
     "audit",  # list of AuditRecord
     "idempotency",  # (account id, key) -> IdempotencyRecord
     "warm_pool",  # pooled guest id -> PooledGuest
+    "second_factors",  # account id -> SecondFactor
     "webhooks",
     "webhook_deliveries",
     "ssh_keys",
@@ -159,6 +161,7 @@ class InMemoryUnitOfWork:
         self.idempotency = InMemoryIdempotencyStore(self)
         self.warm_pool = InMemoryWarmPoolRepository(self)
         self.billing = InMemoryBillingBatches(self)
+        self.second_factors = InMemorySecondFactorRepository(self)
         self.webhooks = InMemoryWebhookRepository(self)
         self.deliveries = InMemoryDeliveryRepository(self)
         self.ssh_keys = InMemorySshKeyRepository(self)

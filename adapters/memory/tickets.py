@@ -6,7 +6,6 @@ import builtins
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from adapters.memory.accounts import paginate
 from domain.model.errors import Conflict
 from domain.model.tickets import Ticket, TicketStatus
 from ports.records import Page
@@ -38,10 +37,10 @@ class InMemoryTicketRepository:
         tickets[ticket.id] = ticket
 
     def for_owner(self, owner_id: int, page: Page) -> tuple[builtins.list[Ticket], int]:
-        return paginate(self._newest_first(lambda t: t.owner_id == owner_id), page)
+        return page.cut(self._newest_first(lambda t: t.owner_id == owner_id))
 
     def list(self, status: TicketStatus | None, page: Page) -> tuple[builtins.list[Ticket], int]:
-        return paginate(self._newest_first(lambda t: status in (None, t.status)), page)
+        return page.cut(self._newest_first(lambda t: status in (None, t.status)))
 
     def _newest_first(self, keep: Callable[[Ticket], bool]) -> builtins.list[Ticket]:
         tickets: dict[int, Ticket] = self._uow.read("tickets")

@@ -48,6 +48,7 @@ from adapters.postgres.session import Db, translated
 from adapters.postgres.ssh_keys import PostgresSshKeyRepository
 from adapters.postgres.statements import PostgresLedgerHistory
 from adapters.postgres.tickets import PostgresTicketRepository
+from adapters.postgres.two_factor import PostgresSecondFactorRepository
 from adapters.postgres.warm_pool import PostgresWarmPoolRepository
 from adapters.postgres.webhooks import PostgresDeliveryRepository, PostgresWebhookRepository
 from ports.messaging import JobQueue
@@ -112,6 +113,7 @@ class PostgresUnitOfWork:
         self.idempotency = PostgresIdempotencyStore(db)
         self.warm_pool = PostgresWarmPoolRepository(db)
         self.billing = PostgresBillingBatches(db)
+        self.second_factors = PostgresSecondFactorRepository(db)
         self.webhooks = PostgresWebhookRepository(db)
         self.deliveries = PostgresDeliveryRepository(db)
         self.ssh_keys = PostgresSshKeyRepository(db)

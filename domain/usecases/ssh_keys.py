@@ -7,7 +7,8 @@ import attrs
 
 from domain.model.errors import Conflict, NotFound, RuleViolation
 from domain.model.ssh_keys import MAX_KEYS_PER_CUSTOMER, SshKey, parse_public_key
-from domain.usecases.common import Actor, audit
+from domain.usecases.actors import Actor
+from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
 from ports.unit_of_work import UnitOfWork
 

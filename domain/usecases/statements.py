@@ -13,7 +13,7 @@ from domain.model.statements import (
     build_statement,
     customer_money,
 )
-from domain.usecases.common import Actor, account_of
+from domain.usecases.actors import Actor, account_of
 from domain.usecases.runtime import Runtime
 
 

@@ -18,8 +18,10 @@ from domain.model.accounts import Role
 from domain.model.errors import NotFound
 from domain.model.tickets import Author, Ticket, TicketStatus
 from domain.usecases import throttle
-from domain.usecases.common import Actor, account_of, notify, owned_server
+from domain.usecases.actors import Actor, account_of
+from domain.usecases.paper_trail import notify
 from domain.usecases.runtime import Runtime
+from domain.usecases.server_access import owned_server
 from ports.records import Page
 from ports.unit_of_work import UnitOfWork
 

@@ -14,7 +14,7 @@ from adapters.memory import FakeClock, InlineJobQueue
 from domain.model.accounts import Role
 from domain.model.errors import AlreadyExists, Conflict, NotFound, RuleViolation
 from domain.model.ssh_keys import MAX_KEYS_PER_CUSTOMER
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
 from domain.usecases.ssh_keys import (
     NewSshKey,

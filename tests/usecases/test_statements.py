@@ -7,7 +7,7 @@ import pytest
 from domain.model.accounts import Role
 from domain.model.errors import NotFound, PermissionDenied
 from domain.model.statements import Period
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.statements import StatementRequest, monthly_statement
 from tests.usecases.support import World
 

@@ -11,7 +11,7 @@ from domain.model.statements import Period, Statement
 from domain.usecases.statements import StatementRequest, monthly_statement
 from entrypoints.http.resources.admin import ADMIN_ERRORS
 from entrypoints.http.resources.base import Op, Resource, actor, set_json
-from entrypoints.http.schemas import MONEY
+from entrypoints.http.response_schemas import MONEY
 from entrypoints.http.statement_pdf import statement_pdf
 from entrypoints.http.statement_views import statement_csv, statement_json
 

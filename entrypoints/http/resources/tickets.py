@@ -14,13 +14,14 @@ from cattrs.gen import make_dict_structure_fn, override
 from domain.model.errors import ValidationError
 from domain.model.tickets import MESSAGE_MAX, SUBJECT_MAX, Ticket, TicketStatus
 from domain.usecases import tickets as uc
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
 from entrypoints.http import codec
 from entrypoints.http.body import parse
 from entrypoints.http.idempotency import run_once
 from entrypoints.http.resources.base import PAGE_PARAMS, Op, Resource, actor, page_of, set_json
-from entrypoints.http.schemas import ID, PAGE, TIME, obj, trimmed
+from entrypoints.http.response_schemas import PAGE
+from entrypoints.http.schemas import ID, TIME, obj, trimmed
 
 # --- bodies and views ----------------------------------------------------------------------------
 
