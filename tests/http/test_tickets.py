@@ -229,3 +229,24 @@ def test_the_document_describes_the_ticket_routes(api: Api) -> None:
     assert paths["/api/tickets"]["post"]["responses"]["201"]
     assert "post" in paths["/api/admin/tickets/{ticket_id}/messages"]
     assert "status" in {p["name"] for p in paths["/api/admin/tickets"]["get"]["parameters"]}
+
+
+def test_a_token_needs_the_tickets_scope_and_a_statement_billing_read(
+    api: Api, customer: User
+) -> None:
+    def token(*scopes: str) -> User:
+        made = api.post("/api/tokens", user=customer, json={"name": "t", "scopes": list(scopes)})
+        assert made.status_code == 201, made.text
+        return User(customer.id, customer.email, made.json["token"], "")
+
+    support, accounting = token("tickets"), token("billing:read")
+    body = {"subject": "s", "message": "m"}
+
+    assert api.post("/api/tickets", user=support, json=body).status_code == 201
+    assert api.get("/api/statements/2026-01", user=accounting).status_code == 200
+    refused = assert_error(
+        api.post("/api/tickets", user=accounting, json=body), 403, "insufficient_scope"
+    )
+    assert refused["details"]["scope"] == "tickets"
+    statement = api.get("/api/statements/2026-01", user=support)
+    assert assert_error(statement, 403, "insufficient_scope")["details"]["scope"] == "billing:read"
