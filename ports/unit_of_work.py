@@ -32,6 +32,8 @@ from ports.repositories import (
     WarmPoolRepository,
 )
 from ports.ssh_keys import SshKeyRepository
+from ports.statements import LedgerHistory
+from ports.tickets import TicketRepository
 from ports.two_factor import SecondFactorRepository
 from ports.webhooks import DeliveryRepository, WebhookRepository
 
@@ -42,11 +44,13 @@ class UnitOfWork(Protocol):
     servers: ServerRepository
     actions: ActionRepository
     ledger: LedgerRepository
+    ledger_history: LedgerHistory  # what statements read
     promos: PromoCodeRepository
     network: NetworkRepository
     catalogue: CatalogueRepository
     metrics: MetricsRepository
     outbox: OutboxRepository
+    tickets: TicketRepository
     audit: AuditLog
     idempotency: IdempotencyStore
     warm_pool: WarmPoolRepository

@@ -31,6 +31,8 @@ from adapters.memory.records import (
 )
 from adapters.memory.servers import InMemoryActionRepository, InMemoryServerRepository
 from adapters.memory.ssh_keys import InMemorySshKeyRepository
+from adapters.memory.statements import InMemoryLedgerHistory
+from adapters.memory.tickets import InMemoryTicketRepository
 from adapters.memory.two_factor import InMemorySecondFactorRepository
 from adapters.memory.warm_pool import InMemoryWarmPoolRepository
 from adapters.memory.webhooks import InMemoryDeliveryRepository, InMemoryWebhookRepository
@@ -58,6 +60,7 @@ TABLES = (
     "counters",  # server id -> Counters at its latest sample
     "metric_history",  # server id -> tuple of MetricSample, a bounded ring
     "notices",
+    "tickets",  # ticket id -> Ticket
     "audit",  # list of AuditRecord
     "idempotency",  # (account id, key) -> IdempotencyRecord
     "warm_pool",  # pooled guest id -> PooledGuest
@@ -148,12 +151,14 @@ class InMemoryUnitOfWork:
         self.tokens = InMemoryTokenRepository(self)
         self.servers = InMemoryServerRepository(self)
         self.actions = InMemoryActionRepository(self)
+        self.ledger_history = InMemoryLedgerHistory(self)
         self.ledger = InMemoryLedger(self)
         self.promos = InMemoryPromoCodeRepository(self)
         self.network = InMemoryNetworkRepository(self)
         self.catalogue = InMemoryCatalogueRepository(self)
         self.metrics = InMemoryMetricsRepository(self)
         self.outbox = InMemoryOutboxRepository(self)
+        self.tickets = InMemoryTicketRepository(self)
         self.audit = InMemoryAuditLog(self)
         self.idempotency = InMemoryIdempotencyStore(self)
         self.warm_pool = InMemoryWarmPoolRepository(self)

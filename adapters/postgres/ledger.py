@@ -99,7 +99,7 @@ class PostgresLedger:
         return {r["account_key"]: int(r["balance"]) for r in rows}
 
     def get(self, key: str) -> Transaction | None:
-        found = self._transactions("WHERE t.key = %s", (key,))
+        found = self.transactions_where("WHERE t.key = %s", (key,))
         return next(found, None)
 
     def balance(self, account: LedgerAccount) -> int:
@@ -136,15 +136,17 @@ class PostgresLedger:
                 (customer_id, page.per_page, page.offset),
             )
         ]
-        found = list(self._transactions("WHERE t.id = ANY(%s)", (ids,), descending=True))
+        found = list(self.transactions_where("WHERE t.id = ANY(%s)", (ids,), descending=True))
         return found, total
 
     def all(self) -> Iterator[Transaction]:
-        return iter(list(self._transactions("", ())))
+        return iter(list(self.transactions_where("", ())))
 
-    def _transactions(
+    def transactions_where(
         self, where: str, params: tuple[object, ...], *, descending: bool = False
     ) -> Iterator[Transaction]:
+        """The transactions `where` selects (a WHERE clause over `t`, the transactions), with
+        their postings, in posting order (or its reverse)."""
         order = "DESC" if descending else "ASC"
         rows = self._db.rows(
             f"SELECT t.id, {_prefixed('t.')}, p.amount, a.kind AS account_kind,"

@@ -47,6 +47,8 @@ from adapters.postgres.records import (
 from adapters.postgres.servers import PostgresActionRepository, PostgresServerRepository
 from adapters.postgres.session import Db, translated
 from adapters.postgres.ssh_keys import PostgresSshKeyRepository
+from adapters.postgres.statements import PostgresLedgerHistory
+from adapters.postgres.tickets import PostgresTicketRepository
 from adapters.postgres.two_factor import PostgresSecondFactorRepository
 from adapters.postgres.warm_pool import PostgresWarmPoolRepository
 from adapters.postgres.webhooks import PostgresDeliveryRepository, PostgresWebhookRepository
@@ -100,12 +102,14 @@ class PostgresUnitOfWork:
         self.tokens = PostgresTokenRepository(db)
         self.servers = PostgresServerRepository(db)
         self.actions = PostgresActionRepository(db)
+        self.ledger_history = PostgresLedgerHistory(db)
         self.ledger = PostgresLedger(db)
         self.promos = PostgresPromoCodeRepository(db)
         self.network = PostgresNetworkRepository(db)
         self.catalogue = PostgresCatalogueRepository(db)
         self.metrics = PostgresMetricsRepository(db)
         self.outbox = PostgresOutboxRepository(db)
+        self.tickets = PostgresTicketRepository(db)
         self.audit = PostgresAuditLog(db)
         self.idempotency = PostgresIdempotencyStore(db)
         self.warm_pool = PostgresWarmPoolRepository(db)

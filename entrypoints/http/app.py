@@ -45,6 +45,8 @@ from entrypoints.http.resources import (
     servers,
     snapshots,
     ssh_keys,
+    statements,
+    tickets,
     two_factor,
     webhooks,
 )
@@ -137,6 +139,22 @@ def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> 
             None,
         ),
         ("/api/admin/customers/{customer_id:int}/servers", admin_reads.CustomerServers(rt), None),
+        # Monthly statements: the caller's own, and any customer's for an admin.
+        ("/api/statements/{period}", statements.MyStatement(rt), None),
+        (
+            "/api/admin/customers/{customer_id:int}/statements/{period}",
+            statements.CustomerStatement(rt),
+            None,
+        ),
+        # Support tickets: the customer's own, and staff's view of all of them.
+        ("/api/tickets", tickets.Tickets(rt), None),
+        ("/api/tickets/{ticket_id:int}", tickets.TicketItem(rt), None),
+        ("/api/tickets/{ticket_id:int}/messages", tickets.TicketMessages(rt), None),
+        ("/api/tickets/{ticket_id:int}/close", tickets.TicketClose(rt), None),
+        ("/api/admin/tickets", tickets.AdminTickets(rt), None),
+        ("/api/admin/tickets/{ticket_id:int}", tickets.AdminTicketItem(rt), None),
+        ("/api/admin/tickets/{ticket_id:int}/messages", tickets.AdminTicketMessages(rt), None),
+        ("/api/admin/tickets/{ticket_id:int}/status", tickets.AdminTicketStatus(rt), None),
         # The Oxnack routes: thin aliases over the same resources.
         ("/create_machine", create, None),
         ("/get_balance", balance, None),

@@ -45,14 +45,12 @@ _SERVER_LIMITS = {
 def _operation(
     op: Op, auth: str, path_params: list[str], method: str, scope: Scope | None
 ) -> dict[str, Any]:
+    content = {"application/json": {"schema": op.response}}
+    content |= {media: {"schema": {"type": "string", "format": "binary"}} for media in op.media}
     responses: dict[str, Any] = {
         str(op.status): {
             "description": _STATUS_TEXT.get(op.status, "OK"),
-            **(
-                {"content": {"application/json": {"schema": op.response}}}
-                if op.status != 204
-                else {}
-            ),
+            **({"content": content} if op.status != 204 else {}),
         },
     }
     errors = set(op.errors) | ({400} if op.body or op.params or path_params else set()) | {429}
@@ -76,12 +74,13 @@ def _operation(
         "responses": responses,
         "operationId": None,
     }
+    named = dict(op.path)
     parameters = [
         {
             "name": p,
             "in": "path",
             "required": True,
-            "schema": {"type": "integer", "minimum": 1, "maximum": 2_147_483_647},
+            "schema": named.get(p, {"type": "integer", "minimum": 1, "maximum": 2_147_483_647}),
         }
         for p in path_params
     ]

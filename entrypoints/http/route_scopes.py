@@ -93,8 +93,24 @@ ROUTE_SCOPES: dict[str, RouteScope] = {
             "/api/admin/customers/{customer_id:int}/transactions",
             "/api/admin/customers/{customer_id:int}/servers",
             "/api/sandbox/servers/{server_id:int}/load",
+            "/api/admin/customers/{customer_id:int}/statements/{period}",
+            "/api/admin/tickets",
+            "/api/admin/tickets/{ticket_id:int}",
+            "/api/admin/tickets/{ticket_id:int}/messages",
+            "/api/admin/tickets/{ticket_id:int}/status",
         ),
         Scope.ADMIN,
+    ),
+    # A statement reads the customer's money; tickets are their own scope.
+    "/api/statements/{period}": BILLING,
+    **dict.fromkeys(
+        (
+            "/api/tickets",
+            "/api/tickets/{ticket_id:int}",
+            "/api/tickets/{ticket_id:int}/messages",
+            "/api/tickets/{ticket_id:int}/close",
+        ),
+        Scope.TICKETS,
     ),
     # Top-ups (the checkout page and YooKassa's notifications are public: no token, no scope).
     "/api/payments": BILLING,

@@ -273,6 +273,7 @@ class Api:
                     "ip_by_server",
                     "idempotency",
                     "notices",
+                    "tickets",
                     "second_factors",
                 )
             }

@@ -30,6 +30,8 @@ class Op:
     idempotent_key: bool = False  # accepts Idempotency-Key
     key_required: bool = False  # and refuses a request without one
     params: tuple[tuple[str, Schema], ...] = ()  # query parameters
+    path: tuple[tuple[str, Schema], ...] = ()  # path parameters that are not ids
+    media: tuple[str, ...] = ()  # other media types the success response comes in (Accept)
 
 
 class Resource:
