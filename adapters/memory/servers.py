@@ -8,7 +8,6 @@ import datetime as dt
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from adapters.memory.accounts import paginate
 from domain.model.action import Action, ActionStatus
 from domain.model.errors import AlreadyExists, NotFound
 from domain.model.server import GONE, IN_PROGRESS, Server, ServerStatus
@@ -57,7 +56,7 @@ class InMemoryServerRepository:
         return [copy.copy(s) for s in due[: max(limit, 0)]]
 
     def list(self, page: Page) -> tuple[builtins.list[Server], int]:
-        return paginate([copy.copy(s) for s in self._ordered()], page)
+        return page.cut([copy.copy(s) for s in self._ordered()])
 
     def by_vmid(self, vmid: int) -> Server | None:
         """The server whose guest has this vmid: a live one before a deleted one, then the

@@ -117,3 +117,14 @@ class NewPassword:
 
     def __repr__(self) -> str:
         return "NewPassword(<hidden>)"
+
+
+# A command's field from a plain value or a value object (domain/model/commands.py).
+
+
+def as_email(value: str | EmailAddress) -> EmailAddress:
+    return value if isinstance(value, EmailAddress) else EmailAddress(value)
+
+
+def as_new_password(value: str | NewPassword) -> NewPassword:
+    return value if isinstance(value, NewPassword) else NewPassword(value)

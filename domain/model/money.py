@@ -25,6 +25,8 @@ MONEY_TEXT_PATTERN = r"^(-?)([0-9]{1,13})(?:\.([0-9]{1,6}))?$"
 MONEY_TEXT_MAX = 21
 MONEY_TEXT_RULE = 'must be a decimal string such as "100.00"'
 _DECIMAL = re.compile(MONEY_TEXT_PATTERN)
+CURRENCY_PATTERN = r"^[A-Z]{3}$"  # an ISO 4217 code
+_CURRENCY = re.compile(CURRENCY_PATTERN)
 
 
 class Rounding(enum.Enum):
@@ -47,12 +49,12 @@ def divide(numerator: int, denominator: int, rounding: Rounding) -> int:
     return -quotient if negative else quotient
 
 
-def _check_currency(_: object, __: object, value: str) -> None:
-    if not (isinstance(value, str) and len(value) == 3 and value.isascii() and value.isupper()):
+def _check_currency(_: Money, __: attrs.Attribute[str], value: str) -> None:
+    if not (isinstance(value, str) and _CURRENCY.fullmatch(value)):
         raise ValidationError("currency", "must be a three-letter ISO 4217 code")
 
 
-def _check_micro(_: object, __: object, value: int) -> None:
+def _check_micro(_: Money, __: attrs.Attribute[int], value: int) -> None:
     if type(value) is not int:  # bool is an int subclass and floats must never sneak in
         raise TypeError("Money holds an int of micro-units")
     if abs(value) > MAX_UNITS * MICRO:

@@ -18,7 +18,13 @@ from typing import ClassVar
 import attrs
 
 from domain.model.errors import ValidationError
-from domain.model.money import MAX_UNITS, Money
+from domain.model.money import (
+    MAX_UNITS,
+    MONEY_TEXT_MAX,
+    MONEY_TEXT_PATTERN,
+    MONEY_TEXT_RULE,
+    Money,
+)
 
 # --- ids -----------------------------------------------------------------------------------------
 
@@ -237,12 +243,15 @@ AMOUNT_PATTERN = (
     r"|0000[1-9][0-9]?|00000[1-9]))$"
 )
 AMOUNT_MAX_LENGTH = 20
-AMOUNT_RULE = f"must be a positive decimal string, at most {MAX_UNITS:,} with six places"
+AMOUNT_RULE = f"must be positive, at most {MAX_UNITS:,} with six places"
 _AMOUNT = re.compile(AMOUNT_PATTERN)
+_MONEY_TEXT = re.compile(MONEY_TEXT_PATTERN)
 
 
 def _amount(_: Amount, __: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not matches(_AMOUNT, value, AMOUNT_MAX_LENGTH):
+    if not isinstance(value, str) or not matches(_MONEY_TEXT, value, MONEY_TEXT_MAX):
+        raise ValidationError(Amount.FIELD, MONEY_TEXT_RULE)
+    if not matches(_AMOUNT, value, AMOUNT_MAX_LENGTH):
         raise ValidationError(Amount.FIELD, AMOUNT_RULE)
 
 
@@ -256,3 +265,34 @@ class Amount:
 
     def money(self, currency: str) -> Money:
         return Money.parse(self.text, currency, field=self.FIELD)
+
+
+# --- a command's field from a plain value or a value object (domain/model/commands.py) ----------
+
+
+def as_cores(value: int | Cores) -> Cores:
+    return value if isinstance(value, Cores) else Cores(value)
+
+
+def as_memory(value: int | MemoryMiB) -> MemoryMiB:
+    return value if isinstance(value, MemoryMiB) else MemoryMiB(value)
+
+
+def as_disk(value: int | DiskGiB) -> DiskGiB:
+    return value if isinstance(value, DiskGiB) else DiskGiB(value)
+
+
+def as_reason(value: str | Reason) -> Reason:
+    return value if isinstance(value, Reason) else Reason(value)
+
+
+def as_amount(value: str | Amount) -> Amount:
+    return value if isinstance(value, Amount) else Amount(value)
+
+
+def as_token_name(value: str | TokenName) -> TokenName:
+    return value if isinstance(value, TokenName) else TokenName(value)
+
+
+def as_promo_code(value: str | PromoCodeText) -> PromoCodeText:
+    return value if isinstance(value, PromoCodeText) else PromoCodeText(value)

@@ -17,14 +17,16 @@ from domain.model.action import (
 from domain.model.catalogue import ServerConfig
 from domain.model.errors import DomainError, NotFound
 from domain.model.server import Server, ServerStatus
+from domain.usecases.actors import account_of
 from domain.usecases.billing import bill_server
-from domain.usecases.common import account_of, image_of, notify
 from domain.usecases.dunning import reassess_account
 from domain.usecases.firewall import apply_firewall
 from domain.usecases.network import release_network
+from domain.usecases.paper_trail import notify
 from domain.usecases.provisioning_steps import guest_tag
 from domain.usecases.resizing import price_resize, release_growth, settle_growth
 from domain.usecases.runtime import Runtime
+from domain.usecases.server_access import image_of
 from ports.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)

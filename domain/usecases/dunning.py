@@ -20,9 +20,11 @@ from domain.model.action import Action, ActionCommand
 from domain.model.dunning import Standing, assess
 from domain.model.money import Money
 from domain.model.server import Server, ServerStatus
+from domain.usecases.actors import account_of, wallet_balance
 from domain.usecases.billing import BillingReport, bill_server, billing_run
-from domain.usecases.common import account_of, begin_action, notify, wallet_balance
+from domain.usecases.paper_trail import notify
 from domain.usecases.runtime import Runtime
+from domain.usecases.server_access import begin_action
 from domain.usecases.server_jobs import begin_deletion, defer_action
 from ports.unit_of_work import UnitOfWork
 

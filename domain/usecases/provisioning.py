@@ -19,11 +19,13 @@ from domain.model.ledger import capture, release
 from domain.model.money import Money
 from domain.model.server import Server, ServerStatus
 from domain.model.warm_pool import CLAIMED_STEP, POOL_TAG
-from domain.usecases.common import account_of, image_of, notify
+from domain.usecases.actors import account_of
 from domain.usecases.guest_power import destroy_guest, when_idle
 from domain.usecases.network import release_network
+from domain.usecases.paper_trail import notify
 from domain.usecases.provisioning_steps import STEP_ACTIONS, STEPS, guest_tag
 from domain.usecases.runtime import Runtime
+from domain.usecases.server_access import image_of
 from ports.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -15,10 +15,12 @@ from domain.model.catalogue import ServerConfig, disk_can_become
 from domain.model.errors import AccountRestricted, Conflict, RuleViolation
 from domain.model.server import COMMANDS, Server
 from domain.model.server_commands import OnServer, ResizeServer
-from domain.usecases.common import Actor, account_of, audit, begin_action, image_of, owned_server
+from domain.usecases.actors import Actor, account_of
 from domain.usecases.dunning import reassess_account
+from domain.usecases.paper_trail import audit
 from domain.usecases.resizing import hold_growth
 from domain.usecases.runtime import Runtime
+from domain.usecases.server_access import begin_action, image_of, owned_server
 from domain.usecases.server_jobs import begin_deletion, defer_action
 from ports.unit_of_work import UnitOfWork
 

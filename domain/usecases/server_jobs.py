@@ -9,7 +9,7 @@ import datetime as dt
 from domain.model.action import Action, ActionCommand
 from domain.model.server import COMMANDS, Server
 from domain.usecases.billing import bill_server
-from domain.usecases.common import begin_action
+from domain.usecases.server_access import begin_action
 from ports.unit_of_work import UnitOfWork
 
 

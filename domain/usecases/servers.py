@@ -7,8 +7,9 @@ from domain.model.action import Action
 from domain.model.errors import DomainError, NotFound
 from domain.model.server import LIVE, Server, ServerStatus
 from domain.model.server_commands import OpenConsole
-from domain.usecases.common import Actor, owned_server
+from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
+from domain.usecases.server_access import owned_server
 from ports.hypervisor import ConsoleTicket, GuestStats, RrdPoint
 
 

@@ -7,8 +7,9 @@ from domain.model.action import Action, ActionCommand, NewSnapshotParams, Snapsh
 from domain.model.errors import AlreadyExists, NotFound, ValidationError
 from domain.model.server_commands import OnSnapshot, TakeSnapshot
 from domain.model.values import SnapshotName
-from domain.usecases.common import Actor, owned_server
+from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
+from domain.usecases.server_access import owned_server
 from domain.usecases.server_commands import command_server
 from domain.usecases.servers import guest_of
 from ports.hypervisor import SnapshotInfo

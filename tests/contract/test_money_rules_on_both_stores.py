@@ -19,6 +19,7 @@ from adapters.memory import FakeClock, InlineJobQueue, InMemoryStore
 from adapters.postgres.uow import PostgresUnitOfWorkFactory
 from domain.model.accounts import Role
 from domain.model.action import ActionStatus
+from domain.model.commands import BalanceAdjustment, Credentials, NewAccount, OrderRequest
 from domain.model.dunning import Standing
 from domain.model.errors import InsufficientFunds
 from domain.model.ledger import LedgerAccount, TxKind
@@ -26,9 +27,8 @@ from domain.model.server import ServerStatus
 from domain.model.server_commands import ResizeServer
 from domain.model.values import Cores, DiskGiB, MemoryMiB
 from domain.usecases import accounts, admin, money, ordering, server_commands
+from domain.usecases.actors import Actor
 from domain.usecases.billing import billing_run
-from domain.usecases.catalogue import OrderRequest
-from domain.usecases.common import Actor
 from domain.usecases.dunning import bill_and_reassess
 from domain.usecases.runtime import Runtime
 from entrypoints.config import Settings
@@ -54,15 +54,14 @@ class Shop:
     admin: Actor
 
     def customer(self, balance: str) -> Actor:
-        account = accounts.register(self.rt, email=f"c{balance}@example.com", password=PASSWORD)
+        account = accounts.register(self.rt, NewAccount(f"c{balance}@example.com", PASSWORD))
         actor = Actor(account.id, Role.CUSTOMER)
         money.adjust_balance(
             self.rt,
             self.admin,
-            customer_id=actor.account_id,
-            amount=balance,
-            reason="opening balance",
-            request_key=f"open-{actor.account_id}",
+            BalanceAdjustment(
+                actor.account_id, balance, "opening balance", request_key=f"open-{actor.account_id}"
+            ),
         )
         return actor
 
@@ -91,7 +90,7 @@ def shop(request: pytest.FixtureRequest) -> Iterator[Shop]:
         store = PostgresUnitOfWorkFactory(database.pool, job_queue=queue)
     clock = FakeClock(T0)
     rt = build(SETTINGS, store=store, job_queue=queue, clock=clock).runtime()
-    account = accounts.register(rt, email="root@admin.example", password=PASSWORD, role=Role.ADMIN)
+    account = accounts.register(rt, NewAccount("root@admin.example", PASSWORD, role=Role.ADMIN))
     yield Shop(rt, clock, Actor(account.id, Role.ADMIN))
 
 
@@ -161,7 +160,7 @@ def test_the_operator_lets_a_locked_out_admin_back_in_from_the_command_line(
         store=PostgresUnitOfWorkFactory(pg_database.pool, job_queue=InlineJobQueue()),
         clock=FakeClock(T0),
     ).runtime()
-    root = accounts.register(rt, email="root@admin.example", password=PASSWORD, role=Role.ADMIN)
+    root = accounts.register(rt, NewAccount("root@admin.example", PASSWORD, role=Role.ADMIN))
     with rt.uow() as uow:  # the only admin, suspended (as it could be before that was refused)
         account = uow.accounts.get(root.id)
         assert account is not None
@@ -185,7 +184,7 @@ def test_the_operator_lets_a_locked_out_admin_back_in_from_the_command_line(
     with rt.uow() as uow:
         lifted = uow.accounts.get(root.id)
     assert lifted is not None and not lifted.disabled
-    accounts.login(rt, email="root@admin.example", password=PASSWORD)
+    accounts.login(rt, Credentials("root@admin.example", PASSWORD))
     unknown = subprocess.run(
         [*command, "nobody@admin.example"],
         env=environ,

@@ -10,12 +10,13 @@ from typing import Any
 import attrs
 import pytest
 
-from domain.model.catalogue_document import CatalogueRejected, write_catalogue
+from domain.model.catalogue_document import CatalogueRejected
+from domain.model.catalogue_writer import write_catalogue
 from domain.model.errors import Conflict, PermissionDenied
 from domain.model.server_commands import OnServer
 from domain.usecases import catalogue, server_commands
+from domain.usecases.actors import Actor
 from domain.usecases.catalogue_admin import check_catalogue, publish_catalogue, published_document
-from domain.usecases.common import Actor
 from entrypoints.catalogue_toml import dump_toml, parse_toml
 from entrypoints.sandbox import sandbox_catalogue
 

@@ -10,8 +10,8 @@ from domain.model.errors import AccountRestricted, InvalidTransition
 from domain.model.server import Server, ServerStatus
 from domain.model.server_commands import OnServer
 from domain.usecases import money, server_commands, servers
+from domain.usecases.actors import Actor
 from domain.usecases.billing import billing_run
-from domain.usecases.common import Actor
 from domain.usecases.dunning import DunningReport, dunning_run
 
 from .support import World, refused, unchanged

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import attrs
 
+from domain.model.commands import ReplaceFirewall
 from domain.model.firewall import RuleRequest
 from domain.model.network import DEFAULT_INBOUND, FirewallRule
 from domain.model.server import Server
 from domain.model.server_commands import OnServer
 from domain.usecases import firewall, server_commands
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.fabric_reconcile import FabricReconciliation, reconcile_fabric
 from ports.network import (
     FabricKeys,
@@ -122,7 +123,7 @@ def test_copies_made_by_hand_are_removed(world: World, customer: Actor):
 def test_a_customers_own_rules_are_what_is_restored(world: World, customer: Actor):
     web = world.running_server(customer, name="web-1")
     own = [RuleRequest("tcp", 8443, description="admin"), RuleRequest("icmp")]
-    firewall.replace_firewall(world.rt, customer, web.id, own)
+    firewall.replace_firewall(world.rt, customer, ReplaceFirewall(web.id, own))
     web = world.server(web.id)
     assert web.firewall is not None and len(web.firewall) == 2
     admin = web.firewall[0]

@@ -7,7 +7,7 @@ import datetime as dt
 from domain.model.alerts import Metric
 from domain.model.server_commands import OnServer
 from domain.usecases import server_commands
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.monitoring import MonitoringReport, monitoring_pass
 
 from .support import World

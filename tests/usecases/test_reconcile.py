@@ -11,8 +11,8 @@ from domain.model.ledger import TxKind
 from domain.model.server import Server, ServerStatus
 from domain.model.server_commands import OnServer
 from domain.usecases import server_commands
+from domain.usecases.actors import Actor
 from domain.usecases.billing import billing_run
-from domain.usecases.common import Actor
 from domain.usecases.reconcile import GuestDriftReport, reconcile_guests
 from domain.usecases.warm_pool import refill_warm_pool
 from ports.records import AuditRecord

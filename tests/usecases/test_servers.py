@@ -33,8 +33,8 @@ from domain.model.server_commands import (
 from domain.model.values import Cores, DiskGiB, MemoryMiB, SnapshotName
 from domain.usecases import catalogue, money, server_commands, servers, snapshots
 from domain.usecases.actions import run_server_action
+from domain.usecases.actors import Actor
 from domain.usecases.billing import billing_run
-from domain.usecases.common import Actor
 from domain.usecases.dunning import bill_and_reassess
 from domain.usecases.resizing import price_resize
 

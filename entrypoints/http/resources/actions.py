@@ -9,7 +9,7 @@ from domain.usecases import servers as uc
 from entrypoints.http import codec
 from entrypoints.http.resources.base import Op, Resource, actor, set_json
 from entrypoints.http.resources.servers import NOT_YOURS
-from entrypoints.http.schemas import ACTION
+from entrypoints.http.response_schemas import ACTION
 
 
 class ActionItem(Resource):

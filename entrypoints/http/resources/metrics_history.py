@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import falcon
 
+from domain.model.commands import MetricsQuery
 from domain.model.metrics import MAX_POINTS, MAX_RANGE, MetricPoint
 from domain.usecases import metrics as uc
 from entrypoints.http.codec import when
@@ -62,14 +63,13 @@ class ServerMetrics(Resource):
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
-        history = uc.server_metrics(
-            self.rt,
-            actor(req),
+        query = MetricsQuery(
             server_id,
             start=moment(req.get_param("from"), "from"),
             end=moment(req.get_param("to"), "to"),
             step=int_query(req, "step", 1, MAX_STEP),
         )
+        history = uc.server_metrics(self.rt, actor(req), query)
         window = history.window
         set_json(
             resp,

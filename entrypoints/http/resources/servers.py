@@ -17,7 +17,8 @@ from entrypoints.http.body import parse
 from entrypoints.http.idempotency import run_once
 from entrypoints.http.resources.base import Op, Resource, actor, set_json
 from entrypoints.http.resources.catalogue import order_request
-from entrypoints.http.schemas import ACCEPTED, ANY_OBJECT, CONSOLE, ORDER, RESIZE, SERVER
+from entrypoints.http.response_schemas import ACCEPTED, ANY_OBJECT, SERVER
+from entrypoints.http.schemas import CONSOLE, ORDER, RESIZE
 
 NOT_YOURS = (401, 404)
 

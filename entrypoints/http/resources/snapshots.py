@@ -12,7 +12,8 @@ from entrypoints.http import codec
 from entrypoints.http.body import parse
 from entrypoints.http.resources.base import Op, Resource, actor, set_json
 from entrypoints.http.resources.servers import NOT_YOURS
-from entrypoints.http.schemas import ACCEPTED, ANY_OBJECT, SNAPSHOT_CREATE, SNAPSHOT_NAME
+from entrypoints.http.response_schemas import ACCEPTED, ANY_OBJECT
+from entrypoints.http.schemas import SNAPSHOT_CREATE, SNAPSHOT_NAME
 
 
 class Snapshots(Resource):

@@ -10,6 +10,7 @@ from pytest_bdd import given, parsers, then, when
 
 from domain.model.action import Action, ActionCommand, ActionStatus
 from domain.model.catalogue import GuestKind
+from domain.model.commands import OrderRequest
 from domain.model.errors import NotFound
 from domain.model.server import ServerStatus
 from domain.model.server_commands import (
@@ -21,7 +22,6 @@ from domain.model.server_commands import (
 )
 from domain.model.values import Cores, DiskGiB, MemoryMiB, SnapshotName
 from domain.usecases import ordering, server_commands, servers, snapshots
-from domain.usecases.catalogue import OrderRequest
 from ports.hypervisor import GuestInfo
 
 from .common import NAME, Outcome, Shop, attempt, catch_up, code_of, same_money
