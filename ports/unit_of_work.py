@@ -10,6 +10,7 @@ jobs deferred through `uow.jobs`: a job is never run for a change that did not h
 
 from __future__ import annotations
 
+from types import TracebackType
 from typing import Protocol
 
 from ports.billing import BillingBatches
@@ -50,7 +51,12 @@ class UnitOfWork(Protocol):
 
     def __enter__(self) -> UnitOfWork: ...
 
-    def __exit__(self, *exc: object) -> None: ...
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None: ...
 
     def commit(self) -> None: ...
 

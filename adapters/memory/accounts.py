@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from domain.model.accounts import Account, ApiToken, TokenKind, email_key
+from domain.model.accounts import Account, ApiToken, TokenKind
+from domain.model.credentials import email_key
 from domain.model.errors import AlreadyExists, NotFound
 from ports.records import Page
 

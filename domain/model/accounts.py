@@ -14,17 +14,9 @@ from collections.abc import Container
 
 import attrs
 
-from domain.model.credentials import (
-    PASSWORD_MAX,
-    PASSWORD_MIN,
-    NewPassword,
-    email_key,
-    normalize_email,
-)
+from domain.model.credentials import NewPassword
 from domain.model.dunning import Standing
 from domain.model.errors import RuleViolation, ValidationError
-
-__all__ = ["PASSWORD_MAX", "PASSWORD_MIN", "email_key", "normalize_email"]
 
 TOKEN_PREFIX = "hp_"
 

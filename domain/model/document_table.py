@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from domain.model.errors import ValidationError
 from domain.model.money import Money
@@ -48,7 +48,7 @@ class Table:
         if type(value) is not kind:  # a bool is no integer here, a float no money
             self.note(key, f"must be {what}")
             return None
-        return cast(T, value)
+        return value
 
     def text(
         self, key: str, default: str | None = None, pattern: re.Pattern[str] | None = None

@@ -51,7 +51,7 @@ class NotFound(DomainError):
 
     code = "not_found"
 
-    def __init__(self, kind: str, ident: object) -> None:
+    def __init__(self, kind: str, ident: int | str | None) -> None:
         super().__init__(f"{kind} {ident} not found", kind=kind, id=str(ident))
 
 

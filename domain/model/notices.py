@@ -173,7 +173,8 @@ SENDING_LEASE = dt.timedelta(minutes=15)
 
 def backoff(tries: int) -> dt.timedelta:
     """The wait after the `tries`-th failed try: 1, 2, 4 ... minutes, at most an hour."""
-    return min(FIRST_BACKOFF * 2 ** max(tries - 1, 0), LONGEST_BACKOFF)
+    doublings: int = 2 ** max(tries - 1, 0)
+    return min(FIRST_BACKOFF * doublings, LONGEST_BACKOFF)
 
 
 @attrs.frozen

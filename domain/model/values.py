@@ -65,7 +65,8 @@ def matches(pattern: re.Pattern[str], value: str, max_length: int) -> bool:
 
 
 class _Trimmed:
-    """Free text stripped of the white space around it, within bounds (counted once stripped)."""
+    """Free text kept without the white space around it: MIN characters at least from the first
+    visible one to the last, MAX in all as sent (what the schema states)."""
 
     FIELD: ClassVar[str]
     MIN: ClassVar[int]

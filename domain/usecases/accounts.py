@@ -9,7 +9,6 @@ import weakref
 import attrs
 
 from domain.model.accounts import (
-    PASSWORD_MAX,
     TOKEN_PREFIX,
     Account,
     ApiToken,
@@ -18,7 +17,7 @@ from domain.model.accounts import (
     token_digest,
 )
 from domain.model.commands import Credentials, NewAccount, NewToken
-from domain.model.credentials import EmailAddress
+from domain.model.credentials import PASSWORD_MAX, EmailAddress
 from domain.model.dunning import Standing
 from domain.model.errors import (
     AlreadyExists,

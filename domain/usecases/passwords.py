@@ -17,10 +17,10 @@ from domain.model.accounts import (
     Account,
     TokenKind,
     check_password_policy,
-    email_key,
     token_digest,
 )
 from domain.model.commands import PasswordChange, ResetConfirmation, ResetRequest
+from domain.model.credentials import email_key
 from domain.model.errors import LinkNotFound, RuleViolation
 from domain.usecases import throttle
 from domain.usecases.accounts import issue_token, revoke_all

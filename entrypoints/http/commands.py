@@ -76,8 +76,8 @@ LISTS: tuple[Any, ...] = (tuple[RuleRequest, ...], tuple[int, ...])
 class _Mismatch(TypeError):
     """A JSON value of the wrong type for its field (the schema should have said so first)."""
 
-    def __init__(self, wanted: str) -> None:
-        super().__init__(f"must be of type {wanted}")
+    def __init__(self, wanted: str, said: str | None = None) -> None:
+        super().__init__(said or f"must be of type {wanted}")
 
 
 def camel(name: str) -> str:
@@ -113,7 +113,8 @@ def _enum(value: Any, kind: type[enum.Enum]) -> enum.Enum:
     try:
         return kind(value)
     except ValueError:
-        raise _Mismatch("one of " + ", ".join(str(m.value) for m in kind)) from None
+        choices = ", ".join(str(m.value) for m in kind)
+        raise _Mismatch("string", f"must be one of {choices}") from None
 
 
 # Fields the command's own converter reads as sent: an order's empty promo code or name is none.

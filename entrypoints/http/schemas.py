@@ -14,7 +14,7 @@ from domain.model.credentials import (
     PASSWORD_MAX,
     PASSWORD_MIN,
 )
-from domain.model.money import MONEY_TEXT_MAX, MONEY_TEXT_PATTERN
+from domain.model.money import MAX_UNITS, MONEY_TEXT_MAX, MONEY_TEXT_PATTERN
 from domain.model.server_commands import SNAPSHOT_DESCRIPTION_MAX
 
 Schema = dict[str, Any]
@@ -59,7 +59,7 @@ AMOUNT: Schema = {
     "type": "string",
     "pattern": v.AMOUNT_PATTERN,
     "maxLength": v.AMOUNT_MAX_LENGTH,
-    "description": f"a positive decimal string, at most {v.MAX_UNITS:,} with six places",
+    "description": f"a positive decimal string, at most {MAX_UNITS:,} with six places",
     "examples": ["100.00"],
 }
 TIME: Schema = {"type": "string", "format": "date-time", "maxLength": 40}
