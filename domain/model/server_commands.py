@@ -21,10 +21,14 @@ from domain.model.values import (
     as_cores,
     as_disk,
     as_memory,
-    as_snapshot_name,
 )
 
 SNAPSHOT_DESCRIPTION_MAX = 255
+
+
+def as_snapshot_name(value: str | SnapshotName) -> SnapshotName:
+    # As values.py's as_cores and its siblings: a plain value or a value object.
+    return value if isinstance(value, SnapshotName) else SnapshotName(value)
 
 
 @attrs.frozen

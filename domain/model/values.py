@@ -297,7 +297,3 @@ def as_token_name(value: str | TokenName) -> TokenName:
 
 def as_promo_code(value: str | PromoCodeText) -> PromoCodeText:
     return value if isinstance(value, PromoCodeText) else PromoCodeText(value)
-
-
-def as_snapshot_name(value: str | SnapshotName) -> SnapshotName:
-    return value if isinstance(value, SnapshotName) else SnapshotName(value)
