@@ -1,6 +1,7 @@
 """What a customer asks of one of their servers, as commands of values that checked themselves.
 
-The HTTP edge builds them (entrypoints/http/resources/servers.py, snapshots.py); the use cases in
+The HTTP edge builds them with the API's converter (entrypoints/http/commands.py); tests build them
+from plain values or value objects, as domain/model/commands.py's. The use cases in
 domain/usecases/server_commands.py and snapshots.py take them whole and check only what needs the
 server, the catalogue or the caller. What each command then needs the server to be in, and what its
 action records, is the commands' table in domain/model/server.py.
@@ -9,11 +10,25 @@ action records, is the commands' table in domain/model/server.py.
 from __future__ import annotations
 
 import attrs
+from attrs.converters import optional
 
 from domain.model.errors import ValidationError
-from domain.model.values import Cores, DiskGiB, MemoryMiB, SnapshotName
+from domain.model.values import (
+    Cores,
+    DiskGiB,
+    MemoryMiB,
+    SnapshotName,
+    as_cores,
+    as_disk,
+    as_memory,
+)
 
 SNAPSHOT_DESCRIPTION_MAX = 255
+
+
+def as_snapshot_name(value: str | SnapshotName) -> SnapshotName:
+    # As values.py's as_cores and its siblings: a plain value or a value object.
+    return value if isinstance(value, SnapshotName) else SnapshotName(value)
 
 
 @attrs.frozen
@@ -38,9 +53,9 @@ class ResizeServer:
     """Any of cores, memory and disk; what is not given stays as it is."""
 
     server_id: int
-    cores: Cores | None = None
-    memory: MemoryMiB | None = None
-    disk: DiskGiB | None = None
+    cores: Cores | None = attrs.field(default=None, converter=optional(as_cores))
+    memory: MemoryMiB | None = attrs.field(default=None, converter=optional(as_memory))
+    disk: DiskGiB | None = attrs.field(default=None, converter=optional(as_disk))
 
     def __attrs_post_init__(self) -> None:
         if self.cores is None and self.memory is None and self.disk is None:
@@ -57,7 +72,7 @@ def _description(_: TakeSnapshot, __: attrs.Attribute[str], value: str) -> None:
 @attrs.frozen
 class TakeSnapshot:
     server_id: int
-    snapname: SnapshotName
+    snapname: SnapshotName = attrs.field(converter=as_snapshot_name)
     description: str = attrs.field(default="", validator=_description)
 
 
@@ -66,7 +81,7 @@ class OnSnapshot:
     """A rollback to, or the deletion of, one of the server's snapshots."""
 
     server_id: int
-    snapname: SnapshotName
+    snapname: SnapshotName = attrs.field(converter=as_snapshot_name)
 
 
 def _vmid(_: OpenConsole, __: attrs.Attribute[int], value: int) -> None:

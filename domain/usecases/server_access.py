@@ -17,8 +17,8 @@ def owned_server(
 ) -> Server:
     """The server if the actor may see it. Another customer's server is 'not found', never
     'forbidden': an id must not reveal that it exists."""
-    # The server commands (domain/usecases/servers.py) still pass ids on as sent: until they are
-    # typed too, only an int is an id here (2.0 or True would find server 2 or 1 by equality).
+    # Typed int, but only an int is an id here whoever calls: 2.0 or True would find server 2 or
+    # 1 by equality.
     if type(server_id) is not int or server_id <= 0:
         raise NotFound("server", server_id)
     server = uow.servers.get_for_update(server_id) if for_update else uow.servers.get(server_id)

@@ -22,6 +22,7 @@ from cattrs.errors import AttributeValidationNote, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, override
 
 from domain.model import commands, payments
+from domain.model import commands, server_commands
 from domain.model.credentials import EmailAddress, NewPassword
 from domain.model.errors import DomainError, ValidationError
 from domain.model.firewall import RuleRequest
@@ -71,6 +72,11 @@ COMMANDS: tuple[type, ...] = (
     commands.MetricsQuery,
     payments.TopUp,
     payments.RefundPayment,
+    # A server's own commands (domain/model/server_commands.py).
+    server_commands.ResizeServer,
+    server_commands.TakeSnapshot,
+    server_commands.OnSnapshot,
+    server_commands.OpenConsole,
 )
 # The lists commands take: a JSON array each, never a string or an object iterated.
 LISTS: tuple[Any, ...] = (tuple[RuleRequest, ...], tuple[int, ...])

@@ -49,14 +49,6 @@ def guest(world: World, server: Server):  # type: ignore[no-untyped-def]
     return found
 
 
-SIZES = {"cores": Cores, "memory": MemoryMiB, "disk": DiskGiB}
-
-
-def resize_command(server_id: int, **sizes: object) -> ResizeServer:
-    """The command the API builds from a body with these sizes: each value checks itself."""
-    return ResizeServer(server_id, **{name: SIZES[name](v) for name, v in sizes.items()})  # type: ignore[arg-type]
-
-
 @pytest.fixture
 def server(world: World, customer: Actor) -> Server:
     return world.running_server(customer, name="web-1")
@@ -309,7 +301,7 @@ class TestResize:
             world,
             error,
             lambda: server_commands.resize_server(
-                world.rt, customer, resize_command(server.id, **sizes)
+                world.rt, customer, ResizeServer(server.id, **sizes)
             ),
             field=field,
         )
@@ -783,7 +775,7 @@ class TestAResizeIsCoveredLikeAnOrder:
             server_commands.resize_server,
             world.rt,
             actor,
-            resize_command(server.id, **self.LARGEST),
+            ResizeServer(server.id, **self.LARGEST),
             error_code="insufficient_funds",
         )
 
@@ -809,7 +801,7 @@ class TestAResizeIsCoveredLikeAnOrder:
             server_commands.resize_server,
             world.rt,
             actor,
-            resize_command(server.id, **self.LARGEST),
+            ResizeServer(server.id, **self.LARGEST),
         )
 
     def test_the_wallet_never_goes_below_zero_and_a_second_resize_is_refused_too(

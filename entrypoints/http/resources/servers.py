@@ -7,13 +7,13 @@ import falcon
 
 from domain.model.action import Action
 from domain.model.server_commands import OnServer, OpenConsole, ResizeServer
-from domain.model.values import Cores, DiskGiB, MemoryMiB
 from domain.usecases import server_commands as commands
 from domain.usecases import servers as uc
 from domain.usecases.catalogue import current_catalogue
 from domain.usecases.ordering import create_server
 from entrypoints.http import codec
 from entrypoints.http.body import parse
+from entrypoints.http.commands import command_from, structure
 from entrypoints.http.idempotency import run_once
 from entrypoints.http.resources.base import Op, Resource, actor, set_json
 from entrypoints.http.resources.catalogue import order_request
@@ -174,12 +174,7 @@ class ServerResize(Resource):
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
         body = parse(req, RESIZE)
-        command = ResizeServer(
-            server_id,
-            cores=Cores(body["cores"]) if "cores" in body else None,
-            memory=MemoryMiB(body["memory"]) if "memory" in body else None,
-            disk=DiskGiB(body["disk"]) if "disk" in body else None,
-        )
+        command = structure({**body, "serverId": server_id}, ResizeServer)
         action = commands.resize_server(self.rt, actor(req), command)
         set_json(
             resp,
@@ -201,8 +196,7 @@ class Console(Resource):
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = parse(req, CONSOLE)
-        ticket = uc.open_console(self.rt, actor(req), OpenConsole(body["vmid"]))
+        ticket = uc.open_console(self.rt, actor(req), command_from(req, CONSOLE, OpenConsole))
         set_json(
             resp,
             {

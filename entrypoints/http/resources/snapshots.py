@@ -6,10 +6,9 @@ from __future__ import annotations
 import falcon
 
 from domain.model.server_commands import OnSnapshot, TakeSnapshot
-from domain.model.values import SnapshotName
 from domain.usecases import snapshots as uc
 from entrypoints.http import codec
-from entrypoints.http.body import parse
+from entrypoints.http.commands import command_from
 from entrypoints.http.resources.base import Op, Resource, actor, set_json
 from entrypoints.http.resources.servers import NOT_YOURS
 from entrypoints.http.response_schemas import ACCEPTED, ANY_OBJECT
@@ -37,20 +36,16 @@ class Snapshots(Resource):
         set_json(resp, {"status": "success", "data": [codec.snapshot(s) for s in snaps]})
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
-        body = parse(req, SNAPSHOT_CREATE)
-        command = TakeSnapshot(
-            server_id, SnapshotName(body["snapname"]), body.get("description", "")
-        )
+        command = command_from(req, SNAPSHOT_CREATE, TakeSnapshot, serverId=server_id)
         action = uc.create_snapshot(self.rt, actor(req), command)
         set_json(
             resp,
-            {**codec.accepted(action, "snapshot"), "snapname": body["snapname"]},
+            {**codec.accepted(action, "snapshot"), "snapname": command.snapname.text},
             falcon.HTTP_202,
         )
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
-        body = parse(req, SNAPSHOT_NAME)
-        command = OnSnapshot(server_id, SnapshotName(body["snapname"]))
+        command = command_from(req, SNAPSHOT_NAME, OnSnapshot, serverId=server_id)
         action = uc.delete_snapshot(self.rt, actor(req), command)
         set_json(resp, codec.accepted(action, "delete_snapshot"), falcon.HTTP_202)
 
@@ -68,7 +63,6 @@ class SnapshotRollback(Resource):
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
-        body = parse(req, SNAPSHOT_NAME)
-        command = OnSnapshot(server_id, SnapshotName(body["snapname"]))
+        command = command_from(req, SNAPSHOT_NAME, OnSnapshot, serverId=server_id)
         action = uc.rollback_snapshot(self.rt, actor(req), command)
         set_json(resp, codec.accepted(action, "rollback"), falcon.HTTP_202)
