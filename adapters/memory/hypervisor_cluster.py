@@ -20,7 +20,7 @@ from typing import Any
 from adapters.memory.clock import FakeClock
 from adapters.memory.faults import FaultPlan
 from adapters.memory.hypervisor_state import DEFAULT_DURATIONS, Guest, Node, Task, task_type, upid
-from domain.model.catalogue import ServerConfig
+from domain.model.catalogue import ServerConfig, disk_can_become
 from domain.model.errors import (
     CapacityExhausted,
     ExternalFailure,
@@ -194,7 +194,7 @@ class SimulatedCluster:
     def _ensure_growth(self, guest: Guest, wanted: ServerConfig) -> None:
         """The guest may become `wanted`: its disk does not shrink, its node has room for what
         grows (the guest's own share is already in the node's load)."""
-        if wanted.disk_gib < guest.disk_gib:
+        if not disk_can_become(guest.disk_gib, wanted.disk_gib):
             raise ValidationError(
                 "disk", f"cannot shrink from {guest.disk_gib} GiB to {wanted.disk_gib} GiB"
             )

@@ -20,7 +20,7 @@ from adapters.proxmox.client import ProxmoxClient, api_path
 from adapters.proxmox.config import ProxmoxSite
 from adapters.proxmox.guests import Guests
 from adapters.proxmox.inventory import Inventory, configured_info
-from domain.model.catalogue import GuestKind, ServerConfig
+from domain.model.catalogue import GuestKind, ServerConfig, disk_can_become
 from domain.model.errors import CapacityExhausted, Locked, ValidationError
 from domain.model.placement import Overcommit, fits, growth
 from ports.clock import Clock
@@ -85,7 +85,7 @@ class Guards:
         """The guest configured as `config` may become `wanted`: its disk does not shrink and the
         node has room for what grows (the node's figures are read only when something does)."""
         current = configured_info(node, kind, 0, {}, config, site).size
-        if wanted.disk_gib < current.disk_gib:
+        if not disk_can_become(current.disk_gib, wanted.disk_gib):
             raise ValidationError(
                 "disk", f"cannot shrink from {current.disk_gib} GiB to {wanted.disk_gib} GiB"
             )

@@ -15,7 +15,7 @@ from adapters.proxmox.client import ProxmoxClient, api_path
 from adapters.proxmox.config import ProxmoxSite
 from adapters.proxmox.inventory import KINDS, Inventory, as_int, configured_info, disk_key
 from adapters.proxmox.tasks import task_ref
-from domain.model.catalogue import GuestKind
+from domain.model.catalogue import GuestKind, disk_can_become
 from domain.model.errors import NotFound, ValidationError
 from ports.hypervisor import GuestInfo, TaskRef
 
@@ -94,7 +94,7 @@ class Guests:
         """Grow the guest's disk to `disk_gib`; None when it already has that size."""
         key = disk_key(kind, site)
         current = specs.disk_gib(self.config(node, kind, vmid).get(key))
-        if disk_gib < current:
+        if not disk_can_become(current, disk_gib):
             raise ValidationError("disk", f"cannot shrink from {current} GiB to {disk_gib} GiB")
         if disk_gib == current:
             return None
