@@ -28,7 +28,6 @@ from domain.usecases.network import release_network
 from domain.usecases.paper_trail import notify
 from domain.usecases.progress import CREATE_PROGRESS, publish_progress
 from domain.usecases.provisioning_steps import STEP_ACTIONS, STEPS, GuestAccess, guest_tag
-from domain.usecases.provisioning_steps import STEP_ACTIONS, STEPS, guest_tag
 from domain.usecases.runtime import Runtime
 from domain.usecases.server_access import image_of
 from ports.unit_of_work import UnitOfWork

@@ -13,7 +13,6 @@ import falcon.media
 from adapters.memory import FakeHypervisor
 from adapters.payments.sandbox import SandboxGateway
 from adapters.payments.yookassa import YooKassaGateway
-from domain.model.scopes import Scope
 from domain.usecases.accounts import dummy_hash
 from domain.usecases.runtime import Runtime
 from entrypoints.http import docs, errors, openapi

@@ -21,8 +21,7 @@ import falcon
 from cattrs.errors import AttributeValidationNote, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, override
 
-from domain.model import commands, payments
-from domain.model import commands, server_commands
+from domain.model import commands, payments, server_commands
 from domain.model.credentials import EmailAddress, NewPassword
 from domain.model.errors import DomainError, ValidationError
 from domain.model.firewall import RuleRequest

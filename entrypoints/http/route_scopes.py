@@ -6,7 +6,6 @@ from __future__ import annotations
 from domain.model.scopes import Scope
 from entrypoints.http.scopes import BILLING, PUBLIC, SERVERS, RouteScope, ScopeTable
 
-
 # The one scope each route's operations need from a personal access token (entrypoints/http/
 # scopes.py); sessions and tokens from before scopes have them all. Every route is here: a test
 # walks the table above against this one.
