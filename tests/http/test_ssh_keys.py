@@ -25,10 +25,10 @@ def test_a_key_is_added_listed_read_and_removed(api: Api, customer: User) -> Non
     assert (key["name"], key["publicKey"]) == ("laptop", line)
     assert key["fingerprint"].startswith("SHA256:") and len(key["fingerprint"]) == 50
 
-    assert api.get("/api/ssh-keys", user=customer).json == [key]
+    assert api.get("/api/ssh-keys", user=customer).json["data"] == [key]
     assert api.get(f"/api/ssh-keys/{key['id']}", user=customer).json == key
     assert api.delete(f"/api/ssh-keys/{key['id']}", user=customer).status_code == 204
-    assert api.get("/api/ssh-keys", user=customer).json == []
+    assert api.get("/api/ssh-keys", user=customer).json["data"] == []
 
 
 def test_the_name_defaults_to_the_keys_comment(api: Api, customer: User) -> None:
@@ -42,7 +42,7 @@ def test_someone_elses_key_is_not_found(api: Api, customer: User, stranger: User
     key = api.post("/api/ssh-keys", user=customer, json={"publicKey": line}).json
     assert_error(api.get(f"/api/ssh-keys/{key['id']}", user=stranger), 404, "not_found")
     assert_error(api.delete(f"/api/ssh-keys/{key['id']}", user=stranger), 404, "not_found")
-    assert len(api.get("/api/ssh-keys", user=customer).json) == 1
+    assert len(api.get("/api/ssh-keys", user=customer).json["data"]) == 1
 
 
 def test_the_same_key_twice_is_a_conflict(api: Api, customer: User) -> None:

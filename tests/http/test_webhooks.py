@@ -27,7 +27,7 @@ def test_a_webhook_is_registered_with_its_secret_shown_once(api: Api, customer: 
     assert created["secret"].startswith("whsec_") and len(created["secret"]) > 20
     assert created["events"] == ["action.finished", "server.created"]
 
-    listed = api.get("/api/webhooks", user=customer).json
+    listed = api.get("/api/webhooks", user=customer).json["data"]
     assert listed == [{k: v for k, v in created.items() if k != "secret"}]
     one = api.get(f"/api/webhooks/{created['id']}", user=customer).json
     assert "secret" not in one and one["url"] == URL
@@ -36,7 +36,7 @@ def test_a_webhook_is_registered_with_its_secret_shown_once(api: Api, customer: 
 def test_removing_a_webhook(api: Api, customer: User) -> None:
     created = register(api, customer)
     assert api.delete(f"/api/webhooks/{created['id']}", user=customer).status_code == 204
-    assert api.get("/api/webhooks", user=customer).json == []
+    assert api.get("/api/webhooks", user=customer).json["data"] == []
     assert_error(api.get(f"/api/webhooks/{created['id']}", user=customer), 404, "not_found")
 
 
@@ -50,7 +50,7 @@ def test_someone_elses_webhook_is_not_found_and_stays(
         ("GET", f"/api/webhooks/{created['id']}/deliveries"),
     ):
         assert_error(api.request(method, path, user=stranger), 404, "not_found")
-    assert len(api.get("/api/webhooks", user=customer).json) == 1
+    assert len(api.get("/api/webhooks", user=customer).json["data"]) == 1
 
 
 def test_deliveries_are_a_page_of_what_was_sent(api: Api, customer: User) -> None:
@@ -101,7 +101,7 @@ def test_a_retried_registration_registers_once_and_does_not_show_the_secret_agai
     again = api.post("/api/webhooks", user=customer, json=body, headers=headers)
     assert first.status_code == again.status_code == 201
     assert again.json["id"] == first.json["id"] and again.json["secret"] is None
-    assert len(api.get("/api/webhooks", user=customer).json) == 1
+    assert len(api.get("/api/webhooks", user=customer).json["data"]) == 1
 
 
 def test_at_most_ten_webhooks(api: Api, customer: User) -> None:

@@ -16,7 +16,8 @@ from domain.usecases.ssh_keys import (
 )
 from entrypoints.http import codec
 from entrypoints.http.body import parse
-from entrypoints.http.resources.base import Op, Resource, actor, set_json
+from entrypoints.http.resources.base import PAGE_PARAMS, Op, Resource, actor, page_of, set_json
+from entrypoints.http.response_schemas import PAGE
 from entrypoints.http.schemas import ID, Schema, obj, text, trimmed
 
 EXAMPLE_KEY = (
@@ -57,9 +58,7 @@ def key_view(key: SshKey) -> dict[str, Any]:
 
 class SshKeys(Resource):
     spec = {
-        "get": Op(
-            "My SSH keys", "ssh-keys", None, {"type": "array", "items": SSH_KEY}, 200, (401,)
-        ),
+        "get": Op("My SSH keys", "ssh-keys", None, PAGE, 200, (400, 401), params=PAGE_PARAMS),
         "post": Op(
             "Add an SSH public key (as in a .pub file); the name defaults to its comment",
             "ssh-keys",
@@ -71,7 +70,9 @@ class SshKeys(Resource):
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        set_json(resp, [key_view(k) for k in list_ssh_keys(self.rt, actor(req))])
+        page = page_of(req)
+        found, total = page.cut(list_ssh_keys(self.rt, actor(req)))
+        set_json(resp, codec.page([key_view(k) for k in found], page.page, page.per_page, total))
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = parse(req, SSH_KEY_CREATE)

@@ -53,7 +53,6 @@ WEBHOOK: Schema = {
         },
     },
 }
-WEBHOOKS: Schema = {"type": "array", "items": WEBHOOK}
 
 
 def webhook_view(webhook: Webhook) -> dict[str, Any]:
@@ -82,7 +81,7 @@ def delivery_view(delivery: Delivery) -> dict[str, Any]:
 
 class Webhooks(Resource):
     spec = {
-        "get": Op("My webhooks", "webhooks", None, WEBHOOKS, 200, (401,)),
+        "get": Op("My webhooks", "webhooks", None, PAGE, 200, (400, 401), params=PAGE_PARAMS),
         "post": Op(
             "Register a webhook; the answer shows its signing secret once",
             "webhooks",
@@ -95,7 +94,11 @@ class Webhooks(Resource):
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        set_json(resp, [webhook_view(w) for w in list_webhooks(self.rt, actor(req))])
+        page = page_of(req)
+        found, total = page.cut(list_webhooks(self.rt, actor(req)))
+        set_json(
+            resp, codec.page([webhook_view(w) for w in found], page.page, page.per_page, total)
+        )
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = parse(req, WEBHOOK_CREATE)
