@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+from typing import Any
 
 from adapters.postgres.rows import structure, unstructure
 from adapters.postgres.session import Db, insert_new, next_id, paged, update_by_id
 from domain.model.accounts import Account, ApiToken, TokenKind
+from domain.model.credentials import email_key
 from domain.model.errors import AlreadyExists, NotFound
 from ports.records import Page
+
+
+def _row(account: Account) -> dict[str, Any]:
+    """The account's columns, with the key its address is unique by (the domain's)."""
+    row: dict[str, Any] = unstructure(account)
+    row["email_key"] = email_key(account.email)
+    return row
+
+
+def _account(row: dict[str, Any]) -> Account:
+    return structure({k: v for k, v in row.items() if k != "email_key"}, Account)
 
 
 class PostgresAccountRepository:
@@ -20,30 +33,28 @@ class PostgresAccountRepository:
         return next_id(self._db, "accounts")
 
     def add(self, account: Account) -> None:
-        if not insert_new(self._db, "accounts", unstructure(account)):
+        if not insert_new(self._db, "accounts", _row(account)):
             if self.get(account.id) is not None:
                 raise AlreadyExists(f"account {account.id} exists", id=account.id)
             raise AlreadyExists("an account with this e-mail exists", field="email")
 
     def get(self, account_id: int) -> Account | None:
         row = self._db.row("SELECT * FROM accounts WHERE id = %s", (account_id,))
-        return structure(row, Account) if row else None
+        return _account(row) if row else None
 
     def get_for_update(self, account_id: int) -> Account | None:
         row = self._db.row("SELECT * FROM accounts WHERE id = %s FOR UPDATE", (account_id,))
-        return structure(row, Account) if row else None
+        return _account(row) if row else None
 
     def by_email(self, email: str) -> Account | None:
-        row = self._db.row(
-            "SELECT * FROM accounts WHERE lower(email) = lower(%s)", (email.strip(),)
-        )
-        return structure(row, Account) if row else None
+        row = self._db.row("SELECT * FROM accounts WHERE email_key = %s", (email_key(email),))
+        return _account(row) if row else None
 
     def update(self, account: Account) -> None:
         # A savepoint: a taken e-mail is a refusal the caller may recover from.
         try:
             with self._db.savepoint():
-                found = update_by_id(self._db, "accounts", unstructure(account))
+                found = update_by_id(self._db, "accounts", _row(account))
         except AlreadyExists:
             raise AlreadyExists("an account with this e-mail exists", field="email") from None
         if not found:
@@ -51,7 +62,7 @@ class PostgresAccountRepository:
 
     def list(self, page: Page) -> tuple[builtins.list[Account], int]:
         rows, total = paged(self._db, "SELECT * FROM accounts ORDER BY id", (), page)
-        return [structure(r, Account) for r in rows], total
+        return [_account(r) for r in rows], total
 
     def all_ids(self) -> builtins.list[int]:
         return [int(r["id"]) for r in self._db.rows("SELECT id FROM accounts ORDER BY id")]

@@ -67,9 +67,9 @@ def _scripts(text: str) -> set[str]:
 
 
 def email_key(email: str) -> str:
-    """What makes two addresses the same account: the normalized address, lower-cased, as the
-    database's unique index compares them (`lower(email)`); every store and throttle key uses
-    this, so `straße@` and `strasse@` are two accounts everywhere."""
+    """What makes two addresses the same account: the normalized address, lower-cased. The one
+    definition: the stores keep it beside the address (PostgreSQL's unique `email_key`) and every
+    throttle key uses it, so `straße@` and `strasse@` are two accounts everywhere."""
     return email.strip().lower()
 
 

@@ -52,6 +52,19 @@ def test_both_stores_compare_addresses_as_the_domain_does(uow_factory):
         assert email_key("Straße@Example.com") != email_key("strasse@example.com")
 
 
+def test_upper_case_beyond_ascii_is_one_account_on_both_stores(uow_factory):
+    """PostgreSQL's lower() follows the database's locale (under C it lowers ASCII alone), so
+    `Änn@` and `änn@` were two accounts there and one in Python. The stored key is the domain's."""
+    with uow_factory() as uow:
+        uow.accounts.add(b.account(1, "Änn@example.com"))
+        with pytest.raises(AlreadyExists):
+            uow.accounts.add(b.account(2, "änn@example.com"))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.accounts.by_email("ÄNN@EXAMPLE.COM").id == 1
+        assert uow.accounts.all_ids() == [1]
+
+
 def test_changing_the_returned_account_changes_nothing_until_update(uow_factory):
     with uow_factory() as uow:
         uow.accounts.add(b.account(1))
