@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from ports.billing import BillingBatches
+from ports.console import ConsoleLinkRepository
 from ports.messaging import JobQueue
 from ports.repositories import (
     AccountRepository,
@@ -46,6 +47,7 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyStore
     warm_pool: WarmPoolRepository
     billing: BillingBatches
+    console_links: ConsoleLinkRepository
     jobs: JobQueue
 
     def __enter__(self) -> UnitOfWork: ...

@@ -18,6 +18,7 @@ from typing import Any
 from adapters.memory.accounts import InMemoryAccountRepository, InMemoryTokenRepository
 from adapters.memory.billing import InMemoryBillingBatches
 from adapters.memory.catalogue import InMemoryCatalogueRepository
+from adapters.memory.console_links import InMemoryConsoleLinkRepository
 from adapters.memory.jobs import InlineJobQueue, Job, submit_jobs
 from adapters.memory.ledger import InMemoryLedger
 from adapters.memory.network import InMemoryNetworkRepository
@@ -57,6 +58,7 @@ TABLES = (
     "audit",  # list of AuditRecord
     "idempotency",  # (account id, key) -> IdempotencyRecord
     "warm_pool",  # pooled guest id -> PooledGuest
+    "console_links",  # digest -> ConsoleLink
 )
 
 
@@ -149,6 +151,7 @@ class InMemoryUnitOfWork:
         self.idempotency = InMemoryIdempotencyStore(self)
         self.warm_pool = InMemoryWarmPoolRepository(self)
         self.billing = InMemoryBillingBatches(self)
+        self.console_links = InMemoryConsoleLinkRepository(self)
 
     def __enter__(self) -> InMemoryUnitOfWork:
         if self._active:

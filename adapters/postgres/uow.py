@@ -33,6 +33,7 @@ from psycopg_pool import ConnectionPool
 
 from adapters.postgres.accounts import PostgresAccountRepository, PostgresTokenRepository
 from adapters.postgres.billing import PostgresBillingBatches
+from adapters.postgres.console_links import PostgresConsoleLinkRepository
 from adapters.postgres.ledger import PostgresLedger
 from adapters.postgres.metrics import PostgresMetricsRepository
 from adapters.postgres.network import PostgresNetworkRepository
@@ -106,6 +107,7 @@ class PostgresUnitOfWork:
         self.idempotency = PostgresIdempotencyStore(db)
         self.warm_pool = PostgresWarmPoolRepository(db)
         self.billing = PostgresBillingBatches(db)
+        self.console_links = PostgresConsoleLinkRepository(db)
 
     def __enter__(self) -> PostgresUnitOfWork:
         if self._conn is not None:

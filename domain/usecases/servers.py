@@ -34,7 +34,7 @@ from domain.usecases.resizing import hold_growth
 from domain.usecases.runtime import Runtime
 from domain.usecases.server_jobs import ACTION_TASK as ACTION_TASK  # defined here before
 from domain.usecases.server_jobs import begin_deletion, defer_action
-from ports.hypervisor import ConsoleTicket, GuestStats, RrdPoint, SnapshotInfo
+from ports.hypervisor import GuestStats, RrdPoint, SnapshotInfo
 from ports.unit_of_work import UnitOfWork
 
 # Proxmox's snapshot name rule: a letter, then letters, digits, '-' or '_'; at most 40 characters.
@@ -243,21 +243,6 @@ def reset_password(rt: Runtime, actor: Actor, server_id: object) -> PasswordRese
         rt, actor, server_id, ActionCommand.RESET_PASSWORD, "reset_password", secret=password
     )
     return PasswordReset(action, password, image.default_user if image is not None else None)
-
-
-def open_console(rt: Runtime, actor: Actor, *, vmid: object) -> ConsoleTicket:
-    """A short-lived console ticket for the caller's own running server, named by its vmid."""
-    if type(vmid) is not int or vmid <= 0:
-        raise ValidationError("vmid", "must be a positive integer")
-    with rt.uow() as uow:
-        server = uow.servers.by_vmid(vmid)
-        if server is None or (server.owner_id != actor.account_id and not actor.is_admin):
-            raise NotFound("server", vmid)
-        if server.status is ServerStatus.DELETED:
-            raise NotFound("server", vmid)
-        server.check_allows("console")
-    assert server.placement.node
-    return rt.hypervisor.console(server.placement.node, vmid)
 
 
 def delete_server(rt: Runtime, actor: Actor, server_id: object) -> Action:

@@ -202,7 +202,8 @@ SNAPSHOT_CREATE = obj(
     ("snapname",),
 )
 SNAPSHOT_NAME = obj({"snapname": SNAPNAME}, ("snapname",))
-CONSOLE = obj({"vmid": ID}, ("vmid",))
+# Either the server's id or its vmid (the seed's body); the use case refuses both and neither.
+CONSOLE = obj({"vmid": ID, "serverId": ID})
 # The domain's rule for a code (compared upper-cased): checked here so that an error names `code`,
 # the field the client sent.
 PROMO_CODE: Schema = {

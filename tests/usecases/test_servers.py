@@ -415,35 +415,6 @@ class TestPassword:
         assert world.hypervisor.password_of(server.placement.vmid) == old  # type: ignore[arg-type]
 
 
-class TestConsole:
-    def test_a_short_lived_ticket_for_a_running_server(
-        self, world: World, customer: Actor, server: Server
-    ) -> None:
-        ticket = servers.open_console(world.rt, customer, vmid=server.placement.vmid)
-        assert f"vmid={server.placement.vmid}" in ticket.url
-        assert ticket.expires_at - world.clock.now() <= dt.timedelta(minutes=1)
-
-    def test_refusals(self, world: World, customer: Actor, stranger: Actor, server: Server) -> None:
-        vmid = server.placement.vmid
-        refused(world, NotFound, servers.open_console, world.rt, stranger, vmid=vmid)
-        refused(world, NotFound, servers.open_console, world.rt, customer, vmid=4242)
-        for bad in (0, -1, "100", None, True):
-            refused(
-                world,
-                ValidationError,
-                servers.open_console,
-                world.rt,
-                customer,
-                vmid=bad,
-                field="vmid",
-            )
-        servers.stop_server(world.rt, customer, server.id)
-        refused(world, InvalidTransition, servers.open_console, world.rt, customer, vmid=vmid)
-        world.hold_jobs()
-        servers.start_server(world.rt, customer, server.id)
-        refused(world, Locked, servers.open_console, world.rt, customer, vmid=vmid)
-
-
 class TestDelete:
     def test_removes_guest_network_and_stops_billing(
         self, world: World, customer: Actor, server: Server

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import falcon
 
+from domain.usecases import console as consoles
 from domain.usecases import servers as uc
 from domain.usecases.catalogue import current_catalogue
 from domain.usecases.ordering import create_server
@@ -253,10 +254,10 @@ class SnapshotRollback(Resource):
 class Console(Resource):
     spec = {
         "post": Op(
-            "A short-lived noVNC console ticket for one of my servers",
+            "A one-time link to the console of one of my running servers (valid 60 s)",
             "servers",
             CONSOLE,
-            {"type": "object", "required": ["status", "url"]},
+            {"type": "object", "required": ["status", "url", "expiresAt"]},
             200,
             (400, *NOT_YOURS, 409),
         )
@@ -264,18 +265,10 @@ class Console(Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = parse(req, CONSOLE)
-        ticket = uc.open_console(self.rt, actor(req), vmid=body["vmid"])
-        set_json(
-            resp,
-            {
-                "status": "success",
-                "url": ticket.url,
-                "host": ticket.host,
-                "port": ticket.port,
-                "ticket": ticket.ticket,
-                "expiresAt": codec.when(ticket.expires_at),
-            },
+        url, link = consoles.open_console(
+            self.rt, actor(req), vmid=body.get("vmid"), server_id=body.get("serverId")
         )
+        set_json(resp, {"status": "success", "url": url, "expiresAt": codec.when(link.expires_at)})
 
 
 class ActionItem(Resource):

@@ -403,20 +403,6 @@ def _new_password_not_kept(shop: Shop, outcome: Outcome) -> None:
     assert_stored_nowhere(shop, outcome.result().password)
 
 
-@when(parsers.re(rf"^{NAME} opens the console of {SERVER}$"), target_fixture="outcome")
-def _console(shop: Shop, name: str, server: str) -> Outcome:
-    vmid = shop.server(server).placement.vmid
-    return attempt(lambda: servers.open_console(shop.rt, shop.customer(name).actor, vmid=vmid))
-
-
-@then(parsers.re(rf"^she gets a console ticket for the guest of {SERVER}$"))
-def _console_ticket(shop: Shop, outcome: Outcome, server: str) -> None:
-    ticket = outcome.result()
-    guest = guest_of(shop, server)
-    assert f"vmid={guest.vmid}" in ticket.url and f"node={guest.node}" in ticket.url
-    assert ticket.ticket and ticket.expires_at > shop.clock.now()
-
-
 # --- deleting ------------------------------------------------------------------------------------
 
 
