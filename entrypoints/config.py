@@ -203,6 +203,7 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     password_hash_slots: int = 2
     registrations_per_hour: int = 10
+    console_idle_seconds: int = 900  # a console without input this long is closed
 
     @property
     def sandbox(self) -> bool:
@@ -310,6 +311,7 @@ def load_settings(
         public_url=_public_url(env),
         password_hash_slots=_int(env, f"{PREFIX}PASSWORD_HASH_SLOTS", 2, minimum=1),
         registrations_per_hour=_int(env, f"{PREFIX}REGISTRATIONS_PER_HOUR", 10, minimum=1),
+        console_idle_seconds=_int(env, f"{PREFIX}CONSOLE_IDLE_SECONDS", 900, minimum=10),
     )
 
 

@@ -39,10 +39,16 @@ MAX_SECRET_LENGTH = 200
 
 
 def open_console(
-    rt: Runtime, actor: Actor, *, vmid: object = None, server_id: object = None
+    rt: Runtime,
+    actor: Actor,
+    *,
+    vmid: object = None,
+    server_id: object = None,
+    origin: str | None = None,
 ) -> tuple[str, ConsoleLink]:
     """A one-time console link (its URL, and the link) for the caller's running server, named by
-    its id or by its vmid (the seed's body)."""
+    its id or by its vmid (the seed's body). The URL is on `origin`, where the caller reached
+    us (the public URL if not given)."""
     if (vmid is None) == (server_id is None):
         raise ValidationError("serverId", "give either serverId or vmid")
     secret = rt.secrets.token()
@@ -63,7 +69,7 @@ def open_console(
         uow.console_links.add(link)
         audit(uow, actor, "server.console_link", f"server:{server.id}", now)
         uow.commit()
-    return f"{rt.policy.public_url.rstrip('/')}/console/{secret}", link
+    return f"{(origin or rt.policy.public_url).rstrip('/')}/console/{secret}", link
 
 
 def _by_vmid(uow: UnitOfWork, actor: Actor, vmid: object) -> Server:

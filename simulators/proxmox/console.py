@@ -17,8 +17,9 @@ import contextlib
 import datetime as dt
 import hashlib
 import secrets
+import select
 import socket
-import threading
+import ssl
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -131,9 +132,6 @@ def relay_websocket(handler: BaseHTTPRequestHandler, upgrade: ConsoleUpgrade, cl
     """Answer the upgrade (101, subprotocol `binary` when offered, as pveproxy does), then relay
     binary frames to the guest's VNC server and back until either side closes or the guest
     stops."""
-    from wsproto.connection import Connection, ConnectionType
-    from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
-
     key = handler.headers.get("Sec-WebSocket-Key", "")
     accept = base64.b64encode(hashlib.sha1((key + WEBSOCKET_GUID).encode()).digest()).decode()
     handler.send_response(101, "Switching Protocols")
@@ -152,56 +150,58 @@ def relay_websocket(handler: BaseHTTPRequestHandler, upgrade: ConsoleUpgrade, cl
     guest_side, vnc_side = socket.socketpair()
     console, guest = upgrade.console, upgrade.guest
     start_console(vnc_side, password=console.password, hostname=guest.name, os_name=os_name(guest))
-    websocket = Connection(ConnectionType.SERVER)
-    send_lock = threading.Lock()
-
-    def send(data: bytes) -> None:
-        with send_lock:
-            viewer.sendall(data)
-
-    def guest_to_viewer() -> None:
-        guest_side.settimeout(0.2)
-        try:
-            while True:
-                try:
-                    data = guest_side.recv(65536)
-                except TimeoutError:
-                    with cluster.lock:
-                        gone = cluster.guests.get(guest.vmid) is not guest
-                        if gone or guest.status != "running" or console.closed:
-                            break
-                    continue
-                if not data:
-                    break
-                send(websocket.send(BytesMessage(data)))
-            send(websocket.send(CloseConnection(code=1000)))
-        except OSError:
-            pass
-        finally:
-            _shut(viewer, close=False)
-
-    threading.Thread(target=guest_to_viewer, daemon=True, name="pve-vnc-out").start()
     try:
-        while True:
-            data = viewer.recv(65536)
-            if not data:
-                break
-            websocket.receive_data(data)
-            for event in websocket.events():
-                if isinstance(event, BytesMessage | TextMessage):
-                    data = event.data
-                    guest_side.sendall(data.encode() if isinstance(data, str) else bytes(data))
-                elif isinstance(event, Ping):
-                    send(websocket.send(event.response()))
-                elif isinstance(event, CloseConnection):
-                    raise ConnectionResetError
-    except (OSError, Exception):  # noqa: BLE001 - a broken frame or socket ends the console
+        _relay(viewer, guest_side, guest, console, cluster)
+    except Exception:  # noqa: BLE001, S110 - a broken frame or socket ends the console
         pass
     finally:
         with cluster.lock:
             cluster.consoles.release(console)
         _shut(guest_side)
         _shut(viewer, close=False)  # the HTTP server closes its own connection
+
+
+def _relay(
+    viewer: socket.socket,
+    guest_side: socket.socket,
+    guest: Guest,
+    console: IssuedConsole,
+    cluster: Any,
+) -> None:
+    """One thread, both directions: a TLS socket must not be read and written from two threads
+    at once. Every turn also looks whether the guest is still there and running."""
+    from wsproto.connection import Connection, ConnectionType
+    from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
+
+    websocket = Connection(ConnectionType.SERVER)
+    while True:
+        pending = isinstance(viewer, ssl.SSLSocket) and viewer.pending() > 0
+        readable = [viewer] if pending else select.select([viewer, guest_side], [], [], 0.2)[0]
+        if guest_side in readable:
+            data = guest_side.recv(65536)
+            if not data:
+                break
+            viewer.sendall(websocket.send(BytesMessage(data)))
+        if viewer in readable:
+            data = viewer.recv(65536)
+            if not data:
+                return
+            websocket.receive_data(data)
+            for event in websocket.events():
+                if isinstance(event, BytesMessage | TextMessage):
+                    payload = event.data
+                    guest_side.sendall(
+                        payload.encode() if isinstance(payload, str) else bytes(payload)
+                    )
+                elif isinstance(event, Ping):
+                    viewer.sendall(websocket.send(event.response()))
+                elif isinstance(event, CloseConnection):
+                    return
+        with cluster.lock:
+            gone = cluster.guests.get(guest.vmid) is not guest
+            if gone or guest.status != "running" or console.closed:
+                break
+    viewer.sendall(websocket.send(CloseConnection(code=1000)))
 
 
 def _shut(sock: socket.socket, *, close: bool = True) -> None:

@@ -17,7 +17,7 @@ def test_a_console_link_for_my_running_server(api: Api, customer: User) -> None:
     body = result.json
     assert set(body) == {"status", "url", "expiresAt"}
     assert body["status"] == "success"
-    prefix = "http://127.0.0.1:8000/console/"
+    prefix = "http://falconframework.org/console/"  # the origin the request came to
     assert body["url"].startswith(prefix) and len(body["url"]) > len(prefix) + 40
     assert RFC3339_UTC.match(body["expiresAt"]) and body["expiresAt"] == "2026-01-15T10:01:00Z"
     # Only the digest of the secret is kept, bound to the server and the customer.
@@ -27,6 +27,17 @@ def test_a_console_link_for_my_running_server(api: Api, customer: User) -> None:
     assert link is not None and link.server_id == server["id"]
     assert link.account_id == customer.id and link.opened_at is None
     assert secret not in repr(api.store.tables)
+
+
+def test_behind_a_proxy_the_link_is_on_the_forwarded_origin(api: Api, customer: User) -> None:
+    server = api.running_server(customer)
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "panel.example.net"}
+
+    result = api.post(
+        "/api/server/console", user=customer, json={"serverId": server["id"]}, headers=forwarded
+    )
+
+    assert result.json["url"].startswith("https://panel.example.net/console/")
 
 
 def test_a_console_link_by_server_id(api: Api, customer: User) -> None:

@@ -265,8 +265,14 @@ class Console(Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = parse(req, CONSOLE)
+        # The page is on the origin the caller reached (behind a proxy: its X-Forwarded-Proto
+        # and -Host); a forged one only misleads the caller about their own link.
         url, link = consoles.open_console(
-            self.rt, actor(req), vmid=body.get("vmid"), server_id=body.get("serverId")
+            self.rt,
+            actor(req),
+            vmid=body.get("vmid"),
+            server_id=body.get("serverId"),
+            origin=req.forwarded_prefix,
         )
         set_json(resp, {"status": "success", "url": url, "expiresAt": codec.when(link.expires_at)})
 
