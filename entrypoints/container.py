@@ -36,6 +36,7 @@ from adapters.security import (
     SystemSecretGenerator,
 )
 from adapters.security.common_passwords import common_passwords
+from adapters.webhooks import HttpWebhookSender
 from domain.model.network import CustomerNetworks
 from domain.model.placement import Overcommit
 from domain.usecases.runtime import Policy, Runtime
@@ -72,6 +73,7 @@ def _policy(settings: Settings, site: Site | None) -> Policy:
         public_url=settings.public_url,
         common_passwords=common_passwords(),
         metrics_raw_days=settings.metrics_raw_days,
+        webhooks_allow_private=settings.private_webhooks,
     )
 
 
@@ -83,7 +85,9 @@ def _hypervisor(clock: Clock, settings: Settings, site: Site | None, policy: Pol
     if settings.proxmox is not None:
         assert site is not None  # the settings refuse a Proxmox URL without a site file
         return _proxmox(clock, settings.proxmox, site, policy.overcommit, settings.proxmox_ssh)
-    hypervisor = FakeHypervisor(clock)
+    # The same overcommit as placement and as the Proxmox adapter: the sandbox takes what
+    # production would.
+    hypervisor = FakeHypervisor(clock, overcommit=policy.overcommit)
     hypervisor.durations = {op: settings.sandbox_task_seconds for op in hypervisor.durations}
     for location_id, name in sandbox.sandbox_nodes():
         hypervisor.add_node(location_id, name, **sandbox.NODE_CAPACITY)
@@ -324,6 +328,7 @@ class Container(containers.DeclarativeContainer):
     )
     secrets = providers.Singleton(SystemSecretGenerator)
     secret_box = providers.Singleton(FernetSecretBox, settings.provided.quote_key)
+    webhook_sender = providers.Singleton(HttpWebhookSender)
 
     runtime = providers.Singleton(
         Runtime,
@@ -338,6 +343,7 @@ class Container(containers.DeclarativeContainer):
         events=events,
         policy=policy,
         counters=counters,
+        webhooks=webhook_sender,
     )
 
 

@@ -30,6 +30,7 @@ from ports.repositories import (
     TokenRepository,
     WarmPoolRepository,
 )
+from ports.webhooks import DeliveryRepository, WebhookRepository
 
 
 class UnitOfWork(Protocol):
@@ -48,6 +49,8 @@ class UnitOfWork(Protocol):
     warm_pool: WarmPoolRepository
     billing: BillingBatches
     console_links: ConsoleLinkRepository
+    webhooks: WebhookRepository
+    deliveries: DeliveryRepository
     jobs: JobQueue
 
     def __enter__(self) -> UnitOfWork: ...

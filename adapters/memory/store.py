@@ -31,6 +31,7 @@ from adapters.memory.records import (
 )
 from adapters.memory.servers import InMemoryActionRepository, InMemoryServerRepository
 from adapters.memory.warm_pool import InMemoryWarmPoolRepository
+from adapters.memory.webhooks import InMemoryDeliveryRepository, InMemoryWebhookRepository
 from ports.messaging import JobQueue
 from ports.records import REQUEST_CLAIM
 
@@ -59,6 +60,8 @@ TABLES = (
     "idempotency",  # (account id, key) -> IdempotencyRecord
     "warm_pool",  # pooled guest id -> PooledGuest
     "console_links",  # digest -> ConsoleLink
+    "webhooks",
+    "webhook_deliveries",
 )
 
 
@@ -152,6 +155,8 @@ class InMemoryUnitOfWork:
         self.warm_pool = InMemoryWarmPoolRepository(self)
         self.billing = InMemoryBillingBatches(self)
         self.console_links = InMemoryConsoleLinkRepository(self)
+        self.webhooks = InMemoryWebhookRepository(self)
+        self.deliveries = InMemoryDeliveryRepository(self)
 
     def __enter__(self) -> InMemoryUnitOfWork:
         if self._active:

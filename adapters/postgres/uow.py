@@ -47,6 +47,7 @@ from adapters.postgres.records import (
 from adapters.postgres.servers import PostgresActionRepository, PostgresServerRepository
 from adapters.postgres.session import Db, translated
 from adapters.postgres.warm_pool import PostgresWarmPoolRepository
+from adapters.postgres.webhooks import PostgresDeliveryRepository, PostgresWebhookRepository
 from ports.messaging import JobQueue
 from ports.records import REQUEST_CLAIM
 
@@ -108,6 +109,8 @@ class PostgresUnitOfWork:
         self.warm_pool = PostgresWarmPoolRepository(db)
         self.billing = PostgresBillingBatches(db)
         self.console_links = PostgresConsoleLinkRepository(db)
+        self.webhooks = PostgresWebhookRepository(db)
+        self.deliveries = PostgresDeliveryRepository(db)
 
     def __enter__(self) -> PostgresUnitOfWork:
         if self._conn is not None:

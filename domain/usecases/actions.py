@@ -11,6 +11,8 @@ from domain.model.action import Action, ActionCommand
 from domain.model.catalogue import ServerConfig
 from domain.model.errors import DomainError, NotFound
 from domain.model.server import Server, ServerStatus
+from domain.model.webhooks import WebhookEvent
+from domain.usecases import webhooks
 from domain.usecases.billing import bill_server
 from domain.usecases.common import account_of, image_of, notify
 from domain.usecases.dunning import reassess_account
@@ -66,7 +68,9 @@ def _settle(
             effect(uow, server)
         stored = uow.actions.get(action.id)
         assert stored is not None
-        uow.actions.update(stored.failed(*error, now) if error else stored.succeeded(now))
+        finished = stored.failed(*error, now) if error else stored.succeeded(now)
+        uow.actions.update(finished)
+        webhooks.action_finished(uow, finished, now)
         if error and action.command is ActionCommand.RESIZE:
             release_growth(uow, action, now)
         if server.active_action_id == action.id:
@@ -171,6 +175,7 @@ def _delete(rt: Runtime, server: Server, action: Action, _: str | None) -> Effec
         now = rt.clock.now()
         if s.status is ServerStatus.DELETING:
             s.deleted(now)
+            webhooks.server_changed(uow, s, WebhookEvent.SERVER_DELETED, now)
             notify(uow, account_of(uow, s.owner_id), "server_deleted", now, name=s.name)
 
     return effect

@@ -20,6 +20,8 @@ from domain.model.action import Action, ActionCommand
 from domain.model.dunning import Standing, assess
 from domain.model.money import Money
 from domain.model.server import Server, ServerStatus
+from domain.model.webhooks import WebhookEvent
+from domain.usecases import webhooks
 from domain.usecases.billing import BillingReport, bill_server, billing_run
 from domain.usecases.common import account_of, begin_action, notify, wallet_balance
 from domain.usecases.runtime import Runtime
@@ -87,7 +89,16 @@ def reassess_account(rt: Runtime, account_id: int) -> Standing | None:
         # customer paid) is free by a later run.
         servers_in_line(uow, account, verdict.standing, now, servers)
         if verdict.notice is not None:
-            notify(uow, account, verdict.notice, now, balance=str(wallet_balance(uow, account)))
+            balance = wallet_balance(uow, account)
+            notify(uow, account, verdict.notice, now, balance=str(balance))
+            if verdict.standing is Standing.LOW_BALANCE:
+                webhooks.emit(
+                    uow,
+                    account.id,
+                    WebhookEvent.BALANCE_LOW,
+                    now,
+                    {"balance": {"amount": balance.format(6), "currency": balance.currency}},
+                )
         uow.commit()
         return verdict.standing if verdict.changed else None
 

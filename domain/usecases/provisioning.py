@@ -25,6 +25,8 @@ from domain.model.network import mac_address
 from domain.model.placement import choose_node
 from domain.model.server import Server, ServerStatus
 from domain.model.warm_pool import CLAIMED_STEP, OWNER_TAG, POOL_TAG
+from domain.model.webhooks import WebhookEvent
+from domain.usecases import webhooks
 from domain.usecases.common import account_of, image_of, notify
 from domain.usecases.firewall import rules_in_force
 from domain.usecases.guest_power import destroy_guest, ensure_power, when_idle
@@ -281,6 +283,7 @@ def _finish(rt: Runtime, server_id: int, first_charge_list: int, first_charge: i
         server.provisioned(meter, now)
         _close_action(uow, server, now, error=None)
         uow.servers.update(server)
+        webhooks.server_changed(uow, server, WebhookEvent.SERVER_CREATED, now)
         notify(
             uow,
             account_of(uow, server.owner_id),
@@ -377,4 +380,5 @@ def _close_action(
     if action is not None and not action.finished:
         action = action.failed(*error, now) if error else action.succeeded(now)
         uow.actions.update(action)
+        webhooks.action_finished(uow, action, now)
     server.finish_action(now)

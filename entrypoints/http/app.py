@@ -36,6 +36,7 @@ from entrypoints.http.resources import (
     passwords,
     sandbox,
     servers,
+    webhooks,
 )
 from entrypoints.http.resources.base import Resource
 
@@ -70,6 +71,9 @@ def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> 
         ("/api/auth/password-reset/confirm", passwords.PasswordResetConfirm(rt), None),
         ("/api/tokens", auth.Tokens(rt), None),
         ("/api/tokens/{token_id:int}", auth.TokenItem(rt), None),
+        ("/api/webhooks", webhooks.Webhooks(rt), None),
+        ("/api/webhooks/{webhook_id:int}", webhooks.WebhookItem(rt), None),
+        ("/api/webhooks/{webhook_id:int}/deliveries", webhooks.WebhookDeliveries(rt), None),
         ("/api/locations", locations, None),
         ("/api/os", images, None),
         ("/api/tariffs", catalogue.Tariffs(rt), None),

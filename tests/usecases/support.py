@@ -26,6 +26,7 @@ from adapters.memory import (
     RecordingEventPublisher,
     RecordingMailer,
 )
+from adapters.memory.webhooks import RecordingWebhookReceiver
 from domain.model.accounts import Role
 from domain.model.action import Action
 from domain.model.errors import DomainError
@@ -232,9 +233,13 @@ def refused(
 
 def recorders() -> dict[str, object]:
     """The fakes that keep what leaves the system, for a container under test to use."""
-    return {"events": RecordingEventPublisher(), "mailer": RecordingMailer()}
+    return {
+        "events": RecordingEventPublisher(),
+        "mailer": RecordingMailer(),
+        "webhook_sender": RecordingWebhookReceiver(),
+    }
 
 
-def make_world() -> World:
+def make_world(settings: Settings = SETTINGS) -> World:
     clock = FakeClock(START)
-    return World(build(SETTINGS, clock=clock, **recorders()), clock)
+    return World(build(settings, clock=clock, **recorders()), clock)

@@ -138,6 +138,7 @@ def open_shop(*, billing_period_seconds: int = 3600) -> Shop:
         argon2_parallelism=1,
         sandbox_task_seconds=0,  # hypervisor tasks end at once: time moves only when a step says so
         billing_period_seconds=billing_period_seconds,
+        webhooks_allow_private=False,  # the product's rule, not the sandbox's
     )
     clock = FakeClock(START)
     return Shop(build(settings, clock=clock, **recorders()), clock)
