@@ -71,6 +71,7 @@ def _policy(settings: Settings, site: Site | None) -> Policy:
         warm_pool=dict(settings.warm_pool),
         registrations_per_hour=settings.registrations_per_hour,
         public_url=settings.public_url,
+        console_link_ttl=dt.timedelta(seconds=settings.console_link_seconds),
         common_passwords=common_passwords(),
         metrics_raw_days=settings.metrics_raw_days,
         webhooks_allow_private=settings.private_webhooks,

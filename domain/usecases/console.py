@@ -22,7 +22,6 @@ from domain.model.accounts import token_digest
 from domain.model.console import (
     CONSOLE_FAILURE_WINDOW,
     CONSOLE_FAILURES_PER_WINDOW,
-    CONSOLE_LINK_TTL,
     ConsoleEnd,
     ConsoleGrant,
     ConsoleLink,
@@ -63,7 +62,7 @@ def open_console(
             server_id=server.id,
             account_id=actor.account_id,
             created_at=now,
-            expires_at=now + CONSOLE_LINK_TTL,
+            expires_at=now + rt.policy.console_link_ttl,
         )
         uow.console_links.purge(now - KEPT_AFTER_EXPIRY)
         uow.console_links.add(link)

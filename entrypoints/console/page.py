@@ -33,10 +33,10 @@ def message(state: str, reason: str | None, idle_seconds: float) -> str:
 def page(state: str, reason: str | None, server_id: int | None, idle_seconds: float) -> str:
     usable = state == "ready"
     notice = "" if usable else message(state, reason, idle_seconds)
-    messages = " ".join(
-        f'data-message-{key}="{escape(message("closing", key, idle_seconds))}"'
-        for key in ("stopped", "idle", "closed")
-    )
+    # What the page may have to say later, when a session ends or the link fails to open one.
+    later = {key: message("closing", key, idle_seconds) for key in ("stopped", "idle", "closed")}
+    later.update({key: message(key, None, idle_seconds) for key in ("expired", "unknown", "ended")})
+    messages = " ".join(f'data-message-{key}="{escape(text)}"' for key, text in later.items())
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>

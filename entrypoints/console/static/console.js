@@ -18,14 +18,17 @@ function enable(on) {
   for (const element of buttons) element.disabled = !on;
 }
 
-async function whyEnded() {
+const messageFor = (key) => body.dataset[`message${key.replace(/^./, (c) => c.toUpperCase())}`];
+
+// Why the session ended (or never began): the link's state as the server keeps it.
+async function whyEnded(connected) {
   try {
     const answer = await fetch(`/console/${secret}/state`, { cache: 'no-store' });
-    const state = await answer.json();
-    return body.dataset[`message${(state.reason || 'closed').replace(/^./, (c) => c.toUpperCase())}`]
-      || body.dataset.messageClosed;
+    const link = await answer.json();
+    if (link.state === 'ended' && connected) return messageFor(link.reason || 'closed');
+    return messageFor(link.state) || messageFor('closed');
   } catch {
-    return body.dataset.messageClosed;
+    return messageFor('closed');
   }
 }
 
@@ -35,7 +38,9 @@ function connect() {
     { wsProtocols: ['binary'] });
   rfb.scaleViewport = true;
   rfb.background = '#000';
+  let connected = false;
   rfb.addEventListener('connect', () => {
+    connected = true;
     statusLine.textContent = 'Connected';
     say('');
     enable(true);
@@ -44,7 +49,7 @@ function connect() {
   rfb.addEventListener('disconnect', async () => {
     enable(false);
     statusLine.textContent = 'Disconnected';
-    say(await whyEnded());
+    say(await whyEnded(connected));
   });
 }
 
