@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import mimetypes
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ from entrypoints.console.page import page
 from entrypoints.console.proxy import ConsoleProxy, ViewerSocket
 from entrypoints.http.client_address import ClientAddress
 from ports.console import ConsoleGateway
+
+log = logging.getLogger("hostprovider.console")
 
 PREFIX = "/console/"
 HERE = Path(__file__).parent
@@ -63,6 +66,8 @@ class ConsoleApp:
             runtime, gateway, idle_seconds=idle_seconds, recheck_seconds=recheck_seconds
         )
         self.clients = ClientAddress(trusted_proxies)
+        if not (NOVNC / "core" / "rfb.js").is_file():
+            log.warning("noVNC is not installed (make %s): the console page cannot load", NOVNC)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         path: str = scope.get("path", "")
