@@ -10,6 +10,7 @@ the simulator.
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import struct
@@ -77,17 +78,22 @@ class TextScreen:
     def row_pixels(self, row: int, pixel: bytes, blank: bytes) -> bytes:
         """One text row as Raw pixels (CELL_HEIGHT lines of WIDTH pixels)."""
         text = (self.lines[row] if row < len(self.lines) else "").ljust(COLUMNS)[:COLUMNS]
-        glyphs = [glyph(char) for char in text]
-        out = bytearray()
-        for y in range(CELL_HEIGHT):
-            glyph_row = y // SCALE
-            for rows in glyphs:
-                bits = rows[glyph_row] if glyph_row < GLYPH_HEIGHT else 0
-                for x in range(CELL_WIDTH):
-                    column = x // SCALE
-                    lit = column < GLYPH_WIDTH and bits >> (GLYPH_WIDTH - 1 - column) & 1
-                    out += pixel if lit else blank
-        return bytes(out)
+        return b"".join(
+            b"".join(_cell_line(char, y // SCALE, pixel, blank) for char in text)
+            for y in range(CELL_HEIGHT)
+        )
+
+
+@functools.lru_cache(maxsize=4096)
+def _cell_line(char: str, glyph_row: int, pixel: bytes, blank: bytes) -> bytes:
+    """One pixel line of one character cell (cached: a screen has few distinct ones)."""
+    bits = glyph(char)[glyph_row] if glyph_row < GLYPH_HEIGHT else 0
+    out = bytearray()
+    for x in range(CELL_WIDTH):
+        column = x // SCALE
+        lit = column < GLYPH_WIDTH and bits >> (GLYPH_WIDTH - 1 - column) & 1
+        out += pixel if lit else blank
+    return bytes(out)
 
 
 class PixelFormat:

@@ -3,6 +3,7 @@ of pixels, and type. It reads from any byte stream given as `recv(n)` / `send(da
 
 from __future__ import annotations
 
+import array
 import struct
 from collections.abc import Callable
 
@@ -88,6 +89,6 @@ class RfbViewer:
         return self.rows.get(row) == expected
 
     def lit_pixels(self) -> int:
-        black = PixelFormat().encode(BACKGROUND)
-        pixels = (data[i : i + 4] for data in self.rows.values() for i in range(0, len(data), 4))
-        return sum(1 for pixel in pixels if pixel != black)
+        black = struct.unpack("=I", PixelFormat().encode(BACKGROUND))[0]
+        pixels = array.array("I", b"".join(self.rows.values()))
+        return len(pixels) - pixels.count(black)
