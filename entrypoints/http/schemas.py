@@ -202,8 +202,21 @@ SNAPSHOT_CREATE = obj(
     ("snapname",),
 )
 SNAPSHOT_NAME = obj({"snapname": SNAPNAME}, ("snapname",))
-# Either the server's id or its vmid (the seed's body); the use case refuses both and neither.
-CONSOLE = obj({"vmid": ID, "serverId": ID})
+# The server by its id, or by its vmid (the seed's body): one of them, never both.
+CONSOLE = obj(
+    {"vmid": ID, "serverId": ID},
+    dependentSchemas={
+        "vmid": {
+            "not": {"required": ["serverId"]},
+            "x-error-field": "serverId",
+            "x-error": "cannot be combined with vmid",
+        }
+    },
+    **{
+        "if": {"not": {"required": ["vmid"]}},
+        "then": {"required": ["serverId"], "x-error": "is required when no vmid is given"},
+    },
+)
 # The domain's rule for a code (compared upper-cased): checked here so that an error names `code`,
 # the field the client sent.
 PROMO_CODE: Schema = {
