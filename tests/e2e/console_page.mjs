@@ -6,6 +6,21 @@ export default async function (page, params) {
   page.on('request', (request) => origins.add(new URL(request.url()).origin));
   const answer = await page.goto(params.url);
   const status = answer.status();
+  if (params.reconnect) {
+    // The panel's session cookie (a login on our origin), then the page's Reconnect button: it
+    // asks for a new link and opens it.
+    await page.locator('#message').waitFor({ state: 'visible', timeout: 15000 });
+    const login = await page.evaluate(async (credentials) => (await fetch('/api/auth/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(credentials),
+    })).status, params.reconnect);
+    await page.click('#reconnect');
+    await page.waitForURL((url) => url.href !== params.url, { timeout: 15000 });
+    await page.waitForFunction(() => document.getElementById('status').textContent === 'Connected',
+      null, { timeout: 15000 });
+    return { status, login, url: page.url() };
+  }
   if (params.expectMessage) {
     const message = page.locator('#message');
     await message.waitFor({ state: 'visible', timeout: 15000 });

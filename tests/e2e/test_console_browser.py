@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import websocket
 
 from tests.browser import run_scenario
 
@@ -24,6 +25,7 @@ from .test_lifecycle import ORDER, _customer
 
 pytestmark = pytest.mark.e2e
 
+PASSWORD = "correct horse battery staple"  # what test_lifecycle's customers sign up with
 LINK_SECONDS = 5
 SANDBOX_SETTINGS = {"HOSTPROVIDER_CONSOLE_LINK_SECONDS": str(LINK_SECONDS)}
 SCENARIO = Path(__file__).with_name("console_page.mjs")
@@ -78,6 +80,21 @@ def test_a_lapsed_link_shows_why(sandbox: Sandbox, owner: tuple[Client, int]) ->
 
     assert page["status"] == 410
     assert "This console link has expired" in page["message"]
+
+
+def test_reconnect_gets_a_new_link_with_the_panels_session(
+    sandbox: Sandbox, owner: tuple[Client, int]
+) -> None:
+    customer, server_id = owner
+    url = console_url(customer, server_id)
+    spent = websocket.create_connection(url.replace("http://", "ws://", 1) + "/websocket")
+    spent.close()  # the link's one session came and went
+    email = customer.get("/api/auth/me")["email"]
+
+    page = run_scenario(SCENARIO, url=url, reconnect={"email": email, "password": PASSWORD})
+
+    assert page["status"] == 410 and page["login"] == 200
+    assert page["url"].startswith(f"{sandbox.base_url}/console/") and page["url"] != url
 
 
 def lit_pixels(png: bytes, box: tuple[float, float, float, float]) -> tuple[int, int, int]:
