@@ -82,8 +82,8 @@ class ConsoleApp:
             secret, _, tail = rest.partition("/")
             viewer = ViewerSocket(scope, receive, send)
             if tail != "websocket":
-                await viewer._receive()
-                await viewer.deny(404, "no such console")
+                if await viewer.connected():
+                    await viewer.deny(404, "no such console")
                 return
             await self.proxy.serve(viewer, secret, self._client(scope))
             return

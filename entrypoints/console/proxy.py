@@ -47,6 +47,10 @@ class ViewerSocket:
         self.scope, self._receive, self._send = scope, receive, send
         self.closed = False
 
+    async def connected(self) -> bool:
+        """Wait for the upgrade request; False if the client left first."""
+        return (await self._receive())["type"] == "websocket.connect"
+
     def offered(self, subprotocol: str) -> bool:
         return subprotocol in self.scope.get("subprotocols", [])
 
@@ -104,8 +108,7 @@ class ConsoleProxy:
         self.sessions = 0  # open right now, for tests and benches
 
     async def serve(self, viewer: ViewerSocket, secret: str, client: str) -> None:
-        connect = await viewer._receive()
-        if connect["type"] != "websocket.connect":
+        if not await viewer.connected():
             return
         try:
             grant = await asyncio.to_thread(start_console, self.runtime, secret, client)

@@ -230,6 +230,7 @@ def test_a_console_without_input_closes_after_the_idle_timeout(api: Api, custome
         await screen(viewer)
         while await sock.recv():
             pass
+        await asyncio.wait_for(sock.task, 10)  # the proxy's own ending: the link, the stream
         return sock.closed
 
     assert run(session()) == {"type": "websocket.close", "code": 4001, "reason": "idle"}
