@@ -17,7 +17,8 @@ from tests.console.rfb_viewer import RfbViewer
 
 from .conftest import PROXMOX_HYPERVISOR, SANDBOX_HYPERVISOR
 from .sandbox import Client, Sandbox
-from .test_lifecycle import ORDER, _customer
+from .test_lifecycle import _customer
+from .test_live import customer_with_server
 
 pytestmark = pytest.mark.e2e
 
@@ -34,13 +35,8 @@ def admin(sandbox: Sandbox) -> Iterator[Client]:
 
 @pytest.fixture(scope="module")
 def owner(sandbox: Sandbox, admin: Client) -> Iterator[tuple[Client, dict]]:
-    customer, _ = _customer(Client(sandbox.base_url), admin, Decimal("1000.00"))
-    quote = customer.post("/api/quote", ORDER)
-    created = customer.post(
-        "/api/server/create", {**ORDER, "quoteId": quote["quoteId"]}, expect=201
-    )
-    assert customer.wait_for_action(created["taskId"])["status"] == "success"
-    yield customer, customer.get(f"/api/server/{created['id']}")
+    customer, server_id = customer_with_server(sandbox, admin)
+    yield customer, customer.get(f"/api/server/{server_id}")
     customer.close()
 
 

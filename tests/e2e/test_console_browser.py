@@ -12,7 +12,6 @@ import struct
 import time
 import zlib
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ import websocket
 from tests.browser import run_scenario
 
 from .sandbox import Client, Sandbox
-from .test_lifecycle import ORDER, _customer
+from .test_live import customer_with_server
 
 pytestmark = pytest.mark.e2e
 
@@ -35,13 +34,8 @@ README_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "console.png"
 @pytest.fixture(scope="module")
 def owner(sandbox: Sandbox) -> Iterator[tuple[Client, int]]:
     admin = Client(sandbox.base_url).login(sandbox.admin_email, sandbox.admin_password)
-    customer, _ = _customer(Client(sandbox.base_url), admin, Decimal("1000.00"))
-    quote = customer.post("/api/quote", ORDER)
-    created = customer.post(
-        "/api/server/create", {**ORDER, "quoteId": quote["quoteId"]}, expect=201
-    )
-    assert customer.wait_for_action(created["taskId"])["status"] == "success"
-    yield customer, created["id"]
+    customer, server_id = customer_with_server(sandbox, admin)
+    yield customer, server_id
     customer.close()
     admin.close()
 
