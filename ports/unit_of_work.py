@@ -10,6 +10,7 @@ jobs deferred through `uow.jobs`: a job is never run for a change that did not h
 
 from __future__ import annotations
 
+from types import TracebackType
 from typing import Protocol
 
 from ports.billing import BillingBatches
@@ -30,6 +31,7 @@ from ports.repositories import (
     TokenRepository,
     WarmPoolRepository,
 )
+from ports.ssh_keys import SshKeyRepository
 from ports.webhooks import DeliveryRepository, WebhookRepository
 
 
@@ -51,11 +53,17 @@ class UnitOfWork(Protocol):
     console_links: ConsoleLinkRepository
     webhooks: WebhookRepository
     deliveries: DeliveryRepository
+    ssh_keys: SshKeyRepository
     jobs: JobQueue
 
     def __enter__(self) -> UnitOfWork: ...
 
-    def __exit__(self, *exc: object) -> None: ...
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None: ...
 
     def commit(self) -> None: ...
 

@@ -30,6 +30,7 @@ from adapters.memory.records import (
     InMemoryOutboxRepository,
 )
 from adapters.memory.servers import InMemoryActionRepository, InMemoryServerRepository
+from adapters.memory.ssh_keys import InMemorySshKeyRepository
 from adapters.memory.warm_pool import InMemoryWarmPoolRepository
 from adapters.memory.webhooks import InMemoryDeliveryRepository, InMemoryWebhookRepository
 from ports.messaging import JobQueue
@@ -62,6 +63,7 @@ TABLES = (
     "console_links",  # digest -> ConsoleLink
     "webhooks",
     "webhook_deliveries",
+    "ssh_keys",
 )
 
 
@@ -157,6 +159,7 @@ class InMemoryUnitOfWork:
         self.console_links = InMemoryConsoleLinkRepository(self)
         self.webhooks = InMemoryWebhookRepository(self)
         self.deliveries = InMemoryDeliveryRepository(self)
+        self.ssh_keys = InMemorySshKeyRepository(self)
 
     def __enter__(self) -> InMemoryUnitOfWork:
         if self._active:

@@ -6,7 +6,6 @@ import builtins
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from adapters.memory.accounts import paginate
 from domain.model.errors import AlreadyExists, NotFound
 from domain.model.webhooks import Delivery, DeliveryStatus, Webhook
 from ports.records import Page
@@ -90,7 +89,7 @@ class InMemoryDeliveryRepository:
         newest_first = [
             table[i] for i in sorted(table, reverse=True) if table[i].webhook_id == webhook_id
         ]
-        return paginate(newest_first, page)
+        return page.cut(newest_first)
 
     def _table(self) -> dict[int, Delivery]:
         table: dict[int, Delivery] = self._uow.read("webhook_deliveries")

@@ -46,6 +46,7 @@ from adapters.postgres.records import (
 )
 from adapters.postgres.servers import PostgresActionRepository, PostgresServerRepository
 from adapters.postgres.session import Db, translated
+from adapters.postgres.ssh_keys import PostgresSshKeyRepository
 from adapters.postgres.warm_pool import PostgresWarmPoolRepository
 from adapters.postgres.webhooks import PostgresDeliveryRepository, PostgresWebhookRepository
 from ports.messaging import JobQueue
@@ -111,6 +112,7 @@ class PostgresUnitOfWork:
         self.console_links = PostgresConsoleLinkRepository(db)
         self.webhooks = PostgresWebhookRepository(db)
         self.deliveries = PostgresDeliveryRepository(db)
+        self.ssh_keys = PostgresSshKeyRepository(db)
 
     def __enter__(self) -> PostgresUnitOfWork:
         if self._conn is not None:

@@ -157,7 +157,8 @@ ANSWER_EXCERPT = 500  # characters of the receiver's answer kept with the delive
 
 def backoff(attempts: int) -> dt.timedelta:
     """The wait after the `attempts`-th failed try: 30 s, 1 min, 2 min ... at most 2 h."""
-    return min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), LONGEST_BACKOFF)
+    wait: dt.timedelta = FIRST_BACKOFF * 2 ** max(attempts - 1, 0)
+    return min(wait, LONGEST_BACKOFF)
 
 
 @attrs.frozen

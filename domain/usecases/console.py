@@ -26,10 +26,13 @@ from domain.model.console import (
     ConsoleGrant,
     ConsoleLink,
 )
-from domain.model.errors import Conflict, LinkNotFound, NotFound, Throttled, ValidationError
+from domain.model.errors import Conflict, LinkNotFound, NotFound, Throttled
 from domain.model.server import Server, ServerStatus
-from domain.usecases.common import Actor, audit, image_of, owned_server
+from domain.model.server_commands import OpenConsole
+from domain.usecases.actors import Actor
+from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
+from domain.usecases.server_access import image_of, owned_server
 from ports.unit_of_work import UnitOfWork
 
 # Links that ended or lapsed are kept this long (the page tells why a session ended), then purged.
@@ -38,25 +41,21 @@ MAX_SECRET_LENGTH = 200
 
 
 def open_console(
-    rt: Runtime,
-    actor: Actor,
-    *,
-    vmid: object = None,
-    server_id: object = None,
-    origin: str | None = None,
+    rt: Runtime, actor: Actor, command: OpenConsole, *, origin: str | None = None
 ) -> tuple[str, ConsoleLink]:
     """A one-time console link (its URL, and the link) for the caller's running server, named by
     its id or by its vmid (the seed's body). The URL is on `origin`, where the caller reached
     us (the public URL if not given)."""
-    if (vmid is None) == (server_id is None):
-        raise ValidationError("serverId", "give either serverId or vmid")
+    vmid, server_id = command.vmid, command.server_id
     secret = rt.secrets.token()
     now = rt.clock.now()
     with rt.uow() as uow:
-        server = (
-            _by_vmid(uow, actor, vmid) if vmid is not None else owned_server(uow, actor, server_id)
-        )
-        server.check_allows("console")
+        if vmid is not None:
+            server = _by_vmid(uow, actor, vmid)
+        else:
+            assert server_id is not None  # the command holds one of the two
+            server = owned_server(uow, actor, server_id)
+        server.check_console()
         link = ConsoleLink(
             digest=token_digest(secret),
             server_id=server.id,
@@ -71,9 +70,7 @@ def open_console(
     return f"{(origin or rt.policy.public_url).rstrip('/')}/console/{secret}", link
 
 
-def _by_vmid(uow: UnitOfWork, actor: Actor, vmid: object) -> Server:
-    if type(vmid) is not int or vmid <= 0:
-        raise ValidationError("vmid", "must be a positive integer")
+def _by_vmid(uow: UnitOfWork, actor: Actor, vmid: int) -> Server:
     server = uow.servers.by_vmid(vmid)
     if server is None or (server.owner_id != actor.account_id and not actor.is_admin):
         raise NotFound("server", vmid)

@@ -29,10 +29,11 @@ from domain.model.server import Server, ServerStatus
 from domain.model.warm_pool import OWNER_TAG, POOL_TAG, PooledGuest, PoolState
 from domain.model.webhooks import WebhookEvent
 from domain.usecases import webhooks
+from domain.usecases.actors import account_of
 from domain.usecases.catalogue import catalogued_locations
-from domain.usecases.common import account_of, audit, notify
 from domain.usecases.guest_power import destroy_guest
 from domain.usecases.network import release_network
+from domain.usecases.paper_trail import audit, notify
 from domain.usecases.runtime import Runtime
 from ports.hypervisor import GuestInfo
 

@@ -30,7 +30,8 @@ from domain.model.webhooks import (
     check_url,
     signature,
 )
-from domain.usecases.common import Actor, audit
+from domain.usecases.actors import Actor
+from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
 from ports.records import Page
 from ports.unit_of_work import UnitOfWork

@@ -23,7 +23,7 @@ from domain.model.webhooks import (
     WebhookEvent,
     verify,
 )
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
 from domain.usecases.webhooks import (
     NewWebhook,

@@ -23,6 +23,7 @@ from falcon import testing
 
 from adapters.memory import FakeClock, FakeHypervisor, InlineJobQueue, InMemoryStore
 from domain.model.accounts import Role
+from domain.model.commands import NewAccount
 from domain.model.errors import DomainError
 from domain.usecases import accounts
 from domain.usecases.runtime import Runtime
@@ -212,7 +213,7 @@ class Api:
     def admin(self) -> User:
         if self._admin is None:
             email = "root@admin.example"
-            accounts.register(self.rt, email=email, password=PASSWORD, role=Role.ADMIN)
+            accounts.register(self.rt, NewAccount(email, PASSWORD, role=Role.ADMIN))
             self._admin = self.login(email)
         return self._admin
 

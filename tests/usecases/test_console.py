@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from domain.usecases.actors import Actor
 
 from domain.model.console import CONSOLE_FAILURES_PER_WINDOW, ConsoleEnd
 from domain.model.errors import (
@@ -17,8 +18,8 @@ from domain.model.errors import (
     ValidationError,
 )
 from domain.model.server import Server
-from domain.usecases import console, servers
-from domain.usecases.common import Actor
+from domain.model.server_commands import OnServer, OpenConsole
+from domain.usecases import console, server_commands
 
 from .support import World, refused
 
@@ -35,7 +36,7 @@ def secret_of(url: str) -> str:
 
 
 def test_a_link_by_vmid_or_id_opens_one_session(world: World, customer: Actor, server: Server):
-    url, link = console.open_console(world.rt, customer, vmid=server.placement.vmid)
+    url, link = console.open_console(world.rt, customer, OpenConsole(server.placement.vmid))
     assert link.expires_at - world.clock.now() == dt.timedelta(seconds=60)
     assert console.console_link(world.rt, secret_of(url))[1] == "ready"
 
@@ -48,53 +49,56 @@ def test_a_link_by_vmid_or_id_opens_one_session(world: World, customer: Actor, s
     console.end_console(world.rt, grant, ConsoleEnd.IDLE)
     link, state = console.console_link(world.rt, secret_of(url))
     assert state == "ended" and link.end_reason is ConsoleEnd.IDLE
-    by_id, _ = console.open_console(world.rt, customer, server_id=server.id)
+    by_id, _ = console.open_console(world.rt, customer, OpenConsole(server_id=server.id))
     assert by_id != url
 
 
 def test_refusals_of_a_link(world: World, customer: Actor, stranger: Actor, server: Server):
     vmid = server.placement.vmid
-    refused(world, NotFound, console.open_console, world.rt, stranger, vmid=vmid)
-    refused(world, NotFound, console.open_console, world.rt, stranger, server_id=server.id)
-    refused(world, NotFound, console.open_console, world.rt, customer, vmid=4242)
-    refused(world, ValidationError, console.open_console, world.rt, customer, field="serverId")
-    both = {"vmid": vmid, "server_id": server.id}
-    refused(world, ValidationError, console.open_console, world.rt, customer, **both)
+    assert vmid is not None
+
+    def opening(actor: Actor, command: OpenConsole):  # type: ignore[no-untyped-def]
+        return lambda: console.open_console(world.rt, actor, command)
+
+    refused(world, NotFound, opening(stranger, OpenConsole(vmid)))
+    refused(world, NotFound, opening(stranger, OpenConsole(server_id=server.id)))
+    refused(world, NotFound, opening(customer, OpenConsole(4242)))
+    # The command refuses bad input before any use case runs.
+    refused(world, ValidationError, OpenConsole, field="serverId")
+    refused(world, ValidationError, lambda: OpenConsole(vmid, server_id=server.id))
     for bad in (0, -1, "100", True):
-        refused(
-            world, ValidationError, console.open_console, world.rt, customer, vmid=bad, field="vmid"
-        )
-    servers.stop_server(world.rt, customer, server.id)
-    refused(world, InvalidTransition, console.open_console, world.rt, customer, vmid=vmid)
+        refused(world, ValidationError, OpenConsole, bad, field="vmid")
+    server_commands.stop_server(world.rt, customer, OnServer(server.id))
+    refused(world, InvalidTransition, opening(customer, OpenConsole(vmid)))
     world.hold_jobs()
-    servers.start_server(world.rt, customer, server.id)
-    refused(world, Locked, console.open_console, world.rt, customer, vmid=vmid)
+    server_commands.start_server(world.rt, customer, OnServer(server.id))
+    refused(world, Locked, opening(customer, OpenConsole(vmid)))
 
 
 def test_a_lapsed_link_is_refused(world: World, customer: Actor, server: Server):
-    url, _ = console.open_console(world.rt, customer, server_id=server.id)
+    url, _ = console.open_console(world.rt, customer, OpenConsole(server_id=server.id))
     world.clock.advance(dt.timedelta(seconds=61))
     assert console.console_link(world.rt, secret_of(url))[1] == "expired"
     refused(world, LinkNotFound, console.start_console, world.rt, secret_of(url), CLIENT)
 
 
 def test_a_link_of_a_server_that_stopped_since(world: World, customer: Actor, server: Server):
-    url, _ = console.open_console(world.rt, customer, server_id=server.id)
-    servers.stop_server(world.rt, customer, server.id)
+    url, _ = console.open_console(world.rt, customer, OpenConsole(server_id=server.id))
+    server_commands.stop_server(world.rt, customer, OnServer(server.id))
     refused(world, Conflict, console.start_console, world.rt, secret_of(url), CLIENT)
 
 
 def test_a_session_may_not_go_on_once_the_server_stopped(
     world: World, customer: Actor, server: Server
 ):
-    url, _ = console.open_console(world.rt, customer, server_id=server.id)
+    url, _ = console.open_console(world.rt, customer, OpenConsole(server_id=server.id))
     grant = console.start_console(world.rt, secret_of(url), CLIENT)
-    servers.stop_server(world.rt, customer, server.id)
+    server_commands.stop_server(world.rt, customer, OnServer(server.id))
     assert not console.console_allowed(world.rt, grant)
 
 
 def test_unknown_links_are_throttled_per_address(world: World, customer: Actor, server: Server):
-    url, _ = console.open_console(world.rt, customer, server_id=server.id)
+    url, _ = console.open_console(world.rt, customer, OpenConsole(server_id=server.id))
     for n in range(CONSOLE_FAILURES_PER_WINDOW):
         refused(world, LinkNotFound, console.start_console, world.rt, f"guess-{n}", CLIENT)
     for secret in (secret_of(url), "x" * 500, None):

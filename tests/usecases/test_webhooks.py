@@ -11,9 +11,10 @@ import pytest
 
 from adapters.memory.webhooks import RecordingWebhookReceiver
 from domain.model.errors import NotFound, RuleViolation
+from domain.model.server_commands import OnServer
 from domain.model.webhooks import WebhookEvent
-from domain.usecases import servers
-from domain.usecases.common import Actor
+from domain.usecases import server_commands
+from domain.usecases.actors import Actor
 from domain.usecases.webhooks import (
     NewWebhook,
     create_webhook,
@@ -68,8 +69,8 @@ def test_a_stop_and_a_deletion_are_told(world: World, customer: Actor) -> None:
     server = world.running_server(customer)
     subscribe(world, customer)
 
-    servers.stop_server(world.rt, customer, server.id)
-    servers.delete_server(world.rt, customer, server.id)
+    server_commands.stop_server(world.rt, customer, OnServer(server.id))
+    server_commands.delete_server(world.rt, customer, OnServer(server.id))
 
     bodies = told(world)
     assert [(b["event"], b["data"].get("command")) for b in bodies] == [

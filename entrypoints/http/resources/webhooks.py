@@ -19,7 +19,8 @@ from entrypoints.http import codec
 from entrypoints.http.body import parse
 from entrypoints.http.idempotency import run_once
 from entrypoints.http.resources.base import PAGE_PARAMS, Op, Resource, actor, page_of, set_json
-from entrypoints.http.schemas import ID, PAGE, Schema, obj, text
+from entrypoints.http.response_schemas import PAGE
+from entrypoints.http.schemas import ID, Schema, obj, text
 
 EVENTS: Schema = {
     "type": "array",

@@ -7,6 +7,7 @@ from typing import Any
 from pytest_bdd import given, parsers, then, when
 
 from domain.model.accounts import token_digest
+from domain.model.server_commands import OpenConsole
 from domain.usecases import console
 from ports.records import AuditQuery, Page
 
@@ -24,7 +25,7 @@ def _secret(url: str) -> str:
 def _open(shop: Shop, name: str, server: str) -> Outcome:
     return attempt(
         lambda: console.open_console(
-            shop.rt, shop.customer(name).actor, server_id=shop.server(server).id
+            shop.rt, shop.customer(name).actor, OpenConsole(server_id=shop.server(server).id)
         )
     )
 
