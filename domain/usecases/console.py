@@ -117,6 +117,13 @@ def start_console(rt: Runtime, secret: object, client: str) -> ConsoleGrant:
             audit(uow, actor, "server.console_open", f"server:{server.id}", now, client=client)
             image = image_of(uow, server)
             uow.commit()
+        elif link is not None:
+            # A real link refused (spent, lapsed, or its server no longer the account's): the
+            # server's audit trail shows from where someone tried it.
+            target = f"server:{link.server_id}"
+            state = link.state(now)
+            audit(uow, None, "server.console_refused", target, now, client=client, state=state)
+            uow.commit()
     if opened is None or server is None:
         rt.counters.hit(key, CONSOLE_FAILURE_WINDOW, now)
         raise LinkNotFound("console link")

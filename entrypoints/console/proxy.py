@@ -113,6 +113,7 @@ class ConsoleProxy:
         try:
             grant = await asyncio.to_thread(start_console, self.runtime, secret, client)
         except DomainError as refused:
+            log.info("a console link was refused to %s: %s", client, refused.code)
             await viewer.deny(refusal_status(refused), refused.message)
             return
         target = ConsoleTarget(grant.node, grant.vmid, grant.os_name)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from domain.usecases.actors import Actor
 
 from domain.model.console import CONSOLE_FAILURES_PER_WINDOW, ConsoleEnd
 from domain.model.errors import (
@@ -20,6 +19,8 @@ from domain.model.errors import (
 from domain.model.server import Server
 from domain.model.server_commands import OnServer, OpenConsole
 from domain.usecases import console, server_commands
+from domain.usecases.actors import Actor
+from ports.records import AuditQuery, Page
 
 from .support import World, refused
 
@@ -45,7 +46,12 @@ def test_a_link_by_vmid_or_id_opens_one_session(world: World, customer: Actor, s
     assert (grant.node, grant.vmid) == (server.placement.node, server.placement.vmid)
     assert console.console_link(world.rt, secret_of(url))[1] == "open"
     assert console.console_allowed(world.rt, grant)
-    refused(world, LinkNotFound, console.start_console, world.rt, secret_of(url), CLIENT)
+    with pytest.raises(LinkNotFound):  # a real link tried again is in the server's audit trail
+        console.start_console(world.rt, secret_of(url), "192.0.2.66")
+    with world.rt.uow() as uow:
+        trail, _ = uow.audit.search(AuditQuery(target=f"server:{server.id}"), Page(per_page=100))
+    tries = [r.details for r in trail if r.action == "server.console_refused"]
+    assert tries == [(("client", "192.0.2.66"), ("state", "open"))]
     console.end_console(world.rt, grant, ConsoleEnd.IDLE)
     link, state = console.console_link(world.rt, secret_of(url))
     assert state == "ended" and link.end_reason is ConsoleEnd.IDLE
@@ -79,13 +85,24 @@ def test_a_lapsed_link_is_refused(world: World, customer: Actor, server: Server)
     url, _ = console.open_console(world.rt, customer, OpenConsole(server_id=server.id))
     world.clock.advance(dt.timedelta(seconds=61))
     assert console.console_link(world.rt, secret_of(url))[1] == "expired"
-    refused(world, LinkNotFound, console.start_console, world.rt, secret_of(url), CLIENT)
+    with pytest.raises(LinkNotFound):
+        console.start_console(world.rt, secret_of(url), CLIENT)
+    assert console.console_link(world.rt, secret_of(url))[1] == "expired"  # still unopened
 
 
 def test_a_link_of_a_server_that_stopped_since(world: World, customer: Actor, server: Server):
     url, _ = console.open_console(world.rt, customer, OpenConsole(server_id=server.id))
     server_commands.stop_server(world.rt, customer, OnServer(server.id))
     refused(world, Conflict, console.start_console, world.rt, secret_of(url), CLIENT)
+
+
+def test_a_session_may_not_go_on_once_the_server_is_deleted(
+    world: World, customer: Actor, server: Server
+):
+    url, _ = console.open_console(world.rt, customer, OpenConsole(server_id=server.id))
+    grant = console.start_console(world.rt, secret_of(url), CLIENT)
+    server_commands.delete_server(world.rt, customer, OnServer(server.id))
+    assert not console.console_allowed(world.rt, grant)
 
 
 def test_a_session_may_not_go_on_once_the_server_stopped(
