@@ -157,6 +157,8 @@ class PveRequestHandler(BaseHTTPRequestHandler):
             if (self.headers.get("Upgrade") or "").lower() == "websocket":
                 relay_websocket(self, reply, simulator.cluster)
                 return
+            with simulator.cluster.lock:  # a plain GET leaves the port to its websocket
+                reply.console.connected = False
             reply = reply.data
         data, extra = (reply.data, reply.extra) if isinstance(reply, Reply) else (reply, {})
         self._send(200, "OK", {"data": data, **extra})

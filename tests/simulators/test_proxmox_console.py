@@ -130,6 +130,18 @@ def test_an_unused_ticket_lapses_after_ten_seconds(api: Api, pve: ProxmoxSimulat
         open_socket(pve, "lxc", 100, proxy["port"], proxy["ticket"])
 
 
+def test_a_plain_get_answers_the_port_and_leaves_it_to_the_websocket(
+    api: Api, pve: ProxmoxSimulator, consoles
+):
+    running(api, pve, 100)
+    proxy = api.data(api.post(f"/nodes/{NODE}/lxc/100/vncproxy", websocket=1))
+    query = {"port": proxy["port"], "vncticket": proxy["ticket"]}
+    assert api.data(api.get(f"/nodes/{NODE}/lxc/100/vncwebsocket", **query)) == {
+        "port": str(proxy["port"])
+    }
+    consoles.append(open_socket(pve, "lxc", 100, proxy["port"], proxy["ticket"]))
+
+
 def test_vncwebsocket_without_a_port_is_a_parameter_error(api: Api, pve: ProxmoxSimulator):
     running(api, pve, 100)
     refused = api.get(f"/nodes/{NODE}/lxc/100/vncwebsocket", vncticket="PVEVNC:x")
