@@ -36,6 +36,7 @@ from adapters.security import (
     SystemSecretGenerator,
 )
 from adapters.security.common_passwords import common_passwords
+from adapters.security.totp import PyotpTotp
 from adapters.webhooks import HttpWebhookSender
 from domain.model.network import CustomerNetworks
 from domain.model.placement import Overcommit
@@ -329,6 +330,7 @@ class Container(containers.DeclarativeContainer):
     )
     secrets = providers.Singleton(SystemSecretGenerator)
     secret_box = providers.Singleton(FernetSecretBox, settings.provided.quote_key)
+    totp = providers.Singleton(PyotpTotp)
     webhook_sender = providers.Singleton(HttpWebhookSender)
 
     runtime = providers.Singleton(
@@ -344,6 +346,7 @@ class Container(containers.DeclarativeContainer):
         events=events,
         policy=policy,
         counters=counters,
+        totp=totp,
         webhooks=webhook_sender,
     )
 

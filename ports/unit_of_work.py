@@ -32,6 +32,7 @@ from ports.repositories import (
     WarmPoolRepository,
 )
 from ports.ssh_keys import SshKeyRepository
+from ports.two_factor import SecondFactorRepository
 from ports.webhooks import DeliveryRepository, WebhookRepository
 
 
@@ -55,6 +56,7 @@ class UnitOfWork(Protocol):
     deliveries: DeliveryRepository
     ssh_keys: SshKeyRepository
     jobs: JobQueue
+    second_factors: SecondFactorRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

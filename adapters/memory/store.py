@@ -31,6 +31,7 @@ from adapters.memory.records import (
 )
 from adapters.memory.servers import InMemoryActionRepository, InMemoryServerRepository
 from adapters.memory.ssh_keys import InMemorySshKeyRepository
+from adapters.memory.two_factor import InMemorySecondFactorRepository
 from adapters.memory.warm_pool import InMemoryWarmPoolRepository
 from adapters.memory.webhooks import InMemoryDeliveryRepository, InMemoryWebhookRepository
 from ports.messaging import JobQueue
@@ -61,6 +62,7 @@ TABLES = (
     "idempotency",  # (account id, key) -> IdempotencyRecord
     "warm_pool",  # pooled guest id -> PooledGuest
     "console_links",  # digest -> ConsoleLink
+    "second_factors",  # account id -> SecondFactor
     "webhooks",
     "webhook_deliveries",
     "ssh_keys",
@@ -157,6 +159,7 @@ class InMemoryUnitOfWork:
         self.warm_pool = InMemoryWarmPoolRepository(self)
         self.billing = InMemoryBillingBatches(self)
         self.console_links = InMemoryConsoleLinkRepository(self)
+        self.second_factors = InMemorySecondFactorRepository(self)
         self.webhooks = InMemoryWebhookRepository(self)
         self.deliveries = InMemoryDeliveryRepository(self)
         self.ssh_keys = InMemorySshKeyRepository(self)

@@ -47,6 +47,7 @@ from adapters.postgres.records import (
 from adapters.postgres.servers import PostgresActionRepository, PostgresServerRepository
 from adapters.postgres.session import Db, translated
 from adapters.postgres.ssh_keys import PostgresSshKeyRepository
+from adapters.postgres.two_factor import PostgresSecondFactorRepository
 from adapters.postgres.warm_pool import PostgresWarmPoolRepository
 from adapters.postgres.webhooks import PostgresDeliveryRepository, PostgresWebhookRepository
 from ports.messaging import JobQueue
@@ -110,6 +111,7 @@ class PostgresUnitOfWork:
         self.warm_pool = PostgresWarmPoolRepository(db)
         self.billing = PostgresBillingBatches(db)
         self.console_links = PostgresConsoleLinkRepository(db)
+        self.second_factors = PostgresSecondFactorRepository(db)
         self.webhooks = PostgresWebhookRepository(db)
         self.deliveries = PostgresDeliveryRepository(db)
         self.ssh_keys = PostgresSshKeyRepository(db)

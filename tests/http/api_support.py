@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -273,6 +273,7 @@ class Api:
                     "ip_by_server",
                     "idempotency",
                     "notices",
+                    "second_factors",
                 )
             }
             stored["tokens"] = sorted(t["tokens"])
@@ -297,3 +298,16 @@ class Api:
         """Audit records, oldest first."""
         with self.rt.uow() as uow:
             return list(reversed(uow.audit.recent(100_000)))
+
+
+def api_on(store: str) -> Iterator[Api]:
+    """An API on the memory store, or on a scratch PostgreSQL database dropped afterwards."""
+    if store == "memory":
+        yield Api()
+        return
+    from tests.contract.postgres import session_database
+
+    for database in session_database():
+        on_postgres = Api(attrs.evolve(SETTINGS, database_url=database.url, db_pool_size=2))
+        yield on_postgres
+        on_postgres.container.pool().close()
