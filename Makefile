@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The seed's JavaScript client (npm socket.io-client), which the e2e suite runs against the API.
 JS_STAMP := tests/js/node_modules/.installed
+# noVNC for the console page, served by the product from its own origin (entrypoints/console).
+NOVNC := entrypoints/console/novnc
+NOVNC_STAMP := $(NOVNC)/node_modules/.installed
 
 .PHONY: test run lint types arch bench clean system-packages
 
@@ -19,6 +22,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 $(JS_STAMP): tests/js/package.json tests/js/package-lock.json
 	npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 	touch $(JS_STAMP)
+
+$(NOVNC_STAMP): $(NOVNC)/package.json $(NOVNC)/package-lock.json
+	npm ci --prefix $(NOVNC) --no-audit --no-fund --loglevel=error
+	touch $(NOVNC_STAMP)
 
 # Debian's chromium (the browser tests) and poppler-utils (pdftoppm, to look at the PDFs the product
 # makes), installed where missing and apt-get can (root on Debian). Elsewhere the browser tests skip,
@@ -36,14 +43,14 @@ system-packages:
 		else echo "not installed:$$missing (the tests that need them are skipped)"; fi; \
 	fi
 
-test: $(STAMP) $(JS_STAMP) system-packages
+test: $(STAMP) $(JS_STAMP) $(NOVNC_STAMP) system-packages
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 arch: $(STAMP)
 	$(BIN)/lint-imports
 
-run: $(STAMP)
+run: $(STAMP) $(NOVNC_STAMP)
 	$(BIN)/hostprovider serve
 
 bench: SYSTEM_PACKAGES += wrk:wrk  # the load generator of bench/http_read.py

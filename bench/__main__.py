@@ -3,6 +3,7 @@
 from bench import (
     billing_memory,
     billing_postgres,
+    console_sessions,
     http_read,
     metrics_postgres,
     proxmox_monitoring,
@@ -18,3 +19,4 @@ if __name__ == "__main__":
     metrics_postgres.main()
     realtime_fanout.main()
     http_read.main()
+    console_sessions.main()

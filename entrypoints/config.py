@@ -205,6 +205,8 @@ class Settings:
     password_hash_slots: int = 2
     registrations_per_hour: int = 10
     payments: PaymentSettings = PaymentSettings()  # top-ups (entrypoints/payments_config.py)
+    console_idle_seconds: int = 900  # a console without input this long is closed
+    console_link_seconds: int = 60  # a console link opens a session this soon, or lapses
     # Webhooks to plain HTTP and private addresses: for a developer's local receiver only. None
     # means the default: allowed in the sandbox, refused with a database.
     webhooks_allow_private: bool | None = None
@@ -320,6 +322,8 @@ def load_settings(
         password_hash_slots=_int(env, f"{PREFIX}PASSWORD_HASH_SLOTS", 2, minimum=1),
         registrations_per_hour=_int(env, f"{PREFIX}REGISTRATIONS_PER_HOUR", 10, minimum=1),
         payments=_payments(env, currency),
+        console_idle_seconds=_int(env, f"{PREFIX}CONSOLE_IDLE_SECONDS", 900, minimum=10),
+        console_link_seconds=_int(env, f"{PREFIX}CONSOLE_LINK_SECONDS", 60, minimum=5),
         webhooks_allow_private=_yes_no(env, f"{PREFIX}WEBHOOKS_ALLOW_PRIVATE"),
     )
 

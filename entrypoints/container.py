@@ -43,6 +43,7 @@ from domain.model.placement import Overcommit
 from domain.usecases.runtime import Policy, Runtime
 from entrypoints import sandbox
 from entrypoints.config import ConfigError, NodeSsh, RemoteApi, Settings
+from entrypoints.console.wiring import console_gateway, proxmox_connection
 from entrypoints.mail import make_mailer
 from entrypoints.metrics import CountingEventPublisher
 from entrypoints.payments_config import make_gateway
@@ -73,6 +74,7 @@ def _policy(settings: Settings, site: Site | None) -> Policy:
         warm_pool=dict(settings.warm_pool),
         registrations_per_hour=settings.registrations_per_hour,
         public_url=settings.public_url,
+        console_link_ttl=dt.timedelta(seconds=settings.console_link_seconds),
         common_passwords=common_passwords(),
         metrics_raw_days=settings.metrics_raw_days,
         payment_min_micro=settings.payments.min_micro,
@@ -118,17 +120,11 @@ def _proxmox(
     ssh: NodeSsh | None = None,
 ) -> Hypervisor:
     from adapters.proxmox.client import ProxmoxClient
-    from adapters.proxmox.config import ProxmoxConnection, ProxmoxSite
+    from adapters.proxmox.config import ProxmoxSite
     from adapters.proxmox.hypervisor import ProxmoxHypervisor
     from adapters.proxmox.lxc_password import SshLxcPasswordCommand, SshSettings
 
-    connection = ProxmoxConnection(
-        api.url,
-        api.user,
-        api.secret,
-        ca_file=api.ca_file,
-        fingerprint_sha256=api.fingerprint_sha256,
-    )
+    connection = proxmox_connection(api)
     sites = {
         location_id: ProxmoxSite(
             nodes=layout.nodes,
@@ -325,6 +321,7 @@ class Container(containers.DeclarativeContainer):
     policy = providers.Singleton(_policy, settings, site)
     hypervisor = providers.Singleton(_hypervisor, clock, settings, site, policy)
     fabric = providers.Singleton(_fabric, settings, site, policy, pool.provider)
+    console_gateway = providers.Singleton(console_gateway, settings, hypervisor)
     mailer = providers.Singleton(make_mailer, settings)
     # Where live events go: the sandbox's own bus (its realtime server subscribes to it), or
     # PostgreSQL's NOTIFY; saga failures are counted for /metrics on the way.

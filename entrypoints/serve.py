@@ -50,7 +50,9 @@ def sandbox_asgi_app(settings: Settings) -> Any:
     from entrypoints.realtime.run import sandbox_asgi
 
     app, container = sandbox_app(settings)
-    return sandbox_asgi(app, container.runtime(), container.event_bus(), settings)
+    return sandbox_asgi(
+        app, container.runtime(), container.event_bus(), settings, container.console_gateway()
+    )
 
 
 def prepare_database(settings: Settings) -> None:

@@ -1,5 +1,5 @@
 Feature: Server actions
-  A customer starts, stops, restarts, resizes, resets the password of, opens the console of and
+  A customer starts, stops, restarts, resizes, resets the password of and
   deletes her own servers. An action that makes no sense in the server's state is refused, one that
   arrives while another action runs is refused as locked, and another customer's server does not
   exist as far as she can tell.
@@ -64,20 +64,6 @@ Feature: Server actions
     Then the password reset action of "web-1" succeeded
     And the new password is the one set on the guest of "web-1"
     And the new password is stored nowhere in the back office
-
-  Scenario: The console of one's own running server
-    When Alice opens the console of "web-1"
-    Then she gets a console ticket for the guest of "web-1"
-
-  Scenario: The console of a stopped server is refused
-    Given Alice has stopped the server "web-1"
-    When Alice opens the console of "web-1"
-    Then the request is refused as invalid state
-
-  Scenario: The console of another customer's server does not exist
-    Given Bob has an account with a balance of 100.00
-    When Bob opens the console of "web-1"
-    Then the request is refused as not found
 
   Scenario: Deleting a server removes it everywhere and bills the last seconds
     When 1 hour, 20 minutes and 5 seconds pass

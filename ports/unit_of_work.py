@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Protocol
 
 from ports.billing import BillingBatches
+from ports.console import ConsoleLinkRepository
 from ports.messaging import JobQueue
 from ports.payments import PaymentRepository
 from ports.repositories import (
@@ -55,6 +56,7 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyStore
     warm_pool: WarmPoolRepository
     billing: BillingBatches
+    console_links: ConsoleLinkRepository
     webhooks: WebhookRepository
     deliveries: DeliveryRepository
     ssh_keys: SshKeyRepository

@@ -18,6 +18,7 @@ from typing import Any
 from adapters.memory.accounts import InMemoryAccountRepository, InMemoryTokenRepository
 from adapters.memory.billing import InMemoryBillingBatches
 from adapters.memory.catalogue import InMemoryCatalogueRepository
+from adapters.memory.console_links import InMemoryConsoleLinkRepository
 from adapters.memory.jobs import InlineJobQueue, Job, submit_jobs
 from adapters.memory.ledger import InMemoryLedger
 from adapters.memory.network import InMemoryNetworkRepository
@@ -65,6 +66,7 @@ TABLES = (
     "idempotency",  # (account id, key) -> IdempotencyRecord
     "warm_pool",  # pooled guest id -> PooledGuest
     "payments",  # payment id -> Payment (with its refunds)
+    "console_links",  # digest -> ConsoleLink
     "second_factors",  # account id -> SecondFactor
     "webhooks",
     "webhook_deliveries",
@@ -164,6 +166,7 @@ class InMemoryUnitOfWork:
         self.warm_pool = InMemoryWarmPoolRepository(self)
         self.billing = InMemoryBillingBatches(self)
         self.payments = InMemoryPaymentRepository(self)
+        self.console_links = InMemoryConsoleLinkRepository(self)
         self.second_factors = InMemorySecondFactorRepository(self)
         self.webhooks = InMemoryWebhookRepository(self)
         self.deliveries = InMemoryDeliveryRepository(self)

@@ -33,6 +33,7 @@ from psycopg_pool import ConnectionPool
 
 from adapters.postgres.accounts import PostgresAccountRepository, PostgresTokenRepository
 from adapters.postgres.billing import PostgresBillingBatches
+from adapters.postgres.console_links import PostgresConsoleLinkRepository
 from adapters.postgres.ledger import PostgresLedger
 from adapters.postgres.metrics import PostgresMetricsRepository
 from adapters.postgres.network import PostgresNetworkRepository
@@ -115,6 +116,7 @@ class PostgresUnitOfWork:
         self.warm_pool = PostgresWarmPoolRepository(db)
         self.billing = PostgresBillingBatches(db)
         self.payments = PostgresPaymentRepository(db)
+        self.console_links = PostgresConsoleLinkRepository(db)
         self.second_factors = PostgresSecondFactorRepository(db)
         self.webhooks = PostgresWebhookRepository(db)
         self.deliveries = PostgresDeliveryRepository(db)

@@ -84,13 +84,24 @@ class OnSnapshot:
     snapname: SnapshotName = attrs.field(converter=as_snapshot_name)
 
 
-def _vmid(_: OpenConsole, __: attrs.Attribute[int], value: int) -> None:
-    if type(value) is not int or value <= 0:
+def _vmid(_: OpenConsole, __: attrs.Attribute[int | None], value: int | None) -> None:
+    if value is not None and (type(value) is not int or value <= 0):
         raise ValidationError("vmid", "must be a positive integer")
+
+
+def _server_id(_: OpenConsole, __: attrs.Attribute[int | None], value: int | None) -> None:
+    if value is not None and (type(value) is not int or value <= 0):
+        raise ValidationError("serverId", "must be a positive integer")
 
 
 @attrs.frozen
 class OpenConsole:
-    """A console of the caller's own server, named by its guest's vmid as the seed's API does."""
+    """A console link for the caller's own server, named by its id or, as the seed's API does,
+    by its guest's vmid: one of the two."""
 
-    vmid: int = attrs.field(validator=_vmid)
+    vmid: int | None = attrs.field(default=None, validator=_vmid)
+    server_id: int | None = attrs.field(default=None, validator=_server_id, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if (self.vmid is None) == (self.server_id is None):
+            raise ValidationError("serverId", "give either serverId or vmid")

@@ -65,3 +65,7 @@ def reset_address_key(client: str) -> str:
 
 def reset_account_key(account: str) -> str:
     return f"reset:account:{account}"
+
+
+def console_address_key(client: str) -> str:
+    return f"console:addr:{client}"

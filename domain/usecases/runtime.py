@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import attrs
 
 from domain.model.alerts import DEFAULT_RULES, AlertRule
+from domain.model.console import CONSOLE_LINK_TTL
 from domain.model.dunning import DunningPolicy
 from domain.model.money import MICRO, Money
 from domain.model.network import DEFAULT_INBOUND, CustomerNetworks, FirewallRule, VlanRange
@@ -61,6 +62,7 @@ class Policy:
     max_sessions_per_account: int = 20  # a login past it ends the account's oldest session
     password_reset_ttl: dt.timedelta = dt.timedelta(minutes=30)
     public_url: str = "http://127.0.0.1:8000"  # where links in e-mails point
+    console_link_ttl: dt.timedelta = CONSOLE_LINK_TTL  # a console link opens a session this soon
     common_passwords: frozenset[str] = attrs.field(default=frozenset(), repr=False)
     # How long the metrics history keeps raw samples, and its 5-minute rollups.
     metrics_raw_days: int = 7

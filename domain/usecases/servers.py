@@ -1,16 +1,16 @@
-"""What a customer sees of their servers: the list, one server, its live figures, its actions and
-a console ticket. The commands that change a server are in server_commands.py and snapshots.py."""
+"""What a customer sees of their servers: the list, one server, its live figures and its actions.
+The commands that change a server are in server_commands.py and snapshots.py; the console's link
+is console.py's."""
 
 from __future__ import annotations
 
 from domain.model.action import Action
 from domain.model.errors import DomainError, NotFound
 from domain.model.server import LIVE, Server, ServerStatus
-from domain.model.server_commands import OpenConsole
 from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
 from domain.usecases.server_access import owned_server
-from ports.hypervisor import ConsoleTicket, GuestStats, RrdPoint
+from ports.hypervisor import GuestStats, RrdPoint
 
 
 def list_servers(rt: Runtime, actor: Actor) -> list[Server]:
@@ -33,19 +33,6 @@ def guest_of(server: Server) -> tuple[str, int] | None:
     if not p.node or not p.vmid or server.status not in LIVE:
         return None
     return p.node, p.vmid
-
-
-def open_console(rt: Runtime, actor: Actor, command: OpenConsole) -> ConsoleTicket:
-    """A short-lived console ticket for the caller's own running server, named by its vmid."""
-    with rt.uow() as uow:
-        server = uow.servers.by_vmid(command.vmid)
-        if server is None or (server.owner_id != actor.account_id and not actor.is_admin):
-            raise NotFound("server", command.vmid)
-        if server.status is ServerStatus.DELETED:
-            raise NotFound("server", command.vmid)
-        server.check_console()
-    assert server.placement.node
-    return rt.hypervisor.console(server.placement.node, command.vmid)
 
 
 def get_action(rt: Runtime, actor: Actor, action_id: int) -> Action:

@@ -51,13 +51,16 @@ class ClientAddress:
         return any(address in network for network in self.trusted)
 
     def __call__(self, req: falcon.Request) -> str:
-        peer = _address(req.remote_addr or "")
+        return self.resolve(req.remote_addr or "", req.get_header("X-Forwarded-For") or "")
+
+    def resolve(self, remote_addr: str, forwarded: str) -> str:
+        """The client from the peer's address and the X-Forwarded-For header (any protocol)."""
+        peer = _address(remote_addr)
         if peer is None:
-            return req.remote_addr or "unknown"
+            return remote_addr or "unknown"
         if not self.trusted or not self._is_trusted(peer):
             return str(peer)
         client = peer
-        forwarded = req.get_header("X-Forwarded-For") or ""
         for hop in reversed(forwarded.split(",")):
             address = _address(hop)
             if address is None:

@@ -230,7 +230,19 @@ SNAPSHOT_CREATE = obj(
     ("snapname",),
 )
 SNAPSHOT_NAME = obj({"snapname": SNAPNAME}, ("snapname",))
-CONSOLE = obj({"vmid": ID}, ("vmid",))
+# The server by its id, or by its vmid (the seed's body): one of them, never both.
+_SERVER_OR_VMID: Schema = {
+    "dependentSchemas": {
+        "vmid": {
+            "not": {"required": ["serverId"]},
+            "x-error-field": "serverId",
+            "x-error": "cannot be combined with vmid",
+        }
+    },
+    "if": {"not": {"required": ["vmid"]}},
+    "then": {"required": ["serverId"], "x-error": "is required when no vmid is given"},
+}
+CONSOLE = obj({"vmid": ID, "serverId": ID}, **_SERVER_OR_VMID)
 # The domain's rule for a code (compared upper-cased): checked here so that an error names `code`,
 # the field the client sent.
 PROMO_CODE: Schema = {

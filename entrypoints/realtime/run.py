@@ -20,30 +20,52 @@ from entrypoints.realtime.server import LiveFeed
 API_THREADS = 8  # the sandbox API's request threads, as under gunicorn's gthread worker before
 
 
-def sandbox_asgi(falcon_app: Any, runtime: Any, bus: LocalEventBus, settings: Settings) -> Any:
-    """The sandbox's one application: Socket.IO, and the API for every other path."""
+def sandbox_asgi(
+    falcon_app: Any, runtime: Any, bus: LocalEventBus, settings: Settings, consoles: Any = None
+) -> Any:
+    """The sandbox's one application: Socket.IO, the console (with a gateway, `consoles`), and
+    the API for every other path."""
     from a2wsgi import WSGIMiddleware
 
     from entrypoints.gunicorn_worker import JsonLimitsAsgi
 
     feed = LiveFeed(runtime, recheck_seconds=settings.monitor_seconds)
     bus.subscribe(feed.relay_threadsafe)
-    return JsonLimitsAsgi(feed.asgi_app(WSGIMiddleware(falcon_app, workers=API_THREADS)))
+    app = feed.asgi_app(WSGIMiddleware(falcon_app, workers=API_THREADS))
+    if consoles is not None:
+        app = console_app(runtime, consoles, app, settings)
+    return JsonLimitsAsgi(app)
+
+
+def console_app(runtime: Any, gateway: Any, other_app: Any, settings: Settings) -> Any:
+    """/console/ (the page and its websocket) in front of `other_app`."""
+    from entrypoints.console.app import ConsoleApp
+
+    return ConsoleApp(
+        runtime,
+        gateway,
+        other_app,
+        idle_seconds=settings.console_idle_seconds,
+        trusted_proxies=settings.trusted_proxies,
+    )
 
 
 def realtime_asgi(settings: Settings) -> Any:
-    """A realtime process's application: Socket.IO fed by PostgreSQL notifications."""
+    """A realtime process's application: Socket.IO fed by PostgreSQL notifications, and the
+    customers' consoles at /console/."""
     from adapters.postgres.events import listen
     from entrypoints.container import build
 
     assert settings.database_url is not None  # `realtime` refuses to start without one
-    feed = LiveFeed(build(settings).runtime(), recheck_seconds=settings.monitor_seconds)
+    container = build(settings)
+    feed = LiveFeed(container.runtime(), recheck_seconds=settings.monitor_seconds)
     conninfo = settings.database_url
 
     async def relay_notifications() -> None:
         await listen(conninfo, feed.relay)
 
-    return feed.asgi_app(background=[relay_notifications])
+    app = feed.asgi_app(background=[relay_notifications])
+    return console_app(container.runtime(), container.console_gateway(), app, settings)
 
 
 def realtime(settings: Settings, bind: str) -> int:

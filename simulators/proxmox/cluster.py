@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from adapters.memory.faults import Fault, FaultPlan
+from simulators.proxmox.console import Consoles
 from simulators.proxmox.model import Guest, Node, PveError
 from simulators.proxmox.tasks import DEFAULT_TASK_SECONDS, FLOCK_WAIT, Task, upid_encode
 
@@ -51,6 +52,7 @@ class Cluster:
         self.tasks: dict[str, Task] = {}
         self.active: list[Task] = []
         self.faults = FaultPlan()
+        self.consoles = Consoles()
         self.resources_lag = dt.timedelta(seconds=resources_lag_seconds)
         self.resource_view: dict[str, Any] | None = None
         self.resource_view_at: dt.datetime | None = None

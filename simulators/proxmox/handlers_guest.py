@@ -4,12 +4,11 @@ qemu-server (see the reference, sections 3.4 to 4.7)."""
 
 from __future__ import annotations
 
-import base64
 import copy
-import secrets
 from typing import Any
 
 from simulators.proxmox.call import Call
+from simulators.proxmox.console import ConsoleUpgrade
 from simulators.proxmox.model import (
     Guest,
     PveError,
@@ -384,19 +383,27 @@ def console(call: Call, kind: str, flavour: str) -> dict[str, Any]:
     task = cluster.start_task(
         call.node, "vncproxy", str(guest.vmid), call.user, guest=guest, check=check, flock=False
     )
-    now = int(cluster.now().timestamp())
-    signature = base64.b64encode(secrets.token_bytes(48)).decode()
+    issued = cluster.consoles.issue(
+        call, guest, generate_password=flavour == "vncproxy" and call.flag("generate-password")
+    )
     reply: dict[str, Any] = {
-        "port": 5900 + int(task.upid.split(":")[2], 16) % 100,
-        "ticket": f"PVEVNC:{now:08X}::{signature}",
+        "port": issued.port,
+        "ticket": issued.ticket,
         "upid": task.upid,
         "user": call.user,
     }
     if flavour == "vncproxy":
         reply["cert"] = SIMULATED_CERT
         if call.flag("generate-password"):
-            reply["password"] = secrets.token_hex(4)
+            reply["password"] = issued.password
     return reply
+
+
+def vnc_websocket(call: Call, kind: str) -> ConsoleUpgrade:
+    """Checks the VNC ticket of a port; the websocket upgrade itself is the HTTP side's."""
+    guest = locate(call, kind)
+    console = call.cluster.consoles.attach(call, guest)
+    return ConsoleUpgrade({"port": str(console.port)}, console, guest)
 
 
 SIMULATED_CERT = (

@@ -53,6 +53,7 @@ for _kind in ("lxc", "qemu"):
             ("DELETE", _one): partial(guest.destroy, kind=_kind),
             ("POST", f"{_one}/termproxy"): partial(guest.console, kind=_kind, flavour="termproxy"),
             ("POST", f"{_one}/vncproxy"): partial(guest.console, kind=_kind, flavour="vncproxy"),
+            ("GET", f"{_one}/vncwebsocket"): partial(guest.vnc_websocket, kind=_kind),
         }
     )
     for _action in ("start", "stop", "shutdown", "reboot"):

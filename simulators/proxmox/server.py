@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from simulators.proxmox.call import Reply
+from simulators.proxmox.console import ConsoleUpgrade, relay_websocket
 from simulators.proxmox.model import PveError
 
 if TYPE_CHECKING:
@@ -152,6 +153,13 @@ class PveRequestHandler(BaseHTTPRequestHandler):
             self._fail(PveError(500, "internal simulator error"))
             return
         simulator.holds.pause(method, path, before=False)
+        if isinstance(reply, ConsoleUpgrade):
+            if (self.headers.get("Upgrade") or "").lower() == "websocket":
+                relay_websocket(self, reply, simulator.cluster)
+                return
+            with simulator.cluster.lock:  # a plain GET leaves the port to its websocket
+                reply.console.connected = False
+            reply = reply.data
         data, extra = (reply.data, reply.extra) if isinstance(reply, Reply) else (reply, {})
         self._send(200, "OK", {"data": data, **extra})
 

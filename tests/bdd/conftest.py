@@ -4,6 +4,7 @@ from .steps.accounts import *  # noqa: F403
 from .steps.admin import *  # noqa: F403
 from .steps.billing import *  # noqa: F403
 from .steps.common import *  # noqa: F403
+from .steps.console import *  # noqa: F403
 from .steps.faults import *  # noqa: F403
 from .steps.monitoring import *  # noqa: F403
 from .steps.payments import *  # noqa: F403

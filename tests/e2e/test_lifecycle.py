@@ -185,7 +185,7 @@ def test_a_server_from_order_to_deletion(anonymous: Client, admin: Client) -> No
     run(customer, reset, "password")
 
     console = customer.post("/api/server/console", {"vmid": server["proxmoxId"]})
-    assert console["status"] == "success" and console["url"].startswith("https://")
+    assert console["status"] == "success" and "/console/" in console["url"]
 
     history = customer.get(f"/api/server/{server_id}/actions")
     assert [a["command"] for a in history][-1] == "create_server"

@@ -26,7 +26,6 @@ from domain.model.server import Server, ServerStatus
 from domain.model.server_commands import (
     OnServer,
     OnSnapshot,
-    OpenConsole,
     ResizeServer,
     TakeSnapshot,
 )
@@ -488,41 +487,6 @@ class TestPassword:
         action = world.action(reset.action.id)
         assert action.status is ActionStatus.ERROR
         assert world.hypervisor.password_of(server.placement.vmid) == old  # type: ignore[arg-type]
-
-
-class TestConsole:
-    def test_a_short_lived_ticket_for_a_running_server(
-        self, world: World, customer: Actor, server: Server
-    ) -> None:
-        ticket = servers.open_console(world.rt, customer, OpenConsole(server.placement.vmid))
-        assert f"vmid={server.placement.vmid}" in ticket.url
-        assert ticket.expires_at - world.clock.now() <= dt.timedelta(minutes=1)
-
-    def test_refusals(self, world: World, customer: Actor, stranger: Actor, server: Server) -> None:
-        vmid = server.placement.vmid
-        refused(
-            world, NotFound, lambda: servers.open_console(world.rt, stranger, OpenConsole(vmid))
-        )
-        refused(
-            world, NotFound, lambda: servers.open_console(world.rt, customer, OpenConsole(4242))
-        )
-        for bad in (0, -1, "100", None, True):
-            refused(
-                world,
-                ValidationError,
-                OpenConsole,  # the command refuses it before any use case runs
-                bad,
-                field="vmid",
-            )
-        server_commands.stop_server(world.rt, customer, OnServer(server.id))
-        refused(
-            world,
-            InvalidTransition,
-            lambda: servers.open_console(world.rt, customer, OpenConsole(vmid)),
-        )
-        world.hold_jobs()
-        server_commands.start_server(world.rt, customer, OnServer(server.id))
-        refused(world, Locked, lambda: servers.open_console(world.rt, customer, OpenConsole(vmid)))
 
 
 class TestDelete:

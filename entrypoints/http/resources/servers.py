@@ -7,13 +7,14 @@ import falcon
 
 from domain.model.action import Action
 from domain.model.server_commands import OnServer, OpenConsole, ResizeServer
+from domain.usecases import console as consoles
 from domain.usecases import server_commands as commands
 from domain.usecases import servers as uc
 from domain.usecases.catalogue import current_catalogue
 from domain.usecases.ordering import create_server
 from entrypoints.http import codec
 from entrypoints.http.body import parse
-from entrypoints.http.commands import command_from, structure
+from entrypoints.http.commands import structure
 from entrypoints.http.idempotency import run_once
 from entrypoints.http.resources.base import Op, Resource, actor, set_json
 from entrypoints.http.resources.catalogue import order_request
@@ -186,25 +187,19 @@ class ServerResize(Resource):
 class Console(Resource):
     spec = {
         "post": Op(
-            "A short-lived noVNC console ticket for one of my servers",
+            "A one-time link to the console of one of my running servers (valid 60 s)",
             "servers",
             CONSOLE,
-            {"type": "object", "required": ["status", "url"]},
+            {"type": "object", "required": ["status", "url", "expiresAt"]},
             200,
             (400, *NOT_YOURS, 409),
         )
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        ticket = uc.open_console(self.rt, actor(req), command_from(req, CONSOLE, OpenConsole))
-        set_json(
-            resp,
-            {
-                "status": "success",
-                "url": ticket.url,
-                "host": ticket.host,
-                "port": ticket.port,
-                "ticket": ticket.ticket,
-                "expiresAt": codec.when(ticket.expires_at),
-            },
-        )
+        body = parse(req, CONSOLE)
+        # The page is on the origin the caller reached (behind a proxy: its X-Forwarded-Proto
+        # and -Host); a forged one only misleads the caller about their own link.
+        command = OpenConsole(body.get("vmid"), server_id=body.get("serverId"))
+        url, link = consoles.open_console(self.rt, actor(req), command, origin=req.forwarded_prefix)
+        set_json(resp, {"status": "success", "url": url, "expiresAt": codec.when(link.expires_at)})

@@ -16,7 +16,6 @@ from domain.model.server import ServerStatus
 from domain.model.server_commands import (
     OnServer,
     OnSnapshot,
-    OpenConsole,
     ResizeServer,
     TakeSnapshot,
 )
@@ -394,7 +393,7 @@ def _has_resized(shop: Shop, name: str, server: str, cores: str, memory: str, di
     assert last_action(shop, server, "resize").status is ActionStatus.SUCCESS
 
 
-# --- password and console ------------------------------------------------------------------------
+# --- password -------------------------------------------------------------------------------------
 
 
 @when(parsers.re(rf"^{NAME} resets the root password of {SERVER}$"), target_fixture="outcome")
@@ -416,22 +415,6 @@ def _new_password_on_guest(shop: Shop, outcome: Outcome, server: str) -> None:
 @then("the new password is stored nowhere in the back office")
 def _new_password_not_kept(shop: Shop, outcome: Outcome) -> None:
     assert_stored_nowhere(shop, outcome.result().password)
-
-
-@when(parsers.re(rf"^{NAME} opens the console of {SERVER}$"), target_fixture="outcome")
-def _console(shop: Shop, name: str, server: str) -> Outcome:
-    vmid = shop.server(server).placement.vmid
-    return attempt(
-        lambda: servers.open_console(shop.rt, shop.customer(name).actor, OpenConsole(vmid))
-    )
-
-
-@then(parsers.re(rf"^she gets a console ticket for the guest of {SERVER}$"))
-def _console_ticket(shop: Shop, outcome: Outcome, server: str) -> None:
-    ticket = outcome.result()
-    guest = guest_of(shop, server)
-    assert f"vmid={guest.vmid}" in ticket.url and f"node={guest.node}" in ticket.url
-    assert ticket.ticket and ticket.expires_at > shop.clock.now()
 
 
 # --- deleting ------------------------------------------------------------------------------------
