@@ -62,7 +62,7 @@ def _login(app: WSGIApp) -> str:
 
 def _measure(label: str, app: WSGIApp, route: http_read.Route | None, token: str | None,
              *, expected: int = 200, profiler: str = "cprofile") -> None:  # fmt: skip
-    method, path, body = ("GET", "/no/such/path", None) if route is None else (
+    method, path, body = ("GET", http_read.NOT_FOUND, None) if route is None else (
         route.method, route.path, route.body)  # fmt: skip
     token = token if route is None or route.bearer else None
     for _ in range(50):  # warm: pools filled, caches made
@@ -102,13 +102,43 @@ def _environment(**settings: str) -> Iterator[None]:
         os.environ.update(saved)
 
 
+def _cpu_us(app: WSGIApp, rounds: int) -> float:
+    for _ in range(50):
+        _call(app, "GET", http_read.NOT_FOUND, None, None)
+    started = time.process_time()
+    for _ in range(rounds):
+        _call(app, "GET", http_read.NOT_FOUND, None, None)
+    return (time.process_time() - started) / rounds * 1e6
+
+
+def middleware_costs(runtime: Any) -> None:
+    """A 404 through bare Falcon with the error handlers, then with each component added in turn:
+    what each one adds, and the whole chain against the bare request."""
+    from entrypoints.http import errors
+    from entrypoints.http.app import middleware_chain
+
+    chain = middleware_chain(runtime, requests_per_minute=100_000_000)
+    rows, previous = [], 0.0
+    for count in range(len(chain) + 1):
+        app = falcon.App(middleware=chain[:count], cors_enable=False)
+        errors.install(app)
+        cpu = min(_cpu_us(app, ROUNDS) for _ in range(3))
+        name = "bare Falcon + error handlers" if count == 0 else type(chain[count - 1]).__name__
+        rows.append(f"| {name} | {cpu:,.1f} us | {cpu - previous if count else cpu:+,.1f} us |")
+        previous = cpu
+    print("\n### a 404 through the chain, one component at a time (CPU per request, best of 3)")
+    print("| component | cumulative | adds |\n|---|---|---|")
+    print("\n".join(rows))
+
+
 def sandbox(profiler: str) -> None:
     from entrypoints.config import load_settings
     from entrypoints.serve import sandbox_app
 
     with _environment(HOSTPROVIDER_MONITOR_SECONDS="3600"):
-        app, _ = sandbox_app(load_settings(dotenv=None))
+        app, container = sandbox_app(load_settings(dotenv=None))
     token = _login(app)
+    middleware_costs(container.runtime())
     _measure("bare Falcon", bare_wsgi, None, None, expected=404, profiler=profiler)
     _measure("404 through the chain (sandbox)", app, None, None, expected=404, profiler=profiler)
     for route in http_read.SANDBOX_ROUTES:
