@@ -16,6 +16,7 @@ import socket
 import time
 import uuid
 import weakref
+from typing import Any
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
@@ -52,13 +53,27 @@ class RecentUse:
         )
 
     def returned(self, conn: psycopg.Connection) -> None:
-        """The pool's `reset` callback: the connection is back, idle."""
+        """The connection is back in the pool, idle."""
         self._returned[conn] = time.monotonic()
 
     def check(self, conn: psycopg.Connection) -> None:
         returned = self._returned.get(conn)
         if returned is None or time.monotonic() - returned >= self.window:
             ConnectionPool.check_connection(conn)
+
+
+class CheckedPool(ConnectionPool):  # type: ignore[type-arg]
+    """A pool whose check skips connections back moments ago (`RecentUse`). The time a connection
+    comes back is noted here rather than in a `reset` callback: with one, psycopg_pool hands every
+    returned connection to its worker thread, a thread switch per unit of work."""
+
+    def __init__(self, *args: Any, recent: RecentUse, **kwargs: Any) -> None:
+        super().__init__(*args, check=recent.check, **kwargs)
+        self.recent = recent
+
+    def putconn(self, conn: psycopg.Connection) -> None:
+        self.recent.returned(conn)
+        super().putconn(conn)
 
 
 # A connection that came back to the pool within this many seconds is lent again unchecked.
@@ -86,8 +101,7 @@ def make_pool(
     another process tells whether this one is still connected (see the idempotency store)."""
     if size < 1:
         raise ValueError("a pool needs at least one connection")
-    recent = RecentUse(UNCHECKED_SECONDS)
-    return ConnectionPool(
+    return CheckedPool(
         conninfo,
         kwargs={"application_name": holder_name()},
         min_size=min(min_size, size),
@@ -97,8 +111,7 @@ def make_pool(
         max_waiting=size * 8,
         max_lifetime=3600,
         max_idle=600,
-        check=recent.check,
-        reset=recent.returned,
+        recent=RecentUse(UNCHECKED_SECONDS),
         configure=_configure,
         name=name,
     )
