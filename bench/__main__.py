@@ -16,6 +16,7 @@ from bench import (
     billing_memory,
     billing_postgres,
     http_read,
+    memory_rss,
     memory_unit_of_work,
     metrics_postgres,
     proxmox_monitoring,
@@ -33,6 +34,7 @@ BENCHES: list[tuple[str, Callable[[], None]]] = [
     ("metrics_postgres", metrics_postgres.main),
     ("realtime_fanout", realtime_fanout.main),
     ("http_read", http_read.main),
+    ("memory_rss", memory_rss.main),  # BENCH_RSS_SECONDS of mixed load, 600 by default
 ]
 
 

@@ -107,7 +107,11 @@ def wrk(
             text=True,
             check=True,  # fmt: skip
         )
-    out = finished.stdout
+    return parse_wrk(finished.stdout)
+
+
+def parse_wrk(out: str) -> Load:
+    """wrk's report (with --latency) as figures."""
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return Load(
@@ -134,12 +138,15 @@ def _environment(**settings: str) -> dict[str, str]:
     }
 
 
+PROCESSES: dict[str, subprocess.Popen[bytes]] = {}  # by base URL, while `_running` holds them
+
+
 @contextlib.contextmanager
 def _running(args: list[str], env: dict[str, str], probe: str) -> Iterator[str]:
     """A server process on a free port; yields its base URL once `probe` answers."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
+    process = PROCESSES[base] = subprocess.Popen(
         [a.replace("{bind}", f"127.0.0.1:{port}") for a in args],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -158,6 +165,7 @@ def _running(args: list[str], env: dict[str, str], probe: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+        del PROCESSES[base]
 
 
 def _anchor(app: str, worker_class: str, workers: int) -> list[str]:
