@@ -170,9 +170,7 @@ def test_the_pool_checks_only_a_connection_idle_for_longer_than_the_window(pg, m
         pool.close()
 
 
-def test_a_connection_lost_within_the_window_fails_one_unit_of_work_as_unavailable(
-    pg, monkeypatch
-):
+def test_a_connection_lost_within_the_window_fails_one_unit_of_work_as_unavailable(pg, monkeypatch):
     monkeypatch.setattr(pools, "UNCHECKED_SECONDS", 60.0)
     pool = open_pool(make_pool(pg.url, size=1, name="recent-use-tests"))
     factory = PostgresUnitOfWorkFactory(pool, job_queue=InlineJobQueue(auto_run=False))

@@ -14,7 +14,7 @@ def as_before(media: object) -> bytes:
 def test_the_same_bytes_as_json_dumps_for_what_the_api_answers() -> None:
     media = {
         "id": 7,
-        "name": "srv-7 «Москва» \u2028 \"quoted\" \\ /",
+        "name": 'srv-7 «Москва» \u2028 "quoted" \\ /',
         "balance": "12.345678",
         "items": [1, None, True, False, {"nested": []}],
         "emoji": "\U0001f600",
