@@ -30,6 +30,7 @@ from psycopg.conninfo import make_conninfo
 from adapters.postgres.events import CHANNEL, encode
 from adapters.postgres.migrate import migrate
 from bench.seeding import copy_servers, free_port
+from domain.model.commands import Credentials, NewAccount
 from domain.usecases import accounts
 from entrypoints.config import load_settings
 from entrypoints.container import build
@@ -65,8 +66,8 @@ def _seed(url: str) -> tuple[str, int]:
     settings = load_settings(env, dotenv=None)
     container = build(settings)
     rt = container.runtime()
-    account = accounts.register(rt, email="fanout@bench.example", password=PASSWORD)
-    issued = accounts.login(rt, email="fanout@bench.example", password=PASSWORD)
+    account = accounts.register(rt, NewAccount("fanout@bench.example", PASSWORD))
+    issued = accounts.login(rt, Credentials("fanout@bench.example", PASSWORD))
     container.pool().close()
     copy_servers(url, SOCKETS, lambda n: account.id)
     return issued.secret, 1

@@ -36,6 +36,8 @@ from adapters.security import (
     SystemSecretGenerator,
 )
 from adapters.security.common_passwords import common_passwords
+from adapters.security.totp import PyotpTotp
+from adapters.webhooks import HttpWebhookSender
 from domain.model.network import CustomerNetworks
 from domain.model.placement import Overcommit
 from domain.usecases.runtime import Policy, Runtime
@@ -71,6 +73,7 @@ def _policy(settings: Settings, site: Site | None) -> Policy:
         public_url=settings.public_url,
         common_passwords=common_passwords(),
         metrics_raw_days=settings.metrics_raw_days,
+        webhooks_allow_private=settings.private_webhooks,
     )
 
 
@@ -330,6 +333,8 @@ class Container(containers.DeclarativeContainer):
     )
     secrets = providers.Singleton(SystemSecretGenerator)
     secret_box = providers.Singleton(FernetSecretBox, settings.provided.quote_key)
+    totp = providers.Singleton(PyotpTotp)
+    webhook_sender = providers.Singleton(HttpWebhookSender)
 
     runtime = providers.Singleton(
         Runtime,
@@ -344,6 +349,8 @@ class Container(containers.DeclarativeContainer):
         events=events,
         policy=policy,
         counters=counters,
+        totp=totp,
+        webhooks=webhook_sender,
     )
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from contextvars import ContextVar
+from typing import TypeVar
 
 import attrs
 
 from domain.model.metrics import MetricSample
+
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -22,6 +26,10 @@ class Page:
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
+
+    def cut(self, items: Sequence[T]) -> tuple[list[T], int]:
+        """This page of `items` (in their order), and how many there are in all."""
+        return list(items[self.offset : self.offset + self.per_page]), len(items)
 
 
 @attrs.frozen

@@ -10,6 +10,7 @@ jobs deferred through `uow.jobs`: a job is never run for a change that did not h
 
 from __future__ import annotations
 
+from types import TracebackType
 from typing import Protocol
 
 from ports.billing import BillingBatches
@@ -29,6 +30,9 @@ from ports.repositories import (
     TokenRepository,
     WarmPoolRepository,
 )
+from ports.ssh_keys import SshKeyRepository
+from ports.two_factor import SecondFactorRepository
+from ports.webhooks import DeliveryRepository, WebhookRepository
 
 
 class UnitOfWork(Protocol):
@@ -46,11 +50,20 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyStore
     warm_pool: WarmPoolRepository
     billing: BillingBatches
+    webhooks: WebhookRepository
+    deliveries: DeliveryRepository
+    ssh_keys: SshKeyRepository
     jobs: JobQueue
+    second_factors: SecondFactorRepository
 
     def __enter__(self) -> UnitOfWork: ...
 
-    def __exit__(self, *exc: object) -> None: ...
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None: ...
 
     def commit(self) -> None: ...
 

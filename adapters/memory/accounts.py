@@ -5,22 +5,17 @@ from __future__ import annotations
 import builtins
 import copy
 import datetime as dt
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import attrs
 
-from domain.model.accounts import Account, ApiToken, TokenKind, email_key
+from domain.model.accounts import Account, ApiToken, TokenKind
+from domain.model.credentials import email_key
 from domain.model.errors import AlreadyExists, NotFound
 from ports.records import Page
 
 if TYPE_CHECKING:
     from adapters.memory.store import InMemoryUnitOfWork
-
-T = TypeVar("T")
-
-
-def paginate(items: list[T], page: Page) -> tuple[list[T], int]:
-    return items[page.offset : page.offset + page.per_page], len(items)
 
 
 class InMemoryAccountRepository:
@@ -62,7 +57,7 @@ class InMemoryAccountRepository:
     def list(self, page: Page) -> tuple[builtins.list[Account], int]:
         table: dict[int, Account] = self._uow.read("accounts")
         ordered = [copy.copy(table[i]) for i in sorted(table)]
-        return paginate(ordered, page)
+        return page.cut(ordered)
 
     def all_ids(self) -> builtins.list[int]:
         return sorted(self._uow.read("accounts"))

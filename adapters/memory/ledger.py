@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from adapters.memory.accounts import paginate
 from domain.model.errors import Conflict
 from domain.model.ledger import LedgerAccount, Transaction, TxKind, check_postable
 from ports.records import Page
@@ -63,7 +62,7 @@ class InMemoryLedger:
             for tx in reversed(txs)
             if any(p.account.customer_id == customer_id for p in tx.postings)
         ]
-        return paginate(mine, page)
+        return page.cut(mine)
 
     def all(self) -> Iterator[Transaction]:
         return iter(list(self._uow.read("ledger_txs")))

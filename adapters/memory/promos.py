@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from adapters.memory.accounts import paginate
 from domain.model.errors import AlreadyExists, NotFound, PromoCodeRejected
 from domain.model.promo import PromoCode
 from ports.records import Page, Redemption
@@ -50,7 +49,7 @@ class InMemoryPromoCodeRepository:
 
     def list(self, page: Page) -> tuple[builtins.list[PromoCode], int]:
         table = self._table()
-        return paginate([table[i] for i in sorted(table)], page)
+        return page.cut([table[i] for i in sorted(table)])
 
     def uses_by(self, code_id: int, customer_id: int) -> int:
         return sum(

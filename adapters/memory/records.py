@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from adapters.memory.accounts import paginate
 from domain.model.alerts import AlertState, Metric
 from domain.model.errors import AlreadyExists, NotFound
 from domain.model.metrics import Counters, MetricSample
@@ -122,7 +121,7 @@ class InMemoryOutboxRepository:
 
     def list(self, page: Page) -> tuple[builtins.list[Notice], int]:
         table = self._table()
-        return paginate([table[i] for i in sorted(table, reverse=True)], page)
+        return page.cut([table[i] for i in sorted(table, reverse=True)])
 
     def _table(self) -> dict[int, Notice]:
         table: dict[int, Notice] = self._uow.read("notices")
@@ -143,7 +142,7 @@ class InMemoryAuditLog:
 
     def search(self, query: AuditQuery, page: Page) -> tuple[list[AuditRecord], int]:
         entries: list[AuditRecord] = self._uow.read("audit")
-        return paginate([e for e in reversed(entries) if query.matches(e)], page)
+        return page.cut([e for e in reversed(entries) if query.matches(e)])
 
 
 class InMemoryIdempotencyStore:

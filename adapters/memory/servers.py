@@ -8,17 +8,13 @@ import datetime as dt
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from adapters.memory.accounts import paginate
 from domain.model.action import Action, ActionStatus
 from domain.model.errors import AlreadyExists, NotFound
-from domain.model.server import Server, ServerStatus
+from domain.model.server import GONE, IN_PROGRESS, Server, ServerStatus
 from ports.records import Page
 
 if TYPE_CHECKING:
     from adapters.memory.store import InMemoryUnitOfWork
-
-IN_PROGRESS = (ServerStatus.PENDING, ServerStatus.PROVISIONING, ServerStatus.DELETING)
-GONE = (ServerStatus.FAILED, ServerStatus.DELETED)  # no longer claims a guest
 
 
 class InMemoryServerRepository:
@@ -60,7 +56,7 @@ class InMemoryServerRepository:
         return [copy.copy(s) for s in due[: max(limit, 0)]]
 
     def list(self, page: Page) -> tuple[builtins.list[Server], int]:
-        return paginate([copy.copy(s) for s in self._ordered()], page)
+        return page.cut([copy.copy(s) for s in self._ordered()])
 
     def by_vmid(self, vmid: int) -> Server | None:
         """The server whose guest has this vmid: a live one before a deleted one, then the

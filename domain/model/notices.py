@@ -99,6 +99,23 @@ TEMPLATES: dict[str, Template] = {
         "The password of {email} was changed, and every other session was logged out.\n\n"
         + _SUPPORT,
     ),
+    # Two-factor login (domain/usecases/two_factor.py): its owner hears of every change to it.
+    "two_factor_enabled": Template(
+        "Two-factor login is on for your Oxnack account",
+        "Logging in to {email} now needs a code from your authenticator app as well as the "
+        "password. Keep your recovery codes somewhere safe: each one stands in for the app "
+        "once.\n\n" + _SUPPORT,
+    ),
+    "two_factor_disabled": Template(
+        "Two-factor login is off for your Oxnack account",
+        "Logging in to {email} needs only the password again ({how}).\n\n" + _SUPPORT,
+    ),
+    "recovery_code_used": Template(
+        "A recovery code was used to log in to your Oxnack account",
+        "A recovery code of {email} was used to log in; {left} of your recovery codes are "
+        "left. If your phone is lost, turn two-factor login off and set it up again for "
+        "new codes.\n\n" + _SUPPORT,
+    ),
     "password_reset": Template(
         "Reset your Oxnack password",
         "Someone asked to reset the password of {email}. To choose a new one, open this link "
@@ -121,7 +138,11 @@ class Rendered:
     html: str
 
 
-def render(template: str, **fields: object) -> Rendered:
+# What a notice's fields hold: text, counts and figures (shown with str()).
+NoticeField = str | int | float
+
+
+def render(template: str, **fields: NoticeField) -> Rendered:
     """The subject, the text and the HTML of a notice. A missing field or an unknown template is a
     KeyError (a bug of the caller, not something to send); values are never read as templates."""
     chosen = TEMPLATES[template]
@@ -140,7 +161,7 @@ def render(template: str, **fields: object) -> Rendered:
     return Rendered(subject, text + "\n", document)
 
 
-def _html_value(name: str, value: object) -> str:
+def _html_value(name: str, value: NoticeField) -> str:
     shown = html.escape(str(value))
     if name in _LINK_FIELDS and str(value).startswith(("https://", "http://")):
         return f'<a href="{shown}">{shown}</a>'
@@ -169,7 +190,8 @@ SENDING_LEASE = dt.timedelta(minutes=15)
 
 def backoff(tries: int) -> dt.timedelta:
     """The wait after the `tries`-th failed try: 1, 2, 4 ... minutes, at most an hour."""
-    return min(FIRST_BACKOFF * 2 ** max(tries - 1, 0), LONGEST_BACKOFF)
+    doublings: int = 2 ** max(tries - 1, 0)
+    return min(FIRST_BACKOFF * doublings, LONGEST_BACKOFF)
 
 
 @attrs.frozen

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -23,6 +23,7 @@ from falcon import testing
 
 from adapters.memory import FakeClock, FakeHypervisor, InlineJobQueue, InMemoryStore
 from domain.model.accounts import Role
+from domain.model.commands import NewAccount
 from domain.model.errors import DomainError
 from domain.usecases import accounts
 from domain.usecases.runtime import Runtime
@@ -212,7 +213,7 @@ class Api:
     def admin(self) -> User:
         if self._admin is None:
             email = "root@admin.example"
-            accounts.register(self.rt, email=email, password=PASSWORD, role=Role.ADMIN)
+            accounts.register(self.rt, NewAccount(email, PASSWORD, role=Role.ADMIN))
             self._admin = self.login(email)
         return self._admin
 
@@ -272,6 +273,7 @@ class Api:
                     "ip_by_server",
                     "idempotency",
                     "notices",
+                    "second_factors",
                 )
             }
             stored["tokens"] = sorted(t["tokens"])
@@ -296,3 +298,16 @@ class Api:
         """Audit records, oldest first."""
         with self.rt.uow() as uow:
             return list(reversed(uow.audit.recent(100_000)))
+
+
+def api_on(store: str) -> Iterator[Api]:
+    """An API on the memory store, or on a scratch PostgreSQL database dropped afterwards."""
+    if store == "memory":
+        yield Api()
+        return
+    from tests.contract.postgres import session_database
+
+    for database in session_database():
+        on_postgres = Api(attrs.evolve(SETTINGS, database_url=database.url, db_pool_size=2))
+        yield on_postgres
+        on_postgres.container.pool().close()

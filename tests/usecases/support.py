@@ -26,16 +26,17 @@ from adapters.memory import (
     RecordingEventPublisher,
     RecordingMailer,
 )
+from adapters.memory.webhooks import RecordingWebhookReceiver
 from domain.model.accounts import Role
 from domain.model.action import Action
+from domain.model.commands import BalanceAdjustment, NewAccount, OrderRequest
 from domain.model.errors import DomainError
 from domain.model.ledger import LedgerAccount, Transaction, TxKind
 from domain.model.money import Money
 from domain.model.notices import Notice
 from domain.model.server import Server
 from domain.usecases import accounts, money, ordering
-from domain.usecases.catalogue import OrderRequest
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
 from entrypoints.config import Settings
 from entrypoints.container import Container, build
@@ -85,7 +86,7 @@ class World:
     # --- people and money ------------------------------------------------------------------------
     def register(self, *, role: Role = Role.CUSTOMER, email: str | None = None) -> Actor:
         address = email or f"customer{next(_emails)}@example.com"
-        account = accounts.register(self.rt, email=address, password=PASSWORD, role=role)
+        account = accounts.register(self.rt, NewAccount(address, PASSWORD, role=role))
         return Actor(account.id, role)
 
     def customer(self, balance: str | None = "1000.00") -> Actor:
@@ -98,10 +99,13 @@ class World:
         return money.adjust_balance(
             self.rt,
             self.admin,
-            customer_id=actor.account_id,
-            amount=amount,
-            reason="credit for the test",
-            request_key=key or f"test-{next(_emails)}",
+            BalanceAdjustment(
+                actor.account_id,
+                amount.removeprefix("-"),
+                "credit for the test",
+                request_key=key or f"test-{next(_emails)}",
+                debit=amount.startswith("-"),  # "-5.00": a debit
+            ),
         )
 
     def wallet(self, actor: Actor) -> int:
@@ -232,9 +236,13 @@ def refused(
 
 def recorders() -> dict[str, object]:
     """The fakes that keep what leaves the system, for a container under test to use."""
-    return {"events": RecordingEventPublisher(), "mailer": RecordingMailer()}
+    return {
+        "events": RecordingEventPublisher(),
+        "mailer": RecordingMailer(),
+        "webhook_sender": RecordingWebhookReceiver(),
+    }
 
 
-def make_world() -> World:
+def make_world(settings: Settings = SETTINGS) -> World:
     clock = FakeClock(START)
-    return World(build(SETTINGS, clock=clock, **recorders()), clock)
+    return World(build(settings, clock=clock, **recorders()), clock)

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import falcon
 
+from domain.model.commands import Credentials, NewAccount
+from domain.model.scopes import Scopes
+from domain.model.two_factor import OneTimeCode
+from domain.model.values import TokenName
 from domain.usecases import accounts
+from domain.usecases.scoped_tokens import CreateToken, ValidDays, create_token
 from entrypoints.http import codec
 from entrypoints.http.body import parse
 from entrypoints.http.client_address import client_of
+from entrypoints.http.commands import command_from, structure
 from entrypoints.http.middleware import CSRF_COOKIE, SESSION_COOKIE, csrf_token
 from entrypoints.http.resources.base import Op, Resource, actor, set_json
-from entrypoints.http.schemas import ANY_ARRAY, CREDENTIALS, REGISTRATION, TOKEN_CREATE
+from entrypoints.http.response_schemas import ANY_ARRAY
+from entrypoints.http.schemas import CREDENTIALS, REGISTRATION, TOKEN_CREATE
 
 ACCOUNT = {"type": "object", "required": ["id", "email", "role"]}
 SIGNED_UP = {"type": "object", "required": ["email", "status"]}
@@ -33,10 +40,8 @@ class Register(Resource):
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = parse(req, REGISTRATION)
-        email = accounts.sign_up(
-            self.rt, email=body["email"], password=body["password"], client=client_of(req)
-        )
+        account = command_from(req, REGISTRATION, NewAccount)
+        email = accounts.sign_up(self.rt, account, client=client_of(req))
         set_json(resp, {"email": email, "status": "registered"}, falcon.HTTP_201)
 
 
@@ -55,11 +60,18 @@ class Login(Resource):
             (400, 401, 422, 429, 503),
         )
     }
+    # 401 `totp_required`: the password was right and the account has two-factor login; send the
+    # app's code (or a recovery code) as `totp` with it. `totp_invalid`: that code was refused.
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = parse(req, CREDENTIALS)
+        code = body.pop("totp", None)
+        credentials = structure(body, Credentials)
         issued = accounts.login(
-            self.rt, email=body["email"], password=body["password"], client=client_of(req)
+            self.rt,
+            credentials,
+            client=client_of(req),
+            totp=OneTimeCode(code) if code is not None else None,
         )
         expires_in = (
             int((issued.token.expires_at - issued.token.created_at).total_seconds())
@@ -139,7 +151,7 @@ class Tokens(Resource):
             TOKEN_CREATE,
             {"type": "object", "required": ["id", "token"]},
             201,
-            (400, 401, 422),
+            (400, 401, 403, 422),
             idempotent_key=False,
         ),
     }
@@ -149,9 +161,12 @@ class Tokens(Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = parse(req, TOKEN_CREATE)
-        issued = accounts.create_token(
-            self.rt, actor(req), name=body["name"], expires_in_days=body.get("expiresInDays")
+        command = CreateToken(
+            TokenName(body["name"]),
+            ValidDays(body["expiresInDays"]) if "expiresInDays" in body else None,
+            Scopes.named(body.get("scopes", ["*"])),
         )
+        issued = create_token(self.rt, actor(req), command)
         set_json(resp, {**codec.token(issued.token), "token": issued.secret}, falcon.HTTP_201)
 
 

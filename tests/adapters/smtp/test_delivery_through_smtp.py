@@ -14,7 +14,7 @@ from adapters.memory import FakeClock, RecordingEventPublisher
 from adapters.smtp import SmtpMailer
 from domain.model.alerts import Metric
 from domain.model.notices import REFUSED_TRIES, NoticeStatus, backoff
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.notices import DeliveryReport, deliver_notices
 from entrypoints.config import load_settings
 from entrypoints.container import build

@@ -20,12 +20,13 @@ from pytest_bdd import given, parsers, then, when
 from adapters.memory import FakeClock, FakePaymentGateway
 from domain.model.accounts import Role
 from domain.model.catalogue import Catalogue, Location, OsImage, Tariff
+from domain.model.commands import BalanceAdjustment, NewAccount
 from domain.model.errors import DomainError
 from domain.model.money import Money
 from domain.model.server import Server
 from domain.usecases import accounts, money, notices
+from domain.usecases.actors import Actor
 from domain.usecases.catalogue import current_catalogue
-from domain.usecases.common import Actor
 from domain.usecases.runtime import Runtime
 from domain.usecases.servers import get_server
 from entrypoints.config import Settings
@@ -100,7 +101,7 @@ class Shop:
     def admin(self) -> Actor:
         if self._admin is None:
             account = accounts.register(
-                self.rt, email="admin@example.com", password=PASSWORD, role=Role.ADMIN
+                self.rt, NewAccount("admin@example.com", PASSWORD, role=Role.ADMIN)
             )
             self._admin = Actor(account.id, account.role)
         return self._admin
@@ -138,6 +139,7 @@ def open_shop(*, billing_period_seconds: int = 3600) -> Shop:
         argon2_parallelism=1,
         sandbox_task_seconds=0,  # hypervisor tasks end at once: time moves only when a step says so
         billing_period_seconds=billing_period_seconds,
+        webhooks_allow_private=False,  # the product's rule, not the sandbox's
     )
     clock = FakeClock(START)
     return Shop(build(settings, clock=clock, **recorders()), clock)
@@ -239,17 +241,16 @@ def email_of(name: str) -> str:
 
 
 def sign_up(shop: Shop, name: str, balance: str | None = None) -> Customer:
-    account = accounts.register(shop.rt, email=email_of(name), password=PASSWORD)
+    account = accounts.register(shop.rt, NewAccount(email_of(name), PASSWORD))
     customer = Customer(name, account.email, Actor(account.id, account.role))
     shop.customers[name] = customer
     if balance is not None and not amount(balance).is_zero:
         money.adjust_balance(
             shop.rt,
             shop.admin,
-            customer_id=customer.id,
-            amount=balance,
-            reason="opening balance",
-            request_key=f"opening-{name}",
+            BalanceAdjustment(
+                customer.id, balance, "opening balance", request_key=f"opening-{name}"
+            ),
         )
     return customer
 
