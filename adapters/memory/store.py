@@ -1,9 +1,10 @@
 """The in-memory store and its unit of work: serialized transactions with copy-on-write rollback.
 
 One InMemoryStore holds every table. A unit of work takes the store's lock for its whole life, so
-transactions never interleave (the memory equivalent of SERIALIZABLE). The first write to a table in
-a transaction saves a shallow copy of it; rollback puts the saved copies back. Tables hold only
-immutable values, or copies of mutable aggregates, so a shallow copy is a complete snapshot.
+transactions never interleave (the memory equivalent of SERIALIZABLE). Writes change the tables in
+place through a journal (journal.py) that keeps each entry's value before its first change;
+rollback puts those back. Tables hold only immutable values, or copies of mutable aggregates, so
+the value kept is a complete snapshot of its entry.
 
 Id counters live outside the tables: an id handed out is never handed out again, even after a
 rollback.
@@ -20,6 +21,7 @@ from adapters.memory.billing import InMemoryBillingBatches
 from adapters.memory.catalogue import InMemoryCatalogueRepository
 from adapters.memory.console_links import InMemoryConsoleLinkRepository
 from adapters.memory.jobs import InlineJobQueue, Job, submit_jobs
+from adapters.memory.journal import DictChanges, ListChanges
 from adapters.memory.ledger import InMemoryLedger
 from adapters.memory.network import InMemoryNetworkRepository
 from adapters.memory.payments import InMemoryPaymentRepository
@@ -146,7 +148,7 @@ class InMemoryUnitOfWork:
     def __init__(self, store: InMemoryStore) -> None:
         self.store = store
         self._active = False
-        self._saved: dict[str, Any] = {}
+        self._saved: dict[str, DictChanges | ListChanges] = {}  # tables written, to undo
         self._committed_jobs: list[Job] = []
         self.jobs = _DeferredJobs()
         self.accounts = InMemoryAccountRepository(self)
@@ -206,8 +208,8 @@ class InMemoryUnitOfWork:
 
     def rollback(self) -> None:
         self._require_active()
-        for name, saved in self._saved.items():
-            self.store.tables[name] = saved
+        for changes in self._saved.values():
+            changes.undo()
         self._saved = {}
         self.jobs.buffered = []
 
@@ -217,11 +219,14 @@ class InMemoryUnitOfWork:
         return self.store.tables[table]
 
     def write(self, table: str) -> Any:
+        """The table, changed in place through a journaled view: rollback undoes each change."""
         self._require_active()
-        current = self.store.tables[table]
-        if table not in self._saved:
-            self._saved[table] = current.copy()
-        return current
+        changes = self._saved.get(table)
+        if changes is None:
+            current = self.store.tables[table]
+            changes = ListChanges(current) if isinstance(current, list) else DictChanges(current)
+            self._saved[table] = changes
+        return changes.view()
 
     def next_id(self, sequence: str) -> int:
         self._require_active()

@@ -28,17 +28,27 @@ def _account(row: dict[str, Any]) -> Account:
 class PostgresAccountRepository:
     def __init__(self, db: Db) -> None:
         self._db = db
+        # Accounts read with their token (`PostgresTokenRepository.by_digest`), for the `get`
+        # that follows in the same unit of work: authenticating is then one statement.
+        self._read_with_token: dict[int, Account] = {}
+
+    def read_with_token(self, account: Account) -> None:
+        self._read_with_token[account.id] = account
 
     def next_id(self) -> int:
         return next_id(self._db, "accounts")
 
     def add(self, account: Account) -> None:
+        self._read_with_token.clear()
         if not insert_new(self._db, "accounts", _row(account)):
             if self.get(account.id) is not None:
                 raise AlreadyExists(f"account {account.id} exists", id=account.id)
             raise AlreadyExists("an account with this e-mail exists", field="email")
 
     def get(self, account_id: int) -> Account | None:
+        known = self._read_with_token.pop(account_id, None)
+        if known is not None:
+            return known
         row = self._db.row("SELECT * FROM accounts WHERE id = %s", (account_id,))
         return _account(row) if row else None
 
@@ -51,6 +61,7 @@ class PostgresAccountRepository:
         return _account(row) if row else None
 
     def update(self, account: Account) -> None:
+        self._read_with_token.clear()
         # A savepoint: a taken e-mail is a refusal the caller may recover from.
         try:
             with self._db.savepoint():
@@ -69,8 +80,9 @@ class PostgresAccountRepository:
 
 
 class PostgresTokenRepository:
-    def __init__(self, db: Db) -> None:
+    def __init__(self, db: Db, accounts: PostgresAccountRepository | None = None) -> None:
         self._db = db
+        self._accounts = accounts
 
     def next_id(self) -> int:
         return next_id(self._db, "api_tokens")
@@ -86,8 +98,19 @@ class PostgresTokenRepository:
         return structure(row, ApiToken) if row else None
 
     def by_digest(self, digest: str) -> ApiToken | None:
-        row = self._db.row("SELECT * FROM api_tokens WHERE digest = %s", (digest,))
-        return structure(row, ApiToken) if row else None
+        """The token, and its account read in the same statement for the account repository."""
+        found = self._db.row_pair(
+            "SELECT t.*, NULL AS account_follows, a.* FROM api_tokens t"
+            " LEFT JOIN accounts a ON a.id = t.account_id WHERE t.digest = %s",
+            (digest,),
+            "account_follows",
+        )
+        if found is None:
+            return None
+        token, account = found
+        if self._accounts is not None and account["id"] is not None:
+            self._accounts.read_with_token(_account(account))
+        return structure(token, ApiToken)
 
     def for_account(self, account_id: int, kind: TokenKind | None = None) -> list[ApiToken]:
         rows = self._db.rows(

@@ -13,7 +13,10 @@ from __future__ import annotations
 import os
 import re
 import socket
+import time
 import uuid
+import weakref
+from typing import Any
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
@@ -35,6 +38,46 @@ def _configure(conn: psycopg.Connection) -> None:
     conn.execute("SET idle_in_transaction_session_timeout = '60s'")
     conn.autocommit = False
 
+
+class RecentUse:
+    """The pool's check on lending a connection, made only for a connection idle long enough to
+    have been lost meanwhile (a restarted server, a dropped socket): one that came back moments
+    ago is lent as it is. Checking every loan costs a round trip per unit of work, as many as a
+    read's own statement; a connection lost within the window fails its unit of work with 503
+    and Retry-After (Unavailable), and the pool replaces it."""
+
+    def __init__(self, window_seconds: float) -> None:
+        self.window = window_seconds
+        self._returned: weakref.WeakKeyDictionary[psycopg.Connection, float] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def returned(self, conn: psycopg.Connection) -> None:
+        """The connection is back in the pool, idle."""
+        self._returned[conn] = time.monotonic()
+
+    def check(self, conn: psycopg.Connection) -> None:
+        returned = self._returned.get(conn)
+        if returned is None or time.monotonic() - returned >= self.window:
+            ConnectionPool.check_connection(conn)
+
+
+class CheckedPool(ConnectionPool):  # type: ignore[type-arg]
+    """A pool whose check skips connections back moments ago (`RecentUse`). The time a connection
+    comes back is noted here rather than in a `reset` callback: with one, psycopg_pool hands every
+    returned connection to its worker thread, a thread switch per unit of work."""
+
+    def __init__(self, *args: Any, recent: RecentUse, **kwargs: Any) -> None:
+        super().__init__(*args, check=recent.check, **kwargs)
+        self.recent = recent
+
+    def putconn(self, conn: psycopg.Connection) -> None:
+        self.recent.returned(conn)
+        super().putconn(conn)
+
+
+# A connection that came back to the pool within this many seconds is lent again unchecked.
+UNCHECKED_SECONDS = 1.0
 
 # How long a request waits for a connection: a pool that has none to give within this is a
 # database that is down, full or swamped, and the request is better answered 503 at once than
@@ -58,7 +101,7 @@ def make_pool(
     another process tells whether this one is still connected (see the idempotency store)."""
     if size < 1:
         raise ValueError("a pool needs at least one connection")
-    return ConnectionPool(
+    return CheckedPool(
         conninfo,
         kwargs={"application_name": holder_name()},
         min_size=min(min_size, size),
@@ -68,7 +111,7 @@ def make_pool(
         max_waiting=size * 8,
         max_lifetime=3600,
         max_idle=600,
-        check=ConnectionPool.check_connection,
+        recent=RecentUse(UNCHECKED_SECONDS),
         configure=_configure,
         name=name,
     )
@@ -115,4 +158,3 @@ def holder_name() -> str:
     if os.getpid() != _HOLDER_PID:
         _HOLDER, _HOLDER_PID = _new_holder(), os.getpid()
     return _HOLDER
-

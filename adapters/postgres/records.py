@@ -8,6 +8,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from adapters.postgres.catalogue_cache import CatalogueCache, Stamp, stamp_of
 from adapters.postgres.rows import structure, unstructure
 from adapters.postgres.session import Db, insert_new, next_id, paged, update_by_id
 from domain.model.catalogue import Catalogue
@@ -17,17 +18,30 @@ from ports.records import AuditQuery, AuditRecord, IdempotencyRecord, Page, Stor
 
 
 class PostgresCatalogueRepository:
-    """Each version is one JSONB document: it is only ever read whole."""
+    """Each version is one JSONB document: it is only ever read whole, and parsed once per
+    process (`CatalogueCache`)."""
 
-    def __init__(self, db: Db) -> None:
+    def __init__(self, db: Db, cache: CatalogueCache | None = None) -> None:
         self._db = db
+        self._cache = cache or CatalogueCache()
 
     def current(self) -> Catalogue:
-        document = self._db.scalar(
-            "SELECT document FROM catalogue_versions ORDER BY version DESC LIMIT 1"
+        newest = self._db.row(
+            "SELECT version, xmin::text AS stamp FROM catalogue_versions"
+            " ORDER BY version DESC LIMIT 1"
         )
-        if document is None:
+        if newest is None:
             raise NoCatalogue()
+        stamp = stamp_of(newest)
+        return self._cache.get(stamp, lambda: self._parse(stamp))
+
+    def _parse(self, stamp: Stamp) -> Catalogue:
+        document = self._db.scalar(
+            "SELECT document FROM catalogue_versions WHERE version = %s AND xmin::text = %s",
+            stamp,
+        )
+        if document is None:  # replaced since the stamp was read: read the newest again
+            return self.current()
         data: dict[str, Any] = dict(document)
         data["rates"] = {location: rates for location, rates in data["rates"]}
         return structure(data, Catalogue)

@@ -33,6 +33,7 @@ from psycopg_pool import ConnectionPool
 
 from adapters.postgres.accounts import PostgresAccountRepository, PostgresTokenRepository
 from adapters.postgres.billing import PostgresBillingBatches
+from adapters.postgres.catalogue_cache import CatalogueCache
 from adapters.postgres.console_links import PostgresConsoleLinkRepository
 from adapters.postgres.ledger import PostgresLedger
 from adapters.postgres.metrics import PostgresMetricsRepository
@@ -88,7 +89,12 @@ def hand_to_queue(queue: JobQueue, jobs: list[PendingJob]) -> None:
 
 class PostgresUnitOfWork:
     def __init__(
-        self, pool: ConnectionPool, *, job_queue: JobQueue | None, job_sink: JobSink | None
+        self,
+        pool: ConnectionPool,
+        *,
+        job_queue: JobQueue | None,
+        job_sink: JobSink | None,
+        catalogue_cache: CatalogueCache | None = None,
     ) -> None:
         if (job_queue is None) == (job_sink is None):
             raise ValueError("give a unit of work either a job_queue or a job_sink")
@@ -98,16 +104,16 @@ class PostgresUnitOfWork:
         self._conn: psycopg.Connection | None = None
         self._committed: list[PendingJob] = []
         self.jobs = BufferedJobs()
-        db = Db(self._require)
+        db = Db(self._require, self._connection)
         self.accounts = PostgresAccountRepository(db)
-        self.tokens = PostgresTokenRepository(db)
+        self.tokens = PostgresTokenRepository(db, self.accounts)
         self.servers = PostgresServerRepository(db)
         self.actions = PostgresActionRepository(db)
         self.ledger_history = PostgresLedgerHistory(db)
         self.ledger = PostgresLedger(db)
         self.promos = PostgresPromoCodeRepository(db)
         self.network = PostgresNetworkRepository(db)
-        self.catalogue = PostgresCatalogueRepository(db)
+        self.catalogue = PostgresCatalogueRepository(db, catalogue_cache)
         self.metrics = PostgresMetricsRepository(db)
         self.outbox = PostgresOutboxRepository(db)
         self.tickets = PostgresTicketRepository(db)
@@ -127,20 +133,23 @@ class PostgresUnitOfWork:
             raise RuntimeError("this unit of work is already open")
         with translated():
             conn = self._pool.getconn()
+        # Reads run outside a transaction until the first statement that needs one (see `Db`).
+        conn.autocommit = True
         self._conn = conn
         self._committed = []
         self.jobs.take()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        conn = self._require()
+        conn = self._connection()
         try:
             self.jobs.take()
             if not conn.closed:
                 # Whatever was not committed. A broken connection cannot roll back, and need
                 # not: the pool discards it on putconn.
                 with contextlib.suppress(psycopg.Error):
-                    conn.rollback()
+                    conn.rollback()  # nothing to send when no transaction began
+                    conn.autocommit = False  # as the pool's other users expect it
         finally:
             self._conn = None
             self._pool.putconn(conn)
@@ -149,25 +158,39 @@ class PostgresUnitOfWork:
             hand_to_queue(self._job_queue, jobs)
 
     def commit(self) -> None:
-        conn = self._require()
+        conn = self._connection()
         jobs = self.jobs.take()
         claim = REQUEST_CLAIM.get()
+        if conn.autocommit and not jobs:
+            return  # nothing was written: there is no transaction to commit
+        conn = self._require()
         with translated():
             if self._job_sink is not None and jobs:
                 self._job_sink(conn, jobs)
             if claim is not None:  # the request's Idempotency-Key: a change of it is committed
                 self.idempotency.mark_changed(*claim)
             conn.commit()  # deferred constraints (the ledger balances) are checked here
+            conn.autocommit = True  # what this unit of work reads next needs no transaction
         if self._job_sink is None:
             self._committed.extend(jobs)
 
     def rollback(self) -> None:
-        conn = self._require()
+        conn = self._connection()
         self.jobs.take()
         with translated():
             conn.rollback()
+            conn.autocommit = True
 
     def _require(self) -> psycopg.Connection:
+        """The connection inside this unit of work's transaction: the next statement begins it."""
+        conn = self._connection()
+        if conn.autocommit:
+            with translated():
+                conn.autocommit = False
+        return conn
+
+    def _connection(self) -> psycopg.Connection:
+        """The connection as it stands: outside a transaction until something needed one."""
         if self._conn is None:
             raise RuntimeError("use the unit of work inside `with uow:`")
         return self._conn
@@ -186,8 +209,14 @@ class PostgresUnitOfWorkFactory:
         self.pool = pool
         self.job_queue = job_queue
         self.job_sink = job_sink
+        self.catalogue_cache = CatalogueCache()  # this database's, shared by its units of work
 
     def __call__(self) -> PostgresUnitOfWork:
-        return PostgresUnitOfWork(self.pool, job_queue=self.job_queue, job_sink=self.job_sink)
+        return PostgresUnitOfWork(
+            self.pool,
+            job_queue=self.job_queue,
+            job_sink=self.job_sink,
+            catalogue_cache=self.catalogue_cache,
+        )
 
     uow = __call__

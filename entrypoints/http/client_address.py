@@ -10,6 +10,7 @@ HOSTPROVIDER_TRUSTED_PROXIES (CIDRs, comma-separated); empty trusts nobody.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable
 
@@ -30,6 +31,7 @@ def parse_networks(cidrs: Iterable[str]) -> tuple[Network, ...]:
     return tuple(networks)
 
 
+@functools.lru_cache(maxsize=65536)  # clients come back: parse each address once
 def _address(text: str) -> Address | None:
     try:
         address = ipaddress.ip_address(text.strip())
@@ -39,6 +41,11 @@ def _address(text: str) -> Address | None:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return address.ipv4_mapped
     return address
+
+
+@functools.lru_cache(maxsize=65536)
+def _text(address: Address) -> str:
+    return str(address)
 
 
 class ClientAddress:
@@ -59,7 +66,7 @@ class ClientAddress:
         if peer is None:
             return remote_addr or "unknown"
         if not self.trusted or not self._is_trusted(peer):
-            return str(peer)
+            return _text(peer)
         client = peer
         for hop in reversed(forwarded.split(",")):
             address = _address(hop)

@@ -15,7 +15,21 @@ from entrypoints import metrics
 
 
 class RequestMetrics:
-    """First in the middleware list, so its timer spans every other component."""
+    """First in the middleware list, so its timer spans every other component. The labelled
+    series are looked up once per (route, method, status) and kept: `labels()` costs a lock and
+    a tuple of strings each time."""
+
+    def __init__(self) -> None:
+        self._series: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+
+    def _series_of(self, route: str, method: str, status: str) -> tuple[Any, Any]:
+        key = (route, method, status)
+        found = self._series.get(key)
+        if found is None:
+            m = metrics.instruments()
+            found = (m.requests.labels(*key), m.request_seconds.labels(*key))
+            self._series[key] = found
+        return found
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         req.context.metrics_started = time.perf_counter()
@@ -30,9 +44,9 @@ class RequestMetrics:
         route = req.uri_template if resource is not None and req.uri_template else "unmatched"
         # A client may send any method name: only the HTTP ones become series of their own.
         method = req.method if req.method in falcon.COMBINED_METHODS else "other"
-        m = metrics.instruments()
-        m.requests.labels(route, method, status).inc()
-        m.request_seconds.labels(route, method, status).observe(time.perf_counter() - started)
+        count, seconds = self._series_of(route, method, status)
+        count.inc()
+        seconds.observe(time.perf_counter() - started)
 
 
 class Metrics:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
+import os
 import re
 import threading
 import time
-import uuid
 from typing import Any
 
 import falcon
@@ -41,7 +40,8 @@ class RequestContext:
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         given = req.get_header("X-Request-Id") or ""
-        req.context.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        # 32 random hex digits, as uuid4().hex was, at a third of its cost
+        req.context.request_id = given if _REQUEST_ID.match(given) else os.urandom(16).hex()
         req.context.started = time.perf_counter()
         req.context.max_body_bytes = self.max_body_bytes
         req.context.actor = None
@@ -52,28 +52,22 @@ class RequestContext:
         self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
     ) -> None:
         actor: Actor | None = req.context.get("actor")
+        started = req.context.get("started")
+        status = resp.status
+        # A dict, not a JSON string: the log formatter writes the line once (entrypoints/logs.py).
         access_log.info(
-            json.dumps(
-                {
-                    "request_id": req.context.get("request_id"),
-                    "method": req.method,
-                    "path": req.path,
-                    "status": int(resp.status.split()[0])
-                    if isinstance(resp.status, str)
-                    else int(resp.status),
-                    "duration_ms": round(
-                        (
-                            time.perf_counter()
-                            - float(req.context.get("started") or time.perf_counter())
-                        )
-                        * 1000,
-                        2,
-                    ),
-                    "actor": actor.account_id if actor else None,
-                    "remote": req.remote_addr,
-                    "client": client_of(req),
-                }
-            )
+            {
+                "request_id": req.context.get("request_id"),
+                "method": req.method,
+                "path": req.path,
+                "status": int(status.split()[0]) if isinstance(status, str) else int(status),
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2)
+                if started is not None
+                else 0.0,
+                "actor": actor.account_id if actor else None,
+                "remote": req.remote_addr,
+                "client": client_of(req),
+            }
         )
 
 

@@ -6,6 +6,7 @@ never taken over."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import psycopg
 
@@ -38,6 +39,17 @@ def retry(pg: PgDatabase, key: str) -> IdempotencyRecord | None:
     return found
 
 
+def gone(pg: PgDatabase, holder: str) -> None:
+    """Until the server has ended a closed connection's backend: close() only asks it to."""
+    deadline = time.monotonic() + 10
+    with psycopg.connect(pg.url, autocommit=True) as admin:
+        while admin.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE application_name = %s", (holder,)
+        ).fetchone():
+            assert time.monotonic() < deadline, f"{holder} is still connected"
+            time.sleep(0.01)
+
+
 def test_a_claim_of_a_connected_process_stands_and_is_taken_over_once_it_is_gone(pg):
     other = psycopg.connect(pg.url, autocommit=True, application_name="hostprovider other-worker")
     try:
@@ -46,6 +58,7 @@ def test_a_claim_of_a_connected_process_stands_and_is_taken_over_once_it_is_gone
         assert running is not None and running.response is None
     finally:
         other.close()  # the worker is killed: its connections go with it
+    gone(pg, "hostprovider other-worker")
     assert retry(pg, "mid-request") is None  # taken over
     held = retry(pg, "mid-request")  # and now held by this process, which is connected
     assert held is not None and held.created_at == NOW + dt.timedelta(seconds=1)

@@ -105,3 +105,21 @@ def test_passwords_in_a_jobs_extra_fields_are_redacted(lines: io.StringIO) -> No
     [line] = _parsed(lines)
     assert "gAAAAsealed" not in lines.getvalue()
     assert line["job"]["task_kwargs"] == {"server_id": 7, "sealed_root_password": "***"}
+
+
+def test_fields_logged_as_a_dict_are_merged_and_redacted(lines: io.StringIO) -> None:
+    """The access log hands its fields over as a dict, written once by the formatter."""
+    logging.getLogger("hostprovider.access").info(
+        {"path": "/x/password='hunter2'", "status": 200, "actor": None, "ms": 1.5}
+    )
+
+    [line] = _parsed(lines)
+    assert (line["status"], line["actor"], line["ms"]) == (200, None, 1.5)
+    assert "message" not in line and "hunter2" not in line["path"]
+
+
+def test_a_value_orjson_refuses_is_written_as_before(lines: io.StringIO) -> None:
+    logging.getLogger("hostprovider.x").info("big", extra={"count": 2**70})
+
+    [line] = _parsed(lines)
+    assert line["count"] == 2**70 and line["message"] == "big"

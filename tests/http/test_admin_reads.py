@@ -40,6 +40,23 @@ def test_a_put_publishes_the_next_version_and_quotes_name_it(api: Api, admin: Us
     assert "catalogue.publish" in [entry.action for entry in api.audit()]
 
 
+def test_the_public_catalogue_answers_follow_a_publish(api: Api, admin: User) -> None:
+    """They are written once per catalogue and kept: a new version must replace them at once."""
+    before = {path: api.get(path).json for path in ("/api/os", "/api/tariffs", "/api/parameters")}
+    document = {**example(), "version": 1}
+    document["images"][0]["name"] = "Ubuntu 24.04 LTS"
+    document["tariffs"][0]["name"] = "Старт+"
+    document["locations"][0]["rates"]["per_core"] = "0.70"
+
+    assert api.put("/api/admin/catalogue", user=admin, json=document).status_code == 200
+
+    assert api.get("/api/os").json[0]["name"] == "Ubuntu 24.04 LTS"
+    assert api.get("/api/tariffs").json[0]["name"] == "Старт+"
+    after = api.get("/api/parameters").json
+    assert after != before["/api/parameters"]
+    assert api.get("/api/os").json[1:] == before["/api/os"][1:]
+
+
 def test_a_bad_document_lists_every_problem_and_changes_nothing(api: Api, admin: User) -> None:
     document = example()
     document["images"][0]["template"] = "local:vztmpl/missing.tar.zst"

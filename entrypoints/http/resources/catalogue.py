@@ -9,6 +9,7 @@ import falcon
 from domain.model.commands import OrderRequest
 from domain.usecases.catalogue import current_catalogue, quote_order
 from entrypoints.http import codec
+from entrypoints.http.catalogue_views import CatalogueView
 from entrypoints.http.commands import command_from, structure
 from entrypoints.http.resources.base import Op, Resource, set_json
 from entrypoints.http.response_schemas import ANY_ARRAY, ANY_OBJECT, QUOTE_RESPONSE
@@ -23,16 +24,20 @@ class Locations(Resource):
         "get": Op("Locations servers can run in", "catalogue", None, ANY_ARRAY, 200, NO_CATALOGUE)
     }
 
+    view = CatalogueView(lambda catalogue: [codec.location(loc) for loc in catalogue.locations])
+
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        set_json(resp, [codec.location(loc) for loc in current_catalogue(self.rt).locations])
+        self.view.answer(resp, current_catalogue(self.rt))
 
 
 class OsImages(Resource):
     auth = "public"
     spec = {"get": Op("Operating systems", "catalogue", None, ANY_ARRAY, 200, NO_CATALOGUE)}
 
+    view = CatalogueView(lambda catalogue: [codec.os_image(i) for i in catalogue.images])
+
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        set_json(resp, [codec.os_image(i) for i in current_catalogue(self.rt).images])
+        self.view.answer(resp, current_catalogue(self.rt))
 
 
 class Tariffs(Resource):
@@ -48,8 +53,10 @@ class Tariffs(Resource):
         )
     }
 
+    view = CatalogueView(lambda catalogue: [codec.tariff(t) for t in catalogue.tariffs])
+
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        set_json(resp, [codec.tariff(t) for t in current_catalogue(self.rt).tariffs])
+        self.view.answer(resp, current_catalogue(self.rt))
 
 
 class Parameters(Resource):
@@ -65,8 +72,10 @@ class Parameters(Resource):
         )
     }
 
+    view = CatalogueView(codec.parameters)
+
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        set_json(resp, codec.parameters(current_catalogue(self.rt)))
+        self.view.answer(resp, current_catalogue(self.rt))
 
 
 def order_request(body: dict[str, Any]) -> OrderRequest:
