@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import weakref
 
 import attrs
 
@@ -22,7 +20,6 @@ from domain.model.dunning import Standing
 from domain.model.errors import (
     AlreadyExists,
     AuthenticationFailed,
-    Busy,
     NotFound,
     RuleViolation,
     ValidationError,
@@ -32,8 +29,8 @@ from domain.model.two_factor import OneTimeCode
 from domain.usecases import throttle, two_factor
 from domain.usecases.actors import Actor, account_of
 from domain.usecases.paper_trail import audit, notify
+from domain.usecases.password_hashing import dummy_hash, rehashed
 from domain.usecases.runtime import Runtime
-from ports.security import PasswordHasher
 from ports.unit_of_work import UnitOfWork
 
 # Tokens a bearer header or a session cookie may carry (a reset link's token may not).
@@ -137,7 +134,7 @@ def login(
     two_factor.pass_login(rt, account.id, totp, email_key=key, client=client)
     if client is not None:
         throttle.login_succeeded(rt, key, client)
-    rehash = _rehash(rt.hasher, account.password_hash, password)
+    rehash = rehashed(rt.hasher, account.password_hash, password)
     now = rt.clock.now()
     with rt.uow() as uow:
         # One login at a time per account: the session cap below counts what it sees.
@@ -154,33 +151,6 @@ def login(
         audit(uow, Actor(account.id, account.role), "account.login", f"account:{account.id}", now)
         uow.commit()
     return issued
-
-
-def _rehash(hasher: PasswordHasher, password_hash: str, password: str) -> str | None:
-    """A fresh hash when the stored one has old parameters; skipped when the process is busy
-    hashing (the next login will do it), rather than failing a login that succeeded."""
-    if not hasher.needs_rehash(password_hash):
-        return None
-    try:
-        return hasher.hash(password)
-    except Busy:
-        return None
-
-
-_dummies: weakref.WeakKeyDictionary[PasswordHasher, str] = weakref.WeakKeyDictionary()
-_dummies_lock = threading.Lock()
-
-
-def dummy_hash(hasher: PasswordHasher) -> str:
-    """A hash of a password nobody has, made once per hasher with its own parameters, so that
-    verifying against it costs what verifying a real one does."""
-    with _dummies_lock:
-        found = _dummies.get(hasher)
-    if found is None:
-        found = hasher.hash(TOKEN_PREFIX + "dummy-password-that-no-account-has")
-        with _dummies_lock:
-            _dummies.setdefault(hasher, found)
-    return found
 
 
 def authenticate(rt: Runtime, secret: str) -> Actor:

@@ -79,7 +79,7 @@ def _by_vmid(uow: UnitOfWork, actor: Actor, vmid: int) -> Server:
     return server
 
 
-def console_link(rt: Runtime, secret: object) -> tuple[ConsoleLink, str]:
+def console_link(rt: Runtime, secret: str) -> tuple[ConsoleLink, str]:
     """The link as it stands and its state (`ready`, `open`, `ended`, `expired`), for the page;
     LinkNotFound for a secret that names none."""
     digest = _digest(secret)
@@ -90,7 +90,7 @@ def console_link(rt: Runtime, secret: object) -> tuple[ConsoleLink, str]:
     return link, link.state(rt.clock.now())
 
 
-def start_console(rt: Runtime, secret: object, client: str) -> ConsoleGrant:
+def start_console(rt: Runtime, secret: str, client: str) -> ConsoleGrant:
     """Open the session of a link, once. Raises Throttled, LinkNotFound (unknown, spent or
     expired, or its server is gone from the account) or Conflict (the server is not running)."""
     now = rt.clock.now()
@@ -175,7 +175,7 @@ def _allowed(uow: UnitOfWork, link: ConsoleLink, server: Server) -> bool:
     return server.owner_id == account.id or account.is_admin
 
 
-def _digest(secret: object) -> str | None:
-    if not isinstance(secret, str) or not 0 < len(secret) <= MAX_SECRET_LENGTH:
+def _digest(secret: str) -> str | None:
+    if not 0 < len(secret) <= MAX_SECRET_LENGTH:
         return None
     return token_digest(secret)

@@ -38,7 +38,7 @@ def gateway_of(rt: Runtime) -> PaymentGateway:
     return rt.payments
 
 
-def idempotence_key(*parts: object) -> str:
+def idempotence_key(*parts: str | int) -> str:
     """A gateway idempotence key (at most 64 of [0-9a-zA-Z+-_.]) that is the same for the same
     request: a digest of what makes it that request."""
     return hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()

@@ -10,6 +10,7 @@ stored.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import attrs
 
@@ -26,8 +27,10 @@ from ports.records import Page
 from ports.unit_of_work import UnitOfWork
 
 
-def _checked(check: Callable[[str], str]) -> Callable[[object, attrs.Attribute[str], str], None]:
-    def validate(_: object, __: attrs.Attribute[str], value: str) -> None:
+def _checked(check: Callable[[str], str]) -> Callable[[Any, attrs.Attribute[str], str], None]:
+    """An attrs validator (whose first argument is the instance being made) from a text rule."""
+
+    def validate(_: Any, __: attrs.Attribute[str], value: str) -> None:
         check(value)
 
     return validate

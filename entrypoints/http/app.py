@@ -13,7 +13,7 @@ import falcon.media
 from adapters.memory import FakeHypervisor
 from adapters.payments.sandbox import SandboxGateway
 from adapters.payments.yookassa import YooKassaGateway
-from domain.usecases.accounts import dummy_hash
+from domain.usecases.password_hashing import dummy_hash
 from domain.usecases.runtime import Runtime
 from entrypoints.http import docs, errors, fast_json, openapi
 from entrypoints.http import metrics as http_metrics
