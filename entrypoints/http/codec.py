@@ -362,7 +362,8 @@ def page(items: list[Json], number: int, per_page: int, total: int) -> Json:
         "meta": {
             "pagination": {
                 "page": number,
-                "per_page": per_page,
+                "perPage": per_page,
+                "per_page": per_page,  # its first spelling, kept for the clients that read it
                 "total": total,
                 "pages": (total + per_page - 1) // per_page,
             }

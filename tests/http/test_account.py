@@ -44,7 +44,9 @@ def test_transactions_newest_first_with_pagination(api: Api, customer: User) -> 
 
     assert result.status_code == 200
     body = result.json
-    assert body["meta"] == {"pagination": {"page": 1, "per_page": 25, "total": 3, "pages": 1}}
+    assert body["meta"] == {
+        "pagination": {"page": 1, "perPage": 25, "per_page": 25, "total": 3, "pages": 1}
+    }
     assert [t["type"] for t in body["data"]] == ["capture", "hold", "adjustment"]
     hold = body["data"][1]
     assert set(hold) == {"id", "type", "amount", "held", "description", "serverId", "createdAt"}
@@ -52,7 +54,13 @@ def test_transactions_newest_first_with_pagination(api: Api, customer: User) -> 
     assert is_money(hold["held"]) and RFC3339_UTC.match(hold["createdAt"])
 
     second = api.get("/api/transactions?page=2&per_page=2", user=customer).json
-    assert second["meta"]["pagination"] == {"page": 2, "per_page": 2, "total": 3, "pages": 2}
+    assert second["meta"]["pagination"] == {
+        "page": 2,
+        "perPage": 2,
+        "per_page": 2,
+        "total": 3,
+        "pages": 2,
+    }
     assert [t["type"] for t in second["data"]] == ["adjustment"]
 
 
@@ -206,3 +214,14 @@ def test_a_redemption_retried_with_its_idempotency_key_is_replayed(
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert "Idempotent-Replayed" not in first.headers
     assert api.balance(customer) == "1100.000000"
+
+
+def test_per_page_is_taken_by_either_spelling_and_two_that_differ_are_refused(
+    api: Api, customer: User
+) -> None:
+    camel = api.get("/api/transactions", user=customer, params={"perPage": 1}).json
+    snake = api.get("/api/transactions", user=customer, params={"per_page": 1}).json
+    assert camel == snake and len(camel["data"]) == 1
+    assert camel["meta"]["pagination"]["perPage"] == 1
+    both = api.get("/api/transactions", user=customer, params={"perPage": 1, "per_page": 2})
+    assert_error(both, 400, "invalid", "perPage")

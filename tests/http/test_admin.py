@@ -67,7 +67,13 @@ def test_customers_paginated(api: Api, admin: User) -> None:
     result = api.get("/api/admin/customers?per_page=2", user=admin)
 
     assert result.status_code == 200
-    assert result.json["meta"]["pagination"] == {"page": 1, "per_page": 2, "total": 4, "pages": 2}
+    assert result.json["meta"]["pagination"] == {
+        "page": 1,
+        "perPage": 2,
+        "per_page": 2,
+        "total": 4,
+        "pages": 2,
+    }
     first = result.json["data"][0]
     assert set(first) == {"id", "email", "role", "standing", "disabled", "currency", "createdAt"}
     assert RFC3339_UTC.match(first["createdAt"])

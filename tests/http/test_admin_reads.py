@@ -214,7 +214,13 @@ def test_a_customers_servers_deleted_ones_too(
     both = api.get(f"/api/admin/customers/{customer.id}/servers", user=admin)
 
     assert result.status_code == 200
-    assert result.json["meta"]["pagination"] == {"page": 2, "per_page": 1, "total": 2, "pages": 2}
+    assert result.json["meta"]["pagination"] == {
+        "page": 2,
+        "perPage": 1,
+        "per_page": 1,
+        "total": 2,
+        "pages": 2,
+    }
     [second] = result.json["data"]
     assert_server_view(second)
     assert [(s["id"], s["status"]) for s in both.json["data"]] == [

@@ -85,10 +85,22 @@ def test_login_returns_a_bearer_token_and_the_account(api: Api) -> None:
 
     assert result.status_code == 200
     body = result.json
-    assert set(body) == {"access_token", "token_type", "expires_in", "csrf_token", "user"}
-    assert body["token_type"] == "Bearer"
-    assert body["access_token"].startswith("hp_")
-    assert body["expires_in"] == 12 * 3600
+    assert set(body) == {
+        "accessToken",
+        "tokenType",
+        "expiresIn",
+        "csrfToken",
+        "user",
+        # the seed's names, kept as aliases
+        "access_token",
+        "token_type",
+        "expires_in",
+        "csrf_token",
+    }
+    assert body["tokenType"] == body["token_type"] == "Bearer"
+    assert body["accessToken"] == body["access_token"] and body["accessToken"].startswith("hp_")
+    assert body["expiresIn"] == body["expires_in"] == 12 * 3600
+    assert body["csrfToken"] == body["csrf_token"]
     assert body["user"]["email"] == "ann@example.com"
     me = api.get("/api/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.status_code == 200 and me.json == body["user"]

@@ -49,7 +49,13 @@ def test_the_list_is_paginated_newest_first_and_holds_only_the_callers_tickets(
     second = api.get("/api/tickets?per_page=2&page=2", user=customer).json
 
     assert [t["id"] for t in first["data"] + second["data"]] == ids[::-1]
-    assert first["meta"]["pagination"] == {"page": 1, "per_page": 2, "total": 3, "pages": 2}
+    assert first["meta"]["pagination"] == {
+        "page": 1,
+        "perPage": 2,
+        "per_page": 2,
+        "total": 3,
+        "pages": 2,
+    }
     assert "messages" not in first["data"][0] and first["data"][0]["messageCount"] == 1
 
 

@@ -55,7 +55,10 @@ class Login(Resource):
             "Log in: a bearer token and a session cookie",
             "auth",
             CREDENTIALS,
-            {"type": "object", "required": ["access_token", "token_type", "expires_in"]},
+            {
+                "type": "object",
+                "required": ["accessToken", "tokenType", "expiresIn", "access_token"],
+            },
             200,
             (400, 401, 422, 429, 503),
         )
@@ -103,11 +106,16 @@ class Login(Resource):
         set_json(
             resp,
             {
+                "accessToken": issued.secret,
+                "tokenType": "Bearer",
+                "expiresIn": expires_in,
+                "csrfToken": csrf,
+                "user": codec.account(account) if account else None,
+                # The names the seed's clients read, kept as they were.
                 "access_token": issued.secret,
                 "token_type": "Bearer",
                 "expires_in": expires_in,
                 "csrf_token": csrf,
-                "user": codec.account(account) if account else None,
             },
         )
 

@@ -71,12 +71,20 @@ def int_query(req: falcon.Request, name: str, low: int, high: int) -> int | None
 
 
 def page_of(req: falcon.Request) -> Page:
-    return Page(_int_query(req, "page", 1, 1, 1_000_000), _int_query(req, "per_page", 25, 1, 100))
+    """`page` and `perPage` (or its first spelling, `per_page`) from the query string."""
+    camel, snake = int_query(req, "perPage", 1, 100), int_query(req, "per_page", 1, 100)
+    if camel is not None and snake is not None and camel != snake:
+        raise ApiError(
+            falcon.HTTP_400, "invalid", "perPage and per_page say different sizes", field="perPage"
+        )
+    per_page = camel if camel is not None else snake
+    return Page(_int_query(req, "page", 1, 1, 1_000_000), 25 if per_page is None else per_page)
 
 
 PAGE_PARAMS: tuple[tuple[str, Schema], ...] = (
     ("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}),
-    ("per_page", {"type": "integer", "minimum": 1, "maximum": 100}),
+    ("perPage", {"type": "integer", "minimum": 1, "maximum": 100}),
+    ("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "deprecated": True}),
 )
 
 
