@@ -43,8 +43,7 @@ from domain.model.money import Money
 from domain.model.promo import NO_DISCOUNT
 from domain.model.server import Placement, Server, ServerStatus
 from domain.usecases.billing import WORKERS, BillingReport, billing_run
-from entrypoints.config import Settings
-from entrypoints.container import build
+from tests.backoffice import Backoffice
 
 DEFAULT_SERVER = "postgresql://postgres:postgres@127.0.0.1:5432/postgres"
 START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
@@ -221,11 +220,8 @@ def time_ours(url: str, workers: int) -> tuple[float, BillingReport, int]:
     )
     try:
         pool.wait()
-        settings = Settings(
-            quote_key=b"bench" * 8, argon2_time_cost=1, argon2_memory_kib=8192, argon2_parallelism=1
-        )
         store = PostgresUnitOfWorkFactory(pool, job_queue=InlineJobQueue(auto_run=False))
-        runtime = build(settings, store=store, clock=FakeClock(NOW)).runtime()
+        runtime = Backoffice(store=store, clock=FakeClock(NOW)).rt
         RoundTrips.count = 0
         began = time.perf_counter()
         report = billing_run(runtime, workers=workers)

@@ -12,19 +12,19 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from ports.audit import AuditLog
 from ports.billing import BillingBatches
+from ports.idempotency import IdempotencyStore
 from ports.messaging import JobQueue
+from ports.metrics import MetricsRepository
+from ports.promos import PromoCodeRepository
 from ports.repositories import (
     AccountRepository,
     ActionRepository,
-    AuditLog,
     CatalogueRepository,
-    IdempotencyStore,
     LedgerRepository,
-    MetricsRepository,
     NetworkRepository,
     OutboxRepository,
-    PromoCodeRepository,
     ServerRepository,
     TokenRepository,
     WarmPoolRepository,
@@ -32,21 +32,37 @@ from ports.repositories import (
 
 
 class UnitOfWork(Protocol):
-    accounts: AccountRepository
-    tokens: TokenRepository
-    servers: ServerRepository
-    actions: ActionRepository
-    ledger: LedgerRepository
-    promos: PromoCodeRepository
-    network: NetworkRepository
-    catalogue: CatalogueRepository
-    metrics: MetricsRepository
-    outbox: OutboxRepository
-    audit: AuditLog
-    idempotency: IdempotencyStore
-    warm_pool: WarmPoolRepository
-    billing: BillingBatches
-    jobs: JobQueue
+    # Read-only: each store's unit of work holds its own repositories, whatever their class.
+    @property
+    def accounts(self) -> AccountRepository: ...
+    @property
+    def tokens(self) -> TokenRepository: ...
+    @property
+    def servers(self) -> ServerRepository: ...
+    @property
+    def actions(self) -> ActionRepository: ...
+    @property
+    def ledger(self) -> LedgerRepository: ...
+    @property
+    def promos(self) -> PromoCodeRepository: ...
+    @property
+    def network(self) -> NetworkRepository: ...
+    @property
+    def catalogue(self) -> CatalogueRepository: ...
+    @property
+    def metrics(self) -> MetricsRepository: ...
+    @property
+    def outbox(self) -> OutboxRepository: ...
+    @property
+    def audit(self) -> AuditLog: ...
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+    @property
+    def warm_pool(self) -> WarmPoolRepository: ...
+    @property
+    def billing(self) -> BillingBatches: ...
+    @property
+    def jobs(self) -> JobQueue: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -6,23 +6,19 @@ import builtins
 import copy
 import datetime as dt
 from collections import Counter
-from typing import TYPE_CHECKING
 
-from adapters.memory.accounts import paginate
+from adapters.memory.tables import Tables, paginate
 from domain.model.action import Action, ActionStatus
 from domain.model.errors import AlreadyExists, NotFound
 from domain.model.server import Server, ServerStatus
-from ports.records import Page
-
-if TYPE_CHECKING:
-    from adapters.memory.store import InMemoryUnitOfWork
+from ports.paging import Page
 
 IN_PROGRESS = (ServerStatus.PENDING, ServerStatus.PROVISIONING, ServerStatus.DELETING)
 GONE = (ServerStatus.FAILED, ServerStatus.DELETED)  # no longer claims a guest
 
 
 class InMemoryServerRepository:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables) -> None:
         self._uow = uow
 
     def next_id(self) -> int:
@@ -32,7 +28,7 @@ class InMemoryServerRepository:
         if server.id in self._table():
             raise AlreadyExists(f"server {server.id} exists", id=server.id)
         self._uow.write("servers")[server.id] = copy.copy(server)
-        self._uow.store.saw_id("servers", server.id)
+        self._uow.saw_id("servers", server.id)
 
     def get(self, server_id: int) -> Server | None:
         found = self._table().get(server_id)
@@ -100,7 +96,7 @@ class InMemoryServerRepository:
 
 
 class InMemoryActionRepository:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables) -> None:
         self._uow = uow
 
     def next_id(self) -> int:
@@ -110,7 +106,7 @@ class InMemoryActionRepository:
         if action.id in self._table():
             raise AlreadyExists(f"action {action.id} exists", id=action.id)
         self._uow.write("actions")[action.id] = action
-        self._uow.store.saw_id("actions", action.id)
+        self._uow.saw_id("actions", action.id)
 
     def get(self, action_id: int) -> Action | None:
         return self._table().get(action_id)

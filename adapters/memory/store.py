@@ -30,8 +30,8 @@ from adapters.memory.records import (
 )
 from adapters.memory.servers import InMemoryActionRepository, InMemoryServerRepository
 from adapters.memory.warm_pool import InMemoryWarmPoolRepository
+from ports.idempotency import REQUEST_CLAIM
 from ports.messaging import JobQueue
-from ports.records import REQUEST_CLAIM
 
 TABLES = (
     "accounts",
@@ -148,7 +148,7 @@ class InMemoryUnitOfWork:
         self.audit = InMemoryAuditLog(self)
         self.idempotency = InMemoryIdempotencyStore(self)
         self.warm_pool = InMemoryWarmPoolRepository(self)
-        self.billing = InMemoryBillingBatches(self)
+        self.billing = InMemoryBillingBatches(self, self.ledger)
 
     def __enter__(self) -> InMemoryUnitOfWork:
         if self._active:
@@ -204,6 +204,9 @@ class InMemoryUnitOfWork:
     def next_id(self, sequence: str) -> int:
         self._require_active()
         return self.store.next_id(sequence)
+
+    def saw_id(self, sequence: str, used: int) -> None:
+        self.store.saw_id(sequence, used)
 
     def _require_active(self) -> None:
         if not self._active:

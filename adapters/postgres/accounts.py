@@ -9,7 +9,7 @@ from adapters.postgres.rows import structure, unstructure
 from adapters.postgres.session import Db, insert_new, next_id, paged, update_by_id
 from domain.model.accounts import Account, ApiToken, TokenKind
 from domain.model.errors import AlreadyExists, NotFound
-from ports.records import Page
+from ports.paging import Page
 
 
 class PostgresAccountRepository:

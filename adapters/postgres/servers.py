@@ -18,7 +18,7 @@ from adapters.postgres.session import Db, Row, insert_new, next_id, paged, updat
 from domain.model.action import Action
 from domain.model.errors import AlreadyExists, NotFound
 from domain.model.server import Server
-from ports.records import Page
+from ports.paging import Page
 
 BILLABLE = ("running", "stopped", "suspended", "rebuilding")
 IN_PROGRESS = ("pending", "provisioning", "deleting")

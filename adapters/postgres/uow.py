@@ -46,8 +46,8 @@ from adapters.postgres.records import (
 from adapters.postgres.servers import PostgresActionRepository, PostgresServerRepository
 from adapters.postgres.session import Db, translated
 from adapters.postgres.warm_pool import PostgresWarmPoolRepository
+from ports.idempotency import REQUEST_CLAIM
 from ports.messaging import JobQueue
-from ports.records import REQUEST_CLAIM
 
 
 @attrs.frozen

@@ -11,7 +11,7 @@ from domain.model.server import Server
 from domain.usecases.common import Actor, account_of, audit
 from domain.usecases.dunning import servers_in_line
 from domain.usecases.runtime import Runtime
-from ports.records import Page
+from ports.paging import Page
 from ports.unit_of_work import UnitOfWork
 
 

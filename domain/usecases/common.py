@@ -15,7 +15,7 @@ from domain.model.ledger import LedgerAccount
 from domain.model.money import Money
 from domain.model.notices import SEALED, Notice, render
 from domain.model.server import Server, ServerStatus
-from ports.records import AuditRecord
+from ports.audit import AuditRecord
 from ports.unit_of_work import UnitOfWork
 
 

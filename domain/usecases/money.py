@@ -15,7 +15,7 @@ from domain.usecases.common import Actor, account_of, audit, wallet_balance
 from domain.usecases.dunning import reassess_account
 from domain.usecases.runtime import Runtime
 from ports.messaging import PaymentGateway
-from ports.records import Page
+from ports.paging import Page
 
 
 @attrs.frozen

@@ -22,7 +22,7 @@ from domain.usecases.catalogue import OrderRequest, price_order
 from domain.usecases.common import Actor, account_of, audit, begin_action
 from domain.usecases.dunning import reassess_account
 from domain.usecases.runtime import Runtime
-from ports.records import Redemption
+from ports.promos import Redemption
 
 _HOSTNAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 PROVISION_TASK = "provision_server"

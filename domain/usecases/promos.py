@@ -15,7 +15,8 @@ from domain.model.promo import DiscountDuration, PromoCode, PromoKind, normalize
 from domain.usecases.common import Actor, account_of, audit
 from domain.usecases.dunning import reassess_account
 from domain.usecases.runtime import Runtime
-from ports.records import Page, Redemption
+from ports.paging import Page
+from ports.promos import Redemption
 from ports.unit_of_work import UnitOfWork
 
 E = TypeVar("E", bound=enum.Enum)

@@ -20,8 +20,8 @@ from domain.model.promo import PromoCode
 from domain.model.server import Server, ServerStatus
 from domain.usecases.catalogue import SignedQuote
 from domain.usecases.firewall import ServerFirewall
+from ports.audit import AuditRecord
 from ports.hypervisor import GuestStats, RrdPoint, SnapshotInfo
-from ports.records import AuditRecord
 
 Json = dict[str, Any]
 

@@ -8,7 +8,7 @@ import pytest
 
 from domain.model.accounts import TokenKind, email_key
 from domain.model.errors import AlreadyExists, NotFound
-from ports.records import Page
+from ports.paging import Page
 
 from . import builders as b
 

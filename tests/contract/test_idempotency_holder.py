@@ -11,7 +11,8 @@ import psycopg
 
 from adapters.memory import InlineJobQueue
 from adapters.postgres.uow import PostgresUnitOfWorkFactory
-from ports.records import REQUEST_CLAIM, AuditRecord, IdempotencyRecord
+from ports.audit import AuditRecord
+from ports.idempotency import REQUEST_CLAIM, IdempotencyRecord
 
 from .postgres import PgDatabase
 

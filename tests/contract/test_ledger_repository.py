@@ -10,7 +10,7 @@ import pytest
 from domain.model import ledger as L
 from domain.model.errors import Conflict, InsufficientFunds
 from domain.model.ledger import AccountKind, LedgerAccount, TxKind
-from ports.records import Page
+from ports.paging import Page
 
 from . import builders as b
 

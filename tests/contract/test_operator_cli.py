@@ -22,7 +22,8 @@ from entrypoints import cli
 from entrypoints.config import load_settings
 from entrypoints.container import Container, build
 from entrypoints.http.app import create_app
-from ports.records import AuditQuery, Page
+from ports.audit import AuditQuery
+from ports.paging import Page
 
 from .postgres import PgDatabase
 

@@ -13,7 +13,7 @@ from adapters.memory import InlineJobQueue
 from adapters.postgres.uow import PostgresUnitOfWorkFactory
 from domain.model import ledger as L
 from domain.model.errors import Conflict, InsufficientFunds, PromoCodeRejected
-from ports.records import Redemption
+from ports.promos import Redemption
 
 from . import builders as b
 from .postgres import PgDatabase

@@ -28,6 +28,7 @@ from entrypoints.config import Settings
 from entrypoints.container import build
 from entrypoints.logs import RedactSecrets
 from entrypoints.scheduler.worker import build_app, cron_for, run_worker
+from tests.backoffice import FAST
 
 from .postgres import PgDatabase, ScratchDatabase, admin_connection, refused_connections
 
@@ -37,12 +38,9 @@ DEADLINE_SECONDS = 30
 
 @pytest.fixture
 def settings(pg: PgDatabase) -> Settings:
-    return Settings(
+    return attrs.evolve(
+        FAST,
         database_url=pg.url,
-        quote_key=b"k" * 32,
-        argon2_time_cost=1,
-        argon2_memory_kib=8192,
-        argon2_parallelism=1,
         sandbox_task_seconds=0,
         db_pool_size=2,
         scheduler_concurrency=2,

@@ -9,7 +9,7 @@ import pytest
 from domain.model.action import ActionCommand, ActionStatus
 from domain.model.errors import AlreadyExists, NotFound
 from domain.model.server import Placement, ServerStatus
-from ports.records import Page
+from ports.paging import Page
 
 from . import builders as b
 

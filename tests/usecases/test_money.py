@@ -11,7 +11,7 @@ from domain.model.ledger import AccountKind, LedgerAccount, TxKind, balances
 from domain.model.money import Money
 from domain.usecases import money
 from domain.usecases.common import Actor
-from ports.records import Page
+from ports.paging import Page
 
 from .support import START_HOURLY, World, micro, refused, rub
 

@@ -20,7 +20,7 @@ from domain.model.promo import DiscountDuration, PromoKind
 from domain.usecases import promos
 from domain.usecases.common import Actor
 from domain.usecases.promos import PromoDraft
-from ports.records import Page
+from ports.paging import Page
 
 from .support import World, micro, refused, rub
 

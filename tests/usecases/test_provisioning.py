@@ -153,9 +153,7 @@ class TestTheReadyMail:
                 attrs.evolve(i, default_user=user) if i.id == image_id else i
                 for i in current.images
             )
-            uow.catalogue.publish(
-                attrs.evolve(current, version=current.version + 1, images=images)
-            )
+            uow.catalogue.publish(attrs.evolve(current, version=current.version + 1, images=images))
             uow.commit()
         server = world.running_server(customer, os_id=image_id)
 

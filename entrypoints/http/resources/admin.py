@@ -28,7 +28,7 @@ from entrypoints.http.resources.base import (
     set_json,
 )
 from entrypoints.http.schemas import ADJUST, ANY_OBJECT, PAGE, PROMO
-from ports.records import Page
+from ports.paging import Page
 
 ADMIN_ERRORS = (401, 403)
 

@@ -13,7 +13,7 @@ from domain.usecases.common import Actor
 from domain.usecases.runtime import Runtime
 from entrypoints.http.errors import ApiError
 from entrypoints.http.schemas import ANY_OBJECT, Schema
-from ports.records import Page
+from ports.paging import Page
 
 
 @attrs.frozen

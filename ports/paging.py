@@ -1,0 +1,19 @@
+"""One page of a long list, as every listing repository takes it."""
+
+from __future__ import annotations
+
+import attrs
+
+
+@attrs.frozen
+class Page:
+    page: int = 1
+    per_page: int = 25
+
+    def __attrs_post_init__(self) -> None:
+        if self.page < 1 or not 1 <= self.per_page <= 100:
+            raise ValueError("page starts at 1 and per_page is within 1..100")
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
