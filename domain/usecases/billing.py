@@ -21,7 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 import attrs
 
 from domain.model.errors import DomainError
-from domain.model.ledger import AccountKind, LedgerAccount, Transaction, TxKind, charge
+from domain.model.ledger import AccountKind, LedgerAccount, Transaction, TxKind
+from domain.model.ledger_movements import charge
 from domain.model.metering import bill
 from domain.model.server import Server
 from domain.usecases.runtime import Runtime

@@ -8,7 +8,8 @@ way, next to the correction that names it.
 from __future__ import annotations
 
 from domain.model.errors import Conflict, NotFound, ValidationError
-from domain.model.ledger import Transaction, TxKind, refund, reversal
+from domain.model.ledger import Transaction, TxKind
+from domain.model.ledger_movements import refund, reversal
 from domain.model.money import Money
 from domain.usecases.common import Actor, account_of, audit
 from domain.usecases.dunning import reassess_account

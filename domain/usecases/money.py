@@ -9,7 +9,8 @@ import attrs
 from domain.model.accounts import Account
 from domain.model.dunning import Standing
 from domain.model.errors import ValidationError
-from domain.model.ledger import LedgerAccount, Transaction, adjustment, top_up
+from domain.model.ledger import LedgerAccount, Transaction
+from domain.model.ledger_movements import adjustment, top_up
 from domain.model.money import Money
 from domain.usecases.common import Actor, account_of, audit, wallet_balance
 from domain.usecases.dunning import reassess_account

@@ -14,7 +14,7 @@ import attrs
 
 from domain.model.action import Action, ActionCommand
 from domain.model.errors import AccountRestricted, QuoteRejected, ValidationError
-from domain.model.ledger import hold
+from domain.model.ledger_movements import hold
 from domain.model.metering import Meter
 from domain.model.pricing import Quote, verify_quote
 from domain.model.server import Server, ServerStatus

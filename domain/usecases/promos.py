@@ -9,7 +9,8 @@ from typing import TypeVar
 import attrs
 
 from domain.model.errors import NotFound, ValidationError
-from domain.model.ledger import Transaction, bonus
+from domain.model.ledger import Transaction
+from domain.model.ledger_movements import bonus
 from domain.model.money import Money
 from domain.model.promo import DiscountDuration, PromoCode, PromoKind, normalize_code
 from domain.usecases.common import Actor, account_of, audit

@@ -19,7 +19,7 @@ from domain.model.errors import (
     DomainError,
     ExternalFailure,
 )
-from domain.model.ledger import capture, release
+from domain.model.ledger_movements import capture, release
 from domain.model.money import Money
 from domain.model.network import mac_address
 from domain.model.placement import choose_node

@@ -19,7 +19,8 @@ import pytest
 from adapters.memory import FakeClock, InlineJobQueue
 from adapters.postgres.uow import PostgresUnitOfWorkFactory
 from domain.model.errors import AlreadyExists, Conflict
-from domain.model.ledger import LedgerAccount, TxKind, top_up
+from domain.model.ledger import LedgerAccount, TxKind
+from domain.model.ledger_movements import top_up
 from domain.model.metering import Meter, bill
 from domain.model.promo import DiscountTerms
 from domain.model.server import ServerStatus

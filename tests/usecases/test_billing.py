@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from domain.model.ledger import TxKind, top_up
+from domain.model.ledger import TxKind
+from domain.model.ledger_movements import top_up
 from domain.usecases import promos, servers
 from domain.usecases.billing import BillingReport, billing_run
 from domain.usecases.common import Actor
