@@ -42,7 +42,8 @@ from domain.model.metering import Meter
 from domain.model.money import Money
 from domain.model.promo import NO_DISCOUNT
 from domain.model.server import Placement, Server, ServerStatus
-from domain.usecases.billing import WORKERS, BillingReport, billing_run
+from domain.usecases.billing import BillingReport
+from entrypoints.scheduler.billing import WORKERS, billing_side_by_side
 from tests.backoffice import Backoffice
 
 DEFAULT_SERVER = "postgresql://postgres:postgres@127.0.0.1:5432/postgres"
@@ -206,8 +207,8 @@ def seed(url: str, servers: int) -> None:
 
 
 def time_ours(url: str, workers: int) -> tuple[float, BillingReport, int]:
-    """`billing_run` with `workers` page loops, on a pool like the scheduler's: seconds, the report
-    and the round trips."""
+    """`billing_side_by_side` with `workers` page loops, on a pool like the scheduler's: seconds,
+    the report and the round trips."""
     pool: ConnectionPool[Any] = ConnectionPool(
         url,
         min_size=workers,
@@ -224,7 +225,7 @@ def time_ours(url: str, workers: int) -> tuple[float, BillingReport, int]:
         runtime = Backoffice(store=store, clock=FakeClock(NOW)).rt
         RoundTrips.count = 0
         began = time.perf_counter()
-        report = billing_run(runtime, workers=workers)
+        report = billing_side_by_side(runtime, workers=workers)
         elapsed = time.perf_counter() - began
         return elapsed, report, RoundTrips.count
     finally:
