@@ -150,12 +150,14 @@ class Container(containers.DeclarativeContainer):
     event_bus = providers.Singleton(LocalEventBus)  # the sandbox's realtime server listens here
     pool = providers.Singleton(open_pool_of, settings, opened_pool)
 
+    # What production builds, on the sandbox and PostgreSQL alike (the tests hand theirs over).
+    system_clock = providers.Singleton(SystemClock)
+    built_hasher = providers.Singleton(hasher_of, settings)
+    built_mailer = providers.Singleton(make_mailer, settings)
+
     # What each wiring picks.
     clock = providers.Selector(
-        wiring,
-        sandbox=providers.Singleton(SystemClock),
-        postgres=providers.Singleton(SystemClock),
-        test=parts.provided.clock,
+        wiring, sandbox=system_clock, postgres=system_clock, test=parts.provided.clock
     )
     job_queue = providers.Selector(
         wiring,
@@ -168,23 +170,16 @@ class Container(containers.DeclarativeContainer):
         postgres=providers.Singleton(postgres_store, pool),
         test=parts.provided.store,
     )
+    built_hypervisor = providers.Singleton(configured_hypervisor, clock, settings, site, policy)
     hypervisor = providers.Selector(
-        wiring,
-        sandbox=providers.Singleton(configured_hypervisor, clock, settings, site, policy),
-        postgres=providers.Singleton(configured_hypervisor, clock, settings, site, policy),
-        test=parts.provided.hypervisor,
+        wiring, sandbox=built_hypervisor, postgres=built_hypervisor, test=parts.provided.hypervisor
     )
+    built_fabric = providers.Singleton(configured_fabric, settings, site, policy, pool.provider)
     fabric = providers.Selector(
-        wiring,
-        sandbox=providers.Singleton(configured_fabric, settings, site, policy, pool.provider),
-        postgres=providers.Singleton(configured_fabric, settings, site, policy, pool.provider),
-        test=parts.provided.fabric,
+        wiring, sandbox=built_fabric, postgres=built_fabric, test=parts.provided.fabric
     )
     mailer = providers.Selector(
-        wiring,
-        sandbox=providers.Singleton(make_mailer, settings),
-        postgres=providers.Singleton(make_mailer, settings),
-        test=parts.provided.mailer,
+        wiring, sandbox=built_mailer, postgres=built_mailer, test=parts.provided.mailer
     )
     # Where live events go, counted for /metrics on the way (saga failures by step).
     events = providers.Singleton(
@@ -204,8 +199,8 @@ class Container(containers.DeclarativeContainer):
     )
     hasher = providers.Selector(
         wiring,
-        sandbox=providers.Singleton(hasher_of, settings),
-        postgres=providers.Singleton(hasher_of, settings),
+        sandbox=built_hasher,
+        postgres=built_hasher,
         test=providers.Singleton(hasher_for_tests, parts, settings),
     )
 
