@@ -156,7 +156,7 @@ def test_the_operator_lets_a_locked_out_admin_back_in_from_the_command_line(
     environ = {
         **os.environ,
         "HOSTPROVIDER_DATABASE_URL": pg_database.url,
-        "HOSTPROVIDER_QUOTE_KEY": "k" * 32,
+        "HOSTPROVIDER_SECRET_KEY": "k" * 32,
         "HOSTPROVIDER_DB_POOL_SIZE": "2",
     }
     command = [sys.executable, "-m", "entrypoints.cli", "admin", "unsuspend", "--email"]

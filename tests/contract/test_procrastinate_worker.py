@@ -142,7 +142,7 @@ def start_scheduler(pg: PgDatabase, folder, name: str, **env: str) -> subprocess
     environ = {
         **os.environ,
         "HOSTPROVIDER_DATABASE_URL": pg.url,
-        "HOSTPROVIDER_QUOTE_KEY": "k" * 32,
+        "HOSTPROVIDER_SECRET_KEY": "k" * 32,
         "HOSTPROVIDER_SMTP_HOST": "none",
         "HOSTPROVIDER_IN_PROCESS_INFRASTRUCTURE": "1",  # each scheduler simulates its own cluster
         "HOSTPROVIDER_SCHEDULER_CONCURRENCY": "2",
