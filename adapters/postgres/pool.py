@@ -115,3 +115,4 @@ def holder_name() -> str:
     if os.getpid() != _HOLDER_PID:
         _HOLDER, _HOLDER_PID = _new_holder(), os.getpid()
     return _HOLDER
+
