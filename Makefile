@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The seed's JavaScript client (npm socket.io-client), which the e2e suite runs against the API.
 JS_STAMP := tests/js/node_modules/.installed
 
-.PHONY: test run lint types arch bench clean
+.PHONY: test run lint types arch bench clean system-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,23 @@ $(JS_STAMP): tests/js/package.json tests/js/package-lock.json
 	npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 	touch $(JS_STAMP)
 
-test: $(STAMP) $(JS_STAMP)
+# Debian's chromium (the browser tests) and poppler-utils (pdftoppm, to look at the PDFs the product
+# makes), installed where missing and apt-get can (root on Debian). Elsewhere the browser tests skip,
+# except under CI, where they fail: the build is broken without them.
+SYSTEM_PACKAGES := chromium:chromium pdftoppm:poppler-utils
+system-packages:
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
+		command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing$$missing"; \
+			export DEBIAN_FRONTEND=noninteractive; \
+			apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+			|| { apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; }; \
+		else echo "not installed:$$missing (the tests that need them are skipped)"; fi; \
+	fi
+
+test: $(STAMP) $(JS_STAMP) system-packages
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -30,7 +46,8 @@ arch: $(STAMP)
 run: $(STAMP)
 	$(BIN)/hostprovider serve
 
-bench: $(STAMP)
+bench: SYSTEM_PACKAGES += wrk:wrk  # the load generator of bench/http_read.py
+bench: $(STAMP) $(JS_STAMP) system-packages
 	$(BIN)/python -m bench
 
 clean:

@@ -3,6 +3,7 @@
 from bench import (
     billing_memory,
     billing_postgres,
+    http_read,
     metrics_postgres,
     proxmox_monitoring,
     proxmox_warm_pool,
@@ -16,3 +17,4 @@ if __name__ == "__main__":
     proxmox_warm_pool.main()
     metrics_postgres.main()
     realtime_fanout.main()
+    http_read.main()

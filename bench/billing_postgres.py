@@ -35,23 +35,16 @@ from psycopg_pool import ConnectionPool
 from adapters.memory import FakeClock, InlineJobQueue
 from adapters.postgres.migrate import migrate
 from adapters.postgres.pool import redact
-from adapters.postgres.servers import server_row
 from adapters.postgres.uow import PostgresUnitOfWorkFactory
-from domain.model.catalogue import GuestKind, ServerConfig
-from domain.model.metering import Meter
+from bench.seeding import START, copy_servers
 from domain.model.money import Money
-from domain.model.promo import NO_DISCOUNT
-from domain.model.server import Placement, Server, ServerStatus
 from domain.usecases.billing import BillingReport
 from entrypoints.scheduler.billing import WORKERS, billing_side_by_side
 from tests.backoffice import Backoffice
 
 DEFAULT_SERVER = "postgresql://postgres:postgres@127.0.0.1:5432/postgres"
-START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 NOW = START + dt.timedelta(hours=3)
 SERVERS_PER_OWNER = 5  # a customer may have up to 25
-HOURLY = Money.parse("1.90", "RUB")
-MONTHLY_CAP = Money.parse("600.00", "RUB")
 FUNDS = Money.parse("1000.00", "RUB")
 
 
@@ -134,50 +127,12 @@ def create_database(admin: psycopg.Connection[Any], name: str, template: str | N
 # --- seeding -------------------------------------------------------------------------------------
 
 
-def _template_row() -> dict[str, Any]:
-    server = Server(
-        id=1,
-        owner_id=1,
-        name="s1",
-        location_id=1,
-        image_id=1,
-        tariff_id=2,
-        guest_kind=GuestKind.LXC,
-        config=ServerConfig(2, 2048, 40),
-        status=ServerStatus.RUNNING,
-        created_at=START,
-        updated_at=START,
-        catalogue_version=1,
-        meter=Meter.start(HOURLY, MONTHLY_CAP, NO_DISCOUNT, START),
-        placement=Placement(node="pve-msk-1", vmid=100),
-    )
-    # COPY's text format lets the server parse each value by its column's type.
-    return {k: "{}" if v == [] else v for k, v in server_row(server).items()}
-
-
 def seed(url: str, servers: int) -> None:
     """`servers` running servers billed up to START, five per customer, each customer with a
     wallet funded by a top-up."""
     owners = (servers + SERVERS_PER_OWNER - 1) // SERVERS_PER_OWNER
-    row = _template_row()
-    columns = list(row)
-    varying = [columns.index(c) for c in ("id", "owner_id", "name", "vmid")]
-    base = list(row.values())
+    copy_servers(url, servers, lambda n: 1 + (n - 1) // SERVERS_PER_OWNER)
     with psycopg.connect(url) as conn:
-        copy_sql = sql.SQL("COPY servers ({}) FROM STDIN").format(
-            sql.SQL(", ").join(map(sql.Identifier, columns))
-        )
-        with conn.cursor() as cur, cur.copy(copy_sql) as copy:
-            for n in range(1, servers + 1):
-                values = base.copy()
-                for index, value in zip(
-                    varying, (n, 1 + (n - 1) // SERVERS_PER_OWNER, f"s{n}", 99 + n), strict=True
-                ):
-                    values[index] = value
-                copy.write_row(values)
-        conn.execute(
-            "SELECT setval('servers_id_seq', %s)", (servers,)
-        )  # later ids come after the seeded ones
         conn.execute(
             "INSERT INTO account_balances (account_key, kind, currency, customer_id)"
             " SELECT 'wallet:RUB:' || c, 'wallet', 'RUB', c::bigint FROM generate_series(1, %s) c"

@@ -32,11 +32,11 @@ from adapters.proxmox.hypervisor import ProxmoxHypervisor
 from adapters.proxmox.lxc_password import SshLxcPasswordCommand, SshSettings
 from domain.model.accounts import Role
 from domain.model.catalogue import GuestKind
+from domain.model.commands import BalanceAdjustment, NewAccount, OrderRequest
 from domain.model.server import ServerStatus
 from domain.model.warm_pool import CLAIMED_STEP
 from domain.usecases import accounts, money, ordering
-from domain.usecases.catalogue import OrderRequest
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
 from domain.usecases.warm_pool import refill_warm_pool
 from entrypoints import sandbox
@@ -105,17 +105,12 @@ def _cluster(clock: FakeClock) -> Iterator[tuple[ProxmoxSimulator, ProxmoxHyperv
 
 
 def _funded_customer(rt: Runtime) -> Actor:
-    admin = accounts.register(
-        rt, email="root@admin.example", password="bench-pass", role=Role.ADMIN
-    )
-    customer = accounts.register(rt, email="bench@example.com", password="bench-pass")
+    admin = accounts.register(rt, NewAccount("root@admin.example", "bench-pass", role=Role.ADMIN))
+    customer = accounts.register(rt, NewAccount("bench@example.com", "bench-pass"))
     money.adjust_balance(
         rt,
         Actor(admin.id, Role.ADMIN),
-        customer_id=customer.id,
-        amount="1000.00",
-        reason="bench",
-        request_key="bench-credit",
+        BalanceAdjustment(customer.id, "1000.00", "bench", request_key="bench-credit"),
     )
     return Actor(customer.id, Role.CUSTOMER)
 

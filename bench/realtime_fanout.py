@@ -17,7 +17,6 @@ import contextlib
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -30,7 +29,8 @@ from psycopg.conninfo import make_conninfo
 
 from adapters.postgres.events import CHANNEL, encode
 from adapters.postgres.migrate import migrate
-from bench.billing_postgres import _template_row
+from bench.seeding import copy_servers, free_port
+from domain.model.commands import Credentials, NewAccount
 from domain.usecases import accounts
 from entrypoints.config import load_settings
 from entrypoints.container import build
@@ -40,12 +40,6 @@ SOCKETS = 5_000
 GOAL_P99_MS = 1_000
 CLIENTS = Path(__file__).with_name("realtime_clients.mjs")
 PASSWORD = "fan-out bench password"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _rss_mib(pid: int) -> float:
@@ -72,23 +66,10 @@ def _seed(url: str) -> tuple[str, int]:
     settings = load_settings(env, dotenv=None)
     container = build(settings)
     rt = container.runtime()
-    account = accounts.register(rt, email="fanout@bench.example", password=PASSWORD)
-    issued = accounts.login(rt, email="fanout@bench.example", password=PASSWORD)
+    account = accounts.register(rt, NewAccount("fanout@bench.example", PASSWORD))
+    issued = accounts.login(rt, Credentials("fanout@bench.example", PASSWORD))
     container.pool().close()
-    row = _template_row()
-    columns = list(row)
-    varying = [columns.index(c) for c in ("id", "owner_id", "name", "vmid")]
-    with psycopg.connect(url) as conn:
-        copy_sql = sql.SQL("COPY servers ({}) FROM STDIN").format(
-            sql.SQL(", ").join(map(sql.Identifier, columns))
-        )
-        with conn.cursor() as cur, cur.copy(copy_sql) as copy:
-            for n in range(1, SOCKETS + 1):
-                values = list(row.values())
-                for index, value in zip(varying, (n, account.id, f"s{n}", 99 + n), strict=True):
-                    values[index] = value
-                copy.write_row(values)
-        conn.execute("SELECT setval('servers_id_seq', %s)", (SOCKETS,))
+    copy_servers(url, SOCKETS, lambda n: account.id)
     return issued.secret, 1
 
 
@@ -126,7 +107,7 @@ def main() -> None:
         stack.callback(_drop, server, name)
         migrate(url)
         token, first = _seed(url)
-        port = _free_port()
+        port = free_port()
         realtime = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "hostprovider"),

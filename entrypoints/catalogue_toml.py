@@ -9,7 +9,8 @@ import re
 import tomllib
 from typing import Any
 
-from domain.model.catalogue_document import CatalogueRejected, Document
+from domain.model.catalogue_document import CatalogueRejected
+from domain.model.document_table import Document
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 HEADER = (

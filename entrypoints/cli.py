@@ -10,8 +10,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from domain.model.commands import OrderRequest
 from domain.model.errors import DomainError
-from domain.usecases.catalogue import OrderRequest, current_catalogue, quote_order
+from domain.usecases.catalogue import current_catalogue, quote_order
 from entrypoints import cli_admin, cli_catalogue
 from entrypoints.config import ConfigError, load_settings
 from entrypoints.preflight import one_line

@@ -20,9 +20,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from domain.model.accounts import Role
+from domain.model.commands import BalanceAdjustment, NewAccount
+from domain.model.credentials import EmailAddress
 from domain.usecases import admin, operator
 from domain.usecases.accounts import register
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.money import adjust_balance, get_balance
 from entrypoints.config import ConfigError, load_settings
 
@@ -59,23 +61,24 @@ def _password(given: str | None) -> str:
 def _create(args: argparse.Namespace) -> int:
     password = _password(args.password)
     with database_runtime() as rt:
-        account = register(rt, email=args.email, password=password, role=Role.ADMIN)
+        account = register(rt, NewAccount(args.email, password, role=Role.ADMIN))
     print(f"admin {account.email} created (account {account.id})")
     return 0
 
 
 def _credit(args: argparse.Namespace) -> int:
     with database_runtime() as rt:
-        account = operator.account_by_email(rt, args.email)
-        tx = adjust_balance(
-            rt,
-            operator.CONSOLE,
+        account = operator.account_by_email(rt, EmailAddress(args.email))
+        amount: str = args.amount
+        credit = BalanceAdjustment(
             customer_id=account.id,
-            amount=args.amount,
+            amount=amount.removeprefix("-"),
             reason=args.reason,
             # A retried command with the same --key posts once; without one every run posts.
             request_key=args.key or f"cli-{uuid.uuid4()}",
+            debit=amount.startswith("-"),  # a negative credit takes money off, as it always did
         )
+        tx = adjust_balance(rt, operator.CONSOLE, credit)
         balance = get_balance(rt, Actor(account.id, account.role)).balance
     print(f"credited {account.email}: transaction {tx.key}, balance {balance.format()}")
     return 0
@@ -83,14 +86,14 @@ def _credit(args: argparse.Namespace) -> int:
 
 def _reset_password(args: argparse.Namespace) -> int:
     with database_runtime() as rt:
-        password = operator.reset_account_password(rt, operator.CONSOLE, args.email)
+        password = operator.reset_account_password(rt, operator.CONSOLE, EmailAddress(args.email))
     print(f"new password for {args.email.strip()}: {password}")
     return 0
 
 
 def _unsuspend(args: argparse.Namespace) -> int:
     with database_runtime() as rt:
-        account = operator.account_by_email(rt, args.email)
+        account = operator.account_by_email(rt, EmailAddress(args.email))
         lifted = admin.reinstate_account(rt, operator.CONSOLE, account.id)
     restarted = len(lifted.actions)
     print(f"{lifted.account.email} may log in again; {restarted} server(s) starting")

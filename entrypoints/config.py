@@ -88,10 +88,17 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     password_hash_slots: int = 2
     registrations_per_hour: int = 10
+    # Webhooks to plain HTTP and private addresses: for a developer's local receiver only. None
+    # means the default: allowed in the sandbox, refused with a database.
+    webhooks_allow_private: bool | None = None
 
     @property
     def sandbox(self) -> bool:
         return self.database_url is None
+
+    @property
+    def private_webhooks(self) -> bool:
+        return self.sandbox if self.webhooks_allow_private is None else self.webhooks_allow_private
 
 
 def _monitor_seconds(env: Mapping[str, str]) -> int:
@@ -166,7 +173,17 @@ def load_settings(
         public_url=_public_url(env),
         password_hash_slots=read_int(env, f"{PREFIX}PASSWORD_HASH_SLOTS", 2, minimum=1),
         registrations_per_hour=read_int(env, f"{PREFIX}REGISTRATIONS_PER_HOUR", 10, minimum=1),
+        webhooks_allow_private=_yes_no(env, f"{PREFIX}WEBHOOKS_ALLOW_PRIVATE"),
     )
+
+
+def _yes_no(env: Mapping[str, str], name: str) -> bool | None:
+    value = env.get(name)
+    if value is None or value == "":
+        return None
+    if value not in ("0", "1"):
+        raise ConfigError(f"{name} must be 0 or 1")
+    return value == "1"
 
 
 def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:

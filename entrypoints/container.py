@@ -35,6 +35,7 @@ from adapters.security import (
     FernetSecretBox,
     SystemSecretGenerator,
 )
+from adapters.webhooks import HttpWebhookSender
 from domain.usecases.runtime import Runtime
 from entrypoints.config import ConfigError, Settings
 from entrypoints.infrastructure import configured_fabric, configured_hypervisor
@@ -50,6 +51,7 @@ from ports.network import NetworkFabric
 from ports.security import PasswordHasher
 from ports.throttle import Counters
 from ports.unit_of_work import UnitOfWorkFactory
+from ports.webhooks import WebhookSender
 
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
@@ -77,6 +79,7 @@ class TestParts:
     fabric: NetworkFabric
     mailer: Mailer
     events: EventPublisher
+    webhooks: WebhookSender
     counters: Counters = attrs.field(factory=MemoryCounters)
     hasher: PasswordHasher | None = None  # None: the one the settings describe
 
@@ -154,6 +157,7 @@ class Container(containers.DeclarativeContainer):
     system_clock = providers.Singleton(SystemClock)
     built_hasher = providers.Singleton(hasher_of, settings)
     built_mailer = providers.Singleton(make_mailer, settings)
+    webhook_sender = providers.Singleton(HttpWebhookSender)
 
     # What each wiring picks.
     clock = providers.Selector(
@@ -191,6 +195,9 @@ class Container(containers.DeclarativeContainer):
             test=parts.provided.events,
         ),
     )
+    webhooks = providers.Selector(
+        wiring, sandbox=webhook_sender, postgres=webhook_sender, test=parts.provided.webhooks
+    )
     counters = providers.Selector(
         wiring,
         sandbox=providers.Singleton(MemoryCounters),
@@ -217,6 +224,7 @@ class Container(containers.DeclarativeContainer):
         events=events,
         policy=policy,
         counters=counters,
+        webhooks=webhooks,
     )
 
 

@@ -34,7 +34,9 @@ def configured_hypervisor(
         return proxmox_hypervisor(
             clock, settings.proxmox, site, policy.overcommit, settings.proxmox_ssh
         )
-    return sandbox.sandbox_hypervisor(clock, settings.sandbox_task_seconds, settings.currency)
+    return sandbox.sandbox_hypervisor(
+        clock, settings.sandbox_task_seconds, settings.currency, policy.overcommit
+    )
 
 
 def _check_ssh_hosts(site: Site, ssh: NodeSsh) -> None:

@@ -31,6 +31,7 @@ def policy_of(settings: Settings, site: Site | None) -> Policy:
         public_url=settings.public_url,
         common_passwords=common_passwords(),
         metrics_raw_days=settings.metrics_raw_days,
+        webhooks_allow_private=settings.private_webhooks,
     )
 
 

@@ -13,7 +13,9 @@ from typing import Any
 import falcon
 from gunicorn.app.base import BaseApplication
 
-from domain.model.accounts import Role, check_password_policy, normalize_email
+from domain.model.accounts import Role, check_password_policy
+from domain.model.commands import NewAccount
+from domain.model.credentials import normalize_email
 from domain.model.errors import AlreadyExists, ValidationError
 from domain.usecases.accounts import register
 from entrypoints.config import ConfigError, Settings
@@ -87,7 +89,7 @@ def _ensure_admin(runtime: Any, settings: Settings) -> None:
     email = settings.admin_email or "admin@oxnack.example"
     password = settings.admin_password or runtime.secrets.password()
     try:
-        register(runtime, email=email, password=password, role=Role.ADMIN)
+        register(runtime, NewAccount(email, password, role=Role.ADMIN))
     except AlreadyExists:
         return
     shown = password if not settings.admin_password else "(from HOSTPROVIDER_ADMIN_PASSWORD)"

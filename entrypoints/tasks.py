@@ -7,17 +7,18 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from domain.model.server import ACTION_JOB, COMMANDS, PROVISION_JOB
 from domain.usecases.actions import run_server_action
-from domain.usecases.ordering import PROVISION_TASK
 from domain.usecases.provisioning import provision_server
 from domain.usecases.runtime import Runtime
-from domain.usecases.server_jobs import ACTION_TASK
 from entrypoints.metrics import timed_job
 
-TASKS: dict[str, Callable[..., None]] = {
-    PROVISION_TASK: provision_server,
-    ACTION_TASK: run_server_action,
+# What runs each job the server commands' table names: a job without its runner fails at import.
+_RUNNERS: dict[str, Callable[..., None]] = {
+    PROVISION_JOB: provision_server,
+    ACTION_JOB: run_server_action,
 }
+TASKS: dict[str, Callable[..., None]] = {spec.job: _RUNNERS[spec.job] for spec in COMMANDS.values()}
 
 
 def bound_tasks(runtime: Runtime) -> dict[str, Callable[..., None]]:

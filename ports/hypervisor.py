@@ -17,7 +17,7 @@ from typing import Protocol
 
 import attrs
 
-from domain.model.catalogue import GuestKind
+from domain.model.catalogue import GuestKind, ServerConfig
 from domain.model.placement import NodeLoad
 
 
@@ -40,6 +40,11 @@ class GuestSpec:
     # The account whose password (and keys) a VM's cloud-init sets: the image's default user
     # ("Administrator" on Windows); "" leaves it to the adapter. A container's is always root.
     user: str = ""
+
+    @property
+    def size(self) -> ServerConfig:
+        """What the guest reserves on its node, as placement counts it."""
+        return ServerConfig(self.cores, self.memory_mib, self.disk_gib)
 
 
 @attrs.frozen
@@ -72,6 +77,10 @@ class GuestInfo:
     disk_gib: int
     template: bool = False
     tags: tuple[str, ...] = ()
+
+    @property
+    def size(self) -> ServerConfig:
+        return ServerConfig(self.cores, self.memory_mib, self.disk_gib)
 
 
 @attrs.frozen

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TypeVar
+
 import attrs
+
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -17,3 +22,7 @@ class Page:
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
+
+    def cut(self, items: Sequence[T]) -> tuple[list[T], int]:
+        """This page of `items` (in their order), and how many there are in all."""
+        return list(items[self.offset : self.offset + self.per_page]), len(items)

@@ -10,6 +10,7 @@ jobs deferred through `uow.jobs`: a job is never run for a change that did not h
 
 from __future__ import annotations
 
+from types import TracebackType
 from typing import Protocol
 
 from ports.audit import AuditLog
@@ -29,6 +30,8 @@ from ports.repositories import (
     TokenRepository,
     WarmPoolRepository,
 )
+from ports.ssh_keys import SshKeyRepository
+from ports.webhooks import DeliveryRepository, WebhookRepository
 
 
 class UnitOfWork(Protocol):
@@ -62,11 +65,22 @@ class UnitOfWork(Protocol):
     @property
     def billing(self) -> BillingBatches: ...
     @property
+    def webhooks(self) -> WebhookRepository: ...
+    @property
+    def deliveries(self) -> DeliveryRepository: ...
+    @property
+    def ssh_keys(self) -> SshKeyRepository: ...
+    @property
     def jobs(self) -> JobQueue: ...
 
     def __enter__(self) -> UnitOfWork: ...
 
-    def __exit__(self, *exc: object) -> None: ...
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None: ...
 
     def commit(self) -> None: ...
 

@@ -22,6 +22,7 @@ from adapters.memory import (
     RecordingMailer,
 )
 from adapters.memory.throttle import MemoryCounters
+from adapters.memory.webhooks import RecordingWebhookReceiver
 from domain.usecases.runtime import Runtime
 from entrypoints.config import Settings
 from entrypoints.container import Container, TestParts, for_tests
@@ -32,6 +33,7 @@ from ports.network import NetworkFabric
 from ports.security import PasswordHasher
 from ports.throttle import Counters
 from ports.unit_of_work import UnitOfWorkFactory
+from ports.webhooks import WebhookSender
 
 FAST = Settings(
     secret_key=b"k" * 32,
@@ -61,6 +63,7 @@ class Backoffice:
         fabric: NetworkFabric | None = None,
         mailer: Mailer | None = None,
         events: EventPublisher | None = None,
+        webhooks: WebhookSender | None = None,
         counters: Counters | None = None,
         hasher: PasswordHasher | None = None,
         catalogue: bool = True,
@@ -78,6 +81,7 @@ class Backoffice:
             fabric=fabric if fabric is not None else FakeNetworkFabric(),
             mailer=mailer if mailer is not None else RecordingMailer(),
             events=events if events is not None else RecordingEventPublisher(),
+            webhooks=webhooks if webhooks is not None else RecordingWebhookReceiver(),
             counters=counters if counters is not None else MemoryCounters(),
             hasher=hasher,
         )
@@ -106,6 +110,10 @@ class Backoffice:
     @property
     def events(self) -> RecordingEventPublisher:
         return _the(RecordingEventPublisher, self.parts.events)
+
+    @property
+    def webhooks(self) -> RecordingWebhookReceiver:
+        return _the(RecordingWebhookReceiver, self.parts.webhooks)
 
 
 class OnBackoffice:
@@ -144,6 +152,10 @@ class OnBackoffice:
     @property
     def events(self) -> RecordingEventPublisher:
         return self.office.events
+
+    @property
+    def webhooks(self) -> RecordingWebhookReceiver:
+        return self.office.webhooks
 
 
 def _the(kind: type[T], part: object) -> T:

@@ -8,8 +8,9 @@ import datetime as dt
 
 import attrs
 
-from adapters.memory.tables import Tables, paginate
-from domain.model.accounts import Account, ApiToken, TokenKind, email_key
+from adapters.memory.tables import Tables
+from domain.model.accounts import Account, ApiToken, TokenKind
+from domain.model.credentials import email_key
 from domain.model.errors import AlreadyExists, NotFound
 from ports.paging import Page
 
@@ -53,7 +54,7 @@ class InMemoryAccountRepository:
     def list(self, page: Page) -> tuple[builtins.list[Account], int]:
         table: dict[int, Account] = self._uow.read("accounts")
         ordered = [copy.copy(table[i]) for i in sorted(table)]
-        return paginate(ordered, page)
+        return page.cut(ordered)
 
     def all_ids(self) -> builtins.list[int]:
         return sorted(self._uow.read("accounts"))

@@ -3,11 +3,12 @@
 Every change runs as a task that lasts a configurable time on the clock. Its effect (a guest that
 exists, a guest that runs, a new size...) appears when the task ends OK; a task that fails leaves
 the guest as it was (a failed create leaves nothing). One task per guest at a time: another
-operation on a guest whose task still runs raises Locked. Nodes have finite memory and disk.
+operation on a guest whose task still runs raises Locked. A node takes what placement would put
+on it (hypervisor_cluster.py), as the Proxmox adapter does.
 
-Test helpers: `add_node`, `add_ostemplate`, `add_template`, `seed_guest`, `remove_guest`,
-`set_node_online`, `set_usage`, `fail_next`, `guest`, `guests_all`, `password_of`, `user_of`,
-`call_log`, `durations`.
+Test helpers (hypervisor_controls.py): `add_node`, `add_ostemplate`, `add_template`,
+`seed_guest`, `remove_guest`, `set_node_online`, `set_usage`, `fail_next`, `guest`, `guests_all`,
+`password_of`, `user_of`, `running_tasks`; and `call_log`, `durations`, `overcommit`.
 """
 
 from __future__ import annotations
@@ -16,18 +17,15 @@ import datetime as dt
 import itertools
 import secrets
 
-from adapters.memory.hypervisor_cluster import SimulatedCluster
+from adapters.memory.hypervisor_controls import ControlledCluster
 from adapters.memory.hypervisor_state import DEFAULT_DURATIONS, FIRST_VMID, Guest, Snapshot
-from domain.model.catalogue import GuestKind
+from domain.model.catalogue import GuestKind, ServerConfig
 from domain.model.errors import (
     AlreadyExists,
-    CapacityExhausted,
     Conflict,
     ExternalFailure,
     Locked,
     NotFound,
-    Unavailable,
-    ValidationError,
 )
 from domain.model.placement import NodeLoad
 from ports.hypervisor import (
@@ -38,14 +36,13 @@ from ports.hypervisor import (
     RrdPoint,
     SnapshotInfo,
     TaskRef,
-    TaskState,
     TemplateInfo,
 )
 
 CONSOLE_TTL = dt.timedelta(seconds=40)
 
 
-class FakeHypervisor(SimulatedCluster):
+class FakeHypervisor(ControlledCluster):
     # The names `durations` is keyed by (operations, and "clone" for a QEMU create), so a caller can
     # set them all at once as the sandbox does.
     OPERATIONS: tuple[str, ...] = tuple(DEFAULT_DURATIONS)
@@ -116,31 +113,6 @@ class FakeHypervisor(SimulatedCluster):
                 if not g.template and self._nodes[g.node].online
             ]
 
-    # --- tasks -----------------------------------------------------------------------------------
-    def task(self, ref: TaskRef) -> TaskState:
-        with self._lock:
-            self._settle()
-            task = self._tasks.get(ref.upid)
-            if task is None or task.ref.node != ref.node:
-                raise NotFound("task", ref.upid)
-            return TaskState(True) if not task.settled else TaskState(False, task.exit_status)
-
-    def wait(self, ref: TaskRef) -> TaskState:
-        for _ in range(100_000):
-            state = self.task(ref)
-            if not state.running:
-                if not state.ok:
-                    raise ExternalFailure(
-                        f"task {ref.upid} failed: {state.exit_status}",
-                        upid=ref.upid,
-                        exit_status=state.exit_status,
-                    )
-                return state
-            with self._lock:
-                remaining = (self._tasks[ref.upid].ends_at - self.clock.now()).total_seconds()
-            self._sleep(max(remaining, 0.001))
-        raise Unavailable(f"task {ref.upid} did not finish", upid=ref.upid)
-
     # --- operations ------------------------------------------------------------------------------
     def create_guest(self, node: str, spec: GuestSpec) -> TaskRef:
         with self._lock:
@@ -154,24 +126,8 @@ class FakeHypervisor(SimulatedCluster):
                 )
             if spec.vmid in self._guests:
                 raise AlreadyExists(f"guest {spec.vmid} already exists", vmid=spec.vmid)
-            load = self._load(self._nodes[node])
-            if (
-                load.used_memory_mib + spec.memory_mib > load.memory_mib
-                or load.used_disk_gib + spec.disk_gib > load.disk_gib
-            ):
-                raise CapacityExhausted(f"node {node} has no room for the guest", node=node)
-            guest = Guest(
-                node,
-                spec.vmid,
-                spec.kind,
-                spec.hostname,
-                spec.cores,
-                spec.memory_mib,
-                spec.disk_gib,
-                tags=tuple(spec.tags),
-                password=spec.root_password,
-                user=spec.user or "root",
-            )
+            self._ensure_room(node, spec.size)
+            guest = Guest.of(node, spec)
 
             def created() -> None:
                 self._guests[guest.vmid] = guest
@@ -184,16 +140,7 @@ class FakeHypervisor(SimulatedCluster):
             guest = self._operable("reconfigure", node, vmid)
             if guest.status == "running":
                 raise Conflict(f"guest {vmid} must be stopped to be reconfigured", vmid=vmid)
-            if spec.disk_gib < guest.disk_gib:
-                raise ValidationError(
-                    "disk", f"cannot shrink from {guest.disk_gib} GiB to {spec.disk_gib} GiB"
-                )
-            load = self._load(self._nodes[node])
-            if (
-                load.used_memory_mib + spec.memory_mib - guest.memory_mib > load.memory_mib
-                or load.used_disk_gib + spec.disk_gib - guest.disk_gib > load.disk_gib
-            ):
-                raise CapacityExhausted(f"node {node} has no room to grow the guest", node=node)
+            self._ensure_growth(guest, spec.size)
 
             def reconfigured() -> None:
                 guest.name, guest.tags = spec.hostname, tuple(spec.tags)
@@ -224,16 +171,7 @@ class FakeHypervisor(SimulatedCluster):
     ) -> TaskRef:
         with self._lock:
             guest = self._operable("resize", node, vmid)
-            if disk_gib < guest.disk_gib:
-                raise ValidationError(
-                    "disk", f"cannot shrink from {guest.disk_gib} GiB to {disk_gib} GiB"
-                )
-            load = self._load(self._nodes[node])
-            if (
-                load.used_memory_mib + memory_mib - guest.memory_mib > load.memory_mib
-                or load.used_disk_gib + disk_gib - guest.disk_gib > load.disk_gib
-            ):
-                raise CapacityExhausted(f"node {node} has no room to grow the guest", node=node)
+            self._ensure_growth(guest, ServerConfig(cores, memory_mib, disk_gib))
 
             def resized() -> None:
                 guest.cores, guest.memory_mib, guest.disk_gib = cores, memory_mib, disk_gib

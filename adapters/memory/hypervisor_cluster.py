@@ -1,5 +1,11 @@
-"""The state behind the fake hypervisor: nodes, guests and tasks on a clock, and the helpers tests
-use to shape it. FakeHypervisor (hypervisor.py) puts the Hypervisor port on top.
+"""The engine behind the fake hypervisor: nodes, guests and tasks on a clock.
+
+A change is a task that lasts its operation's duration on the clock; its effect is applied when it
+ends OK. A guest with a running task is locked; a guest being created reserves its vmid and its
+room meanwhile. Room on a node is the domain's placement rule (`placement.fits`, with the
+overcommit placement uses), so the sandbox takes exactly the orders production would.
+FakeHypervisor (hypervisor.py) puts the Hypervisor port on top; hypervisor_controls.py adds what
+tests use to shape the cluster.
 """
 
 from __future__ import annotations
@@ -12,21 +18,20 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.memory.clock import FakeClock
-from adapters.memory.faults import Fault, FaultPlan
-from adapters.memory.hypervisor_state import (
-    DEFAULT_DURATIONS,
-    FAULTABLE,
-    Guest,
-    Node,
-    Task,
-    task_type,
-    upid,
+from adapters.memory.faults import FaultPlan
+from adapters.memory.hypervisor_state import DEFAULT_DURATIONS, Guest, Node, Task, task_type, upid
+from domain.model.catalogue import ServerConfig
+from domain.model.errors import (
+    CapacityExhausted,
+    ExternalFailure,
+    Locked,
+    NotFound,
+    Unavailable,
+    ValidationError,
 )
-from domain.model.catalogue import GuestKind
-from domain.model.errors import ExternalFailure, Locked, NotFound, Unavailable
-from domain.model.placement import NodeLoad
+from domain.model.placement import NodeLoad, Overcommit, fits, growth
 from ports.clock import Clock
-from ports.hypervisor import GuestInfo, TaskRef
+from ports.hypervisor import TaskRef, TaskState
 
 
 class SimulatedCluster:
@@ -37,11 +42,13 @@ class SimulatedCluster:
         sleep: Callable[[float], None] | None = None,
         durations: dict[str, float] | None = None,
         console_host: str = "pve.example.net",
+        overcommit: Overcommit | None = None,
     ) -> None:
         self.clock: Clock = clock if clock is not None else FakeClock()
         self._sleep = sleep if sleep is not None else self._default_sleep
         self.durations: dict[str, float] = {**DEFAULT_DURATIONS, **(durations or {})}
         self.console_host = console_host
+        self.overcommit = overcommit or Overcommit()
         self.call_log: list[tuple[str, int]] = []
         self._faults = FaultPlan()
         self._nodes: dict[str, Node] = {}
@@ -50,125 +57,30 @@ class SimulatedCluster:
         self._pids = itertools.count(0x1F00)
         self._lock = threading.RLock()
 
-    # --- topology and test helpers ---------------------------------------------------------------
-    def add_node(
-        self,
-        location_id: int,
-        name: str,
-        cores: int = 32,
-        memory_mib: int = 131072,
-        disk_gib: int = 2000,
-        *,
-        online: bool = True,
-    ) -> None:
-        with self._lock:
-            self._nodes[name] = Node(location_id, name, cores, memory_mib, disk_gib, online)
-
-    def set_node_online(self, name: str, online: bool) -> None:
-        with self._lock:
-            self._node(name).online = online
-
-    def add_ostemplate(self, node: str, volid: str) -> None:
-        """An LXC container template in the node's storage, e.g. "local:vztmpl/debian.tar.zst"."""
-        with self._lock:
-            self._node(node).ostemplates.add(volid)
-
-    def add_template(
-        self, node: str, vmid: int, name: str, kind: GuestKind = GuestKind.QEMU
-    ) -> None:
-        with self._lock:
-            self._node(node)
-            self._guests[vmid] = Guest(node, vmid, kind, name, 1, 512, 10, template=True)
-
-    def seed_guest(
-        self,
-        node: str,
-        vmid: int,
-        *,
-        kind: GuestKind = GuestKind.LXC,
-        name: str = "",
-        status: str = "running",
-        cores: int = 1,
-        memory_mib: int = 1024,
-        disk_gib: int = 10,
-        tags: tuple[str, ...] = (),
-    ) -> None:
-        """Put a guest in place without a task (drift, orphans, warm pools)."""
-        with self._lock:
-            self._node(node)
-            guest = Guest(
-                node, vmid, kind, name or f"guest-{vmid}", cores, memory_mib, disk_gib, tags=tags
-            )
-            guest.power(status == "running", self.clock.now())
-            self._guests[vmid] = guest
-
-    def remove_guest(self, vmid: int) -> None:
-        with self._lock:
-            self._guests.pop(vmid, None)
-
-    def set_usage(
-        self,
-        vmid: int,
-        *,
-        cpu: float | None = None,
-        memory_used: int | None = None,
-        disk_used: int | None = None,
-    ) -> None:
-        with self._lock:
-            guest = self._require_guest(None, vmid)
-            for name, value in (
-                ("cpu", cpu),
-                ("memory_used", memory_used),
-                ("disk_used", disk_used),
-            ):
-                if value is not None:
-                    guest.usage[name] = value
-
-    def fail_next(
-        self,
-        operation: str,
-        *,
-        times: int = 1,
-        message: str | None = None,
-        immediate: bool = False,
-        error: Exception | None = None,
-    ) -> None:
-        """The next `times` calls of `operation` fail: at once (`immediate`, or with `error`) or in
-        their task, whose exit status is `message`."""
-        if operation not in FAULTABLE:
-            raise ValueError(f"unknown hypervisor operation {operation!r}")
-        text = message or f"{operation} failed: injected fault"
-        self._faults.arm(operation, Fault(times, immediate or error is not None, text, error))
-
-    def guest(self, vmid: int) -> GuestInfo | None:
+    # --- tasks -----------------------------------------------------------------------------------
+    def task(self, ref: TaskRef) -> TaskState:
         with self._lock:
             self._settle()
-            found = self._guests.get(vmid)
-            return found.info() if found else None
+            task = self._tasks.get(ref.upid)
+            if task is None or task.ref.node != ref.node:
+                raise NotFound("task", ref.upid)
+            return TaskState(True) if not task.settled else TaskState(False, task.exit_status)
 
-    def guests_all(self) -> list[GuestInfo]:
-        """Every guest but the templates (which `templates(node)` lists)."""
-        with self._lock:
-            self._settle()
-            return [g.info() for _, g in sorted(self._guests.items()) if not g.template]
-
-    def password_of(self, vmid: int) -> str | None:
-        with self._lock:
-            self._settle()
-            guest = self._guests.get(vmid)
-            return guest.password if guest else None
-
-    def user_of(self, vmid: int) -> str | None:
-        """The account `password_of` is the password of."""
-        with self._lock:
-            self._settle()
-            guest = self._guests.get(vmid)
-            return guest.user if guest else None
-
-    def running_tasks(self) -> list[TaskRef]:
-        with self._lock:
-            self._settle()
-            return [t.ref for t in self._tasks.values() if not t.settled]
+    def wait(self, ref: TaskRef) -> TaskState:
+        for _ in range(100_000):
+            state = self.task(ref)
+            if not state.running:
+                if not state.ok:
+                    raise ExternalFailure(
+                        f"task {ref.upid} failed: {state.exit_status}",
+                        upid=ref.upid,
+                        exit_status=state.exit_status,
+                    )
+                return state
+            with self._lock:
+                remaining = (self._tasks[ref.upid].ends_at - self.clock.now()).total_seconds()
+            self._sleep(max(remaining, 0.001))
+        raise Unavailable(f"task {ref.upid} did not finish", upid=ref.upid)
 
     def _default_sleep(self, seconds: float) -> None:
         advance = getattr(self.clock, "advance", None)
@@ -236,9 +148,6 @@ class SimulatedCluster:
             if task.failure is None and task.effect is not None:
                 task.effect()
 
-    def _busy(self, vmid: int) -> bool:
-        return self._running_task(vmid) is not None
-
     def _running_task(self, vmid: int) -> Task | None:
         return next((t for t in self._tasks.values() if not t.settled and t.vmid == vmid), None)
 
@@ -277,3 +186,22 @@ class SimulatedCluster:
             used_memory_mib=sum(g.memory_mib for g in members),
             used_disk_gib=sum(g.disk_gib for g in members),
         )
+
+    def _ensure_room(self, node: str, size: ServerConfig) -> None:
+        if not fits(self._load(self._nodes[node]), size, self.overcommit):
+            raise CapacityExhausted(f"node {node} has no room for the guest", node=node)
+
+    def _ensure_growth(self, guest: Guest, wanted: ServerConfig) -> None:
+        """The guest may become `wanted`: its disk does not shrink, its node has room for what
+        grows (the guest's own share is already in the node's load)."""
+        if wanted.disk_gib < guest.disk_gib:
+            raise ValidationError(
+                "disk", f"cannot shrink from {guest.disk_gib} GiB to {wanted.disk_gib} GiB"
+            )
+        added = growth(guest.info().size, wanted)
+        if added is not None and not fits(
+            self._load(self._nodes[guest.node]), added, self.overcommit
+        ):
+            raise CapacityExhausted(
+                f"node {guest.node} has no room to grow the guest", node=guest.node
+            )

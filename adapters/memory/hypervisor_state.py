@@ -8,7 +8,7 @@ from collections.abc import Callable
 import attrs
 
 from domain.model.catalogue import GuestKind
-from ports.hypervisor import GuestInfo, GuestStats, RrdPoint, SnapshotInfo, TaskRef
+from ports.hypervisor import GuestInfo, GuestSpec, GuestStats, RrdPoint, SnapshotInfo, TaskRef
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
@@ -99,6 +99,22 @@ class Guest:
     started_at: dt.datetime | None = None
     snapshots: dict[str, Snapshot] = attrs.field(factory=dict)
     usage: dict[str, float] = attrs.field(factory=dict)  # set by tests: cpu, memory_used, disk_used
+
+    @classmethod
+    def of(cls, node: str, spec: GuestSpec) -> Guest:
+        """The guest a create makes from `spec` (stopped)."""
+        return cls(
+            node,
+            spec.vmid,
+            spec.kind,
+            spec.hostname,
+            spec.cores,
+            spec.memory_mib,
+            spec.disk_gib,
+            tags=tuple(spec.tags),
+            password=spec.root_password,
+            user=spec.user or "root",
+        )
 
     def info(self) -> GuestInfo:
         return GuestInfo(

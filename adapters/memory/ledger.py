@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from adapters.memory.tables import Tables, paginate
+from adapters.memory.tables import Tables
 from domain.model.errors import Conflict
 from domain.model.ledger import LedgerAccount, Transaction, TxKind, check_postable
 from ports.paging import Page
@@ -59,7 +59,7 @@ class InMemoryLedger:
             for tx in reversed(txs)
             if any(p.account.customer_id == customer_id for p in tx.postings)
         ]
-        return paginate(mine, page)
+        return page.cut(mine)
 
     def all(self) -> Iterator[Transaction]:
         return iter(list(self._uow.read("ledger_txs")))

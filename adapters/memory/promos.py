@@ -6,7 +6,7 @@ import builtins
 
 import attrs
 
-from adapters.memory.tables import Tables, paginate
+from adapters.memory.tables import Tables
 from domain.model.errors import AlreadyExists, NotFound, PromoCodeRejected
 from domain.model.promo import PromoCode
 from ports.paging import Page
@@ -47,7 +47,7 @@ class InMemoryPromoCodeRepository:
 
     def list(self, page: Page) -> tuple[builtins.list[PromoCode], int]:
         table = self._table()
-        return paginate([table[i] for i in sorted(table)], page)
+        return page.cut([table[i] for i in sorted(table)])
 
     def uses_by(self, code_id: int, customer_id: int) -> int:
         return sum(

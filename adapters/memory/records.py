@@ -7,7 +7,7 @@ import datetime as dt
 
 import attrs
 
-from adapters.memory.tables import Tables, paginate
+from adapters.memory.tables import Tables
 from domain.model.alerts import AlertState, Metric
 from domain.model.errors import AlreadyExists, NotFound
 from domain.model.metrics import Counters, MetricSample
@@ -113,7 +113,7 @@ class InMemoryOutboxRepository:
 
     def list(self, page: Page) -> tuple[builtins.list[Notice], int]:
         table = self._table()
-        return paginate([table[i] for i in sorted(table, reverse=True)], page)
+        return page.cut([table[i] for i in sorted(table, reverse=True)])
 
     def _table(self) -> dict[int, Notice]:
         table: dict[int, Notice] = self._uow.read("notices")
@@ -134,7 +134,7 @@ class InMemoryAuditLog:
 
     def search(self, query: AuditQuery, page: Page) -> tuple[list[AuditRecord], int]:
         entries: list[AuditRecord] = self._uow.read("audit")
-        return paginate([e for e in reversed(entries) if query.matches(e)], page)
+        return page.cut([e for e in reversed(entries) if query.matches(e)])
 
 
 class InMemoryIdempotencyStore:

@@ -7,14 +7,11 @@ import copy
 import datetime as dt
 from collections import Counter
 
-from adapters.memory.tables import Tables, paginate
+from adapters.memory.tables import Tables
 from domain.model.action import Action, ActionStatus
 from domain.model.errors import AlreadyExists, NotFound
-from domain.model.server import Server, ServerStatus
+from domain.model.server import GONE, IN_PROGRESS, Server, ServerStatus
 from ports.paging import Page
-
-IN_PROGRESS = (ServerStatus.PENDING, ServerStatus.PROVISIONING, ServerStatus.DELETING)
-GONE = (ServerStatus.FAILED, ServerStatus.DELETED)  # no longer claims a guest
 
 
 class InMemoryServerRepository:
@@ -56,7 +53,7 @@ class InMemoryServerRepository:
         return [copy.copy(s) for s in due[: max(limit, 0)]]
 
     def list(self, page: Page) -> tuple[builtins.list[Server], int]:
-        return paginate([copy.copy(s) for s in self._ordered()], page)
+        return page.cut([copy.copy(s) for s in self._ordered()])
 
     def by_vmid(self, vmid: int) -> Server | None:
         """The server whose guest has this vmid: a live one before a deleted one, then the

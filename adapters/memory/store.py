@@ -29,7 +29,9 @@ from adapters.memory.records import (
     InMemoryOutboxRepository,
 )
 from adapters.memory.servers import InMemoryActionRepository, InMemoryServerRepository
+from adapters.memory.ssh_keys import InMemorySshKeyRepository
 from adapters.memory.warm_pool import InMemoryWarmPoolRepository
+from adapters.memory.webhooks import InMemoryDeliveryRepository, InMemoryWebhookRepository
 from ports.idempotency import REQUEST_CLAIM
 from ports.messaging import JobQueue
 
@@ -57,6 +59,9 @@ TABLES = (
     "audit",  # list of AuditRecord
     "idempotency",  # (account id, key) -> IdempotencyRecord
     "warm_pool",  # pooled guest id -> PooledGuest
+    "webhooks",
+    "webhook_deliveries",
+    "ssh_keys",
 )
 
 
@@ -149,6 +154,9 @@ class InMemoryUnitOfWork:
         self.idempotency = InMemoryIdempotencyStore(self)
         self.warm_pool = InMemoryWarmPoolRepository(self)
         self.billing = InMemoryBillingBatches(self, self.ledger)
+        self.webhooks = InMemoryWebhookRepository(self)
+        self.deliveries = InMemoryDeliveryRepository(self)
+        self.ssh_keys = InMemorySshKeyRepository(self)
 
     def __enter__(self) -> InMemoryUnitOfWork:
         if self._active:

@@ -5,11 +5,7 @@ way round."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol, TypeVar
-
-from ports.paging import Page
-
-T = TypeVar("T")
+from typing import Any, Protocol
 
 
 class Tables(Protocol):
@@ -28,7 +24,3 @@ class Tables(Protocol):
     def saw_id(self, sequence: str, used: int) -> None:
         """An id stored without `next_id`: `next_id` never returns it."""
         ...
-
-
-def paginate(items: list[T], page: Page) -> tuple[list[T], int]:
-    return items[page.offset : page.offset + page.per_page], len(items)

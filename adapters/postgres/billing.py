@@ -28,16 +28,18 @@ from domain.model.ledger import TxKind
 from domain.model.metering import Meter
 from domain.model.money import Money
 from domain.model.promo import DiscountTerms
+from domain.model.server import BILLABLE
 from ports.billing import BilledMeter, DueMeter
 
 # Literal rather than a parameter, so the planner can match the partial index's predicate.
-_DUE = """
+_BILLABLE = ", ".join(f"'{state.value}'" for state in BILLABLE)
+_DUE = f"""
 SELECT id, owner_id, name, catalogue_version, currency, hourly_micro, monthly_cap_micro,
        discount_percent, discount_until, first_charge_off_micro, billed_until, meter_month,
        month_seconds, month_list_micro, month_carried_micro, month_discounted_list_micro,
        month_discount_micro
   FROM servers
- WHERE status IN ('running', 'stopped', 'suspended', 'rebuilding') AND NOT suspended_by_admin
+ WHERE status IN ({_BILLABLE}) AND NOT suspended_by_admin
    AND billed_until <= %(due_by)s
    AND (billed_until, id) > (%(after_watermark)s, %(after_id)s)
  ORDER BY billed_until, id

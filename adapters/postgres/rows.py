@@ -15,6 +15,8 @@ from typing import Any, TypeVar, get_origin
 
 import cattrs
 
+from domain.model.action import ActionParams
+
 T = TypeVar("T")
 
 converter = cattrs.Converter(forbid_extra_keys=True)
@@ -63,6 +65,17 @@ def _is_set(kind: Any) -> bool:
 
 # Sets become sorted lists: arrays in columns, arrays in JSON documents, and in a stable order.
 converter.register_unstructure_hook_func(_is_set, lambda value: sorted(value))
+
+
+def _typed_params(value: object, _: object) -> ActionParams:
+    # An action's parameters are typed by its command, so its repository types them first
+    # (domain.model.server.COMMANDS); here they only pass.
+    if not isinstance(value, ActionParams):
+        raise TypeError(f"expected action parameters, got {value!r}")
+    return value
+
+
+converter.register_structure_hook(ActionParams, _typed_params)
 
 
 def structure(data: dict[str, Any], kind: type[T]) -> T:

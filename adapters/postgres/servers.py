@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from psycopg.types.json import Jsonb
 
 from adapters.postgres.rows import money, structure, unstructure
 from adapters.postgres.session import Db, Row, insert_new, next_id, paged, update_by_id
-from domain.model.action import Action
+from domain.model.action import Action, ActionCommand, params_from_stored, stored_params
 from domain.model.errors import AlreadyExists, NotFound
-from domain.model.server import Server
+from domain.model.server import BILLABLE, COMMANDS, GONE, IN_PROGRESS, Server, ServerStatus
 from ports.paging import Page
 
-BILLABLE = ("running", "stopped", "suspended", "rebuilding")
-IN_PROGRESS = ("pending", "provisioning", "deleting")
+
+def _values(states: Iterable[ServerStatus]) -> list[str]:
+    """A set of states as the status column spells them, for `status = ANY(%s)`."""
+    return sorted(state.value for state in states)
 
 
 def server_row(server: Server) -> Row:
@@ -127,7 +130,7 @@ class PostgresServerRepository:
             "SELECT * FROM servers WHERE status = ANY(%s) AND NOT suspended_by_admin"
             " AND billed_until < %s"
             " ORDER BY billed_until, id LIMIT %s",
-            (list(BILLABLE), moment, max(limit, 0)),
+            (_values(BILLABLE), moment, max(limit, 0)),
         )
 
     def list(self, page: Page) -> tuple[builtins.list[Server], int]:
@@ -149,14 +152,14 @@ class PostgresServerRepository:
 
     def in_progress(self) -> builtins.list[Server]:
         return self._many(
-            "SELECT * FROM servers WHERE status = ANY(%s) ORDER BY id", (list(IN_PROGRESS),)
+            "SELECT * FROM servers WHERE status = ANY(%s) ORDER BY id", (_values(IN_PROGRESS),)
         )
 
     def placed_in(self, location_id: int) -> builtins.list[Server]:
         return self._many(
             "SELECT * FROM servers WHERE location_id = %s AND vmid IS NOT NULL"
-            " AND status NOT IN ('failed', 'deleted') ORDER BY id",
-            (location_id,),
+            " AND status <> ALL(%s) ORDER BY id",
+            (location_id, _values(GONE)),
         )
 
     def _one(self, query: str, param: object) -> Server | None:
@@ -172,7 +175,8 @@ def action_row(action: Action) -> Row:
     error = data.pop("error")
     data["error_code"] = error and error["code"]
     data["error_message"] = error and error["message"]
-    data["params"] = Jsonb([list(pair) for pair in data["params"]])
+    # Stored as [name, text] pairs, whatever the command: rows of every age read alike.
+    data["params"] = Jsonb([list(pair) for pair in stored_params(action.params)])
     return data
 
 
@@ -180,6 +184,9 @@ def action_from(row: Row) -> Action:
     r = dict(row)
     code, message = r.pop("error_code"), r.pop("error_message")
     r["error"] = None if code is None else {"code": code, "message": message}
+    # Typed by the command's entry in the commands' table.
+    kind = COMMANDS[ActionCommand(r["command"])].params
+    r["params"] = params_from_stored(kind, r["params"])
     return structure(r, Action)
 
 

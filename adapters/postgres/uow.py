@@ -45,7 +45,9 @@ from adapters.postgres.records import (
 )
 from adapters.postgres.servers import PostgresActionRepository, PostgresServerRepository
 from adapters.postgres.session import Db, translated
+from adapters.postgres.ssh_keys import PostgresSshKeyRepository
 from adapters.postgres.warm_pool import PostgresWarmPoolRepository
+from adapters.postgres.webhooks import PostgresDeliveryRepository, PostgresWebhookRepository
 from ports.idempotency import REQUEST_CLAIM
 from ports.messaging import JobQueue
 
@@ -106,6 +108,9 @@ class PostgresUnitOfWork:
         self.idempotency = PostgresIdempotencyStore(db)
         self.warm_pool = PostgresWarmPoolRepository(db)
         self.billing = PostgresBillingBatches(db)
+        self.webhooks = PostgresWebhookRepository(db)
+        self.deliveries = PostgresDeliveryRepository(db)
+        self.ssh_keys = PostgresSshKeyRepository(db)
 
     def __enter__(self) -> PostgresUnitOfWork:
         if self._conn is not None:

@@ -12,10 +12,33 @@ from __future__ import annotations
 import shlex
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
 
 import attrs
 
 from domain.model.errors import ExternalFailure, Unavailable, ValidationError
+
+LXC_PASSWORD_SETTING = "lxc_password_command"
+
+
+class LxcPasswordCommand(Protocol):
+    def set_root_password(self, node: str, vmid: int, password: str, *, running: bool) -> None: ...
+
+    def set_authorized_keys(
+        self, node: str, vmid: int, keys: tuple[str, ...], *, running: bool
+    ) -> None: ...
+
+
+def required(command: LxcPasswordCommand | None) -> LxcPasswordCommand:
+    """The command, or the failure that says why LXC password work cannot be done without it
+    (raised before any change)."""
+    if command is None:
+        raise ExternalFailure(
+            "LXC root passwords can only be set over SSH to the node, and "
+            f"{LXC_PASSWORD_SETTING} is not configured",
+            setting=LXC_PASSWORD_SETTING,
+        )
+    return command
 
 
 @attrs.frozen

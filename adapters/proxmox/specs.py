@@ -1,11 +1,15 @@
-"""The PVE property strings and parameter values a guest's spec turns into (net0, rootfs,
-ipconfig0, tags, sshkeys) and the sizes read back from a config."""
+"""What a guest's spec turns into on PVE: the property strings (net0, rootfs, ipconfig0, tags,
+sshkeys), the parameters of the calls that create and configure a guest, and the sizes read back
+from a config."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote
 
+from adapters.proxmox.config import ProxmoxSite
 from ports.hypervisor import GuestSpec
 
 MIB = 1024 * 1024
@@ -81,3 +85,74 @@ def disk_size_bytes(volume: object) -> int | None:
 def disk_gib(volume: object) -> int:
     size = disk_size_bytes(volume)
     return 0 if size is None else size // GIB
+
+
+# --- the parameters of the calls that make and shape a guest ------------------------------------
+
+
+def lxc_create(spec: GuestSpec, site: ProxmoxSite) -> dict[str, object]:
+    """`POST /nodes/{node}/lxc`: a new container, with its root password and keys."""
+    return {
+        "vmid": spec.vmid,
+        "ostemplate": spec.template,
+        "hostname": spec.hostname,
+        "unprivileged": True,
+        "rootfs": rootfs(site.storage, spec.disk_gib),
+        "cores": spec.cores,
+        "memory": spec.memory_mib,
+        "swap": site.swap_mib,
+        "net0": lxc_net0(spec, site.bridge),
+        "nameserver": nameservers(site.nameservers),
+        "password": spec.root_password,
+        "ssh-public-keys": lxc_ssh_keys(spec.ssh_keys),
+        "tags": tags(spec.tags) or None,
+    }
+
+
+def lxc_config(spec: GuestSpec, site: ProxmoxSite, current: Mapping[str, Any]) -> dict[str, object]:
+    """`PUT .../lxc/{vmid}/config` making a container match `spec` (its password goes over SSH)."""
+    values: dict[str, object] = {
+        "hostname": spec.hostname,
+        "cores": spec.cores,
+        "memory": spec.memory_mib,
+        "swap": site.swap_mib,
+        "net0": lxc_net0(spec, site.bridge),
+        "nameserver": nameservers(site.nameservers),
+        "tags": tags(spec.tags) or None,
+    }
+    return _with_deletions(values, current)
+
+
+def qemu_config(
+    spec: GuestSpec, site: ProxmoxSite, current: Mapping[str, Any]
+) -> dict[str, object]:
+    """`PUT .../qemu/{vmid}/config` making a VM match `spec`, cloud-init included."""
+    values: dict[str, object] = {
+        "name": spec.hostname,
+        "cores": spec.cores,
+        "memory": spec.memory_mib,
+        "net0": qemu_net0(spec, site.bridge),
+        "ipconfig0": ipconfig0(spec),
+        "nameserver": nameservers(site.nameservers),
+        "ciuser": spec.user or site.qemu_user,
+        "cipassword": spec.root_password,
+        "sshkeys": qemu_ssh_keys(spec.ssh_keys),
+        "tags": tags(spec.tags) or None,
+        "description": None,  # a clone's marker (see clone_marker) goes once it is configured
+    }
+    return _with_deletions(values, current)
+
+
+def clone_marker(spec: GuestSpec) -> str:
+    """Written on a clone as it is made: a clone found with it and no configuration yet is one a
+    crashed process left half-done for this spec, safe to finish."""
+    return f"hostprovider: clone in progress for {spec.hostname} ({' '.join(spec.tags)})"
+
+
+def _with_deletions(values: dict[str, object], current: Mapping[str, Any]) -> dict[str, object]:
+    """Keys the spec leaves empty but the guest has (a pool guest's tags, say) are deleted."""
+    gone = sorted(k for k, v in values.items() if v is None and k in current)
+    cleaned = {k: v for k, v in values.items() if v is not None}
+    if gone:
+        cleaned["delete"] = ",".join(gone)
+    return cleaned

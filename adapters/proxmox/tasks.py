@@ -47,6 +47,15 @@ class _Sequence:
     lock: threading.Lock = attrs.field(factory=threading.Lock)
 
 
+def task_ref(upid: object) -> TaskRef:
+    """The ref of a task PVE started, from the UPID it answered with."""
+    text = str(upid or "")
+    parts = text.split(":")
+    if len(parts) < 9 or parts[0] != "UPID":
+        raise ExternalFailure(f"proxmox answered {text!r} where a task id was expected")
+    return TaskRef(parts[1], text)  # the node running the task is the UPID's second field
+
+
 class TaskTracker:
     def __init__(
         self,

@@ -10,20 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
-import re
-import unicodedata
 from collections.abc import Container
 
 import attrs
 
+from domain.model.credentials import NewPassword
 from domain.model.dunning import Standing
 from domain.model.errors import RuleViolation, ValidationError
 
-_EMAIL = re.compile(
-    r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-)
-PASSWORD_MIN = 10
-PASSWORD_MAX = 256  # hashing cost must not be the client's to choose
 TOKEN_PREFIX = "hp_"
 
 
@@ -32,71 +26,19 @@ class Role(enum.Enum):
     ADMIN = "admin"
 
 
-def normalize_email(value: object) -> str:
-    """The address in NFKC (full-width and other compatibility forms folded to their plain
-    letters), its domain lower-cased. A local part whose letters mix scripts (a Cyrillic `а` among
-    Latin letters) is refused: it is how a look-alike of someone else's address is made."""
-    if not isinstance(value, str):
-        raise ValidationError("email", "must be a string")
-    raw = value.strip()
-    if len(raw) > 254 or not _EMAIL.fullmatch(raw):
-        raise ValidationError("email", "is not a valid e-mail address")
-    email = unicodedata.normalize("NFKC", raw)
-    if len(email) > 254 or not _EMAIL.fullmatch(email):  # NFKC made a space or an @ of something
-        raise RuleViolation("email", "is not a valid e-mail address once normalized (NFKC)")
-    local, domain = email.rsplit("@", 1)
-    # Invisible, control, private and unassigned code points, as Unicode's own tables say: the
-    # request schema refuses the common ones; the rest is a rule beyond it (422).
-    if any(unicodedata.category(c).startswith("C") for c in local):
-        raise RuleViolation("email", "must not contain invisible or control characters")
-    if len(_scripts(local)) > 1:  # a rule beyond any request schema: well-formed, refused (422)
-        raise RuleViolation(
-            "email", "mixes letters of different alphabets; write it in one alphabet"
-        )
-    return f"{local}@{domain.lower()}"
-
-
-# Scripts that one language writes together count as one (Japanese mixes all three).
-_SAME_SCRIPT = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "HALFWIDTH": "CJK"}
-
-
-def _scripts(text: str) -> set[str]:
-    """The scripts of the letters in `text`, by the first word of each letter's Unicode name
-    (LATIN, CYRILLIC, GREEK, ...): digits and punctuation belong to every script."""
-    scripts = set()
-    for char in text:
-        if char.isalpha():
-            first = unicodedata.name(char, "UNKNOWN").split(" ", 1)[0]
-            scripts.add(_SAME_SCRIPT.get(first, first))
-    return scripts
-
-
-def email_key(email: str) -> str:
-    """What makes two addresses the same account: the normalized address, lower-cased, as the
-    database's unique index compares them (`lower(email)`); every store and throttle key uses
-    this, so `straße@` and `strasse@` are two accounts everywhere."""
-    return email.strip().lower()
-
-
 def check_password_policy(
-    value: object, common: Container[str] = frozenset(), *, field: str = "password"
+    value: str, common: Container[str] = frozenset(), *, field: str = "password"
 ) -> str:
-    """At least PASSWORD_MIN characters, not all one character, and not one of the `common`
-    passwords (compared without case); at most PASSWORD_MAX, so hashing cost is ours to choose."""
-    if not isinstance(value, str):
-        raise ValidationError(field, "must be a string")
-    if len(value) < PASSWORD_MIN:
-        raise ValidationError(field, f"must be at least {PASSWORD_MIN} characters")
-    if len(value) > PASSWORD_MAX:
-        raise ValidationError(field, f"must be at most {PASSWORD_MAX} characters")
-    if "\x00" in value:
-        raise ValidationError(field, "must not contain NUL characters")
+    """A NewPassword (length, not one character repeated) that is not one of the `common`
+    passwords (compared without case)."""
+    try:
+        secret = NewPassword(value).text
+    except ValidationError as ex:
+        raise ex.at(field) from None
     # A rule against a list no request schema states: well-formed, and still refused (422).
-    if len(set(value)) == 1:
-        raise RuleViolation(field, "must not be one character repeated")
-    if value.lower() in common:
+    if secret.lower() in common:
         raise RuleViolation(field, "is one of the most common passwords; choose another")
-    return value
+    return secret
 
 
 @attrs.define

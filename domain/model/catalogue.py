@@ -97,8 +97,10 @@ class ResourceRange:
     maximum: int
     step: int = 1
 
-    def check(self, field: str, value: object) -> int:
-        if type(value) is not int:
+    def check(self, field: str, value: int) -> int:
+        # Orders come as Cores, MemoryMiB and DiskGiB, whole numbers already; a resize still
+        # hands over its sizes as sent until the server commands are typed (domain/model/server.py).
+        if not isinstance(value, int) or isinstance(value, bool):
             raise ValidationError(field, "must be an integer")
         # The range is the catalogue's, which changes: a rule of the moment, not of the API.
         if not self.minimum <= value <= self.maximum:
@@ -133,6 +135,12 @@ class ServerConfig:
         limits.memory_mib.check("memory", self.memory_mib)
         limits.disk_gib.check("disk", self.disk_gib)
         return self
+
+
+def disk_can_become(current_gib: int, wanted_gib: int) -> bool:
+    """Disks only grow: a filesystem cannot be shrunk safely, so a disk keeps its size or grows.
+    The one statement of that rule; resizes, the warm pool and the hypervisors all ask it."""
+    return wanted_gib >= current_gib
 
 
 @attrs.frozen
@@ -184,14 +192,14 @@ class Catalogue:
     limits: ResourceLimits
     rates: dict[int, Rates] = attrs.field(hash=False)  # by location id
 
-    def location(self, location_id: object) -> Location:
-        return _find(self.locations, location_id, "location", "locationId")
+    def location(self, location_id: int) -> Location:
+        return _find(self.locations, location_id, "location")
 
-    def image(self, image_id: object) -> OsImage:
-        return _find(self.images, image_id, "os", "osId")
+    def image(self, image_id: int) -> OsImage:
+        return _find(self.images, image_id, "os")
 
-    def tariff(self, tariff_id: object) -> Tariff:
-        return _find(self.tariffs, tariff_id, "tariff", "tariffId")
+    def tariff(self, tariff_id: int) -> Tariff:
+        return _find(self.tariffs, tariff_id, "tariff")
 
     def rates_at(self, location_id: int) -> Rates:
         try:
@@ -200,9 +208,7 @@ class Catalogue:
             raise NotFound("location", location_id) from None
 
 
-def _find(items: tuple[_Item, ...], ident: object, kind: str, field: str) -> _Item:
-    if type(ident) is not int:
-        raise ValidationError(field, "must be an integer id")
+def _find(items: tuple[_Item, ...], ident: int, kind: str) -> _Item:
     for item in items:
         if item.id == ident:
             return item

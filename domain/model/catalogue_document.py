@@ -21,9 +21,6 @@ A `version` key is allowed and means "the version this was edited from" (see pub
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 from domain.model.catalogue import (
     Catalogue,
@@ -38,19 +35,15 @@ from domain.model.catalogue import (
     Tariff,
     usual_user,
 )
+from domain.model.document_table import MAX_TEXT, Document, Table, label, unique
 from domain.model.errors import RuleViolation, ValidationError
-from domain.model.money import Money
+from domain.model.money import CURRENCY_PATTERN, Money
 
-T = TypeVar("T")
-Document = dict[str, Any]
-
-MAX_INT = 2_147_483_647  # what the database's integer columns (ids, sizes) hold
-MAX_TEXT = 255
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_CURRENCY = re.compile(CURRENCY_PATTERN)
 _LIMITS = ("cores", "memory_mib", "disk_gib")
-_RATES = ("per_core", "per_gib_memory", "per_gib_disk")
+RATE_KEYS = ("per_core", "per_gib_memory", "per_gib_disk")
 _OS_TYPES = ("linux", "windows")
 _TOP = {"version", "currency", "limits", "locations", "images", "tariffs"}
 _LOCATION_KEYS = {"id", "code", "name", "country", "city", "datacenter", "rates"}
@@ -87,137 +80,10 @@ class CatalogueRejected(RuleViolation):
         self.sound = sound
 
 
-class _Table:
-    """One table of the document, read key by key; what is wrong is noted, never raised."""
-
-    def __init__(self, problems: list[str], place: str, data: object, sep: str = " ") -> None:
-        self.problems = problems
-        self.place = place
-        self.sep = sep  # between the place and a key: "[[images]] #1 name", "[limits] cores.min"
-        self.ok = isinstance(data, dict)
-        self.data: dict[str, Any] = data if isinstance(data, dict) else {}
-        if not self.ok:
-            self.note("", "must be a table")
-
-    def note(self, key: str, problem: str) -> None:
-        where = f"{self.place}{self.sep}{key}".strip() if key else self.place
-        self.problems.append(f"{where}: {problem}")
-
-    def only(self, allowed: set[str]) -> None:
-        for key in sorted(set(self.data) - allowed):
-            self.note(key, "is not a known key")
-
-    def _get(self, key: str, kind: type[T], what: str, default: T | None) -> T | None:
-        if key not in self.data:
-            if default is None:
-                self.note(key, "is missing")
-            return default
-        value = self.data[key]
-        if type(value) is not kind:  # a bool is no integer here, a float no money
-            self.note(key, f"must be {what}")
-            return None
-        return value  # type: ignore[no-any-return]
-
-    def text(
-        self, key: str, default: str | None = None, pattern: re.Pattern[str] | None = None
-    ) -> str:
-        value = self._get(key, str, "a string", default)
-        if value is None:
-            return ""
-        if not value.strip():
-            self.note(key, "must not be empty")
-        elif len(value) > MAX_TEXT:
-            self.note(key, f"must be at most {MAX_TEXT} characters")
-        elif any(unicodedata.category(c) == "Cc" for c in value):
-            self.note(key, "must not hold control characters")
-        elif pattern is not None and not pattern.match(value):
-            self.note(key, f"must match {pattern.pattern}")
-        return value
-
-    def integer(self, key: str, minimum: int = 1) -> int:
-        value = self._get(key, int, "an integer", None)
-        if value is None:
-            return 0
-        if not minimum <= value <= MAX_INT:
-            self.note(key, f"must be within {minimum}..{MAX_INT}")
-        return value
-
-    def flag(self, key: str) -> bool:
-        return bool(self._get(key, bool, "true or false", None))
-
-    def money(self, key: str, currency: str, default: str | None = None) -> Money:
-        raw = self.data.get(key, default)
-        if raw is None:
-            self.note(key, "is missing")
-            return Money.zero(currency)
-        try:
-            amount = Money.parse(raw, currency, field=key)
-        except ValidationError as ex:
-            self.note(key, ex.message.removeprefix(f"{key} ") + " (money is never a float)")
-            return Money.zero(currency)
-        if amount.micro < 0:
-            self.note(key, "must not be negative")
-        return amount
-
-    def choice(self, key: str, options: tuple[str, ...]) -> str:
-        value = self._get(key, str, "a string", None)
-        if value is not None and value not in options:
-            self.note(key, f"must be one of {', '.join(options)}")
-            return ""
-        return value or ""
-
-    def table(self, key: str, *, required: bool = True, label: str = "") -> _Table | None:
-        if key not in self.data:
-            if required:
-                self.note(label or key, "is missing")
-            return None
-        place = f"{self.place}{self.sep}{label or key}".strip()
-        return _Table(self.problems, place, self.data[key], sep=" " if label else ".")
-
-    def entries(
-        self, key: str, label: Callable[[dict[str, Any]], str], *, needed: bool = True
-    ) -> list[_Table]:
-        value = self.data.get(key)
-        if key in self.data and not isinstance(value, list):
-            self.note(f"[[{key}]]", "must be an array of tables")
-            return []
-        if not value:
-            if needed:
-                self.note(f"[[{key}]]", "at least one is needed")
-            return []
-        tables = []
-        for n, item in enumerate(value, start=1):
-            name = label(item) if isinstance(item, dict) else ""
-            tables.append(_Table(self.problems, f"[[{key}]] #{n}{name}", item))
-        return tables
-
-
-def _label(key: str) -> Callable[[dict[str, Any]], str]:
-    def label(item: dict[str, Any]) -> str:
-        value = item.get(key)
-        if not isinstance(value, str) or not value:
-            return ""
-        # Shown on a terminal: a control character is written out, never sent as itself.
-        shown = "".join(
-            f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in value[:60]
-        )
-        return f" ({shown})"
-
-    return label
-
-
-def _unique(tables: list[_Table], values: list[T], key: str) -> None:
-    seen: set[T] = set()
-    for table, value in zip(tables, values, strict=True):
-        if value in seen:
-            table.note(key, f"{value!r} is used by another entry")
-        seen.add(value)
-
-
-def read_catalogue(document: object, *, currency: str, version: int) -> Catalogue:
+def read_catalogue(document: Document, *, currency: str, version: int) -> Catalogue:
     """The catalogue `document` describes, as `version`; CatalogueRejected lists every problem."""
     problems: list[str] = []
-    top = _Table(problems, "", document)
+    top = Table(problems, "", document)
     if not top.ok:
         raise CatalogueRejected(["the catalogue must be a table (a TOML file or a JSON object)"])
     top.only(_TOP)
@@ -247,7 +113,7 @@ def read_catalogue(document: object, *, currency: str, version: int) -> Catalogu
     )
 
 
-def _limits(top: _Table) -> ResourceLimits | None:
+def _limits(top: Table) -> ResourceLimits | None:
     table = top.table("limits", label="[limits]")
     if table is None:
         return None
@@ -269,8 +135,8 @@ def _limits(top: _Table) -> ResourceLimits | None:
     return ResourceLimits(*ranges) if len(ranges) == len(_LIMITS) else None
 
 
-def _locations(top: _Table, currency: str, sound: list[Location]) -> list[tuple[Location, Rates]]:
-    tables = top.entries("locations", _label("code"))
+def _locations(top: Table, currency: str, sound: list[Location]) -> list[tuple[Location, Rates]]:
+    tables = top.entries("locations", label("code"))
     read: list[tuple[Location, Rates]] = []
     for t in tables:
         known = len(top.problems)
@@ -284,22 +150,22 @@ def _locations(top: _Table, currency: str, sound: list[Location]) -> list[tuple[
             datacenter=t.text("datacenter"),
         )
         rates_table = t.table("rates")
-        amounts = [Money.zero(currency)] * len(_RATES)
+        amounts = [Money.zero(currency)] * len(RATE_KEYS)
         if rates_table is not None:
-            rates_table.only(set(_RATES))
-            amounts = [rates_table.money(key, currency) for key in _RATES]
+            rates_table.only(set(RATE_KEYS))
+            amounts = [rates_table.money(key, currency) for key in RATE_KEYS]
         read.append((location, Rates(*amounts)))
         if len(top.problems) == known:
             sound.append(location)
-    _unique(tables, [loc.id for loc, _ in read], "id")
-    _unique(tables, [loc.code for loc, _ in read], "code")
+    unique(tables, [loc.id for loc, _ in read], "id")
+    unique(tables, [loc.code for loc, _ in read], "code")
     return read
 
 
 def _images(
-    top: _Table, currency: str, codes: dict[str, int], sound: list[OsImage]
+    top: Table, currency: str, codes: dict[str, int], sound: list[OsImage]
 ) -> list[OsImage]:
-    tables = top.entries("images", _label("name"))
+    tables = top.entries("images", label("name"))
     images: list[OsImage] = []
     for t in tables:
         known = len(top.problems)
@@ -335,11 +201,11 @@ def _images(
         images.append(image)
         if len(top.problems) == known:
             sound.append(image)
-    _unique(tables, [image.id for image in images], "id")
+    unique(tables, [image.id for image in images], "id")
     return images
 
 
-def _templates(t: _Table, kind: str, codes: dict[str, int]) -> tuple[LocationTemplate, ...]:
+def _templates(t: Table, kind: str, codes: dict[str, int]) -> tuple[LocationTemplate, ...]:
     """The per-location templates, and a check that every location has one."""
 
     def check(key: str, value: str) -> None:
@@ -372,10 +238,10 @@ def _templates(t: _Table, kind: str, codes: dict[str, int]) -> tuple[LocationTem
 
 
 def _tariffs(
-    top: _Table, currency: str, codes: dict[str, int], limits: ResourceLimits | None
+    top: Table, currency: str, codes: dict[str, int], limits: ResourceLimits | None
 ) -> list[Tariff]:
     # None at all is a shop that sells by the resource only.
-    tables = top.entries("tariffs", _label("name"), needed=False)
+    tables = top.entries("tariffs", label("name"), needed=False)
     tariffs: list[Tariff] = []
     for t in tables:
         t.only(_TARIFF_KEYS)
@@ -408,73 +274,5 @@ def _tariffs(
         tariffs.append(
             Tariff(t.integer("id"), t.text("name"), config, monthly, frozenset(location_ids))
         )
-    _unique(tables, [tariff.id for tariff in tariffs], "id")
+    unique(tables, [tariff.id for tariff in tariffs], "id")
     return tariffs
-
-
-def write_catalogue(catalogue: Catalogue) -> Document:
-    """The document `read_catalogue` reads back into an equal catalogue (version aside)."""
-    code_of = {loc.id: loc.code for loc in catalogue.locations}
-
-    def amount(money: Money) -> str:
-        return money.format(6).rstrip("0").rstrip(".") if money.micro % 10_000 else money.format()
-
-    def bounds(r: ResourceRange) -> Document:
-        return {"min": r.minimum, "max": r.maximum, "step": r.step}
-
-    def image(i: OsImage) -> Document:
-        out: Document = {
-            "id": i.id,
-            "name": i.name,
-            "family": i.family,
-            "version": i.version,
-            "os_type": i.os_type,
-            "kind": i.guest_kind.value,
-            "licence_hourly": amount(i.licence_hourly),
-            "default_user": i.default_user,
-        }
-        if i.guest_kind is GuestKind.QEMU:
-            out["guest_agent"] = i.guest_agent
-        if i.template:
-            out["template"] = i.template
-        if i.templates:
-            out["templates"] = {code_of[t.location_id]: t.template for t in i.templates}
-        return out
-
-    def tariff(t: Tariff) -> Document:
-        out: Document = {
-            "id": t.id,
-            "name": t.name,
-            "cores": t.config.cores,
-            "memory_mib": t.config.memory_mib,
-            "disk_gib": t.config.disk_gib,
-            "monthly": amount(t.monthly_price),
-        }
-        if t.location_ids:
-            out["locations"] = sorted(code_of[i] for i in t.location_ids)
-        return out
-
-    limits = catalogue.limits
-    return {
-        "version": catalogue.version,
-        "currency": catalogue.currency,
-        "limits": {
-            "cores": bounds(limits.cores),
-            "memory_mib": bounds(limits.memory_mib),
-            "disk_gib": bounds(limits.disk_gib),
-        },
-        "locations": [
-            {
-                "id": loc.id,
-                "code": loc.code,
-                "name": loc.name,
-                "country": loc.country,
-                "city": loc.city,
-                "datacenter": loc.datacenter,
-                "rates": {key: amount(getattr(catalogue.rates_at(loc.id), key)) for key in _RATES},
-            }
-            for loc in catalogue.locations
-        ],
-        "images": [image(i) for i in catalogue.images],
-        "tariffs": [tariff(t) for t in catalogue.tariffs],
-    }

@@ -27,6 +27,13 @@ class ValidationError(DomainError):
     def __init__(self, field: str, problem: str, **details: Any) -> None:
         super().__init__(f"{field} {problem}", field=field, **details)
         self.field = field
+        self.problem = problem
+
+    def at(self, field: str) -> ValidationError:
+        """The same refusal of the same kind, named as `field` (where a value is known by another
+        name: a new password is `newPassword` when the current one is sent too)."""
+        details = {k: v for k, v in self.details.items() if k != "field"}
+        return type(self)(field, self.problem, **details)
 
 
 class RuleViolation(ValidationError):
@@ -44,7 +51,7 @@ class NotFound(DomainError):
 
     code = "not_found"
 
-    def __init__(self, kind: str, ident: object) -> None:
+    def __init__(self, kind: str, ident: int | str | None) -> None:
         super().__init__(f"{kind} {ident} not found", kind=kind, id=str(ident))
 
 

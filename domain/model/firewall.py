@@ -25,25 +25,24 @@ ANY_IPV4 = "0.0.0.0/0"
 
 @attrs.frozen
 class RuleRequest:
-    """One rule as a customer sent it, before anything is checked (hence `object`)."""
+    """One rule as a customer sent it, before it is checked against the others and the
+    provider's networks."""
 
-    protocol: object
-    from_port: object = None
-    to_port: object = None  # None: the same as from_port, a single port
-    source: object = None  # None: anyone
-    description: object = None
+    protocol: str
+    from_port: int | None = None
+    to_port: int | None = None  # None: the same as from_port, a single port
+    source: str | None = None  # None: anyone
+    description: str | None = None
 
 
 def customer_rules(
-    requested: object, *, customer_networks: Collection[str]
+    requested: Sequence[RuleRequest], *, customer_networks: Collection[str]
 ) -> tuple[FirewallRule, ...]:
     """The rules a customer asked for, checked and in canonical form, in the order given.
 
     An empty list is allowed: it closes every inbound port. `customer_networks` are the provider's
     IPv4 ranges for customer servers; a source inside or around one of them would let other
     customers in."""
-    if not isinstance(requested, Sequence) or isinstance(requested, str | bytes):
-        raise ValidationError("rules", "must be a list of rules")
     if len(requested) > MAX_RULES:
         raise ValidationError(
             "rules", f"may hold at most {MAX_RULES} rules, not {len(requested)}", limit=MAX_RULES
@@ -53,8 +52,6 @@ def customer_rules(
     rules: list[FirewallRule] = []
     seen: dict[tuple[str, int | None, int | None, str], int] = {}
     for index, wanted in enumerate(requested):
-        if not isinstance(wanted, RuleRequest):
-            raise ValidationError(f"rules.{index}", "must be a rule")
         rule = _rule(index, wanted, protected)
         key = (rule.protocol, rule.port_from, rule.port_to, rule.source)
         if key in seen:
@@ -70,7 +67,7 @@ def _rule(index: int, wanted: RuleRequest, protected: list[ipaddress.IPv4Network
     field = f"rules.{index}"
     if wanted.protocol not in PROTOCOLS:
         raise ValidationError(f"{field}.protocol", "must be tcp, udp or icmp")
-    protocol = str(wanted.protocol)
+    protocol = wanted.protocol
     port_from, port_to = _ports(field, protocol, wanted.from_port, wanted.to_port)
     return FirewallRule(
         protocol,
@@ -81,7 +78,9 @@ def _rule(index: int, wanted: RuleRequest, protected: list[ipaddress.IPv4Network
     )
 
 
-def _ports(field: str, protocol: str, low: object, high: object) -> tuple[int | None, int | None]:
+def _ports(
+    field: str, protocol: str, low: int | None, high: int | None
+) -> tuple[int | None, int | None]:
     if protocol == "icmp":
         # ICMP has message types, not ports: a port here is a misunderstanding worth reporting.
         if low is not None or high is not None:
@@ -97,17 +96,16 @@ def _ports(field: str, protocol: str, low: object, high: object) -> tuple[int | 
     return first, last
 
 
-def _port(field: str, value: object) -> int:
-    # `type(...) is int`: True is an int to Python, and must not open port 1.
-    if type(value) is not int or not 1 <= value <= 65535:
+def _port(field: str, value: int) -> int:
+    if not 1 <= value <= 65535:
         raise ValidationError(field, "must be a whole number within 1..65535")
     return value
 
 
-def _source(field: str, value: object, protected: list[ipaddress.IPv4Network]) -> str:
+def _source(field: str, value: str | None, protected: list[ipaddress.IPv4Network]) -> str:
     if value is None:
         return ANY_IPV4
-    if not isinstance(value, str) or not value.strip():
+    if not value.strip():
         raise ValidationError(field, "must be an IPv4 address or network in CIDR form")
     text = value.strip()
     try:
@@ -136,11 +134,9 @@ def _source(field: str, value: object, protected: list[ipaddress.IPv4Network]) -
     return str(network)
 
 
-def _description(field: str, value: object) -> str:
+def _description(field: str, value: str | None) -> str:
     if value is None:
         return ""
-    if not isinstance(value, str):
-        raise ValidationError(field, "must be text")
     if len(value) > MAX_DESCRIPTION:
         raise ValidationError(field, f"may be at most {MAX_DESCRIPTION} characters")
     # Control and invisible formatting characters would garble the firewall's rule list and logs.

@@ -19,8 +19,14 @@ MICRO = 1_000_000
 # integer (at most 9,223,372,036,854.775807 units) PostgreSQL keeps money in, with room for sums:
 # an amount past it is refused here, on every store, rather than by the database in production.
 MAX_UNITS = 10**12
-# ASCII digits only: `\d` would also take other scripts' digits, which int() accepts as well.
-_DECIMAL = re.compile(r"^(-?)([0-9]{1,13})(?:\.([0-9]{1,6}))?$")
+# Money as the API shows it and takes it: a decimal string of micro-unit precision (every Money fits
+# 13 digits). ASCII digits only: `\d` would also take other scripts' digits, which int() accepts.
+MONEY_TEXT_PATTERN = r"^(-?)([0-9]{1,13})(?:\.([0-9]{1,6}))?$"
+MONEY_TEXT_MAX = 21
+MONEY_TEXT_RULE = 'must be a decimal string such as "100.00"'
+_DECIMAL = re.compile(MONEY_TEXT_PATTERN)
+CURRENCY_PATTERN = r"^[A-Z]{3}$"  # an ISO 4217 code
+_CURRENCY = re.compile(CURRENCY_PATTERN)
 
 
 class Rounding(enum.Enum):
@@ -43,12 +49,12 @@ def divide(numerator: int, denominator: int, rounding: Rounding) -> int:
     return -quotient if negative else quotient
 
 
-def _check_currency(_: object, __: object, value: str) -> None:
-    if not (isinstance(value, str) and len(value) == 3 and value.isascii() and value.isupper()):
+def _check_currency(_: Money, __: attrs.Attribute[str], value: str) -> None:
+    if not (isinstance(value, str) and _CURRENCY.fullmatch(value)):
         raise ValidationError("currency", "must be a three-letter ISO 4217 code")
 
 
-def _check_micro(_: object, __: object, value: int) -> None:
+def _check_micro(_: Money, __: attrs.Attribute[int], value: int) -> None:
     if type(value) is not int:  # bool is an int subclass and floats must never sneak in
         raise TypeError("Money holds an int of micro-units")
     if abs(value) > MAX_UNITS * MICRO:
@@ -69,15 +75,13 @@ class Money:
         return cls(units * MICRO, currency)
 
     @classmethod
-    def parse(cls, text: object, currency: str, *, field: str = "amount") -> Money:
+    def parse(cls, text: str, currency: str, *, field: str = "amount") -> Money:
         """Parse a decimal string such as "300.00" (at most six places).
 
         Anything else (a float, an exponent, a non-string) is a ValidationError against `field`."""
-        if not isinstance(text, str):
-            raise ValidationError(field, 'must be a decimal string such as "100.00"')
-        match = _DECIMAL.fullmatch(text.strip())
+        match = _DECIMAL.fullmatch(text.strip()) if isinstance(text, str) else None
         if not match:
-            raise ValidationError(field, 'must be a decimal string such as "100.00"')
+            raise ValidationError(field, MONEY_TEXT_RULE)
         sign, whole, fraction = match.groups()
         micro = int(whole) * MICRO + int((fraction or "").ljust(6, "0"))
         # The same bound Money checks, but reported against the caller's field, fraction included.

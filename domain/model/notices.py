@@ -121,7 +121,11 @@ class Rendered:
     html: str
 
 
-def render(template: str, **fields: object) -> Rendered:
+# What a notice's fields hold: text, counts and figures (shown with str()).
+NoticeField = str | int | float
+
+
+def render(template: str, **fields: NoticeField) -> Rendered:
     """The subject, the text and the HTML of a notice. A missing field or an unknown template is a
     KeyError (a bug of the caller, not something to send); values are never read as templates."""
     chosen = TEMPLATES[template]
@@ -140,7 +144,7 @@ def render(template: str, **fields: object) -> Rendered:
     return Rendered(subject, text + "\n", document)
 
 
-def _html_value(name: str, value: object) -> str:
+def _html_value(name: str, value: NoticeField) -> str:
     shown = html.escape(str(value))
     if name in _LINK_FIELDS and str(value).startswith(("https://", "http://")):
         return f'<a href="{shown}">{shown}</a>'
@@ -169,7 +173,8 @@ SENDING_LEASE = dt.timedelta(minutes=15)
 
 def backoff(tries: int) -> dt.timedelta:
     """The wait after the `tries`-th failed try: 1, 2, 4 ... minutes, at most an hour."""
-    return min(FIRST_BACKOFF * 2 ** max(tries - 1, 0), LONGEST_BACKOFF)
+    doublings: int = 2 ** max(tries - 1, 0)
+    return min(FIRST_BACKOFF * doublings, LONGEST_BACKOFF)
 
 
 @attrs.frozen

@@ -42,6 +42,18 @@ def fits(node: NodeLoad, config: ServerConfig, overcommit: Overcommit) -> bool:
     )
 
 
+def growth(current: ServerConfig, wanted: ServerConfig) -> ServerConfig | None:
+    """What a guest of `current` size, already counted in its node's load, adds to it by becoming
+    `wanted` (negative where it shrinks): the room `fits` must find for the change. None when
+    nothing grows: such a change needs no room, even on a node that got full meanwhile."""
+    added = ServerConfig(
+        wanted.cores - current.cores,
+        wanted.memory_mib - current.memory_mib,
+        wanted.disk_gib - current.disk_gib,
+    )
+    return added if max(added.cores, added.memory_mib, added.disk_gib) > 0 else None
+
+
 def load_permille(node: NodeLoad, overcommit: Overcommit = Overcommit()) -> int:
     """How full a node is by its scarcest resource, in permille of what it may promise."""
     return max(

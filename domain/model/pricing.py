@@ -22,6 +22,7 @@ from domain.model.catalogue import (
     ServerConfig,
     Tariff,
 )
+from domain.model.commands import OrderRequest
 from domain.model.errors import QuoteRejected, RuleViolation, ValidationError
 from domain.model.money import Money, Rounding
 from domain.model.promo import NO_DISCOUNT, DiscountTerms, PromoCode
@@ -39,22 +40,14 @@ class Order:
     tariff: Tariff | None = None
 
 
-def resolve_order(
-    catalogue: Catalogue,
-    *,
-    os_id: object,
-    location_id: object = None,
-    tariff_id: object = None,
-    cores: object = None,
-    memory: object = None,
-    disk: object = None,
-) -> Order:
+def resolve_order(catalogue: Catalogue, request: OrderRequest) -> Order:
     """Turn what a customer sent into an Order, or name the first field that is wrong."""
-    image = catalogue.image(os_id)
-    if tariff_id is not None:
-        if any(v is not None for v in (cores, memory, disk)):
+    image = catalogue.image(request.os_id)
+    location_id = request.location_id
+    if request.tariff_id is not None:
+        if request.sized:
             raise ValidationError("tariffId", "cannot be combined with cores, memory or disk")
-        tariff = catalogue.tariff(tariff_id)
+        tariff = catalogue.tariff(request.tariff_id)
         location = (
             catalogue.location(location_id)
             if location_id is not None
@@ -68,17 +61,14 @@ def resolve_order(
             )
         config = tariff.config
     else:
-        for field, value in (
-            ("locationId", location_id),
-            ("cores", cores),
-            ("memory", memory),
-            ("disk", disk),
-        ):
-            if value is None:
-                raise ValidationError(field, "is required when no tariffId is given")
+        cores, memory, disk = request.cores, request.memory, request.disk
+        if location_id is None or cores is None or memory is None or disk is None:
+            missing = {"locationId": location_id, "cores": cores, "memory": memory, "disk": disk}
+            field = next(name for name, value in missing.items() if value is None)
+            raise ValidationError(field, "is required when no tariffId is given")
         location = catalogue.location(location_id)
         tariff = None
-        config = ServerConfig(cores=cores, memory_mib=memory, disk_gib=disk)  # type: ignore[arg-type]
+        config = ServerConfig(cores=cores.value, memory_mib=memory.value, disk_gib=disk.value)
     config.validated(catalogue.limits)
     return Order(location=location, image=image, config=config, tariff=tariff)
 
@@ -185,7 +175,7 @@ def sign_quote(q: Quote, *, account_id: int, expires_at: dt.datetime, key: bytes
 
 
 def verify_quote(
-    token: object, fresh: Quote, *, account_id: int, now: dt.datetime, key: bytes
+    token: str, fresh: Quote, *, account_id: int, now: dt.datetime, key: bytes
 ) -> None:
     """Accept `token` only if it was signed by us, is unexpired, and names exactly the `fresh`
     quote.
@@ -195,12 +185,7 @@ def verify_quote(
     """
     # Non-ASCII text is refused up front: compare_digest raises TypeError on it rather than saying
     # no.
-    if (
-        not isinstance(token, str)
-        or not token.isascii()
-        or token.count(".") != 2
-        or not token.startswith("q1.")
-    ):
+    if not token.isascii() or token.count(".") != 2 or not token.startswith("q1."):
         raise QuoteRejected("quoteId is not a quote we issued")
     _, body, mac = token.split(".")
     if not hmac.compare_digest(mac, _mac(key, body.encode())):

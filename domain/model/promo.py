@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import re
 
 import attrs
 
 from domain.model.errors import PromoCodeRejected, RuleViolation, ValidationError
 from domain.model.money import Money, Rounding
-
-_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,39}$")
+from domain.model.values import PromoCodeText
 
 
 class PromoKind(enum.Enum):
@@ -31,13 +29,9 @@ class DiscountDuration(enum.Enum):
     FOREVER = "forever"
 
 
-def normalize_code(text: object) -> str:
-    if not isinstance(text, str):
-        raise ValidationError("promoCode", "must be a string")
-    code = text.strip().upper()
-    if not _CODE.fullmatch(code):
-        raise ValidationError("promoCode", "must be 3-40 letters, digits, '-' or '_'")
-    return code
+def normalize_code(text: str) -> str:
+    """A code as it is stored and looked up: trimmed, upper-case (PromoCodeText's rule)."""
+    return PromoCodeText(text).text
 
 
 @attrs.frozen

@@ -18,6 +18,15 @@ import enum
 
 import attrs
 
+from domain.model.action import (
+    ActionCommand,
+    ActionParams,
+    FirewallParams,
+    NewSnapshotParams,
+    NoParams,
+    ResizeParams,
+    SnapshotParams,
+)
 from domain.model.catalogue import GuestKind, ServerConfig
 from domain.model.errors import InvalidTransition, Locked
 from domain.model.metering import Meter
@@ -38,15 +47,14 @@ class ServerStatus(enum.Enum):
     @property
     def billable(self) -> bool:
         """A server costs money while its resources are reserved, whatever its power state."""
-        return self in (
-            ServerStatus.RUNNING,
-            ServerStatus.STOPPED,
-            ServerStatus.SUSPENDED,
-            ServerStatus.REBUILDING,
-        )
+        return self in BILLABLE
 
 
 S = ServerStatus
+# In the order the partial index `servers_billable` (migration 0009) names them.
+BILLABLE = (S.RUNNING, S.STOPPED, S.SUSPENDED, S.REBUILDING)
+IN_PROGRESS = frozenset({S.PENDING, S.PROVISIONING, S.DELETING})  # a job is carrying it on
+GONE = frozenset({S.FAILED, S.DELETED})  # no longer claims a guest
 TRANSITIONS: dict[ServerStatus, frozenset[ServerStatus]] = {
     S.PENDING: frozenset({S.PROVISIONING, S.FAILED}),
     S.PROVISIONING: frozenset({S.RUNNING, S.FAILED}),
@@ -59,25 +67,47 @@ TRANSITIONS: dict[ServerStatus, frozenset[ServerStatus]] = {
     S.DELETED: frozenset(),
 }
 
-# What each customer command needs the server to be in.
-ALLOWED_FROM: dict[str, frozenset[ServerStatus]] = {
-    "create": frozenset({S.PENDING}),
-    "start": frozenset({S.STOPPED}),
-    "stop": frozenset({S.RUNNING}),
-    "restart": frozenset({S.RUNNING}),
-    "resize": frozenset({S.RUNNING, S.STOPPED}),
-    "create_snapshot": frozenset({S.RUNNING, S.STOPPED}),
-    "delete_snapshot": frozenset({S.RUNNING, S.STOPPED}),
-    "rollback": frozenset({S.RUNNING, S.STOPPED}),
-    "reset_password": frozenset({S.RUNNING}),
-    "console": frozenset({S.RUNNING}),
-    "delete": frozenset({S.RUNNING, S.STOPPED, S.SUSPENDED, S.FAILED}),
-    "suspend": frozenset({S.RUNNING, S.STOPPED}),
-    "unsuspend": frozenset({S.SUSPENDED}),
-    # Wherever the server's rules exist on the firewall; closing a port costs nothing, so an unpaid
-    # balance (suspended) is no reason to refuse it.
-    "change_firewall": frozenset({S.RUNNING, S.STOPPED, S.SUSPENDED}),
+# --- the server commands ------------------------------------------------------------------------
+PROVISION_JOB = "provision_server"  # the create saga
+ACTION_JOB = "run_server_action"  # every other command's job
+
+
+@attrs.frozen
+class CommandSpec:
+    """What one command needs and does; guards, jobs, stored parameters and the API read it."""
+
+    name: str  # in refusals ("cannot create snapshot") and the audit trail ("server.<name>")
+    allowed_from: frozenset[ServerStatus]
+    running: ServerStatus | None  # the state while its job works; None: the state it began in
+    # The state it ends in on success; None: as it was (unsuspend: the power state it had before).
+    succeeded: ServerStatus | None
+    params: type[ActionParams] = NoParams
+    job: str = ACTION_JOB
+
+
+LIVE = frozenset({S.RUNNING, S.STOPPED})
+A = ActionCommand
+COMMANDS: dict[ActionCommand, CommandSpec] = {
+    A.CREATE: CommandSpec(
+        "create", frozenset({S.PENDING}), S.PROVISIONING, S.RUNNING, job=PROVISION_JOB
+    ),
+    A.START: CommandSpec("start", frozenset({S.STOPPED}), None, S.RUNNING),
+    A.STOP: CommandSpec("stop", frozenset({S.RUNNING}), None, S.STOPPED),
+    A.RESTART: CommandSpec("restart", frozenset({S.RUNNING}), None, None),
+    A.RESIZE: CommandSpec("resize", LIVE, None, None, ResizeParams),
+    A.CREATE_SNAPSHOT: CommandSpec("create_snapshot", LIVE, None, None, NewSnapshotParams),
+    A.DELETE_SNAPSHOT: CommandSpec("delete_snapshot", LIVE, None, None, SnapshotParams),
+    A.ROLLBACK: CommandSpec("rollback", LIVE, None, None, SnapshotParams),
+    A.RESET_PASSWORD: CommandSpec("reset_password", frozenset({S.RUNNING}), None, None),
+    A.DELETE: CommandSpec("delete", LIVE | {S.SUSPENDED, S.FAILED}, S.DELETING, S.DELETED),
+    A.SUSPEND: CommandSpec("suspend", LIVE, S.SUSPENDED, None),
+    A.UNSUSPEND: CommandSpec("unsuspend", frozenset({S.SUSPENDED}), None, None),
+    # Wherever its rules are on the firewall: closing a port costs nothing, even unpaid (suspended).
+    A.CHANGE_FIREWALL: CommandSpec(
+        "change_firewall", LIVE | {S.SUSPENDED}, None, None, FirewallParams
+    ),
 }
+CONSOLE_FROM = frozenset({S.RUNNING})  # no action, but it needs a running guest and no action
 
 
 @attrs.frozen
@@ -135,17 +165,26 @@ class Server:
         it (the provider's decision, not the customer's use, so the provider bears the cost)."""
         return self.status.billable and not self.suspended_by_admin
 
-    def check_allows(self, command: str) -> None:
-        """Refuse a customer command that the current state or a running action forbids."""
+    def check_allows(self, command: ActionCommand) -> None:
+        """Refuse a command that the current state or a running action forbids."""
+        self._check(COMMANDS[command].allowed_from, COMMANDS[command].name)
+
+    def allows(self, command: ActionCommand) -> bool:
+        return self.active_action_id is None and self.status in COMMANDS[command].allowed_from
+
+    def check_console(self) -> None:
+        self._check(CONSOLE_FROM, "console")
+
+    def _check(self, allowed_from: frozenset[ServerStatus], name: str) -> None:
         if self.active_action_id is not None:
             raise Locked(
                 f"server {self.id} is busy with action {self.active_action_id}",
                 action_id=self.active_action_id,
             )
-        if self.status not in ALLOWED_FROM[command]:
-            raise InvalidTransition("server", self.status.value, command.replace("_", " "))
+        if self.status not in allowed_from:
+            raise InvalidTransition("server", self.status.value, name.replace("_", " "))
 
-    def begin(self, command: str, action_id: int, now: dt.datetime) -> None:
+    def begin(self, command: ActionCommand, action_id: int, now: dt.datetime) -> None:
         self.check_allows(command)
         self.active_action_id = action_id
         self.updated_at = now
@@ -180,8 +219,25 @@ class Server:
         self.saga_steps = tuple(s for s in self.saga_steps if s != step)
         self.updated_at = now
 
-    def place(self, now: dt.datetime, **fields: object) -> None:
-        self.placement = attrs.evolve(self.placement, **fields)  # type: ignore[arg-type]
+    def place(
+        self,
+        now: dt.datetime,
+        *,
+        node: str | None = None,
+        vmid: int | None = None,
+        ip_address: str | None = None,
+        mac_address: str | None = None,
+        vlan: int | None = None,
+    ) -> None:
+        """Fill in where the guest lives; what is not given stays as it was."""
+        p = self.placement
+        self.placement = Placement(
+            node=p.node if node is None else node,
+            vmid=p.vmid if vmid is None else vmid,
+            ip_address=p.ip_address if ip_address is None else ip_address,
+            mac_address=p.mac_address if mac_address is None else mac_address,
+            vlan=p.vlan if vlan is None else vlan,
+        )
         self.updated_at = now
 
     def provisioned(self, meter: Meter, now: dt.datetime) -> None:
@@ -193,11 +249,16 @@ class Server:
         self.failure_reason = reason
 
     def powered(self, running: bool, now: dt.datetime) -> None:
-        # Only a customer's power action lands here; a suspended server comes back through
-        # unsuspend.
-        if self.status not in (S.RUNNING, S.STOPPED):
+        """The guest was found running (or stopped) behind our back: follow it."""
+        if self.status not in LIVE:
             raise InvalidTransition("server", self.status.value, "start" if running else "stop")
         self._move(S.RUNNING if running else S.STOPPED, "start" if running else "stop", now)
+
+    def complete(self, command: ActionCommand, now: dt.datetime) -> None:
+        """The command's job succeeded: the server takes the state the command ends in."""
+        spec = COMMANDS[command]
+        if spec.succeeded is not None and self.status is not spec.succeeded:
+            self._move(spec.succeeded, spec.name, now)
 
     def suspend(self, now: dt.datetime, *, by_admin: bool = False) -> None:
         """Stopped for an unpaid balance (or by an admin); remembers whether it was running, to
@@ -218,8 +279,7 @@ class Server:
 
     def unsuspend(self, now: dt.datetime) -> None:
         """Back to the power state it had before suspension."""
-        # The table allows running -> stopped, so without this a stray unsuspend would stop a
-        # server.
+        # Running -> stopped is a transition: without this, a stray unsuspend would stop a server.
         if self.status is not S.SUSPENDED:
             raise InvalidTransition("server", self.status.value, "unsuspend")
         self.lift_admin_suspension(now)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from domain.model.catalogue import ResourceLimits, ServerConfig
+from domain.model.catalogue import ResourceLimits, ServerConfig, disk_can_become
 
 OWNER_TAG = "hostprovider"  # every guest we create carries it; others are never touched
 POOL_TAG = "pool"
@@ -58,7 +58,7 @@ class PooledGuest:
 
     def fits(self, config: ServerConfig) -> bool:
         """Cores and memory can be set to anything; a disk can only grow."""
-        return self.disk_gib <= config.disk_gib
+        return disk_can_become(self.disk_gib, config.disk_gib)
 
 
 def pool_hostname(pool_id: int) -> str:

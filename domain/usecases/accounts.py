@@ -9,17 +9,15 @@ import weakref
 import attrs
 
 from domain.model.accounts import (
-    PASSWORD_MAX,
     TOKEN_PREFIX,
     Account,
     ApiToken,
-    Role,
     TokenKind,
     check_password_policy,
-    email_key,
-    normalize_email,
     token_digest,
 )
+from domain.model.commands import Credentials, NewAccount, NewToken
+from domain.model.credentials import PASSWORD_MAX, EmailAddress
 from domain.model.dunning import Standing
 from domain.model.errors import (
     AlreadyExists,
@@ -30,7 +28,8 @@ from domain.model.errors import (
     ValidationError,
 )
 from domain.usecases import throttle
-from domain.usecases.common import Actor, account_of, audit, notify
+from domain.usecases.actors import Actor, account_of
+from domain.usecases.paper_trail import audit, notify
 from domain.usecases.runtime import Runtime
 from ports.security import PasswordHasher
 from ports.unit_of_work import UnitOfWork
@@ -47,13 +46,12 @@ class IssuedToken:
     secret: str
 
 
-def register(
-    rt: Runtime, *, email: object, password: object, role: Role = Role.CUSTOMER
-) -> Account:
+def register(rt: Runtime, command: NewAccount) -> Account:
     """Raises AlreadyExists for an address that has an account (the operator's and the tests'
     door; the public one is `sign_up`)."""
-    address = normalize_email(email)
-    secret = check_password_policy(password, rt.policy.common_passwords)
+    address = command.email.text
+    role = command.role
+    secret = check_password_policy(command.password.text, rt.policy.common_passwords)
     password_hash = rt.hasher.hash(secret)  # slow: outside the unit of work on purpose
     now = rt.clock.now()
     with rt.uow() as uow:
@@ -76,15 +74,15 @@ def register(
     return account
 
 
-def sign_up(rt: Runtime, *, email: object, password: object, client: str) -> str:
+def sign_up(rt: Runtime, command: NewAccount, *, client: str) -> str:
     """The public registration: throttled per client address, and answered alike whether the
     address was new or not (the address, as it will be known), so that it cannot be used to find
     out who has an account. The owner of an address that had one is told by e-mail instead."""
     throttle.admit_registration(rt, client)
     try:
-        return register(rt, email=email, password=password).email
+        return register(rt, command).email
     except AlreadyExists:
-        address = normalize_email(email)
+        address = command.email.text
     now = rt.clock.now()
     with rt.uow() as uow:
         owner = uow.accounts.by_email(address)
@@ -95,28 +93,27 @@ def sign_up(rt: Runtime, *, email: object, password: object, client: str) -> str
     return address
 
 
-def login(
-    rt: Runtime, *, email: object, password: object, client: str | None = None
-) -> IssuedToken:
+def login(rt: Runtime, credentials: Credentials, *, client: str | None = None) -> IssuedToken:
     """A session token for the right e-mail and password; the same error for every wrong pair.
 
     With a `client` address, the login throttles apply (domain/usecases/throttle.py). Every
     attempt that reaches a password costs exactly one verify, against the account's hash or a
     dummy one, so an unknown e-mail takes as long as a known one."""
     failure = AuthenticationFailed("wrong e-mail or password")
-    if not isinstance(email, str) or not isinstance(password, str) or not password:
+    password = credentials.password
+    if not password:
         raise failure
     try:
-        address: str | None = normalize_email(email)
+        address: EmailAddress | None = EmailAddress(credentials.email)
     except ValidationError:
         address = None
-    key = email_key(address) if address is not None else None
+    key = address.key if address is not None else None
     if client is not None:
         throttle.admit_login(rt, key, client)
     account = None
     if address is not None:
         with rt.uow() as uow:
-            account = uow.accounts.by_email(address)
+            account = uow.accounts.by_email(address.text)
     if account is None or len(password) > PASSWORD_MAX:
         rt.hasher.verify(dummy_hash(rt.hasher), password[:PASSWORD_MAX])
         verified = False
@@ -176,9 +173,9 @@ def dummy_hash(hasher: PasswordHasher) -> str:
     return found
 
 
-def authenticate(rt: Runtime, secret: object) -> Actor:
+def authenticate(rt: Runtime, secret: str) -> Actor:
     """The actor a bearer token or session cookie belongs to."""
-    if not isinstance(secret, str) or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         raise AuthenticationFailed("missing or invalid token")
     now = rt.clock.now()
     with rt.uow() as uow:
@@ -195,10 +192,8 @@ def authenticate(rt: Runtime, secret: object) -> Actor:
         return Actor(account.id, account.role)
 
 
-def logout(rt: Runtime, secret: object) -> None:
+def logout(rt: Runtime, secret: str) -> None:
     """End the session the secret belongs to; an unknown secret is already logged out."""
-    if not isinstance(secret, str):
-        return
     with rt.uow() as uow:
         token = uow.tokens.by_digest(token_digest(secret))
         if token is not None and token.kind in _AUTHENTICATING:
@@ -235,15 +230,7 @@ def purge_expired(rt: Runtime) -> int:
     return removed + rt.counters.purge(now)
 
 
-def create_token(
-    rt: Runtime, actor: Actor, *, name: object, expires_in_days: object = None
-) -> IssuedToken:
-    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 100:
-        raise ValidationError("name", "must be 1-100 characters")
-    if expires_in_days is not None and (
-        type(expires_in_days) is not int or not 1 <= expires_in_days <= 3650
-    ):
-        raise ValidationError("expiresInDays", "must be a whole number of days within 1..3650")
+def create_token(rt: Runtime, actor: Actor, command: NewToken) -> IssuedToken:
     now = rt.clock.now()
     with rt.uow() as uow:
         # Held until commit: racing creations count one after another and cannot pass the cap.
@@ -253,8 +240,11 @@ def create_token(
             >= rt.policy.max_tokens_per_customer
         ):
             raise RuleViolation("name", "too many tokens; revoke one first")
-        expires = now + dt.timedelta(days=expires_in_days) if expires_in_days else None
-        issued = issue_token(rt, uow, actor.account_id, TokenKind.PERSONAL, name.strip(), expires)
+        days = command.expires_in_days
+        expires = now + dt.timedelta(days=days) if days else None
+        issued = issue_token(
+            rt, uow, actor.account_id, TokenKind.PERSONAL, command.name.text, expires
+        )
         audit(uow, actor, "token.create", f"token:{issued.token.id}", now)
         uow.commit()
     return issued
@@ -265,9 +255,9 @@ def list_tokens(rt: Runtime, actor: Actor) -> list[ApiToken]:
         return uow.tokens.for_account(actor.account_id, TokenKind.PERSONAL)
 
 
-def revoke_token(rt: Runtime, actor: Actor, token_id: object) -> None:
+def revoke_token(rt: Runtime, actor: Actor, token_id: int) -> None:
     with rt.uow() as uow:
-        token = uow.tokens.get(token_id) if type(token_id) is int else None
+        token = uow.tokens.get(token_id)
         if (
             token is None
             or token.account_id != actor.account_id

@@ -7,17 +7,28 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from domain.model.action import Action, ActionCommand
+from domain.model.action import (
+    Action,
+    ActionCommand,
+    NewSnapshotParams,
+    ResizeParams,
+    SnapshotParams,
+)
 from domain.model.catalogue import ServerConfig
 from domain.model.errors import DomainError, NotFound
 from domain.model.server import Server, ServerStatus
+from domain.model.webhooks import WebhookEvent
+from domain.usecases import webhooks
+from domain.usecases.actors import account_of
 from domain.usecases.billing import bill_server
-from domain.usecases.common import account_of, image_of, notify
 from domain.usecases.dunning import reassess_account
 from domain.usecases.firewall import apply_firewall
 from domain.usecases.network import release_network
+from domain.usecases.paper_trail import notify
+from domain.usecases.provisioning_steps import guest_tag
 from domain.usecases.resizing import price_resize, release_growth, settle_growth
 from domain.usecases.runtime import Runtime
+from domain.usecases.server_access import image_of
 from ports.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -64,9 +75,12 @@ def _settle(
         assert server is not None
         if effect is not None:
             effect(uow, server)
+            server.complete(action.command, now)
         stored = uow.actions.get(action.id)
         assert stored is not None
-        uow.actions.update(stored.failed(*error, now) if error else stored.succeeded(now))
+        finished = stored.failed(*error, now) if error else stored.succeeded(now)
+        uow.actions.update(finished)
+        webhooks.action_finished(uow, finished, now)
         if error and action.command is ActionCommand.RESIZE:
             release_growth(uow, action, now)
         if server.active_action_id == action.id:
@@ -84,25 +98,26 @@ def _where(server: Server) -> tuple[str, int]:
 
 def _start(rt: Runtime, server: Server, action: Action, _: str | None) -> Effect:
     rt.hypervisor.wait(rt.hypervisor.start(*_where(server)))
-    return lambda uow, s: s.powered(True, rt.clock.now())
+    return _nothing_more
 
 
 def _stop(rt: Runtime, server: Server, action: Action, _: str | None) -> Effect:
     rt.hypervisor.wait(rt.hypervisor.shutdown(*_where(server)))
-    return lambda uow, s: s.powered(False, rt.clock.now())
+    return _nothing_more
+
+
+def _nothing_more(uow: UnitOfWork, server: Server) -> None:
+    """The command's entry says all there is: the state it ends in (Server.complete)."""
 
 
 def _restart(rt: Runtime, server: Server, action: Action, _: str | None) -> Effect:
     rt.hypervisor.wait(rt.hypervisor.reboot(*_where(server)))
-    return lambda uow, s: None
+    return _nothing_more
 
 
 def _resize(rt: Runtime, server: Server, action: Action, _: str | None) -> Effect:
-    config = ServerConfig(
-        cores=int(action.param("cores") or 0),
-        memory_mib=int(action.param("memory") or 0),
-        disk_gib=int(action.param("disk") or 0),
-    )
+    wanted = action.params_as(ResizeParams)
+    config = ServerConfig(wanted.cores, wanted.memory_mib, wanted.disk_gib)
     node, vmid = _where(server)
     rt.hypervisor.wait(
         rt.hypervisor.resize(
@@ -126,10 +141,11 @@ def _resize(rt: Runtime, server: Server, action: Action, _: str | None) -> Effec
 
 def _snapshot(rt: Runtime, server: Server, action: Action, _: str | None) -> Effect:
     node, vmid = _where(server)
-    name = action.param("snapname") or ""
     if action.command is ActionCommand.CREATE_SNAPSHOT:
-        task = rt.hypervisor.create_snapshot(node, vmid, name, action.param("description") or "")
+        new = action.params_as(NewSnapshotParams)
+        task = rt.hypervisor.create_snapshot(node, vmid, new.snapname, new.description)
     elif action.command is ActionCommand.ROLLBACK:
+        name = action.params_as(SnapshotParams).snapname
         rt.hypervisor.wait(rt.hypervisor.rollback(node, vmid, name))
         # A snapshot carries the guest's size from when it was taken. Back to the size the customer
         # pays for now, or a rollback across a resize would give (or take) resources unbilled.
@@ -138,9 +154,10 @@ def _snapshot(rt: Runtime, server: Server, action: Action, _: str | None) -> Eff
             node, vmid, cores=c.cores, memory_mib=c.memory_mib, disk_gib=c.disk_gib
         )
     else:
+        name = action.params_as(SnapshotParams).snapname
         task = rt.hypervisor.delete_snapshot(node, vmid, name)
     rt.hypervisor.wait(task)
-    return lambda uow, s: None
+    return _nothing_more
 
 
 def _password(rt: Runtime, server: Server, action: Action, secret: str | None) -> Effect:
@@ -150,14 +167,14 @@ def _password(rt: Runtime, server: Server, action: Action, secret: str | None) -
         image = image_of(uow, server)
     user = image.default_user if image else ""  # gone from the catalogue: the adapter's default
     rt.hypervisor.wait(rt.hypervisor.set_password(*_where(server), secret, user))
-    return lambda uow, s: None
+    return _nothing_more
 
 
 def _delete(rt: Runtime, server: Server, action: Action, _: str | None) -> Effect:
     p = server.placement
     if p.vmid:
         guest = rt.hypervisor.find_guest(p.vmid)
-        if guest is not None and f"server-{server.id}" in guest.tags:
+        if guest is not None and guest_tag(server) in guest.tags:
             if guest.status == "running":
                 rt.hypervisor.wait(rt.hypervisor.stop(guest.node, p.vmid))
             rt.hypervisor.wait(rt.hypervisor.destroy(guest.node, p.vmid))
@@ -171,6 +188,7 @@ def _delete(rt: Runtime, server: Server, action: Action, _: str | None) -> Effec
         now = rt.clock.now()
         if s.status is ServerStatus.DELETING:
             s.deleted(now)
+            webhooks.server_changed(uow, s, WebhookEvent.SERVER_DELETED, now)
             notify(uow, account_of(uow, s.owner_id), "server_deleted", now, name=s.name)
 
     return effect
@@ -181,7 +199,7 @@ def _suspend(rt: Runtime, server: Server, action: Action, _: str | None) -> Effe
     guest = rt.hypervisor.find_guest(vmid)
     if guest is not None and guest.status == "running":
         rt.hypervisor.wait(rt.hypervisor.shutdown(node, vmid))
-    return lambda uow, s: None  # the server is already marked suspended by the dunning run
+    return _nothing_more  # the server is already marked suspended by the dunning run
 
 
 def _unsuspend(rt: Runtime, server: Server, action: Action, _: str | None) -> Effect:

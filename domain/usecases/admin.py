@@ -8,8 +8,9 @@ from domain.model.accounts import Account
 from domain.model.action import Action
 from domain.model.errors import Conflict
 from domain.model.server import Server
-from domain.usecases.common import Actor, account_of, audit
+from domain.usecases.actors import Actor, account_of
 from domain.usecases.dunning import servers_in_line
+from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
 from ports.paging import Page
 from ports.unit_of_work import UnitOfWork
@@ -33,7 +34,7 @@ class Suspension:
     actions: list[Action]  # the server actions that carry it out, to poll
 
 
-def suspend_account(rt: Runtime, actor: Actor, customer_id: object) -> Suspension:
+def suspend_account(rt: Runtime, actor: Actor, customer_id: int) -> Suspension:
     """An admin suspends an account: it can no longer log in or use its tokens, and its servers are
     stopped by suspend actions and not billed while suspended; their data is kept. A server busy
     with another action is suspended by the next dunning run.
@@ -41,7 +42,7 @@ def suspend_account(rt: Runtime, actor: Actor, customer_id: object) -> Suspensio
     An admin cannot suspend their own account: the only admin doing so would lock every admin
     out."""
     actor.require_admin()
-    if customer_id == actor.account_id and type(customer_id) is int:
+    if customer_id == actor.account_id:
         raise Conflict(
             "an administrator cannot suspend their own account", reason="self_suspension"
         )
@@ -49,7 +50,7 @@ def suspend_account(rt: Runtime, actor: Actor, customer_id: object) -> Suspensio
         return _set_suspended(rt, uow, account_of(uow, customer_id, for_update=True), actor, True)
 
 
-def reinstate_account(rt: Runtime, actor: Actor, customer_id: object) -> Suspension:
+def reinstate_account(rt: Runtime, actor: Actor, customer_id: int) -> Suspension:
     """Lift an admin's suspension: logins work again, the servers are billed again from now and
     started again by unsuspend actions (unless dunning holds them for an unpaid balance)."""
     actor.require_admin()
@@ -57,9 +58,7 @@ def reinstate_account(rt: Runtime, actor: Actor, customer_id: object) -> Suspens
         return _set_suspended(rt, uow, account_of(uow, customer_id, for_update=True), actor, False)
 
 
-def set_account_disabled(
-    rt: Runtime, actor: Actor, customer_id: object, *, disabled: bool
-) -> Account:
+def set_account_disabled(rt: Runtime, actor: Actor, customer_id: int, *, disabled: bool) -> Account:
     change = suspend_account if disabled else reinstate_account
     return change(rt, actor, customer_id).account
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain.model.ledger import Transaction
 from domain.model.server import Server
-from domain.usecases.common import Actor, account_of
+from domain.usecases.actors import Actor, account_of
 from domain.usecases.runtime import Runtime
 from ports.audit import AuditQuery, AuditRecord
 from ports.paging import Page
@@ -19,7 +19,7 @@ def read_audit(
 
 
 def customer_transactions(
-    rt: Runtime, actor: Actor, customer_id: object, page: Page
+    rt: Runtime, actor: Actor, customer_id: int, page: Page
 ) -> tuple[list[Transaction], int]:
     actor.require_admin()
     with rt.uow() as uow:
@@ -28,11 +28,11 @@ def customer_transactions(
 
 
 def customer_servers(
-    rt: Runtime, actor: Actor, customer_id: object, page: Page
+    rt: Runtime, actor: Actor, customer_id: int, page: Page
 ) -> tuple[list[Server], int]:
     """Every server the customer ever had, deleted ones too (an admin reads the history)."""
     actor.require_admin()
     with rt.uow() as uow:
         account = account_of(uow, customer_id)
         servers = uow.servers.for_owner(account.id, include_deleted=True)  # in id order
-    return servers[page.offset : page.offset + page.per_page], len(servers)
+    return page.cut(servers)

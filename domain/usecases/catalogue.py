@@ -7,27 +7,13 @@ import datetime as dt
 import attrs
 
 from domain.model.catalogue import Catalogue, Location
+from domain.model.commands import OrderRequest
 from domain.model.errors import NoCatalogue, NotFound
 from domain.model.pricing import Order, Quote, quote, resolve_order, sign_quote
-from domain.model.promo import PromoCode, normalize_code
-from domain.usecases.common import Actor
+from domain.model.promo import PromoCode
+from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
 from ports.unit_of_work import UnitOfWork
-
-
-@attrs.frozen
-class OrderRequest:
-    """What a customer sends to price or order a server: a tariff, or cores/memory/disk."""
-
-    os_id: object
-    location_id: object = None
-    tariff_id: object = None
-    cores: object = None
-    memory: object = None
-    disk: object = None
-    promo_code: object = None
-    quote_id: object = None
-    name: object = None
 
 
 @attrs.frozen
@@ -66,18 +52,10 @@ def price_order(
 ) -> tuple[Order, Quote, PromoCode | None]:
     """Resolve and price an order, checking its promo code for this customer (if one is known)."""
     catalogue = uow.catalogue.current()
-    order = resolve_order(
-        catalogue,
-        os_id=request.os_id,
-        location_id=request.location_id,
-        tariff_id=request.tariff_id,
-        cores=request.cores,
-        memory=request.memory,
-        disk=request.disk,
-    )
+    order = resolve_order(catalogue, request)
     promo = None
-    if request.promo_code not in (None, ""):
-        code = normalize_code(request.promo_code)
+    if request.promo_code is not None:
+        code = request.promo_code.text
         promo = uow.promos.by_code(code)
         if promo is None:
             raise NotFound("promo code", code)

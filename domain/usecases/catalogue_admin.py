@@ -13,14 +13,12 @@ from collections.abc import Sequence
 import attrs
 
 from domain.model.catalogue import Catalogue, GuestKind, Location, OsImage
-from domain.model.catalogue_document import (
-    CatalogueRejected,
-    Document,
-    read_catalogue,
-    write_catalogue,
-)
+from domain.model.catalogue_document import CatalogueRejected, read_catalogue
+from domain.model.catalogue_writer import write_catalogue
+from domain.model.document_table import Document
 from domain.model.errors import Conflict, DomainError, NoCatalogue
-from domain.usecases.common import Actor, audit
+from domain.usecases.actors import Actor
+from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
 from ports.hypervisor import Hypervisor, TemplateInfo
 from ports.repositories import CatalogueRepository
@@ -33,7 +31,7 @@ def published_document(rt: Runtime, actor: Actor) -> Document:
         return write_catalogue(uow.catalogue.current())
 
 
-def check_catalogue(rt: Runtime, actor: Actor, document: object) -> Catalogue:
+def check_catalogue(rt: Runtime, actor: Actor, document: Document) -> Catalogue:
     """What publishing `document` would publish (as the next version), or CatalogueRejected with
     every problem: those of the document, then the templates the hypervisor lacks."""
     actor.require_admin()
@@ -53,13 +51,13 @@ def check_catalogue(rt: Runtime, actor: Actor, document: object) -> Catalogue:
     return catalogue
 
 
-def publish_catalogue(rt: Runtime, actor: Actor, document: object) -> Catalogue:
+def publish_catalogue(rt: Runtime, actor: Actor, document: Document) -> Catalogue:
     """Publish `document` as the next version.
 
     A `version` in the document names the version it was edited from: when another was published
     since, the edit is refused (Conflict) rather than silently undoing the other one."""
     checked = check_catalogue(rt, actor, document)
-    edited_from = document.get("version") if isinstance(document, dict) else None
+    edited_from = document.get("version")
     now = rt.clock.now()
     with rt.uow() as uow:
         newest = _current_version(uow.catalogue)

@@ -7,12 +7,13 @@ way, next to the correction that names it.
 
 from __future__ import annotations
 
+from domain.model.commands import Refund, Reversal
 from domain.model.errors import Conflict, NotFound, ValidationError
 from domain.model.ledger import Transaction, TxKind
 from domain.model.ledger_movements import refund, reversal
-from domain.model.money import Money
-from domain.usecases.common import Actor, account_of, audit
+from domain.usecases.actors import Actor, account_of
 from domain.usecases.dunning import reassess_account
+from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
 
 REFUNDABLE = (TxKind.CHARGE, TxKind.USAGE, TxKind.CAPTURE)
@@ -27,33 +28,26 @@ REVERSIBLE = (
 )
 
 
-def _reason(value: object) -> str:
-    if not isinstance(value, str) or not 3 <= len(value.strip()) <= 500:
-        raise ValidationError("reason", "must be 3-500 characters")
-    return value.strip()
-
-
 def _customer_of(tx: Transaction) -> int | None:
     return next(
         (p.account.customer_id for p in tx.postings if p.account.customer_id is not None), None
     )
 
 
-def refund_charge(
-    rt: Runtime, actor: Actor, *, transaction_key: object, reason: object, amount: object = None
-) -> Transaction:
+def refund_charge(rt: Runtime, actor: Actor, command: Refund) -> Transaction:
     """Give a customer back what a charge took (by default all of it); a charge is refunded once."""
     actor.require_admin()
-    memo = _reason(reason)
+    memo = command.reason.text
     now = rt.clock.now()
     with rt.uow() as uow:
-        original = uow.ledger.get(transaction_key) if isinstance(transaction_key, str) else None
+        original = uow.ledger.get(command.transaction_key)
         customer_id = _customer_of(original) if original is not None else None
         if original is None or original.kind not in REFUNDABLE or customer_id is None:
-            raise NotFound("charge", transaction_key)
+            raise NotFound("charge", command.transaction_key)
         account = account_of(uow, customer_id)
-        value = original.amount if amount is None else Money.parse(amount, original.currency)
-        if value.micro <= 0 or value > original.amount:
+        amount = command.amount
+        value = original.amount if amount is None else amount.money(original.currency)
+        if value > original.amount:
             raise ValidationError(
                 "amount", f"must be positive and at most {original.amount.format(6)}"
             )
@@ -80,19 +74,17 @@ def refund_charge(
     return tx
 
 
-def reverse_transaction(
-    rt: Runtime, actor: Actor, *, transaction_key: object, reason: object
-) -> Transaction:
+def reverse_transaction(rt: Runtime, actor: Actor, command: Reversal) -> Transaction:
     """Undo a mistaken movement with its exact opposite. It may take a balance below zero: the
     customer did not start it, and dunning takes it from there."""
     actor.require_admin()
-    memo = _reason(reason)
+    memo = command.reason.text
     now = rt.clock.now()
     with rt.uow() as uow:
-        original = uow.ledger.get(transaction_key) if isinstance(transaction_key, str) else None
+        original = uow.ledger.get(command.transaction_key)
         customer_id = _customer_of(original) if original is not None else None
         if original is None or customer_id is None:
-            raise NotFound("transaction", transaction_key)
+            raise NotFound("transaction", command.transaction_key)
         if original.kind not in REVERSIBLE:
             raise Conflict(f"a {original.kind.value} cannot be reversed", kind=original.kind.value)
         undone = reversal(original, now=now, memo=memo)

@@ -21,9 +21,13 @@ from domain.model.action import Action, ActionCommand
 from domain.model.dunning import Standing, assess
 from domain.model.money import Money
 from domain.model.server import Server, ServerStatus
+from domain.model.webhooks import WebhookEvent
+from domain.usecases import webhooks
+from domain.usecases.actors import account_of, wallet_balance
 from domain.usecases.billing import BillingReport, bill_server, billing_run
-from domain.usecases.common import account_of, begin_action, notify, wallet_balance
+from domain.usecases.paper_trail import notify
 from domain.usecases.runtime import Runtime
+from domain.usecases.server_access import begin_action
 from domain.usecases.server_jobs import begin_deletion, defer_action
 from ports.unit_of_work import UnitOfWork
 
@@ -90,7 +94,16 @@ def reassess_account(rt: Runtime, account_id: int) -> Standing | None:
         # customer paid) is free by a later run.
         servers_in_line(uow, account, verdict.standing, now, servers)
         if verdict.notice is not None:
-            notify(uow, account, verdict.notice, now, balance=str(wallet_balance(uow, account)))
+            balance = wallet_balance(uow, account)
+            notify(uow, account, verdict.notice, now, balance=str(balance))
+            if verdict.standing is Standing.LOW_BALANCE:
+                webhooks.emit(
+                    uow,
+                    account.id,
+                    WebhookEvent.BALANCE_LOW,
+                    now,
+                    {"balance": {"amount": balance.format(6), "currency": balance.currency}},
+                )
         uow.commit()
         return verdict.standing if verdict.changed else None
 
@@ -126,11 +139,8 @@ def _suspend_servers(
 ) -> list[Action]:
     acted = []
     for server in servers:
-        if (
-            server.status in (ServerStatus.RUNNING, ServerStatus.STOPPED)
-            and server.active_action_id is None
-        ):
-            action = begin_action(uow, server, ActionCommand.SUSPEND, "suspend", now)
+        if server.allows(ActionCommand.SUSPEND):
+            action = begin_action(uow, server, ActionCommand.SUSPEND, now)
             if by_admin:
                 bill_server(uow, server, now)  # what it cost until now; nothing from here on
             server.suspend(now, by_admin=by_admin)
@@ -148,12 +158,7 @@ def _suspend_servers(
 def _terminate_servers(uow: UnitOfWork, servers: list[Server], now: dt.datetime) -> list[Action]:
     acted = []
     for server in servers:
-        if server.active_action_id is None and server.status in (
-            ServerStatus.RUNNING,
-            ServerStatus.STOPPED,
-            ServerStatus.SUSPENDED,
-            ServerStatus.FAILED,
-        ):
+        if server.allows(ActionCommand.DELETE):
             acted.append(begin_deletion(uow, server, now))
     return acted
 
@@ -161,8 +166,8 @@ def _terminate_servers(uow: UnitOfWork, servers: list[Server], now: dt.datetime)
 def _restore_servers(uow: UnitOfWork, servers: list[Server], now: dt.datetime) -> list[Action]:
     acted = []
     for server in servers:
-        if server.status is ServerStatus.SUSPENDED and server.active_action_id is None:
-            action = begin_action(uow, server, ActionCommand.UNSUSPEND, "unsuspend", now)
+        if server.allows(ActionCommand.UNSUSPEND):
+            action = begin_action(uow, server, ActionCommand.UNSUSPEND, now)
             uow.servers.update(server)
             defer_action(uow, server, action)
             acted.append(action)

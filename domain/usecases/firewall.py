@@ -15,14 +15,17 @@ from collections.abc import Callable
 
 import attrs
 
-from domain.model.action import Action, ActionCommand
+from domain.model.action import Action, ActionCommand, FirewallParams
+from domain.model.commands import ReplaceFirewall
 from domain.model.errors import DomainError, NotFound
 from domain.model.firewall import customer_rules
 from domain.model.network import FirewallRule
 from domain.model.server import Server, ServerStatus
-from domain.usecases.common import Actor, audit, begin_action, owned_server
+from domain.usecases.actors import Actor
+from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
-from domain.usecases.server_jobs import ACTION_TASK
+from domain.usecases.server_access import begin_action, owned_server
+from domain.usecases.server_jobs import defer_action
 from ports.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -51,7 +54,7 @@ def rules_in_force(rt: Runtime, server: Server) -> tuple[FirewallRule, ...]:
     return server.firewall if server.firewall is not None else rt.policy.default_inbound
 
 
-def server_firewall(rt: Runtime, actor: Actor, server_id: object) -> ServerFirewall:
+def server_firewall(rt: Runtime, actor: Actor, server_id: int) -> ServerFirewall:
     with rt.uow() as uow:
         server = owned_server(uow, actor, server_id)
     pending = server.firewall_pending
@@ -62,23 +65,23 @@ def server_firewall(rt: Runtime, actor: Actor, server_id: object) -> ServerFirew
     )
 
 
-def replace_firewall(rt: Runtime, actor: Actor, server_id: object, rules: object) -> FirewallChange:
-    """Replace every inbound rule of the server with `rules` (a list of RuleRequest)."""
+def replace_firewall(rt: Runtime, actor: Actor, command: ReplaceFirewall) -> FirewallChange:
+    """Replace every inbound rule of the server with the command's."""
     now = rt.clock.now()
     with rt.uow() as uow:
-        server = owned_server(uow, actor, server_id, for_update=True)
-        wanted = customer_rules(rules, customer_networks=_customer_networks(rt, uow, server))
+        server = owned_server(uow, actor, command.server_id, for_update=True)
+        networks = _customer_networks(rt, uow, server)
+        wanted = customer_rules(command.rules, customer_networks=networks)
         action = begin_action(
             uow,
             server,
             ActionCommand.CHANGE_FIREWALL,
-            "change_firewall",
             now,
-            (("rules", str(len(wanted))),),
+            FirewallParams(rules=len(wanted)),
         )
         server.request_firewall(wanted, now)
         uow.servers.update(server)
-        uow.jobs.defer(ACTION_TASK, lock=f"server:{server.id}", action_id=action.id)
+        defer_action(uow, server, action)
         audit(
             uow,
             actor,

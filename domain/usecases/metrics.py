@@ -6,10 +6,11 @@ import datetime as dt
 
 import attrs
 
-from domain.model.errors import ValidationError
+from domain.model.commands import MetricsQuery
 from domain.model.metrics import HistoryRange, MetricPoint, history_range, points
-from domain.usecases.common import Actor, owned_server
+from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
+from domain.usecases.server_access import owned_server
 
 DEFAULT_RANGE = dt.timedelta(hours=1)
 
@@ -21,24 +22,14 @@ class MetricsHistory:
     points: list[MetricPoint]
 
 
-def server_metrics(
-    rt: Runtime,
-    actor: Actor,
-    server_id: object,
-    *,
-    start: dt.datetime | None = None,
-    end: dt.datetime | None = None,
-    step: object = None,
-) -> MetricsHistory:
+def server_metrics(rt: Runtime, actor: Actor, query: MetricsQuery) -> MetricsHistory:
     """Points `step` seconds apart over [start, end) (the last hour up to now by default), at most
     MAX_POINTS of them, from the rollups when the step allows."""
-    if step is not None and (type(step) is not int or step < 1):
-        raise ValidationError("step", "must be a whole number of seconds, at least 1")
-    end = end or rt.clock.now()
-    start = start or end - DEFAULT_RANGE
-    window = history_range(start, end, step)
+    end = query.end or rt.clock.now()
+    start = query.start or end - DEFAULT_RANGE
+    window = history_range(start, end, query.step)
     with rt.uow() as uow:
-        server = owned_server(uow, actor, server_id)
+        server = owned_server(uow, actor, query.server_id)
         rows = uow.metrics.history(
             server.id, start, end, rollups=window.from_rollups, step=window.step
         )

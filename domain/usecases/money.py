@@ -7,13 +7,15 @@ import hashlib
 import attrs
 
 from domain.model.accounts import Account
+from domain.model.commands import BalanceAdjustment
 from domain.model.dunning import Standing
 from domain.model.errors import ValidationError
 from domain.model.ledger import LedgerAccount, Transaction
 from domain.model.ledger_movements import adjustment, top_up
 from domain.model.money import Money
-from domain.usecases.common import Actor, account_of, audit, wallet_balance
+from domain.usecases.actors import Actor, account_of, wallet_balance
 from domain.usecases.dunning import reassess_account
+from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
 from ports.messaging import PaymentGateway
 from ports.paging import Page
@@ -45,37 +47,23 @@ def list_transactions(rt: Runtime, actor: Actor, page: Page) -> tuple[list[Trans
         return uow.ledger.for_customer(actor.account_id, page)
 
 
-def adjust_balance(
-    rt: Runtime,
-    actor: Actor,
-    *,
-    customer_id: object,
-    amount: object,
-    reason: object,
-    request_key: str,
-) -> Transaction:
-    """An admin credits (positive) or debits (negative) a customer's balance, with a reason.
-
-    `request_key` makes a retried request post once (the HTTP layer passes the Idempotency-Key)."""
+def adjust_balance(rt: Runtime, actor: Actor, command: BalanceAdjustment) -> Transaction:
+    """An admin credits (or debits) a customer's balance, with a reason; a retried request (the
+    same `request_key`) posts once."""
     actor.require_admin()
-    if not isinstance(reason, str) or not 3 <= len(reason.strip()) <= 500:
-        raise ValidationError("reason", "must be 3-500 characters")
-    if type(customer_id) is not int:
-        raise ValidationError("customerId", "must be an integer id")
     now = rt.clock.now()
+    reason = command.reason.text
     with rt.uow() as uow:
-        account = account_of(uow, customer_id)
-        value = Money.parse(amount, account.currency) if isinstance(amount, str) else amount
-        if not isinstance(value, Money) or value.is_zero:
-            raise ValidationError("amount", 'must be a non-zero decimal string such as "100.00"')
-        _check_currency(account, value)
+        account = account_of(uow, command.customer_id)
+        credit = command.amount.money(account.currency)
+        value = -credit if command.debit else credit
         tx = uow.ledger.post(
             adjustment(
                 account.id,
                 value,
-                key=_adjustment_key(account.id, request_key),
+                key=_adjustment_key(account.id, command.request_key),
                 now=now,
-                memo=reason.strip(),
+                memo=reason,
             )
         )
         audit(
@@ -85,7 +73,7 @@ def adjust_balance(
             f"account:{account.id}",
             now,
             amount=value,
-            reason=reason.strip(),
+            reason=reason,
         )
         uow.commit()
     reassess_account(rt, account.id)
@@ -102,10 +90,10 @@ def _adjustment_key(customer_id: int, request_key: str) -> str:
 
 
 def record_payment(
-    rt: Runtime, gateway: PaymentGateway, *, customer_id: int, reference: object
+    rt: Runtime, gateway: PaymentGateway, *, customer_id: int, reference: str
 ) -> Transaction:
     """Credit a completed payment once, however often its confirmation arrives."""
-    if not isinstance(reference, str) or not 1 <= len(reference) <= 100:
+    if not 1 <= len(reference) <= 100:
         raise ValidationError("reference", "must be 1-100 characters")
     micro, currency = gateway.confirm(reference)
     now = rt.clock.now()

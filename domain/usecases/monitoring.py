@@ -16,7 +16,8 @@ import attrs
 from domain.model.alerts import AlertEvent, AlertState, Metric, evaluate, level_of, usage_percent
 from domain.model.metrics import Counters, MetricSample, rates
 from domain.model.server import Server
-from domain.usecases.common import account_of, notify
+from domain.usecases.actors import account_of
+from domain.usecases.paper_trail import notify
 from domain.usecases.runtime import Runtime
 from ports.hypervisor import GuestStats
 from ports.unit_of_work import UnitOfWork

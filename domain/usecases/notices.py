@@ -13,7 +13,7 @@ import attrs
 
 from domain.model.errors import DomainError, ExternalFailure
 from domain.model.notices import SEALED, SENDING_LEASE, Notice
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
 from ports.messaging import OutgoingMail
 from ports.paging import Page

@@ -6,16 +6,18 @@ no account has, so they stay told apart from any admin's."""
 
 from __future__ import annotations
 
-from domain.model.accounts import Account, Role, TokenKind, normalize_email
+from domain.model.accounts import Account, Role, TokenKind
+from domain.model.credentials import EmailAddress
 from domain.model.errors import NotFound
-from domain.usecases.common import Actor, audit
+from domain.usecases.actors import Actor
+from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
 
 CONSOLE = Actor(0, Role.ADMIN)
 
 
-def account_by_email(rt: Runtime, email: object) -> Account:
-    address = normalize_email(email)
+def account_by_email(rt: Runtime, email: EmailAddress) -> Account:
+    address = email.text
     with rt.uow() as uow:
         account = uow.accounts.by_email(address)
     if account is None:
@@ -23,7 +25,7 @@ def account_by_email(rt: Runtime, email: object) -> Account:
     return account
 
 
-def reset_account_password(rt: Runtime, actor: Actor, email: object) -> str:
+def reset_account_password(rt: Runtime, actor: Actor, email: EmailAddress) -> str:
     """A new random password for the account, returned once; its logins (sessions) end, so
     whoever knew the old one is out. Personal tokens stay: they are revoked one by one."""
     actor.require_admin()

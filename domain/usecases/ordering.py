@@ -8,24 +8,25 @@ and defer the provisioning job. Either all of it happens or none of it does.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import attrs
 
 from domain.model.action import Action, ActionCommand
-from domain.model.errors import AccountRestricted, QuoteRejected, ValidationError
+from domain.model.commands import OrderRequest
+from domain.model.errors import AccountRestricted, QuoteRejected
 from domain.model.ledger_movements import hold
 from domain.model.metering import Meter
 from domain.model.pricing import Quote, verify_quote
-from domain.model.server import Server, ServerStatus
-from domain.usecases.catalogue import OrderRequest, price_order
-from domain.usecases.common import Actor, account_of, audit, begin_action
+from domain.model.server import COMMANDS, Server, ServerStatus
+from domain.usecases.actors import Actor, account_of
+from domain.usecases.catalogue import price_order
 from domain.usecases.dunning import reassess_account
+from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
+from domain.usecases.server_access import begin_action
 from ports.promos import Redemption
 
-_HOSTNAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-PROVISION_TASK = "provision_server"
+PROVISION_TASK = COMMANDS[ActionCommand.CREATE].job
 
 
 @attrs.frozen
@@ -33,16 +34,6 @@ class CreatedServer:
     server: Server
     action: Action
     root_password: str  # shown once, never stored
-
-
-def _server_name(value: object, server_id: int) -> str:
-    if value in (None, ""):
-        return f"server-{server_id}"
-    if not isinstance(value, str) or not _HOSTNAME.fullmatch(value):
-        raise ValidationError(
-            "name", "must be a hostname: lower-case letters, digits and '-', at most 63"
-        )
-    return value
 
 
 def create_server(rt: Runtime, actor: Actor, request: OrderRequest) -> CreatedServer:
@@ -66,7 +57,7 @@ def create_server(rt: Runtime, actor: Actor, request: OrderRequest) -> CreatedSe
         if request.quote_id is not None:
             _check_quote(rt, request.quote_id, priced, actor, now)
         server_id = uow.servers.next_id()
-        name = _server_name(request.name, server_id)
+        name = request.name.text if request.name is not None else f"server-{server_id}"
         if promo is not None:
             uow.promos.redeem(
                 promo.id, Redemption(promo.id, account.id, f"server:{server_id}", now)
@@ -102,7 +93,7 @@ def create_server(rt: Runtime, actor: Actor, request: OrderRequest) -> CreatedSe
             hold_key=hold_key,
             promo_code=priced.promo_code,
         )
-        action = begin_action(uow, server, ActionCommand.CREATE, "create", now)
+        action = begin_action(uow, server, ActionCommand.CREATE, now)
         uow.servers.add(server)
         uow.jobs.defer(
             PROVISION_TASK,
@@ -125,9 +116,7 @@ def create_server(rt: Runtime, actor: Actor, request: OrderRequest) -> CreatedSe
     return CreatedServer(server, action, root_password)
 
 
-def _check_quote(
-    rt: Runtime, quote_id: object, priced: Quote, actor: Actor, now: dt.datetime
-) -> None:
+def _check_quote(rt: Runtime, quote_id: str, priced: Quote, actor: Actor, now: dt.datetime) -> None:
     # A quote signed for this customer, or one given before logging in (account 0), both bind the
     # price.
     try:

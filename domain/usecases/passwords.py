@@ -17,14 +17,15 @@ from domain.model.accounts import (
     Account,
     TokenKind,
     check_password_policy,
-    email_key,
-    normalize_email,
     token_digest,
 )
+from domain.model.commands import PasswordChange, ResetConfirmation, ResetRequest
+from domain.model.credentials import email_key
 from domain.model.errors import LinkNotFound, RuleViolation
 from domain.usecases import throttle
 from domain.usecases.accounts import issue_token, revoke_all
-from domain.usecases.common import Actor, account_of, audit, notify
+from domain.usecases.actors import Actor, account_of
+from domain.usecases.paper_trail import audit, notify
 from domain.usecases.runtime import Runtime
 from ports.unit_of_work import UnitOfWork
 
@@ -38,22 +39,23 @@ _HOUR = dt.timedelta(hours=1)
 def change_password(
     rt: Runtime,
     actor: Actor,
+    command: PasswordChange,
     *,
-    current: object,
-    new: object,
     keep_secret: str | None = None,
     client: str | None = None,
 ) -> int:
     """Set a new password, given the current one; every other session and token of the account
     ends (`keep_secret`'s stays: the caller's own). How many ended. Wrong current passwords count
     as failed logins: a stolen session cannot guess its way to the password."""
-    secret = check_password_policy(new, rt.policy.common_passwords, field="newPassword")
+    secret = check_password_policy(
+        command.new_password.text, rt.policy.common_passwords, field="newPassword"
+    )
     with rt.uow() as uow:
         account = account_of(uow, actor.account_id)
     key = email_key(account.email)
     if client is not None:
         throttle.admit_login(rt, key, client)
-    if not isinstance(current, str) or not rt.hasher.verify(account.password_hash, current):
+    if not rt.hasher.verify(account.password_hash, command.current_password):
         if client is not None:
             throttle.login_failed(rt, key, client)
         # Well-formed, and refused by what is stored: a rule, not malformed input (422).
@@ -69,9 +71,9 @@ def change_password(
     return ended
 
 
-def request_password_reset(rt: Runtime, *, email: object, client: str) -> None:
+def request_password_reset(rt: Runtime, command: ResetRequest, *, client: str) -> None:
     """Mail a reset link to the address if it has an account; the same (silent) outcome if not."""
-    address = normalize_email(email)
+    address = command.email.text
     now = rt.clock.now()
     throttle.admit(
         rt,
@@ -103,13 +105,14 @@ def request_password_reset(rt: Runtime, *, email: object, client: str) -> None:
         uow.commit()
 
 
-def confirm_password_reset(rt: Runtime, *, token: object, password: object) -> None:
+def confirm_password_reset(rt: Runtime, command: ResetConfirmation) -> None:
     """Set the password the link was for; the link is spent, and every session and token of the
     account ends."""
     invalid = LinkNotFound("password-reset")
-    if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+    token = command.token
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         raise invalid
-    secret = check_password_policy(password, rt.policy.common_passwords)
+    secret = check_password_policy(command.password, rt.policy.common_passwords)
     digest = token_digest(token)
     now = rt.clock.now()
     with rt.uow() as uow:  # a cheap look first: a made-up link costs no hash

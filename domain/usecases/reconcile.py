@@ -27,10 +27,13 @@ import attrs
 from domain.model.errors import DomainError
 from domain.model.server import Server, ServerStatus
 from domain.model.warm_pool import OWNER_TAG, POOL_TAG, PooledGuest, PoolState
+from domain.model.webhooks import WebhookEvent
+from domain.usecases import webhooks
+from domain.usecases.actors import account_of
 from domain.usecases.catalogue import catalogued_locations
-from domain.usecases.common import account_of, audit, notify
 from domain.usecases.guest_power import destroy_guest
 from domain.usecases.network import release_network
+from domain.usecases.paper_trail import audit, notify
 from domain.usecases.runtime import Runtime
 from ports.hypervisor import GuestInfo
 
@@ -214,9 +217,11 @@ def _finish_deletion(
         action = uow.actions.get(server.active_action_id) if server.active_action_id else None
         if action is not None and not action.finished:
             uow.actions.update(action.succeeded(now))
+            webhooks.action_finished(uow, action.succeeded(now), now)
         server.finish_action(now)
         server.deleted(now)
         uow.servers.update(server)
+        webhooks.server_changed(uow, server, WebhookEvent.SERVER_DELETED, now)
         audit(uow, None, "server.deletion_finished", f"server:{server.id}", now, lost=lost)
         if not lost:  # a lost server's customer has been told already
             notify(uow, account_of(uow, server.owner_id), "server_deleted", now, name=server.name)

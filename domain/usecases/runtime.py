@@ -23,6 +23,7 @@ from ports.network import NetworkFabric
 from ports.security import PasswordHasher, SecretBox, SecretGenerator
 from ports.throttle import Counters
 from ports.unit_of_work import UnitOfWorkFactory
+from ports.webhooks import WebhookSender
 
 
 @attrs.frozen
@@ -63,6 +64,9 @@ class Policy:
     # How long the metrics history keeps raw samples, and its 5-minute rollups.
     metrics_raw_days: int = 7
     metrics_rollup_days: int = 90
+    # Webhooks to plain HTTP and private addresses (the sandbox's local receivers), else HTTPS to
+    # public addresses only (domain/model/webhooks.py).
+    webhooks_allow_private: bool = False
 
     def __attrs_post_init__(self) -> None:
         if len(self.quote_key) < 16 or len(self.csrf_key) < 16:
@@ -84,3 +88,4 @@ class Runtime:
     events: EventPublisher
     policy: Policy
     counters: Counters  # attempt counters of the throttles, shared by every API process
+    webhooks: WebhookSender  # customers' webhook endpoints

@@ -25,6 +25,7 @@ from entrypoints.http.middleware import (
 )
 from entrypoints.http.resources import (
     account,
+    actions,
     admin,
     admin_reads,
     auth,
@@ -35,6 +36,9 @@ from entrypoints.http.resources import (
     passwords,
     sandbox,
     servers,
+    snapshots,
+    ssh_keys,
+    webhooks,
 )
 from entrypoints.http.resources.base import Resource
 
@@ -46,7 +50,7 @@ OUTSIDE_THE_DOCUMENT = frozenset({"/metrics", "/api/docs", "/api/docs/{name}"})
 def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> Routes:
     s = servers
     power = s.ServerPower(rt)
-    snapshots = s.Snapshots(rt)
+    snapshot_list = snapshots.Snapshots(rt)
     quote = catalogue.Quote(rt)
     create = s.ServerCreate(rt)
     balance = account.Balance(rt)
@@ -69,6 +73,11 @@ def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> 
         ("/api/auth/password-reset/confirm", passwords.PasswordResetConfirm(rt), None),
         ("/api/tokens", auth.Tokens(rt), None),
         ("/api/tokens/{token_id:int}", auth.TokenItem(rt), None),
+        ("/api/ssh-keys", ssh_keys.SshKeys(rt), None),
+        ("/api/ssh-keys/{key_id:int}", ssh_keys.SshKeyItem(rt), None),
+        ("/api/webhooks", webhooks.Webhooks(rt), None),
+        ("/api/webhooks/{webhook_id:int}", webhooks.WebhookItem(rt), None),
+        ("/api/webhooks/{webhook_id:int}/deliveries", webhooks.WebhookDeliveries(rt), None),
         ("/api/locations", locations, None),
         ("/api/os", images, None),
         ("/api/tariffs", catalogue.Tariffs(rt), None),
@@ -88,11 +97,11 @@ def _routes(rt: Runtime, ready_checks: dict[str, Callable[[], None]] | None) -> 
         ("/api/server/{server_id:int}/restart", power, "restart"),
         ("/api/server/{server_id:int}/password", s.ServerPassword(rt), None),
         ("/api/server/{server_id:int}/resize", s.ServerResize(rt), None),
-        ("/api/server/{server_id:int}/snapshots", snapshots, None),
-        ("/api/server/{server_id:int}/snapshots/rollback", s.SnapshotRollback(rt), None),
-        ("/api/server/{server_id:int}/actions", s.ServerActions(rt), None),
+        ("/api/server/{server_id:int}/snapshots", snapshot_list, None),
+        ("/api/server/{server_id:int}/snapshots/rollback", snapshots.SnapshotRollback(rt), None),
+        ("/api/server/{server_id:int}/actions", actions.ServerActions(rt), None),
         ("/api/server/{server_id:int}/firewall", firewall.ServerFirewall(rt), None),
-        ("/api/actions/{action_id:int}", s.ActionItem(rt), None),
+        ("/api/actions/{action_id:int}", actions.ActionItem(rt), None),
         ("/api/admin/customers", admin.Customers(rt), None),
         ("/api/admin/customers/{customer_id:int}/balance", admin.CustomerBalance(rt), None),
         ("/api/admin/customers/{customer_id:int}/credit", adjust, "credit"),

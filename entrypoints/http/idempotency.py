@@ -22,10 +22,11 @@ from typing import Any
 
 import falcon
 
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
 from entrypoints.http.body import raw_body
 from entrypoints.http.errors import ApiError
+from entrypoints.http.schemas import IDEMPOTENCY_KEY
 from ports.idempotency import REQUEST_CLAIM, IdempotencyRecord, StoredResponse
 
 HEADER = "Idempotency-Key"
@@ -34,14 +35,14 @@ KEEP_FOR = dt.timedelta(hours=24)
 # without a response after this belongs to a request that died, and a retry takes it over. (On
 # PostgreSQL a claim whose process is gone is taken over at once.)
 LEASE = dt.timedelta(seconds=60)
-_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+_KEY = re.compile(IDEMPOTENCY_KEY["pattern"])
 
 
 def request_key(req: falcon.Request) -> str | None:
     key = req.get_header(HEADER)
     if key is None:
         return None
-    if not _KEY.match(key):
+    if not _KEY.fullmatch(key):
         raise ApiError(
             falcon.HTTP_400,
             "invalid",

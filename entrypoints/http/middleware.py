@@ -16,7 +16,7 @@ import falcon
 
 from domain.model.errors import AuthenticationFailed, DomainError
 from domain.usecases.accounts import authenticate
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
 from entrypoints.http.client_address import ClientAddress, client_of
 from entrypoints.http.errors import ApiError
@@ -160,7 +160,7 @@ class Authentication:
                 raise AuthenticationFailed("use Authorization: Bearer <token>")
             actor = authenticate(self.runtime, secret.strip())
         else:
-            actor = authenticate(self.runtime, cookie)
+            actor = authenticate(self.runtime, cookie or "")
             if req.method in UNSAFE:
                 sent = req.get_header(CSRF_HEADER) or ""
                 expected = csrf_token(cookie or "", self.runtime.policy.csrf_key)

@@ -6,7 +6,8 @@ import re
 from typing import Any
 
 from entrypoints.http.resources.base import Op, Resource
-from entrypoints.http.schemas import ERROR, IDEMPOTENCY_KEY
+from entrypoints.http.response_schemas import ERROR
+from entrypoints.http.schemas import IDEMPOTENCY_KEY
 
 _STATUS_TEXT = {
     200: "OK",

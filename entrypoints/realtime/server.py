@@ -30,7 +30,7 @@ import socketio
 
 from domain.model.errors import AuthenticationFailed, DomainError
 from domain.usecases.accounts import authenticate
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
 from domain.usecases.servers import get_server
 from entrypoints.http.middleware import SESSION_COOKIE

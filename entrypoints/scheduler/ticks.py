@@ -18,6 +18,7 @@ from domain.usecases.notices import deliver_notices
 from domain.usecases.reconcile import reconcile_guests
 from domain.usecases.runtime import Runtime
 from domain.usecases.warm_pool import refill_warm_pool
+from domain.usecases.webhooks import deliver_webhooks
 from entrypoints.metrics import timed_tick
 from entrypoints.scheduler.billing import billing_tick
 
@@ -63,6 +64,7 @@ TICKS = (
     Tick("billing", 60, billing_tick),
     Tick("dunning", 300, dunning_run, quiet=lambda r: not r.changed),
     Tick("notices", 10, deliver_notices),
+    Tick("webhooks", 10, deliver_webhooks),
     Tick("warm_pool", 60, refill_warm_pool),
     Tick("reconcile_guests", 300, reconcile_guests),
     Tick("reconcile_fabric", 300, reconcile_fabric, quiet=lambda r: not (r.changed or r.errors)),

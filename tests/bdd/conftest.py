@@ -9,3 +9,5 @@ from .steps.monitoring import *  # noqa: F403
 from .steps.pricing import *  # noqa: F403
 from .steps.promos import *  # noqa: F403
 from .steps.servers import *  # noqa: F403
+from .steps.ssh_keys import *  # noqa: F403
+from .steps.webhooks import *  # noqa: F403

@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from domain.model.accounts import TokenKind, email_key
+from domain.model.accounts import TokenKind
+from domain.model.credentials import email_key
 from domain.model.errors import AlreadyExists, NotFound
 from ports.paging import Page
 

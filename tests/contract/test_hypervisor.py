@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from domain.model.catalogue import GuestKind
+from domain.model.catalogue import GuestKind, ServerConfig
 from domain.model.errors import (
     AlreadyExists,
     CapacityExhausted,
@@ -17,6 +17,7 @@ from domain.model.errors import (
     Unavailable,
     ValidationError,
 )
+from domain.model.placement import Overcommit, fits
 from ports.hypervisor import TemplateInfo
 
 from .conftest import LOCATION, NODE, OSTEMPLATE, HypervisorRig
@@ -107,6 +108,61 @@ def test_a_node_without_room_refuses_the_guest(hypervisor: HypervisorRig):
     with pytest.raises(CapacityExhausted):
         hv.create_guest("small", hypervisor.spec(101, memory_mib=256, disk_gib=25))
     hypervisor.created(101, node="small", memory_mib=512, disk_gib=20)
+
+
+# Orders on a node of 2 cores, 4096 MiB and 100 GiB that already carries 6 cores, 3072 MiB and
+# 60 GiB, with placement's default overcommit (cores x4, memory and disk never), and whether
+# placement would put them there. Both hypervisors must answer as placement does: the sandbox and
+# production take the same orders.
+ORDERS_ON_A_LOADED_NODE = [
+    ((2, 1024, 40), True),  # every resource to the last unit, cores at 8 = 2 x 400 %
+    ((3, 512, 10), False),  # one core more than four times the node's
+    ((1, 1025, 10), False),  # one MiB more than the node has
+    ((1, 512, 41), False),  # one GiB more than the storage has
+]
+
+
+@pytest.mark.parametrize(("order", "placement_takes_it"), ORDERS_ON_A_LOADED_NODE)
+def test_room_for_a_guest_is_placement_s_rule(
+    hypervisor: HypervisorRig, order: tuple[int, int, int], placement_takes_it: bool
+):
+    hv = hypervisor.hv
+    hypervisor.add_node(LOCATION, "small", cores=2, memory_mib=4096, disk_gib=100)
+    hypervisor.created(100, node="small", cores=6, memory_mib=3072, disk_gib=60)
+    load = next(n for n in hv.nodes(LOCATION) if n.name == "small")
+    assert fits(load, ServerConfig(*order), Overcommit()) is placement_takes_it
+    cores, memory_mib, disk_gib = order
+    spec = hypervisor.spec(101, cores=cores, memory_mib=memory_mib, disk_gib=disk_gib)
+    if placement_takes_it:
+        hv.wait(hv.create_guest("small", spec))
+        assert hv.find_guest(101) is not None
+    else:
+        with pytest.raises(CapacityExhausted):
+            hv.create_guest("small", spec)
+        assert hv.find_guest(101) is None
+
+
+def test_growth_needs_room_for_what_grows_by_placement_s_rule(hypervisor: HypervisorRig):
+    hv = hypervisor.hv
+    hypervisor.add_node(LOCATION, "small", cores=2, memory_mib=4096, disk_gib=100)
+    hypervisor.created(100, node="small", cores=4, memory_mib=2048, disk_gib=50)
+    hypervisor.created(101, node="small", cores=3, memory_mib=1024, disk_gib=30)
+    with pytest.raises(CapacityExhausted):  # 9 cores where 8 may be promised
+        hv.resize("small", 100, cores=6, memory_mib=2048, disk_gib=50)
+    with pytest.raises(CapacityExhausted):
+        hv.reconfigure("small", 101, hypervisor.spec(101, cores=5, disk_gib=30))
+    with pytest.raises(CapacityExhausted):  # memory and disk to the unit
+        hv.resize("small", 101, cores=3, memory_mib=2049, disk_gib=30)
+    with pytest.raises(CapacityExhausted):
+        hv.resize("small", 101, cores=3, memory_mib=1024, disk_gib=51)
+    # Fewer cores leave room for more memory; the guest's own share is already counted.
+    hv.wait(hv.resize("small", 100, cores=2, memory_mib=3072, disk_gib=70))
+    hv.wait(hv.resize("small", 101, cores=6, memory_mib=1024, disk_gib=30))
+    sizes = {g: hv.find_guest(g) for g in (100, 101)}
+    assert [(i.cores, i.memory_mib, i.disk_gib) for i in sizes.values()] == [
+        (2, 3072, 70),
+        (6, 1024, 30),
+    ]
 
 
 def test_nodes_report_capacity_and_what_guests_reserve(hypervisor: HypervisorRig):

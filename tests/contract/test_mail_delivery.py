@@ -10,8 +10,8 @@ import pytest
 
 from adapters.memory import FakeClock, InlineJobQueue, RecordingMailer
 from domain.model.notices import REFUSED_TRIES, SENDING_LEASE, Notice, NoticeStatus, backoff
-from domain.usecases.common import notify
 from domain.usecases.notices import DeliveryReport, deliver_notices
+from domain.usecases.paper_trail import notify
 from domain.usecases.runtime import Runtime
 from ports.messaging import OutgoingMail
 from ports.paging import Page

@@ -19,14 +19,16 @@ from adapters.memory import FakeClock, InlineJobQueue, InMemoryStore
 from adapters.postgres.uow import PostgresUnitOfWorkFactory
 from domain.model.accounts import Role
 from domain.model.action import ActionStatus
+from domain.model.commands import BalanceAdjustment, Credentials, NewAccount, OrderRequest
 from domain.model.dunning import Standing
 from domain.model.errors import InsufficientFunds
 from domain.model.ledger import LedgerAccount, TxKind
 from domain.model.server import ServerStatus
-from domain.usecases import accounts, admin, money, ordering, servers
+from domain.model.server_commands import ResizeServer
+from domain.model.values import Cores, DiskGiB, MemoryMiB
+from domain.usecases import accounts, admin, money, ordering, server_commands
+from domain.usecases.actors import Actor
 from domain.usecases.billing import billing_run
-from domain.usecases.catalogue import OrderRequest
-from domain.usecases.common import Actor
 from domain.usecases.dunning import bill_and_reassess
 from domain.usecases.runtime import Runtime
 from tests.backoffice import FAST, Backoffice
@@ -45,15 +47,14 @@ class Shop:
     admin: Actor
 
     def customer(self, balance: str) -> Actor:
-        account = accounts.register(self.rt, email=f"c{balance}@example.com", password=PASSWORD)
+        account = accounts.register(self.rt, NewAccount(f"c{balance}@example.com", PASSWORD))
         actor = Actor(account.id, Role.CUSTOMER)
         money.adjust_balance(
             self.rt,
             self.admin,
-            customer_id=actor.account_id,
-            amount=balance,
-            reason="opening balance",
-            request_key=f"open-{actor.account_id}",
+            BalanceAdjustment(
+                actor.account_id, balance, "opening balance", request_key=f"open-{actor.account_id}"
+            ),
         )
         return actor
 
@@ -82,7 +83,7 @@ def shop(request: pytest.FixtureRequest) -> Iterator[Shop]:
         store = PostgresUnitOfWorkFactory(database.pool, job_queue=queue)
     clock = FakeClock(T0)
     rt = Backoffice(SETTINGS, store=store, jobs=queue, clock=clock).rt
-    account = accounts.register(rt, email="root@admin.example", password=PASSWORD, role=Role.ADMIN)
+    account = accounts.register(rt, NewAccount("root@admin.example", PASSWORD, role=Role.ADMIN))
     yield Shop(rt, clock, Actor(account.id, Role.ADMIN))
 
 
@@ -92,9 +93,15 @@ def test_a_resize_holds_its_difference_or_is_refused(shop: Shop) -> None:
     shop.clock.advance(dt.timedelta(minutes=30))
 
     with pytest.raises(InsufficientFunds) as refused:
-        servers.resize_server(shop.rt, actor, server_id, cores=32, memory=131072, disk=2000)
+        server_commands.resize_server(
+            shop.rt,
+            actor,
+            ResizeServer(server_id, cores=Cores(32), memory=MemoryMiB(131072), disk=DiskGiB(2000)),
+        )
     assert refused.value.details["available"] == "0.50"
-    grown = servers.resize_server(shop.rt, actor, server_id, cores=2)  # 0.50/h for half an hour
+    grown = server_commands.resize_server(
+        shop.rt, actor, ResizeServer(server_id, cores=Cores(2))
+    )  # 0.50/h for half an hour
 
     with shop.rt.uow() as uow:
         assert uow.actions.get(grown.id).status is ActionStatus.SUCCESS  # type: ignore[union-attr]
@@ -146,7 +153,7 @@ def test_the_operator_lets_a_locked_out_admin_back_in_from_the_command_line(
         store=PostgresUnitOfWorkFactory(pg_database.pool, job_queue=InlineJobQueue()),
         clock=FakeClock(T0),
     ).rt
-    root = accounts.register(rt, email="root@admin.example", password=PASSWORD, role=Role.ADMIN)
+    root = accounts.register(rt, NewAccount("root@admin.example", PASSWORD, role=Role.ADMIN))
     with rt.uow() as uow:  # the only admin, suspended (as it could be before that was refused)
         account = uow.accounts.get(root.id)
         assert account is not None
@@ -170,7 +177,7 @@ def test_the_operator_lets_a_locked_out_admin_back_in_from_the_command_line(
     with rt.uow() as uow:
         lifted = uow.accounts.get(root.id)
     assert lifted is not None and not lifted.disabled
-    accounts.login(rt, email="root@admin.example", password=PASSWORD)
+    accounts.login(rt, Credentials("root@admin.example", PASSWORD))
     unknown = subprocess.run(
         [*command, "nobody@admin.example"],
         env=environ,

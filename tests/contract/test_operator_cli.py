@@ -14,9 +14,10 @@ import pytest
 from falcon import testing
 
 from domain.model.accounts import Role
+from domain.model.commands import Credentials, NewAccount
 from domain.usecases import accounts, admin
+from domain.usecases.actors import Actor
 from domain.usecases.catalogue import published_version
-from domain.usecases.common import Actor
 from domain.usecases.money import get_balance
 from entrypoints import cli
 from entrypoints.config import load_settings
@@ -130,11 +131,11 @@ def test_admin_commands(
     container: Container, capsys: pytest.CaptureFixture[str], operator_env: Path
 ) -> None:
     rt = container.runtime()
-    ann = accounts.register(rt, email="ann@example.com", password=PASSWORD)
+    ann = accounts.register(rt, NewAccount("ann@example.com", PASSWORD))
 
     status, out, _ = run(capsys, "admin", "create", "--email", "boss@example.com", stdin=PASSWORD)
     assert status == 0 and out.startswith("admin boss@example.com created (account ")
-    assert accounts.login(rt, email="boss@example.com", password=PASSWORD)
+    assert accounts.login(rt, Credentials("boss@example.com", PASSWORD))
 
     status, out, _ = run(capsys, "admin", "list")
     assert [line.split("\t")[1:] for line in out.splitlines()] == [["boss@example.com", "active"]]
@@ -149,13 +150,13 @@ def test_admin_commands(
     status, out, _ = run(capsys, "admin", "reset-password", "--email", "ann@example.com")
     new_password = out.rsplit(": ", 1)[1].strip()
     assert status == 0 and new_password != PASSWORD
-    assert accounts.login(rt, email="ann@example.com", password=new_password)
+    assert accounts.login(rt, Credentials("ann@example.com", new_password))
 
-    boss = accounts.login(rt, email="boss@example.com", password=PASSWORD)
+    boss = accounts.login(rt, Credentials("boss@example.com", PASSWORD))
     admin.set_account_disabled(rt, Actor(ann.id, Role.ADMIN), boss.token.account_id, disabled=True)
     status, out, _ = run(capsys, "admin", "unsuspend", "--email", "boss@example.com")
     assert (status, out) == (0, "boss@example.com may log in again; 0 server(s) starting\n")
-    assert accounts.login(rt, email="boss@example.com", password=PASSWORD)
+    assert accounts.login(rt, Credentials("boss@example.com", PASSWORD))
     with rt.uow() as uow:
         console = [e for e in uow.audit.recent(20) if e.actor_id == 0]
     assert {e.action for e in console} == {
@@ -212,7 +213,7 @@ def test_failures_are_one_line(
     stdin: str,
     message: str,
 ) -> None:
-    accounts.register(container.runtime(), email="ann@example.com", password=PASSWORD)
+    accounts.register(container.runtime(), NewAccount("ann@example.com", PASSWORD))
 
     status, out, err = run(capsys, *argv, stdin=stdin)
 

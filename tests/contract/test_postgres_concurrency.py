@@ -19,14 +19,22 @@ import pytest
 from adapters.memory import FakeClock, InlineJobQueue
 from adapters.postgres.uow import PostgresUnitOfWorkFactory
 from domain.model.accounts import Role, TokenKind
+from domain.model.commands import (
+    BalanceAdjustment,
+    Credentials,
+    NewAccount,
+    NewToken,
+    OrderRequest,
+    ResetConfirmation,
+)
 from domain.model.errors import InsufficientFunds
 from domain.model.ledger import AccountKind, LedgerAccount, TxKind
 from domain.model.metering import bill
 from domain.model.money import Money
 from domain.model.server import ServerStatus
 from domain.usecases import accounts, billing, ordering
-from domain.usecases.catalogue import OrderRequest, quote_order
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
+from domain.usecases.catalogue import quote_order
 from domain.usecases.money import adjust_balance
 from domain.usecases.runtime import Runtime
 from tests.backoffice import Backoffice
@@ -45,12 +53,18 @@ class Shop:
     admin: Actor
 
     def customer(self, email: str, balance: Money) -> Actor:
-        account = accounts.register(self.rt, email=email, password="correct horse battery")
+        account = accounts.register(self.rt, NewAccount(email, "correct horse battery"))
         actor = Actor(account.id, Role.CUSTOMER)
         adjust_balance(
-            self.rt, self.admin, customer_id=actor.account_id, amount=balance,
-            reason="credit for the test", request_key=f"credit-{email}",
-        )  # fmt: skip
+            self.rt,
+            self.admin,
+            BalanceAdjustment(
+                actor.account_id,
+                balance.format(6),
+                "credit for the test",
+                request_key=f"credit-{email}",
+            ),
+        )
         return actor
 
     def balance(self, kind: AccountKind, customer: Actor | None = None) -> int:
@@ -71,7 +85,7 @@ def shop(pg: PgDatabase) -> Iterator[Shop]:
     store = PostgresUnitOfWorkFactory(pg.pool, job_queue=jobs)
     rt = Backoffice(store=store, jobs=jobs, clock=FakeClock(NOW)).rt
     admin = accounts.register(
-        rt, email="root@admin.example", password="correct horse battery", role=Role.ADMIN
+        rt, NewAccount("root@admin.example", "correct horse battery", role=Role.ADMIN)
     )
     yield Shop(rt, jobs, pg, Actor(admin.id, Role.ADMIN))
 
@@ -255,13 +269,11 @@ def _unbounded(rt: Runtime) -> Runtime:
 
 
 def test_racing_token_creations_never_pass_the_token_cap(shop: Shop):
-    account = accounts.register(
-        shop.rt, email="tokens@example.com", password="correct horse battery"
-    )
+    account = accounts.register(shop.rt, NewAccount("tokens@example.com", "correct horse battery"))
     actor = Actor(account.id, Role.CUSTOMER)
     cap = shop.rt.policy.max_tokens_per_customer
 
-    outcomes = race(cap + 10, lambda n: accounts.create_token(shop.rt, actor, name=f"t{n}"))
+    outcomes = race(cap + 10, lambda n: accounts.create_token(shop.rt, actor, NewToken(f"t{n}")))
 
     assert outcomes.count("ok") == cap, outcomes
     assert all("too many tokens" in o for o in outcomes if o != "ok"), outcomes
@@ -271,10 +283,10 @@ def test_racing_token_creations_never_pass_the_token_cap(shop: Shop):
 def test_racing_logins_never_pass_the_session_cap(shop: Shop):
     rt = _unbounded(shop.rt)
     email, password = "sessions@example.com", "correct horse battery"
-    account = accounts.register(rt, email=email, password=password)
+    account = accounts.register(rt, NewAccount(email, password))
     cap = rt.policy.max_sessions_per_account
 
-    outcomes = race(cap + 10, lambda n: accounts.login(rt, email=email, password=password))
+    outcomes = race(cap + 10, lambda n: accounts.login(rt, Credentials(email, password)))
 
     assert outcomes == ["ok"] * (cap + 10)
     with rt.uow() as uow:
@@ -285,7 +297,7 @@ def test_a_reset_link_confirmed_twice_at_once_works_once(shop: Shop):
     from domain.usecases import passwords
 
     rt = _unbounded(shop.rt)
-    account = accounts.register(rt, email="reset@example.com", password="correct horse battery")
+    account = accounts.register(rt, NewAccount("reset@example.com", "correct horse battery"))
     with rt.uow() as uow:
         link = accounts.issue_token(
             rt, uow, account.id, TokenKind.RESET, "password reset", NOW + dt.timedelta(minutes=30)
@@ -295,7 +307,7 @@ def test_a_reset_link_confirmed_twice_at_once_works_once(shop: Shop):
     outcomes = race(
         4,
         lambda n: passwords.confirm_password_reset(
-            rt, token=link.secret, password=f"new passphrase {n}"
+            rt, ResetConfirmation(link.secret, f"new passphrase {n}")
         ),
     )
 

@@ -19,9 +19,9 @@ import pytest
 
 from adapters.postgres.migrate import migrate
 from domain.model.accounts import Role
+from domain.model.commands import BalanceAdjustment, NewAccount, OrderRequest
 from domain.usecases import accounts, money, ordering
-from domain.usecases.catalogue import OrderRequest
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.ordering import PROVISION_TASK
 from entrypoints import sandbox
 from entrypoints.config import Settings
@@ -49,15 +49,12 @@ def settings(pg: PgDatabase) -> Settings:
 
 def order_a_server(rt) -> int:
     sandbox.seed(rt.uow)  # a database starts with no catalogue: the operator's would be imported
-    admin = accounts.register(rt, email="root@admin.example", password=PASSWORD, role=Role.ADMIN)
-    customer = accounts.register(rt, email="ann@example.com", password=PASSWORD)
+    admin = accounts.register(rt, NewAccount("root@admin.example", PASSWORD, role=Role.ADMIN))
+    customer = accounts.register(rt, NewAccount("ann@example.com", PASSWORD))
     money.adjust_balance(
         rt,
         Actor(admin.id, Role.ADMIN),
-        customer_id=customer.id,
-        amount="1000.00",
-        reason="credit for the test",
-        request_key="credit-1",
+        BalanceAdjustment(customer.id, "1000.00", "credit for the test", request_key="credit-1"),
     )
     request = OrderRequest(os_id=1, tariff_id=1)
     created = ordering.create_server(rt, Actor(customer.id, Role.CUSTOMER), request)

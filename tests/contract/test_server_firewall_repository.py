@@ -7,6 +7,7 @@ import pytest
 
 from adapters.memory import InlineJobQueue
 from adapters.postgres.uow import PostgresUnitOfWorkFactory
+from domain.model.action import ActionCommand
 from domain.model.errors import Conflict
 from domain.model.network import FirewallRule
 
@@ -59,7 +60,7 @@ def test_a_change_is_pending_then_applied_then_gone(uow_factory):
         uow.commit()
     with uow_factory() as uow:
         server = uow.servers.get_for_update(1)
-        server.begin("change_firewall", 10, b.T0)
+        server.begin(ActionCommand.CHANGE_FIREWALL, 10, b.T0)
         server.request_firewall(OWN, b.T0)
         uow.servers.update(server)
         uow.commit()

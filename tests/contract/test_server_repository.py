@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
+import psycopg
 import pytest
+from psycopg.types.json import Jsonb
 
-from domain.model.action import ActionCommand, ActionStatus
+from adapters.memory import InlineJobQueue
+from adapters.postgres.uow import PostgresUnitOfWorkFactory
+from domain.model.action import (
+    ActionCommand,
+    ActionStatus,
+    FirewallParams,
+    NewSnapshotParams,
+    NoParams,
+    ResizeParams,
+    SnapshotParams,
+)
 from domain.model.errors import AlreadyExists, NotFound
 from domain.model.server import Placement, ServerStatus
 from ports.paging import Page
@@ -148,3 +160,60 @@ def test_actions_round_trip_and_for_server_in_start_order(uow_factory):
         assert uow.actions.get(999) is None
         with pytest.raises(NotFound):
             uow.actions.update(b.action(999, server_id=1))
+
+
+TYPED_PARAMS = [
+    (ActionCommand.START, NoParams()),
+    (ActionCommand.RESIZE, ResizeParams(cores=2, memory_mib=2048, disk_gib=40)),
+    (ActionCommand.CREATE_SNAPSHOT, NewSnapshotParams("before-upgrade", "clean install")),
+    (ActionCommand.ROLLBACK, SnapshotParams("before-upgrade")),
+    (ActionCommand.DELETE_SNAPSHOT, SnapshotParams("old")),
+    (ActionCommand.CHANGE_FIREWALL, FirewallParams(rules=3)),
+]
+
+
+@pytest.mark.parametrize(("command", "params"), TYPED_PARAMS)
+def test_an_actions_parameters_come_back_typed(uow_factory, command, params):
+    with uow_factory() as uow:
+        action = b.action(uow.actions.next_id(), server_id=1, command=command, params=params)
+        uow.actions.add(action)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.actions.get(action.id).params == params
+        assert uow.actions.for_server(1) == [action]
+
+
+@pytest.mark.parametrize(
+    ("command", "stored", "params"),
+    [
+        (ActionCommand.START, [], NoParams()),
+        (
+            ActionCommand.RESIZE,
+            [["cores", "2"], ["memory", "2048"], ["disk", "40"]],
+            ResizeParams(2, 2048, 40),
+        ),
+        (
+            ActionCommand.CREATE_SNAPSHOT,
+            [["snapname", "s1"], ["description", "x"]],
+            NewSnapshotParams("s1", "x"),
+        ),
+        (ActionCommand.ROLLBACK, [["snapname", "s1"]], SnapshotParams("s1")),
+        (ActionCommand.CHANGE_FIREWALL, [["rules", "3"]], FirewallParams(3)),
+    ],
+)
+def test_the_rows_written_before_typed_parameters_read_back_typed(pg, command, stored, params):
+    """The stored format did not change: [name, text] pairs, as every existing row has them."""
+    factory = PostgresUnitOfWorkFactory(pg.pool, job_queue=InlineJobQueue(auto_run=False))
+    with psycopg.connect(pg.url) as conn:
+        conn.execute(
+            "INSERT INTO actions (id, server_id, owner_id, command, status, started_at, progress,"
+            " params) VALUES (1, 1, 1, %s, 'running', %s, 0, %s)",
+            (command.value, b.T0, Jsonb(stored)),
+        )
+    with factory() as uow:
+        assert uow.actions.get(1).params == params
+        uow.actions.update(uow.actions.get(1).succeeded(b.T0))
+        uow.commit()
+    with psycopg.connect(pg.url) as conn:
+        [(written,)] = conn.execute("SELECT params FROM actions WHERE id = 1").fetchall()
+    assert written == stored

@@ -12,12 +12,12 @@ import pytest
 from adapters.memory import FakeClock, InlineJobQueue
 from adapters.postgres.uow import PostgresUnitOfWorkFactory
 from domain.model.accounts import Role
+from domain.model.commands import BalanceAdjustment, NewAccount, OrderRequest
 from domain.model.errors import AlreadyExists, NotFound
 from domain.model.server import Placement, Server, ServerStatus
 from domain.model.warm_pool import CLAIMED_STEP, PooledGuest, PoolState
 from domain.usecases import accounts, ordering
-from domain.usecases.catalogue import OrderRequest
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.money import adjust_balance
 from domain.usecases.provisioning import provision_server
 from domain.usecases.warm_pool import claim_for, refill_warm_pool
@@ -183,13 +183,14 @@ def test_postgres_racing_orders_take_a_pooled_guest_exactly_once(pg: PgDatabase)
     with store() as uow:
         [pooled_guest] = uow.warm_pool.all()
     admin = accounts.register(
-        rt, email="root@admin.example", password="racing orders 12", role=Role.ADMIN
+        rt, NewAccount("root@admin.example", "racing orders 12", role=Role.ADMIN)
     )
-    buyer = accounts.register(rt, email="buyer@example.com", password="racing orders 12")
+    buyer = accounts.register(rt, NewAccount("buyer@example.com", "racing orders 12"))
     adjust_balance(
-        rt, Actor(admin.id, Role.ADMIN), customer_id=buyer.id, amount="100.00",
-        reason="credit for the test", request_key="credit",
-    )  # fmt: skip
+        rt,
+        Actor(admin.id, Role.ADMIN),
+        BalanceAdjustment(buyer.id, "100.00", "credit for the test", request_key="credit"),
+    )
     customer = Actor(buyer.id, Role.CUSTOMER)
     ordered = [
         ordering.create_server(rt, customer, OrderRequest(os_id=1, tariff_id=1)).server

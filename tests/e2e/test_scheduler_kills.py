@@ -23,7 +23,7 @@ from typing import Any
 import attrs
 import pytest
 
-from domain.usecases.provisioning import STEPS as SAGA_STEPS
+from domain.usecases.provisioning_steps import STEPS as SAGA_STEPS
 from simulators.proxmox import ProxmoxSimulator
 
 from .infrastructure import proxmox_settings, simulated_proxmox

@@ -21,8 +21,10 @@ import falcon
 from falcon import testing
 
 from domain.model.accounts import Role
+from domain.model.commands import NewAccount
 from domain.model.errors import DomainError
 from domain.usecases import accounts
+from entrypoints.config import Settings
 from entrypoints.container import postgres_counters, postgres_store
 from entrypoints.http.app import create_app
 from tests.backoffice import FAST, Backoffice, OnBackoffice
@@ -107,9 +109,12 @@ def assert_server_view(server: dict[str, Any]) -> None:
 
 
 class Api(OnBackoffice):
-    def __init__(self, office: Backoffice | None = None, **app_options: Any) -> None:
-        """The memory store by default; `on_postgres` puts the API on PostgreSQL."""
-        self.office = office if office is not None else Backoffice(SETTINGS)
+    def __init__(self, office: Backoffice | Settings | None = None, **app_options: Any) -> None:
+        """The memory store by default, on SETTINGS or the settings given; `on_postgres` puts the
+        API on PostgreSQL."""
+        if not isinstance(office, Backoffice):
+            office = Backoffice(office if office is not None else SETTINGS)
+        self.office = office
         self.app: falcon.App = create_app(self.rt, **app_options)
         self.client = testing.TestClient(self.app)
         self._numbers = itertools.count(1)
@@ -202,7 +207,7 @@ class Api(OnBackoffice):
     def admin(self) -> User:
         if self._admin is None:
             email = "root@admin.example"
-            accounts.register(self.rt, email=email, password=PASSWORD, role=Role.ADMIN)
+            accounts.register(self.rt, NewAccount(email, PASSWORD, role=Role.ADMIN))
             self._admin = self.login(email)
         return self._admin
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from api_support import Api, User, assert_error
 
+from domain.model.action import ActionCommand
+
 
 def test_an_action_by_its_task_id(api: Api, customer: User) -> None:
     server = api.running_server(customer)
@@ -65,3 +67,11 @@ def test_actions_need_a_login_and_a_known_id(api: Api, customer: User) -> None:
     assert_error(api.get(f"/api/server/{server['id']}/actions"), 401, "unauthenticated")
     assert_error(api.get("/api/actions/999", user=customer), 404, "not_found")
     assert_error(api.get("/api/server/999/actions", user=customer), 404, "not_found")
+
+
+def test_the_documented_commands_are_the_commands_table(api: Api) -> None:
+    """The OpenAPI document lists an action's commands from the server commands' table."""
+    document = api.get("/api/openapi.json").json
+    answer = document["paths"]["/api/actions/{action_id}"]["get"]["responses"]["200"]
+    schema = answer["content"]["application/json"]["schema"]
+    assert sorted(schema["properties"]["command"]["enum"]) == sorted(c.value for c in ActionCommand)

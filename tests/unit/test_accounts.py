@@ -7,16 +7,14 @@ import attrs
 import pytest
 
 from domain.model.accounts import (
-    PASSWORD_MAX,
-    PASSWORD_MIN,
     Account,
     ApiToken,
     Role,
     TokenKind,
     check_password_policy,
-    normalize_email,
     token_digest,
 )
+from domain.model.credentials import PASSWORD_MAX, PASSWORD_MIN, normalize_email
 from domain.model.dunning import Standing
 from domain.model.errors import ValidationError
 

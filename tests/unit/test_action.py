@@ -3,8 +3,22 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
+import pytest
 
-from domain.model.action import Action, ActionCommand, ActionError, ActionStatus
+from domain.model.action import (
+    Action,
+    ActionCommand,
+    ActionError,
+    ActionParams,
+    ActionStatus,
+    FirewallParams,
+    NewSnapshotParams,
+    NoParams,
+    ResizeParams,
+    SnapshotParams,
+    params_from_stored,
+    stored_params,
+)
 
 from .factories import at
 
@@ -53,10 +67,32 @@ def test_values_are_not_mutated() -> None:
     assert (a.status, a.progress) == (ActionStatus.RUNNING, 0)
 
 
-def test_params() -> None:
-    a = action(command=ActionCommand.CREATE_SNAPSHOT, params=(("snapname", "before-upgrade"),))
-    assert a.param("snapname") == "before-upgrade"
-    assert a.param("other") is None
+def test_params_are_typed_by_the_command() -> None:
+    a = action(command=ActionCommand.CREATE_SNAPSHOT, params=NewSnapshotParams("before-upgrade"))
+    assert a.params_as(NewSnapshotParams).snapname == "before-upgrade"
+    with pytest.raises(TypeError):
+        a.params_as(ResizeParams)
+
+
+@pytest.mark.parametrize(
+    ("params", "stored"),
+    [
+        (NoParams(), ()),
+        (ResizeParams(2, 2048, 40), (("cores", "2"), ("memory", "2048"), ("disk", "40"))),
+        (NewSnapshotParams("s1", "x"), (("snapname", "s1"), ("description", "x"))),
+        (SnapshotParams("s1"), (("snapname", "s1"),)),
+        (FirewallParams(3), (("rules", "3"),)),
+    ],
+)
+def test_params_are_stored_as_the_existing_rows_have_them(
+    params: ActionParams, stored: tuple[tuple[str, str], ...]
+) -> None:
+    assert stored_params(params) == stored
+    assert params_from_stored(type(params), [list(pair) for pair in stored]) == params
+
+
+def test_an_older_row_without_a_description_reads_as_none_given() -> None:
+    assert params_from_stored(NewSnapshotParams, [["snapname", "s1"]]) == NewSnapshotParams("s1")
 
 
 def test_commands_use_the_seed_names() -> None:

@@ -11,7 +11,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.model.catalogue_document import CatalogueRejected, read_catalogue, write_catalogue
+from domain.model.catalogue_document import CatalogueRejected, read_catalogue
+from domain.model.catalogue_writer import write_catalogue
 from entrypoints.catalogue_toml import dump_toml, parse_toml
 from entrypoints.sandbox import sandbox_catalogue
 

@@ -55,10 +55,3 @@ def test_a_repeat_differs_only_in_its_description() -> None:
 def test_the_limit_counts_rules() -> None:
     assert len(rules(*[RuleRequest("tcp", p) for p in range(1, MAX_RULES + 1)])) == MAX_RULES
     assert field_of(*[RuleRequest("tcp", p) for p in range(1, MAX_RULES + 2)]) == "rules"
-
-
-def test_a_list_is_required() -> None:
-    for given in ("tcp/22", b"tcp", None, {"protocol": "tcp"}):
-        with pytest.raises(ValidationError) as raised:
-            customer_rules(given, customer_networks=CUSTOMERS)
-        assert raised.value.field == "rules"

@@ -4,7 +4,14 @@ import pytest
 
 from domain.model.catalogue import ServerConfig
 from domain.model.errors import CapacityExhausted
-from domain.model.placement import NodeLoad, Overcommit, choose_node, fits, load_permille
+from domain.model.placement import (
+    NodeLoad,
+    Overcommit,
+    choose_node,
+    fits,
+    growth,
+    load_permille,
+)
 
 DEFAULT = Overcommit()  # cores x4, memory x1, disk never
 
@@ -32,6 +39,22 @@ class TestFits:
 
     def test_offline_nodes_take_nothing(self) -> None:
         assert not fits(node(online=False), ServerConfig(1, 512, 10), DEFAULT)
+
+    def test_a_change_needs_room_only_for_what_grows(self) -> None:
+        # The guest's own 2 cores are among the 15 used of the 16 a node may promise: one more fits.
+        current = ServerConfig(2, 1024, 100)
+        loaded = node(used=(15, 1024, 100))
+        assert fits(loaded, growth(current, ServerConfig(3, 1024, 100)), DEFAULT)
+        assert not fits(loaded, growth(current, ServerConfig(4, 1024, 100)), DEFAULT)
+        # Less memory frees what more cores would not find otherwise.
+        assert growth(current, ServerConfig(3, 512, 100)) == ServerConfig(1, -512, 0)
+        assert not fits(
+            node(used=(0, 0, 995)), growth(current, ServerConfig(2, 1024, 106)), DEFAULT
+        )
+
+    def test_a_change_that_grows_nothing_needs_no_room(self) -> None:
+        assert growth(ServerConfig(4, 4096, 50), ServerConfig(2, 4096, 50)) is None
+        assert growth(ServerConfig(4, 4096, 50), ServerConfig(4, 4096, 50)) is None
 
     def test_memory_overcommit_is_configurable(self) -> None:
         assert fits(

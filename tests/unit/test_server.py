@@ -4,11 +4,20 @@ import itertools
 
 import pytest
 
+from domain.model.action import ActionCommand, NoParams, ResizeParams
 from domain.model.catalogue import GuestKind, ServerConfig
 from domain.model.errors import InvalidTransition, Locked
 from domain.model.metering import Meter
 from domain.model.promo import NO_DISCOUNT
-from domain.model.server import ALLOWED_FROM, TRANSITIONS, Placement, Server, ServerStatus
+from domain.model.server import (
+    ACTION_JOB,
+    COMMANDS,
+    PROVISION_JOB,
+    TRANSITIONS,
+    Placement,
+    Server,
+    ServerStatus,
+)
 
 from .factories import at, rub
 
@@ -142,55 +151,130 @@ class TestStateMachine:
         assert status.billable is billable
 
 
+C = ActionCommand
+
+
 class TestCommands:
     @pytest.mark.parametrize(
         ("command", "status", "allowed"),
         [
-            ("start", S.STOPPED, True),
-            ("start", S.RUNNING, False),
-            ("stop", S.RUNNING, True),
-            ("stop", S.STOPPED, False),
-            ("restart", S.STOPPED, False),
-            ("resize", S.STOPPED, True),
-            ("resize", S.SUSPENDED, False),
-            ("reset_password", S.STOPPED, False),
-            ("console", S.RUNNING, True),
-            ("delete", S.FAILED, True),
-            ("delete", S.SUSPENDED, True),
-            ("delete", S.DELETING, False),
-            ("delete", S.PROVISIONING, False),
-            ("create", S.PENDING, True),
+            (C.START, S.STOPPED, True),
+            (C.START, S.RUNNING, False),
+            (C.STOP, S.RUNNING, True),
+            (C.STOP, S.STOPPED, False),
+            (C.RESTART, S.STOPPED, False),
+            (C.RESIZE, S.STOPPED, True),
+            (C.RESIZE, S.SUSPENDED, False),
+            (C.RESET_PASSWORD, S.STOPPED, False),
+            (C.DELETE, S.FAILED, True),
+            (C.DELETE, S.SUSPENDED, True),
+            (C.DELETE, S.DELETING, False),
+            (C.DELETE, S.PROVISIONING, False),
+            (C.CREATE, S.PENDING, True),
+            (C.CREATE_SNAPSHOT, S.SUSPENDED, False),
+            (C.CHANGE_FIREWALL, S.SUSPENDED, True),
         ],
     )
-    def test_allowed_from(self, command: str, status: ServerStatus, allowed: bool) -> None:
+    def test_allowed_from(
+        self, command: ActionCommand, status: ServerStatus, allowed: bool
+    ) -> None:
         s = server(status)
         if allowed:
             s.check_allows(command)
         else:
             with pytest.raises(InvalidTransition) as err:
                 s.check_allows(command)
-            assert command.replace("_", " ") in err.value.message
+            # Refusals keep the words they always had ("cannot reset password").
+            assert COMMANDS[command].name.replace("_", " ") in err.value.message
+
+    @pytest.mark.parametrize(("status", "allowed"), [(S.RUNNING, True), (S.STOPPED, False)])
+    def test_a_console_needs_a_running_guest(self, status: ServerStatus, allowed: bool) -> None:
+        s = server(status)
+        if allowed:
+            s.check_console()
+        else:
+            with pytest.raises(InvalidTransition, match="cannot console"):
+                s.check_console()
+
+    def test_a_console_is_refused_while_an_action_runs(self) -> None:
+        s = server(S.RUNNING)
+        s.begin(C.RESTART, 100, T1)
+        with pytest.raises(Locked):
+            s.check_console()
 
     def test_every_command_names_known_states_only(self) -> None:
-        assert all(states and states <= set(S) for states in ALLOWED_FROM.values())
-        assert not any(S.DELETED in states for states in ALLOWED_FROM.values())
+        assert set(COMMANDS) == set(ActionCommand)
+        assert all(spec.allowed_from and spec.allowed_from <= set(S) for spec in COMMANDS.values())
+        assert not any(S.DELETED in spec.allowed_from for spec in COMMANDS.values())
+
+    @pytest.mark.parametrize("command", list(ActionCommand))
+    def test_the_table_walks_the_state_machine(self, command: ActionCommand) -> None:
+        """From each state a command is allowed in, to its running state, to the state it ends in:
+        each step is a designed transition (or no move at all)."""
+        spec = COMMANDS[command]
+        for source in spec.allowed_from:
+            during = spec.running or source
+            assert during == source or (source, during) in LEGAL
+            after = spec.succeeded or during
+            assert after == during or (during, after) in LEGAL
+
+    @pytest.mark.parametrize(
+        ("command", "source", "target"),
+        [
+            (C.START, S.STOPPED, S.RUNNING),
+            (C.STOP, S.RUNNING, S.STOPPED),
+            (C.RESTART, S.RUNNING, S.RUNNING),
+            (C.RESIZE, S.STOPPED, S.STOPPED),
+            (C.DELETE, S.DELETING, S.DELETED),
+            (C.CREATE, S.PROVISIONING, S.RUNNING),
+        ],
+    )
+    def test_success_ends_in_the_state_the_table_names(
+        self, command: ActionCommand, source: ServerStatus, target: ServerStatus
+    ) -> None:
+        s = server(source)
+        s.complete(command, T1)
+        assert s.status is target
+        s.complete(command, T1)  # a repeated completion stays put
+        assert s.status is target
+
+    def test_each_command_takes_its_own_parameters_class(self) -> None:
+        assert COMMANDS[C.RESIZE].params is ResizeParams
+        assert COMMANDS[C.START].params is NoParams
+        assert {spec.job for spec in COMMANDS.values()} == {ACTION_JOB, PROVISION_JOB}
+        assert COMMANDS[C.CREATE].job == PROVISION_JOB
+
+    @pytest.mark.parametrize("command", list(ActionCommand))
+    def test_allows_answers_what_check_allows_decides(self, command: ActionCommand) -> None:
+        for status in S:
+            for busy in (None, 5):
+                s = server(status, active_action_id=busy)
+                try:
+                    s.check_allows(command)
+                    refused = False
+                except (InvalidTransition, Locked):
+                    refused = True
+                assert s.allows(command) is not refused
+                assert s.allows(command) is (
+                    busy is None and status in COMMANDS[command].allowed_from
+                )
 
     def test_a_running_action_locks_the_server(self) -> None:
         s = server(S.RUNNING)
-        s.begin("stop", 100, T1)
+        s.begin(C.STOP, 100, T1)
         assert (s.active_action_id, s.updated_at) == (100, T1)
         with pytest.raises(Locked) as err:
-            s.begin("restart", 101, T1)  # legal in this state, but refused rather than queued
+            s.begin(C.RESTART, 101, T1)  # legal in this state, but refused rather than queued
         assert err.value.details == {"action_id": 100}
         assert err.value.code == "locked"
         s.finish_action(T1)
-        s.begin("restart", 101, T1)
+        s.begin(C.RESTART, 101, T1)
         assert s.active_action_id == 101
 
     def test_a_refused_command_does_not_lock(self) -> None:
         s = server(S.STOPPED)
         with pytest.raises(InvalidTransition):
-            s.begin("stop", 100, T1)
+            s.begin(C.STOP, 100, T1)
         assert s.active_action_id is None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 
 from .support import World, make_world
 

@@ -17,14 +17,15 @@ import pytest
 
 from domain.model.accounts import Role
 from domain.model.action import Action
+from domain.model.commands import BalanceAdjustment, NewAccount, OrderRequest
 from domain.model.errors import DomainError
 from domain.model.ledger import LedgerAccount, Transaction, TxKind
 from domain.model.money import Money
 from domain.model.notices import Notice
 from domain.model.server import Server
 from domain.usecases import accounts, money, ordering
-from domain.usecases.catalogue import OrderRequest
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
+from entrypoints.config import Settings
 from tests.backoffice import FAST, Backoffice, OnBackoffice
 from tests.backoffice import START as START
 
@@ -58,7 +59,7 @@ class World(OnBackoffice):
     # --- people and money ------------------------------------------------------------------------
     def register(self, *, role: Role = Role.CUSTOMER, email: str | None = None) -> Actor:
         address = email or f"customer{next(_emails)}@example.com"
-        account = accounts.register(self.rt, email=address, password=PASSWORD, role=role)
+        account = accounts.register(self.rt, NewAccount(address, PASSWORD, role=role))
         return Actor(account.id, role)
 
     def customer(self, balance: str | None = "1000.00") -> Actor:
@@ -71,10 +72,13 @@ class World(OnBackoffice):
         return money.adjust_balance(
             self.rt,
             self.admin,
-            customer_id=actor.account_id,
-            amount=amount,
-            reason="credit for the test",
-            request_key=key or f"test-{next(_emails)}",
+            BalanceAdjustment(
+                actor.account_id,
+                amount.removeprefix("-"),
+                "credit for the test",
+                request_key=key or f"test-{next(_emails)}",
+                debit=amount.startswith("-"),  # "-5.00": a debit
+            ),
         )
 
     def wallet(self, actor: Actor) -> int:
@@ -205,5 +209,5 @@ def refused(
     return raised.value
 
 
-def make_world() -> World:
-    return World()
+def make_world(settings: Settings = SETTINGS) -> World:
+    return World(Backoffice(settings))

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+from domain.model.commands import PromoDraft
 from domain.model.ledger import TxKind
 from domain.model.ledger_movements import top_up
-from domain.usecases import promos, servers
+from domain.model.server_commands import OnServer
+from domain.usecases import promos, server_commands
+from domain.usecases.actors import Actor
 from domain.usecases.billing import BillingReport, billing_run
-from domain.usecases.common import Actor
 
 from .support import START_HOURLY, START_MONTHLY, World, micro, rub, unchanged
 
@@ -63,8 +65,8 @@ class TestBillingRun:
     ) -> None:
         stopped = world.running_server(customer)
         gone = world.running_server(customer)
-        servers.stop_server(world.rt, customer, stopped.id)
-        servers.delete_server(world.rt, customer, gone.id)
+        server_commands.stop_server(world.rt, customer, OnServer(stopped.id))
+        server_commands.delete_server(world.rt, customer, OnServer(gone.id))
         world.clock.set(stopped.created_at + dt.timedelta(hours=5))
 
         report = billing_run(world.rt)
@@ -91,7 +93,7 @@ class TestBillingRun:
         promos.create_promo(
             world.rt,
             world.admin,
-            promos.PromoDraft(code="LOYAL", kind="percent", percent=10, duration="forever"),
+            PromoDraft(code="LOYAL", kind="percent", percent=10, duration="forever"),
         )
         server = world.running_server(customer, promo_code="LOYAL")
         world.clock.set(server.created_at + dt.timedelta(hours=3))
@@ -103,7 +105,7 @@ class TestBillingRun:
         self, world: World, customer: Actor
     ) -> None:
         promos.create_promo(
-            world.rt, world.admin, promos.PromoDraft(code="HELLO", kind="percent", percent=50)
+            world.rt, world.admin, PromoDraft(code="HELLO", kind="percent", percent=50)
         )
         server = world.running_server(customer, promo_code="HELLO")
         world.clock.set(server.created_at + dt.timedelta(hours=3))

@@ -9,6 +9,7 @@ import json
 import attrs
 import pytest
 
+from domain.model.commands import OrderRequest, PromoDraft
 from domain.model.errors import (
     NotFound,
     PromoCodeRejected,
@@ -20,8 +21,7 @@ from domain.model.ledger import TxKind
 from domain.model.money import Money
 from domain.model.pricing import sign_quote
 from domain.usecases import catalogue, promos
-from domain.usecases.catalogue import OrderRequest
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from entrypoints.sandbox import sandbox_catalogue
 
 from .support import START_HOURLY, START_MONTHLY, World, micro, refused, rub
@@ -75,7 +75,7 @@ class TestQuote:
 
     def test_a_percent_code_takes_off_the_first_charge(self, world: World, customer: Actor) -> None:
         promos.create_promo(
-            world.rt, world.admin, promos.PromoDraft(code="SPRING", kind="percent", percent=20)
+            world.rt, world.admin, PromoDraft(code="SPRING", kind="percent", percent=20)
         )
         q = catalogue.quote_order(
             world.rt, customer, OrderRequest(os_id=1, tariff_id=1, promo_code="spring")
@@ -93,17 +93,15 @@ class TestQuote:
         ("request_fields", "error", "field"),
         [
             ({"os_id": 99, "tariff_id": 1}, NotFound, None),
-            ({"os_id": "1", "tariff_id": 1}, ValidationError, "osId"),
-            ({"os_id": None, "tariff_id": 1}, ValidationError, "osId"),
+            # An id that is no int ("1", None, True): refused at the edge (tests/http/test_commands)
             ({"os_id": 1, "tariff_id": 99}, NotFound, None),
-            ({"os_id": 1, "tariff_id": True}, ValidationError, "tariffId"),
             ({"os_id": 1, "tariff_id": 1, "location_id": 99}, NotFound, None),
             ({"os_id": 1, "tariff_id": 1, "cores": 2}, ValidationError, "tariffId"),
             ({"os_id": 1, "cores": 1, "memory": 1024, "disk": 20}, ValidationError, "locationId"),
             ({"os_id": 1, "location_id": 1, "memory": 1024, "disk": 20}, ValidationError, "cores"),
-            (
+            (  # below what any catalogue may sell: the value object's own bound, as the API's
                 {"os_id": 1, "location_id": 1, "cores": 0, "memory": 1024, "disk": 20},
-                RuleViolation,
+                ValidationError,
                 "cores",
             ),
             (
@@ -155,10 +153,7 @@ class TestQuote:
         refused(
             world,
             error,
-            catalogue.quote_order,
-            world.rt,
-            customer,
-            OrderRequest(**request_fields),
+            lambda: catalogue.quote_order(world.rt, customer, OrderRequest(**request_fields)),
             field=field,
         )
 
@@ -191,7 +186,7 @@ class TestQuote:
 
     def test_a_code_the_customer_already_used(self, world: World, customer: Actor) -> None:
         promos.create_promo(
-            world.rt, world.admin, promos.PromoDraft(code="ONCE", kind="percent", percent=10)
+            world.rt, world.admin, PromoDraft(code="ONCE", kind="percent", percent=10)
         )
         world.order(customer, promo_code="ONCE")
         err = refused(
@@ -241,7 +236,6 @@ class TestSignedQuote:
             "q1..",
             "",
             "q1.é.é",
-            42,
         ):
             err = refused(
                 world,
@@ -274,7 +268,7 @@ class TestSignedQuote:
         self, world: World, customer: Actor
     ) -> None:
         promos.create_promo(
-            world.rt, world.admin, promos.PromoDraft(code="SPRING", kind="percent", percent=20)
+            world.rt, world.admin, PromoDraft(code="SPRING", kind="percent", percent=20)
         )
         signed = catalogue.quote_order(
             world.rt, customer, OrderRequest(os_id=1, tariff_id=1, promo_code="SPRING")

@@ -10,11 +10,13 @@ from typing import Any
 import attrs
 import pytest
 
-from domain.model.catalogue_document import CatalogueRejected, write_catalogue
+from domain.model.catalogue_document import CatalogueRejected
+from domain.model.catalogue_writer import write_catalogue
 from domain.model.errors import Conflict, PermissionDenied
-from domain.usecases import catalogue, servers
+from domain.model.server_commands import OnServer
+from domain.usecases import catalogue, server_commands
+from domain.usecases.actors import Actor
 from domain.usecases.catalogue_admin import check_catalogue, publish_catalogue, published_document
-from domain.usecases.common import Actor
 from entrypoints.catalogue_toml import dump_toml, parse_toml
 from entrypoints.sandbox import sandbox_catalogue
 
@@ -211,7 +213,11 @@ class TestPasswordResetNeedsAGuestAgent:
         publish_catalogue(world.rt, world.admin, document)
         server = world.running_server(customer, os_id=4)
 
-        error = refused(world, Conflict, servers.reset_password, world.rt, customer, server.id)
+        error = refused(
+            world,
+            Conflict,
+            lambda: server_commands.reset_password(world.rt, customer, OnServer(server.id)),
+        )
 
         assert error.details["reason"] == "no_guest_agent"
         assert "Ubuntu 22.04 (VM)" in error.message
@@ -222,7 +228,7 @@ class TestPasswordResetNeedsAGuestAgent:
         for os_id, user in ((4, "root"), (1, "root"), (5, "Administrator")):
             server = world.running_server(customer, os_id=os_id)
             assert world.hypervisor.user_of(server.placement.vmid) == user  # type: ignore[arg-type]
-            reset = servers.reset_password(world.rt, customer, server.id)
+            reset = server_commands.reset_password(world.rt, customer, OnServer(server.id))
             assert reset.user == user
             assert world.action(reset.action.id).status.value == "success"
             vmid = server.placement.vmid  # type: ignore[union-attr]

@@ -6,12 +6,13 @@ import datetime as dt
 
 import pytest
 
+from domain.model.commands import Refund, Reversal
 from domain.model.dunning import Standing
 from domain.model.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from domain.model.ledger import TxKind
 from domain.usecases import corrections, money
+from domain.usecases.actors import Actor
 from domain.usecases.billing import billing_run
-from domain.usecases.common import Actor
 
 from .support import START_HOURLY, World, micro, refused
 
@@ -30,9 +31,7 @@ class TestRefund:
         key = usage_charge(world, customer)
         before = world.wallet(customer)
 
-        tx = corrections.refund_charge(
-            world.rt, world.admin, transaction_key=key, reason="outage on the node"
-        )
+        tx = corrections.refund_charge(world.rt, world.admin, Refund(key, "outage on the node"))
 
         assert tx.kind is TxKind.REFUND
         assert tx.amount.micro == 2 * START_HOURLY
@@ -41,18 +40,14 @@ class TestRefund:
         refused(
             world,
             Conflict,
-            corrections.refund_charge,
-            world.rt,
-            world.admin,
-            transaction_key=key,
-            reason="again",
+            lambda: corrections.refund_charge(world.rt, world.admin, Refund(key, "again")),
         )
 
     def test_part_of_a_captured_first_charge(self, world: World, customer: Actor) -> None:
         world.running_server(customer)
         [captured] = world.transactions(TxKind.CAPTURE)
         corrections.refund_charge(
-            world.rt, world.admin, transaction_key=captured.key, reason="goodwill", amount="0.50"
+            world.rt, world.admin, Refund(captured.key, "goodwill", amount="0.50")
         )
         assert world.wallet(customer) == micro("1000.00") - START_HOURLY + micro("0.50")
 
@@ -62,12 +57,9 @@ class TestRefund:
         refused(
             world,
             ValidationError,
-            corrections.refund_charge,
-            world.rt,
-            world.admin,
-            transaction_key=key,
-            reason="goodwill",
-            amount=amount,
+            lambda: corrections.refund_charge(
+                world.rt, world.admin, Refund(key, "goodwill", amount=amount)
+            ),
             field="amount",
         )
 
@@ -79,26 +71,20 @@ class TestRefund:
             refused(
                 world,
                 NotFound,
-                corrections.refund_charge,
-                world.rt,
-                world.admin,
-                transaction_key=key,
-                reason="goodwill",
+                lambda key=key: corrections.refund_charge(
+                    world.rt, world.admin, Refund(key, "goodwill")
+                ),
             )
 
     def test_a_reversed_charge_is_not_refunded_as_well(self, world: World, customer: Actor) -> None:
         key = usage_charge(world, customer)
-        corrections.reverse_transaction(
-            world.rt, world.admin, transaction_key=key, reason="billed by mistake"
-        )
+        corrections.reverse_transaction(world.rt, world.admin, Reversal(key, "billed by mistake"))
         refused(
             world,
             Conflict,
-            corrections.refund_charge,
-            world.rt,
-            world.admin,
-            transaction_key=key,
-            reason="and refunded too",
+            lambda: corrections.refund_charge(
+                world.rt, world.admin, Refund(key, "and refunded too")
+            ),
         )
 
     def test_only_an_admin_with_a_reason(self, world: World, customer: Actor) -> None:
@@ -106,20 +92,12 @@ class TestRefund:
         refused(
             world,
             PermissionDenied,
-            corrections.refund_charge,
-            world.rt,
-            customer,
-            transaction_key=key,
-            reason="I want it back",
+            lambda: corrections.refund_charge(world.rt, customer, Refund(key, "I want it back")),
         )
         refused(
             world,
             ValidationError,
-            corrections.refund_charge,
-            world.rt,
-            world.admin,
-            transaction_key=key,
-            reason=" x ",
+            lambda: corrections.refund_charge(world.rt, world.admin, Refund(key, " x ")),
             field="reason",
         )
 
@@ -131,7 +109,7 @@ class TestReverse:
         world.running_server(customer)
 
         tx = corrections.reverse_transaction(
-            world.rt, world.admin, transaction_key=credit.key, reason="credited the wrong customer"
+            world.rt, world.admin, Reversal(credit.key, "credited the wrong customer")
         )
 
         assert (tx.kind, tx.reverses) == (TxKind.REVERSAL, credit.key)
@@ -140,24 +118,20 @@ class TestReverse:
         refused(
             world,
             Conflict,
-            corrections.reverse_transaction,
-            world.rt,
-            world.admin,
-            transaction_key=credit.key,
-            reason="twice",
+            lambda: corrections.reverse_transaction(
+                world.rt, world.admin, Reversal(credit.key, "twice")
+            ),
         )
 
     def test_a_refunded_charge_is_not_reversed_as_well(self, world: World, customer: Actor) -> None:
         key = usage_charge(world, customer)
-        corrections.refund_charge(world.rt, world.admin, transaction_key=key, reason="outage")
+        corrections.refund_charge(world.rt, world.admin, Refund(key, "outage"))
         refused(
             world,
             Conflict,
-            corrections.reverse_transaction,
-            world.rt,
-            world.admin,
-            transaction_key=key,
-            reason="and reversed too",
+            lambda: corrections.reverse_transaction(
+                world.rt, world.admin, Reversal(key, "and reversed too")
+            ),
         )
 
     def test_holds_settlements_and_reversals_are_not_reversed(
@@ -168,17 +142,15 @@ class TestReverse:
         [capture] = world.transactions(TxKind.CAPTURE)
         [credit] = world.transactions(TxKind.ADJUSTMENT)
         undone = corrections.reverse_transaction(
-            world.rt, world.admin, transaction_key=credit.key, reason="oops"
+            world.rt, world.admin, Reversal(credit.key, "oops")
         )
         for key in (hold.key, capture.key, undone.key):
             refused(
                 world,
                 Conflict,
-                corrections.reverse_transaction,
-                world.rt,
-                world.admin,
-                transaction_key=key,
-                reason="not this",
+                lambda key=key: corrections.reverse_transaction(
+                    world.rt, world.admin, Reversal(key, "not this")
+                ),
             )
 
     @pytest.mark.parametrize("key", ["no-such-key", None, 42])
@@ -186,11 +158,7 @@ class TestReverse:
         refused(
             world,
             NotFound,
-            corrections.reverse_transaction,
-            world.rt,
-            world.admin,
-            transaction_key=key,
-            reason="oops",
+            lambda: corrections.reverse_transaction(world.rt, world.admin, Reversal(key, "oops")),
         )
 
     def test_only_an_admin(self, world: World, customer: Actor) -> None:
@@ -198,9 +166,7 @@ class TestReverse:
         refused(
             world,
             PermissionDenied,
-            corrections.reverse_transaction,
-            world.rt,
-            customer,
-            transaction_key=credit.key,
-            reason="mine",
+            lambda: corrections.reverse_transaction(
+                world.rt, customer, Reversal(credit.key, "mine")
+            ),
         )

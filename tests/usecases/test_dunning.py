@@ -8,9 +8,10 @@ from domain.model.action import ActionCommand, ActionStatus
 from domain.model.dunning import Standing
 from domain.model.errors import AccountRestricted, InvalidTransition
 from domain.model.server import Server, ServerStatus
-from domain.usecases import money, servers
+from domain.model.server_commands import OnServer
+from domain.usecases import money, server_commands, servers
+from domain.usecases.actors import Actor
 from domain.usecases.billing import billing_run
-from domain.usecases.common import Actor
 from domain.usecases.dunning import DunningReport, dunning_run
 
 from .support import World, refused, unchanged
@@ -108,7 +109,11 @@ class TestFalling:
         assert suspend.status is ActionStatus.SUCCESS
         assert guest_status(world, server) == "stopped"
         assert world.templates(debtor.actor)[-1] == "account_suspended"
-        refused(world, InvalidTransition, servers.start_server, world.rt, debtor.actor, server.id)
+        refused(
+            world,
+            InvalidTransition,
+            lambda: server_commands.start_server(world.rt, debtor.actor, OnServer(server.id)),
+        )
 
     def test_still_unpaid_after_the_grace_the_servers_are_deleted(self, world: World) -> None:
         debtor = Debtor(world)
@@ -144,7 +149,7 @@ class TestPaying:
     ) -> None:
         debtor = Debtor(world)
         kept_off = world.running_server(debtor.actor)
-        servers.stop_server(world.rt, debtor.actor, kept_off.id)
+        server_commands.stop_server(world.rt, debtor.actor, OnServer(kept_off.id))
         debtor.suspended(world)
         assert world.server(kept_off.id).status is ServerStatus.SUSPENDED
 
@@ -173,8 +178,8 @@ class TestPaying:
         debtor = Debtor(world)
         debtor.restricted(world)
         world.hold_jobs()
-        servers.restart_server(
-            world.rt, debtor.actor, debtor.server.id
+        server_commands.restart_server(
+            world.rt, debtor.actor, OnServer(debtor.server.id)
         )  # still running at the next tick
         tick(world, debtor.t0 + dt.timedelta(hours=36))
         assert standing(world, debtor.actor) is Standing.SUSPENDED

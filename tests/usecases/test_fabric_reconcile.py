@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import attrs
 
+from domain.model.commands import ReplaceFirewall
 from domain.model.firewall import RuleRequest
 from domain.model.network import DEFAULT_INBOUND, FirewallRule
 from domain.model.server import Server
-from domain.usecases import firewall, servers
-from domain.usecases.common import Actor
+from domain.model.server_commands import OnServer
+from domain.usecases import firewall, server_commands
+from domain.usecases.actors import Actor
 from domain.usecases.fabric_reconcile import FabricReconciliation, reconcile_fabric
 from ports.network import (
     FabricKeys,
@@ -121,7 +123,7 @@ def test_copies_made_by_hand_are_removed(world: World, customer: Actor):
 def test_a_customers_own_rules_are_what_is_restored(world: World, customer: Actor):
     web = world.running_server(customer, name="web-1")
     own = [RuleRequest("tcp", 8443, description="admin"), RuleRequest("icmp")]
-    firewall.replace_firewall(world.rt, customer, web.id, own)
+    firewall.replace_firewall(world.rt, customer, ReplaceFirewall(web.id, own))
     web = world.server(web.id)
     assert web.firewall is not None and len(web.firewall) == 2
     admin = web.firewall[0]
@@ -139,7 +141,7 @@ def test_leftovers_of_servers_and_customers_gone_are_removed(
     web = world.running_server(customer, name="web-1")
     gone = world.running_server(stranger, name="gone-1")
     loc = web.location_id
-    servers.delete_server(world.rt, stranger, gone.id)
+    server_commands.delete_server(world.rt, stranger, OnServer(gone.id))
     assert world.server(gone.id).status.value == "deleted"
     # The deletion's firewall cleanup was lost (say the box was down): its objects are back.
     p = gone.placement
@@ -165,7 +167,9 @@ def test_a_server_being_deleted_is_left_alone(world: World, customer: Actor):
     web = world.running_server(customer, name="web-1")
     loc, mac = web.location_id, web.placement.mac_address or ""
     world.hold_jobs()
-    servers.delete_server(world.rt, customer, web.id)  # its job waits for a worker
+    server_commands.delete_server(
+        world.rt, customer, OnServer(web.id)
+    )  # its job waits for a worker
     world.fabric.delete_by_hand(loc, rule_entry(web.id, SSH))
     world.fabric.copy_by_hand(loc, mapping_entry(mac))
     before = world.fabric.live_state(loc)

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from domain.model.action import ActionCommand, ActionStatus
+from domain.model.action import ActionCommand, ActionStatus, FirewallParams
+from domain.model.commands import ReplaceFirewall
 from domain.model.errors import (
     InvalidTransition,
     Locked,
@@ -17,8 +18,9 @@ from domain.model.errors import (
 from domain.model.firewall import MAX_RULES, RuleRequest
 from domain.model.network import DEFAULT_INBOUND, FirewallRule
 from domain.model.server import Server, ServerStatus
-from domain.usecases import firewall, servers
-from domain.usecases.common import Actor
+from domain.model.server_commands import OnServer
+from domain.usecases import firewall, server_commands
+from domain.usecases.actors import Actor
 
 from .support import World, refused
 
@@ -34,7 +36,7 @@ def server(world: World, customer: Actor) -> Server:
 
 
 def replace(world: World, actor: Actor, server: Server, *rules: RuleRequest) -> Any:
-    return firewall.replace_firewall(world.rt, actor, server.id, list(rules))
+    return firewall.replace_firewall(world.rt, actor, ReplaceFirewall(server.id, rules))
 
 
 def staged_and_live(world: World, server: Server) -> tuple[Any, Any]:
@@ -93,7 +95,7 @@ class TestReplacing:
         assert (action.command, action.status, action.params) == (
             ActionCommand.CHANGE_FIREWALL,
             ActionStatus.SUCCESS,
-            (("rules", "3"),),
+            FirewallParams(rules=3),
         )
         after = world.server(server.id)
         assert (after.firewall, after.firewall_pending, after.active_action_id) == (
@@ -151,7 +153,7 @@ class TestReplacing:
     def test_a_stopped_or_suspended_server_may_change_its_rules(
         self, world: World, customer: Actor, server: Server, status: str
     ) -> None:
-        servers.stop_server(world.rt, customer, server.id)
+        server_commands.stop_server(world.rt, customer, OnServer(server.id))
         if status == "suspended":
             with world.rt.uow() as uow:  # dunning's doing, without the money that leads to it
                 stored = uow.servers.get(server.id)
@@ -183,9 +185,8 @@ class TestRefusals:
     @pytest.mark.parametrize(
         ("rules", "field"),
         [
-            ("tcp/22", "rules"),
-            ({"protocol": "tcp"}, "rules"),
-            ([{"protocol": "tcp", "fromPort": 22}], "rules.0"),
+            # What is no list of rules, and a port or a text of the wrong type, the edge refuses
+            # (tests/http/test_commands.py): a command holds none of them.
             ([RuleRequest("gre")], "rules.0.protocol"),
             ([PING, RuleRequest(None)], "rules.1.protocol"),
             ([RuleRequest("TCP", 22)], "rules.0.protocol"),
@@ -194,9 +195,6 @@ class TestRefusals:
             ([RuleRequest("tcp", 0)], "rules.0.fromPort"),
             ([RuleRequest("tcp", 65536)], "rules.0.fromPort"),
             ([RuleRequest("tcp", -22)], "rules.0.fromPort"),
-            ([RuleRequest("tcp", True)], "rules.0.fromPort"),
-            ([RuleRequest("tcp", "22")], "rules.0.fromPort"),
-            ([RuleRequest("tcp", 22.0)], "rules.0.fromPort"),
             ([RuleRequest("tcp", 22, 70000)], "rules.0.toPort"),
             ([RuleRequest("icmp", 8)], "rules.0.fromPort"),
             ([RuleRequest("icmp", None, 8)], "rules.0.toPort"),
@@ -204,12 +202,10 @@ class TestRefusals:
             ([RuleRequest("tcp", 22, source="300.1.2.3")], "rules.0.source"),
             ([RuleRequest("tcp", 22, source="example.com")], "rules.0.source"),
             ([RuleRequest("tcp", 22, source="")], "rules.0.source"),
-            ([RuleRequest("tcp", 22, source=24)], "rules.0.source"),
             ([RuleRequest("tcp", 22, source="2001:db8::/32")], "rules.0.source"),
             ([RuleRequest("tcp", 22, description="x" * 101)], "rules.0.description"),
             ([RuleRequest("tcp", 22, description="ssh\nallow all")], "rules.0.description"),
             ([RuleRequest("tcp", 22, description="s\u200bsh")], "rules.0.description"),
-            ([RuleRequest("tcp", 22, description=7)], "rules.0.description"),
         ],
     )
     def test_a_bad_rule_is_refused_naming_its_field(
@@ -218,11 +214,9 @@ class TestRefusals:
         refused(
             world,
             ValidationError,
-            firewall.replace_firewall,
-            world.rt,
-            customer,
-            server.id,
-            rules,
+            lambda: firewall.replace_firewall(
+                world.rt, customer, ReplaceFirewall(server.id, rules)
+            ),
             error_code="invalid",
             field=field,
         )
@@ -261,11 +255,9 @@ class TestRefusals:
         err = refused(
             world,
             RuleViolation,
-            firewall.replace_firewall,
-            world.rt,
-            customer,
-            server.id,
-            rules,
+            lambda: firewall.replace_firewall(
+                world.rt, customer, ReplaceFirewall(server.id, rules)
+            ),
             error_code="rule_violation",
             field=field,
         )
@@ -277,11 +269,7 @@ class TestRefusals:
         err = refused(
             world,
             ValidationError,
-            firewall.replace_firewall,
-            world.rt,
-            customer,
-            server.id,
-            many,
+            lambda: firewall.replace_firewall(world.rt, customer, ReplaceFirewall(server.id, many)),
             field="rules",
         )
 
@@ -299,14 +287,24 @@ class TestRefusals:
     ) -> None:
         for rules in ([PING], [RuleRequest("tcp", 0)]):
             refused(
-                world, NotFound, firewall.replace_firewall, world.rt, stranger, server.id, rules
+                world,
+                NotFound,
+                lambda rules=rules: firewall.replace_firewall(
+                    world.rt, stranger, ReplaceFirewall(server.id, rules)
+                ),
             )
 
     @pytest.mark.parametrize("server_id", BAD_IDS)
     def test_an_unknown_id_is_not_found(
         self, world: World, customer: Actor, server: Server, server_id: object
     ) -> None:
-        refused(world, NotFound, firewall.replace_firewall, world.rt, customer, server_id, [PING])
+        refused(
+            world,
+            NotFound,
+            lambda: firewall.replace_firewall(
+                world.rt, customer, ReplaceFirewall(server_id, [PING])
+            ),
+        )
 
     def test_a_server_not_on_the_firewall_yet_is_refused(
         self, world: World, customer: Actor
@@ -316,7 +314,11 @@ class TestRefusals:
 
         # The order's own action holds the server until provisioning ends.
         refused(
-            world, Locked, firewall.replace_firewall, world.rt, customer, ordered.server.id, [PING]
+            world,
+            Locked,
+            lambda: firewall.replace_firewall(
+                world.rt, customer, ReplaceFirewall(ordered.server.id, [PING])
+            ),
         )
 
     def test_a_failed_server_is_refused_as_in_the_wrong_state(
@@ -329,21 +331,23 @@ class TestRefusals:
         err = refused(
             world,
             InvalidTransition,
-            firewall.replace_firewall,
-            world.rt,
-            customer,
-            ordered.server.id,
-            [PING],
+            lambda: firewall.replace_firewall(
+                world.rt, customer, ReplaceFirewall(ordered.server.id, [PING])
+            ),
             error_code="invalid_state",
         )
         assert err.details == {"state": "failed", "attempted": "change firewall"}
 
     def test_a_busy_server_is_locked(self, world: World, customer: Actor, server: Server) -> None:
         world.hold_jobs()
-        busy = servers.restart_server(world.rt, customer, server.id)
+        busy = server_commands.restart_server(world.rt, customer, OnServer(server.id))
 
         err = refused(
-            world, Locked, firewall.replace_firewall, world.rt, customer, server.id, [PING]
+            world,
+            Locked,
+            lambda: firewall.replace_firewall(
+                world.rt, customer, ReplaceFirewall(server.id, [PING])
+            ),
         )
         assert err.details == {"action_id": busy.id}
 
@@ -353,8 +357,18 @@ class TestRefusals:
         world.hold_jobs()
         replace(world, customer, server, PING)
 
-        refused(world, Locked, servers.stop_server, world.rt, customer, server.id)
-        refused(world, Locked, firewall.replace_firewall, world.rt, customer, server.id, [WEB])
+        refused(
+            world,
+            Locked,
+            lambda: server_commands.stop_server(world.rt, customer, OnServer(server.id)),
+        )
+        refused(
+            world,
+            Locked,
+            lambda: firewall.replace_firewall(
+                world.rt, customer, ReplaceFirewall(server.id, [WEB])
+            ),
+        )
 
 
 class TestFabricFailures:

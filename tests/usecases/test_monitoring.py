@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from domain.model.alerts import Metric
-from domain.usecases import servers
-from domain.usecases.common import Actor
+from domain.model.server_commands import OnServer
+from domain.usecases import server_commands
+from domain.usecases.actors import Actor
 from domain.usecases.monitoring import MonitoringReport, monitoring_pass
 
 from .support import World
@@ -20,7 +21,7 @@ class TestMonitoringPass:
     ) -> None:
         server = world.running_server(customer)
         stopped = world.running_server(customer)
-        servers.stop_server(world.rt, customer, stopped.id)
+        server_commands.stop_server(world.rt, customer, OnServer(stopped.id))
 
         report = monitoring_pass(world.rt)
 

@@ -12,7 +12,7 @@ from domain.model.notices import (
     NoticeStatus,
     backoff,
 )
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.notices import DeliveryReport, deliver_notices
 from ports.messaging import OutgoingMail
 

@@ -9,6 +9,7 @@ import attrs
 import pytest
 
 from domain.model.action import ActionCommand, ActionStatus
+from domain.model.commands import PromoDraft
 from domain.model.dunning import Standing
 from domain.model.errors import (
     AccountRestricted,
@@ -21,7 +22,7 @@ from domain.model.errors import (
 from domain.model.ledger import TxKind
 from domain.model.server import ServerStatus
 from domain.usecases import admin, ordering, promos
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
 
 from .support import START_HOURLY, World, micro, refused
@@ -176,7 +177,7 @@ class TestOrderWithPromoCode:
         self, world: World, customer: Actor
     ) -> None:
         code = promos.create_promo(
-            world.rt, world.admin, promos.PromoDraft(code="SPRING", kind="percent", percent=20)
+            world.rt, world.admin, PromoDraft(code="SPRING", kind="percent", percent=20)
         )
         world.hold_jobs()
         created = world.order(customer, promo_code="spring")
@@ -188,7 +189,7 @@ class TestOrderWithPromoCode:
         self, world: World, customer: Actor
     ) -> None:
         promos.create_promo(
-            world.rt, world.admin, promos.PromoDraft(code="FREEHOUR", kind="fixed", amount="5.00")
+            world.rt, world.admin, PromoDraft(code="FREEHOUR", kind="fixed", amount="5.00")
         )
         created = world.order(customer, promo_code="FREEHOUR")
         server = world.server(created.server.id)
@@ -214,7 +215,7 @@ class TestOrderWithPromoCode:
         promos.create_promo(
             world.rt,
             world.admin,
-            promos.PromoDraft(**{"code": "CODE", "kind": "percent", "percent": 10, **draft}),
+            PromoDraft(**{"code": "CODE", "kind": "percent", "percent": 10, **draft}),
         )
         err = refused(
             world,
@@ -230,7 +231,7 @@ class TestOrderWithPromoCode:
         promos.create_promo(
             world.rt,
             world.admin,
-            promos.PromoDraft(code="FIRST", kind="percent", percent=10, max_uses=1),
+            PromoDraft(code="FIRST", kind="percent", percent=10, max_uses=1),
         )
         world.order(stranger, promo_code="FIRST")
         err = refused(world, PromoCodeRejected, world.order, customer, promo_code="FIRST")
@@ -238,7 +239,7 @@ class TestOrderWithPromoCode:
 
     def test_no_use_is_kept_when_the_hold_fails(self, world: World) -> None:
         code = promos.create_promo(
-            world.rt, world.admin, promos.PromoDraft(code="SPRING", kind="percent", percent=5)
+            world.rt, world.admin, PromoDraft(code="SPRING", kind="percent", percent=5)
         )
         poor = world.customer(balance="0.10")
         refused(world, InsufficientFunds, world.order, poor, promo_code="SPRING")
@@ -250,7 +251,7 @@ class TestConcurrentOrders:
         code = promos.create_promo(
             world.rt,
             world.admin,
-            promos.PromoDraft(code="FEW", kind="percent", percent=10, max_uses=2),
+            PromoDraft(code="FEW", kind="percent", percent=10, max_uses=2),
         )
         customers = [world.customer() for _ in range(5)]
         world.hold_jobs()

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from domain.model.commands import PromoDraft
 from domain.model.errors import (
     AlreadyExists,
     NotFound,
@@ -17,9 +18,9 @@ from domain.model.errors import (
 )
 from domain.model.ledger import AccountKind, LedgerAccount, TxKind
 from domain.model.promo import DiscountDuration, PromoKind
+from domain.model.values import PromoCodeText
 from domain.usecases import promos
-from domain.usecases.common import Actor
-from domain.usecases.promos import PromoDraft
+from domain.usecases.actors import Actor
 from ports.paging import Page
 
 from .support import World, micro, refused, rub
@@ -65,13 +66,12 @@ class TestCreate:
     @pytest.mark.parametrize(
         ("fields", "field"),
         [
-            ({"code": "ab"}, "promoCode"),
-            ({"code": None}, "promoCode"),
+            ({"code": "ab"}, "code"),
+            ({"code": None}, "code"),
             ({"kind": "gift"}, "kind"),
             ({"kind": None}, "kind"),
             ({"percent": 0}, "percent"),
             ({"percent": 101}, "percent"),
-            ({"percent": "20"}, "percent"),
             ({"percent": -5}, "percent"),
             ({"kind": "fixed", "percent": 0}, "amount"),
             ({"kind": "fixed", "percent": 0, "amount": "0.00"}, "amount"),
@@ -81,15 +81,13 @@ class TestCreate:
             ({"duration": "days"}, "durationDays"),
             ({"kind": "fixed", "percent": 0, "amount": "5.00", "duration": "forever"}, "duration"),
             ({"max_uses": 0}, "maxUses"),
-            ({"max_uses": "10"}, "maxUses"),
             ({"max_uses_per_customer": 0}, "maxUsesPerCustomer"),
-            ({"active": "yes"}, "active"),
             ({"valid_from": dt.datetime(2026, 3, 1)}, "validFrom"),
-            ({"valid_until": "2026-03-01"}, "validUntil"),
+            # A count, a flag or a moment of the wrong type: the edge (tests/http/test_commands.py)
         ],
     )
     def test_bad_terms(self, world: World, fields: dict[str, object], field: str) -> None:
-        refused(world, ValidationError, create, world, field=field, **fields)
+        refused(world, ValidationError, lambda: create(world, **fields), field=field)
 
     def test_a_validity_that_ends_before_it_begins_is_a_rule_violation(self, world: World) -> None:
         refused(
@@ -142,10 +140,10 @@ class TestUpdateAndDeactivate:
         err = refused(world, PromoCodeRejected, world.order, customer, promo_code="SPRING")
         assert err.reason == "inactive"
 
-    @pytest.mark.parametrize("code_id", [9999, "1", None])
-    def test_an_unknown_code(self, world: World, code_id: object) -> None:
+    @pytest.mark.parametrize("code_id", [9999, 0, -1])
+    def test_an_unknown_code(self, world: World, code_id: int) -> None:
         create(world)
-        draft = PromoDraft(code="X", kind="percent", percent=5)
+        draft = PromoDraft(code="XYZ", kind="percent", percent=5)
         refused(world, NotFound, promos.update_promo, world.rt, world.admin, code_id, draft)
         refused(world, NotFound, promos.deactivate_promo, world.rt, world.admin, code_id)
         refused(world, NotFound, promos.get_promo, world.rt, world.admin, code_id)
@@ -176,7 +174,7 @@ class TestRedeemBonus:
     def test_credits_the_bonus(self, world: World, customer: Actor) -> None:
         code = create(world, code="GIFT", kind="bonus", percent=0, amount="150.00")
 
-        tx = promos.redeem_bonus(world.rt, customer, code=" gift ")
+        tx = promos.redeem_bonus(world.rt, customer, PromoCodeText(" gift "))
 
         assert tx.kind is TxKind.BONUS
         assert world.wallet(customer) == micro("1150.00")
@@ -189,11 +187,13 @@ class TestRedeemBonus:
 
     def test_twice_within_the_per_customer_limit(self, world: World, customer: Actor) -> None:
         create(world, code="GIFT", kind="bonus", percent=0, amount="10.00", max_uses_per_customer=2)
-        promos.redeem_bonus(world.rt, customer, code="GIFT")
-        promos.redeem_bonus(world.rt, customer, code="GIFT")
+        promos.redeem_bonus(world.rt, customer, PromoCodeText("GIFT"))
+        promos.redeem_bonus(world.rt, customer, PromoCodeText("GIFT"))
         assert world.wallet(customer) == micro("1020.00")
         err = refused(
-            world, PromoCodeRejected, promos.redeem_bonus, world.rt, customer, code="GIFT"
+            world,
+            PromoCodeRejected,
+            lambda: promos.redeem_bonus(world.rt, customer, PromoCodeText("GIFT")),
         )
         assert err.reason == "already_used"
 
@@ -201,7 +201,7 @@ class TestRedeemBonus:
         debtor = world.customer(balance="1.00")
         world.credit(debtor, "-2.00")
         create(world, code="GIFT", kind="bonus", percent=0, amount="100.00")
-        promos.redeem_bonus(world.rt, debtor, code="GIFT")
+        promos.redeem_bonus(world.rt, debtor, PromoCodeText("GIFT"))
         assert world.templates(debtor)[-1] == "account_restored"
 
     @pytest.mark.parametrize(
@@ -220,15 +220,19 @@ class TestRedeemBonus:
             world, **{"code": "GIFT", "kind": "bonus", "percent": 0, "amount": "10.00", **fields}
         )
         err = refused(
-            world, PromoCodeRejected, promos.redeem_bonus, world.rt, customer, code="GIFT"
+            world,
+            PromoCodeRejected,
+            lambda: promos.redeem_bonus(world.rt, customer, PromoCodeText("GIFT")),
         )
         assert err.reason == reason
 
     def test_a_used_up_code(self, world: World, customer: Actor, stranger: Actor) -> None:
         create(world, code="GIFT", kind="bonus", percent=0, amount="10.00", max_uses=1)
-        promos.redeem_bonus(world.rt, stranger, code="GIFT")
+        promos.redeem_bonus(world.rt, stranger, PromoCodeText("GIFT"))
         err = refused(
-            world, PromoCodeRejected, promos.redeem_bonus, world.rt, customer, code="GIFT"
+            world,
+            PromoCodeRejected,
+            lambda: promos.redeem_bonus(world.rt, customer, PromoCodeText("GIFT")),
         )
         assert err.reason == "exhausted"
 
@@ -241,7 +245,7 @@ class TestRedeemBonus:
         def redeem(actor: Actor) -> None:
             start.wait()
             try:
-                promos.redeem_bonus(world.rt, actor, code="GIFT")
+                promos.redeem_bonus(world.rt, actor, PromoCodeText("GIFT"))
                 outcomes.append("ok")
             except PromoCodeRejected as ex:
                 outcomes.append(ex.reason)
@@ -261,15 +265,14 @@ class TestRedeemBonus:
     def test_an_unknown_or_malformed_code(
         self, world: World, customer: Actor, text: object, error: type
     ) -> None:
-        refused(world, error, promos.redeem_bonus, world.rt, customer, code=text)
+        refused(world, error, lambda: promos.redeem_bonus(world.rt, customer, PromoCodeText(text)))
 
     def test_an_unknown_account(self, world: World) -> None:
         create(world, code="GIFT", kind="bonus", percent=0, amount="10.00")
         refused(
             world,
             NotFound,
-            promos.redeem_bonus,
-            world.rt,
-            Actor(9999, world.admin.role),
-            code="GIFT",
+            lambda: promos.redeem_bonus(
+                world.rt, Actor(9999, world.admin.role), PromoCodeText("GIFT")
+            ),
         )

@@ -10,12 +10,14 @@ import pytest
 
 from domain.model.action import ActionStatus
 from domain.model.catalogue import GuestKind
+from domain.model.commands import PromoDraft
 from domain.model.ledger import TxKind
 from domain.model.network import DEFAULT_INBOUND
 from domain.model.server import ServerStatus
 from domain.usecases import promos
-from domain.usecases.common import Actor
-from domain.usecases.provisioning import STEPS, provision_server
+from domain.usecases.actors import Actor
+from domain.usecases.provisioning import provision_server
+from domain.usecases.provisioning_steps import STEPS
 from ports.network import StaticMapping
 
 from .support import START_HOURLY, TASK_SECONDS, World, micro, unchanged
@@ -168,7 +170,7 @@ class TestCompensation:
         self, world: World, customer: Actor, failure: str
     ) -> None:
         code = promos.create_promo(
-            world.rt, world.admin, promos.PromoDraft(code="SPRING", kind="percent", percent=20)
+            world.rt, world.admin, PromoDraft(code="SPRING", kind="percent", percent=20)
         )
         FAILURES[failure](world)
 

@@ -9,9 +9,10 @@ import pytest
 from domain.model.action import ActionStatus
 from domain.model.ledger import TxKind
 from domain.model.server import Server, ServerStatus
-from domain.usecases import servers
+from domain.model.server_commands import OnServer
+from domain.usecases import server_commands
+from domain.usecases.actors import Actor
 from domain.usecases.billing import billing_run
-from domain.usecases.common import Actor
 from domain.usecases.reconcile import GuestDriftReport, reconcile_guests
 from domain.usecases.warm_pool import refill_warm_pool
 from ports.audit import AuditRecord
@@ -53,7 +54,7 @@ class TestNothingToDo:
         refill_warm_pool(world.rt)
         running = world.running_server(customer)
         stopped = world.running_server(customer)
-        servers.stop_server(world.rt, customer, stopped.id)
+        server_commands.stop_server(world.rt, customer, OnServer(stopped.id))
         world.hypervisor.seed_guest("pve-msk-1", 900, name="admin-box")  # not ours: no tags
         world.hypervisor.seed_guest("pve-msk-2", 901, name="ops", tags=("backup",))
         settle(world)
@@ -163,7 +164,7 @@ class TestPowerDrift:
     def test_a_guest_started_by_hand_starts_the_server(
         self, world: World, customer: Actor, server: Server
     ) -> None:
-        servers.stop_server(world.rt, customer, server.id)
+        server_commands.stop_server(world.rt, customer, OnServer(server.id))
         node = server.placement.node
         assert node is not None
         world.hypervisor.wait(world.hypervisor.start(node, vmid_of(server)))
@@ -176,7 +177,9 @@ class TestPowerDrift:
         self, world: World, customer: Actor, server: Server
     ) -> None:
         world.hold_jobs()
-        servers.stop_server(world.rt, customer, server.id)  # the job has not run yet
+        server_commands.stop_server(
+            world.rt, customer, OnServer(server.id)
+        )  # the job has not run yet
         node = server.placement.node
         assert node is not None
         world.hypervisor.wait(world.hypervisor.stop(node, vmid_of(server)))
@@ -261,7 +264,7 @@ class TestStuckDeletion:
         self, world: World, customer: Actor, server: Server
     ) -> None:
         world.hold_jobs()
-        action = servers.delete_server(world.rt, customer, server.id)
+        action = server_commands.delete_server(world.rt, customer, OnServer(server.id))
         world.hypervisor.remove_guest(vmid_of(server))  # the job destroyed it, then died
         world.jobs.clear()
         settle(world)
@@ -283,7 +286,7 @@ class TestStuckDeletion:
         self, world: World, customer: Actor, server: Server
     ) -> None:
         world.hold_jobs()
-        servers.delete_server(world.rt, customer, server.id)
+        server_commands.delete_server(world.rt, customer, OnServer(server.id))
         settle(world)
 
         with unchanged(world):

@@ -23,7 +23,7 @@ from adapters.proxmox.lxc_password import SshLxcPasswordCommand, SshSettings
 from domain.model.action import ActionStatus
 from domain.model.ledger import TxKind
 from domain.model.server import ServerStatus
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.provisioning import provision_server
 from domain.usecases.reconcile import reconcile_guests
 from ports.hypervisor import GuestInfo, GuestSpec, TaskRef

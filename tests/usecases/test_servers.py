@@ -7,7 +7,7 @@ import datetime as dt
 import attrs
 import pytest
 
-from domain.model.action import ActionCommand, ActionStatus
+from domain.model.action import ActionCommand, ActionStatus, ResizeParams
 from domain.model.catalogue import ServerConfig
 from domain.model.dunning import Standing
 from domain.model.errors import (
@@ -21,11 +21,20 @@ from domain.model.errors import (
     ValidationError,
 )
 from domain.model.ledger import TxKind
+from domain.model.server import COMMANDS as TABLE
 from domain.model.server import Server, ServerStatus
-from domain.usecases import catalogue, money, servers
+from domain.model.server_commands import (
+    OnServer,
+    OnSnapshot,
+    OpenConsole,
+    ResizeServer,
+    TakeSnapshot,
+)
+from domain.model.values import Cores, DiskGiB, MemoryMiB, SnapshotName
+from domain.usecases import catalogue, money, server_commands, servers, snapshots
 from domain.usecases.actions import run_server_action
+from domain.usecases.actors import Actor
 from domain.usecases.billing import billing_run
-from domain.usecases.common import Actor
 from domain.usecases.dunning import bill_and_reassess
 from domain.usecases.resizing import price_resize
 
@@ -40,29 +49,78 @@ def guest(world: World, server: Server):  # type: ignore[no-untyped-def]
     return found
 
 
+SIZES = {"cores": Cores, "memory": MemoryMiB, "disk": DiskGiB}
+
+
+def resize_command(server_id: int, **sizes: object) -> ResizeServer:
+    """The command the API builds from a body with these sizes: each value checks itself."""
+    return ResizeServer(server_id, **{name: SIZES[name](v) for name, v in sizes.items()})  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def server(world: World, customer: Actor) -> Server:
     return world.running_server(customer, name="web-1")
 
 
 COMMANDS = {
-    "start": lambda rt, actor, sid: servers.start_server(rt, actor, sid),
-    "stop": lambda rt, actor, sid: servers.stop_server(rt, actor, sid),
-    "restart": lambda rt, actor, sid: servers.restart_server(rt, actor, sid),
-    "resize": lambda rt, actor, sid: servers.resize_server(rt, actor, sid, cores=2),
-    "create_snapshot": lambda rt, actor, sid: servers.create_snapshot(
-        rt, actor, sid, snapname="snap2"
+    "start": lambda rt, actor, sid: server_commands.start_server(rt, actor, OnServer(sid)),
+    "stop": lambda rt, actor, sid: server_commands.stop_server(rt, actor, OnServer(sid)),
+    "restart": lambda rt, actor, sid: server_commands.restart_server(rt, actor, OnServer(sid)),
+    "resize": lambda rt, actor, sid: server_commands.resize_server(
+        rt, actor, ResizeServer(sid, cores=Cores(2))
     ),
-    "rollback": lambda rt, actor, sid: servers.rollback_snapshot(rt, actor, sid, snapname="snap1"),
-    "delete_snapshot": lambda rt, actor, sid: servers.delete_snapshot(
-        rt, actor, sid, snapname="snap1"
+    "create_snapshot": lambda rt, actor, sid: snapshots.create_snapshot(
+        rt, actor, TakeSnapshot(sid, SnapshotName("snap2"))
     ),
-    "reset_password": lambda rt, actor, sid: servers.reset_password(rt, actor, sid),
-    "delete": lambda rt, actor, sid: servers.delete_server(rt, actor, sid),
+    "rollback": lambda rt, actor, sid: snapshots.rollback_snapshot(
+        rt, actor, OnSnapshot(sid, SnapshotName("snap1"))
+    ),
+    "delete_snapshot": lambda rt, actor, sid: snapshots.delete_snapshot(
+        rt, actor, OnSnapshot(sid, SnapshotName("snap1"))
+    ),
+    "reset_password": lambda rt, actor, sid: server_commands.reset_password(
+        rt, actor, OnServer(sid)
+    ),
+    "delete": lambda rt, actor, sid: server_commands.delete_server(rt, actor, OnServer(sid)),
     "get": lambda rt, actor, sid: servers.get_server(rt, actor, sid),
     "actions": lambda rt, actor, sid: servers.server_actions(rt, actor, sid),
-    "snapshots": lambda rt, actor, sid: servers.list_snapshots(rt, actor, sid),
+    "snapshots": lambda rt, actor, sid: snapshots.list_snapshots(rt, actor, sid),
 }
+
+
+class TestTheCommandsTable:
+    """What the commands' table (domain/model/server.py) says of a command is what the server goes
+    through: the state while its job has not run yet, and the state it ends in."""
+
+    @pytest.mark.parametrize(
+        ("command", "source"),
+        [
+            ("start", ServerStatus.STOPPED),
+            ("stop", ServerStatus.RUNNING),
+            ("restart", ServerStatus.RUNNING),
+            ("resize", ServerStatus.STOPPED),
+            ("create_snapshot", ServerStatus.RUNNING),
+            ("reset_password", ServerStatus.RUNNING),
+            ("delete", ServerStatus.STOPPED),
+        ],
+    )
+    def test_states_while_running_and_after(
+        self, world: World, customer: Actor, server: Server, command: str, source: ServerStatus
+    ) -> None:
+        if source is ServerStatus.STOPPED:
+            server_commands.stop_server(world.rt, customer, OnServer(server.id))
+        world.hold_jobs()
+        started = COMMANDS[command](world.rt, customer, server.id)
+        action = world.action(getattr(started, "action", started).id)
+        spec = TABLE[action.command]
+        during = spec.running or source
+        assert world.server(server.id).status is during
+        assert isinstance(action.params, spec.params)
+
+        world.run_jobs()
+
+        assert world.action(action.id).status is ActionStatus.SUCCESS
+        assert world.server(server.id).status is (spec.succeeded or during)
 
 
 class TestWhoMaySeeAServer:
@@ -93,11 +151,11 @@ class TestWhoMaySeeAServer:
     ) -> None:
         world.running_server(stranger)
         gone = world.running_server(customer)
-        servers.delete_server(world.rt, customer, gone.id)
+        server_commands.delete_server(world.rt, customer, OnServer(gone.id))
         assert [s.id for s in servers.list_servers(world.rt, customer)] == [server.id]
 
     def test_an_admin_may_act_on_any_server(self, world: World, server: Server) -> None:
-        action = servers.stop_server(world.rt, world.admin, server.id)
+        action = server_commands.stop_server(world.rt, world.admin, OnServer(server.id))
         assert world.action(action.id).status is ActionStatus.SUCCESS
         assert world.server(server.id).status is ServerStatus.STOPPED
 
@@ -106,17 +164,17 @@ class TestPower:
     def test_stop_then_start_then_restart(
         self, world: World, customer: Actor, server: Server
     ) -> None:
-        stopped = servers.stop_server(world.rt, customer, server.id)
+        stopped = server_commands.stop_server(world.rt, customer, OnServer(server.id))
         assert world.action(stopped.id).status is ActionStatus.SUCCESS
         assert world.server(server.id).status is ServerStatus.STOPPED
         assert guest(world, server).status == "stopped"
 
-        started = servers.start_server(world.rt, customer, server.id)
+        started = server_commands.start_server(world.rt, customer, OnServer(server.id))
         assert world.action(started.id).status is ActionStatus.SUCCESS
         assert world.server(server.id).status is ServerStatus.RUNNING
         assert guest(world, server).status == "running"
 
-        restarted = servers.restart_server(world.rt, customer, server.id)
+        restarted = server_commands.restart_server(world.rt, customer, OnServer(server.id))
         action = world.action(restarted.id)
         assert (action.command, action.status, action.progress) == (
             ActionCommand.RESTART,
@@ -131,10 +189,7 @@ class TestPower:
         err = refused(
             world,
             InvalidTransition,
-            servers.start_server,
-            world.rt,
-            customer,
-            server.id,
+            lambda: server_commands.start_server(world.rt, customer, OnServer(server.id)),
             error_code="invalid_state",
         )
         assert err.details == {"state": "running", "attempted": "start"}
@@ -143,7 +198,7 @@ class TestPower:
     def test_commands_for_a_running_server_on_a_stopped_one(
         self, world: World, customer: Actor, server: Server, command: str
     ) -> None:
-        servers.stop_server(world.rt, customer, server.id)
+        server_commands.stop_server(world.rt, customer, OnServer(server.id))
         refused(world, InvalidTransition, COMMANDS[command], world.rt, customer, server.id)
 
     @pytest.mark.parametrize(
@@ -152,9 +207,11 @@ class TestPower:
     def test_a_server_busy_with_an_action_is_locked(
         self, world: World, customer: Actor, server: Server, command: str
     ) -> None:
-        servers.create_snapshot(world.rt, customer, server.id, snapname="snap1")
+        snapshots.create_snapshot(
+            world.rt, customer, TakeSnapshot(server.id, SnapshotName("snap1"))
+        )
         world.hold_jobs()
-        busy = servers.restart_server(world.rt, customer, server.id)
+        busy = server_commands.restart_server(world.rt, customer, OnServer(server.id))
         err = refused(
             world, Locked, COMMANDS[command], world.rt, customer, server.id, error_code="locked"
         )
@@ -163,9 +220,11 @@ class TestPower:
     def test_a_failed_start_is_reported_on_the_action_and_unlocks(
         self, world: World, customer: Actor, server: Server
     ) -> None:
-        servers.stop_server(world.rt, customer, server.id)
+        server_commands.stop_server(world.rt, customer, OnServer(server.id))
         world.hypervisor.fail_next("start", message="no quorum")
-        action = world.action(servers.start_server(world.rt, customer, server.id).id)
+        action = world.action(
+            server_commands.start_server(world.rt, customer, OnServer(server.id)).id
+        )
         assert action.status is ActionStatus.ERROR
         assert action.error is not None and action.error.code == "external_failure"
         assert "no quorum" in action.error.message
@@ -178,14 +237,14 @@ class TestResize:
     def test_grows_the_guest_and_rates_the_new_size(
         self, world: World, customer: Actor, server: Server
     ) -> None:
-        action = servers.resize_server(world.rt, customer, server.id, cores=2, memory=2048, disk=40)
+        action = server_commands.resize_server(
+            world.rt,
+            customer,
+            ResizeServer(server.id, cores=Cores(2), memory=MemoryMiB(2048), disk=DiskGiB(40)),
+        )
 
         assert world.action(action.id).status is ActionStatus.SUCCESS
-        assert world.action(action.id).params == (
-            ("cores", "2"),
-            ("memory", "2048"),
-            ("disk", "40"),
-        )
+        assert world.action(action.id).params == ResizeParams(cores=2, memory_mib=2048, disk_gib=40)
         g = guest(world, server)
         assert (g.cores, g.memory_mib, g.disk_gib) == (2, 2048, 40)
         after = world.server(server.id)
@@ -199,7 +258,11 @@ class TestResize:
     ) -> None:
         ordered_at = server.created_at
         world.clock.set(ordered_at + dt.timedelta(hours=3))
-        servers.resize_server(world.rt, customer, server.id, cores=2, memory=2048, disk=40)
+        server_commands.resize_server(
+            world.rt,
+            customer,
+            ResizeServer(server.id, cores=Cores(2), memory=MemoryMiB(2048), disk=DiskGiB(40)),
+        )
         resized_at = ordered_at + dt.timedelta(hours=3, seconds=TASK_SECONDS)
 
         [old] = world.transactions(TxKind.USAGE)
@@ -215,7 +278,7 @@ class TestResize:
         assert new.amount.micro == 2 * micro("1.90")
 
     def test_only_the_disk(self, world: World, customer: Actor, server: Server) -> None:
-        servers.resize_server(world.rt, customer, server.id, disk=30)
+        server_commands.resize_server(world.rt, customer, ResizeServer(server.id, disk=DiskGiB(30)))
         config = world.server(server.id).config
         assert (config.cores, config.memory_mib, config.disk_gib) == (1, 1024, 30)
 
@@ -226,7 +289,7 @@ class TestResize:
             ({"disk": 10}, RuleViolation, "disk"),  # disks only grow
             ({"cores": 1, "memory": 1024, "disk": 20}, RuleViolation, "cores"),  # as it is
             ({"cores": 33}, RuleViolation, "cores"),  # the catalogue's limits
-            ({"cores": 0}, RuleViolation, "cores"),
+            ({"cores": 0}, ValidationError, "cores"),  # no count of cores at all (Cores)
             ({"cores": "2"}, ValidationError, "cores"),
             ({"memory": 1000}, RuleViolation, "memory"),
             ({"memory": 2048.0}, ValidationError, "memory"),
@@ -245,19 +308,21 @@ class TestResize:
         refused(
             world,
             error,
-            servers.resize_server,
-            world.rt,
-            customer,
-            server.id,
+            lambda: server_commands.resize_server(
+                world.rt, customer, resize_command(server.id, **sizes)
+            ),
             field=field,
-            **sizes,
         )
 
     def test_a_refused_resize_leaves_size_and_rates(
         self, world: World, customer: Actor, server: Server
     ) -> None:
         world.hypervisor.fail_next("resize", immediate=True, message="storage full")
-        action = world.action(servers.resize_server(world.rt, customer, server.id, cores=4).id)
+        action = world.action(
+            server_commands.resize_server(
+                world.rt, customer, ResizeServer(server.id, cores=Cores(4))
+            ).id
+        )
         assert action.status is ActionStatus.ERROR
         after = world.server(server.id)
         assert (after.config, after.meter, after.tariff_id) == (server.config, server.meter, 1)
@@ -268,41 +333,61 @@ class TestSnapshots:
     def test_create_list_rollback_delete(
         self, world: World, customer: Actor, server: Server
     ) -> None:
-        created = servers.create_snapshot(
-            world.rt, customer, server.id, snapname="before-upgrade", description="clean install"
+        created = snapshots.create_snapshot(
+            world.rt,
+            customer,
+            TakeSnapshot(server.id, SnapshotName("before-upgrade"), description="clean install"),
         )
         assert world.action(created.id).status is ActionStatus.SUCCESS
-        [snap] = servers.list_snapshots(world.rt, customer, server.id)
+        [snap] = snapshots.list_snapshots(world.rt, customer, server.id)
         assert (snap.name, snap.description) == ("before-upgrade", "clean install")
 
-        rolled = servers.rollback_snapshot(world.rt, customer, server.id, snapname="before-upgrade")
+        rolled = snapshots.rollback_snapshot(
+            world.rt, customer, OnSnapshot(server.id, SnapshotName("before-upgrade"))
+        )
         assert world.action(rolled.id).status is ActionStatus.SUCCESS
         assert world.action(rolled.id).command is ActionCommand.ROLLBACK
 
-        deleted = servers.delete_snapshot(world.rt, customer, server.id, snapname="before-upgrade")
+        deleted = snapshots.delete_snapshot(
+            world.rt, customer, OnSnapshot(server.id, SnapshotName("before-upgrade"))
+        )
         assert world.action(deleted.id).status is ActionStatus.SUCCESS
-        assert servers.list_snapshots(world.rt, customer, server.id) == []
+        assert snapshots.list_snapshots(world.rt, customer, server.id) == []
 
     def test_a_rollback_keeps_the_size_the_customer_pays_for(
         self, world: World, customer: Actor, server: Server
     ) -> None:
-        servers.create_snapshot(world.rt, customer, server.id, snapname="small")
-        servers.resize_server(world.rt, customer, server.id, cores=2, memory=2048, disk=40)
+        snapshots.create_snapshot(
+            world.rt, customer, TakeSnapshot(server.id, SnapshotName("small"))
+        )
+        server_commands.resize_server(
+            world.rt,
+            customer,
+            ResizeServer(server.id, cores=Cores(2), memory=MemoryMiB(2048), disk=DiskGiB(40)),
+        )
 
-        servers.rollback_snapshot(world.rt, customer, server.id, snapname="small")
+        snapshots.rollback_snapshot(
+            world.rt, customer, OnSnapshot(server.id, SnapshotName("small"))
+        )
 
         g = guest(world, server)
         assert (g.cores, g.memory_mib, g.disk_gib) == (2, 2048, 40)
-        assert [s.name for s in servers.list_snapshots(world.rt, customer, server.id)] == ["small"]
+        assert [s.name for s in snapshots.list_snapshots(world.rt, customer, server.id)] == [
+            "small"
+        ]
 
     def test_a_rollback_gives_back_no_resources_the_customer_stopped_paying_for(
         self, world: World, customer: Actor
     ) -> None:
         big = world.running_server(customer, tariff_id=3)  # 4 cores, 8 GiB
-        servers.create_snapshot(world.rt, customer, big.id, snapname="big")
-        servers.resize_server(world.rt, customer, big.id, cores=1, memory=1024)
+        snapshots.create_snapshot(world.rt, customer, TakeSnapshot(big.id, SnapshotName("big")))
+        server_commands.resize_server(
+            world.rt, customer, ResizeServer(big.id, cores=Cores(1), memory=MemoryMiB(1024))
+        )
 
-        action = servers.rollback_snapshot(world.rt, customer, big.id, snapname="big")
+        action = snapshots.rollback_snapshot(
+            world.rt, customer, OnSnapshot(big.id, SnapshotName("big"))
+        )
 
         assert world.action(action.id).status is ActionStatus.SUCCESS
         g = guest(world, big)
@@ -314,20 +399,18 @@ class TestSnapshots:
     def test_a_stopped_server_has_snapshots_too(
         self, world: World, customer: Actor, server: Server
     ) -> None:
-        servers.stop_server(world.rt, customer, server.id)
-        servers.create_snapshot(world.rt, customer, server.id, snapname="cold")
-        assert [s.name for s in servers.list_snapshots(world.rt, customer, server.id)] == ["cold"]
+        server_commands.stop_server(world.rt, customer, OnServer(server.id))
+        snapshots.create_snapshot(world.rt, customer, TakeSnapshot(server.id, SnapshotName("cold")))
+        assert [s.name for s in snapshots.list_snapshots(world.rt, customer, server.id)] == ["cold"]
 
     @pytest.mark.parametrize("name", ["1abc", "a", "a b", "a" * 41, "snap!", "snap\n", "", None, 7])
     def test_a_bad_name(self, world: World, customer: Actor, server: Server, name: object) -> None:
         refused(
             world,
             ValidationError,
-            servers.create_snapshot,
-            world.rt,
-            customer,
-            server.id,
-            snapname=name,
+            lambda: snapshots.create_snapshot(
+                world.rt, customer, TakeSnapshot(server.id, SnapshotName(name))
+            ),
             field="snapname",
         )
 
@@ -338,25 +421,24 @@ class TestSnapshots:
         refused(
             world,
             ValidationError,
-            servers.create_snapshot,
-            world.rt,
-            customer,
-            server.id,
-            snapname="ok",
-            description=description,
+            lambda: snapshots.create_snapshot(
+                world.rt,
+                customer,
+                TakeSnapshot(server.id, SnapshotName("ok"), description=description),
+            ),
             field="description",
         )
 
     def test_a_name_in_use(self, world: World, customer: Actor, server: Server) -> None:
-        servers.create_snapshot(world.rt, customer, server.id, snapname="daily")
+        snapshots.create_snapshot(
+            world.rt, customer, TakeSnapshot(server.id, SnapshotName("daily"))
+        )
         err = refused(
             world,
             AlreadyExists,
-            servers.create_snapshot,
-            world.rt,
-            customer,
-            server.id,
-            snapname="daily",
+            lambda: snapshots.create_snapshot(
+                world.rt, customer, TakeSnapshot(server.id, SnapshotName("daily"))
+            ),
         )
         assert err.details["field"] == "snapname"
 
@@ -364,21 +446,22 @@ class TestSnapshots:
         self, world: World, customer: Actor, server: Server
     ) -> None:
         for n in range(world.rt.policy.max_snapshots_per_server):
-            servers.create_snapshot(world.rt, customer, server.id, snapname=f"s{n}")
+            snapshots.create_snapshot(
+                world.rt, customer, TakeSnapshot(server.id, SnapshotName(f"s{n}"))
+            )
         refused(
             world,
             ValidationError,
-            servers.create_snapshot,
-            world.rt,
-            customer,
-            server.id,
-            snapname="extra",
+            lambda: snapshots.create_snapshot(
+                world.rt, customer, TakeSnapshot(server.id, SnapshotName("extra"))
+            ),
             field="snapname",
         )
 
-    @pytest.mark.parametrize("call", [servers.rollback_snapshot, servers.delete_snapshot])
+    @pytest.mark.parametrize("call", [snapshots.rollback_snapshot, snapshots.delete_snapshot])
     def test_an_unknown_snapshot(self, world: World, customer: Actor, server: Server, call) -> None:  # type: ignore[no-untyped-def]
-        err = refused(world, NotFound, call, world.rt, customer, server.id, snapname="nope")
+        command = OnSnapshot(server.id, SnapshotName("nope"))
+        err = refused(world, NotFound, call, world.rt, customer, command)
         assert err.details["kind"] == "snapshot"
 
 
@@ -387,7 +470,7 @@ class TestPassword:
         self, world: World, customer: Actor, server: Server
     ) -> None:
         old = world.hypervisor.password_of(server.placement.vmid)  # type: ignore[arg-type]
-        reset = servers.reset_password(world.rt, customer, server.id)
+        reset = server_commands.reset_password(world.rt, customer, OnServer(server.id))
         assert world.action(reset.action.id).status is ActionStatus.SUCCESS
         assert world.hypervisor.password_of(server.placement.vmid) == reset.password != old  # type: ignore[arg-type]
         assert reset.password not in repr(world.snapshot()["tables"])
@@ -396,7 +479,7 @@ class TestPassword:
         self, world: World, customer: Actor, server: Server
     ) -> None:
         world.hold_jobs()
-        reset = servers.reset_password(world.rt, customer, server.id)
+        reset = server_commands.reset_password(world.rt, customer, OnServer(server.id))
         [job] = world.jobs.pending
         assert reset.password not in repr(job.args)
         world.run_jobs()
@@ -407,7 +490,7 @@ class TestPassword:
     ) -> None:
         old = world.hypervisor.password_of(server.placement.vmid)  # type: ignore[arg-type]
         world.hold_jobs()
-        reset = servers.reset_password(world.rt, customer, server.id)
+        reset = server_commands.reset_password(world.rt, customer, OnServer(server.id))
         world.jobs.clear()
         run_server_action(world.rt, action_id=reset.action.id, sealed_secret="forged")
         action = world.action(reset.action.id)
@@ -419,29 +502,35 @@ class TestConsole:
     def test_a_short_lived_ticket_for_a_running_server(
         self, world: World, customer: Actor, server: Server
     ) -> None:
-        ticket = servers.open_console(world.rt, customer, vmid=server.placement.vmid)
+        ticket = servers.open_console(world.rt, customer, OpenConsole(server.placement.vmid))
         assert f"vmid={server.placement.vmid}" in ticket.url
         assert ticket.expires_at - world.clock.now() <= dt.timedelta(minutes=1)
 
     def test_refusals(self, world: World, customer: Actor, stranger: Actor, server: Server) -> None:
         vmid = server.placement.vmid
-        refused(world, NotFound, servers.open_console, world.rt, stranger, vmid=vmid)
-        refused(world, NotFound, servers.open_console, world.rt, customer, vmid=4242)
+        refused(
+            world, NotFound, lambda: servers.open_console(world.rt, stranger, OpenConsole(vmid))
+        )
+        refused(
+            world, NotFound, lambda: servers.open_console(world.rt, customer, OpenConsole(4242))
+        )
         for bad in (0, -1, "100", None, True):
             refused(
                 world,
                 ValidationError,
-                servers.open_console,
-                world.rt,
-                customer,
-                vmid=bad,
+                OpenConsole,  # the command refuses it before any use case runs
+                bad,
                 field="vmid",
             )
-        servers.stop_server(world.rt, customer, server.id)
-        refused(world, InvalidTransition, servers.open_console, world.rt, customer, vmid=vmid)
+        server_commands.stop_server(world.rt, customer, OnServer(server.id))
+        refused(
+            world,
+            InvalidTransition,
+            lambda: servers.open_console(world.rt, customer, OpenConsole(vmid)),
+        )
         world.hold_jobs()
-        servers.start_server(world.rt, customer, server.id)
-        refused(world, Locked, servers.open_console, world.rt, customer, vmid=vmid)
+        server_commands.start_server(world.rt, customer, OnServer(server.id))
+        refused(world, Locked, lambda: servers.open_console(world.rt, customer, OpenConsole(vmid)))
 
 
 class TestDelete:
@@ -451,7 +540,7 @@ class TestDelete:
         world.clock.set(server.created_at + dt.timedelta(hours=2))
         deleted_at = world.clock.now()
 
-        action = servers.delete_server(world.rt, customer, server.id)
+        action = server_commands.delete_server(world.rt, customer, OnServer(server.id))
 
         assert world.action(action.id).status is ActionStatus.SUCCESS
         after = world.server(server.id)
@@ -473,32 +562,40 @@ class TestDelete:
         billing_run(world.rt)
         assert len(world.transactions(TxKind.USAGE)) == 1
         refused(world, NotFound, servers.get_server, world.rt, customer, server.id)
-        refused(world, NotFound, servers.delete_server, world.rt, customer, server.id)
+        refused(
+            world,
+            NotFound,
+            lambda: server_commands.delete_server(world.rt, customer, OnServer(server.id)),
+        )
         assert servers.get_server(world.rt, world.admin, server.id).status is ServerStatus.DELETED
 
     def test_a_stopped_server(self, world: World, customer: Actor, server: Server) -> None:
-        servers.stop_server(world.rt, customer, server.id)
-        servers.delete_server(world.rt, customer, server.id)
+        server_commands.stop_server(world.rt, customer, OnServer(server.id))
+        server_commands.delete_server(world.rt, customer, OnServer(server.id))
         assert world.server(server.id).status is ServerStatus.DELETED
         assert world.hypervisor.guests_all() == []
 
     def test_a_failed_server(self, world: World, customer: Actor) -> None:
         world.hypervisor.fail_next("create")
         failed = world.order(customer)
-        servers.delete_server(world.rt, customer, failed.server.id)
+        server_commands.delete_server(world.rt, customer, OnServer(failed.server.id))
         assert world.server(failed.server.id).status is ServerStatus.DELETED
         assert world.transactions(TxKind.USAGE) == []
 
     def test_a_server_still_being_created_is_locked(self, world: World, customer: Actor) -> None:
         world.hold_jobs()
         created = world.order(customer)
-        refused(world, Locked, servers.delete_server, world.rt, customer, created.server.id)
+        refused(
+            world,
+            Locked,
+            lambda: server_commands.delete_server(world.rt, customer, OnServer(created.server.id)),
+        )
 
     def test_the_shared_vlan_stays_for_the_other_servers(
         self, world: World, customer: Actor, server: Server
     ) -> None:
         other = world.running_server(customer)
-        servers.delete_server(world.rt, customer, server.id)
+        server_commands.delete_server(world.rt, customer, OnServer(server.id))
         assert world.fabric.state(1).vlans == {100: customer.account_id}
         assert list(world.fabric.state(1).rules) == [other.id]
 
@@ -507,7 +604,7 @@ class TestActions:
     def test_get_action_and_the_servers_history(
         self, world: World, customer: Actor, server: Server
     ) -> None:
-        stop = servers.stop_server(world.rt, customer, server.id)
+        stop = server_commands.stop_server(world.rt, customer, OnServer(server.id))
         assert servers.get_action(world.rt, customer, stop.id).status is ActionStatus.SUCCESS
         history = servers.server_actions(world.rt, customer, server.id)
         assert [a.command for a in history] == [ActionCommand.STOP, ActionCommand.CREATE]
@@ -537,7 +634,9 @@ class TestResizeAfterACatalogueChange:
         tariffs = catalogue.current_catalogue(world.rt).tariffs
         self.publish(world, tariffs=tariffs[1:])
 
-        action = servers.resize_server(world.rt, customer, server.id, cores=2)
+        action = server_commands.resize_server(
+            world.rt, customer, ResizeServer(server.id, cores=Cores(2))
+        )
 
         assert world.action(action.id).status is ActionStatus.SUCCESS
         after = world.server(server.id)
@@ -550,7 +649,13 @@ class TestResizeAfterACatalogueChange:
     ) -> None:
         images = catalogue.current_catalogue(world.rt).images
         self.publish(world, images=images[1:])
-        refused(world, NotFound, servers.resize_server, world.rt, customer, server.id, cores=2)
+        refused(
+            world,
+            NotFound,
+            lambda: server_commands.resize_server(
+                world.rt, customer, ResizeServer(server.id, cores=Cores(2))
+            ),
+        )
 
 
 class TestActionJob:
@@ -558,7 +663,7 @@ class TestActionJob:
         self, world: World, customer: Actor, server: Server
     ) -> None:
         world.hold_jobs()
-        servers.stop_server(world.rt, customer, server.id)
+        server_commands.stop_server(world.rt, customer, OnServer(server.id))
         [job] = world.jobs.pending
         world.run_jobs()
         with unchanged(world):
@@ -570,7 +675,7 @@ class TestActionJob:
     ) -> None:
         old = world.hypervisor.password_of(server.placement.vmid)  # type: ignore[arg-type]
         world.hold_jobs()
-        reset = servers.reset_password(world.rt, customer, server.id)
+        reset = server_commands.reset_password(world.rt, customer, OnServer(server.id))
         world.jobs.clear()
 
         run_server_action(world.rt, action_id=reset.action.id)
@@ -592,13 +697,17 @@ class TestRestrictedAccounts:
             uow.accounts.update(account)
             uow.commit()
         refused(
-            world, AccountRestricted, servers.resize_server, world.rt, customer, server.id, cores=4
+            world,
+            AccountRestricted,
+            lambda: server_commands.resize_server(
+                world.rt, customer, ResizeServer(server.id, cores=Cores(4))
+            ),
         )
 
     def test_an_active_account_may_grow_a_server(self, world: World, customer: Actor) -> None:
         server = world.running_server(customer)
-        action = servers.resize_server(
-            world.rt, customer, server.id, disk=server.config.disk_gib + 10
+        action = server_commands.resize_server(
+            world.rt, customer, ResizeServer(server.id, disk=DiskGiB(server.config.disk_gib + 10))
         )
         assert world.action(action.id).status.value == "success"
 
@@ -611,7 +720,9 @@ class TestRecordsThatCannotFollow:
         # the server stayed locked for ever.
         server = world.running_server(customer)
         world.hold_jobs()
-        action = servers.resize_server(world.rt, customer, server.id, cores=server.config.cores + 1)
+        action = server_commands.resize_server(
+            world.rt, customer, ResizeServer(server.id, cores=Cores(server.config.cores + 1))
+        )
         with world.rt.uow() as uow:
             current = uow.catalogue.current()
             # The image is withdrawn between the request and the job.
@@ -632,7 +743,9 @@ class TestGrowingInsideThePrepaidHour:
         world.clock.set(server.created_at + dt.timedelta(minutes=30))
         before = world.wallet(customer)
 
-        action = servers.resize_server(world.rt, customer, server.id, cores=server.config.cores + 1)
+        action = server_commands.resize_server(
+            world.rt, customer, ResizeServer(server.id, cores=Cores(server.config.cores + 1))
+        )
 
         assert world.action(action.id).status is ActionStatus.SUCCESS
         grown = world.server(server.id)
@@ -667,12 +780,11 @@ class TestAResizeIsCoveredLikeAnOrder:
         err = refused(
             world,
             InsufficientFunds,
-            servers.resize_server,
+            server_commands.resize_server,
             world.rt,
             actor,
-            server.id,
+            resize_command(server.id, **self.LARGEST),
             error_code="insufficient_funds",
-            **self.LARGEST,
         )
 
         wanted = ServerConfig(32, 131072, 2000)
@@ -694,11 +806,10 @@ class TestAResizeIsCoveredLikeAnOrder:
         refused(
             world,
             AccountRestricted,
-            servers.resize_server,
+            server_commands.resize_server,
             world.rt,
             actor,
-            server.id,
-            **self.LARGEST,
+            resize_command(server.id, **self.LARGEST),
         )
 
     def test_the_wallet_never_goes_below_zero_and_a_second_resize_is_refused_too(
@@ -706,12 +817,18 @@ class TestAResizeIsCoveredLikeAnOrder:
     ) -> None:
         actor, server = self.short(world, "1.45")  # 0.50 left after the first hour
 
-        first = servers.resize_server(world.rt, actor, server.id, cores=2)  # 0.25 for 30 minutes
+        first = server_commands.resize_server(
+            world.rt, actor, ResizeServer(server.id, cores=Cores(2))
+        )  # 0.25 for 30 minutes
 
         assert world.action(first.id).status is ActionStatus.SUCCESS
         assert 0 <= world.wallet(actor) < micro("0.50")
         refused(
-            world, InsufficientFunds, servers.resize_server, world.rt, actor, server.id, cores=4
+            world,
+            InsufficientFunds,
+            lambda: server_commands.resize_server(
+                world.rt, actor, ResizeServer(server.id, cores=Cores(4))
+            ),
         )
         assert world.wallet(actor) >= 0
 
@@ -723,7 +840,9 @@ class TestAResizeIsCoveredLikeAnOrder:
         before = world.wallet(customer)
         world.hold_jobs()
 
-        action = servers.resize_server(world.rt, customer, server.id, cores=2)
+        action = server_commands.resize_server(
+            world.rt, customer, ResizeServer(server.id, cores=Cores(2))
+        )
 
         [held] = world.transactions(TxKind.HOLD, server_id=server.id)[1:]
         assert held.key == f"resize:{server.id}:{action.id}:hold"
@@ -741,7 +860,9 @@ class TestAResizeIsCoveredLikeAnOrder:
         before = world.wallet(customer)
         world.hypervisor.fail_next("resize", message="no space left on the storage")
 
-        action = servers.resize_server(world.rt, customer, server.id, cores=2)
+        action = server_commands.resize_server(
+            world.rt, customer, ResizeServer(server.id, cores=Cores(2))
+        )
 
         assert world.action(action.id).status is ActionStatus.ERROR
         assert world.wallet(customer) == before and world.held(customer) == 0
@@ -755,7 +876,9 @@ class TestAResizeIsCoveredLikeAnOrder:
         world.clock.set(server.created_at + dt.timedelta(hours=2))
         billing_run(world.rt)
 
-        action = servers.resize_server(world.rt, customer, server.id, cores=2)
+        action = server_commands.resize_server(
+            world.rt, customer, ResizeServer(server.id, cores=Cores(2))
+        )
 
         assert world.action(action.id).status is ActionStatus.SUCCESS
         assert len(world.transactions(TxKind.HOLD, server_id=server.id)) == 1  # the order's
@@ -776,5 +899,9 @@ class TestAResizeIsCoveredLikeAnOrder:
         assert world.wallet(actor) < 0
         assert money.get_balance(world.rt, actor).standing is Standing.RESTRICTED
         refused(
-            world, AccountRestricted, servers.resize_server, world.rt, actor, server.id, cores=2
+            world,
+            AccountRestricted,
+            lambda: server_commands.resize_server(
+                world.rt, actor, ResizeServer(server.id, cores=Cores(2))
+            ),
         )

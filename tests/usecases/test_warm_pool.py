@@ -11,8 +11,9 @@ from domain.model.errors import AlreadyExists
 from domain.model.ledger import TxKind
 from domain.model.server import ServerStatus
 from domain.model.warm_pool import CLAIMED_STEP, PooledGuest, PoolState
-from domain.usecases.common import Actor
-from domain.usecases.provisioning import STEPS, provision_server
+from domain.usecases.actors import Actor
+from domain.usecases.provisioning import provision_server
+from domain.usecases.provisioning_steps import STEPS
 from domain.usecases.reconcile import reconcile_guests
 from domain.usecases.warm_pool import refill_warm_pool
 from tests.backoffice import FAST, Backoffice

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import falcon
 
+from domain.model.values import PromoCodeText
 from domain.usecases.money import get_balance, list_transactions
 from domain.usecases.promos import redeem_bonus
 from entrypoints.http import codec
 from entrypoints.http.body import parse
 from entrypoints.http.idempotency import run_once
 from entrypoints.http.resources.base import PAGE_PARAMS, Op, Resource, actor, page_of, set_json
-from entrypoints.http.schemas import MONEY, PAGE, REDEEM
+from entrypoints.http.response_schemas import MONEY, PAGE
+from entrypoints.http.schemas import REDEEM
 
 BALANCE = {
     "type": "object",
@@ -78,11 +80,11 @@ class RedeemPromo(Resource):
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = parse(req, REDEEM)
+        code = PromoCodeText(parse(req, REDEEM)["code"])
         who = actor(req)
 
         def handler() -> tuple[str, object]:
-            tx = redeem_bonus(self.rt, who, code=body["code"])
+            tx = redeem_bonus(self.rt, who, code)
             view = get_balance(self.rt, who)
             return falcon.HTTP_200, {
                 "transaction": codec.transaction(tx, who.account_id),

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import falcon
 
+from domain.model import commands
 from domain.model.accounts import Role
-from domain.model.errors import ValidationError
 from domain.model.server import Server
 from domain.usecases import admin, notices, promos
+from domain.usecases.actors import Actor
 from domain.usecases.catalogue import current_catalogue
-from domain.usecases.common import Actor
 from domain.usecases.money import adjust_balance, get_balance
 from domain.usecases.runtime import Runtime
 from entrypoints.http import codec
 from entrypoints.http.body import parse
+from entrypoints.http.commands import command_from, structure
 from entrypoints.http.errors import ApiError
 from entrypoints.http.idempotency import request_key, run_once
 from entrypoints.http.resources.base import (
@@ -23,11 +22,12 @@ from entrypoints.http.resources.base import (
     Op,
     Resource,
     actor,
-    moment,
     page_of,
     set_json,
 )
-from entrypoints.http.schemas import ADJUST, ANY_OBJECT, PAGE, PROMO
+from entrypoints.http.response_schemas import ANY_OBJECT, PAGE
+from entrypoints.http.rule_schemas import PROMO
+from entrypoints.http.schemas import ADJUST
 from ports.paging import Page
 
 ADMIN_ERRORS = (401, 403)
@@ -77,22 +77,14 @@ class BalanceAdjustment(Resource):
                 "an Idempotency-Key header is required",
                 field="Idempotency-Key",
             )
-        if body["amount"].startswith("-"):
-            raise ValidationError(
-                "amount", "must be positive; use /credit or /debit for the direction"
-            )
+        command = structure(
+            {**body, "customerId": customer_id, "requestKey": key, "debit": sign < 0},
+            commands.BalanceAdjustment,
+        )
         who = actor(req)
 
         def handler() -> tuple[str, object]:
-            amount = ("-" if sign < 0 else "") + body["amount"]
-            tx = adjust_balance(
-                self.rt,
-                who,
-                customer_id=customer_id,
-                amount=amount,
-                reason=body["reason"],
-                request_key=key,
-            )
+            tx = adjust_balance(self.rt, who, command)
             return falcon.HTTP_200, {"transaction": codec.transaction(tx, customer_id)}
 
         run_once(self.rt, req, resp, who, handler)
@@ -201,24 +193,6 @@ class Outbox(Resource):
         )
 
 
-def draft(body: dict[str, Any]) -> promos.PromoDraft:
-    return promos.PromoDraft(
-        code=body["code"],
-        kind=body["kind"],
-        percent=body.get("percent", 0),
-        amount=body.get("amount"),
-        duration=body.get("duration", "first_charge"),
-        duration_days=body.get("durationDays", 0),
-        valid_from=moment(body.get("validFrom"), "validFrom"),
-        valid_until=moment(body.get("validUntil"), "validUntil"),
-        max_uses=body.get("maxUses"),
-        max_uses_per_customer=body.get("maxUsesPerCustomer", 1),
-        tariff_ids=tuple(body.get("tariffIds", ())),
-        location_ids=tuple(body.get("locationIds", ())),
-        active=body.get("active", True),
-    )
-
-
 class PromoCodes(Resource):
     auth = "admin"
     spec = {
@@ -239,11 +213,9 @@ class PromoCodes(Resource):
         set_json(resp, codec.page([codec.promo(p) for p in items], page.page, page.per_page, total))
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = parse(req, PROMO)
+        draft = command_from(req, PROMO, commands.PromoDraft)
         set_json(
-            resp,
-            codec.promo(promos.create_promo(self.rt, actor(req), draft(body))),
-            falcon.HTTP_201,
+            resp, codec.promo(promos.create_promo(self.rt, actor(req), draft)), falcon.HTTP_201
         )
 
 
@@ -273,8 +245,8 @@ class PromoCodeItem(Resource):
         set_json(resp, codec.promo(promos.get_promo(self.rt, actor(req), code_id)))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, code_id: int) -> None:
-        body = parse(req, PROMO)
-        set_json(resp, codec.promo(promos.update_promo(self.rt, actor(req), code_id, draft(body))))
+        draft = command_from(req, PROMO, commands.PromoDraft)
+        set_json(resp, codec.promo(promos.update_promo(self.rt, actor(req), code_id, draft)))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, code_id: int) -> None:
         set_json(resp, codec.promo(promos.deactivate_promo(self.rt, actor(req), code_id)))

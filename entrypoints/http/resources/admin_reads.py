@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import falcon
 
-from domain.model.catalogue_document import write_catalogue
+from domain.model.catalogue_writer import write_catalogue
 from domain.model.errors import RuleViolation, ValidationError
 from domain.usecases import admin_reads
 from domain.usecases.catalogue_admin import publish_catalogue, published_document
@@ -22,7 +22,7 @@ from entrypoints.http.resources.base import (
     page_of,
     set_json,
 )
-from entrypoints.http.schemas import CATALOGUE_DOCUMENT, PAGE
+from entrypoints.http.response_schemas import CATALOGUE_DOCUMENT, PAGE
 from ports.audit import AuditQuery
 
 MAX_TARGET = 200

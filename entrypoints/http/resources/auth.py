@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import falcon
 
+from domain.model.commands import Credentials, NewAccount, NewToken
 from domain.usecases import accounts
 from entrypoints.http import codec
-from entrypoints.http.body import parse
 from entrypoints.http.client_address import client_of
+from entrypoints.http.commands import command_from
 from entrypoints.http.middleware import CSRF_COOKIE, SESSION_COOKIE, csrf_token
 from entrypoints.http.resources.base import Op, Resource, actor, set_json
-from entrypoints.http.schemas import ANY_ARRAY, CREDENTIALS, REGISTRATION, TOKEN_CREATE
+from entrypoints.http.response_schemas import ANY_ARRAY
+from entrypoints.http.schemas import CREDENTIALS, REGISTRATION, TOKEN_CREATE
 
 ACCOUNT = {"type": "object", "required": ["id", "email", "role"]}
 SIGNED_UP = {"type": "object", "required": ["email", "status"]}
@@ -33,10 +35,8 @@ class Register(Resource):
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = parse(req, REGISTRATION)
-        email = accounts.sign_up(
-            self.rt, email=body["email"], password=body["password"], client=client_of(req)
-        )
+        account = command_from(req, REGISTRATION, NewAccount)
+        email = accounts.sign_up(self.rt, account, client=client_of(req))
         set_json(resp, {"email": email, "status": "registered"}, falcon.HTTP_201)
 
 
@@ -57,10 +57,8 @@ class Login(Resource):
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = parse(req, CREDENTIALS)
-        issued = accounts.login(
-            self.rt, email=body["email"], password=body["password"], client=client_of(req)
-        )
+        credentials = command_from(req, CREDENTIALS, Credentials)
+        issued = accounts.login(self.rt, credentials, client=client_of(req))
         expires_in = (
             int((issued.token.expires_at - issued.token.created_at).total_seconds())
             if issued.token.expires_at
@@ -148,9 +146,8 @@ class Tokens(Resource):
         set_json(resp, [codec.token(t) for t in accounts.list_tokens(self.rt, actor(req))])
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = parse(req, TOKEN_CREATE)
         issued = accounts.create_token(
-            self.rt, actor(req), name=body["name"], expires_in_days=body.get("expiresInDays")
+            self.rt, actor(req), command_from(req, TOKEN_CREATE, NewToken)
         )
         set_json(resp, {**codec.token(issued.token), "token": issued.secret}, falcon.HTTP_201)
 

@@ -9,10 +9,11 @@ import attrs
 import falcon
 
 from domain.model.errors import ValidationError
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
 from entrypoints.http.errors import ApiError
-from entrypoints.http.schemas import ANY_OBJECT, Schema
+from entrypoints.http.response_schemas import ANY_OBJECT
+from entrypoints.http.schemas import Schema
 from ports.paging import Page
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import falcon
 
-from domain.usecases.catalogue import OrderRequest, current_catalogue, quote_order
+from domain.model.commands import OrderRequest
+from domain.usecases.catalogue import current_catalogue, quote_order
 from entrypoints.http import codec
-from entrypoints.http.body import parse
+from entrypoints.http.commands import command_from, structure
 from entrypoints.http.resources.base import Op, Resource, set_json
-from entrypoints.http.schemas import ANY_ARRAY, ANY_OBJECT, QUOTE, QUOTE_RESPONSE
+from entrypoints.http.response_schemas import ANY_ARRAY, ANY_OBJECT, QUOTE_RESPONSE
+from entrypoints.http.schemas import QUOTE
 
 NO_CATALOGUE = (503,)  # on a database, until the operator publishes a catalogue
 
@@ -65,18 +69,9 @@ class Parameters(Resource):
         set_json(resp, codec.parameters(current_catalogue(self.rt)))
 
 
-def order_request(body: dict) -> OrderRequest:  # type: ignore[type-arg]
-    return OrderRequest(
-        os_id=body.get("osId"),
-        location_id=body.get("locationId"),
-        tariff_id=body.get("tariffId"),
-        cores=body.get("cores"),
-        memory=body.get("memory"),
-        disk=body.get("disk"),
-        promo_code=body.get("promoCode"),
-        quote_id=body.get("quoteId"),
-        name=body.get("name"),
-    )
+def order_request(body: dict[str, Any]) -> OrderRequest:
+    """An order or quote from a body that passed ORDER or QUOTE."""
+    return structure(body, OrderRequest)
 
 
 class Quote(Resource):
@@ -98,7 +93,5 @@ class Quote(Resource):
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = parse(req, QUOTE)
-        set_json(
-            resp, codec.quote(quote_order(self.rt, req.context.get("actor"), order_request(body)))
-        )
+        request = command_from(req, QUOTE, OrderRequest)
+        set_json(resp, codec.quote(quote_order(self.rt, req.context.get("actor"), request)))

@@ -6,33 +6,22 @@ live by the action; GET shows the rules and whether the firewall enforces them y
 
 from __future__ import annotations
 
-from typing import Any
-
 import falcon
 
-from domain.model.firewall import RuleRequest
+from domain.model.commands import ReplaceFirewall
 from domain.usecases import firewall as uc
 from entrypoints.http import codec
-from entrypoints.http.body import parse
+from entrypoints.http.commands import command_from
 from entrypoints.http.idempotency import run_once
 from entrypoints.http.resources.base import Op, Resource, actor, set_json
-from entrypoints.http.schemas import ACCEPTED, FIREWALL, FIREWALL_VIEW
+from entrypoints.http.response_schemas import ACCEPTED, FIREWALL_VIEW
+from entrypoints.http.rule_schemas import FIREWALL
 
 NOT_YOURS = (401, 404)
 CHANGE_ACCEPTED = {
     **ACCEPTED,
     "properties": {**ACCEPTED["properties"], "rules": FIREWALL_VIEW["properties"]["rules"]},
 }
-
-
-def rule_request(entry: dict[str, Any]) -> RuleRequest:
-    return RuleRequest(
-        protocol=entry.get("protocol"),
-        from_port=entry.get("fromPort"),
-        to_port=entry.get("toPort"),
-        source=entry.get("source"),
-        description=entry.get("description"),
-    )
 
 
 class ServerFirewall(Resource):
@@ -60,13 +49,11 @@ class ServerFirewall(Resource):
         set_json(resp, codec.firewall(uc.server_firewall(self.rt, actor(req), server_id)))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
-        body = parse(req, FIREWALL)
+        command = command_from(req, FIREWALL, ReplaceFirewall, serverId=server_id)
         who = actor(req)
 
         def handler() -> tuple[str, object]:
-            change = uc.replace_firewall(
-                self.rt, who, server_id, [rule_request(entry) for entry in body["rules"]]
-            )
+            change = uc.replace_firewall(self.rt, who, command)
             return falcon.HTTP_202, {
                 **codec.accepted(change.action, "firewall"),
                 "rules": [codec.firewall_rule(rule) for rule in change.rules],

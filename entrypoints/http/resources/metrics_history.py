@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import attrs
 import falcon
 
+from domain.model.commands import MetricsQuery
 from domain.model.metrics import MAX_POINTS, MAX_RANGE, MetricPoint
 from domain.usecases import metrics as uc
 from entrypoints.http.codec import when
-from entrypoints.http.resources.base import Op, Resource, actor, int_query, moment, set_json
+from entrypoints.http.commands import structure
+from entrypoints.http.resources.base import Op, Resource, actor, int_query, set_json
 
 MAX_STEP = int(MAX_RANGE.total_seconds())
 POINT = {
@@ -62,14 +65,11 @@ class ServerMetrics(Resource):
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
-        history = uc.server_metrics(
-            self.rt,
-            actor(req),
-            server_id,
-            start=moment(req.get_param("from"), "from"),
-            end=moment(req.get_param("to"), "to"),
-            step=int_query(req, "step", 1, MAX_STEP),
+        asked = {"serverId": server_id, "from": req.get_param("from"), "to": req.get_param("to")}
+        query = attrs.evolve(  # the window's refusals first, as the query string reads
+            structure(asked, MetricsQuery), step=int_query(req, "step", 1, MAX_STEP)
         )
+        history = uc.server_metrics(self.rt, actor(req), query)
         window = history.window
         set_json(
             resp,

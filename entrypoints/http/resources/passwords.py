@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import falcon
 
+from domain.model import commands
 from domain.usecases import accounts, passwords
-from entrypoints.http.body import parse
 from entrypoints.http.client_address import client_of
+from entrypoints.http.commands import command_from
 from entrypoints.http.resources.auth import end_cookies, presented_secret
 from entrypoints.http.resources.base import Op, Resource, actor, set_json
 from entrypoints.http.schemas import PASSWORD_CHANGE, RESET_CONFIRM, RESET_REQUEST
@@ -28,12 +29,10 @@ class PasswordChange(Resource):
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = parse(req, PASSWORD_CHANGE)
         ended = passwords.change_password(
             self.rt,
             actor(req),
-            current=body["currentPassword"],
-            new=body["newPassword"],
+            command_from(req, PASSWORD_CHANGE, commands.PasswordChange),
             keep_secret=presented_secret(req),
             client=client_of(req),
         )
@@ -56,8 +55,8 @@ class PasswordReset(Resource):
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = parse(req, RESET_REQUEST)
-        passwords.request_password_reset(self.rt, email=body["email"], client=client_of(req))
+        asked = command_from(req, RESET_REQUEST, commands.ResetRequest)
+        passwords.request_password_reset(self.rt, asked, client=client_of(req))
         set_json(
             resp,
             {"status": "if the address has an account, a reset link is on its way"},
@@ -79,8 +78,8 @@ class PasswordResetConfirm(Resource):
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = parse(req, RESET_CONFIRM)
-        passwords.confirm_password_reset(self.rt, token=body["token"], password=body["password"])
+        confirmed = command_from(req, RESET_CONFIRM, commands.ResetConfirmation)
+        passwords.confirm_password_reset(self.rt, confirmed)
         resp.status = falcon.HTTP_204
 
 

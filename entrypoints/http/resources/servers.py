@@ -1,9 +1,14 @@
-"""Servers, exactly on the seed API's routes, and the actions that carry out their commands."""
+"""Servers, exactly on the seed API's routes: the commands that start an action answer at once
+(202) with its id, the seed's taskId. Snapshots are in snapshots.py, actions in actions.py."""
 
 from __future__ import annotations
 
 import falcon
 
+from domain.model.action import Action
+from domain.model.server_commands import OnServer, OpenConsole, ResizeServer
+from domain.model.values import Cores, DiskGiB, MemoryMiB
+from domain.usecases import server_commands as commands
 from domain.usecases import servers as uc
 from domain.usecases.catalogue import current_catalogue
 from domain.usecases.ordering import create_server
@@ -12,17 +17,8 @@ from entrypoints.http.body import parse
 from entrypoints.http.idempotency import run_once
 from entrypoints.http.resources.base import Op, Resource, actor, set_json
 from entrypoints.http.resources.catalogue import order_request
-from entrypoints.http.schemas import (
-    ACCEPTED,
-    ACTION,
-    ANY_OBJECT,
-    CONSOLE,
-    ORDER,
-    RESIZE,
-    SERVER,
-    SNAPSHOT_CREATE,
-    SNAPSHOT_NAME,
-)
+from entrypoints.http.response_schemas import ACCEPTED, ANY_OBJECT, SERVER
+from entrypoints.http.schemas import CONSOLE, ORDER, RESIZE
 
 NOT_YOURS = (401, 404)
 
@@ -93,7 +89,7 @@ class ServerItem(Resource):
         )
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
-        action = uc.delete_server(self.rt, actor(req), server_id)
+        action = commands.delete_server(self.rt, actor(req), OnServer(server_id))
         set_json(resp, {**codec.accepted(action, "delete"), "status": "deleting"}, falcon.HTTP_202)
 
 
@@ -124,17 +120,19 @@ class ServerPower(Resource):
         for verb in ("start", "stop", "restart")
     }
 
-    def _answer(self, resp: falcon.Response, action: object, verb: str) -> None:
-        set_json(resp, codec.accepted(action, verb), falcon.HTTP_202)  # type: ignore[arg-type]
+    def _answer(self, resp: falcon.Response, action: Action, verb: str) -> None:
+        set_json(resp, codec.accepted(action, verb), falcon.HTTP_202)
 
     def on_post_start(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
-        self._answer(resp, uc.start_server(self.rt, actor(req), server_id), "start")
+        action = commands.start_server(self.rt, actor(req), OnServer(server_id))
+        self._answer(resp, action, "start")
 
     def on_post_stop(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
-        self._answer(resp, uc.stop_server(self.rt, actor(req), server_id), "stop")
+        self._answer(resp, commands.stop_server(self.rt, actor(req), OnServer(server_id)), "stop")
 
     def on_post_restart(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
-        self._answer(resp, uc.restart_server(self.rt, actor(req), server_id), "restart")
+        action = commands.restart_server(self.rt, actor(req), OnServer(server_id))
+        self._answer(resp, action, "restart")
 
 
 class ServerPassword(Resource):
@@ -150,7 +148,7 @@ class ServerPassword(Resource):
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
-        reset = uc.reset_password(self.rt, actor(req), server_id)
+        reset = commands.reset_password(self.rt, actor(req), OnServer(server_id))
         set_json(
             resp,
             {
@@ -176,78 +174,18 @@ class ServerResize(Resource):
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
         body = parse(req, RESIZE)
-        action = uc.resize_server(
-            self.rt,
-            actor(req),
+        command = ResizeServer(
             server_id,
-            cores=body.get("cores"),
-            memory=body.get("memory"),
-            disk=body.get("disk"),
+            cores=Cores(body["cores"]) if "cores" in body else None,
+            memory=MemoryMiB(body["memory"]) if "memory" in body else None,
+            disk=DiskGiB(body["disk"]) if "disk" in body else None,
         )
+        action = commands.resize_server(self.rt, actor(req), command)
         set_json(
             resp,
             {**codec.accepted(action, "resize"), "data": {k: body[k] for k in sorted(body)}},
             falcon.HTTP_202,
         )
-
-
-class Snapshots(Resource):
-    spec = {
-        "get": Op("Snapshots of a server", "snapshots", None, ANY_OBJECT, 200, NOT_YOURS),
-        "post": Op(
-            "Take a snapshot", "snapshots", SNAPSHOT_CREATE, ACCEPTED, 202, (400, *NOT_YOURS, 409)
-        ),
-        "delete": Op(
-            "Delete a snapshot (named in the body)",
-            "snapshots",
-            SNAPSHOT_NAME,
-            ACCEPTED,
-            202,
-            (400, *NOT_YOURS, 409),
-        ),
-    }
-
-    def on_get(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
-        snaps = uc.list_snapshots(self.rt, actor(req), server_id)
-        set_json(resp, {"status": "success", "data": [codec.snapshot(s) for s in snaps]})
-
-    def on_post(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
-        body = parse(req, SNAPSHOT_CREATE)
-        action = uc.create_snapshot(
-            self.rt,
-            actor(req),
-            server_id,
-            snapname=body["snapname"],
-            description=body.get("description", ""),
-        )
-        set_json(
-            resp,
-            {**codec.accepted(action, "snapshot"), "snapname": body["snapname"]},
-            falcon.HTTP_202,
-        )
-
-    def on_delete(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
-        body = parse(req, SNAPSHOT_NAME)
-        action = uc.delete_snapshot(self.rt, actor(req), server_id, snapname=body["snapname"])
-        set_json(resp, codec.accepted(action, "delete_snapshot"), falcon.HTTP_202)
-
-
-class SnapshotRollback(Resource):
-    spec = {
-        "post": Op(
-            "Roll a server back to a snapshot",
-            "snapshots",
-            SNAPSHOT_NAME,
-            ACCEPTED,
-            202,
-            (400, *NOT_YOURS, 409),
-        )
-    }
-
-    def on_post(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
-        body = parse(req, SNAPSHOT_NAME)
-        action = uc.rollback_snapshot(self.rt, actor(req), server_id, snapname=body["snapname"])
-        set_json(resp, codec.accepted(action, "rollback"), falcon.HTTP_202)
 
 
 class Console(Resource):
@@ -264,7 +202,7 @@ class Console(Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = parse(req, CONSOLE)
-        ticket = uc.open_console(self.rt, actor(req), vmid=body["vmid"])
+        ticket = uc.open_console(self.rt, actor(req), OpenConsole(body["vmid"]))
         set_json(
             resp,
             {
@@ -276,30 +214,3 @@ class Console(Resource):
                 "expiresAt": codec.when(ticket.expires_at),
             },
         )
-
-
-class ActionItem(Resource):
-    spec = {
-        "get": Op(
-            "An asynchronous operation (the seed's taskId)", "servers", None, ACTION, 200, NOT_YOURS
-        )
-    }
-
-    def on_get(self, req: falcon.Request, resp: falcon.Response, action_id: int) -> None:
-        set_json(resp, codec.action(uc.get_action(self.rt, actor(req), action_id)))
-
-
-class ServerActions(Resource):
-    spec = {
-        "get": Op(
-            "A server's actions, newest first",
-            "servers",
-            None,
-            {"type": "array", "items": ACTION},
-            200,
-            NOT_YOURS,
-        )
-    }
-
-    def on_get(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
-        set_json(resp, [codec.action(a) for a in uc.server_actions(self.rt, actor(req), server_id)])

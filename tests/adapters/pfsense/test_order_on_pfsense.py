@@ -11,7 +11,8 @@ import pytest
 
 from adapters.pfsense import PublicAddressMode, naming
 from domain.model.network import DEFAULT_INBOUND
-from domain.usecases import servers
+from domain.model.server_commands import OnServer
+from domain.usecases import server_commands
 from tests.contract.pfsense_rig import PfSenseRig
 from tests.usecases.support import World
 
@@ -63,7 +64,7 @@ def test_an_order_builds_the_network_and_a_delete_takes_all_of_it_away(
         ("wan", PUBLIC[0], "ipalias")
     ]
 
-    servers.delete_server(world.rt, customer, web.id)
+    server_commands.delete_server(world.rt, customer, OnServer(web.id))
 
     assert world.server(web.id).status.value == "deleted"
     assert sim.config_state() == pristine  # VLAN, interface, DHCP, mapping, rules, NAT, VIP: gone

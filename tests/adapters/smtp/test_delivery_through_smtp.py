@@ -13,7 +13,7 @@ import pytest
 from adapters.smtp import SmtpMailer
 from domain.model.alerts import Metric
 from domain.model.notices import REFUSED_TRIES, NoticeStatus, backoff
-from domain.usecases.common import Actor
+from domain.usecases.actors import Actor
 from domain.usecases.notices import DeliveryReport, deliver_notices
 from entrypoints.config import Settings, load_settings
 from entrypoints.mail import make_mailer

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import given, parsers, then, when
 
+from domain.model.commands import Credentials, NewAccount, NewToken
 from domain.model.errors import AuthenticationFailed
 from domain.usecases import accounts
 from domain.usecases.accounts import IssuedToken
@@ -22,7 +23,7 @@ def login_attempts() -> list[Outcome]:
     target_fixture="outcome",
 )
 def _register(shop: Shop, email: str, password: str) -> Outcome:
-    return attempt(lambda: accounts.register(shop.rt, email=email, password=password))
+    return attempt(lambda: accounts.register(shop.rt, NewAccount(email, password)))
 
 
 @then("the registration is accepted")
@@ -32,14 +33,14 @@ def _registration_accepted(outcome: Outcome) -> None:
 
 @then(parsers.parse('"{email}" can log in with the password "{password}"'))
 def _can_log_in(shop: Shop, email: str, password: str) -> None:
-    issued = accounts.login(shop.rt, email=email, password=password)
+    issued = accounts.login(shop.rt, Credentials(email, password))
     actor = accounts.authenticate(shop.rt, issued.secret)
     assert actor.account_id == issued.token.account_id
 
 
 @when(parsers.parse('someone logs in as "{email}" with the password "{password}"'))
 def _log_in(shop: Shop, login_attempts: list[Outcome], email: str, password: str) -> None:
-    login_attempts.append(attempt(lambda: accounts.login(shop.rt, email=email, password=password)))
+    login_attempts.append(attempt(lambda: accounts.login(shop.rt, Credentials(email, password))))
 
 
 @then("both logins are refused with the same answer")
@@ -56,7 +57,7 @@ def _same_refusal(login_attempts: list[Outcome]) -> None:
 
 @given(parsers.re(rf"^{NAME} is logged in$"), target_fixture="session")
 def _logged_in(shop: Shop, name: str) -> IssuedToken:
-    return accounts.login(shop.rt, email=shop.customer(name).email, password=PASSWORD)
+    return accounts.login(shop.rt, Credentials(shop.customer(name).email, PASSWORD))
 
 
 @when(parsers.re(rf"^{NAME} logs out$"))
@@ -75,7 +76,7 @@ def _session_gone(shop: Shop, session: IssuedToken, name: str) -> None:
     target_fixture="personal_token",
 )
 def _has_token(shop: Shop, name: str, label: str) -> IssuedToken:
-    return accounts.create_token(shop.rt, shop.customer(name).actor, name=label)
+    return accounts.create_token(shop.rt, shop.customer(name).actor, NewToken(label))
 
 
 @given(parsers.parse('the token "{label}" works'))

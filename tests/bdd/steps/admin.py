@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
+from domain.model.commands import Credentials
 from domain.model.errors import AuthenticationFailed
 from domain.usecases import accounts, admin
 from domain.usecases.billing import BillingReport
@@ -31,7 +32,7 @@ def _suspend_self(shop: Shop) -> Outcome:
 @then(parsers.re(rf"^{NAME} (?P<can>can|cannot) log in$"))
 def _logs_in(shop: Shop, name: str, can: str) -> None:
     login = attempt(
-        lambda: accounts.login(shop.rt, email=shop.customer(name).email, password=PASSWORD)
+        lambda: accounts.login(shop.rt, Credentials(shop.customer(name).email, PASSWORD))
     )
     assert login.accepted is (can == "can"), login.error
     if not login.accepted:

@@ -8,6 +8,7 @@ import uuid
 
 from pytest_bdd import given, parsers, then, when
 
+from domain.model.commands import BalanceAdjustment, Refund, Reversal
 from domain.model.dunning import Standing
 from domain.model.ledger import AccountKind, LedgerAccount, Transaction, TxKind, balances
 from domain.model.money import Money
@@ -65,9 +66,7 @@ def last_usage_charge(shop: Shop, name: str, server: str) -> Transaction:
 
 def refund_last_usage(shop: Shop, name: str, server: str, reason: str) -> Outcome:
     key = last_usage_charge(shop, name, server).key
-    return attempt(
-        lambda: corrections.refund_charge(shop.rt, shop.admin, transaction_key=key, reason=reason)
-    )
+    return attempt(lambda: corrections.refund_charge(shop.rt, shop.admin, Refund(key, reason)))
 
 
 @when(
@@ -97,16 +96,13 @@ def _credit(shop: Shop, name: str, value: str, reason: str) -> Transaction:
     return money.adjust_balance(
         shop.rt,
         shop.admin,
-        customer_id=shop.customer(name).id,
-        amount=value,
-        reason=reason,
-        request_key="credit-1",
+        BalanceAdjustment(shop.customer(name).id, value, reason, request_key="credit-1"),
     )
 
 
 @when(parsers.re(r'^the administrator reverses that credit because "(?P<reason>[^"]+)"$'))
 def _reverse(shop: Shop, credit: Transaction, reason: str) -> None:
-    corrections.reverse_transaction(shop.rt, shop.admin, transaction_key=credit.key, reason=reason)
+    corrections.reverse_transaction(shop.rt, shop.admin, Reversal(credit.key, reason))
 
 
 @then(parsers.re(rf"^{NAME}'s statement reads, newest first:$"))

@@ -23,12 +23,13 @@ from adapters.memory import (
 )
 from domain.model.accounts import Role
 from domain.model.catalogue import Catalogue, Location, OsImage, Tariff
+from domain.model.commands import BalanceAdjustment, NewAccount
 from domain.model.errors import DomainError
 from domain.model.money import Money
 from domain.model.server import Server
 from domain.usecases import accounts, money, notices
+from domain.usecases.actors import Actor
 from domain.usecases.catalogue import current_catalogue
-from domain.usecases.common import Actor
 from domain.usecases.servers import get_server
 from tests.backoffice import FAST, Backoffice, OnBackoffice
 
@@ -74,7 +75,7 @@ class Shop(OnBackoffice):
     def admin(self) -> Actor:
         if self._admin is None:
             account = accounts.register(
-                self.rt, email="admin@example.com", password=PASSWORD, role=Role.ADMIN
+                self.rt, NewAccount("admin@example.com", PASSWORD, role=Role.ADMIN)
             )
             self._admin = Actor(account.id, account.role)
         return self._admin
@@ -105,8 +106,10 @@ class Shop(OnBackoffice):
 
 
 def open_shop(**settings: Any) -> Shop:
-    # Hypervisor tasks end at once: time moves only when a step says so.
-    return Shop(Backoffice(attrs.evolve(FAST, sandbox_task_seconds=0, **settings)))
+    # Hypervisor tasks end at once: time moves only when a step says so. Webhooks follow the
+    # product's rule, not the sandbox's.
+    changes = {"sandbox_task_seconds": 0, "webhooks_allow_private": False, **settings}
+    return Shop(Backoffice(attrs.evolve(FAST, **changes)))
 
 
 @pytest.fixture
@@ -205,17 +208,16 @@ def email_of(name: str) -> str:
 
 
 def sign_up(shop: Shop, name: str, balance: str | None = None) -> Customer:
-    account = accounts.register(shop.rt, email=email_of(name), password=PASSWORD)
+    account = accounts.register(shop.rt, NewAccount(email_of(name), PASSWORD))
     customer = Customer(name, account.email, Actor(account.id, account.role))
     shop.customers[name] = customer
     if balance is not None and not amount(balance).is_zero:
         money.adjust_balance(
             shop.rt,
             shop.admin,
-            customer_id=customer.id,
-            amount=balance,
-            reason="opening balance",
-            request_key=f"opening-{name}",
+            BalanceAdjustment(
+                customer.id, balance, "opening balance", request_key=f"opening-{name}"
+            ),
         )
     return customer
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pytest_bdd import parsers, then, when
 
 from domain.model.action import ActionCommand, ActionStatus
+from domain.model.commands import ReplaceFirewall
 from domain.model.firewall import RuleRequest
 from domain.model.network import DEFAULT_INBOUND, FirewallRule
 from domain.usecases import firewall, servers
@@ -55,7 +56,11 @@ def _expected(datatable: list[list[str]]) -> tuple[FirewallRule, ...]:
 
 def _replace(shop: Shop, name: str, server: str, rules: list[RuleRequest]) -> Outcome:
     actor = shop.customer(name).actor
-    return attempt(lambda: firewall.replace_firewall(shop.rt, actor, shop.server_id(server), rules))
+    return attempt(
+        lambda: firewall.replace_firewall(
+            shop.rt, actor, ReplaceFirewall(shop.server_id(server), rules)
+        )
+    )
 
 
 # --- changing the rules --------------------------------------------------------------------------

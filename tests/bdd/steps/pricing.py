@@ -5,7 +5,8 @@ from __future__ import annotations
 import attrs
 from pytest_bdd import given, parsers, then, when
 
-from domain.usecases.catalogue import OrderRequest, SignedQuote, quote_order
+from domain.model.commands import OrderRequest
+from domain.usecases.catalogue import SignedQuote, quote_order
 
 from .common import NAME, Outcome, Shop, attempt, same_money
 from .servers import place_order

@@ -8,10 +8,11 @@ import threading
 import attrs
 from pytest_bdd import given, parsers, then, when
 
+from domain.model.commands import PromoDraft
 from domain.model.promo import PromoCode
 from domain.model.server import ServerStatus
+from domain.model.values import PromoCodeText
 from domain.usecases import ordering, promos, servers
-from domain.usecases.promos import PromoDraft
 
 from .common import NAME, Outcome, Shop, attempt, code_of
 from .servers import tariff_order
@@ -131,7 +132,9 @@ def _uses(shop: Shop, code: str, count: str) -> None:
 
 @when(parsers.re(rf"^{NAME} redeems the promo code {CODE}$"), target_fixture="outcome")
 def _redeem(shop: Shop, name: str, code: str) -> Outcome:
-    return attempt(lambda: promos.redeem_bonus(shop.rt, shop.customer(name).actor, code=code))
+    return attempt(
+        lambda: promos.redeem_bonus(shop.rt, shop.customer(name).actor, PromoCodeText(code))
+    )
 
 
 @when(

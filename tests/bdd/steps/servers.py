@@ -10,10 +10,18 @@ from pytest_bdd import given, parsers, then, when
 
 from domain.model.action import Action, ActionCommand, ActionStatus
 from domain.model.catalogue import GuestKind
+from domain.model.commands import OrderRequest
 from domain.model.errors import NotFound
 from domain.model.server import ServerStatus
-from domain.usecases import ordering, servers
-from domain.usecases.catalogue import OrderRequest
+from domain.model.server_commands import (
+    OnServer,
+    OnSnapshot,
+    OpenConsole,
+    ResizeServer,
+    TakeSnapshot,
+)
+from domain.model.values import Cores, DiskGiB, MemoryMiB, SnapshotName
+from domain.usecases import ordering, server_commands, servers, snapshots
 from ports.hypervisor import GuestInfo
 
 from .common import NAME, Outcome, Shop, attempt, catch_up, code_of, same_money
@@ -323,9 +331,9 @@ def _address_free(shop: Shop, server: str) -> None:
 
 
 POWER = {
-    "starts": servers.start_server,
-    "stops": servers.stop_server,
-    "restarts": servers.restart_server,
+    "starts": server_commands.start_server,
+    "stops": server_commands.stop_server,
+    "restarts": server_commands.restart_server,
 }
 
 
@@ -334,18 +342,21 @@ POWER = {
     target_fixture="outcome",
 )
 def _power(shop: Shop, name: str, verb: str, server: str) -> Outcome:
-    return attempt(lambda: POWER[verb](shop.rt, shop.customer(name).actor, shop.server_id(server)))
+    command = OnServer(shop.server_id(server))
+    return attempt(lambda: POWER[verb](shop.rt, shop.customer(name).actor, command))
 
 
 @given(parsers.re(rf"^{NAME} has stopped the server {SERVER}$"))
 def _has_stopped(shop: Shop, name: str, server: str) -> None:
-    servers.stop_server(shop.rt, shop.customer(name).actor, shop.server_id(server))
+    server_commands.stop_server(
+        shop.rt, shop.customer(name).actor, OnServer(shop.server_id(server))
+    )
     assert shop.server(server).status is ServerStatus.STOPPED
 
 
 @given(parsers.re(rf"^{NAME} has asked to (?P<verb>start|stop|restart) the server {SERVER}$"))
 def _asked_to(shop: Shop, name: str, verb: str, server: str) -> None:
-    POWER[f"{verb}s"](shop.rt, shop.customer(name).actor, shop.server_id(server))
+    POWER[f"{verb}s"](shop.rt, shop.customer(name).actor, OnServer(shop.server_id(server)))
 
 
 @then(
@@ -364,13 +375,15 @@ def _after_catch_up(shop: Shop, server: str, state: str) -> None:
 )
 def _resize(shop: Shop, name: str, server: str, cores: str, memory: str, disk: str) -> Outcome:
     return attempt(
-        lambda: servers.resize_server(
+        lambda: server_commands.resize_server(
             shop.rt,
             shop.customer(name).actor,
-            shop.server_id(server),
-            cores=int(cores),
-            memory=int(memory),
-            disk=int(disk),
+            ResizeServer(
+                shop.server_id(server),
+                cores=Cores(int(cores)),
+                memory=MemoryMiB(int(memory)),
+                disk=DiskGiB(int(disk)),
+            ),
         )
     )
 
@@ -387,7 +400,9 @@ def _has_resized(shop: Shop, name: str, server: str, cores: str, memory: str, di
 @when(parsers.re(rf"^{NAME} resets the root password of {SERVER}$"), target_fixture="outcome")
 def _reset_password(shop: Shop, name: str, server: str) -> Outcome:
     return attempt(
-        lambda: servers.reset_password(shop.rt, shop.customer(name).actor, shop.server_id(server))
+        lambda: server_commands.reset_password(
+            shop.rt, shop.customer(name).actor, OnServer(shop.server_id(server))
+        )
     )
 
 
@@ -406,7 +421,9 @@ def _new_password_not_kept(shop: Shop, outcome: Outcome) -> None:
 @when(parsers.re(rf"^{NAME} opens the console of {SERVER}$"), target_fixture="outcome")
 def _console(shop: Shop, name: str, server: str) -> Outcome:
     vmid = shop.server(server).placement.vmid
-    return attempt(lambda: servers.open_console(shop.rt, shop.customer(name).actor, vmid=vmid))
+    return attempt(
+        lambda: servers.open_console(shop.rt, shop.customer(name).actor, OpenConsole(vmid))
+    )
 
 
 @then(parsers.re(rf"^she gets a console ticket for the guest of {SERVER}$"))
@@ -423,13 +440,17 @@ def _console_ticket(shop: Shop, outcome: Outcome, server: str) -> None:
 @when(parsers.re(rf"^{NAME} deletes the server {SERVER}$"), target_fixture="outcome")
 def _delete(shop: Shop, name: str, server: str) -> Outcome:
     return attempt(
-        lambda: servers.delete_server(shop.rt, shop.customer(name).actor, shop.server_id(server))
+        lambda: server_commands.delete_server(
+            shop.rt, shop.customer(name).actor, OnServer(shop.server_id(server))
+        )
     )
 
 
 @given(parsers.re(rf"^{NAME} has deleted the server {SERVER}$"))
 def _has_deleted(shop: Shop, name: str, server: str) -> None:
-    servers.delete_server(shop.rt, shop.customer(name).actor, shop.server_id(server))
+    server_commands.delete_server(
+        shop.rt, shop.customer(name).actor, OnServer(shop.server_id(server))
+    )
     assert shop.server(server).status is ServerStatus.DELETED
 
 
@@ -444,20 +465,18 @@ def _has_deleted(shop: Shop, name: str, server: str) -> None:
 )
 def _take_snapshot(shop: Shop, name: str, snap: str, server: str, text: str) -> Outcome:
     return attempt(
-        lambda: servers.create_snapshot(
+        lambda: snapshots.create_snapshot(
             shop.rt,
             shop.customer(name).actor,
-            shop.server_id(server),
-            snapname=snap,
-            description=text,
+            TakeSnapshot(shop.server_id(server), SnapshotName(snap), description=text),
         )
     )
 
 
 @given(parsers.re(rf'^{NAME} has taken a snapshot "(?P<snap>[^"]+)" of {SERVER}$'))
 def _has_snapshot(shop: Shop, name: str, snap: str, server: str) -> None:
-    servers.create_snapshot(
-        shop.rt, shop.customer(name).actor, shop.server_id(server), snapname=snap
+    snapshots.create_snapshot(
+        shop.rt, shop.customer(name).actor, TakeSnapshot(shop.server_id(server), SnapshotName(snap))
     )
     assert last_action(shop, server, "snapshot").status is ActionStatus.SUCCESS
 
@@ -465,8 +484,10 @@ def _has_snapshot(shop: Shop, name: str, snap: str, server: str) -> None:
 @given(parsers.re(rf"^{NAME} has taken (?P<count>\d+) snapshots of {SERVER}$"))
 def _has_snapshots(shop: Shop, name: str, count: str, server: str) -> None:
     for n in range(1, int(count) + 1):
-        servers.create_snapshot(
-            shop.rt, shop.customer(name).actor, shop.server_id(server), snapname=f"daily-{n:02d}"
+        snapshots.create_snapshot(
+            shop.rt,
+            shop.customer(name).actor,
+            TakeSnapshot(shop.server_id(server), SnapshotName(f"daily-{n:02d}")),
         )
 
 
@@ -476,8 +497,10 @@ def _has_snapshots(shop: Shop, name: str, count: str, server: str) -> None:
 )
 def _rollback(shop: Shop, name: str, server: str, snap: str) -> Outcome:
     return attempt(
-        lambda: servers.rollback_snapshot(
-            shop.rt, shop.customer(name).actor, shop.server_id(server), snapname=snap
+        lambda: snapshots.rollback_snapshot(
+            shop.rt,
+            shop.customer(name).actor,
+            OnSnapshot(shop.server_id(server), SnapshotName(snap)),
         )
     )
 
@@ -488,8 +511,10 @@ def _rollback(shop: Shop, name: str, server: str, snap: str) -> Outcome:
 )
 def _delete_snapshot(shop: Shop, name: str, snap: str, server: str) -> Outcome:
     return attempt(
-        lambda: servers.delete_snapshot(
-            shop.rt, shop.customer(name).actor, shop.server_id(server), snapname=snap
+        lambda: snapshots.delete_snapshot(
+            shop.rt,
+            shop.customer(name).actor,
+            OnSnapshot(shop.server_id(server), SnapshotName(snap)),
         )
     )
 
@@ -497,7 +522,9 @@ def _delete_snapshot(shop: Shop, name: str, snap: str, server: str) -> Outcome:
 @then(parsers.re(rf'^the snapshots of {SERVER} are (?P<names>".+")$'))
 def _snapshots_are(shop: Shop, server: str, names: str) -> None:
     owner = shop.customer_of(shop.server(server).owner_id)
-    listed = [s.name for s in servers.list_snapshots(shop.rt, owner.actor, shop.server_id(server))]
+    listed = [
+        s.name for s in snapshots.list_snapshots(shop.rt, owner.actor, shop.server_id(server))
+    ]
     assert sorted(listed) == sorted(re.findall(r'"([^"]+)"', names))
 
 

@@ -1,0 +1,78 @@
+"""Steps about customers' SSH keys."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from pytest_bdd import given, parsers, then, when
+
+from domain.usecases.ssh_keys import NewSshKey, add_ssh_key, delete_ssh_key, list_ssh_keys
+
+from .common import NAME, Outcome, Shop, attempt
+
+
+@pytest.fixture
+def public_keys() -> dict[str, str]:
+    """The last key line each customer added, by customer name."""
+    return {}
+
+
+def _line(private: object) -> str:
+    public = private.public_key()  # type: ignore[attr-defined]
+    raw = public.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    return raw.decode()
+
+
+def _add(shop: Shop, public_keys: dict[str, str], name: str, label: str, line: str) -> Outcome:
+    public_keys[name] = line
+    return attempt(lambda: add_ssh_key(shop.rt, shop.customer(name).actor, NewSshKey(label, line)))
+
+
+@given(parsers.re(rf'^{NAME} has added (?:her|his) ed25519 key "(?P<label>[^"]+)"$'))
+def _has_added(shop: Shop, public_keys: dict[str, str], name: str, label: str) -> None:
+    _add(shop, public_keys, name, label, _line(ed25519.Ed25519PrivateKey.generate())).result()
+
+
+@when(
+    parsers.re(rf'^{NAME} adds (?:her|his) ed25519 key "(?P<label>[^"]+)"$'),
+    target_fixture="outcome",
+)
+def _adds(shop: Shop, public_keys: dict[str, str], name: str, label: str) -> Outcome:
+    return _add(shop, public_keys, name, label, _line(ed25519.Ed25519PrivateKey.generate()))
+
+
+@when(
+    parsers.re(rf'^{NAME} adds the same key again as "(?P<label>[^"]+)"$'), target_fixture="outcome"
+)
+def _adds_again(shop: Shop, public_keys: dict[str, str], name: str, label: str) -> Outcome:
+    return _add(shop, public_keys, name, label, public_keys[name])
+
+
+@when(
+    parsers.re(rf'^{NAME} adds a (?P<bits>\d+)-bit RSA key "(?P<label>[^"]+)"$'),
+    target_fixture="outcome",
+)
+def _adds_rsa(shop: Shop, public_keys: dict[str, str], name: str, bits: str, label: str) -> Outcome:
+    private = rsa.generate_private_key(public_exponent=65537, key_size=int(bits))
+    return _add(shop, public_keys, name, label, _line(private))
+
+
+@when(
+    parsers.re(rf'^{NAME} removes (?P<owner>[A-Z][a-z]+)\'s key "(?P<label>[^"]+)"$'),
+    target_fixture="outcome",
+)
+def _removes(shop: Shop, name: str, owner: str, label: str) -> Outcome:
+    [key] = [k for k in list_ssh_keys(shop.rt, shop.customer(owner).actor) if k.name == label]
+    return attempt(lambda: delete_ssh_key(shop.rt, shop.customer(name).actor, key.id))
+
+
+@then(
+    parsers.re(
+        rf'^{NAME} has (?P<count>\d+) SSH keys?, "(?P<label>[^"]+)", with an SHA256 fingerprint$'
+    )
+)
+def _has_keys(shop: Shop, name: str, count: str, label: str) -> None:
+    keys = list_ssh_keys(shop.rt, shop.customer(name).actor)
+    assert len(keys) == int(count)
+    assert keys[0].name == label and keys[0].fingerprint.startswith("SHA256:")
