@@ -4,6 +4,7 @@
     admin credit --email E --amount A --reason R [--key K]
     admin reset-password --email E           (prints the new password once; logins end)
     admin unsuspend --email E                (the way back in for a suspended account)
+    admin remove-2fa --email E               (the way back in without the authenticator app)
     admin list
 
 The operator acts as actor 0 in the audit log (see domain/usecases/operator.py). Every failure is
@@ -22,7 +23,7 @@ from typing import Any
 from domain.model.accounts import Role
 from domain.model.commands import BalanceAdjustment, NewAccount
 from domain.model.credentials import EmailAddress
-from domain.usecases import admin, operator
+from domain.usecases import admin, operator, two_factor
 from domain.usecases.accounts import register
 from domain.usecases.actors import Actor
 from domain.usecases.money import adjust_balance, get_balance
@@ -100,6 +101,16 @@ def _unsuspend(args: argparse.Namespace) -> int:
     return 0
 
 
+def _remove_two_factor(args: argparse.Namespace) -> int:
+    with database_runtime() as rt:
+        account = operator.account_by_email(rt, args.email)
+        command = two_factor.RemoveSecondFactor(account.id)
+        was_on = two_factor.remove(rt, operator.CONSOLE, command)
+    state = "turned off" if was_on else "was not on"
+    print(f"two-factor login of {account.email} {state}; the password alone logs in")
+    return 0
+
+
 def _list(args: argparse.Namespace) -> int:
     with database_runtime() as rt:
         admins = operator.list_admins(rt, operator.CONSOLE)
@@ -130,4 +141,7 @@ def register_commands(commands: Any) -> None:
     unsuspend = actions.add_parser("unsuspend", help="let a suspended account log in again")
     unsuspend.add_argument("--email", required=True)
     unsuspend.set_defaults(run=_unsuspend)
+    remove_2fa = actions.add_parser("remove-2fa", help="turn an account's two-factor login off")
+    remove_2fa.add_argument("--email", required=True)
+    remove_2fa.set_defaults(run=_remove_two_factor)
     actions.add_parser("list", help="the admin accounts").set_defaults(run=_list)

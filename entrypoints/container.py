@@ -35,6 +35,7 @@ from adapters.security import (
     FernetSecretBox,
     SystemSecretGenerator,
 )
+from adapters.security.totp import PyotpTotp
 from adapters.webhooks import HttpWebhookSender
 from domain.usecases.runtime import Runtime
 from entrypoints.config import ConfigError, Settings
@@ -150,6 +151,7 @@ class Container(containers.DeclarativeContainer):
     policy = providers.Singleton(policy_of, settings, site)
     secrets = providers.Singleton(SystemSecretGenerator)
     secret_box = providers.Singleton(FernetSecretBox, settings.provided.secret_key)
+    totp = providers.Singleton(PyotpTotp)
     event_bus = providers.Singleton(LocalEventBus)  # the sandbox's realtime server listens here
     pool = providers.Singleton(open_pool_of, settings, opened_pool)
 
@@ -224,6 +226,7 @@ class Container(containers.DeclarativeContainer):
         events=events,
         policy=policy,
         counters=counters,
+        totp=totp,
         webhooks=webhooks,
     )
 

@@ -31,6 +31,7 @@ from ports.repositories import (
     WarmPoolRepository,
 )
 from ports.ssh_keys import SshKeyRepository
+from ports.two_factor import SecondFactorRepository
 from ports.webhooks import DeliveryRepository, WebhookRepository
 
 
@@ -72,6 +73,8 @@ class UnitOfWork(Protocol):
     def ssh_keys(self) -> SshKeyRepository: ...
     @property
     def jobs(self) -> JobQueue: ...
+    @property
+    def second_factors(self) -> SecondFactorRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

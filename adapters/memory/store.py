@@ -30,6 +30,7 @@ from adapters.memory.records import (
 )
 from adapters.memory.servers import InMemoryActionRepository, InMemoryServerRepository
 from adapters.memory.ssh_keys import InMemorySshKeyRepository
+from adapters.memory.two_factor import InMemorySecondFactorRepository
 from adapters.memory.warm_pool import InMemoryWarmPoolRepository
 from adapters.memory.webhooks import InMemoryDeliveryRepository, InMemoryWebhookRepository
 from ports.idempotency import REQUEST_CLAIM
@@ -59,6 +60,7 @@ TABLES = (
     "audit",  # list of AuditRecord
     "idempotency",  # (account id, key) -> IdempotencyRecord
     "warm_pool",  # pooled guest id -> PooledGuest
+    "second_factors",  # account id -> SecondFactor
     "webhooks",
     "webhook_deliveries",
     "ssh_keys",
@@ -154,6 +156,7 @@ class InMemoryUnitOfWork:
         self.idempotency = InMemoryIdempotencyStore(self)
         self.warm_pool = InMemoryWarmPoolRepository(self)
         self.billing = InMemoryBillingBatches(self, self.ledger)
+        self.second_factors = InMemorySecondFactorRepository(self)
         self.webhooks = InMemoryWebhookRepository(self)
         self.deliveries = InMemoryDeliveryRepository(self)
         self.ssh_keys = InMemorySshKeyRepository(self)

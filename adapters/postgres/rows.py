@@ -64,7 +64,9 @@ def _is_set(kind: Any) -> bool:
 
 
 # Sets become sorted lists: arrays in columns, arrays in JSON documents, and in a stable order.
-converter.register_unstructure_hook_func(_is_set, lambda value: sorted(value))
+converter.register_unstructure_hook_func(
+    _is_set, lambda value: sorted(converter.unstructure(item) for item in value)
+)
 
 
 def _typed_params(value: object, _: object) -> ActionParams:

@@ -46,6 +46,7 @@ from adapters.postgres.records import (
 from adapters.postgres.servers import PostgresActionRepository, PostgresServerRepository
 from adapters.postgres.session import Db, translated
 from adapters.postgres.ssh_keys import PostgresSshKeyRepository
+from adapters.postgres.two_factor import PostgresSecondFactorRepository
 from adapters.postgres.warm_pool import PostgresWarmPoolRepository
 from adapters.postgres.webhooks import PostgresDeliveryRepository, PostgresWebhookRepository
 from ports.idempotency import REQUEST_CLAIM
@@ -108,6 +109,7 @@ class PostgresUnitOfWork:
         self.idempotency = PostgresIdempotencyStore(db)
         self.warm_pool = PostgresWarmPoolRepository(db)
         self.billing = PostgresBillingBatches(db)
+        self.second_factors = PostgresSecondFactorRepository(db)
         self.webhooks = PostgresWebhookRepository(db)
         self.deliveries = PostgresDeliveryRepository(db)
         self.ssh_keys = PostgresSshKeyRepository(db)

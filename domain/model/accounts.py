@@ -17,6 +17,7 @@ import attrs
 from domain.model.credentials import NewPassword
 from domain.model.dunning import Standing
 from domain.model.errors import RuleViolation, ValidationError
+from domain.model.scopes import FULL_ACCESS, Scope
 
 TOKEN_PREFIX = "hp_"
 
@@ -78,6 +79,7 @@ class ApiToken:
     created_at: dt.datetime
     expires_at: dt.datetime | None = None
     last_used_at: dt.datetime | None = None
+    scopes: frozenset[Scope] = FULL_ACCESS  # what a personal token may do (domain/model/scopes.py)
 
     def valid_at(self, now: dt.datetime) -> bool:
         return self.expires_at is None or now < self.expires_at

@@ -99,6 +99,23 @@ TEMPLATES: dict[str, Template] = {
         "The password of {email} was changed, and every other session was logged out.\n\n"
         + _SUPPORT,
     ),
+    # Two-factor login (domain/usecases/two_factor.py): its owner hears of every change to it.
+    "two_factor_enabled": Template(
+        "Two-factor login is on for your Oxnack account",
+        "Logging in to {email} now needs a code from your authenticator app as well as the "
+        "password. Keep your recovery codes somewhere safe: each one stands in for the app "
+        "once.\n\n" + _SUPPORT,
+    ),
+    "two_factor_disabled": Template(
+        "Two-factor login is off for your Oxnack account",
+        "Logging in to {email} needs only the password again ({how}).\n\n" + _SUPPORT,
+    ),
+    "recovery_code_used": Template(
+        "A recovery code was used to log in to your Oxnack account",
+        "A recovery code of {email} was used to log in; {left} of your recovery codes are "
+        "left. If your phone is lost, turn two-factor login off and set it up again for "
+        "new codes.\n\n" + _SUPPORT,
+    ),
     "password_reset": Template(
         "Reset your Oxnack password",
         "Someone asked to reset the password of {email}. To choose a new one, open this link "

@@ -27,7 +27,9 @@ from domain.model.errors import (
     RuleViolation,
     ValidationError,
 )
-from domain.usecases import throttle
+from domain.model.scopes import FULL_ACCESS, Scope
+from domain.model.two_factor import OneTimeCode
+from domain.usecases import throttle, two_factor
 from domain.usecases.actors import Actor, account_of
 from domain.usecases.paper_trail import audit, notify
 from domain.usecases.runtime import Runtime
@@ -93,12 +95,19 @@ def sign_up(rt: Runtime, command: NewAccount, *, client: str) -> str:
     return address
 
 
-def login(rt: Runtime, credentials: Credentials, *, client: str | None = None) -> IssuedToken:
+def login(
+    rt: Runtime,
+    credentials: Credentials,
+    *,
+    client: str | None = None,
+    totp: OneTimeCode | None = None,
+) -> IssuedToken:
     """A session token for the right e-mail and password; the same error for every wrong pair.
 
     With a `client` address, the login throttles apply (domain/usecases/throttle.py). Every
     attempt that reaches a password costs exactly one verify, against the account's hash or a
-    dummy one, so an unknown e-mail takes as long as a known one."""
+    dummy one, so an unknown e-mail takes as long as a known one. An account with two-factor
+    login also needs `totp` (domain/usecases/two_factor.py)."""
     failure = AuthenticationFailed("wrong e-mail or password")
     password = credentials.password
     if not password:
@@ -125,6 +134,7 @@ def login(rt: Runtime, credentials: Credentials, *, client: str | None = None) -
         raise failure
     if account.disabled:
         raise AuthenticationFailed("this account is disabled; contact support")
+    two_factor.pass_login(rt, account.id, totp, email_key=key, client=client)
     if client is not None:
         throttle.login_succeeded(rt, key, client)
     rehash = _rehash(rt.hasher, account.password_hash, password)
@@ -189,7 +199,7 @@ def authenticate(rt: Runtime, secret: str) -> Actor:
         if token.last_used_at is None or now - token.last_used_at >= dt.timedelta(minutes=1):
             uow.tokens.touch(token.id, now)
             uow.commit()
-        return Actor(account.id, account.role)
+        return Actor(account.id, account.role, token.scopes)
 
 
 def logout(rt: Runtime, secret: str) -> None:
@@ -230,7 +240,11 @@ def purge_expired(rt: Runtime) -> int:
     return removed + rt.counters.purge(now)
 
 
-def create_token(rt: Runtime, actor: Actor, command: NewToken) -> IssuedToken:
+def create_token(
+    rt: Runtime, actor: Actor, command: NewToken, *, scopes: frozenset[Scope] = FULL_ACCESS
+) -> IssuedToken:
+    """A personal access token; `scopes` limits it (domain/usecases/scoped_tokens.py checks that
+    the caller holds them)."""
     now = rt.clock.now()
     with rt.uow() as uow:
         # Held until commit: racing creations count one after another and cannot pass the cap.
@@ -243,7 +257,7 @@ def create_token(rt: Runtime, actor: Actor, command: NewToken) -> IssuedToken:
         days = command.expires_in_days
         expires = now + dt.timedelta(days=days) if days else None
         issued = issue_token(
-            rt, uow, actor.account_id, TokenKind.PERSONAL, command.name.text, expires
+            rt, uow, actor.account_id, TokenKind.PERSONAL, command.name.text, expires, scopes
         )
         audit(uow, actor, "token.create", f"token:{issued.token.id}", now)
         uow.commit()
@@ -276,6 +290,7 @@ def issue_token(
     kind: TokenKind,
     name: str,
     expires_at: dt.datetime | None,
+    scopes: frozenset[Scope] = FULL_ACCESS,
 ) -> IssuedToken:
     secret = TOKEN_PREFIX + rt.secrets.token()
     token = ApiToken(
@@ -286,6 +301,7 @@ def issue_token(
         digest=token_digest(secret),
         created_at=rt.clock.now(),
         expires_at=expires_at,
+        scopes=scopes,
     )
     uow.tokens.add(token)
     return IssuedToken(token, secret)

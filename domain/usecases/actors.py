@@ -8,6 +8,7 @@ from domain.model.accounts import Account, Role
 from domain.model.errors import NotFound, PermissionDenied
 from domain.model.ledger import LedgerAccount
 from domain.model.money import Money
+from domain.model.scopes import FULL_ACCESS, Scope
 from ports.unit_of_work import UnitOfWork
 
 
@@ -15,6 +16,7 @@ from ports.unit_of_work import UnitOfWork
 class Actor:
     account_id: int
     role: Role
+    scopes: frozenset[Scope] = FULL_ACCESS  # a personal token's; a login session has all
 
     @property
     def is_admin(self) -> bool:

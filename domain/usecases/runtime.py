@@ -22,6 +22,7 @@ from ports.messaging import EventPublisher, Mailer
 from ports.network import NetworkFabric
 from ports.security import PasswordHasher, SecretBox, SecretGenerator
 from ports.throttle import Counters
+from ports.two_factor import TotpAlgorithm
 from ports.unit_of_work import UnitOfWorkFactory
 from ports.webhooks import WebhookSender
 
@@ -88,4 +89,5 @@ class Runtime:
     events: EventPublisher
     policy: Policy
     counters: Counters  # attempt counters of the throttles, shared by every API process
+    totp: TotpAlgorithm  # two-factor login's codes (domain/usecases/two_factor.py)
     webhooks: WebhookSender  # customers' webhook endpoints

@@ -13,6 +13,7 @@ from typing import Any
 import falcon
 
 from domain.model import errors as de
+from domain.model.scopes import InsufficientScope
 
 log = logging.getLogger("hostprovider.http")
 
@@ -80,6 +81,9 @@ def _domain(
         resp.set_header("Retry-After", str(retry_after(hint)))
     if isinstance(ex, de.AuthenticationFailed):
         resp.set_header("WWW-Authenticate", 'Bearer realm="hostprovider"')
+    elif isinstance(ex, InsufficientScope):  # RFC 6750, section 3.1
+        challenge = f'Bearer realm="hostprovider", error="insufficient_scope", scope="{ex.scope}"'
+        resp.set_header("WWW-Authenticate", challenge)
     _write(resp, status, ex.code, ex.message, {k: _plain(v) for k, v in details.items()})
 
 

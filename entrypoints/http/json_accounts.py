@@ -31,6 +31,7 @@ def token(t: ApiToken) -> Json:
         "createdAt": when(t.created_at),
         "expiresAt": when(t.expires_at),
         "lastUsedAt": when(t.last_used_at),
+        "scopes": sorted(t.scopes),
     }
 
 

@@ -15,11 +15,13 @@ from typing import Any
 import falcon
 
 from domain.model.errors import AuthenticationFailed, DomainError
+from domain.model.scopes import require as require_scope
 from domain.usecases.accounts import authenticate
 from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
 from entrypoints.http.client_address import ClientAddress, client_of
 from entrypoints.http.errors import ApiError
+from entrypoints.http.scopes import ScopeTable
 from ports.audit import AuditRecord
 
 access_log = logging.getLogger("hostprovider.access")
@@ -134,10 +136,12 @@ class Authentication:
 
     Each resource says who may call it with `auth = "public" | "optional" | "customer" | "admin"`.
     A cookie-authenticated unsafe request must also carry the session's CSRF token in a header:
-    a cross-site form can send the cookie but can neither read nor send the token."""
+    a cross-site form can send the cookie but can neither read nor send the token. A personal
+    access token must also hold the scope the route table gives the operation (`scopes`)."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, scopes: ScopeTable | None = None) -> None:
         self.runtime = runtime
+        self.scopes = scopes or ScopeTable({})
 
     def process_resource(
         self, req: falcon.Request, resp: falcon.Response, resource: Any, params: dict
@@ -173,6 +177,9 @@ class Authentication:
         req.context.actor = actor
         if need == "admin":
             actor.require_admin()
+        needed = self.scopes.needed(req.uri_template or "", req.method)
+        if needed is not None:
+            require_scope(actor.scopes, needed)  # 403 insufficient_scope, naming it
 
 
 class Audit:

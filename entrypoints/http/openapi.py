@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from domain.model.scopes import Scope
 from entrypoints.http.resources.base import Op, Resource
 from entrypoints.http.response_schemas import ERROR
 from entrypoints.http.schemas import IDEMPOTENCY_KEY
+from entrypoints.http.scopes import ScopeTable
 
 _STATUS_TEXT = {
     200: "OK",
@@ -40,7 +42,9 @@ _SERVER_LIMITS = {
 }
 
 
-def _operation(op: Op, auth: str, path_params: list[str], method: str) -> dict[str, Any]:
+def _operation(
+    op: Op, auth: str, path_params: list[str], method: str, scope: Scope | None
+) -> dict[str, Any]:
     responses: dict[str, Any] = {
         str(op.status): {
             "description": _STATUS_TEXT.get(op.status, "OK"),
@@ -55,9 +59,7 @@ def _operation(op: Op, auth: str, path_params: list[str], method: str) -> dict[s
     if op.body is not None:
         errors |= {413, 415}
     if auth in ("customer", "admin", "optional"):  # optional: a token, when sent, must be valid
-        errors |= {401}
-        if method in ("post", "put", "patch", "delete"):
-            errors |= {403}  # a cookie session without its X-CSRF-Token header
+        errors |= {401, 403}  # 403: a token without the scope, a session without X-CSRF-Token
     for status in sorted(errors):
         responses[str(status)] = {
             "description": _STATUS_TEXT.get(status, "Error"),
@@ -101,16 +103,21 @@ def _operation(op: Op, auth: str, path_params: list[str], method: str) -> dict[s
             "required": True,
             "content": {"application/json": {"schema": op.body}},
         }
+    # The scope a personal access token needs (a session has every scope).
+    scopes = [scope.value] if scope is not None else []
     if auth in ("customer", "admin"):
-        operation["security"] = [{"bearer": []}, {"session": []}]
+        operation["security"] = [{"bearer": scopes}, {"session": []}]
     elif auth == "optional":
-        operation["security"] = [{}, {"bearer": []}, {"session": []}]
+        operation["security"] = [{}, {"bearer": scopes}, {"session": []}]
     else:
         operation["security"] = []
     return operation
 
 
-def build(routes: list[tuple[str, Resource, str | None]]) -> dict[str, Any]:
+def build(
+    routes: list[tuple[str, Resource, str | None]], scopes: ScopeTable | None = None
+) -> dict[str, Any]:
+    table = scopes or ScopeTable({})
     paths: dict[str, Any] = {}
     for template, resource, suffix in routes:
         path = _PARAM.sub(r"{\1}", template)
@@ -120,7 +127,9 @@ def build(routes: list[tuple[str, Resource, str | None]]) -> dict[str, Any]:
             method, _, op_suffix = name.partition("_")
             if (op_suffix or None) != suffix:
                 continue
-            operation = _operation(op, resource.auth, params, method)
+            operation = _operation(
+                op, resource.auth, params, method, table.needed(template, method)
+            )
             operation["operationId"] = (
                 method + "_" + re.sub(r"[^a-zA-Z0-9]+", "_", path).strip("_")
             ).lower()
@@ -141,7 +150,11 @@ def build(routes: list[tuple[str, Resource, str | None]]) -> dict[str, Any]:
                 "bearer": {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "a login or personal access token",
+                    "description": "a login or personal access token; a personal token "
+                    "needs the scope an operation lists (`servers:read`, `servers:write`, "
+                    "`billing:read`, `billing:write`, `tickets`, `account`, `admin`; a write "
+                    "scope includes its read scope; `*` is all of them), else 403 "
+                    "insufficient_scope",
                 },
                 "session": {
                     "type": "apiKey",

@@ -15,6 +15,7 @@ from domain.model.credentials import (
     PASSWORD_MIN,
 )
 from domain.model.money import MAX_UNITS, MONEY_TEXT_MAX, MONEY_TEXT_PATTERN
+from domain.model.scopes import Scope
 from domain.model.server_commands import SNAPSHOT_DESCRIPTION_MAX
 
 Schema = dict[str, Any]
@@ -100,7 +101,18 @@ EMAIL: Schema = {
 # password (registering, changing, resetting) states the policy's length.
 PASSWORD: Schema = text(1, PASSWORD_MAX)
 NEW_PASSWORD: Schema = text(PASSWORD_MIN, PASSWORD_MAX, **{"x-error": NEW_PASSWORD_RULE})
-CREDENTIALS = obj({"email": EMAIL, "password": PASSWORD}, ("email", "password"))
+# Two-factor login (issue 17): the app's six digits, or a recovery code as xxxx-xxxx-xxxx.
+ONE_TIME_CODE: Schema = {
+    "type": "string",
+    "minLength": 6,
+    "maxLength": 40,
+    "pattern": r"^[0-9A-Za-z -]+$",
+    "examples": ["123456"],
+}
+TWO_FACTOR_CODE = obj({"code": ONE_TIME_CODE}, ("code",))
+CREDENTIALS = obj(
+    {"email": EMAIL, "password": PASSWORD, "totp": ONE_TIME_CODE}, ("email", "password")
+)
 REGISTRATION = obj({"email": EMAIL, "password": NEW_PASSWORD}, ("email", "password"))
 PASSWORD_CHANGE = obj(
     {"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}, ("currentPassword", "newPassword")
@@ -115,6 +127,14 @@ TOKEN_CREATE = obj(
     {
         "name": trimmed(v.TOKEN_NAME_MIN, v.TOKEN_NAME_MAX),
         "expiresInDays": {"type": "integer", "minimum": 1, "maximum": 3650},
+        "scopes": {
+            "type": "array",
+            "items": {"enum": [scope.value for scope in Scope]},
+            "minItems": 1,
+            "maxItems": len(Scope),
+            "uniqueItems": True,
+            "description": "what the token may do; `*` (the default) is full access",
+        },
     },
     ("name",),
 )

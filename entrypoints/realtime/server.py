@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import socketio
 
 from domain.model.errors import AuthenticationFailed, DomainError
+from domain.model.scopes import Scope, allows
 from domain.usecases.accounts import authenticate
 from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
@@ -122,6 +123,8 @@ class LiveFeed:
             raise socketio.exceptions.ConnectionRefusedError("invalid credentials") from None
         except DomainError:  # the database is away: refuse now, the client retries
             raise socketio.exceptions.ConnectionRefusedError("try again shortly") from None
+        if not allows(actor.scopes, Scope.SERVERS_READ):  # the feed is servers' figures
+            raise socketio.exceptions.ConnectionRefusedError("the token lacks servers:read")
         self._secrets[sid] = secret
         await self.sio.save_session(sid, {"actor": actor})
 

@@ -8,6 +8,8 @@ from .steps.faults import *  # noqa: F403
 from .steps.monitoring import *  # noqa: F403
 from .steps.pricing import *  # noqa: F403
 from .steps.promos import *  # noqa: F403
+from .steps.scoped_tokens import *  # noqa: F403
 from .steps.servers import *  # noqa: F403
 from .steps.ssh_keys import *  # noqa: F403
+from .steps.two_factor import *  # noqa: F403
 from .steps.webhooks import *  # noqa: F403

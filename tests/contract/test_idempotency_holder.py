@@ -6,6 +6,7 @@ never taken over."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import psycopg
 
@@ -29,6 +30,19 @@ def claimed_by(pg: PgDatabase, holder: psycopg.Connection, key: str) -> None:
     )
 
 
+def gone(pg: PgDatabase, application_name: str) -> None:
+    """Wait (at most 5 s) until the server has ended the backend of a connection closed by its
+    client: closing returns before the server has noticed, and a process is gone only once its
+    backends are."""
+    deadline = time.monotonic() + 5
+    with psycopg.connect(pg.url, autocommit=True) as probe:
+        while probe.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE application_name = %s", (application_name,)
+        ).fetchone():
+            assert time.monotonic() < deadline, f"{application_name} is still connected"
+            time.sleep(0.02)
+
+
 def retry(pg: PgDatabase, key: str) -> IdempotencyRecord | None:
     factory = PostgresUnitOfWorkFactory(pg.pool, job_queue=InlineJobQueue(auto_run=False))
     with factory() as uow:
@@ -47,6 +61,7 @@ def test_a_claim_of_a_connected_process_stands_and_is_taken_over_once_it_is_gone
         assert running is not None and running.response is None
     finally:
         other.close()  # the worker is killed: its connections go with it
+    gone(pg, "hostprovider other-worker")
     assert retry(pg, "mid-request") is None  # taken over
     held = retry(pg, "mid-request")  # and now held by this process, which is connected
     assert held is not None and held.created_at == NOW + dt.timedelta(seconds=1)

@@ -10,12 +10,14 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyotp
 import pytest
 from falcon import testing
 
 from domain.model.accounts import Role
 from domain.model.commands import Credentials, NewAccount
-from domain.usecases import accounts, admin
+from domain.model.two_factor import OneTimeCode
+from domain.usecases import accounts, admin, two_factor
 from domain.usecases.actors import Actor
 from domain.usecases.catalogue import published_version
 from domain.usecases.money import get_balance
@@ -230,3 +232,24 @@ def test_without_a_database_the_commands_say_so(
         status, _, err = run(capsys, *argv)
         assert status == 2
         assert err.startswith("configuration error: HOSTPROVIDER_DATABASE_URL is not set")
+
+
+def test_the_operator_removes_a_lost_second_factor(
+    container: Container, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rt = container.runtime()
+    account = accounts.register(rt, email="lost@example.com", password=PASSWORD)
+    actor = Actor(account.id, Role.CUSTOMER)
+    secret = two_factor.set_up(rt, actor, two_factor.SetUpTwoFactor()).secret
+    code = OneTimeCode(pyotp.TOTP(secret).at(rt.clock.now()))
+    two_factor.enable(rt, actor, two_factor.EnableTwoFactor(code))
+
+    status, out, _ = run(capsys, "admin", "remove-2fa", "--email", "lost@example.com")
+    again, out_again, _ = run(capsys, "admin", "remove-2fa", "--email", "lost@example.com")
+
+    assert (status, out.strip()) == (
+        0,
+        "two-factor login of lost@example.com turned off; the password alone logs in",
+    )
+    assert (again, "was not on" in out_again) == (0, True)
+    accounts.login(rt, Credentials("lost@example.com", PASSWORD))  # no code asked

@@ -139,6 +139,19 @@ def test_a_connection_without_valid_credentials_is_refused(sandbox: Sandbox, tok
         listener.connect(sandbox.base_url, token)
 
 
+def test_a_token_needs_servers_read_for_the_feed(
+    sandbox: Sandbox, admin: Client, listener: Listener
+) -> None:
+    customer, server_id = customer_with_server(sandbox, admin)
+    billing = customer.post("/api/tokens", {"name": "b", "scopes": ["billing:read"]}, expect=201)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        Listener().connect(sandbox.base_url, billing["token"])
+    monitor = customer.post("/api/tokens", {"name": "m", "scopes": ["servers:read"]}, expect=201)
+    listener.connect(sandbox.base_url, monitor["token"])
+    listener.client.emit("subscribe-server", server_id)
+    assert listener.next("server-stats")["serverId"] == server_id
+
+
 def test_a_subscriber_gets_its_servers_figures_and_stops_when_it_unsubscribes(
     sandbox: Sandbox, admin: Client, listener: Listener
 ) -> None:

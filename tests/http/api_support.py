@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -28,6 +28,7 @@ from entrypoints.config import Settings
 from entrypoints.container import postgres_counters, postgres_store
 from entrypoints.http.app import create_app
 from tests.backoffice import FAST, Backoffice, OnBackoffice
+from tests.backoffice import START as START
 
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
@@ -267,6 +268,7 @@ class Api(OnBackoffice):
                     "ip_by_server",
                     "idempotency",
                     "notices",
+                    "second_factors",
                 )
             }
             stored["tokens"] = sorted(t["tokens"])
@@ -291,3 +293,14 @@ class Api(OnBackoffice):
         """Audit records, oldest first."""
         with self.rt.uow() as uow:
             return list(reversed(uow.audit.recent(100_000)))
+
+
+def api_on(store: str) -> Iterator[Api]:
+    """An API on the memory store, or on a scratch PostgreSQL database dropped afterwards."""
+    if store == "memory":
+        yield Api()
+        return
+    from tests.contract.postgres import session_database
+
+    for database in session_database():
+        yield Api.on_postgres(database.pool)

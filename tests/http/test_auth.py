@@ -184,7 +184,8 @@ def test_a_personal_token_is_created_shown_once_and_works(api: Api, customer: Us
 
     assert result.status_code == 201
     body = result.json
-    assert set(body) == {"id", "name", "createdAt", "expiresAt", "lastUsedAt", "token"}
+    assert set(body) == {"id", "name", "createdAt", "expiresAt", "lastUsedAt", "scopes", "token"}
+    assert body["scopes"] == ["*"]  # full access unless asked for less
     assert body["name"] == "ci deploy"
     assert (
         body["createdAt"] == "2026-01-15T10:00:00Z" and body["expiresAt"] == "2026-02-14T10:00:00Z"

@@ -10,9 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from api_support import Api, User, assert_error
-
-from tests.contract.postgres import session_database
+from api_support import Api, User, api_on, assert_error
 
 NUL = "a\u0000b"
 # The first whole amount whose micro-units are past PostgreSQL's bigint (9,223,372,036,854.775807).
@@ -21,11 +19,7 @@ PAST_BIGINT = "9223372036855"
 
 @pytest.fixture(scope="module", params=["memory", "postgres"])
 def api(request: pytest.FixtureRequest) -> Iterator[Api]:
-    if request.param == "memory":
-        yield Api()
-        return
-    for database in session_database():  # a scratch database, dropped when the module is done
-        yield Api.on_postgres(database.pool)
+    yield from api_on(request.param)
 
 
 @pytest.fixture(scope="module")

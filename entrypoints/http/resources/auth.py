@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import falcon
 
-from domain.model.commands import Credentials, NewAccount, NewToken
+from domain.model.commands import Credentials, NewAccount
+from domain.model.scopes import Scopes
+from domain.model.two_factor import OneTimeCode
+from domain.model.values import TokenName
 from domain.usecases import accounts
+from domain.usecases.scoped_tokens import CreateToken, ValidDays, create_token
 from entrypoints.http import codec
+from entrypoints.http.body import parse
 from entrypoints.http.client_address import client_of
-from entrypoints.http.commands import command_from
+from entrypoints.http.commands import command_from, structure
 from entrypoints.http.middleware import CSRF_COOKIE, SESSION_COOKIE, csrf_token
 from entrypoints.http.resources.base import Op, Resource, actor, set_json
 from entrypoints.http.response_schemas import ANY_ARRAY
@@ -55,10 +60,19 @@ class Login(Resource):
             (400, 401, 422, 429, 503),
         )
     }
+    # 401 `totp_required`: the password was right and the account has two-factor login; send the
+    # app's code (or a recovery code) as `totp` with it. `totp_invalid`: that code was refused.
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        credentials = command_from(req, CREDENTIALS, Credentials)
-        issued = accounts.login(self.rt, credentials, client=client_of(req))
+        body = parse(req, CREDENTIALS)
+        code = body.pop("totp", None)
+        credentials = structure(body, Credentials)
+        issued = accounts.login(
+            self.rt,
+            credentials,
+            client=client_of(req),
+            totp=OneTimeCode(code) if code is not None else None,
+        )
         expires_in = (
             int((issued.token.expires_at - issued.token.created_at).total_seconds())
             if issued.token.expires_at
@@ -137,7 +151,7 @@ class Tokens(Resource):
             TOKEN_CREATE,
             {"type": "object", "required": ["id", "token"]},
             201,
-            (400, 401, 422),
+            (400, 401, 403, 422),
             idempotent_key=False,
         ),
     }
@@ -146,9 +160,13 @@ class Tokens(Resource):
         set_json(resp, [codec.token(t) for t in accounts.list_tokens(self.rt, actor(req))])
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        issued = accounts.create_token(
-            self.rt, actor(req), command_from(req, TOKEN_CREATE, NewToken)
+        body = parse(req, TOKEN_CREATE)
+        command = CreateToken(
+            TokenName(body["name"]),
+            ValidDays(body["expiresInDays"]) if "expiresInDays" in body else None,
+            Scopes.named(body.get("scopes", ["*"])),
         )
+        issued = create_token(self.rt, actor(req), command)
         set_json(resp, {**codec.token(issued.token), "token": issued.secret}, falcon.HTTP_201)
 
 

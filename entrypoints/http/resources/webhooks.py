@@ -47,8 +47,9 @@ WEBHOOK: Schema = {
         "description": {"type": "string"},
         "createdAt": {"type": "string", "format": "date-time"},
         "secret": {
-            "type": "string",
-            "description": "The signing secret, shown once, in the answer that created the webhook",
+            "type": ["string", "null"],
+            "description": "The signing secret, shown once, in the answer that created the "
+            "webhook (null in a replay of its Idempotency-Key)",
         },
     },
 }
