@@ -103,7 +103,7 @@ def _unsuspend(args: argparse.Namespace) -> int:
 
 def _remove_two_factor(args: argparse.Namespace) -> int:
     with database_runtime() as rt:
-        account = operator.account_by_email(rt, args.email)
+        account = operator.account_by_email(rt, EmailAddress(args.email))
         command = two_factor.RemoveSecondFactor(account.id)
         was_on = two_factor.remove(rt, operator.CONSOLE, command)
     state = "turned off" if was_on else "was not on"

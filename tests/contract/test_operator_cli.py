@@ -238,7 +238,7 @@ def test_the_operator_removes_a_lost_second_factor(
     container: Container, capsys: pytest.CaptureFixture[str]
 ) -> None:
     rt = container.runtime()
-    account = accounts.register(rt, email="lost@example.com", password=PASSWORD)
+    account = accounts.register(rt, NewAccount("lost@example.com", PASSWORD))
     actor = Actor(account.id, Role.CUSTOMER)
     secret = two_factor.set_up(rt, actor, two_factor.SetUpTwoFactor()).secret
     code = OneTimeCode(pyotp.TOTP(secret).at(rt.clock.now()))

@@ -12,7 +12,7 @@ import pytest
 from adapters.memory import InlineJobQueue
 from adapters.postgres.uow import PostgresUnitOfWorkFactory
 from domain.model.accounts import Role, TokenKind
-from domain.model.commands import Credentials
+from domain.model.commands import Credentials, NewAccount
 from domain.model.scopes import FULL_ACCESS, Scope
 from domain.model.two_factor import OneTimeCode, SecondFactor
 from domain.usecases import accounts, two_factor
@@ -129,7 +129,7 @@ def rt(shop: racing.Shop) -> Runtime:
 
 
 def _two_factor_customer(rt: Runtime) -> tuple[str, str, list[str]]:
-    account = accounts.register(rt, email="racer@example.com", password=PASSWORD)
+    account = accounts.register(rt, NewAccount("racer@example.com", PASSWORD))
     actor = Actor(account.id, Role.CUSTOMER)
     secret = two_factor.set_up(rt, actor, two_factor.SetUpTwoFactor()).secret
     code = OneTimeCode(pyotp.TOTP(secret).at(NOW))
