@@ -19,8 +19,7 @@ from domain.model.promo import NO_DISCOUNT
 from domain.model.server import Placement, Server, ServerStatus
 from domain.usecases.billing import billing_run
 from domain.usecases.runtime import Runtime
-from entrypoints.config import Settings
-from entrypoints.container import build
+from tests.backoffice import Backoffice
 
 START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 
@@ -56,13 +55,7 @@ def _populate(runtime: Runtime, servers: int) -> None:
 
 def main(servers: int = 10_000) -> None:
     clock = FakeClock(START)
-    container = build(
-        Settings(
-            quote_key=b"bench" * 8, argon2_time_cost=1, argon2_memory_kib=8192, argon2_parallelism=1
-        ),
-        clock=clock,
-    )
-    runtime = container.runtime()
+    runtime = Backoffice(clock=clock).rt
     _populate(runtime, servers)
     clock.advance(dt.timedelta(hours=3))
     until = clock.now()

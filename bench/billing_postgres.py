@@ -38,9 +38,9 @@ from adapters.postgres.pool import redact
 from adapters.postgres.uow import PostgresUnitOfWorkFactory
 from bench.seeding import START, copy_servers
 from domain.model.money import Money
-from domain.usecases.billing import WORKERS, BillingReport, billing_run
-from entrypoints.config import Settings
-from entrypoints.container import build
+from domain.usecases.billing import BillingReport
+from entrypoints.scheduler.billing import WORKERS, billing_side_by_side
+from tests.backoffice import Backoffice
 
 DEFAULT_SERVER = "postgresql://postgres:postgres@127.0.0.1:5432/postgres"
 NOW = START + dt.timedelta(hours=3)
@@ -162,8 +162,8 @@ def seed(url: str, servers: int) -> None:
 
 
 def time_ours(url: str, workers: int) -> tuple[float, BillingReport, int]:
-    """`billing_run` with `workers` page loops, on a pool like the scheduler's: seconds, the report
-    and the round trips."""
+    """`billing_side_by_side` with `workers` page loops, on a pool like the scheduler's: seconds,
+    the report and the round trips."""
     pool: ConnectionPool[Any] = ConnectionPool(
         url,
         min_size=workers,
@@ -176,14 +176,11 @@ def time_ours(url: str, workers: int) -> tuple[float, BillingReport, int]:
     )
     try:
         pool.wait()
-        settings = Settings(
-            quote_key=b"bench" * 8, argon2_time_cost=1, argon2_memory_kib=8192, argon2_parallelism=1
-        )
         store = PostgresUnitOfWorkFactory(pool, job_queue=InlineJobQueue(auto_run=False))
-        runtime = build(settings, store=store, clock=FakeClock(NOW)).runtime()
+        runtime = Backoffice(store=store, clock=FakeClock(NOW)).rt
         RoundTrips.count = 0
         began = time.perf_counter()
-        report = billing_run(runtime, workers=workers)
+        report = billing_side_by_side(runtime, workers=workers)
         elapsed = time.perf_counter() - began
         return elapsed, report, RoundTrips.count
     finally:

@@ -132,7 +132,7 @@ def _environment(**settings: str) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("HOSTPROVIDER_", "BENCH_"))}
     return {
         **base,
-        "HOSTPROVIDER_QUOTE_KEY": "read path bench quote key " + "k" * 16,
+        "HOSTPROVIDER_SECRET_KEY": "read path bench quote key " + "k" * 16,
         "HOSTPROVIDER_SMTP_HOST": "none",
         "HOSTPROVIDER_REQUESTS_PER_MINUTE": "100000000",  # the bench is one client address
         "HOSTPROVIDER_ADMIN_EMAIL": "admin@bench.example",

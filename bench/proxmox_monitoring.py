@@ -35,18 +35,15 @@ from domain.model.promo import NO_DISCOUNT
 from domain.model.server import Placement, Server, ServerStatus
 from domain.usecases.monitoring import monitoring_pass
 from domain.usecases.runtime import Runtime
-from entrypoints.config import Settings
-from entrypoints.container import build
 from simulators.proxmox import ProxmoxSimulator
+from tests.backoffice import FAST, Backoffice
 
 START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 NODES = 20
 FIRST_VMID = 1000
 PASS_INTERVAL = 30.0  # seconds between the scheduler's monitoring ticks
 LOCATION = 1
-SETTINGS = Settings(
-    quote_key=b"bench" * 8, argon2_time_cost=1, argon2_memory_kib=8192, argon2_parallelism=1
-)
+SETTINGS = FAST
 
 
 @attrs.frozen
@@ -144,7 +141,7 @@ def main(guests: int = 10_000, adapter_passes: int = 5, usecase_passes: int = 2)
             clock=clock,
             sleep=pause,
         )
-        runtime = build(SETTINGS, clock=clock, hypervisor=hypervisor).runtime()
+        runtime = Backoffice(SETTINGS, clock=clock, hypervisor=hypervisor).rt
         _populate(runtime, placed)
 
         def read() -> int:

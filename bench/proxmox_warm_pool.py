@@ -25,7 +25,7 @@ from contextlib import contextmanager
 
 import attrs
 
-from adapters.memory import FakeClock
+from adapters.memory import FakeClock, InlineJobQueue
 from adapters.proxmox.client import ProxmoxClient
 from adapters.proxmox.config import ProxmoxConnection, ProxmoxSite
 from adapters.proxmox.hypervisor import ProxmoxHypervisor
@@ -40,17 +40,14 @@ from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
 from domain.usecases.warm_pool import refill_warm_pool
 from entrypoints import sandbox
-from entrypoints.config import Settings
-from entrypoints.container import build
 from simulators.proxmox import ProxmoxSimulator
+from tests.backoffice import FAST, Backoffice
 from tests.contract.proxmox_rig import SimulatedNodeShell
 
 START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 LOCATION, TARIFF = 1, 1
 IMAGES = {GuestKind.LXC: 1, GuestKind.QEMU: 4}  # Ubuntu 24.04 (LXC), Ubuntu 22.04 (VM)
-SETTINGS = Settings(
-    quote_key=b"bench" * 8, argon2_time_cost=1, argon2_memory_kib=8192, argon2_parallelism=1
-)
+SETTINGS = FAST
 # Seconds each PVE worker lasts: the middle of the ranges in the team's PVE reference (§5.4, for
 # local LVM-thin storage): LXC create from a local template 10-60 s, LXC start 1-5 s, full clone of
 # a 10-40 GiB template 15 s to minutes, resize 1-5 s. A QEMU start is taken as long as an LXC one:
@@ -125,12 +122,12 @@ def _order(kind: GuestKind, *, pooled: int) -> tuple[Order, float]:
     clock = FakeClock(START)
     with _cluster(clock) as (simulator, hypervisor):
         pools = (((LOCATION, image_id), pooled),) if pooled else ()
-        container = build(
-            attrs.evolve(SETTINGS, warm_pool=pools), clock=clock, hypervisor=hypervisor
+        # The order is taken now; its job runs right after, timed with it.
+        jobs = InlineJobQueue(auto_run=False)
+        office = Backoffice(
+            attrs.evolve(SETTINGS, warm_pool=pools), clock=clock, hypervisor=hypervisor, jobs=jobs
         )
-        rt = container.runtime()
-        jobs = container.job_queue()
-        jobs.auto_run = False  # the order is taken now; its job runs right after, timed with it
+        rt = office.rt
         customer = _funded_customer(rt)
         filled_at = clock.now()
         if pooled:

@@ -53,7 +53,7 @@ def _environment(url: str) -> dict[str, str]:
     return {
         **{k: v for k, v in os.environ.items() if not k.startswith("HOSTPROVIDER_")},
         "HOSTPROVIDER_DATABASE_URL": url,
-        "HOSTPROVIDER_QUOTE_KEY": "fan-out bench quote key " + "k" * 16,
+        "HOSTPROVIDER_SECRET_KEY": "fan-out bench quote key " + "k" * 16,
         "HOSTPROVIDER_SMTP_HOST": "none",
         "HOSTPROVIDER_IN_PROCESS_INFRASTRUCTURE": "1",  # the feed needs no hypervisor
         "HOSTPROVIDER_DB_POOL_SIZE": "8",

@@ -3,32 +3,26 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
 
 from adapters.smtp import SmtpSettings
+from entrypoints.environment import PREFIX, ConfigError, read_dotenv, read_int
 from entrypoints.mail import mail_declared, read_smtp
 from entrypoints.payments_config import PaymentConfigError, PaymentSettings, read_payments
+from entrypoints.remote_settings import NodeSsh, RemoteApi, read_node_ssh, read_remote
 
-
-class ConfigError(ValueError):
-    """A setting is missing or malformed; the message names the variable to fix."""
-
-
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}")
-    return value
+__all__ = [
+    "PREFIX",
+    "ConfigError",
+    "NodeSsh",
+    "RemoteApi",
+    "Settings",
+    "load_settings",
+    "read_dotenv",
+]
 
 
 def _warm_pool(env: Mapping[str, str]) -> tuple[tuple[tuple[int, int], int], ...]:
@@ -53,122 +47,13 @@ def _warm_pool(env: Mapping[str, str]) -> tuple[tuple[tuple[int, int], int], ...
 
 
 @attrs.frozen
-class RemoteApi:
-    """How to reach an outside API: its address, credentials and how to trust its certificate."""
-
-    url: str
-    user: str  # Proxmox: the token id USER@REALM!NAME; pfSense: unused
-    secret: str = attrs.field(repr=False)  # the token secret or the API key
-    ca_file: str | None = None
-    fingerprint_sha256: str | None = None
-
-
-def _remote(
-    env: Mapping[str, str], system: str, secret_name: str, user_name: str | None
-) -> RemoteApi | None:
-    url = env.get(f"{PREFIX}{system}_URL")
-    if not url:
-        return None
-    if not url.startswith(("https://", "http://")):
-        raise ConfigError(f"{PREFIX}{system}_URL must be an http(s) URL")
-    user = env.get(f"{PREFIX}{system}_{user_name}", "") if user_name else ""
-    if user_name and not user:
-        raise ConfigError(f"{PREFIX}{system}_{user_name} must be set with {PREFIX}{system}_URL")
-    secret = env.get(f"{PREFIX}{system}_{secret_name}", "")
-    if not secret:
-        raise ConfigError(f"{PREFIX}{system}_{secret_name} must be set with {PREFIX}{system}_URL")
-    ca_file = env.get(f"{PREFIX}{system}_CA_FILE") or None
-    fingerprint = env.get(f"{PREFIX}{system}_FINGERPRINT") or None
-    if ca_file and fingerprint:
-        raise ConfigError(
-            f"{PREFIX}{system}_CA_FILE and {PREFIX}{system}_FINGERPRINT: set one, not both"
-        )
-    return RemoteApi(url.rstrip("/"), user, secret, ca_file, fingerprint)
-
-
-@attrs.frozen
-class NodeSsh:
-    """How the back office runs `pct` on the Proxmox nodes over SSH: LXC root passwords have no
-    API. Host keys are checked strictly, against `known_hosts_file` or the user's own file."""
-
-    user: str = "root"
-    port: int = 22
-    identity_file: str | None = None
-    known_hosts_file: str | None = None
-    hosts: tuple[tuple[str, str], ...] = ()  # (node, address); an unnamed node is its own address
-    program: str = "ssh"
-
-
-def _ssh_word(name: str, value: str) -> str:
-    """A user or an address goes on the ssh command line: nothing there may read as an option or
-    split into two words."""
-    if not value or value.startswith("-") or any(c.isspace() or c in "@'\"" for c in value):
-        raise ConfigError(f"{name}: {value!r} is not a plain user or host name")
-    return value
-
-
-def _ssh_hosts(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
-    """`NODE=ADDRESS` pairs separated by commas, e.g. "pve1=10.0.0.11,pve2=pve2.mgmt.example"."""
-    name = f"{_SSH}HOSTS"
-    hosts: dict[str, str] = {}
-    for item in (env.get(name) or "").split(","):
-        if not item.strip():
-            continue
-        node, equals, address = (part.strip() for part in item.partition("="))
-        if not equals or not node or not address:
-            raise ConfigError(
-                f"{name} takes NODE=ADDRESS pairs such as pve1=10.0.0.11, got {item.strip()!r}"
-            )
-        if node in hosts:
-            raise ConfigError(f"{name}: node {node!r} is named twice")
-        hosts[node] = _ssh_word(name, address)
-    return tuple(sorted(hosts.items()))
-
-
-def _existing_file(env: Mapping[str, str], key: str) -> str | None:
-    path = env.get(f"{_SSH}{key}") or None
-    if path is not None and not Path(path).is_file():
-        raise ConfigError(f"{_SSH}{key}: no such file {path}")
-    return path
-
-
-def _node_ssh(env: Mapping[str, str], proxmox: RemoteApi | None) -> NodeSsh | None:
-    """SSH to the nodes is on when a user or a key is given; without either, LXC password
-    operations fail with the adapter's own explanation."""
-    user = env.get(f"{_SSH}USER") or None
-    identity = env.get(f"{_SSH}IDENTITY_FILE") or None
-    if user is None and identity is None:
-        stray = sorted(key for key, value in env.items() if key.startswith(_SSH) and value)
-        if stray:
-            raise ConfigError(
-                f"{stray[0]} is set, but neither {_SSH}USER nor {_SSH}IDENTITY_FILE: "
-                "name the user (or the key) that logs in to the Proxmox nodes"
-            )
-        return None
-    if proxmox is None:
-        raise ConfigError(f"{_SSH}USER and {_SSH}IDENTITY_FILE need {PREFIX}PROXMOX_URL set")
-    port = _int(env, f"{_SSH}PORT", 22, minimum=1)
-    if port > 65535:
-        raise ConfigError(f"{_SSH}PORT must be a TCP port, at most 65535")
-    program = env.get(f"{_SSH}PROGRAM") or "ssh"
-    if shutil.which(program) is None:
-        raise ConfigError(f"{_SSH}PROGRAM: {program!r} is not an executable (nor on PATH)")
-    return NodeSsh(
-        user=_ssh_word(f"{_SSH}USER", user or "root"),
-        port=port,
-        identity_file=_existing_file(env, "IDENTITY_FILE"),
-        known_hosts_file=_existing_file(env, "KNOWN_HOSTS"),
-        hosts=_ssh_hosts(env),
-        program=program,
-    )
-
-
-@attrs.frozen
 class Settings:
     database_url: str | None = None
     bind: str = "127.0.0.1:8000"
     currency: str = "RUB"
-    quote_key: bytes = attrs.field(default=b"", repr=False)
+    # The deployment's master key: quotes, CSRF tokens and the secret box each use a key derived
+    # from it (adapters/security/keys.py).
+    secret_key: bytes = attrs.field(default=b"", repr=False)
     billing_period_seconds: int = 3600
     session_ttl_hours: int = 12
     admin_email: str | None = None
@@ -220,13 +105,10 @@ class Settings:
         return self.sandbox if self.webhooks_allow_private is None else self.webhooks_allow_private
 
 
-PREFIX = "HOSTPROVIDER_"
-
-
 def _monitor_seconds(env: Mapping[str, str]) -> int:
     """Ticks run on cron, so a pass is every N seconds with N dividing a minute, or whole minutes
     dividing an hour."""
-    seconds = _int(env, f"{PREFIX}MONITOR_SECONDS", 30, minimum=1)
+    seconds = read_int(env, f"{PREFIX}MONITOR_SECONDS", 30, minimum=1)
     minutes, rest = divmod(seconds, 60)
     if (seconds < 60 and 60 % seconds) or (seconds >= 60 and (rest or 60 % minutes)):
         raise ConfigError(
@@ -234,25 +116,6 @@ def _monitor_seconds(env: Mapping[str, str]) -> int:
             "hour (60, 120, 300...)"
         )
     return seconds
-
-
-_SSH = f"{PREFIX}PROXMOX_SSH_"
-
-
-def read_dotenv(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines; blank lines and # comments skipped. Only HOSTPROVIDER_* keys are taken."""
-    values: dict[str, str] = {}
-    if not path.is_file():
-        return values
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        key = key.strip()
-        if key.startswith(PREFIX):
-            values[key] = value.strip().strip('"').strip("'")
-    return values
 
 
 def load_settings(
@@ -266,16 +129,9 @@ def load_settings(
             if k.startswith(PREFIX)
         }
     )
-    quote_key = env.get(f"{PREFIX}QUOTE_KEY", "")
-    if quote_key and len(quote_key) < 16:
-        raise ConfigError(f"{PREFIX}QUOTE_KEY must be at least 16 characters")
-    if env.get(f"{PREFIX}DATABASE_URL") and not quote_key:
-        raise ConfigError(
-            f"{PREFIX}QUOTE_KEY must be set with a database: every API and scheduler process must "
-            "sign quotes and CSRF tokens with the same key"
-        )
-    proxmox = _remote(env, "PROXMOX", "TOKEN_SECRET", "TOKEN_ID")
-    pfsense = _remote(env, "PFSENSE", "API_KEY", None)
+    secret_key = _secret_key(env)
+    proxmox = read_remote(env, "PROXMOX", "TOKEN_SECRET", "TOKEN_ID")
+    pfsense = read_remote(env, "PFSENSE", "API_KEY", None)
     site_file = env.get(f"{PREFIX}SITE_FILE") or None
     if (proxmox or pfsense) and not site_file:
         raise ConfigError(
@@ -291,39 +147,39 @@ def load_settings(
         currency=currency,
         # Without a configured key each process signs with its own random key: quotes then hold only
         # for the process that issued them, which is right for the sandbox and wrong for production.
-        quote_key=quote_key.encode() if quote_key else os.urandom(32),
-        billing_period_seconds=_int(env, f"{PREFIX}BILLING_PERIOD_SECONDS", 3600, minimum=60),
-        session_ttl_hours=_int(env, f"{PREFIX}SESSION_TTL_HOURS", 12, minimum=1),
+        secret_key=secret_key.encode() if secret_key else os.urandom(32),
+        billing_period_seconds=read_int(env, f"{PREFIX}BILLING_PERIOD_SECONDS", 3600, minimum=60),
+        session_ttl_hours=read_int(env, f"{PREFIX}SESSION_TTL_HOURS", 12, minimum=1),
         admin_email=env.get(f"{PREFIX}ADMIN_EMAIL") or None,
         admin_password=env.get(f"{PREFIX}ADMIN_PASSWORD") or None,
-        argon2_time_cost=_int(env, f"{PREFIX}ARGON2_TIME_COST", 3, minimum=1),
-        argon2_memory_kib=_int(env, f"{PREFIX}ARGON2_MEMORY_KIB", 65536, minimum=8192),
-        argon2_parallelism=_int(env, f"{PREFIX}ARGON2_PARALLELISM", 4, minimum=1),
-        sandbox_task_seconds=_int(env, f"{PREFIX}SANDBOX_TASK_SECONDS", 2),
-        max_body_bytes=_int(env, f"{PREFIX}MAX_BODY_BYTES", 65536, minimum=1024),
-        requests_per_minute=_int(env, f"{PREFIX}REQUESTS_PER_MINUTE", 600, minimum=1),
-        db_pool_size=_int(env, f"{PREFIX}DB_POOL_SIZE", 8, minimum=1),
-        web_workers=_int(env, f"{PREFIX}WEB_WORKERS", 2, minimum=1),
-        scheduler_concurrency=_int(env, f"{PREFIX}SCHEDULER_CONCURRENCY", 8, minimum=1),
-        stalled_job_seconds=_int(env, f"{PREFIX}STALLED_JOB_SECONDS", 30, minimum=3),
+        argon2_time_cost=read_int(env, f"{PREFIX}ARGON2_TIME_COST", 3, minimum=1),
+        argon2_memory_kib=read_int(env, f"{PREFIX}ARGON2_MEMORY_KIB", 65536, minimum=8192),
+        argon2_parallelism=read_int(env, f"{PREFIX}ARGON2_PARALLELISM", 4, minimum=1),
+        sandbox_task_seconds=read_int(env, f"{PREFIX}SANDBOX_TASK_SECONDS", 2),
+        max_body_bytes=read_int(env, f"{PREFIX}MAX_BODY_BYTES", 65536, minimum=1024),
+        requests_per_minute=read_int(env, f"{PREFIX}REQUESTS_PER_MINUTE", 600, minimum=1),
+        db_pool_size=read_int(env, f"{PREFIX}DB_POOL_SIZE", 8, minimum=1),
+        web_workers=read_int(env, f"{PREFIX}WEB_WORKERS", 2, minimum=1),
+        scheduler_concurrency=read_int(env, f"{PREFIX}SCHEDULER_CONCURRENCY", 8, minimum=1),
+        stalled_job_seconds=read_int(env, f"{PREFIX}STALLED_JOB_SECONDS", 30, minimum=3),
         monitor_seconds=_monitor_seconds(env),
-        metrics_raw_days=_int(env, f"{PREFIX}METRICS_RAW_DAYS", 7, minimum=1),
+        metrics_raw_days=read_int(env, f"{PREFIX}METRICS_RAW_DAYS", 7, minimum=1),
         scheduler_metrics_bind=env.get(f"{PREFIX}SCHEDULER_METRICS_BIND") or None,
         site_file=Path(site_file) if site_file else None,
         proxmox=proxmox,
         pfsense=pfsense,
-        proxmox_ssh=_node_ssh(env, proxmox),
+        proxmox_ssh=read_node_ssh(env, proxmox),
         warm_pool=_warm_pool(env),
         smtp=read_smtp(env),
         mail_declared=mail_declared(env),
         in_process_infrastructure=env.get(f"{PREFIX}IN_PROCESS_INFRASTRUCTURE", "") == "1",
         trusted_proxies=_trusted_proxies(env),
         public_url=_public_url(env),
-        password_hash_slots=_int(env, f"{PREFIX}PASSWORD_HASH_SLOTS", 2, minimum=1),
-        registrations_per_hour=_int(env, f"{PREFIX}REGISTRATIONS_PER_HOUR", 10, minimum=1),
         payments=_payments(env, currency),
-        console_idle_seconds=_int(env, f"{PREFIX}CONSOLE_IDLE_SECONDS", 900, minimum=10),
-        console_link_seconds=_int(env, f"{PREFIX}CONSOLE_LINK_SECONDS", 60, minimum=5),
+        console_idle_seconds=read_int(env, f"{PREFIX}CONSOLE_IDLE_SECONDS", 900, minimum=10),
+        console_link_seconds=read_int(env, f"{PREFIX}CONSOLE_LINK_SECONDS", 60, minimum=5),
+        password_hash_slots=read_int(env, f"{PREFIX}PASSWORD_HASH_SLOTS", 2, minimum=1),
+        registrations_per_hour=read_int(env, f"{PREFIX}REGISTRATIONS_PER_HOUR", 10, minimum=1),
         webhooks_allow_private=_yes_no(env, f"{PREFIX}WEBHOOKS_ALLOW_PRIVATE"),
     )
 
@@ -362,3 +218,22 @@ def _public_url(env: Mapping[str, str]) -> str:
     if not url.startswith(("https://", "http://")):
         raise ConfigError(f"{name} must be an http(s) URL, the address customers reach us at")
     return url
+
+
+SECRET_KEY = f"{PREFIX}SECRET_KEY"
+QUOTE_KEY = f"{PREFIX}QUOTE_KEY"  # its name before it was the master of every key; still read
+
+
+def _secret_key(env: Mapping[str, str]) -> str:
+    key, alias = env.get(SECRET_KEY, ""), env.get(QUOTE_KEY, "")
+    if key and alias and key != alias:
+        raise ConfigError(f"{SECRET_KEY} and {QUOTE_KEY} (its old name) differ: set only one")
+    key = key or alias
+    if key and len(key) < 16:
+        raise ConfigError(f"{SECRET_KEY} must be at least 16 characters")
+    if env.get(f"{PREFIX}DATABASE_URL") and not key:
+        raise ConfigError(
+            f"{SECRET_KEY} must be set with a database: every API and scheduler process must "
+            "sign quotes and CSRF tokens, and open sealed secrets, with the same key"
+        )
+    return key

@@ -1,33 +1,34 @@
-"""The composition root: the only place that picks adapters.
+"""The composition root: the only place that picks adapters. It reads top to bottom: what every
+process shares, then what each of the three wirings picks, then the Runtime the use cases run with.
 
-With no database configured everything is in memory (the sandbox and the acceptance specs). With
-HOSTPROVIDER_DATABASE_URL the units of work run on PostgreSQL and jobs go to procrastinate, deferred
-inside the same transaction; the pool is opened by whoever first asks for it, which must be the
-process that uses it (a gunicorn worker after the fork, the scheduler).
+- The sandbox (`for_sandbox`, no database): everything in memory, the simulated hypervisor and
+  firewall unless real ones are configured, the sandbox catalogue seeded.
+- PostgreSQL (`for_postgres`, HOSTPROVIDER_DATABASE_URL): the units of work on the database, jobs
+  deferred to procrastinate in the same transaction, live events by NOTIFY, throttle counters in
+  the database. The pool is opened by whoever first asks for it, which must be the process that
+  uses it (a gunicorn worker after the fork, the scheduler). A database starts with no catalogue:
+  the operator publishes theirs (`hostprovider catalog import`); nothing is seeded into it.
+- Tests (`for_tests`): the parts a test hands over (TestParts), each kept by the test with its own
+  type, and everything else as in production.
 
 HOSTPROVIDER_PROXMOX_URL and HOSTPROVIDER_PFSENSE_URL (with the site file) switch the hypervisor and
-the network fabric to the real adapters; without them they are the sandbox's simulated ones, whose
-state lives in one process (with a database: the scheduler's, where the jobs run). Nothing falls
-back to a fake silently: a configured system that is down makes its operations fail with 503s and
-failed actions, while the rest of the API keeps serving.
+the network fabric to the real adapters (infrastructure.py). Nothing falls back to a fake silently:
+a configured system that is down makes its operations fail with 503s and failed actions, while the
+rest of the API keeps serving.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import enum
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import attrs
 from dependency_injector import containers, providers
 
 from adapters.clock import SystemClock
 from adapters.events import LocalEventBus
-from adapters.memory import (
-    FakeHypervisor,
-    FakeNetworkFabric,
-    InlineJobQueue,
-    InMemoryStore,
-)
+from adapters.memory import InlineJobQueue, InMemoryStore
 from adapters.memory.throttle import MemoryCounters
 from adapters.security import (
     Argon2PasswordHasher,
@@ -35,226 +36,68 @@ from adapters.security import (
     FernetSecretBox,
     SystemSecretGenerator,
 )
-from adapters.security.common_passwords import common_passwords
 from adapters.security.totp import PyotpTotp
 from adapters.webhooks import HttpWebhookSender
-from domain.model.network import CustomerNetworks
-from domain.model.placement import Overcommit
-from domain.usecases.runtime import Policy, Runtime
-from entrypoints import sandbox
-from entrypoints.config import ConfigError, NodeSsh, RemoteApi, Settings
-from entrypoints.console.wiring import console_gateway, proxmox_connection
+from domain.usecases.runtime import Runtime
+from entrypoints.config import ConfigError, Settings
+from entrypoints.console.wiring import console_gateway
+from entrypoints.infrastructure import configured_fabric, configured_hypervisor
 from entrypoints.mail import make_mailer
 from entrypoints.metrics import CountingEventPublisher
 from entrypoints.payments_config import make_gateway
-from entrypoints.site import Site, load_site
+from entrypoints.policy import policy_of, site_of
+from entrypoints.sandbox import seed as seed_sandbox_catalogue
 from entrypoints.tasks import make_dispatch
 from ports.clock import Clock
 from ports.hypervisor import Hypervisor
-from ports.locks import Locks
-from ports.messaging import EventPublisher
+from ports.messaging import EventPublisher, Mailer
 from ports.network import NetworkFabric
 from ports.payments import PaymentGateway
+from ports.security import PasswordHasher
 from ports.throttle import Counters
+from ports.unit_of_work import UnitOfWorkFactory
+from ports.webhooks import WebhookSender
 
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
 
-    from adapters.pfsense import FirewallSite
     from adapters.postgres.uow import PostgresUnitOfWorkFactory
 
 
-def _policy(settings: Settings, site: Site | None) -> Policy:
-    return Policy(
-        quote_key=settings.quote_key,
-        currency=settings.currency,
-        billing_period_seconds=settings.billing_period_seconds,
-        session_ttl=dt.timedelta(hours=settings.session_ttl_hours),
-        customer_networks=_customer_networks(site),
-        warm_pool=dict(settings.warm_pool),
-        registrations_per_hour=settings.registrations_per_hour,
-        public_url=settings.public_url,
-        console_link_ttl=dt.timedelta(seconds=settings.console_link_seconds),
-        common_passwords=common_passwords(),
-        metrics_raw_days=settings.metrics_raw_days,
-        payment_min_micro=settings.payments.min_micro,
-        payment_max_micro=settings.payments.max_micro,
-        payment_reconcile_after=dt.timedelta(minutes=settings.payments.reconcile_minutes),
-        webhooks_allow_private=settings.private_webhooks,
-    )
+class Wiring(enum.StrEnum):
+    SANDBOX = "sandbox"
+    POSTGRES = "postgres"
+    TEST = "test"
 
 
-def _site(settings: Settings) -> Site | None:
-    return load_site(settings.site_file) if settings.site_file is not None else None
+@attrs.frozen
+class TestParts:
+    """What the test wiring is given rather than builds. The test keeps each part with its own
+    type (a FakeClock, an InMemoryStore...), so nothing is read back out of the container."""
+
+    __test__ = False  # not a test class, whatever pytest makes of the name
+
+    clock: Clock
+    store: UnitOfWorkFactory
+    jobs: InlineJobQueue  # bound to the tasks; a store that defers jobs hands them to it
+    hypervisor: Hypervisor
+    fabric: NetworkFabric
+    mailer: Mailer
+    events: EventPublisher
+    webhooks: WebhookSender
+    counters: Counters = attrs.field(factory=MemoryCounters)
+    payments: PaymentGateway | None = None  # None: the one the settings describe (the sandbox's)
+    hasher: PasswordHasher | None = None  # None: the one the settings describe
 
 
-def _hypervisor(clock: Clock, settings: Settings, site: Site | None, policy: Policy) -> Hypervisor:
-    if settings.proxmox is not None:
-        assert site is not None  # the settings refuse a Proxmox URL without a site file
-        return _proxmox(clock, settings.proxmox, site, policy.overcommit, settings.proxmox_ssh)
-    # The same overcommit as placement and as the Proxmox adapter: the sandbox takes what
-    # production would.
-    hypervisor = FakeHypervisor(clock, overcommit=policy.overcommit)
-    hypervisor.durations = {op: settings.sandbox_task_seconds for op in hypervisor.durations}
-    for location_id, name in sandbox.sandbox_nodes():
-        hypervisor.add_node(location_id, name, **sandbox.NODE_CAPACITY)
-    sandbox.stock_templates(hypervisor, settings.currency)
-    return hypervisor
+# --- the plain factories the providers call ------------------------------------------------------
 
 
-def _check_ssh_hosts(site: Site, ssh: NodeSsh) -> None:
-    known = {node for layout in site.locations.values() for node in layout.nodes}
-    strangers = sorted(node for node, _ in ssh.hosts if node not in known)
-    if strangers:
-        raise ConfigError(
-            f"HOSTPROVIDER_PROXMOX_SSH_HOSTS names {', '.join(strangers)}, "
-            "which no location of the site file has"
-        )
-
-
-def _proxmox(
-    clock: Clock,
-    api: RemoteApi,
-    site: Site,
-    overcommit: Overcommit,
-    ssh: NodeSsh | None = None,
-) -> Hypervisor:
-    from adapters.proxmox.client import ProxmoxClient
-    from adapters.proxmox.config import ProxmoxSite
-    from adapters.proxmox.hypervisor import ProxmoxHypervisor
-    from adapters.proxmox.lxc_password import SshLxcPasswordCommand, SshSettings
-
-    connection = proxmox_connection(api)
-    sites = {
-        location_id: ProxmoxSite(
-            nodes=layout.nodes,
-            storage=layout.storage,
-            bridge=layout.bridge,
-            nameservers=layout.nameservers,
-        )
-        for location_id, layout in site.locations.items()
-    }
-    lxc_password = None  # without SSH the adapter refuses LXC password work, saying why
-    if ssh is not None:
-        _check_ssh_hosts(site, ssh)
-        lxc_password = SshLxcPasswordCommand(
-            SshSettings(
-                user=ssh.user,
-                port=ssh.port,
-                identity_file=ssh.identity_file,
-                known_hosts_file=ssh.known_hosts_file,
-                hosts=dict(ssh.hosts),
-                program=ssh.program,
-            )
-        )
-    # The same overcommit as placement: the adapter refuses what placement would not choose.
-    return ProxmoxHypervisor(
-        ProxmoxClient(connection),
-        sites,
-        clock=clock,
-        overcommit=overcommit,
-        lxc_password_command=lxc_password,
-    )
-
-
-# How long a firewall write waits for another process's: a reconciliation of a big firewall, with
-# the adapter's retries on a busy box, can take minutes.
-FIREWALL_LOCK_WAIT = 300.0
-
-
-def _fabric(
-    settings: Settings, site: Site | None, policy: Policy, pool: Callable[[], ConnectionPool]
-) -> NetworkFabric:
-    """`pool` is the pool's provider: the pool is opened only when a database is configured."""
-    if settings.pfsense is None:
-        return FakeNetworkFabric()
-    from adapters import pfsense
-    from adapters.locking import SerializedFabric
-
-    # The firewalls' API settings are read lazily on first use; whether they take our key is
-    # checked once, when a service starts (check_firewalls), not by every process that builds.
-    fabric = pfsense.PfSenseFabric(_firewall_sites(settings, site, policy))
-    return SerializedFabric(fabric, _firewall_locks(settings, pool))
-
-
-def _firewall_sites(
-    settings: Settings, site: Site | None, policy: Policy
-) -> dict[int, FirewallSite]:
-    from adapters import pfsense
-
-    api = settings.pfsense
-    assert site is not None and api is not None  # the settings refuse pfSense without a site file
-    try:
-        sites = {
-            location_id: pfsense.FirewallSite(
-                url=(layout.firewall.url or api.url),
-                api_key=api.secret,
-                networks=layout.networks,
-                vlan_range=policy.vlan_range,
-                trunk=layout.firewall.trunk,
-                wan=layout.firewall.wan,
-                public_mode=pfsense.PublicAddressMode(layout.firewall.public_mode),
-                public_ips=layout.firewall.public_ips,
-                tls=pfsense.TlsSettings(api.ca_file, api.fingerprint_sha256),
-            )
-            for location_id, layout in site.locations.items()
-        }
-    except ValueError as ex:  # a layout the firewall cannot carry: stop with the reason
-        raise ConfigError(f"HOSTPROVIDER_SITE_FILE: {ex}") from None
-    return sites
-
-
-def check_layout(settings: Settings) -> None:
-    """Every ConfigError the providers below would raise, raised now and without connecting to
-    anything: the commands check this before a gunicorn worker would find it at boot."""
-    site = _site(settings)
-    if site is None:
-        return
-    if settings.proxmox_ssh is not None:
-        _check_ssh_hosts(site, settings.proxmox_ssh)
-    if settings.pfsense is not None:
-        _firewall_sites(settings, site, _policy(settings, site))
-
-
-def check_firewalls(settings: Settings) -> None:
-    """For a service starting (serve's master, a scheduler, realtime): a firewall that refuses
-    the key stops the start with one line saying what to fix. One that does not answer only
-    warns: a firewall that is down must not keep the back office down."""
-    site = _site(settings)
-    if settings.pfsense is None or site is None:
-        return
-    from adapters import pfsense
-
-    fabric = pfsense.PfSenseFabric(_firewall_sites(settings, site, _policy(settings, site)))
-    try:
-        fabric.check_settings()
-    except pfsense.FirewallMisconfigured as ex:
-        raise ConfigError(f"HOSTPROVIDER_PFSENSE_URL: {ex}") from None
-    finally:
-        fabric.close()
-
-
-def _firewall_locks(settings: Settings, pool: Callable[[], ConnectionPool]) -> Locks:
-    """One writer per firewall across every process that drives it (API workers, schedulers on
-    any machine): the database's advisory locks when there is a database, else this process is
-    the only writer and its own locks do."""
-    if settings.database_url is None:
-        from adapters.memory.locks import MemoryLocks
-
-        return MemoryLocks(timeout=FIREWALL_LOCK_WAIT)
-    from adapters.postgres.locks import PostgresLocks
-
-    return PostgresLocks(pool(), timeout=FIREWALL_LOCK_WAIT)
-
-
-def _customer_networks(site: Site | None) -> dict[int, CustomerNetworks]:
-    return site.customer_networks() if site is not None else sandbox.sandbox_networks()
-
-
-def _hasher(settings: Settings) -> BoundedPasswordHasher:
-    """argon2id at full strength, at most `password_hash_slots` hashes at once in this process: its
-    memory is bounded by slots x memory cost, whatever the thread count, and a burst is refused at
-    once (503 with Retry-After) rather than queued behind the hashes."""
+def hasher_of(settings: Settings) -> BoundedPasswordHasher:
+    """argon2id at the settings' strength (production's unless told), at most
+    `password_hash_slots` hashes at once in this process: its memory is bounded by slots x memory
+    cost, whatever the thread count, and a burst is refused at once (503 with Retry-After) rather
+    than queued behind the hashes."""
     hasher = Argon2PasswordHasher(
         time_cost=settings.argon2_time_cost,
         memory_cost=settings.argon2_memory_kib,
@@ -263,87 +106,141 @@ def _hasher(settings: Settings) -> BoundedPasswordHasher:
     return BoundedPasswordHasher(hasher, slots=settings.password_hash_slots)
 
 
-def _postgres_counters(pool: ConnectionPool) -> Counters:
-    from adapters.postgres.throttle import PostgresCounters
-
-    return PostgresCounters(pool)
+def hasher_for_tests(parts: TestParts, settings: Settings) -> PasswordHasher:
+    return parts.hasher if parts.hasher is not None else hasher_of(settings)
 
 
-def _store(job_queue: InlineJobQueue) -> InMemoryStore:
-    return InMemoryStore(job_queue)
-
-
-def _mode(settings: Settings) -> str:
-    return "memory" if settings.sandbox else "postgres"
-
-
-def _pool(settings: Settings) -> ConnectionPool:
-    """The process's pool, opened now: an unreachable database stops the start with its address."""
+def open_pool_of(settings: Settings, opened: ConnectionPool | None) -> ConnectionPool:
+    """The process's pool: the one given (a gunicorn worker opens its own in the background), or
+    one opened now, so that an unreachable database stops the start with its address."""
     from adapters.postgres.pool import make_pool, open_pool
 
+    if opened is not None:
+        return opened
     if settings.database_url is None:
         raise ConfigError("HOSTPROVIDER_DATABASE_URL is not set")
     return open_pool(make_pool(settings.database_url, size=settings.db_pool_size))
 
 
-def _postgres_store(pool: ConnectionPool) -> PostgresUnitOfWorkFactory:
+def payments_of(
+    settings: Settings, clock: Clock, pool: Callable[[], ConnectionPool]
+) -> PaymentGateway:
+    """YooKassa when configured, else the sandbox checkout (its records in the database when
+    there is one, so that every worker serves the same page)."""
+    return make_gateway(settings.payments, settings.public_url, clock, pool, settings.sandbox)
+
+
+def payments_for_tests(
+    parts: TestParts, settings: Settings, clock: Clock, pool: Callable[[], ConnectionPool]
+) -> PaymentGateway:
+    return parts.payments if parts.payments is not None else payments_of(settings, clock, pool)
+
+
+def postgres_store(pool: ConnectionPool) -> PostgresUnitOfWorkFactory:
     from adapters.jobs.procrastinate_queue import job_sink, web_app
     from adapters.postgres.uow import PostgresUnitOfWorkFactory
 
     return PostgresUnitOfWorkFactory(pool, job_sink=job_sink(web_app(pool)))
 
 
-def _notify_events(pool: ConnectionPool) -> EventPublisher:
+def postgres_counters(pool: ConnectionPool) -> Counters:
+    from adapters.postgres.throttle import PostgresCounters
+
+    return PostgresCounters(pool)
+
+
+def notify_events(pool: ConnectionPool) -> EventPublisher:
     from adapters.postgres.events import NotifyEventPublisher
 
     return NotifyEventPublisher(pool)
 
 
-def _payments(
-    settings: Settings, clock: Clock, pool: Callable[[], ConnectionPool]
-) -> PaymentGateway:
-    return make_gateway(settings.payments, settings.public_url, clock, pool, settings.sandbox)
+# --- the container -------------------------------------------------------------------------------
 
 
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
-    mode = providers.Callable(_mode, settings)
+    wiring = providers.Dependency(instance_of=Wiring)
+    parts = providers.Dependency(instance_of=TestParts)  # the test wiring's only
+    sandbox_runs_jobs_inline = providers.Dependency(instance_of=bool, default=True)
+    opened_pool = providers.Dependency(instance_of=object, default=providers.Object(None))
 
-    clock = providers.Singleton(SystemClock)
-    job_queue = providers.Singleton(InlineJobQueue, auto_run=True)
-    pool = providers.Singleton(_pool, settings)
-    store = providers.Selector(
-        mode,
-        memory=providers.Singleton(_store, job_queue),
-        postgres=providers.Singleton(_postgres_store, pool),
+    # What every wiring shares.
+    site = providers.Singleton(site_of, settings)
+    policy = providers.Singleton(policy_of, settings, site)
+    secrets = providers.Singleton(SystemSecretGenerator)
+    secret_box = providers.Singleton(FernetSecretBox, settings.provided.secret_key)
+    totp = providers.Singleton(PyotpTotp)
+    event_bus = providers.Singleton(LocalEventBus)  # the sandbox's realtime server listens here
+    pool = providers.Singleton(open_pool_of, settings, opened_pool)
+
+    # What production builds, on the sandbox and PostgreSQL alike (the tests hand theirs over).
+    system_clock = providers.Singleton(SystemClock)
+    built_hasher = providers.Singleton(hasher_of, settings)
+    built_mailer = providers.Singleton(make_mailer, settings)
+    webhook_sender = providers.Singleton(HttpWebhookSender)
+
+    # What each wiring picks.
+    clock = providers.Selector(
+        wiring, sandbox=system_clock, postgres=system_clock, test=parts.provided.clock
     )
-    site = providers.Singleton(_site, settings)
-    policy = providers.Singleton(_policy, settings, site)
-    hypervisor = providers.Singleton(_hypervisor, clock, settings, site, policy)
-    fabric = providers.Singleton(_fabric, settings, site, policy, pool.provider)
-    console_gateway = providers.Singleton(console_gateway, settings, hypervisor)
-    mailer = providers.Singleton(make_mailer, settings)
-    # Where live events go: the sandbox's own bus (its realtime server subscribes to it), or
-    # PostgreSQL's NOTIFY; saga failures are counted for /metrics on the way.
-    event_bus = providers.Singleton(LocalEventBus)
-    events = providers.Selector(
-        mode,
-        memory=providers.Singleton(CountingEventPublisher, event_bus),
-        postgres=providers.Singleton(
-            CountingEventPublisher, providers.Singleton(_notify_events, pool)
+    job_queue = providers.Selector(
+        wiring,
+        sandbox=providers.Singleton(InlineJobQueue, auto_run=sandbox_runs_jobs_inline),
+        test=parts.provided.jobs,
+    )
+    store = providers.Selector(
+        wiring,
+        sandbox=providers.Singleton(InMemoryStore, job_queue),
+        postgres=providers.Singleton(postgres_store, pool),
+        test=parts.provided.store,
+    )
+    built_hypervisor = providers.Singleton(configured_hypervisor, clock, settings, site, policy)
+    hypervisor = providers.Selector(
+        wiring, sandbox=built_hypervisor, postgres=built_hypervisor, test=parts.provided.hypervisor
+    )
+    built_fabric = providers.Singleton(configured_fabric, settings, site, policy, pool.provider)
+    fabric = providers.Selector(
+        wiring, sandbox=built_fabric, postgres=built_fabric, test=parts.provided.fabric
+    )
+    mailer = providers.Selector(
+        wiring, sandbox=built_mailer, postgres=built_mailer, test=parts.provided.mailer
+    )
+    # Where live events go, counted for /metrics on the way (saga failures by step).
+    events = providers.Singleton(
+        CountingEventPublisher,
+        providers.Selector(
+            wiring,
+            sandbox=event_bus,
+            postgres=providers.Singleton(notify_events, pool),
+            test=parts.provided.events,
         ),
     )
-    hasher = providers.Singleton(_hasher, settings)
-    counters = providers.Selector(
-        mode,
-        memory=providers.Singleton(MemoryCounters),
-        postgres=providers.Singleton(_postgres_counters, pool),
+    webhooks = providers.Selector(
+        wiring, sandbox=webhook_sender, postgres=webhook_sender, test=parts.provided.webhooks
     )
-    secrets = providers.Singleton(SystemSecretGenerator)
-    secret_box = providers.Singleton(FernetSecretBox, settings.provided.quote_key)
-    payments = providers.Singleton(_payments, settings, clock, pool.provider)
-    totp = providers.Singleton(PyotpTotp)
-    webhook_sender = providers.Singleton(HttpWebhookSender)
+    counters = providers.Selector(
+        wiring,
+        sandbox=providers.Singleton(MemoryCounters),
+        postgres=providers.Singleton(postgres_counters, pool),
+        test=parts.provided.counters,
+    )
+    hasher = providers.Selector(
+        wiring,
+        sandbox=built_hasher,
+        postgres=built_hasher,
+        test=providers.Singleton(hasher_for_tests, parts, settings),
+    )
+
+    built_payments = providers.Singleton(payments_of, settings, clock, pool.provider)
+    payments = providers.Selector(
+        wiring,
+        sandbox=built_payments,
+        postgres=built_payments,
+        test=providers.Singleton(payments_for_tests, parts, settings, clock, pool.provider),
+    )
+    # The console's way to a guest's screen: the real hypervisor's VNC, or the simulated one's.
+    console_gateway = providers.Singleton(console_gateway, settings, hypervisor)
 
     runtime = providers.Singleton(
         Runtime,
@@ -360,21 +257,52 @@ class Container(containers.DeclarativeContainer):
         counters=counters,
         payments=payments,
         totp=totp,
-        webhooks=webhook_sender,
+        webhooks=webhooks,
     )
 
 
-def build(settings: Settings, **overrides: object) -> Container:
-    """A wired container: the job queue bound to the tasks; in the sandbox (no database) the
-    sandbox catalogue seeded. A database starts with no catalogue: the operator publishes theirs
-    (`hostprovider catalog import`), and until then ordering answers 503 saying so.
+# --- the three wirings ---------------------------------------------------------------------------
 
-    `overrides` replace providers by name (tests pass a FakeClock as `clock`, say)."""
-    container = Container(settings=settings)
-    for name, value in overrides.items():
-        getattr(container, name).override(providers.Object(value))
-    runtime = container.runtime()
-    container.job_queue().bind(make_dispatch(runtime))
-    if settings.database_url is None:
-        sandbox.seed(runtime.uow, settings.currency)
+
+def for_sandbox(settings: Settings, *, run_jobs_inline: bool = True) -> Container:
+    """Everything in memory, the sandbox catalogue published. `run_jobs_inline=False` leaves the
+    jobs for a scheduler to work off (serve's, so that a request returns at once)."""
+    container = Container(
+        settings=settings, wiring=Wiring.SANDBOX, sandbox_runs_jobs_inline=run_jobs_inline
+    )
+    runtime = _bind_jobs(container)
+    seed_sandbox_catalogue(runtime.uow, settings.currency)
     return container
+
+
+def for_postgres(settings: Settings, *, pool: ConnectionPool | None = None) -> Container:
+    """The units of work on the database (with `pool` if given, else one opened when first
+    needed). Nothing is seeded."""
+    return Container(settings=settings, wiring=Wiring.POSTGRES, opened_pool=pool)
+
+
+def for_tests(settings: Settings, parts: TestParts) -> Container:
+    """The parts given, the rest as in production; the jobs bound to the tasks. Nothing is
+    seeded: the test says what its store holds."""
+    container = Container(settings=settings, wiring=Wiring.TEST, parts=parts)
+    _bind_jobs(container)
+    return container
+
+
+def build(settings: Settings) -> Container:
+    """The wiring the settings describe: PostgreSQL with a database, else the sandbox."""
+    return for_sandbox(settings) if settings.database_url is None else for_postgres(settings)
+
+
+def unbuilt(settings: Settings) -> Container:
+    """The wiring the settings describe with nothing made yet: each part is made when asked for,
+    and nothing is seeded or bound (for looking at one part, as the settings tests do)."""
+    wiring = Wiring.SANDBOX if settings.database_url is None else Wiring.POSTGRES
+    return Container(settings=settings, wiring=wiring)
+
+
+def _bind_jobs(container: Container) -> Runtime:
+    runtime: Runtime = container.runtime()
+    jobs: InlineJobQueue = container.job_queue()
+    jobs.bind(make_dispatch(runtime))
+    return runtime

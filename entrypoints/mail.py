@@ -10,17 +10,27 @@ from __future__ import annotations
 import email.utils
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from adapters.smtp import LogMailer, SmtpMailer, SmtpSettings, TlsMode
+from entrypoints.environment import ConfigError
 from ports.messaging import Mailer
-
-if TYPE_CHECKING:
-    from entrypoints.config import Settings
 
 SMTP = "HOSTPROVIDER_SMTP_"
 MAIL_OFF = "none"
 _DEFAULT_PORTS = {TlsMode.NONE: 25, TlsMode.STARTTLS: 587, TlsMode.TLS: 465}
+
+
+class MailSettings(Protocol):
+    """What of the settings (config.Settings) mail reads: config.py builds them with this module's
+    readers, so this module names no more of them than it needs."""
+
+    @property
+    def database_url(self) -> str | None: ...
+    @property
+    def mail_declared(self) -> bool: ...
+    @property
+    def smtp(self) -> SmtpSettings | None: ...
 
 
 def mail_declared(env: Mapping[str, str]) -> bool:
@@ -28,10 +38,9 @@ def mail_declared(env: Mapping[str, str]) -> bool:
     return bool((env.get(f"{SMTP}HOST") or "").strip())
 
 
-def require_mail_decision(settings: Settings) -> None:
+def require_mail_decision(settings: MailSettings) -> None:
     """For the processes that run a deployment (serve, scheduler): on a database, mail must be
     either configured or turned off on purpose. One-off commands (migrate, admin) need neither."""
-    from entrypoints.config import ConfigError
 
     if settings.database_url is not None and not settings.mail_declared:
         raise ConfigError(
@@ -42,7 +51,6 @@ def require_mail_decision(settings: Settings) -> None:
 
 def read_smtp(env: Mapping[str, str]) -> SmtpSettings | None:
     """The relay, or None when mail is off (the sandbox's default, or SMTP_HOST=none)."""
-    from entrypoints.config import ConfigError
 
     host = (env.get(f"{SMTP}HOST") or "").strip()
     others = sorted(k for k, v in env.items() if k.startswith(SMTP) and k != f"{SMTP}HOST" and v)
@@ -74,7 +82,6 @@ def read_smtp(env: Mapping[str, str]) -> SmtpSettings | None:
 
 
 def _port(raw: str | None, default: int) -> int:
-    from entrypoints.config import ConfigError
 
     if raw is None or raw.strip() == "":
         return default
@@ -83,5 +90,5 @@ def _port(raw: str | None, default: int) -> int:
     return int(raw)
 
 
-def make_mailer(settings: Settings) -> Mailer:
+def make_mailer(settings: MailSettings) -> Mailer:
     return SmtpMailer(settings.smtp) if settings.smtp is not None else LogMailer()

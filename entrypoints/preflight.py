@@ -51,7 +51,7 @@ def _parsed(bind: str, name: str) -> object:
 def check_settings(settings: Settings) -> None:
     if settings.database_url is not None:
         check_database_url(settings.database_url)
-    from entrypoints.container import check_layout  # the site file and what it must agree with
+    from entrypoints.infrastructure import check_layout  # the site file and what it must agree with
 
     check_layout(settings)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol, TypedDict
 
+from adapters.memory import FakeHypervisor
 from domain.model.catalogue import (
     Catalogue,
     GuestKind,
@@ -21,6 +22,8 @@ from domain.model.catalogue import (
 )
 from domain.model.money import Money
 from domain.model.network import CustomerNetworks
+from domain.model.placement import Overcommit
+from ports.clock import Clock
 from ports.unit_of_work import UnitOfWorkFactory
 
 NODES_PER_LOCATION = 2
@@ -159,3 +162,17 @@ def seed(uow_factory: UnitOfWorkFactory, currency: str = "RUB") -> None:
             pass
         uow.catalogue.publish(sandbox_catalogue(currency))
         uow.commit()
+
+
+def sandbox_hypervisor(
+    clock: Clock, task_seconds: int, currency: str = "RUB", overcommit: Overcommit | None = None
+) -> FakeHypervisor:
+    """The simulated cluster: every sandbox node, stocked with the catalogue's templates, each task
+    taking `task_seconds`. It takes what production would: the same overcommit as placement and
+    as the Proxmox adapter (the policy's; by default the policy's default)."""
+    hypervisor = FakeHypervisor(clock, overcommit=overcommit or Overcommit())
+    hypervisor.durations = {op: task_seconds for op in hypervisor.durations}
+    for location_id, name in sandbox_nodes():
+        hypervisor.add_node(location_id, name, **NODE_CAPACITY)
+    stock_templates(hypervisor, currency)
+    return hypervisor

@@ -19,7 +19,7 @@ from domain.model.credentials import normalize_email
 from domain.model.errors import AlreadyExists, ValidationError
 from domain.usecases.accounts import register
 from entrypoints.config import ConfigError, Settings
-from entrypoints.container import Container, build
+from entrypoints.container import Container, build, for_postgres, for_sandbox
 from entrypoints.mail import require_mail_decision
 
 
@@ -29,10 +29,9 @@ def sandbox_app(settings: Settings) -> tuple[falcon.App, Container]:
     from entrypoints.scheduler.in_process import InProcessScheduler
     from entrypoints.scheduler.ticks import ticks
 
-    jobs = InlineJobQueue(
-        auto_run=False
-    )  # the scheduler thread works them off; requests return at once
-    container = build(settings, job_queue=jobs)
+    # The scheduler thread works the jobs off; requests return at once.
+    container = for_sandbox(settings, run_jobs_inline=False)
+    jobs: InlineJobQueue = container.job_queue()
     runtime = container.runtime()
     _ensure_admin(runtime, settings)
     InProcessScheduler(runtime, jobs, ticks=ticks(settings.monitor_seconds)).start()
@@ -78,7 +77,7 @@ def database_app(settings: Settings) -> tuple[falcon.App, Container]:
 
     assert settings.database_url is not None
     pool = open_in_background(make_pool(settings.database_url, size=settings.db_pool_size))
-    container = build(settings, pool=pool)
+    container = for_postgres(settings, pool=pool)
     app = create_app(
         container.runtime(),
         max_body_bytes=settings.max_body_bytes,
@@ -151,7 +150,7 @@ def check_before_start(settings: Settings) -> None:
     """What the gunicorn master checks before any worker boots: a bad setting, missing shared
     infrastructure, an unmigrated database or a firewall refusing our key stops the start with
     one line (ConfigError), not "Worker failed to boot"."""
-    from entrypoints.container import check_firewalls
+    from entrypoints.infrastructure import check_firewalls
     from entrypoints.preflight import check_settings, check_shared_infrastructure
 
     check_settings(settings)

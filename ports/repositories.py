@@ -13,24 +13,13 @@ from typing import Protocol
 
 from domain.model.accounts import Account, ApiToken, TokenKind
 from domain.model.action import Action
-from domain.model.alerts import AlertState, Metric
 from domain.model.catalogue import Catalogue
 from domain.model.ledger import LedgerAccount, Transaction
-from domain.model.metrics import Counters, MetricSample
 from domain.model.network import IpPool
 from domain.model.notices import Notice
-from domain.model.promo import PromoCode
 from domain.model.server import Server
 from domain.model.warm_pool import PooledGuest
-from ports.records import (
-    AuditQuery,
-    AuditRecord,
-    IdempotencyRecord,
-    Page,
-    Redemption,
-    StatsSample,
-    StoredResponse,
-)
+from ports.paging import Page
 
 
 class AccountRepository(Protocol):
@@ -167,27 +156,6 @@ class LedgerRepository(Protocol):
         ...
 
 
-class PromoCodeRepository(Protocol):
-    def next_id(self) -> int: ...
-    def add(self, code: PromoCode) -> None:
-        """Raises AlreadyExists for a code text already in use."""
-        ...
-
-    def get(self, code_id: int) -> PromoCode | None: ...
-    def by_code(self, code: str) -> PromoCode | None: ...
-    def update(self, code: PromoCode) -> None: ...
-    def list(self, page: Page) -> tuple[builtins.list[PromoCode], int]: ...
-    def uses_by(self, code_id: int, customer_id: int) -> int: ...
-    def redeem(self, code_id: int, redemption: Redemption) -> PromoCode:
-        """Record a use atomically: re-checks the total and per-customer limits against the stored
-        code and raises PromoCodeRejected (exhausted / already_used) when either is reached."""
-        ...
-
-    def give_back(self, code_id: int, customer_id: int, reference: str) -> None:
-        """Undo a redemption made for `reference` (a failed order); nothing if there was none."""
-        ...
-
-
 class NetworkRepository(Protocol):
     """Allocations of addresses, MACs and VLANs; unique under concurrency."""
 
@@ -223,49 +191,6 @@ class CatalogueRepository(Protocol):
         ...
 
 
-class MetricsRepository(Protocol):
-    def latest(self, server_id: int) -> StatsSample | None:
-        """The server's newest sample in its history (kept nowhere else: it is derivable)."""
-        ...
-
-    def alert_state(self, server_id: int, metric: Metric) -> AlertState: ...
-    def save_alert_state(self, state: AlertState) -> None: ...
-
-    # --- the history: one batched write per monitoring pass --------------------------------------
-    def counters(self) -> dict[int, Counters]:
-        """The counters every server had at its latest sample, by server id."""
-        ...
-
-    def alert_states(self) -> dict[tuple[int, Metric], AlertState]:
-        """Every stored alert state (a server and metric without one is inactive)."""
-        ...
-
-    def record_pass(
-        self, samples: builtins.list[MetricSample], counters: dict[int, Counters]
-    ) -> None:
-        """A pass's samples into the history, and each server's latest figures and counters."""
-        ...
-
-    def history(
-        self,
-        server_id: int,
-        start: dt.datetime,
-        end: dt.datetime,
-        *,
-        rollups: bool,
-        step: int | None = None,
-    ) -> builtins.list[MetricSample]:
-        """Stored rows of [start, end), oldest first: 5-minute rollups when `rollups` (where the
-        store keeps them; else the raw samples). With `step` a store may sum the rows of each
-        `step`-second bucket into one, weighted by their samples (`points` gives the same)."""
-        ...
-
-    def maintain(self, now: dt.datetime, raw_days: int, rollup_days: int) -> dict[str, int]:
-        """Roll finished 5-minute buckets up, keep storage ready ahead and drop what is older
-        than its retention; returns counts of what it did."""
-        ...
-
-
 class OutboxRepository(Protocol):
     """Notices written in the same unit of work as the change they announce, delivered later."""
 
@@ -291,36 +216,3 @@ class OutboxRepository(Protocol):
     def list(self, page: Page) -> tuple[builtins.list[Notice], int]:
         """Every notice, newest first, and how many there are."""
         ...
-
-
-class AuditLog(Protocol):
-    def record(self, entry: AuditRecord) -> None: ...
-    def recent(self, limit: int) -> list[AuditRecord]: ...
-    def search(self, query: AuditQuery, page: Page) -> tuple[list[AuditRecord], int]:
-        """One page of the entries `query` selects, newest first, and how many it selects."""
-        ...
-
-
-class IdempotencyStore(Protocol):
-    def claim(
-        self, record: IdempotencyRecord, *, stale_before: dt.datetime | None = None
-    ) -> IdempotencyRecord | None:
-        """Store a new claim and return None, or return the existing record for (account, key).
-
-        An existing claim for the same request (fingerprint) that has no response and whose request
-        is no longer running is taken over the same way (replaced, None returned): one claimed
-        before `stale_before` (its lease ran out), or, where the store can tell, one whose holding
-        process is gone."""
-        ...
-
-    def complete(self, account_id: int, key: str, response: StoredResponse) -> None: ...
-    def mark_changed(self, account_id: int, key: str) -> None:
-        """The claiming request committed a change (called in that change's commit)."""
-        ...
-
-    def release(self, account_id: int, key: str) -> None:
-        """Forget the claim of a request that failed, so a retry may run: unless it committed a
-        change before failing, and then the claim stays and no retry runs it again."""
-        ...
-
-    def purge_before(self, moment: dt.datetime) -> int: ...

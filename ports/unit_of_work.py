@@ -13,21 +13,21 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol
 
+from ports.audit import AuditLog
 from ports.billing import BillingBatches
 from ports.console import ConsoleLinkRepository
+from ports.idempotency import IdempotencyStore
 from ports.messaging import JobQueue
+from ports.metrics import MetricsRepository
 from ports.payments import PaymentRepository
+from ports.promos import PromoCodeRepository
 from ports.repositories import (
     AccountRepository,
     ActionRepository,
-    AuditLog,
     CatalogueRepository,
-    IdempotencyStore,
     LedgerRepository,
-    MetricsRepository,
     NetworkRepository,
     OutboxRepository,
-    PromoCodeRepository,
     ServerRepository,
     TokenRepository,
     WarmPoolRepository,
@@ -40,29 +40,53 @@ from ports.webhooks import DeliveryRepository, WebhookRepository
 
 
 class UnitOfWork(Protocol):
-    accounts: AccountRepository
-    tokens: TokenRepository
-    servers: ServerRepository
-    actions: ActionRepository
-    ledger: LedgerRepository
-    ledger_history: LedgerHistory  # what statements read
-    promos: PromoCodeRepository
-    network: NetworkRepository
-    catalogue: CatalogueRepository
-    metrics: MetricsRepository
-    outbox: OutboxRepository
-    tickets: TicketRepository
-    audit: AuditLog
-    idempotency: IdempotencyStore
-    warm_pool: WarmPoolRepository
-    billing: BillingBatches
-    console_links: ConsoleLinkRepository
-    webhooks: WebhookRepository
-    deliveries: DeliveryRepository
-    ssh_keys: SshKeyRepository
-    jobs: JobQueue
-    payments: PaymentRepository
-    second_factors: SecondFactorRepository
+    # Read-only: each store's unit of work holds its own repositories, whatever their class.
+    @property
+    def accounts(self) -> AccountRepository: ...
+    @property
+    def tokens(self) -> TokenRepository: ...
+    @property
+    def servers(self) -> ServerRepository: ...
+    @property
+    def actions(self) -> ActionRepository: ...
+    @property
+    def ledger(self) -> LedgerRepository: ...
+    @property
+    def promos(self) -> PromoCodeRepository: ...
+    @property
+    def network(self) -> NetworkRepository: ...
+    @property
+    def catalogue(self) -> CatalogueRepository: ...
+    @property
+    def metrics(self) -> MetricsRepository: ...
+    @property
+    def outbox(self) -> OutboxRepository: ...
+    @property
+    def audit(self) -> AuditLog: ...
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+    @property
+    def warm_pool(self) -> WarmPoolRepository: ...
+    @property
+    def billing(self) -> BillingBatches: ...
+    @property
+    def webhooks(self) -> WebhookRepository: ...
+    @property
+    def deliveries(self) -> DeliveryRepository: ...
+    @property
+    def ssh_keys(self) -> SshKeyRepository: ...
+    @property
+    def jobs(self) -> JobQueue: ...
+    @property
+    def second_factors(self) -> SecondFactorRepository: ...
+    @property
+    def ledger_history(self) -> LedgerHistory: ...  # what statements read
+    @property
+    def tickets(self) -> TicketRepository: ...
+    @property
+    def console_links(self) -> ConsoleLinkRepository: ...
+    @property
+    def payments(self) -> PaymentRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

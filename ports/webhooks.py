@@ -9,7 +9,7 @@ from typing import Protocol
 import attrs
 
 from domain.model.webhooks import Delivery, Target, Webhook
-from ports.records import Page
+from ports.paging import Page
 
 
 class WebhookRepository(Protocol):

@@ -5,21 +5,18 @@ from __future__ import annotations
 import builtins
 import copy
 import datetime as dt
-from typing import TYPE_CHECKING
 
 import attrs
 
+from adapters.memory.tables import Tables
 from domain.model.accounts import Account, ApiToken, TokenKind
 from domain.model.credentials import email_key
 from domain.model.errors import AlreadyExists, NotFound
-from ports.records import Page
-
-if TYPE_CHECKING:
-    from adapters.memory.store import InMemoryUnitOfWork
+from ports.paging import Page
 
 
 class InMemoryAccountRepository:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables) -> None:
         self._uow = uow
 
     def next_id(self) -> int:
@@ -32,7 +29,7 @@ class InMemoryAccountRepository:
         if self._id_by_email(account.email) is not None:
             raise AlreadyExists("an account with this e-mail exists", field="email")
         self._uow.write("accounts")[account.id] = copy.copy(account)
-        self._uow.store.saw_id("accounts", account.id)
+        self._uow.saw_id("accounts", account.id)
 
     def get(self, account_id: int) -> Account | None:
         found = self._uow.read("accounts").get(account_id)
@@ -71,7 +68,7 @@ class InMemoryAccountRepository:
 
 
 class InMemoryTokenRepository:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables) -> None:
         self._uow = uow
 
     def next_id(self) -> int:
@@ -84,7 +81,7 @@ class InMemoryTokenRepository:
         if any(t.digest == token.digest for t in table.values()):
             raise AlreadyExists("a token with this digest exists")
         self._uow.write("tokens")[token.id] = token
-        self._uow.store.saw_id("tokens", token.id)
+        self._uow.saw_id("tokens", token.id)
 
     def get(self, token_id: int) -> ApiToken | None:
         found: ApiToken | None = self._uow.read("tokens").get(token_id)

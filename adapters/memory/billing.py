@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from typing import TYPE_CHECKING
 
+from adapters.memory.tables import Tables
 from domain.model.errors import NotFound
 from domain.model.server import Server
 from ports.billing import BilledMeter, DueMeter
-
-if TYPE_CHECKING:
-    from adapters.memory.store import InMemoryUnitOfWork
+from ports.repositories import LedgerRepository
 
 
 class InMemoryBillingBatches:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables, ledger: LedgerRepository) -> None:
         self._uow = uow
+        self._ledger = ledger  # charges go through its `post`, with every promise it keeps
 
     def due_meters(
         self, due_by: dt.datetime, limit: int, after: DueMeter | None = None
@@ -41,7 +40,7 @@ class InMemoryBillingBatches:
             if result.server_id not in servers:
                 raise NotFound("server", result.server_id)
             for charge in result.charges:
-                self._uow.ledger.post(charge)
+                self._ledger.post(charge)
         table = self._uow.write("servers")
         for result in billed:
             server = copy.copy(table[result.server_id])

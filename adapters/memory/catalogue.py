@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from adapters.memory.tables import Tables
 from domain.model.catalogue import Catalogue
 from domain.model.errors import Conflict, NoCatalogue
 
-if TYPE_CHECKING:
-    from adapters.memory.store import InMemoryUnitOfWork
-
 
 class InMemoryCatalogueRepository:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables) -> None:
         self._uow = uow
 
     def current(self) -> Catalogue:

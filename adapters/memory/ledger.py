@@ -7,20 +7,17 @@ so it always equals `domain.model.ledger.balances(all())`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
 
+from adapters.memory.tables import Tables
 from domain.model.errors import Conflict
 from domain.model.ledger import LedgerAccount, Transaction, TxKind, check_postable
-from ports.records import Page
-
-if TYPE_CHECKING:
-    from adapters.memory.store import InMemoryUnitOfWork
+from ports.paging import Page
 
 SETTLEMENTS = (TxKind.CAPTURE, TxKind.RELEASE)
 
 
 class InMemoryLedger:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables) -> None:
         self._uow = uow
 
     def post(self, tx: Transaction) -> Transaction:

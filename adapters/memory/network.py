@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from adapters.memory.tables import Tables
 from domain.model.errors import AlreadyExists
 from domain.model.network import IpPool
 
-if TYPE_CHECKING:
-    from adapters.memory.store import InMemoryUnitOfWork
-
 
 class InMemoryNetworkRepository:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables) -> None:
         self._uow = uow
 
     # --- addresses -------------------------------------------------------------------------------

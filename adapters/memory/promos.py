@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING
 
 import attrs
 
+from adapters.memory.tables import Tables
 from domain.model.errors import AlreadyExists, NotFound, PromoCodeRejected
 from domain.model.promo import PromoCode
-from ports.records import Page, Redemption
-
-if TYPE_CHECKING:
-    from adapters.memory.store import InMemoryUnitOfWork
+from ports.paging import Page
+from ports.promos import Redemption
 
 
 class InMemoryPromoCodeRepository:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables) -> None:
         self._uow = uow
 
     def next_id(self) -> int:
@@ -29,7 +27,7 @@ class InMemoryPromoCodeRepository:
         if self.by_code(code.code) is not None:
             raise AlreadyExists(f"promo code {code.code} exists", field="code")
         self._uow.write("promos")[code.id] = code
-        self._uow.store.saw_id("promos", code.id)
+        self._uow.saw_id("promos", code.id)
 
     def get(self, code_id: int) -> PromoCode | None:
         return self._table().get(code_id)

@@ -4,33 +4,25 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-from typing import TYPE_CHECKING
 
 import attrs
 
+from adapters.memory.tables import Tables
 from domain.model.alerts import AlertState, Metric
 from domain.model.errors import AlreadyExists, NotFound
 from domain.model.metrics import Counters, MetricSample
 from domain.model.notices import Notice, NoticeStatus
-from ports.records import (
-    AuditQuery,
-    AuditRecord,
-    IdempotencyRecord,
-    Page,
-    StatsSample,
-    StoredResponse,
-)
-
-if TYPE_CHECKING:
-    from adapters.memory.store import InMemoryUnitOfWork
-
+from ports.audit import AuditQuery, AuditRecord
+from ports.idempotency import IdempotencyRecord, StoredResponse
+from ports.metrics import StatsSample
+from ports.paging import Page
 
 # Samples kept per server in memory: a day at the default 30-second interval.
 HISTORY_RING = 2880
 
 
 class InMemoryMetricsRepository:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables) -> None:
         self._uow = uow
 
     def latest(self, server_id: int) -> StatsSample | None:
@@ -76,7 +68,7 @@ class InMemoryMetricsRepository:
 
 
 class InMemoryOutboxRepository:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables) -> None:
         self._uow = uow
 
     def next_id(self) -> int:
@@ -86,7 +78,7 @@ class InMemoryOutboxRepository:
         if notice.id in self._table():
             raise AlreadyExists(f"notice {notice.id} exists", id=notice.id)
         self._uow.write("notices")[notice.id] = notice
-        self._uow.store.saw_id("notices", notice.id)
+        self._uow.saw_id("notices", notice.id)
 
     def pending(self, limit: int) -> list[Notice]:
         table = self._table()
@@ -129,7 +121,7 @@ class InMemoryOutboxRepository:
 
 
 class InMemoryAuditLog:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables) -> None:
         self._uow = uow
 
     def record(self, entry: AuditRecord) -> None:
@@ -146,7 +138,7 @@ class InMemoryAuditLog:
 
 
 class InMemoryIdempotencyStore:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables) -> None:
         self._uow = uow
 
     def claim(

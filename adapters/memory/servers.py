@@ -6,20 +6,17 @@ import builtins
 import copy
 import datetime as dt
 from collections import Counter
-from typing import TYPE_CHECKING
 
+from adapters.memory.tables import Tables
 from domain.model.action import Action, ActionStatus
 from domain.model.errors import AlreadyExists, NotFound
 from domain.model.server import Server
 from domain.model.server_status import GONE, IN_PROGRESS, ServerStatus
-from ports.records import Page
-
-if TYPE_CHECKING:
-    from adapters.memory.store import InMemoryUnitOfWork
+from ports.paging import Page
 
 
 class InMemoryServerRepository:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables) -> None:
         self._uow = uow
 
     def next_id(self) -> int:
@@ -29,7 +26,7 @@ class InMemoryServerRepository:
         if server.id in self._table():
             raise AlreadyExists(f"server {server.id} exists", id=server.id)
         self._uow.write("servers")[server.id] = copy.copy(server)
-        self._uow.store.saw_id("servers", server.id)
+        self._uow.saw_id("servers", server.id)
 
     def get(self, server_id: int) -> Server | None:
         found = self._table().get(server_id)
@@ -97,7 +94,7 @@ class InMemoryServerRepository:
 
 
 class InMemoryActionRepository:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables) -> None:
         self._uow = uow
 
     def next_id(self) -> int:
@@ -107,7 +104,7 @@ class InMemoryActionRepository:
         if action.id in self._table():
             raise AlreadyExists(f"action {action.id} exists", id=action.id)
         self._uow.write("actions")[action.id] = action
-        self._uow.store.saw_id("actions", action.id)
+        self._uow.saw_id("actions", action.id)
 
     def get(self, action_id: int) -> Action | None:
         return self._table().get(action_id)

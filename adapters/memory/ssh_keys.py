@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from adapters.memory.tables import Tables
 from domain.model.errors import AlreadyExists, NotFound
 from domain.model.ssh_keys import SshKey
 
-if TYPE_CHECKING:
-    from adapters.memory.store import InMemoryUnitOfWork
-
 
 class InMemorySshKeyRepository:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables) -> None:
         self._uow = uow
 
     def next_id(self) -> int:
@@ -25,7 +21,7 @@ class InMemorySshKeyRepository:
         ):
             raise AlreadyExists(f"this key ({key.fingerprint}) is added already")
         self._uow.write("ssh_keys")[key.id] = key
-        self._uow.store.saw_id("ssh_keys", key.id)
+        self._uow.saw_id("ssh_keys", key.id)
 
     def get(self, key_id: int) -> SshKey | None:
         return self._table().get(key_id)

@@ -39,8 +39,8 @@ from adapters.memory.tickets import InMemoryTicketRepository
 from adapters.memory.two_factor import InMemorySecondFactorRepository
 from adapters.memory.warm_pool import InMemoryWarmPoolRepository
 from adapters.memory.webhooks import InMemoryDeliveryRepository, InMemoryWebhookRepository
+from ports.idempotency import REQUEST_CLAIM
 from ports.messaging import JobQueue
-from ports.records import REQUEST_CLAIM
 
 TABLES = (
     "accounts",
@@ -166,7 +166,7 @@ class InMemoryUnitOfWork:
         self.audit = InMemoryAuditLog(self)
         self.idempotency = InMemoryIdempotencyStore(self)
         self.warm_pool = InMemoryWarmPoolRepository(self)
-        self.billing = InMemoryBillingBatches(self)
+        self.billing = InMemoryBillingBatches(self, self.ledger)
         self.payments = InMemoryPaymentRepository(self)
         self.console_links = InMemoryConsoleLinkRepository(self)
         self.second_factors = InMemorySecondFactorRepository(self)
@@ -231,6 +231,9 @@ class InMemoryUnitOfWork:
     def next_id(self, sequence: str) -> int:
         self._require_active()
         return self.store.next_id(sequence)
+
+    def saw_id(self, sequence: str, used: int) -> None:
+        self.store.saw_id(sequence, used)
 
     def _require_active(self) -> None:
         if not self._active:

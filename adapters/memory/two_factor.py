@@ -3,18 +3,14 @@ check-and-set of `claim_step` and `spend_recovery_code` cannot interleave with a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import attrs
 
+from adapters.memory.tables import Tables
 from domain.model.two_factor import SecondFactor
-
-if TYPE_CHECKING:
-    from adapters.memory.store import InMemoryUnitOfWork
 
 
 class InMemorySecondFactorRepository:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables) -> None:
         self._uow = uow
 
     def get(self, account_id: int) -> SecondFactor | None:

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING
 
+from adapters.memory.tables import Tables
 from domain.model.errors import AlreadyExists, NotFound
 from domain.model.warm_pool import PooledGuest, PoolState
 
-if TYPE_CHECKING:
-    from adapters.memory.store import InMemoryUnitOfWork
-
 
 class InMemoryWarmPoolRepository:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables) -> None:
         self._uow = uow
 
     def next_id(self) -> int:
@@ -24,7 +21,7 @@ class InMemoryWarmPoolRepository:
         if guest.id in table or any(g.vmid == guest.vmid for g in table.values()):
             raise AlreadyExists(f"pooled guest {guest.id} (vmid {guest.vmid}) exists", id=guest.id)
         self._uow.write("warm_pool")[guest.id] = guest
-        self._uow.store.saw_id("warm_pool", guest.id)
+        self._uow.saw_id("warm_pool", guest.id)
 
     def update(self, guest: PooledGuest) -> None:
         if guest.id not in self._table():

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-from typing import TYPE_CHECKING
 
+from adapters.memory.tables import Tables
 from domain.model.errors import AlreadyExists, NotFound
 from domain.model.webhooks import Delivery, DeliveryStatus, Webhook
-from ports.records import Page
+from ports.paging import Page
 from ports.webhooks import WebhookAnswer, WebhookRequest
-
-if TYPE_CHECKING:
-    from adapters.memory.store import InMemoryUnitOfWork
 
 
 class InMemoryWebhookRepository:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables) -> None:
         self._uow = uow
 
     def next_id(self) -> int:
@@ -26,7 +23,7 @@ class InMemoryWebhookRepository:
         if webhook.id in self._table():
             raise AlreadyExists(f"webhook {webhook.id} exists", id=webhook.id)
         self._uow.write("webhooks")[webhook.id] = webhook
-        self._uow.store.saw_id("webhooks", webhook.id)
+        self._uow.saw_id("webhooks", webhook.id)
 
     def get(self, webhook_id: int) -> Webhook:
         try:
@@ -52,7 +49,7 @@ class InMemoryWebhookRepository:
 
 
 class InMemoryDeliveryRepository:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables) -> None:
         self._uow = uow
 
     def next_id(self) -> int:
@@ -62,7 +59,7 @@ class InMemoryDeliveryRepository:
         if delivery.id in self._table():
             raise AlreadyExists(f"delivery {delivery.id} exists", id=delivery.id)
         self._uow.write("webhook_deliveries")[delivery.id] = delivery
-        self._uow.store.saw_id("webhook_deliveries", delivery.id)
+        self._uow.saw_id("webhook_deliveries", delivery.id)
 
     def claim_due(self, now: dt.datetime, limit: int) -> list[Delivery]:
         # Units of work on the memory store run one at a time: holding it is holding them.

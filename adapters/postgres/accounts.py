@@ -11,7 +11,7 @@ from adapters.postgres.session import Db, insert_new, next_id, paged, update_by_
 from domain.model.accounts import Account, ApiToken, TokenKind
 from domain.model.credentials import email_key
 from domain.model.errors import AlreadyExists, NotFound
-from ports.records import Page
+from ports.paging import Page
 
 
 def _row(account: Account) -> dict[str, Any]:

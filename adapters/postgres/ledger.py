@@ -22,7 +22,7 @@ from adapters.postgres.rows import structure
 from adapters.postgres.session import Db, Row
 from domain.model.errors import Conflict
 from domain.model.ledger import LedgerAccount, Transaction, TxKind, check_postable
-from ports.records import Page
+from ports.paging import Page
 
 SETTLEMENTS = (TxKind.CAPTURE, TxKind.RELEASE)
 _TX_COLUMNS = (

@@ -17,7 +17,7 @@ from adapters.postgres.rows import structure, unstructure
 from adapters.postgres.session import Db, translated
 from domain.model.alerts import AlertState, Metric
 from domain.model.metrics import ROLLUP_SECONDS, Counters, MetricSample
-from ports.records import StatsSample
+from ports.metrics import StatsSample
 
 _FIGURES = ("cpu", "memory", "disk", "net_in", "net_out", "disk_read", "disk_write")
 _PARTITIONED = ("server_metrics", "server_metrics_5m")

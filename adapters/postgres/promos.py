@@ -15,7 +15,8 @@ from adapters.postgres.rows import money, structure, unstructure
 from adapters.postgres.session import Db, Row, insert_new, next_id, paged, update_by_id
 from domain.model.errors import AlreadyExists, NotFound, PromoCodeRejected
 from domain.model.promo import PromoCode
-from ports.records import Page, Redemption
+from ports.paging import Page
+from ports.promos import Redemption
 
 
 def code_row(code: PromoCode) -> Row:

@@ -14,7 +14,9 @@ from adapters.postgres.session import Db, insert_new, next_id, paged, update_by_
 from domain.model.catalogue import Catalogue
 from domain.model.errors import AlreadyExists, Conflict, NoCatalogue, NotFound
 from domain.model.notices import Notice
-from ports.records import AuditQuery, AuditRecord, IdempotencyRecord, Page, StoredResponse
+from ports.audit import AuditQuery, AuditRecord
+from ports.idempotency import IdempotencyRecord, StoredResponse
+from ports.paging import Page
 
 
 class PostgresCatalogueRepository:

@@ -20,7 +20,7 @@ from domain.model.action import Action, ActionCommand, params_from_stored, store
 from domain.model.errors import AlreadyExists, NotFound
 from domain.model.server import COMMANDS, Server
 from domain.model.server_status import BILLABLE, GONE, IN_PROGRESS, ServerStatus
-from ports.records import Page
+from ports.paging import Page
 
 
 def _values(states: Iterable[ServerStatus]) -> list[str]:

@@ -54,8 +54,8 @@ from adapters.postgres.tickets import PostgresTicketRepository
 from adapters.postgres.two_factor import PostgresSecondFactorRepository
 from adapters.postgres.warm_pool import PostgresWarmPoolRepository
 from adapters.postgres.webhooks import PostgresDeliveryRepository, PostgresWebhookRepository
+from ports.idempotency import REQUEST_CLAIM
 from ports.messaging import JobQueue
-from ports.records import REQUEST_CLAIM
 
 
 @attrs.frozen

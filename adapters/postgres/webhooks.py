@@ -10,7 +10,7 @@ from adapters.postgres.rows import structure, unstructure
 from adapters.postgres.session import Db, insert_new, next_id, paged, update_by_id
 from domain.model.errors import AlreadyExists, NotFound
 from domain.model.webhooks import Delivery, Webhook
-from ports.records import Page
+from ports.paging import Page
 
 
 def _webhook_row(webhook: Webhook) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from domain.usecases.actors import Actor, account_of
 from domain.usecases.dunning import servers_in_line
 from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
-from ports.records import Page
+from ports.paging import Page
 from ports.unit_of_work import UnitOfWork
 
 

@@ -6,7 +6,8 @@ from domain.model.ledger import Transaction
 from domain.model.server import Server
 from domain.usecases.actors import Actor, account_of
 from domain.usecases.runtime import Runtime
-from ports.records import AuditQuery, AuditRecord, Page
+from ports.audit import AuditQuery, AuditRecord
+from ports.paging import Page
 
 
 def read_audit(

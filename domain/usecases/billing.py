@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
 
 import attrs
 
 from domain.model.errors import DomainError
-from domain.model.ledger import AccountKind, LedgerAccount, Transaction, TxKind, charge
+from domain.model.ledger import AccountKind, LedgerAccount, Transaction, TxKind
+from domain.model.ledger_movements import charge
 from domain.model.metering import bill
 from domain.model.server import Server
 from domain.usecases.runtime import Runtime
@@ -31,7 +31,6 @@ from ports.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 PAGE = 5_000
-WORKERS = 2  # page loops per run: enough to overlap the computing with the database's work
 
 
 def usage_charges(due: DueMeter, until: dt.datetime) -> BilledMeter:
@@ -94,48 +93,60 @@ class _Tally:
         return BillingReport(self.servers, self.charged, self.failed, frozenset(self.wallets))
 
 
-def billing_run(rt: Runtime, *, batch: int = PAGE, workers: int = WORKERS) -> BillingReport:
-    """Bill every server whose watermark is a billing period or more behind, a page at a time.
-
-    Each page is one unit of work; a crash loses at most the pages being billed (their watermarks
-    did not move, so the next run bills them). `workers` page loops run side by side, each on its
-    own unit of work: while one waits for the database to write its page, another computes the
-    next. They split the servers the way concurrent runs do: a server one of them holds is skipped
-    by the others.
-    """
-    now = rt.clock.now()
-    due_by = now - dt.timedelta(seconds=rt.policy.billing_period_seconds)
-    claims = _Claims()
-    if workers <= 1:
-        return _bill_pages(rt, due_by, now, batch, claims).report()
-    with ThreadPoolExecutor(workers, thread_name_prefix="billing") as pool:
-        running = [pool.submit(_bill_pages, rt, due_by, now, batch, claims) for _ in range(workers)]
-        tallies = [worker.result() for worker in running]
+def merged(reports: Iterable[BillingReport]) -> BillingReport:
+    """The report of page loops that ran side by side, as one run's."""
+    reports = list(reports)
     return BillingReport(
-        sum(t.servers for t in tallies),
-        sum(t.charged for t in tallies),
-        sum(t.failed for t in tallies),
-        frozenset().union(*(t.wallets for t in tallies)),
+        sum(r.servers for r in reports),
+        sum(r.charged_micro for r in reports),
+        sum(r.failed for r in reports),
+        frozenset().union(*(r.wallets for r in reports)),
     )
 
 
-class _Claims:
-    """The servers a run's page loops have taken on, so that a page one loop could not write (and
-    is billing server by server) is not taken on again by another loop of the same run."""
+@attrs.frozen
+class BillingWindow:
+    """One run's moment: what it bills up to (`now`) and which meters are due (behind `due_by`)."""
 
-    def __init__(self) -> None:
-        self._taken: set[int] = set()
-        self._lock = threading.Lock()
+    due_by: dt.datetime
+    now: dt.datetime
+
+    @classmethod
+    def of(cls, rt: Runtime) -> BillingWindow:
+        now = rt.clock.now()
+        return cls(now - dt.timedelta(seconds=rt.policy.billing_period_seconds), now)
+
+
+class Claims(Protocol):
+    """The servers a run has taken on, shared by page loops that run side by side: a page one loop
+    could not write (and is billing server by server) is not taken on again by another. A single
+    loop needs none: it never sees a page twice."""
 
     def take(self, page: list[DueMeter]) -> list[DueMeter]:
-        with self._lock:
-            mine = [due for due in page if due.server_id not in self._taken]
-            self._taken.update(due.server_id for due in mine)
-        return mine
+        """The meters of `page` no loop has taken yet, now taken by the caller."""
+        ...
+
+
+def billing_run(rt: Runtime, *, batch: int = PAGE) -> BillingReport:
+    """Bill every server whose watermark is a billing period or more behind, a page at a time.
+
+    Each page is one unit of work; a crash loses at most the pages being billed (their watermarks
+    did not move, so the next run bills them). Several runs at once (schedulers, or the page
+    loops of one, entrypoints/scheduler/billing.py) split the servers: a server one of them holds
+    is skipped by the others.
+    """
+    return bill_pages(rt, BillingWindow.of(rt), batch=batch)
+
+
+def bill_pages(
+    rt: Runtime, window: BillingWindow, *, batch: int = PAGE, claims: Claims | None = None
+) -> BillingReport:
+    """One page loop of a run: page after page of the meters due in `window`."""
+    return _bill_pages(rt, window.due_by, window.now, batch, claims).report()
 
 
 def _bill_pages(
-    rt: Runtime, due_by: dt.datetime, now: dt.datetime, batch: int, claims: _Claims
+    rt: Runtime, due_by: dt.datetime, now: dt.datetime, batch: int, claims: Claims | None
 ) -> _Tally:
     tally = _Tally()
     after: DueMeter | None = None
@@ -145,7 +156,7 @@ def _bill_pages(
             page = uow.billing.due_meters(due_by, batch, after)
             if not page:
                 break
-            mine = claims.take(page)
+            mine = claims.take(page) if claims is not None else page
             try:
                 billed = [usage_charges(due, now) for due in mine]
                 uow.billing.record(billed)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from domain.model.commands import Refund, Reversal
 from domain.model.errors import Conflict, NotFound, ValidationError
-from domain.model.ledger import Transaction, TxKind, refund, reversal
+from domain.model.ledger import Transaction, TxKind
+from domain.model.ledger_movements import refund, reversal
 from domain.usecases.actors import Actor, account_of
 from domain.usecases.dunning import reassess_account
 from domain.usecases.paper_trail import audit

@@ -12,6 +12,7 @@ account lifts it, and the servers follow the account's standing again.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import attrs
 
@@ -48,12 +49,14 @@ def dunning_run(rt: Runtime) -> DunningReport:
     return DunningReport(len(ids), changed)
 
 
-def bill_and_reassess(rt: Runtime) -> BillingReport:
+def bill_and_reassess(
+    rt: Runtime, bill: Callable[[Runtime], BillingReport] = billing_run
+) -> BillingReport:
     """The billing tick: bill what is due, then re-assess at once every account the run took to
     zero or below. Usage may take a wallet below zero; its standing must not wait for the next
     dunning run, or an account with nothing left could order or grow meanwhile. (A low balance's
     reminder does wait for the dunning run.)"""
-    report = billing_run(rt)
+    report = bill(rt)
     if report.wallets:
         with rt.uow() as uow:
             balances = uow.ledger.balances(report.wallets)

@@ -10,13 +10,14 @@ from domain.model.accounts import Account
 from domain.model.commands import BalanceAdjustment
 from domain.model.dunning import Standing
 from domain.model.errors import ValidationError
-from domain.model.ledger import LedgerAccount, Transaction, adjustment
+from domain.model.ledger import LedgerAccount, Transaction
+from domain.model.ledger_movements import adjustment
 from domain.model.money import Money
 from domain.usecases.actors import Actor, account_of, wallet_balance
 from domain.usecases.dunning import reassess_account
 from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
-from ports.records import Page
+from ports.paging import Page
 
 
 @attrs.frozen

@@ -16,7 +16,7 @@ from domain.model.notices import SEALED, SENDING_LEASE, Notice
 from domain.usecases.actors import Actor
 from domain.usecases.runtime import Runtime
 from ports.messaging import OutgoingMail
-from ports.records import Page
+from ports.paging import Page
 
 
 @attrs.frozen

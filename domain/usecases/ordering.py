@@ -14,7 +14,7 @@ import attrs
 from domain.model.action import Action, ActionCommand
 from domain.model.commands import OrderRequest
 from domain.model.errors import AccountRestricted, QuoteRejected
-from domain.model.ledger import hold
+from domain.model.ledger_movements import hold
 from domain.model.metering import Meter
 from domain.model.pricing import Quote, verify_quote
 from domain.model.server import COMMANDS, Server, ServerStatus
@@ -25,7 +25,7 @@ from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
 from domain.usecases.server_access import begin_action
 from domain.usecases.ssh_keys import chosen_keys
-from ports.records import Redemption
+from ports.promos import Redemption
 
 PROVISION_TASK = COMMANDS[ActionCommand.CREATE].job
 

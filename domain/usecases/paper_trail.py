@@ -10,7 +10,7 @@ from domain.model.accounts import Account
 from domain.model.money import Money
 from domain.model.notices import SEALED, Notice, NoticeField, render
 from domain.usecases.actors import Actor
-from ports.records import AuditRecord
+from ports.audit import AuditRecord
 from ports.unit_of_work import UnitOfWork
 
 # What an audit entry's details hold (kept as text).

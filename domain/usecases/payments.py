@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import logging
 
+from ports.records import Page
+
 from domain.model.errors import Conflict, NotFound, Unavailable, ValidationError
 from domain.model.payments import Payment, PaymentStatus, TopUp
 from domain.model.webhooks import WebhookEvent
@@ -24,7 +26,6 @@ from domain.usecases.dunning import reassess_account
 from domain.usecases.paper_trail import audit, notify
 from domain.usecases.runtime import Runtime
 from ports.payments import GatewayPayment, PaymentGateway, PaymentRequest
-from ports.records import Page
 
 log = logging.getLogger("hostprovider.payments")
 # Payments a customer may have open at once: each is a request to the gateway, and an abandoned

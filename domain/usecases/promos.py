@@ -6,14 +6,16 @@ import attrs
 
 from domain.model.commands import PromoDraft
 from domain.model.errors import NotFound
-from domain.model.ledger import Transaction, bonus
+from domain.model.ledger import Transaction
+from domain.model.ledger_movements import bonus
 from domain.model.promo import PromoCode
 from domain.model.values import PromoCodeText
 from domain.usecases.actors import Actor, account_of
 from domain.usecases.dunning import reassess_account
 from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
-from ports.records import Page, Redemption
+from ports.paging import Page
+from ports.promos import Redemption
 from ports.unit_of_work import UnitOfWork
 
 

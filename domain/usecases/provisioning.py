@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from domain.model.action import Action
 from domain.model.errors import DomainError, ExternalFailure
-from domain.model.ledger import capture, release
+from domain.model.ledger_movements import capture, release
 from domain.model.money import Money
 from domain.model.server import Server, ServerStatus
 from domain.model.warm_pool import CLAIMED_STEP, POOL_TAG

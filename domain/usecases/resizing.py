@@ -16,7 +16,8 @@ import attrs
 
 from domain.model.action import Action
 from domain.model.catalogue import Catalogue, ServerConfig, Tariff
-from domain.model.ledger import TxKind, capture, charge, hold, release
+from domain.model.ledger import TxKind
+from domain.model.ledger_movements import capture, charge, hold, release
 from domain.model.metering import Meter
 from domain.model.money import Money
 from domain.model.pricing import monthly_cap

@@ -33,7 +33,10 @@ from ports.webhooks import WebhookSender
 
 @attrs.frozen
 class Policy:
+    # Keys derived from the deployment's master key, one per use: signing quotes, and the HTTP
+    # edge's CSRF tokens.
     quote_key: bytes = attrs.field(repr=False)
+    csrf_key: bytes = attrs.field(repr=False)
     currency: str = "RUB"
     billing_period_seconds: int = 3600
     quote_ttl: dt.timedelta = dt.timedelta(minutes=15)
@@ -85,8 +88,8 @@ class Policy:
         )
 
     def __attrs_post_init__(self) -> None:
-        if len(self.quote_key) < 16:
-            raise ValueError("the quote signing key must be at least 16 bytes")
+        if len(self.quote_key) < 16 or len(self.csrf_key) < 16:
+            raise ValueError("the quote and CSRF keys must be at least 16 bytes each")
         if self.billing_period_seconds <= 0:
             raise ValueError("the billing period must be positive")
 

@@ -33,7 +33,7 @@ from domain.model.webhooks import (
 from domain.usecases.actors import Actor
 from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
-from ports.records import Page
+from ports.paging import Page
 from ports.unit_of_work import UnitOfWork
 from ports.webhooks import WebhookRequest
 

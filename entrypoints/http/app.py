@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 import falcon
@@ -225,20 +225,18 @@ def create_app(
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = fast_json.response_handler()
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)
-    document: dict[str, Any] = {}
-    # The document describes itself too: it is built from the full route table, once, below.
-    spec = meta.OpenApi(runtime, lambda: document)
+    # The document describes itself too: it is built from the full route table (below), once, when
+    # first asked for; an app that never serves it (each HTTP test's) never pays for it.
+    spec = meta.OpenApi(runtime, cache(lambda: openapi.build(routes, SCOPES)))
     routes = [*_routes(runtime, ready_checks), ("/api/openapi.json", spec, None)]
     for path, resource, suffix in routes:
         if suffix:
             app.add_route(path, resource, suffix=suffix)
         else:
             app.add_route(path, resource)
-    document.update(openapi.build(routes))
     if isinstance(runtime.payments, SandboxGateway):  # a page for people: outside the document
         page = checkout.SandboxCheckout(runtime, runtime.payments)
         app.add_route("/sandbox/checkout/{checkout_id}", page)
-    document.update(openapi.build(routes, SCOPES))
     http_metrics.install(app, runtime)
     docs.install(app)
     return app

@@ -6,39 +6,47 @@ RFC 3339 in UTC; ids are integers; the seed API's field names are kept (camelCas
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from domain.model.accounts import Account, ApiToken
 from domain.model.action import Action
-from domain.model.catalogue import Catalogue, Location, OsImage, ResourceRange, Tariff
-from domain.model.ledger import LedgerAccount, Transaction
-from domain.model.money import Money
+from domain.model.catalogue import (
+    HOURS_PER_MONTH,
+    Catalogue,
+    Location,
+    OsImage,
+    ResourceRange,
+    Tariff,
+)
 from domain.model.network import FirewallRule
-from domain.model.notices import Notice
-from domain.model.promo import PromoCode
 from domain.model.server import Server, ServerStatus
 from domain.usecases.catalogue import SignedQuote
 from domain.usecases.firewall import ServerFirewall
+from entrypoints.http.json_accounts import (
+    account,
+    audit_entry,
+    notice,
+    promo,
+    token,
+    transaction,
+)
+from entrypoints.http.json_values import Json, money, page, rate, when
 from ports.hypervisor import GuestStats, RrdPoint, SnapshotInfo
-from ports.records import AuditRecord
 
-Json = dict[str, Any]
-
-
-def money(value: Money, places: int = 2) -> Json:
-    return {"amount": value.format(places), "currency": value.currency}
-
-
-def rate(value: Money) -> Json:
-    """A price per hour: six places, because a fraction of a kopeck per hour adds up."""
-    return money(value, 6)
-
-
-def when(moment: dt.datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+# The views of accounts and records (json_accounts.py) and the shared shapes (json_values.py) are
+# reached through this module too: `codec.<view>` is every view.
+__all__ = [
+    "Json",
+    "account",
+    "audit_entry",
+    "money",
+    "notice",
+    "page",
+    "promo",
+    "rate",
+    "token",
+    "transaction",
+    "when",
+]
 
 
 def location(loc: Location) -> Json:
@@ -86,7 +94,7 @@ def parameters(catalogue: Catalogue) -> Json:
     return {
         "catalogueVersion": catalogue.version,
         "currency": catalogue.currency,
-        "hoursPerMonth": 730,
+        "hoursPerMonth": HOURS_PER_MONTH,
         "limits": {
             "cores": _range(catalogue.limits.cores, "vCPU"),
             "memory": _range(catalogue.limits.memory_mib, "MiB"),
@@ -264,108 +272,4 @@ def snapshot(info: SnapshotInfo) -> Json:
         "name": info.name,
         "description": info.description,
         "snaptime": int(info.created_at.timestamp()) if info.created_at else None,
-    }
-
-
-def account(a: Account) -> Json:
-    return {
-        "id": a.id,
-        "email": a.email,
-        "role": a.role.value,
-        "standing": a.standing.value,
-        "disabled": a.disabled,
-        "currency": a.currency,
-        "createdAt": when(a.created_at),
-    }
-
-
-def token(t: ApiToken) -> Json:
-    return {
-        "id": t.id,
-        "name": t.name,
-        "createdAt": when(t.created_at),
-        "expiresAt": when(t.expires_at),
-        "lastUsedAt": when(t.last_used_at),
-        "scopes": sorted(t.scopes),
-    }
-
-
-def transaction(tx: Transaction, customer_id: int) -> Json:
-    """A transaction from the customer's side: what it did to their balance (and holds)."""
-    wallet = tx.change_for(LedgerAccount.wallet(customer_id, tx.currency))
-    held = tx.change_for(LedgerAccount.holds(customer_id, tx.currency))
-    return {
-        "id": tx.key,
-        "type": tx.kind.value,
-        "amount": money(Money(wallet, tx.currency), 6),
-        "held": money(Money(held, tx.currency), 6),
-        "description": tx.memo,
-        "serverId": tx.server_id,
-        "createdAt": when(tx.created_at),
-    }
-
-
-def promo(p: PromoCode) -> Json:
-    return {
-        "id": p.id,
-        "code": p.code,
-        "kind": p.kind.value,
-        "percent": p.percent,
-        "amount": money(p.amount) if p.amount else None,
-        "duration": p.duration.value,
-        "durationDays": p.duration_days,
-        "validFrom": when(p.valid_from),
-        "validUntil": when(p.valid_until),
-        "maxUses": p.max_uses,
-        "maxUsesPerCustomer": p.max_uses_per_customer,
-        "tariffIds": sorted(p.tariff_ids),
-        "locationIds": sorted(p.location_ids),
-        "uses": p.uses,
-        "active": p.active,
-    }
-
-
-def notice(n: Notice) -> Json:
-    """An outbox entry as the admin reads it: what was (or would be) sent, and how it went."""
-    return {
-        "id": n.id,
-        "userId": n.account_id,
-        "to": n.to,
-        "kind": n.template,
-        "subject": n.subject,
-        "text": n.body,
-        "html": n.html,
-        "status": n.status.value,
-        "attempts": n.attempts,
-        "lastError": n.last_error,
-        "createdAt": when(n.created_at),
-        "nextAttemptAt": when(n.next_attempt_at),
-        "sentAt": when(n.sent_at),
-        "failedAt": when(n.failed_at),
-    }
-
-
-def audit_entry(entry: AuditRecord) -> Json:
-    return {
-        "at": when(entry.at),
-        "actorId": entry.actor_id,  # None: the system (a tick); 0: the operator's CLI
-        "action": entry.action,
-        "target": entry.target,
-        "result": entry.result,
-        "details": dict(entry.details),
-    }
-
-
-def page(items: list[Json], number: int, per_page: int, total: int) -> Json:
-    return {
-        "data": items,
-        "meta": {
-            "pagination": {
-                "page": number,
-                "perPage": per_page,
-                "per_page": per_page,  # its first spelling, kept for the clients that read it
-                "total": total,
-                "pages": (total + per_page - 1) // per_page,
-            }
-        },
     }

@@ -27,7 +27,7 @@ from domain.usecases.runtime import Runtime
 from entrypoints.http.body import raw_body
 from entrypoints.http.errors import ApiError
 from entrypoints.http.schemas import IDEMPOTENCY_KEY
-from ports.records import REQUEST_CLAIM, IdempotencyRecord, StoredResponse
+from ports.idempotency import REQUEST_CLAIM, IdempotencyRecord, StoredResponse
 
 HEADER = "Idempotency-Key"
 KEEP_FOR = dt.timedelta(hours=24)

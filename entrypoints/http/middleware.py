@@ -21,7 +21,7 @@ from domain.usecases.runtime import Runtime
 from entrypoints.http.client_address import ClientAddress, client_of
 from entrypoints.http.errors import ApiError
 from entrypoints.http.scopes import ScopeTable
-from ports.records import AuditRecord
+from ports.audit import AuditRecord
 
 access_log = logging.getLogger("hostprovider.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -161,7 +161,7 @@ class Authentication:
             actor = authenticate(self.runtime, cookie or "")
             if req.method in UNSAFE:
                 sent = req.get_header(CSRF_HEADER) or ""
-                expected = csrf_token(cookie or "", self.runtime.policy.quote_key)
+                expected = csrf_token(cookie or "", self.runtime.policy.csrf_key)
                 if not hmac.compare_digest(sent, expected):
                     raise ApiError(
                         falcon.HTTP_403,

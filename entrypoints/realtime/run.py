@@ -77,8 +77,8 @@ def realtime(settings: Settings, bind: str) -> int:
             "/socket.io/ itself"
         )
     host, port = host_port(bind)
-    from entrypoints.container import check_firewalls
     from entrypoints.database import check_database
+    from entrypoints.infrastructure import check_firewalls
 
     check_shared_infrastructure(settings)
     check_database(settings)

@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from domain.usecases.accounts import purge_expired
-from domain.usecases.dunning import bill_and_reassess, dunning_run
+from domain.usecases.dunning import dunning_run
 from domain.usecases.fabric_reconcile import reconcile_fabric
 from domain.usecases.metrics import maintain_metrics
 from domain.usecases.monitoring import monitoring_pass
@@ -21,6 +21,7 @@ from domain.usecases.runtime import Runtime
 from domain.usecases.warm_pool import refill_warm_pool
 from domain.usecases.webhooks import deliver_webhooks
 from entrypoints.metrics import timed_tick
+from entrypoints.scheduler.billing import billing_tick
 
 log = logging.getLogger("hostprovider.scheduler")
 
@@ -61,7 +62,7 @@ def ticks(monitor_seconds: int = 30) -> tuple[Tick, ...]:
 TICKS = (
     Tick("monitoring", 30, monitoring_pass, quiet=lambda r: not (r.raised or r.cleared)),
     # billing, then the standing of whom it overdrew
-    Tick("billing", 60, bill_and_reassess),
+    Tick("billing", 60, billing_tick),
     Tick("dunning", 300, dunning_run, quiet=lambda r: not r.changed),
     Tick("notices", 10, deliver_notices),
     Tick("webhooks", 10, deliver_webhooks),

@@ -194,7 +194,8 @@ def _serve_metrics(bind: str | None) -> None:
 
 
 def scheduler(settings: Settings) -> int:
-    from entrypoints.container import build, check_firewalls
+    from entrypoints.container import build
+    from entrypoints.infrastructure import check_firewalls
 
     if settings.database_url is None:
         raise ConfigError("HOSTPROVIDER_DATABASE_URL is not set: the scheduler needs PostgreSQL")

@@ -9,7 +9,7 @@ import pytest
 from domain.model.accounts import TokenKind
 from domain.model.credentials import email_key
 from domain.model.errors import AlreadyExists, NotFound
-from ports.records import Page
+from ports.paging import Page
 
 from . import builders as b
 

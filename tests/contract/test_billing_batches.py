@@ -19,15 +19,15 @@ import pytest
 from adapters.memory import FakeClock, InlineJobQueue
 from adapters.postgres.uow import PostgresUnitOfWorkFactory
 from domain.model.errors import AlreadyExists, Conflict
-from domain.model.ledger import LedgerAccount, TxKind, top_up
+from domain.model.ledger import LedgerAccount, TxKind
+from domain.model.ledger_movements import top_up
 from domain.model.metering import Meter, bill
 from domain.model.promo import DiscountTerms
 from domain.model.server import ServerStatus
 from domain.usecases.billing import BillingReport, bill_server, billing_run, usage_charges
 from domain.usecases.runtime import Runtime
-from entrypoints.config import Settings
-from entrypoints.container import build
 from ports.unit_of_work import UnitOfWork
+from tests.backoffice import Backoffice
 
 from . import builders as b
 from .conftest import StoreRig
@@ -35,9 +35,6 @@ from .postgres import PgDatabase
 
 NOW = dt.datetime(2026, 2, 1, 3, 0, tzinfo=dt.UTC)
 DUE_BY = NOW - dt.timedelta(hours=1)
-SETTINGS = Settings(
-    quote_key=b"k" * 32, argon2_time_cost=1, argon2_memory_kib=8192, argon2_parallelism=1
-)
 
 
 def _meter(billed_until: dt.datetime, **changes: Any) -> Meter:
@@ -146,7 +143,7 @@ def bill_in_pages(uow_factory: Callable[[], UnitOfWork], limit: int) -> None:
 
 def runtime(uow_factory: Callable[[], UnitOfWork]) -> Runtime:
     jobs = InlineJobQueue(auto_run=False)
-    return build(SETTINGS, store=uow_factory, job_queue=jobs, clock=FakeClock(NOW)).runtime()
+    return Backoffice(store=uow_factory, jobs=jobs, clock=FakeClock(NOW)).rt
 
 
 # --- reading pages -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 
+import attrs
 import psycopg
 import pytest
 from falcon import testing
@@ -22,19 +23,13 @@ from entrypoints import sandbox
 from entrypoints.config import Settings
 from entrypoints.container import build
 from entrypoints.serve import database_app, prepare_database
+from tests.backoffice import FAST
 
 from .postgres import ScratchDatabase, admin_connection, refused_connections
 
 
 def settings_for(url: str) -> Settings:
-    return Settings(
-        database_url=url,
-        quote_key=b"k" * 32,
-        argon2_time_cost=1,
-        argon2_memory_kib=8192,
-        argon2_parallelism=1,
-        db_pool_size=2,
-    )
+    return attrs.evolve(FAST, database_url=url, db_pool_size=2)
 
 
 def _publish_the_sandbox_catalogue(url: str) -> None:

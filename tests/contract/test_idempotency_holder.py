@@ -12,7 +12,8 @@ import psycopg
 
 from adapters.memory import InlineJobQueue
 from adapters.postgres.uow import PostgresUnitOfWorkFactory
-from ports.records import REQUEST_CLAIM, AuditRecord, IdempotencyRecord
+from ports.audit import AuditRecord
+from ports.idempotency import REQUEST_CLAIM, IdempotencyRecord
 
 from .postgres import PgDatabase
 
@@ -29,6 +30,19 @@ def claimed_by(pg: PgDatabase, holder: psycopg.Connection, key: str) -> None:
     )
 
 
+def gone(pg: PgDatabase, application_name: str) -> None:
+    """Wait (at most 5 s) until the server has ended the backend of a connection closed by its
+    client: closing returns before the server has noticed, and a process is gone only once its
+    backends are."""
+    deadline = time.monotonic() + 5
+    with psycopg.connect(pg.url, autocommit=True) as probe:
+        while probe.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE application_name = %s", (application_name,)
+        ).fetchone():
+            assert time.monotonic() < deadline, f"{application_name} is still connected"
+            time.sleep(0.02)
+
+
 def retry(pg: PgDatabase, key: str) -> IdempotencyRecord | None:
     factory = PostgresUnitOfWorkFactory(pg.pool, job_queue=InlineJobQueue(auto_run=False))
     with factory() as uow:
@@ -37,17 +51,6 @@ def retry(pg: PgDatabase, key: str) -> IdempotencyRecord | None:
         )
         uow.commit()
     return found
-
-
-def gone(pg: PgDatabase, holder: str) -> None:
-    """Until the server has ended a closed connection's backend: close() only asks it to."""
-    deadline = time.monotonic() + 10
-    with psycopg.connect(pg.url, autocommit=True) as admin:
-        while admin.execute(
-            "SELECT 1 FROM pg_stat_activity WHERE application_name = %s", (holder,)
-        ).fetchone():
-            assert time.monotonic() < deadline, f"{holder} is still connected"
-            time.sleep(0.01)
 
 
 def test_a_claim_of_a_connected_process_stands_and_is_taken_over_once_it_is_gone(pg):

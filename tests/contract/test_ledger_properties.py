@@ -23,6 +23,7 @@ from hypothesis.stateful import (
 )
 
 from domain.model import ledger as L
+from domain.model import ledger_movements as M
 from domain.model.errors import Conflict, InsufficientFunds
 from domain.model.ledger import AccountKind, LedgerAccount, Transaction, TxKind
 from domain.model.money import Money
@@ -84,12 +85,12 @@ class LedgerMachine(RuleBasedStateMachine):
     # --- rules -----------------------------------------------------------------------------------
     @rule(customer=customers, amount=amounts)
     def top_up(self, customer: int, amount: Money) -> None:
-        assert self.post(L.top_up(customer, amount, key=self.key("topup"), now=T0)) is None
+        assert self.post(M.top_up(customer, amount, key=self.key("topup"), now=T0)) is None
         self.model_wallet[customer] += amount.micro
 
     @rule(target=holds, customer=customers, amount=amounts)
     def hold(self, customer: int, amount: Money) -> Transaction | None:
-        tx = L.hold(customer, amount, key=self.key("hold"), now=T0, server_id=customer * 100)
+        tx = M.hold(customer, amount, key=self.key("hold"), now=T0, server_id=customer * 100)
         outcome = self.post(tx)
         if self.model_wallet[customer] >= amount.micro:
             assert outcome is None
@@ -104,12 +105,12 @@ class LedgerMachine(RuleBasedStateMachine):
         if held is None:
             return
         amount = Money(held.amount.micro * percent // 100, CUR)
-        self.settle(held, L.capture(held, amount, now=T0))
+        self.settle(held, M.capture(held, amount, now=T0))
 
     @rule(held=holds)
     def release(self, held: Transaction | None) -> None:
         if held is not None:
-            self.settle(held, [L.release(held, now=T0)])
+            self.settle(held, [M.release(held, now=T0)])
 
     def settle(self, held: Transaction, txs: list[Transaction]) -> None:
         outcome = self.post(*txs)
@@ -131,7 +132,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(customer=customers, amount=amounts)
     def customer_charge(self, customer: int, amount: Money) -> None:
-        tx = L.charge(customer, amount, key=self.key("charge"), now=T0, memo="extra ip")
+        tx = M.charge(customer, amount, key=self.key("charge"), now=T0, memo="extra ip")
         outcome = self.post(tx)
         if self.model_wallet[customer] >= amount.micro:
             assert outcome is None
@@ -142,7 +143,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(customer=customers, amount=amounts)
     def usage_charge(self, customer: int, amount: Money) -> None:
-        tx = L.charge(
+        tx = M.charge(
             customer,
             amount,
             key=self.key("usage"),
@@ -159,7 +160,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(customer=customers, amount=amounts)
     def refund(self, customer: int, amount: Money) -> None:
-        tx = L.refund(customer, amount, key=self.key("refund"), now=T0, memo="sorry")
+        tx = M.refund(customer, amount, key=self.key("refund"), now=T0, memo="sorry")
         assert self.post(tx) is None
         self.model_wallet[customer] += amount.micro
         self.posted.append(tx)
@@ -174,14 +175,14 @@ class LedgerMachine(RuleBasedStateMachine):
     def reuse_a_key_for_another_movement(self, data: st.DataObject, amount: Money) -> None:
         if self.posted:
             used = data.draw(st.sampled_from(self.posted))
-            other = L.top_up(4, amount, key=used.key, now=T0)
+            other = M.top_up(4, amount, key=used.key, now=T0)
             assert self.post(other) is Conflict
 
     @rule(customer=customers, amount=amounts)
     def abandon_a_unit_of_work(self, customer: int, amount: Money) -> None:
         before = self.books()
         with self.uow() as uow:
-            uow.ledger.post(L.top_up(customer, amount, key=self.key("abandoned"), now=T0))
+            uow.ledger.post(M.top_up(customer, amount, key=self.key("abandoned"), now=T0))
         assert self.books() == before
 
     # --- invariants ------------------------------------------------------------------------------

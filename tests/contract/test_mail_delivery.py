@@ -13,17 +13,13 @@ from domain.model.notices import REFUSED_TRIES, SENDING_LEASE, Notice, NoticeSta
 from domain.usecases.notices import DeliveryReport, deliver_notices
 from domain.usecases.paper_trail import notify
 from domain.usecases.runtime import Runtime
-from entrypoints.config import Settings
-from entrypoints.container import build
 from ports.messaging import OutgoingMail
-from ports.records import Page
+from ports.paging import Page
+from tests.backoffice import Backoffice
 
 from . import builders as b
 
 NOW = dt.datetime(2026, 2, 1, 3, 0, tzinfo=dt.UTC)
-SETTINGS = Settings(
-    quote_key=b"k" * 32, argon2_time_cost=1, argon2_memory_kib=8192, argon2_parallelism=1
-)
 
 
 @attrs.define
@@ -57,9 +53,7 @@ class Outbox:
 def outbox(uow_factory) -> Outbox:  # type: ignore[no-untyped-def]
     clock = FakeClock(NOW)
     mailer = RecordingMailer()
-    rt = build(
-        SETTINGS, store=uow_factory, job_queue=InlineJobQueue(), clock=clock, mailer=mailer
-    ).runtime()
+    rt = Backoffice(store=uow_factory, jobs=InlineJobQueue(), clock=clock, mailer=mailer).rt
     return Outbox(rt, mailer, clock)
 
 

@@ -31,18 +31,11 @@ from domain.usecases.actors import Actor
 from domain.usecases.billing import billing_run
 from domain.usecases.dunning import bill_and_reassess
 from domain.usecases.runtime import Runtime
-from entrypoints.config import Settings
-from entrypoints.container import build
+from tests.backoffice import FAST, Backoffice
 
 from .postgres import PgDatabase
 
-SETTINGS = Settings(
-    quote_key=b"k" * 32,
-    argon2_time_cost=1,
-    argon2_memory_kib=8192,
-    argon2_parallelism=1,
-    sandbox_task_seconds=0,
-)
+SETTINGS = attrs.evolve(FAST, sandbox_task_seconds=0)
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 PASSWORD = "correct horse battery"
 
@@ -89,7 +82,7 @@ def shop(request: pytest.FixtureRequest) -> Iterator[Shop]:
         database.truncate()
         store = PostgresUnitOfWorkFactory(database.pool, job_queue=queue)
     clock = FakeClock(T0)
-    rt = build(SETTINGS, store=store, job_queue=queue, clock=clock).runtime()
+    rt = Backoffice(SETTINGS, store=store, jobs=queue, clock=clock).rt
     account = accounts.register(rt, NewAccount("root@admin.example", PASSWORD, role=Role.ADMIN))
     yield Shop(rt, clock, Actor(account.id, Role.ADMIN))
 
@@ -155,11 +148,11 @@ def test_the_operator_lets_a_locked_out_admin_back_in_from_the_command_line(
     pg_database: PgDatabase, tmp_path: Path
 ) -> None:
     pg_database.truncate()
-    rt = build(
+    rt = Backoffice(
         SETTINGS,
         store=PostgresUnitOfWorkFactory(pg_database.pool, job_queue=InlineJobQueue()),
         clock=FakeClock(T0),
-    ).runtime()
+    ).rt
     root = accounts.register(rt, NewAccount("root@admin.example", PASSWORD, role=Role.ADMIN))
     with rt.uow() as uow:  # the only admin, suspended (as it could be before that was refused)
         account = uow.accounts.get(root.id)
@@ -170,7 +163,7 @@ def test_the_operator_lets_a_locked_out_admin_back_in_from_the_command_line(
     environ = {
         **os.environ,
         "HOSTPROVIDER_DATABASE_URL": pg_database.url,
-        "HOSTPROVIDER_QUOTE_KEY": "k" * 32,
+        "HOSTPROVIDER_SECRET_KEY": "k" * 32,
         "HOSTPROVIDER_DB_POOL_SIZE": "2",
     }
     command = [sys.executable, "-m", "entrypoints.cli", "admin", "unsuspend", "--email"]

@@ -25,7 +25,8 @@ from entrypoints import cli
 from entrypoints.config import load_settings
 from entrypoints.container import Container, build
 from entrypoints.http.app import create_app
-from ports.records import AuditQuery, Page
+from ports.audit import AuditQuery
+from ports.paging import Page
 
 from .postgres import PgDatabase
 
@@ -38,7 +39,7 @@ def operator_env(pg: PgDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     """The operator's shell: the database in the environment, a working folder without .env."""
     for name, value in {
         "DATABASE_URL": pg.url,
-        "QUOTE_KEY": "q" * 32,
+        "SECRET_KEY": "q" * 32,
         "DB_POOL_SIZE": "2",
         "ARGON2_TIME_COST": "1",
         "ARGON2_MEMORY_KIB": "8192",

@@ -37,19 +37,11 @@ from domain.usecases.actors import Actor
 from domain.usecases.catalogue import quote_order
 from domain.usecases.money import adjust_balance
 from domain.usecases.runtime import Runtime
-from entrypoints.config import Settings
-from entrypoints.container import build
+from tests.backoffice import Backoffice
 
 from . import builders as b
 from .postgres import PgDatabase
 
-SETTINGS = Settings(
-    quote_key=b"k" * 32,
-    argon2_time_cost=1,
-    argon2_memory_kib=8192,
-    argon2_parallelism=1,
-    sandbox_task_seconds=5,
-)
 NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
 
 
@@ -91,8 +83,7 @@ class Shop:
 def shop(pg: PgDatabase) -> Iterator[Shop]:
     jobs = InlineJobQueue(auto_run=False)
     store = PostgresUnitOfWorkFactory(pg.pool, job_queue=jobs)
-    container = build(SETTINGS, store=store, job_queue=jobs, clock=FakeClock(NOW))
-    rt = container.runtime()
+    rt = Backoffice(store=store, jobs=jobs, clock=FakeClock(NOW)).rt
     admin = accounts.register(
         rt, NewAccount("root@admin.example", "correct horse battery", role=Role.ADMIN)
     )

@@ -11,9 +11,9 @@ import pytest
 
 from adapters.memory import InlineJobQueue
 from adapters.postgres.uow import PostgresUnitOfWorkFactory
-from domain.model import ledger as L
+from domain.model import ledger_movements as M
 from domain.model.errors import Conflict, InsufficientFunds, PromoCodeRejected
-from ports.records import Redemption
+from ports.promos import Redemption
 
 from . import builders as b
 from .postgres import PgDatabase
@@ -28,7 +28,7 @@ def uow_factory(pg: PgDatabase) -> PostgresUnitOfWorkFactory:
 def funded(uow_factory, pg: PgDatabase) -> psycopg.Connection:
     """A customer with 10.00, and a raw connection to write around the repositories."""
     with uow_factory() as uow:
-        uow.ledger.post(L.top_up(1, b.rub(10), key="topup", now=b.T0))
+        uow.ledger.post(M.top_up(1, b.rub(10), key="topup", now=b.T0))
         uow.commit()
     with psycopg.connect(pg.url) as conn:
         yield conn
@@ -92,20 +92,20 @@ def test_the_ledger_is_append_only(funded, statement):
 
 def test_a_hold_is_settled_at_most_once_even_past_the_check(uow_factory, pg, monkeypatch):
     with uow_factory() as uow:
-        uow.ledger.post(L.top_up(1, b.rub(10), key="topup", now=b.T0))
-        held = uow.ledger.post(L.hold(1, b.rub(4), key="hold", now=b.T0, server_id=1))
-        uow.ledger.post(L.release(held, now=b.T0))
+        uow.ledger.post(M.top_up(1, b.rub(10), key="topup", now=b.T0))
+        held = uow.ledger.post(M.hold(1, b.rub(4), key="hold", now=b.T0, server_id=1))
+        uow.ledger.post(M.release(held, now=b.T0))
         uow.commit()
     # Pretend the posting code forgot to check: the database still refuses.
     monkeypatch.setattr("adapters.postgres.ledger.check_postable", lambda *args: None)
     with uow_factory() as uow, pytest.raises((Conflict, InsufficientFunds)):
-        uow.ledger.post(L.capture(held, b.rub(4), now=b.T0)[0])
+        uow.ledger.post(M.capture(held, b.rub(4), now=b.T0)[0])
 
 
 def test_a_customer_charge_past_the_check_is_still_refused(uow_factory, funded, monkeypatch):
     monkeypatch.setattr("adapters.postgres.ledger.check_postable", lambda *args: None)
     with uow_factory() as uow, pytest.raises(InsufficientFunds):
-        uow.ledger.post(L.charge(1, b.rub(11), key="c", now=b.T0, memo="too much"))
+        uow.ledger.post(M.charge(1, b.rub(11), key="c", now=b.T0, memo="too much"))
 
 
 def test_promo_limits_hold_past_the_repository(uow_factory, pg):

@@ -9,7 +9,7 @@ import pytest
 from adapters.jobs.procrastinate_queue import job_sink, web_app
 from adapters.postgres.uow import PostgresUnitOfWorkFactory
 from domain.model.errors import Conflict
-from domain.model.ledger import top_up
+from domain.model.ledger_movements import top_up
 
 from . import builders as b
 from .postgres import PgDatabase

@@ -28,6 +28,7 @@ from entrypoints.config import Settings
 from entrypoints.container import build
 from entrypoints.logs import RedactSecrets
 from entrypoints.scheduler.worker import build_app, cron_for, run_worker
+from tests.backoffice import FAST
 
 from .postgres import PgDatabase, ScratchDatabase, admin_connection, refused_connections
 
@@ -37,12 +38,9 @@ DEADLINE_SECONDS = 30
 
 @pytest.fixture
 def settings(pg: PgDatabase) -> Settings:
-    return Settings(
+    return attrs.evolve(
+        FAST,
         database_url=pg.url,
-        quote_key=b"k" * 32,
-        argon2_time_cost=1,
-        argon2_memory_kib=8192,
-        argon2_parallelism=1,
         sandbox_task_seconds=0,
         db_pool_size=2,
         scheduler_concurrency=2,
@@ -141,7 +139,7 @@ def start_scheduler(pg: PgDatabase, folder, name: str, **env: str) -> subprocess
     environ = {
         **os.environ,
         "HOSTPROVIDER_DATABASE_URL": pg.url,
-        "HOSTPROVIDER_QUOTE_KEY": "k" * 32,
+        "HOSTPROVIDER_SECRET_KEY": "k" * 32,
         "HOSTPROVIDER_SMTP_HOST": "none",
         "HOSTPROVIDER_IN_PROCESS_INFRASTRUCTURE": "1",  # each scheduler simulates its own cluster
         "HOSTPROVIDER_SCHEDULER_CONCURRENCY": "2",

@@ -7,7 +7,8 @@ import threading
 import pytest
 
 from domain.model.errors import AlreadyExists, NotFound, PromoCodeRejected
-from ports.records import Page, Redemption
+from ports.paging import Page
+from ports.promos import Redemption
 
 from . import builders as b
 

@@ -9,15 +9,10 @@ import pytest
 from domain.model.alerts import AlertState, Metric
 from domain.model.errors import Conflict, NotFound
 from domain.model.metrics import MetricSample
-from ports.records import (
-    REQUEST_CLAIM,
-    AuditQuery,
-    AuditRecord,
-    IdempotencyRecord,
-    Page,
-    StatsSample,
-    StoredResponse,
-)
+from ports.audit import AuditQuery, AuditRecord
+from ports.idempotency import REQUEST_CLAIM, IdempotencyRecord, StoredResponse
+from ports.metrics import StatsSample
+from ports.paging import Page
 
 from . import builders as b
 

@@ -21,7 +21,7 @@ from domain.model.action import (
 )
 from domain.model.errors import AlreadyExists, NotFound
 from domain.model.server import Placement, ServerStatus
-from ports.records import Page
+from ports.paging import Page
 
 from . import builders as b
 

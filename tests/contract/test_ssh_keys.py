@@ -24,15 +24,11 @@ from domain.usecases.ssh_keys import (
     get_ssh_key,
     list_ssh_keys,
 )
-from entrypoints.config import Settings
-from entrypoints.container import build
+from tests.backoffice import Backoffice
 
 from . import builders as b
 
 NOW = dt.datetime(2026, 2, 1, 3, 0, tzinfo=dt.UTC)
-SETTINGS = Settings(
-    quote_key=b"k" * 32, argon2_time_cost=1, argon2_memory_kib=8192, argon2_parallelism=1
-)
 
 
 def new_key(comment: str = "alice@laptop") -> str:
@@ -55,9 +51,7 @@ class Keys:
 
 @pytest.fixture
 def keys(uow_factory) -> Keys:  # type: ignore[no-untyped-def]
-    rt = build(
-        SETTINGS, store=uow_factory, job_queue=InlineJobQueue(), clock=FakeClock(NOW)
-    ).runtime()
+    rt = Backoffice(store=uow_factory, jobs=InlineJobQueue(), clock=FakeClock(NOW)).rt
     return Keys(rt)
 
 

@@ -6,7 +6,8 @@ import threading
 
 import pytest
 
-from domain.model.ledger import LedgerAccount, top_up
+from domain.model.ledger import LedgerAccount
+from domain.model.ledger_movements import top_up
 
 from . import builders as b
 from .conftest import StoreRig

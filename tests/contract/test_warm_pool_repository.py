@@ -6,6 +6,7 @@ import datetime as dt
 import threading
 from typing import Any
 
+import attrs
 import pytest
 
 from adapters.memory import FakeClock, InlineJobQueue
@@ -20,8 +21,7 @@ from domain.usecases.actors import Actor
 from domain.usecases.money import adjust_balance
 from domain.usecases.provisioning import provision_server
 from domain.usecases.warm_pool import claim_for, refill_warm_pool
-from entrypoints.config import Settings
-from entrypoints.container import build
+from tests.backoffice import FAST, Backoffice
 
 from . import builders as b
 from .postgres import PgDatabase
@@ -177,15 +177,8 @@ def test_postgres_racing_orders_take_a_pooled_guest_exactly_once(pg: PgDatabase)
     order is provisioned (one after the other: the claim is what races here)."""
     jobs = InlineJobQueue(auto_run=False)
     store = PostgresUnitOfWorkFactory(pg.pool, job_queue=jobs)
-    settings = Settings(
-        quote_key=b"k" * 32,
-        argon2_time_cost=1,
-        argon2_memory_kib=8192,
-        argon2_parallelism=1,
-        sandbox_task_seconds=5,
-        warm_pool=(((1, 1), 1),),
-    )
-    rt = build(settings, store=store, job_queue=jobs, clock=FakeClock(b.T0)).runtime()
+    settings = attrs.evolve(FAST, warm_pool=(((1, 1), 1),))
+    rt = Backoffice(settings, store=store, jobs=jobs, clock=FakeClock(b.T0)).rt
     assert refill_warm_pool(rt).built == 1
     with store() as uow:
         [pooled_guest] = uow.warm_pool.all()

@@ -35,17 +35,13 @@ from domain.usecases.webhooks import (
     list_deliveries,
     list_webhooks,
 )
-from entrypoints.config import Settings
-from entrypoints.container import build
-from ports.records import Page
+from ports.paging import Page
 from ports.webhooks import WebhookAnswer
+from tests.backoffice import Backoffice
 
 from . import builders as b
 
 NOW = dt.datetime(2026, 2, 1, 3, 0, tzinfo=dt.UTC)
-SETTINGS = Settings(
-    quote_key=b"k" * 32, argon2_time_cost=1, argon2_memory_kib=8192, argon2_parallelism=1
-)
 URL = "https://hooks.example.com/oxnack"
 
 
@@ -83,13 +79,7 @@ class Hooks:
 def hooks(uow_factory) -> Hooks:  # type: ignore[no-untyped-def]
     clock = FakeClock(NOW)
     receiver = RecordingWebhookReceiver()
-    rt = build(
-        SETTINGS,
-        store=uow_factory,
-        job_queue=InlineJobQueue(),
-        clock=clock,
-        webhook_sender=receiver,
-    ).runtime()
+    rt = Backoffice(store=uow_factory, jobs=InlineJobQueue(), clock=clock, webhooks=receiver).rt
     return Hooks(rt, receiver, clock)
 
 

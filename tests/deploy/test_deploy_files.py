@@ -76,7 +76,7 @@ def test_the_env_template_names_only_settings_the_product_reads() -> None:
     from entrypoints.config import load_settings, read_dotenv
 
     values = read_dotenv(DEPLOY / "hostprovider.env.example")
-    assert {"HOSTPROVIDER_DATABASE_URL", "HOSTPROVIDER_QUOTE_KEY"} <= set(values)
+    assert {"HOSTPROVIDER_DATABASE_URL", "HOSTPROVIDER_SECRET_KEY"} <= set(values)
     readme = (ROOT / "README.md").read_text()
     assert [key for key in values if f"`{key}`" not in readme] == []
     load_settings(values, dotenv=None)  # the template itself is a valid configuration
@@ -111,7 +111,7 @@ def _compose_config(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.skipif(COMPOSE is None, reason="neither `docker compose` nor docker-compose")
 def test_docker_compose_config_validates() -> None:
-    finished = _compose_config({**os.environ, "HOSTPROVIDER_QUOTE_KEY": "compose-test-key"})
+    finished = _compose_config({**os.environ, "HOSTPROVIDER_SECRET_KEY": "compose-test-key"})
     assert finished.returncode == 0, finished.stderr
 
     services = yaml.safe_load(finished.stdout)["services"]
@@ -127,11 +127,11 @@ def test_docker_compose_config_validates() -> None:
 
 
 @pytest.mark.skipif(COMPOSE is None, reason="neither `docker compose` nor docker-compose")
-def test_docker_compose_refuses_to_start_without_a_quote_key() -> None:
-    env = {k: v for k, v in os.environ.items() if k != "HOSTPROVIDER_QUOTE_KEY"}
+def test_docker_compose_refuses_to_start_without_a_secret_key() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "HOSTPROVIDER_SECRET_KEY"}
     finished = _compose_config(env)
     assert finished.returncode != 0
-    assert "HOSTPROVIDER_QUOTE_KEY" in finished.stderr
+    assert "HOSTPROVIDER_SECRET_KEY" in finished.stderr
 
 
 def test_the_gunicorn_config_imports_with_the_settings_of_hostprovider_serve(

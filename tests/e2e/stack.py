@@ -24,7 +24,7 @@ from tests.contract.postgres import ScratchDatabase, admin_connection
 from .sandbox import Sandbox, _stop, _wait_healthy, command, free_port, sandbox_environment
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@e2e.example", "e2e-admin-password"
-QUOTE_KEY = "e2e-quote-key-" + "k" * 32
+SECRET_KEY = "e2e-secret-key-" + "k" * 32
 EXAMPLE_CATALOGUE = Path(__file__).parents[2] / "deploy" / "catalogue.example.toml"
 
 
@@ -58,7 +58,7 @@ class Stack:
             0,
             {
                 "HOSTPROVIDER_DATABASE_URL": self.database_url,
-                "HOSTPROVIDER_QUOTE_KEY": QUOTE_KEY,
+                "HOSTPROVIDER_SECRET_KEY": SECRET_KEY,
                 "HOSTPROVIDER_DB_POOL_SIZE": "4",
                 "HOSTPROVIDER_SMTP_HOST": "none",  # mail off on purpose, unless a test sets it
                 # Where a test gives no Proxmox or pfSense, each process simulates its own, on

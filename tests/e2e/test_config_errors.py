@@ -20,7 +20,7 @@ COMMANDS = {
     "quote": ["quote", "--os", "1", "--location", "1", "--tariff", "1"],
 }
 BAD_SITE = '[[location]]\nid = "one"\n'
-QUOTE_KEY = "config-error-test-key"
+SECRET_KEY = "config-error-test-key"
 
 
 def _run(tmp_path: Path, args: list[str], **settings: str) -> subprocess.CompletedProcess[str]:
@@ -59,7 +59,7 @@ def test_a_malformed_database_url(tmp_path: Path, name: str, url: str) -> None:
         tmp_path,
         COMMANDS[name],
         HOSTPROVIDER_DATABASE_URL=url,
-        HOSTPROVIDER_QUOTE_KEY=QUOTE_KEY,
+        HOSTPROVIDER_SECRET_KEY=SECRET_KEY,
     )
 
     _refused(finished, "HOSTPROVIDER_DATABASE_URL")
@@ -76,7 +76,7 @@ def test_a_bad_scheduler_metrics_bind(tmp_path: Path) -> None:
         tmp_path,
         ["scheduler"],
         HOSTPROVIDER_DATABASE_URL="postgresql://u@db/x",
-        HOSTPROVIDER_QUOTE_KEY=QUOTE_KEY,
+        HOSTPROVIDER_SECRET_KEY=SECRET_KEY,
         HOSTPROVIDER_SCHEDULER_METRICS_BIND="0.0.0.0:port",
     )
 

@@ -12,7 +12,7 @@ from entrypoints.mail import require_mail_decision
 
 DATABASE = {
     "HOSTPROVIDER_DATABASE_URL": "postgresql://app@db.example/hostprovider",
-    "HOSTPROVIDER_QUOTE_KEY": "k" * 32,
+    "HOSTPROVIDER_SECRET_KEY": "k" * 32,
 }
 RELAY = {
     "HOSTPROVIDER_SMTP_HOST": "smtp.example.net",
@@ -122,7 +122,7 @@ def test_the_refusal_is_one_line_and_exit_2(
 
 
 def test_the_container_wires_the_relay_or_the_log_never_a_fake() -> None:
-    plain = Settings(quote_key=b"k" * 32, sandbox_task_seconds=0)
+    plain = Settings(secret_key=b"k" * 32, sandbox_task_seconds=0)
     assert type(build(plain).mailer()) is LogMailer
     relay = SmtpSettings("smtp.example.net", 587, "noreply@oxnack.example")
-    assert type(build(Settings(quote_key=b"k" * 32, smtp=relay)).mailer()) is SmtpMailer
+    assert type(build(Settings(secret_key=b"k" * 32, smtp=relay)).mailer()) is SmtpMailer

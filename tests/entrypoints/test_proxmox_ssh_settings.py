@@ -16,7 +16,7 @@ import pytest
 
 from domain.model.errors import ExternalFailure
 from entrypoints.config import ConfigError, NodeSsh, load_settings
-from entrypoints.container import Container
+from entrypoints.container import unbuilt
 from simulators.proxmox import ProxmoxSimulator
 from simulators.proxmox.simulator import TOKEN_ID, TOKEN_SECRET
 
@@ -123,7 +123,7 @@ def test_ssh_needs_a_proxmox_cluster(files: dict[str, str]) -> None:
 def test_a_host_for_a_node_the_site_does_not_have_is_refused(files: dict[str, str]) -> None:
     settings = load_settings(env(files, user="root", hosts="pve9=10.0.0.9"), dotenv=None)
     with pytest.raises(ConfigError, match="SSH_HOSTS names pve9, which no location"):
-        Container(settings=settings).hypervisor()
+        unbuilt(settings).hypervisor()
 
 
 # --- the wiring, on the simulator ----------------------------------------------------------------
@@ -169,7 +169,7 @@ def test_an_lxc_password_goes_through_the_configured_ssh(
         ),
         dotenv=None,
     )
-    hypervisor = Container(settings=settings).hypervisor()
+    hypervisor = unbuilt(settings).hypervisor()
 
     hypervisor.wait(hypervisor.set_password("pve2", 100, "New-secret-42"))
 
@@ -187,6 +187,6 @@ def test_without_ssh_an_lxc_password_fails_saying_why(
     files: dict[str, str], cluster: ProxmoxSimulator
 ) -> None:
     settings = load_settings(env(files, url=cluster.url), dotenv=None)
-    hypervisor = Container(settings=settings).hypervisor()
+    hypervisor = unbuilt(settings).hypervisor()
     with pytest.raises(ExternalFailure, match="LXC root passwords can only be set over SSH"):
         hypervisor.set_password("pve2", 100, "New-secret-42")

@@ -55,12 +55,13 @@ def firewall() -> Iterator[PfSenseSimulator]:
 def test_the_readme_site_example_starts_on_proxmox_and_pfsense(site_file, firewall):
     from adapters.locking import SerializedFabric
     from adapters.pfsense import PfSenseFabric
-    from entrypoints.container import Container, check_firewalls
+    from entrypoints.container import unbuilt
+    from entrypoints.infrastructure import check_firewalls
 
     settings = settings_for(firewall, site_file)
     check_firewalls(settings)  # what a service does as it starts
     assert ("GET", "/api/v2/system/restapi/settings") in firewall.requests  # checked at start
-    container = Container(settings=settings)
+    container = unbuilt(settings)
     fabric = container.fabric()
     assert isinstance(fabric, SerializedFabric) and isinstance(fabric.inner, PfSenseFabric)
     assert container.policy().customer_networks == load_site(site_file).customer_networks()
@@ -70,14 +71,15 @@ def test_the_readme_site_example_starts_on_proxmox_and_pfsense(site_file, firewa
 
 
 def test_a_firewall_that_refuses_api_keys_stops_the_start_saying_how_to_fix_it(site_file):
-    from entrypoints.container import Container, check_firewalls
+    from entrypoints.container import unbuilt
+    from entrypoints.infrastructure import check_firewalls
 
     with PfSenseSimulator() as default_box:  # the package's default: BasicAuth alone
         settings = settings_for(default_box, site_file)
         with pytest.raises(ConfigError) as refused:
             check_firewalls(settings)  # what a service does as it starts
         requests_before = len(default_box.requests)
-        Container(settings=settings).fabric()  # building alone asks the firewall nothing
+        unbuilt(settings).fabric()  # building alone asks the firewall nothing
         assert len(default_box.requests) == requests_before
         url = default_box.url
     message = str(refused.value)
@@ -86,10 +88,11 @@ def test_a_firewall_that_refuses_api_keys_stops_the_start_saying_how_to_fix_it(s
 
 
 def test_a_firewall_that_is_down_does_not_stop_the_start(site_file, tmp_path):
-    from entrypoints.container import Container, check_firewalls
+    from entrypoints.container import unbuilt
+    from entrypoints.infrastructure import check_firewalls
 
     with PfSenseSimulator(auth_methods=KEY_AUTH) as gone:
         settings = settings_for(gone, site_file)
     check_firewalls(settings)  # the simulator has stopped: nothing answers, and it only warns
-    container = Container(settings=settings)
+    container = unbuilt(settings)
     assert container.fabric() is not None

@@ -12,7 +12,7 @@ from entrypoints.preflight import check_shared_infrastructure
 
 DATABASE = {
     "HOSTPROVIDER_DATABASE_URL": "postgresql://app@db.example/hostprovider",
-    "HOSTPROVIDER_QUOTE_KEY": "k" * 32,
+    "HOSTPROVIDER_SECRET_KEY": "k" * 32,
     "HOSTPROVIDER_SMTP_HOST": "none",
 }
 

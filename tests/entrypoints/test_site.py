@@ -138,7 +138,7 @@ def test_the_composition_root_picks_the_real_adapters_from_the_settings(tmp_path
     from adapters.locking import SerializedFabric
     from adapters.pfsense import PfSenseFabric
     from adapters.proxmox.hypervisor import ProxmoxHypervisor
-    from entrypoints.container import Container
+    from entrypoints.container import unbuilt
     from simulators.pfsense import PfSenseSimulator
     from tests.contract.pfsense_rig import KEY_AUTH
 
@@ -159,7 +159,7 @@ def test_the_composition_root_picks_the_real_adapters_from_the_settings(tmp_path
             },
             dotenv=None,
         )
-        container = Container(settings=settings)
+        container = unbuilt(settings)
         assert isinstance(container.hypervisor(), ProxmoxHypervisor)
         fabric = container.fabric()  # its writes take turns with other processes
     assert isinstance(fabric, SerializedFabric) and isinstance(fabric.inner, PfSenseFabric)
@@ -168,7 +168,7 @@ def test_the_composition_root_picks_the_real_adapters_from_the_settings(tmp_path
 
 
 def test_a_site_too_small_for_the_firewall_is_a_config_error(tmp_path: Path) -> None:
-    from entrypoints.container import Container
+    from entrypoints.container import unbuilt
 
     site = tmp_path / "site.toml"
     site.write_text(GOOD)  # a /16 cut in /26s holds fewer subnets than the VLAN range has tags
@@ -178,4 +178,4 @@ def test_a_site_too_small_for_the_firewall_is_a_config_error(tmp_path: Path) -> 
         dotenv=None,
     )
     with pytest.raises(ConfigError, match=r"3900 tags .* use a /14 supernet or larger"):
-        Container(settings=settings).fabric()
+        unbuilt(settings).fabric()

@@ -1,6 +1,6 @@
 """The HTTP API wired to the in-memory back office, and the few helpers every HTTP test needs.
 
-`Api` is one container built by the composition root with a FakeClock, the Falcon app over it and a
+`Api` is one back office (tests/backoffice.py), the Falcon app over it and a
 `falcon.testing.TestClient`. Customers and the admin are made through the API itself (the admin's
 account is registered with the use case, since no route creates admins). `Api.state()` summarises
 everything a request could change, so that a refused request can be shown to have changed nothing.
@@ -11,35 +11,29 @@ the standard library's.)
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import falcon
 from falcon import testing
 
-from adapters.memory import FakeClock, FakeHypervisor, InlineJobQueue, InMemoryStore
 from domain.model.accounts import Role
 from domain.model.commands import NewAccount
 from domain.model.errors import DomainError
 from domain.usecases import accounts
-from domain.usecases.runtime import Runtime
 from entrypoints.config import Settings
-from entrypoints.container import build
+from entrypoints.container import postgres_counters, postgres_store
 from entrypoints.http.app import create_app
-from tests.usecases.support import recorders
+from tests.backoffice import FAST, Backoffice, OnBackoffice
+from tests.backoffice import START as START
 
-SETTINGS = Settings(
-    quote_key=b"k" * 32,
-    argon2_time_cost=1,
-    argon2_memory_kib=8192,
-    argon2_parallelism=1,
-    sandbox_task_seconds=0,
-)
-START = dt.datetime(2026, 1, 15, 10, 0, 0, tzinfo=dt.UTC)
+if TYPE_CHECKING:
+    from psycopg_pool import ConnectionPool
+
+SETTINGS = attrs.evolve(FAST, sandbox_task_seconds=0)  # jobs run inline, tasks take no time
 PASSWORD = "correct horse battery"
 RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 DECIMAL = re.compile(r"^-?\d+\.\d{2,6}$")
@@ -115,28 +109,29 @@ def assert_server_view(server: dict[str, Any]) -> None:
         assert RFC3339_UTC.match(server[field]), server[field]
 
 
-class Api:
-    def __init__(
-        self,
-        settings: Settings = SETTINGS,
-        overrides: Mapping[str, object] | None = None,
-        **app_options: Any,
-    ) -> None:
-        """The memory store by default; settings with a database_url put the API on PostgreSQL
-        (jobs are then deferred to the database's queue, with no worker to run them).
-        `overrides` replace the container's providers by name (a hasher, say)."""
-        self.clock = FakeClock(START)
-        # The real event path (counted for /metrics), and a mailer that keeps what it sends.
-        mailer = {"mailer": recorders()["mailer"]}
-        self.container = build(settings, clock=self.clock, **{**mailer, **(overrides or {})})
-        self.rt: Runtime = self.container.runtime()
-        self.store: InMemoryStore = self.container.store()
-        self.jobs: InlineJobQueue = self.container.job_queue()
-        self.hypervisor: FakeHypervisor = self.container.hypervisor()
+class Api(OnBackoffice):
+    def __init__(self, office: Backoffice | Settings | None = None, **app_options: Any) -> None:
+        """The memory store by default, on SETTINGS or the settings given; `on_postgres` puts the
+        API on PostgreSQL."""
+        if not isinstance(office, Backoffice):
+            office = Backoffice(office if office is not None else SETTINGS)
+        self.office = office
         self.app: falcon.App = create_app(self.rt, **app_options)
         self.client = testing.TestClient(self.app)
         self._numbers = itertools.count(1)
         self._admin: User | None = None
+
+    @classmethod
+    def on_postgres(cls, pool: ConnectionPool) -> Api:
+        """The API on a PostgreSQL database, with no catalogue: jobs are deferred to the
+        database's queue, with no worker to run them."""
+        office = Backoffice(
+            SETTINGS,
+            store=postgres_store(pool),
+            counters=postgres_counters(pool),
+            catalogue=False,
+        )
+        return cls(office)
 
     # --- requests --------------------------------------------------------------------------------
     def request(
@@ -309,6 +304,4 @@ def api_on(store: str) -> Iterator[Api]:
     from tests.contract.postgres import session_database
 
     for database in session_database():
-        on_postgres = Api(attrs.evolve(SETTINGS, database_url=database.url, db_pool_size=2))
-        yield on_postgres
-        on_postgres.container.pool().close()
+        yield Api.on_postgres(database.pool)

@@ -97,7 +97,7 @@ def test_logout_all_ends_every_session_and_token_this_one_too(api: Api, customer
 
 def _mailed_link(api: Api, email: str) -> str:
     deliver_notices(api.rt)
-    mails = [m for m in api.container.mailer().sent if m.to == email]
+    mails = [m for m in api.mailer.sent if m.to == email]
     assert mails and mails[-1].subject == "Reset your Oxnack password", mails
     found = re.search(r"http://127\.0\.0\.1:8000/reset-password\?token=(\S+)", mails[-1].body)
     assert found, mails[-1].body

@@ -4,9 +4,10 @@ more than any other login, telling that the address has no account)."""
 
 from __future__ import annotations
 
-from api_support import Api
+from api_support import SETTINGS, Api
 
 from adapters.security import Argon2PasswordHasher
+from tests.backoffice import Backoffice
 
 
 class CountingHasher(Argon2PasswordHasher):
@@ -25,7 +26,7 @@ class CountingHasher(Argon2PasswordHasher):
 
 def test_the_first_login_of_an_unknown_address_costs_one_verify_and_no_hash() -> None:
     hasher = CountingHasher()
-    api = Api(overrides={"hasher": hasher})
+    api = Api(Backoffice(SETTINGS, hasher=hasher))
     hashed, verified = hasher.hashed, hasher.verified
 
     answer = api.post(

@@ -55,8 +55,7 @@ def path(server: dict[str, Any]) -> str:
 
 
 def fabric(api: Api) -> FakeNetworkFabric:
-    found: FakeNetworkFabric = api.container.fabric()
-    return found
+    return api.fabric
 
 
 def on_the_firewall(api: Api, server: dict[str, Any]) -> tuple[Any, Any]:

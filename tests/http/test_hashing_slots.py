@@ -7,10 +7,11 @@ from __future__ import annotations
 import threading
 
 import pytest
-from api_support import PASSWORD, Api, assert_error
+from api_support import PASSWORD, SETTINGS, Api, assert_error
 
 from adapters.security import Argon2PasswordHasher, BoundedPasswordHasher
 from domain.model.errors import Busy
+from tests.backoffice import Backoffice
 
 
 class GatedHasher:
@@ -77,7 +78,7 @@ def _login(api: Api, address: str) -> int:
 
 def test_a_login_past_the_process_s_hashing_slots_is_503_at_once() -> None:
     inner = GatedHasher()
-    api = Api(overrides={"hasher": BoundedPasswordHasher(inner, slots=2)})
+    api = Api(Backoffice(SETTINGS, hasher=BoundedPasswordHasher(inner, slots=2)))
     api.register("ann@example.com")
     inner.close()
     holders = [threading.Thread(target=_login, args=(api, f"192.0.2.{n}")) for n in (1, 2)]

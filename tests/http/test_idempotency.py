@@ -12,7 +12,7 @@ import attrs
 import pytest
 from api_support import Api, User, assert_error
 
-from ports.records import IdempotencyRecord
+from ports.idempotency import IdempotencyRecord
 
 ORDER = {"osId": 1, "tariffId": 1}
 

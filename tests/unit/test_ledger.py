@@ -12,12 +12,14 @@ from domain.model.ledger import (
     Posting,
     Transaction,
     TxKind,
-    adjustment,
     balances,
+    check_postable,
+)
+from domain.model.ledger_movements import (
+    adjustment,
     bonus,
     capture,
     charge,
-    check_postable,
     hold,
     refund,
     release,

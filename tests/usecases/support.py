@@ -1,32 +1,20 @@
 """The back office wired with fakes, and the few helpers every use case test needs.
 
-`World` is one container built by the composition root with a FakeClock, plus shortcuts to the fakes
-behind it. `World.snapshot()` captures everything a use case could write (every table of the store,
-the guests on the fake hypervisor, the firewall of every location, mails, events and jobs), so that
-`refused()` can check that a refused command left nothing half-written.
+`World` is one back office (tests/backoffice.py) with shortcuts to the use cases. `World.snapshot()`
+captures everything a use case could write (every table of the store, the guests on the fake
+hypervisor, the firewall of every location, mails, events and jobs), so that `refused()` can check
+that a refused command left nothing half-written.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
-import datetime as dt
 import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from adapters.memory import (
-    FakeClock,
-    FakeHypervisor,
-    FakeNetworkFabric,
-    InlineJobQueue,
-    InMemoryStore,
-    RecordingEventPublisher,
-    RecordingMailer,
-)
-from adapters.memory.webhooks import RecordingWebhookReceiver
 from domain.model.accounts import Role
 from domain.model.action import Action
 from domain.model.commands import BalanceAdjustment, NewAccount, OrderRequest
@@ -37,18 +25,11 @@ from domain.model.notices import Notice
 from domain.model.server import Server
 from domain.usecases import accounts, money, ordering
 from domain.usecases.actors import Actor
-from domain.usecases.runtime import Runtime
 from entrypoints.config import Settings
-from entrypoints.container import Container, build
+from tests.backoffice import FAST, Backoffice, OnBackoffice
+from tests.backoffice import START as START
 
-SETTINGS = Settings(
-    quote_key=b"k" * 32,
-    argon2_time_cost=1,
-    argon2_memory_kib=8192,
-    argon2_parallelism=1,
-    sandbox_task_seconds=5,
-)
-START = dt.datetime(2026, 1, 15, 10, 0, 0, tzinfo=dt.UTC)
+SETTINGS = FAST  # hypervisor tasks take TASK_SECONDS
 PASSWORD = "correct horse battery"
 RUB = "RUB"
 LOCATIONS = (1, 2, 3)
@@ -70,17 +51,9 @@ def micro(text: str) -> int:
 _emails = itertools.count(1)
 
 
-class World:
-    def __init__(self, container: Container, clock: FakeClock) -> None:
-        self.container = container
-        self.clock = clock
-        self.rt: Runtime = container.runtime()
-        self.store: InMemoryStore = container.store()
-        self.jobs: InlineJobQueue = container.job_queue()
-        self.hypervisor: FakeHypervisor = container.hypervisor()
-        self.fabric: FakeNetworkFabric = container.fabric()
-        self.mailer: RecordingMailer = container.mailer()
-        self.events: RecordingEventPublisher = container.events()
+class World(OnBackoffice):
+    def __init__(self, office: Backoffice | None = None) -> None:
+        self.office = office if office is not None else Backoffice()
         self.admin = self.register(role=Role.ADMIN, email="root@admin.example")
 
     # --- people and money ------------------------------------------------------------------------
@@ -173,8 +146,10 @@ class World:
 
     # --- everything a use case may write ---------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
+        # A shallow copy of each table is the whole of it: tables hold values never changed in
+        # place (the store's rollback rests on the same promise).
         with self.store.lock:
-            tables = copy.deepcopy(self.store.tables)
+            tables = {name: table.copy() for name, table in self.store.tables.items()}
         guests = []
         for info in self.hypervisor.guests_all():
             try:
@@ -234,15 +209,5 @@ def refused(
     return raised.value
 
 
-def recorders() -> dict[str, object]:
-    """The fakes that keep what leaves the system, for a container under test to use."""
-    return {
-        "events": RecordingEventPublisher(),
-        "mailer": RecordingMailer(),
-        "webhook_sender": RecordingWebhookReceiver(),
-    }
-
-
 def make_world(settings: Settings = SETTINGS) -> World:
-    clock = FakeClock(START)
-    return World(build(settings, clock=clock, **recorders()), clock)
+    return World(Backoffice(settings))

@@ -15,7 +15,7 @@ from domain.usecases import accounts, admin, operator
 from domain.usecases.actors import Actor
 from domain.usecases.billing import billing_run
 from domain.usecases.dunning import dunning_run
-from ports.records import Page
+from ports.paging import Page
 
 from .support import PASSWORD, START_HOURLY, World, refused
 

@@ -6,7 +6,8 @@ import datetime as dt
 import threading
 
 from domain.model.commands import PromoDraft
-from domain.model.ledger import TxKind, top_up
+from domain.model.ledger import TxKind
+from domain.model.ledger_movements import top_up
 from domain.model.server_commands import OnServer
 from domain.usecases import promos, server_commands
 from domain.usecases.actors import Actor

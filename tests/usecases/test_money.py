@@ -13,7 +13,7 @@ from domain.model.ledger import AccountKind, LedgerAccount, Transaction, TxKind,
 from domain.model.values import Amount
 from domain.usecases import money
 from domain.usecases.actors import Actor
-from ports.records import Page
+from ports.paging import Page
 
 from .support import START_HOURLY, World, micro, refused
 

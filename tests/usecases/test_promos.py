@@ -21,7 +21,7 @@ from domain.model.promo import DiscountDuration, PromoKind
 from domain.model.values import PromoCodeText
 from domain.usecases import promos
 from domain.usecases.actors import Actor
-from ports.records import Page
+from ports.paging import Page
 
 from .support import World, micro, refused, rub
 

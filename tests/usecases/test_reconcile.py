@@ -15,7 +15,7 @@ from domain.usecases.actors import Actor
 from domain.usecases.billing import billing_run
 from domain.usecases.reconcile import GuestDriftReport, reconcile_guests
 from domain.usecases.warm_pool import refill_warm_pool
-from ports.records import AuditRecord
+from ports.audit import AuditRecord
 
 from .support import World, unchanged
 from .test_warm_pool import pooled_world

@@ -29,13 +29,13 @@ from domain.usecases.provisioning import provision_server
 from domain.usecases.rebuilding import rebuild_server
 from domain.usecases.reconcile import reconcile_guests
 from domain.usecases.ssh_keys import NewSshKey, add_ssh_key
-from entrypoints.container import build
 from ports.hypervisor import GuestInfo, GuestSpec, TaskRef
 from simulators.proxmox import ProxmoxSimulator
+from tests.backoffice import Backoffice
 from tests.contract.proxmox_rig import SimulatedNodeShell
 from tests.e2e.infrastructure import BRIDGE, proxmox_sites, simulated_proxmox
 
-from .support import SETTINGS, START, TASK_SECONDS, World, micro, recorders
+from .support import START, TASK_SECONDS, World, micro
 
 MSK = ("pve-msk-1", "pve-msk-2")  # location 1, where the orders go
 FOREIGN = "someone-else-"  # the name of every guest the test makes in another actor's stead
@@ -124,10 +124,7 @@ def pve() -> Iterator[OnProxmox]:
                 SshSettings(), SimulatedNodeShell(simulator)
             ),
         )
-        world = World(
-            build(SETTINGS, clock=clock, hypervisor=hypervisor, **recorders()),
-            clock,
-        )
+        world = World(Backoffice(clock=clock, hypervisor=hypervisor))
         yield OnProxmox(world, simulator, hypervisor)
         client.close()
     # simulated_proxmox checks at its exit that every request passed the PVE schema

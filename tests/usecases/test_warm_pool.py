@@ -7,7 +7,6 @@ from collections import Counter
 import attrs
 import pytest
 
-from adapters.memory import FakeClock
 from domain.model.errors import AlreadyExists
 from domain.model.ledger import TxKind
 from domain.model.server import ServerStatus
@@ -17,17 +16,15 @@ from domain.usecases.provisioning import provision_server
 from domain.usecases.provisioning_steps import STEPS
 from domain.usecases.reconcile import reconcile_guests
 from domain.usecases.warm_pool import refill_warm_pool
-from entrypoints.container import build
+from tests.backoffice import FAST, Backoffice
 
-from .support import SETTINGS, START, World, micro, recorders
+from .support import World, micro
 
 POOL = (1, 1)  # Moscow, Ubuntu 24.04 (an LXC image)
 
 
 def pooled_world(*pools: tuple[tuple[int, int], int]) -> World:
-    clock = FakeClock(START)
-    settings = attrs.evolve(SETTINGS, warm_pool=pools or ((POOL, 2),))
-    return World(build(settings, clock=clock, **recorders()), clock)
+    return World(Backoffice(attrs.evolve(FAST, warm_pool=pools or ((POOL, 2),))))
 
 
 @pytest.fixture

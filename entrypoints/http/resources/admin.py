@@ -28,7 +28,7 @@ from entrypoints.http.resources.base import (
 from entrypoints.http.response_schemas import ANY_OBJECT, PAGE
 from entrypoints.http.rule_schemas import PROMO
 from entrypoints.http.schemas import ADJUST
-from ports.records import Page
+from ports.paging import Page
 
 ADMIN_ERRORS = (401, 403)
 

@@ -23,7 +23,7 @@ from entrypoints.http.resources.base import (
     set_json,
 )
 from entrypoints.http.response_schemas import CATALOGUE_DOCUMENT, PAGE
-from ports.records import AuditQuery
+from ports.audit import AuditQuery
 
 MAX_TARGET = 200
 

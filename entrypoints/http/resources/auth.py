@@ -81,7 +81,7 @@ class Login(Resource):
             if issued.token.expires_at
             else None
         )
-        csrf = csrf_token(issued.secret, self.rt.policy.quote_key)
+        csrf = csrf_token(issued.secret, self.rt.policy.csrf_key)
         resp.set_cookie(
             SESSION_COOKIE,
             issued.secret,

@@ -14,7 +14,7 @@ from domain.usecases.runtime import Runtime
 from entrypoints.http.errors import ApiError
 from entrypoints.http.response_schemas import ANY_OBJECT
 from entrypoints.http.schemas import Schema
-from ports.records import Page
+from ports.paging import Page
 
 
 @attrs.frozen

@@ -8,13 +8,12 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from adapters.memory import FakeClock
 from adapters.pfsense import PfSenseFabric
 from domain.model.network import VlanRange
-from entrypoints.container import build
 from entrypoints.sandbox import sandbox_networks
+from tests.backoffice import Backoffice
 from tests.contract.pfsense_rig import ATTEMPTS, PfSenseRig, site_for
-from tests.usecases.support import SETTINGS, START, World
+from tests.usecases.support import World
 
 LOCATIONS = (1, 2, 3)  # the sandbox catalogue's, each with its own firewall
 
@@ -30,8 +29,7 @@ def shop_on_pfsense(**site_changes: Any) -> Iterator[tuple[World, PfSenseRig]]:
             for loc, sim in rig.sims.items()
         }  # fmt: skip
         fabric = PfSenseFabric(sites, sleep=rig.pauses.append, attempts=ATTEMPTS)
-        clock = FakeClock(START)
         try:
-            yield World(build(SETTINGS, clock=clock, fabric=fabric), clock), rig
+            yield World(Backoffice(fabric=fabric)), rig
         finally:
             fabric.close()

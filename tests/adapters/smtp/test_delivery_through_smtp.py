@@ -10,16 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from adapters.memory import FakeClock, RecordingEventPublisher
 from adapters.smtp import SmtpMailer
 from domain.model.alerts import Metric
 from domain.model.notices import REFUSED_TRIES, NoticeStatus, backoff
 from domain.usecases.actors import Actor
 from domain.usecases.notices import DeliveryReport, deliver_notices
-from entrypoints.config import load_settings
-from entrypoints.container import build
+from entrypoints.config import Settings, load_settings
+from entrypoints.mail import make_mailer
 from entrypoints.scheduler.ticks import TICKS
-from tests.usecases.support import SETTINGS, START, World
+from ports.messaging import Mailer
+from tests.backoffice import Backoffice
+from tests.usecases.support import SETTINGS, World
 
 from .relay import Relay, running_relay
 
@@ -30,10 +31,8 @@ def relay(tmp_path: Path) -> Iterator[Relay]:
         yield running
 
 
-def _world(container_settings=SETTINGS, **overrides) -> World:  # type: ignore[no-untyped-def]
-    clock = FakeClock(START)
-    overrides.setdefault("events", RecordingEventPublisher())  # the live events, kept to look at
-    return World(build(container_settings, clock=clock, **overrides), clock)
+def _world(settings: Settings = SETTINGS, *, mailer: Mailer | None = None) -> World:
+    return World(Backoffice(settings, mailer=mailer or make_mailer(settings)))
 
 
 def _mailed_to(relay: Relay, address: str) -> list[str]:
@@ -122,7 +121,7 @@ def test_a_sandbox_cpu_at_95_mails_once_and_70_clears_it_without_a_second_mail(
         "HOSTPROVIDER_ARGON2_MEMORY_KIB": "8192",
         "HOSTPROVIDER_ARGON2_PARALLELISM": "1",
     }
-    sandbox = _world(load_settings(env, dotenv=None))  # the sandbox's own wiring, no override
+    sandbox = _world(load_settings(env, dotenv=None))  # the mailer the settings choose
     alice = sandbox.customer()
     server = sandbox.running_server(alice, name="db-1")
     address = sandbox.notices(alice)[0].to

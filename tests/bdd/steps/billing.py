@@ -13,7 +13,7 @@ from domain.model.ledger import AccountKind, LedgerAccount, Transaction, TxKind,
 from domain.model.money import Money
 from domain.usecases import billing, corrections, dunning, money
 from domain.usecases.billing import BillingReport
-from ports.records import Page
+from ports.paging import Page
 
 from .common import CURRENCY, NAME, Outcome, Shop, attempt, same_money
 

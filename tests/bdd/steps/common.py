@@ -17,7 +17,7 @@ import attrs
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from adapters.memory import FakeClock
+from adapters.memory import InlineJobQueue
 from domain.model.accounts import Role
 from domain.model.catalogue import Catalogue, Location, OsImage, Tariff
 from domain.model.commands import BalanceAdjustment, NewAccount
@@ -27,13 +27,9 @@ from domain.model.server import Server
 from domain.usecases import accounts, money, notices
 from domain.usecases.actors import Actor
 from domain.usecases.catalogue import current_catalogue
-from domain.usecases.runtime import Runtime
 from domain.usecases.servers import get_server
-from entrypoints.config import Settings
-from entrypoints.container import Container, build
-from tests.usecases.support import recorders
+from tests.backoffice import FAST, Backoffice, OnBackoffice
 
-START = dt.datetime(2026, 1, 15, 10, 0, tzinfo=dt.UTC)
 CURRENCY = "RUB"
 PASSWORD = "correct horse battery"
 NAME = r"(?P<name>[A-Z][a-z]+)"
@@ -54,43 +50,18 @@ class Customer:
 
 
 @attrs.define
-class Shop:
+class Shop(OnBackoffice):
     """One back office wired with fakes, plus the names the scenario gave to what it made."""
 
-    container: Container
-    clock: FakeClock
+    office: Backoffice
     customers: dict[str, Customer] = attrs.field(factory=dict)
     server_ids: dict[str, int] = attrs.field(factory=dict)
     root_passwords: dict[str, str] = attrs.field(factory=dict)
     _admin: Actor | None = None
 
     @property
-    def rt(self) -> Runtime:
-        return self.container.runtime()
-
-    @property
-    def store(self) -> Any:
-        return self.container.store()
-
-    @property
-    def hypervisor(self) -> Any:
-        return self.container.hypervisor()
-
-    @property
-    def fabric(self) -> Any:
-        return self.container.fabric()
-
-    @property
-    def job_queue(self) -> Any:
-        return self.container.job_queue()
-
-    @property
-    def mailer(self) -> Any:
-        return self.container.mailer()
-
-    @property
-    def events(self) -> Any:
-        return self.container.events()
+    def job_queue(self) -> InlineJobQueue:
+        return self.office.jobs
 
     @property
     def catalogue(self) -> Catalogue:
@@ -130,18 +101,11 @@ class Shop:
         return next(tariff for tariff in self.catalogue.tariffs if tariff.name == name)
 
 
-def open_shop(*, billing_period_seconds: int = 3600) -> Shop:
-    settings = Settings(
-        quote_key=b"x" * 32,
-        argon2_time_cost=1,
-        argon2_memory_kib=8192,
-        argon2_parallelism=1,
-        sandbox_task_seconds=0,  # hypervisor tasks end at once: time moves only when a step says so
-        billing_period_seconds=billing_period_seconds,
-        webhooks_allow_private=False,  # the product's rule, not the sandbox's
-    )
-    clock = FakeClock(START)
-    return Shop(build(settings, clock=clock, **recorders()), clock)
+def open_shop(**settings: Any) -> Shop:
+    # Hypervisor tasks end at once: time moves only when a step says so. Webhooks follow the
+    # product's rule, not the sandbox's.
+    changes = {"sandbox_task_seconds": 0, "webhooks_allow_private": False, **settings}
+    return Shop(Backoffice(attrs.evolve(FAST, **changes)))
 
 
 @pytest.fixture

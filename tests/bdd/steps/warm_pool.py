@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import attrs
 from pytest_bdd import given, parsers, then, when
 
-from adapters.memory import FakeClock
 from domain.model.warm_pool import CLAIMED_STEP, PooledGuest, PoolState
 from domain.usecases.reconcile import reconcile_guests
 from domain.usecases.warm_pool import refill_warm_pool
-from entrypoints.container import build
-from tests.usecases.support import recorders
 
-from .common import START, Shop, open_shop
+from .common import Shop, open_shop
 from .servers import CITY, SERVER
 
 COUNT = r"(?P<count>\d+)"
@@ -32,9 +28,7 @@ def ready_guests(shop: Shop, location_id: int) -> list[PooledGuest]:
 def _keeps(count: str, os: str, city: str) -> Shop:
     plain = open_shop()  # the same shop as every other feature, to read its catalogue
     pool = ((plain.location(city).id, plain.image(os).id), int(count))
-    settings = attrs.evolve(plain.container.settings(), warm_pool=(pool,))
-    clock = FakeClock(START)
-    return Shop(build(settings, clock=clock, **recorders()), clock)
+    return open_shop(warm_pool=(pool,))
 
 
 @given("the scheduler has filled the warm pool")

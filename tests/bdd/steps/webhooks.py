@@ -17,7 +17,7 @@ from domain.usecases.webhooks import (
     list_deliveries,
     list_webhooks,
 )
-from ports.records import Page
+from ports.paging import Page
 from ports.webhooks import WebhookAnswer
 
 from .common import NAME, Outcome, Shop, attempt
