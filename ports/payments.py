@@ -20,7 +20,7 @@ import attrs
 
 from domain.model.money import Money
 from domain.model.payments import Payment, PaymentStatus
-from ports.records import Page
+from ports.paging import Page
 
 
 @attrs.frozen

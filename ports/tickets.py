@@ -6,7 +6,7 @@ import builtins
 from typing import Protocol
 
 from domain.model.tickets import Ticket, TicketStatus
-from ports.records import Page
+from ports.paging import Page
 
 
 class TicketRepository(Protocol):

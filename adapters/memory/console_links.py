@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 import attrs
 
+from adapters.memory.tables import Tables
 from domain.model.console import ConsoleEnd, ConsoleLink
-
-if TYPE_CHECKING:
-    from adapters.memory.store import InMemoryUnitOfWork
 
 TABLE = "console_links"
 
 
 class InMemoryConsoleLinkRepository:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables) -> None:
         self._uow = uow
 
     def add(self, link: ConsoleLink) -> None:

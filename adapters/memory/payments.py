@@ -5,18 +5,15 @@ from __future__ import annotations
 import builtins
 import copy
 import datetime as dt
-from typing import TYPE_CHECKING
 
+from adapters.memory.tables import Tables
 from domain.model.errors import NotFound
 from domain.model.payments import Payment, PaymentStatus, RefundStatus
-from ports.records import Page
-
-if TYPE_CHECKING:
-    from adapters.memory.store import InMemoryUnitOfWork
+from ports.paging import Page
 
 
 class InMemoryPaymentRepository:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables) -> None:
         self._uow = uow
 
     def next_id(self) -> int:
@@ -27,7 +24,7 @@ class InMemoryPaymentRepository:
         if stored is not None:
             return stored
         self._uow.write("payments")[payment.id] = copy.deepcopy(payment)
-        self._uow.store.saw_id("payments", payment.id)
+        self._uow.saw_id("payments", payment.id)
         return copy.deepcopy(payment)
 
     def get(self, payment_id: int) -> Payment | None:

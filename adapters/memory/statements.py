@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
-from typing import TYPE_CHECKING
 
+from adapters.memory.tables import Tables
 from domain.model.ledger import LedgerAccount, Transaction
-
-if TYPE_CHECKING:
-    from adapters.memory.store import InMemoryUnitOfWork
 
 
 class InMemoryLedgerHistory:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: Tables) -> None:
         self._uow = uow
 
     def funds_before(self, accounts: Collection[LedgerAccount], moment: dt.datetime) -> int:

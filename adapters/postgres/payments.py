@@ -15,7 +15,7 @@ from adapters.postgres.rows import money, structure
 from adapters.postgres.session import Db, Row, next_id, paged
 from domain.model.errors import NotFound
 from domain.model.payments import Payment, PaymentStatus
-from ports.records import Page
+from ports.paging import Page
 
 _COLUMNS = (
     "id, customer_id, amount_micro, currency, gateway, gateway_payment_id, confirmation_url,"

@@ -9,7 +9,7 @@ from adapters.postgres.rows import structure
 from adapters.postgres.session import Db, Row, next_id, paged
 from domain.model.errors import Conflict, NotFound
 from domain.model.tickets import Ticket, TicketMessage, TicketStatus
-from ports.records import Page
+from ports.paging import Page
 
 _COLUMNS = "id, owner_id, subject, status, server_id, created_at, updated_at"
 

@@ -15,8 +15,6 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from ports.records import Page
-
 from domain.model.errors import Conflict, NotFound, Unavailable, ValidationError
 from domain.model.payments import Payment, PaymentStatus, TopUp
 from domain.model.webhooks import WebhookEvent
@@ -25,6 +23,7 @@ from domain.usecases.actors import Actor, account_of, wallet_balance
 from domain.usecases.dunning import reassess_account
 from domain.usecases.paper_trail import audit, notify
 from domain.usecases.runtime import Runtime
+from ports.paging import Page
 from ports.payments import GatewayPayment, PaymentGateway, PaymentRequest
 
 log = logging.getLogger("hostprovider.payments")

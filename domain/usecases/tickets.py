@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
-from ports.records import Page
 
 from domain.model import tickets as rules
 from domain.model.accounts import Role
@@ -24,6 +23,7 @@ from domain.usecases.actors import Actor, account_of
 from domain.usecases.paper_trail import notify
 from domain.usecases.runtime import Runtime
 from domain.usecases.server_access import owned_server
+from ports.paging import Page
 from ports.unit_of_work import UnitOfWork
 
 

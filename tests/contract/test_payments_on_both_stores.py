@@ -24,7 +24,7 @@ from domain.usecases.payment_reconcile import reconcile_payments
 from domain.usecases.runtime import Runtime
 from entrypoints.config import Settings
 from entrypoints.container import build
-from ports.records import Page
+from ports.paging import Page
 
 from .postgres import PgDatabase
 

@@ -12,7 +12,7 @@ import pytest
 
 from domain.model.errors import Conflict
 from domain.model.tickets import Author, Ticket, TicketStatus
-from ports.records import Page
+from ports.paging import Page
 
 from . import builders as b
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import attrs
 import pytest
-from api_support import SETTINGS, Api, User, assert_error
+from api_support import Api, User, assert_error
 
 from tests.contract.postgres import session_database
 
@@ -21,9 +20,7 @@ def api(request: pytest.FixtureRequest) -> Iterator[Api]:
         yield Api()
         return
     for database in session_database():  # a scratch database, dropped when the module is done
-        on_postgres = Api(attrs.evolve(SETTINGS, database_url=database.url, db_pool_size=2))
-        yield on_postgres
-        on_postgres.container.pool().close()
+        yield Api.on_postgres(database.pool)
 
 
 @pytest.fixture(scope="module")

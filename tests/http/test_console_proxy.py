@@ -131,13 +131,13 @@ def test_bytes_are_relayed_unchanged_both_ways(api: Api, customer: User, app: Co
 
 
 def _query(server: dict[str, Any]) -> Any:
-    from ports.records import AuditQuery
+    from ports.audit import AuditQuery
 
     return AuditQuery(target=f"server:{server['id']}")
 
 
 def _page() -> Any:
-    from ports.records import Page
+    from ports.paging import Page
 
     return Page(per_page=100)
 

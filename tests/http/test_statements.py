@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from api_support import Api, User, assert_error
 
-from domain.model import ledger as L
-from domain.model.ledger import LedgerAccount, top_up
+from domain.model import ledger_movements as M
+from domain.model.ledger import LedgerAccount
+from domain.model.ledger_movements import top_up
 from domain.model.money import Money
 from domain.usecases.billing import billing_run
 
@@ -64,7 +65,7 @@ def busy_month(api: Api, customer: User, admin: User) -> dict[str, Any]:
     refund = Money(-int(Decimal(usage["amount"]["amount"]) * 1_000_000), "RUB")
     with api.rt.uow() as uow:  # as an admin's refund of that charge posts it
         uow.ledger.post(
-            L.refund(
+            M.refund(
                 customer.id,
                 refund,
                 key=f"{usage['id']}:refund",

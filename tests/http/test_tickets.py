@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from api_support import Api, User, assert_error
-from ports.records import Page
 
 from domain.model.tickets import CUSTOMER_WRITES, MESSAGE_MAX
+from ports.paging import Page
 
 
 def _open(api: Api, user: User, **body: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from domain.model import ledger as L
+from domain.model import ledger_movements as M
 from domain.model.errors import RuleViolation, ValidationError
 from domain.model.money import Money
 from domain.model.statements import Period, ServerLife, build_statement
@@ -46,8 +47,8 @@ def test_a_period_runs_from_its_first_moment_to_the_next_months() -> None:
 
 def test_money_moved_between_the_wallet_and_its_holds_is_no_line() -> None:
     at = MARCH.start + DAY
-    held = L.hold(1, rub(10), key="h", now=at, server_id=7)
-    captured = L.capture(held, rub(4), now=at)  # and releases the other 6
+    held = M.hold(1, rub(10), key="h", now=at, server_id=7)
+    captured = M.capture(held, rub(4), now=at)  # and releases the other 6
 
     st = build_statement(1, MARCH, MARCH.end, rub(100), [held, *captured], [])
 
@@ -60,14 +61,14 @@ def test_charges_group_by_server_with_its_time_in_the_month_and_the_rest_by_kind
     db = ServerLife(8, "db", MARCH.start + 2 * DAY, None)
     at = MARCH.start + 2 * DAY
     movements = [
-        L.top_up(1, rub(50), key="t", now=at),
-        L.charge(1, rub(3), key="u1", now=at, memo="", kind=L.TxKind.USAGE, server_id=7),
-        L.charge(1, rub(2), key="u2", now=at, memo="", kind=L.TxKind.USAGE, server_id=8),
-        L.charge(1, rub(1), key="c", now=at, memo="licence"),
-        L.charge(1, rub(1), key="u3", now=at, memo="", kind=L.TxKind.USAGE, server_id=7),
-        L.bonus(1, rub(5), key="b", now=at, memo="promo"),
-        L.refund(1, rub(1), key="r", now=at, memo="sorry", server_id=7),
-        L.charge(2, rub(9), key="other", now=at, memo="", kind=L.TxKind.USAGE, server_id=9),
+        M.top_up(1, rub(50), key="t", now=at),
+        M.charge(1, rub(3), key="u1", now=at, memo="", kind=L.TxKind.USAGE, server_id=7),
+        M.charge(1, rub(2), key="u2", now=at, memo="", kind=L.TxKind.USAGE, server_id=8),
+        M.charge(1, rub(1), key="c", now=at, memo="licence"),
+        M.charge(1, rub(1), key="u3", now=at, memo="", kind=L.TxKind.USAGE, server_id=7),
+        M.bonus(1, rub(5), key="b", now=at, memo="promo"),
+        M.refund(1, rub(1), key="r", now=at, memo="sorry", server_id=7),
+        M.charge(2, rub(9), key="other", now=at, memo="", kind=L.TxKind.USAGE, server_id=9),
     ]
     end = MARCH.start + 10 * DAY
 
@@ -88,7 +89,7 @@ def test_charges_group_by_server_with_its_time_in_the_month_and_the_rest_by_kind
 
 def test_a_charge_for_time_before_the_month_shows_no_time_in_it() -> None:
     gone = ServerLife(7, "web", MARCH.start - 5 * DAY, MARCH.start - DAY)
-    late = L.charge(
+    late = M.charge(
         1, rub(1), key="u", now=MARCH.start + DAY, memo="", kind=L.TxKind.USAGE, server_id=7
     )
 

@@ -20,7 +20,8 @@ from domain.model.server import Server
 from domain.model.server_commands import OnServer, OpenConsole
 from domain.usecases import console, server_commands
 from domain.usecases.actors import Actor
-from ports.records import AuditQuery, Page
+from ports.audit import AuditQuery
+from ports.paging import Page
 
 from .support import World, refused
 

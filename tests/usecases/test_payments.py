@@ -22,7 +22,7 @@ from domain.model.payments import PaymentStatus, RefundPayment, TopUp
 from domain.usecases import money, payment_refunds, payments
 from domain.usecases.actors import Actor
 from domain.usecases.payment_reconcile import reconcile_payments
-from ports.records import Page
+from ports.paging import Page
 
 from .support import World, micro, refused
 

@@ -9,7 +9,8 @@ from pytest_bdd import given, parsers, then, when
 from domain.model.accounts import token_digest
 from domain.model.server_commands import OpenConsole
 from domain.usecases import console
-from ports.records import AuditQuery, Page
+from ports.audit import AuditQuery
+from ports.paging import Page
 
 from .common import NAME, Outcome, Shop, attempt
 from .servers import SERVER, guest_of

@@ -12,7 +12,7 @@ from domain.model.ledger import TxKind
 from domain.model.payments import Payment, RefundPayment, TopUp
 from domain.usecases import payment_refunds, payments
 from domain.usecases.payment_reconcile import reconcile_payments
-from ports.records import Page
+from ports.paging import Page
 
 from .common import NAME, Outcome, Shop, attempt, same_money
 
