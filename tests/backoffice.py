@@ -30,6 +30,7 @@ from entrypoints.sandbox import sandbox_hypervisor, seed
 from ports.hypervisor import Hypervisor
 from ports.messaging import EventPublisher, Mailer
 from ports.network import NetworkFabric
+from ports.payments import PaymentGateway
 from ports.security import PasswordHasher
 from ports.throttle import Counters
 from ports.unit_of_work import UnitOfWorkFactory
@@ -66,6 +67,7 @@ class Backoffice:
         webhooks: WebhookSender | None = None,
         counters: Counters | None = None,
         hasher: PasswordHasher | None = None,
+        payments: PaymentGateway | None = None,
         catalogue: bool = True,
     ) -> None:
         self.settings = settings
@@ -84,6 +86,7 @@ class Backoffice:
             webhooks=webhooks if webhooks is not None else RecordingWebhookReceiver(),
             counters=counters if counters is not None else MemoryCounters(),
             hasher=hasher,
+            payments=payments,
         )
         self.container: Container = for_tests(settings, self.parts)
         self.rt: Runtime = self.container.runtime()

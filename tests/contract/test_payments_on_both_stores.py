@@ -22,15 +22,12 @@ from domain.usecases import accounts, payment_refunds, payments
 from domain.usecases.actors import Actor
 from domain.usecases.payment_reconcile import reconcile_payments
 from domain.usecases.runtime import Runtime
-from entrypoints.config import Settings
-from entrypoints.container import build
 from ports.paging import Page
+from ports.unit_of_work import UnitOfWorkFactory
+from tests.backoffice import FAST, Backoffice
 
 from .postgres import PgDatabase
 
-SETTINGS = Settings(
-    quote_key=b"k" * 32, argon2_time_cost=1, argon2_memory_kib=8192, argon2_parallelism=1
-)
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 RUB_500 = 500_000_000
 
@@ -61,14 +58,14 @@ def _shop(request: pytest.FixtureRequest, kind: str) -> Shop:
     queue = InlineJobQueue()
     clock = FakeClock(T0)
     if kind == "memory":
-        store: object = InMemoryStore(job_queue=queue)
+        store: UnitOfWorkFactory = InMemoryStore(job_queue=queue)
         gateway = SandboxGateway(MemoryCheckoutStore(), clock, "http://shop.example")
     else:
         database: PgDatabase = request.getfixturevalue("pg_database")
         database.truncate()
         store = PostgresUnitOfWorkFactory(database.pool, job_queue=queue)
         gateway = SandboxGateway(PostgresCheckoutStore(database.pool), clock, "http://shop.example")
-    rt = build(SETTINGS, store=store, job_queue=queue, clock=clock, payments=gateway).runtime()
+    rt = Backoffice(FAST, clock=clock, store=store, jobs=queue, payments=gateway).rt
     admin = accounts.register(
         rt, NewAccount("root@admin.example", "correct horse battery", role=Role.ADMIN)
     )

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.model import ledger as L
+from domain.model import ledger_movements as M
 from domain.model.errors import Conflict, InsufficientFunds
 from domain.model.ledger import Transaction
 from domain.model.money import Money
@@ -49,27 +50,27 @@ def _transactions(plan: list[tuple[str, int, int, int, str]]) -> list[Transactio
         value, at = Money(units * 1_000_000 + 123, CUR), START + dt.timedelta(hours=hour)
         key = f"{kind}-{next(keys)}"
         if kind == "top_up":
-            made.append(L.top_up(customer, value, key=key, now=at))
+            made.append(M.top_up(customer, value, key=key, now=at))
         elif kind == "bonus":
-            made.append(L.bonus(customer, value, key=key, now=at, memo="promo"))
+            made.append(M.bonus(customer, value, key=key, now=at, memo="promo"))
         elif kind in ("credit", "debit"):
             signed = value if kind == "credit" else -value
-            made.append(L.adjustment(customer, signed, key=key, now=at, memo="fix"))
+            made.append(M.adjustment(customer, signed, key=key, now=at, memo="fix"))
         elif kind == "usage":
-            made.append(L.charge(customer, value, key=key, now=at, memo="u", kind=L.TxKind.USAGE))
+            made.append(M.charge(customer, value, key=key, now=at, memo="u", kind=L.TxKind.USAGE))
         elif kind == "hold":
-            held = L.hold(customer, value, key=key, now=at, server_id=customer * 10)
+            held = M.hold(customer, value, key=key, now=at, server_id=customer * 10)
             made.append(held)
             later = at + dt.timedelta(hours=1)
             if fate in ("capture", "part"):
                 taken = value if fate == "capture" else Money(value.micro // 2, CUR)
-                made.extend(L.capture(held, taken, now=later))
+                made.extend(M.capture(held, taken, now=later))
             elif fate == "release":
-                made.append(L.release(held, now=later))
+                made.append(M.release(held, now=later))
         elif kind == "refund":
-            made.append(L.refund(customer, value, key=key, now=at, memo="sorry"))
+            made.append(M.refund(customer, value, key=key, now=at, memo="sorry"))
         elif kind == "reverse" and made and made[-1].kind in (L.TxKind.TOP_UP, L.TxKind.BONUS):
-            made.append(L.reversal(made[-1], now=at, memo="undo"))
+            made.append(M.reversal(made[-1], now=at, memo="undo"))
     return made
 
 

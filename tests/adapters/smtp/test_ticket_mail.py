@@ -11,7 +11,8 @@ import pytest
 
 from adapters.smtp import SmtpMailer
 from domain.usecases.notices import deliver_notices
-from tests.http.api_support import Api, assert_error
+from tests.backoffice import Backoffice
+from tests.http.api_support import SETTINGS, Api, assert_error
 
 from .relay import Relay, running_relay
 
@@ -23,7 +24,7 @@ def relay(tmp_path: Path) -> Iterator[Relay]:
 
 
 def test_a_staff_answer_mails_the_customer_once_and_nobody_else(relay: Relay) -> None:
-    api = Api(overrides={"mailer": SmtpMailer(relay.settings())})
+    api = Api(Backoffice(SETTINGS, mailer=SmtpMailer(relay.settings())))
     alice, bob = api.customer(), api.customer()
     deliver_notices(api.rt)  # the welcomes
     welcomed = len(relay.delivered)
