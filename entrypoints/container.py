@@ -20,10 +20,8 @@ rest of the API keeps serving.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import attrs
 from dependency_injector import containers, providers
 
 from adapters.clock import SystemClock
@@ -48,15 +46,10 @@ from entrypoints.payments_config import make_gateway
 from entrypoints.policy import policy_of, site_of
 from entrypoints.sandbox import seed as seed_sandbox_catalogue
 from entrypoints.tasks import make_dispatch
-from ports.clock import Clock
-from ports.hypervisor import Hypervisor
-from ports.messaging import EventPublisher, Mailer
-from ports.network import NetworkFabric
-from ports.payments import PaymentGateway
+from entrypoints.test_parts import TestParts, payments_for_tests
+from ports.messaging import EventPublisher
 from ports.security import PasswordHasher
 from ports.throttle import Counters
-from ports.unit_of_work import UnitOfWorkFactory
-from ports.webhooks import WebhookSender
 
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
@@ -68,26 +61,6 @@ class Wiring(enum.StrEnum):
     SANDBOX = "sandbox"
     POSTGRES = "postgres"
     TEST = "test"
-
-
-@attrs.frozen
-class TestParts:
-    """What the test wiring is given rather than builds. The test keeps each part with its own
-    type (a FakeClock, an InMemoryStore...), so nothing is read back out of the container."""
-
-    __test__ = False  # not a test class, whatever pytest makes of the name
-
-    clock: Clock
-    store: UnitOfWorkFactory
-    jobs: InlineJobQueue  # bound to the tasks; a store that defers jobs hands them to it
-    hypervisor: Hypervisor
-    fabric: NetworkFabric
-    mailer: Mailer
-    events: EventPublisher
-    webhooks: WebhookSender
-    counters: Counters = attrs.field(factory=MemoryCounters)
-    payments: PaymentGateway | None = None  # None: the one the settings describe (the sandbox's)
-    hasher: PasswordHasher | None = None  # None: the one the settings describe
 
 
 # --- the plain factories the providers call ------------------------------------------------------
@@ -120,20 +93,6 @@ def open_pool_of(settings: Settings, opened: ConnectionPool | None) -> Connectio
     if settings.database_url is None:
         raise ConfigError("HOSTPROVIDER_DATABASE_URL is not set")
     return open_pool(make_pool(settings.database_url, size=settings.db_pool_size))
-
-
-def payments_of(
-    settings: Settings, clock: Clock, pool: Callable[[], ConnectionPool]
-) -> PaymentGateway:
-    """YooKassa when configured, else the sandbox checkout (its records in the database when
-    there is one, so that every worker serves the same page)."""
-    return make_gateway(settings.payments, settings.public_url, clock, pool, settings.sandbox)
-
-
-def payments_for_tests(
-    parts: TestParts, settings: Settings, clock: Clock, pool: Callable[[], ConnectionPool]
-) -> PaymentGateway:
-    return parts.payments if parts.payments is not None else payments_of(settings, clock, pool)
 
 
 def postgres_store(pool: ConnectionPool) -> PostgresUnitOfWorkFactory:
@@ -232,7 +191,14 @@ class Container(containers.DeclarativeContainer):
         test=providers.Singleton(hasher_for_tests, parts, settings),
     )
 
-    built_payments = providers.Singleton(payments_of, settings, clock, pool.provider)
+    built_payments = providers.Singleton(
+        make_gateway,
+        settings.provided.payments,
+        settings.provided.public_url,
+        clock,
+        pool.provider,
+        settings.provided.sandbox,
+    )
     payments = providers.Selector(
         wiring,
         sandbox=built_payments,

@@ -25,8 +25,9 @@ from adapters.memory.throttle import MemoryCounters
 from adapters.memory.webhooks import RecordingWebhookReceiver
 from domain.usecases.runtime import Runtime
 from entrypoints.config import Settings
-from entrypoints.container import Container, TestParts, for_tests
+from entrypoints.container import Container, for_tests
 from entrypoints.sandbox import sandbox_hypervisor, seed
+from entrypoints.test_parts import TestParts
 from ports.hypervisor import Hypervisor
 from ports.messaging import EventPublisher, Mailer
 from ports.network import NetworkFabric
