@@ -89,13 +89,13 @@ class Money:
             raise ValidationError(field, "is out of range")
         return cls(-micro if sign else micro, currency)
 
-    def format(self, places: int = 2) -> str:
-        """Decimal string with `places` digits, rounded towards zero (never shows more than is
-        there)."""
+    def format(self, places: int = 2, rounding: Rounding = Rounding.DOWN) -> str:
+        """Decimal string with `places` digits, rounded towards zero unless told otherwise (what
+        customers read is rounded half up, beside the exact value)."""
         if not 0 <= places <= 6:
             raise ValueError("places must be within 0..6")
         step = 10 ** (6 - places)
-        truncated = divide(self.micro, step, Rounding.DOWN)
+        truncated = divide(self.micro, step, rounding)
         sign = "-" if truncated < 0 else ""
         whole, fraction = divmod(abs(truncated), 10**places)
         return f"{sign}{whole}.{fraction:0{places}d}" if places else f"{sign}{whole}"

@@ -6,13 +6,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from domain.model.money import Money
+from domain.model.money import Money, Rounding
 
 Json = dict[str, Any]
 
 
 def money(value: Money, places: int = 2) -> Json:
-    return {"amount": value.format(places), "currency": value.currency}
+    """Every amount the same way: `amount` rounded half up to `places` (kopecks, or six places for
+    a rate per hour), and `exact` to the micro-unit."""
+    return {
+        "amount": value.format(places, Rounding.HALF_UP),
+        "exact": value.format(6),
+        "currency": value.currency,
+    }
 
 
 def rate(value: Money) -> Json:

@@ -9,8 +9,12 @@ from entrypoints.http.schemas import DECIMAL, TIME, Schema
 
 MONEY: Schema = {
     "type": "object",
-    "required": ["amount", "currency"],
-    "properties": {"amount": DECIMAL, "currency": {"type": "string"}},
+    "required": ["amount", "exact", "currency"],
+    "properties": {
+        "amount": {**DECIMAL, "description": "rounded half up to kopecks (a rate: six places)"},
+        "exact": {**DECIMAL, "description": "to the micro-unit (six places)"},
+        "currency": {"type": "string"},
+    },
 }
 ERROR: Schema = {
     "type": "object",

@@ -72,9 +72,10 @@ class User:
 def is_money(value: object, currency: str = "RUB") -> bool:
     return (
         isinstance(value, dict)
-        and set(value) == {"amount", "currency"}
+        and set(value) == {"amount", "exact", "currency"}
         and isinstance(value["amount"], str)
         and bool(DECIMAL.match(value["amount"]))
+        and bool(DECIMAL.match(value["exact"]))
         and value["currency"] == currency
     )
 

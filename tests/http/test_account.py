@@ -13,11 +13,11 @@ def test_balance(api: Api, customer: User, path: str) -> None:
     assert result.status_code == 200
     body = result.json
     assert body == {
-        "balance": {"amount": "1000.00", "currency": "RUB"},
-        "held": {"amount": "0.00", "currency": "RUB"},
-        "hourlyBurn": {"amount": "0.000000", "currency": "RUB"},
+        "balance": {"amount": "1000.00", "exact": "1000.000000", "currency": "RUB"},
+        "held": {"amount": "0.00", "exact": "0.000000", "currency": "RUB"},
+        "hourlyBurn": {"amount": "0.000000", "exact": "0.000000", "currency": "RUB"},
         "standing": "active",
-        "exact": {"amount": "1000.000000", "currency": "RUB"},
+        "exact": {"amount": "1000.000000", "exact": "1000.000000", "currency": "RUB"},
     }
 
 
@@ -50,7 +50,11 @@ def test_transactions_newest_first_with_pagination(api: Api, customer: User) -> 
     assert [t["type"] for t in body["data"]] == ["capture", "hold", "adjustment"]
     hold = body["data"][1]
     assert set(hold) == {"id", "type", "amount", "held", "description", "serverId", "createdAt"}
-    assert hold["amount"] == {"amount": f"-{FIRST_CHARGE}0000", "currency": "RUB"}
+    assert hold["amount"] == {
+        "amount": f"-{FIRST_CHARGE}0000",
+        "exact": f"-{FIRST_CHARGE}0000",
+        "currency": "RUB",
+    }
     assert is_money(hold["held"]) and RFC3339_UTC.match(hold["createdAt"])
 
     second = api.get("/api/transactions?page=2&per_page=2", user=customer).json
@@ -108,9 +112,13 @@ def test_redeeming_a_bonus_code_credits_the_balance(api: Api, admin: User, custo
 
     assert result.status_code == 200
     body = result.json
-    assert body["balance"] == {"amount": "1100.00", "currency": "RUB"}
+    assert body["balance"] == {"amount": "1100.00", "exact": "1100.000000", "currency": "RUB"}
     assert body["transaction"]["type"] == "bonus"
-    assert body["transaction"]["amount"] == {"amount": "100.000000", "currency": "RUB"}
+    assert body["transaction"]["amount"] == {
+        "amount": "100.000000",
+        "exact": "100.000000",
+        "currency": "RUB",
+    }
     assert api.balance(customer) == "1100.000000"
 
 
@@ -225,3 +233,16 @@ def test_per_page_is_taken_by_either_spelling_and_two_that_differ_are_refused(
     assert camel["meta"]["pagination"]["perPage"] == 1
     both = api.get("/api/transactions", user=customer, params={"perPage": 1, "per_page": 2})
     assert_error(both, 400, "invalid", "perPage")
+
+
+def test_a_balance_is_rounded_half_up_beside_its_exact_value(api: Api, customer: User) -> None:
+    """996.409444 read as 996.40 when amounts were cut off; it is 996.41, and exactly 996.409444."""
+    debit = api.post(
+        f"/api/admin/customers/{customer.id}/debit",
+        user=api.admin,
+        json={"amount": "3.590556", "reason": "a fraction of a kopeck"},
+        headers={"Idempotency-Key": "fraction"},
+    )
+    assert debit.status_code == 200, debit.text
+    balance = api.get("/api/balance", user=customer).json["balance"]
+    assert balance == {"amount": "996.41", "exact": "996.409444", "currency": "RUB"}

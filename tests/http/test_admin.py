@@ -87,8 +87,8 @@ def test_a_customers_balance(api: Api, admin: User, customer: User) -> None:
 
     assert result.status_code == 200
     assert result.json == {
-        "balance": {"amount": "1000.00", "currency": "RUB"},
-        "held": {"amount": "0.00", "currency": "RUB"},
+        "balance": {"amount": "1000.00", "exact": "1000.000000", "currency": "RUB"},
+        "held": {"amount": "0.00", "exact": "0.000000", "currency": "RUB"},
         "standing": "active",
     }
     assert_error(api.get("/api/admin/customers/999/balance", user=admin), 404, "not_found")
@@ -113,6 +113,7 @@ def test_crediting_and_debiting_with_a_reason(
     sign = "" if kind == "credit" else "-"
     assert tx["type"] == "adjustment" and tx["amount"] == {
         "amount": f"{sign}250.500000",
+        "exact": f"{sign}250.500000",
         "currency": "RUB",
     }
     assert tx["description"] == "manual correction"
@@ -366,7 +367,7 @@ def test_replacing_a_promo_codes_terms_keeps_its_text(api: Api, admin: User) -> 
     assert (result.json["code"], result.json["kind"], result.json["amount"]) == (
         "X10",
         "fixed",
-        {"amount": "50.00", "currency": "RUB"},
+        {"amount": "50.00", "exact": "50.000000", "currency": "RUB"},
     )
     assert api.get(f"/api/admin/promocodes/{created['id']}", user=admin).json == result.json
 

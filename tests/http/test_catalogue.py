@@ -42,7 +42,7 @@ def test_operating_systems(api: Api) -> None:
         "family": "windows",
         "version": "2022",
         "guestKind": "qemu",
-        "licenceHourly": {"amount": "1.500000", "currency": "RUB"},
+        "licenceHourly": {"amount": "1.500000", "exact": "1.500000", "currency": "RUB"},
         "defaultUser": "Administrator",
         "passwordReset": True,
     }
@@ -63,7 +63,7 @@ def test_tariffs(api: Api) -> None:
         "cores": 1,
         "memory": 1024,
         "disk": 20,
-        "price": {"amount": "300.00", "currency": "RUB"},
+        "price": {"amount": "300.00", "exact": "300.000000", "currency": "RUB"},
         "locationIds": [],
     }
     assert "Старт" in result.content.decode("utf-8")  # sent as UTF-8, not \\u escapes
@@ -78,9 +78,9 @@ def test_parameters(api: Api) -> None:
     assert body["limits"]["memory"] == {"min": 512, "max": 131072, "step": 512, "unit": "MiB"}
     assert body["rates"][0] == {
         "locationId": 1,
-        "perCoreHour": {"amount": "0.500000", "currency": "RUB"},
-        "perGibMemoryHour": {"amount": "0.250000", "currency": "RUB"},
-        "perGibDiskHour": {"amount": "0.010000", "currency": "RUB"},
+        "perCoreHour": {"amount": "0.500000", "exact": "0.500000", "currency": "RUB"},
+        "perGibMemoryHour": {"amount": "0.250000", "exact": "0.250000", "currency": "RUB"},
+        "perGibDiskHour": {"amount": "0.010000", "exact": "0.010000", "currency": "RUB"},
     }
 
 
@@ -137,7 +137,7 @@ def test_a_quote_for_a_custom_size(api: Api, customer: User) -> None:
     assert result.status_code == 200
     _check_quote_shape(result.json)
     # 2 x 0.60 + 4 x 0.30 + 50 x 0.012 + the 1.50 licence
-    assert result.json["hourly"] == {"amount": "4.500000", "currency": "RUB"}
+    assert result.json["hourly"] == {"amount": "4.500000", "exact": "4.500000", "currency": "RUB"}
     assert result.json["tariffId"] is None
 
 

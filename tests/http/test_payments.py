@@ -34,7 +34,7 @@ def test_a_top_up_through_the_checkout_page_is_credited_once(api: Api) -> None:
     user = api.customer(balance=None)
     payment = start(api, user)
     assert payment["status"] == "pending"
-    assert payment["amount"] == {"amount": "500.00", "currency": "RUB"}
+    assert payment["amount"] == {"amount": "500.00", "exact": "500.000000", "currency": "RUB"}
     assert {"id", "confirmationUrl", "createdAt"} <= payment.keys()
     shown = api.get(page_of(payment))
     assert shown.status_code == 200 and "500.00 RUB" in shown.text

@@ -42,7 +42,7 @@ def test_the_list_shows_the_callers_servers_in_the_seed_shape(
     assert server["tariff"] == {
         "id": 1,
         "name": "Старт",
-        "price": {"amount": "300.00", "currency": "RUB"},
+        "price": {"amount": "300.00", "exact": "300.000000", "currency": "RUB"},
     }
     assert isinstance(server["proxmoxId"], int) and server["ipAddress"].startswith("10.11.0.")
     assert "rootPassword" not in result.text

@@ -240,9 +240,14 @@ def test_a_month_with_nothing_in_it_opens_and_closes_at_the_same_balance(
     st = api.get("/api/statements/2026-02", user=customer).json
 
     assert (
-        st["openingBalance"] == st["closingBalance"] == {"amount": "1000.000000", "currency": "RUB"}
+        st["openingBalance"]
+        == st["closingBalance"]
+        == {"amount": "1000.000000", "exact": "1000.000000", "currency": "RUB"}
     )
-    assert st["charges"] == {"total": {"amount": "0.000000", "currency": "RUB"}, "servers": []}
+    assert st["charges"] == {
+        "total": {"amount": "0.000000", "exact": "0.000000", "currency": "RUB"},
+        "servers": [],
+    }
     assert st["byKind"] == []
     assert (
         api.get("/api/statements/2025-12", user=customer).json["closingBalance"]["amount"]

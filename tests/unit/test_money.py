@@ -236,3 +236,11 @@ def test_format_truncates_towards_zero_by_less_than_one_step(micro: int, places:
     shown = Money.parse(Money(micro, RUB).format(places), RUB).micro
     assert abs(shown) <= abs(micro)
     assert abs(micro - shown) < 10 ** (6 - places)
+
+
+def test_what_customers_read_is_rounded_half_up_and_the_default_cuts_off() -> None:
+    assert Money.parse("996.409444", "RUB").format(2, Rounding.HALF_UP) == "996.41"
+    assert Money.parse("996.405", "RUB").format(2, Rounding.HALF_UP) == "996.41"
+    assert Money.parse("996.404999", "RUB").format(2, Rounding.HALF_UP) == "996.40"
+    assert Money.parse("-0.005", "RUB").format(2, Rounding.HALF_UP) == "-0.01"
+    assert Money.parse("996.409444", "RUB").format(2) == "996.40"  # never shows more than is there
