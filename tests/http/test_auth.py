@@ -207,8 +207,8 @@ def test_a_personal_token_is_created_shown_once_and_works(api: Api, customer: Us
     assert me.status_code == 200 and me.json["id"] == customer.id
     listed = api.get("/api/tokens", user=customer)
     assert listed.status_code == 200
-    assert [t["id"] for t in listed.json] == [body["id"]]
-    assert "token" not in listed.json[0] and secret not in listed.text
+    assert [t["id"] for t in listed.json["data"]] == [body["id"]]
+    assert "token" not in listed.json["data"][0] and secret not in listed.text
 
 
 def test_the_token_list_shows_only_personal_tokens_of_the_caller(
@@ -218,7 +218,7 @@ def test_the_token_list_shows_only_personal_tokens_of_the_caller(
 
     result = api.get("/api/tokens", user=customer)
 
-    assert result.status_code == 200 and result.json == []
+    assert result.status_code == 200 and result.json["data"] == []
 
 
 @pytest.mark.parametrize(
@@ -260,7 +260,7 @@ def test_revoking_a_token_ends_it(api: Api, customer: User) -> None:
         401,
         "unauthenticated",
     )
-    assert api.get("/api/tokens", user=customer).json == []
+    assert api.get("/api/tokens", user=customer).json["data"] == []
     assert_error(api.delete(f"/api/tokens/{created['id']}", user=customer), 404, "not_found")
 
 

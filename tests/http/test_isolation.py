@@ -96,6 +96,6 @@ def test_another_customers_server_is_not_listed_or_counted(
     api: Api, customer: User, stranger: User, owned: dict[str, int]
 ) -> None:
     assert api.get("/api/server", user=stranger).json == []
-    assert api.get("/api/tokens", user=stranger).json == []
+    assert api.get("/api/tokens", user=stranger).json["data"] == []
     assert api.get("/api/transactions", user=stranger).json["meta"]["pagination"]["total"] == 1
     assert api.get("/api/balance", user=stranger).json["hourlyBurn"]["amount"] == "0.000000"

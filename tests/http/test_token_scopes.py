@@ -75,7 +75,7 @@ def test_sessions_and_tokens_without_scopes_keep_full_access(api: Api, customer:
         assert api.get("/api/balance", user=user).status_code == 200
         assert api.get("/api/server", user=user).status_code == 200
         assert api.get("/api/auth/me", user=user).status_code == 200
-    listed = api.get("/api/tokens", user=customer).json
+    listed = api.get("/api/tokens", user=customer).json["data"]
     assert [t["scopes"] for t in listed] == [["*"]]
 
 
@@ -126,7 +126,7 @@ def test_admin_routes_need_the_admin_role_and_the_admin_scope(api: Api, customer
 
 def test_a_revoked_scoped_token_stops_working(api: Api, customer: User) -> None:
     monitor = token(api, customer, "servers:read")
-    token_id = api.get("/api/tokens", user=customer).json[0]["id"]
+    token_id = api.get("/api/tokens", user=customer).json["data"][0]["id"]
 
     assert api.delete(f"/api/tokens/{token_id}", user=customer).status_code == 204
 

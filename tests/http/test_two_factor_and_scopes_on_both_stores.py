@@ -67,5 +67,5 @@ def test_a_scoped_token_on_either_store(api: Api) -> None:
     assert_error(api.get("/api/actions/999999", user=monitor), 404, "not_found")
     refused = api.get("/api/balance", user=monitor)
     assert assert_error(refused, 403, "insufficient_scope")["details"]["scope"] == "billing:read"
-    listed = api.get("/api/tokens", user=customer).json
+    listed = api.get("/api/tokens", user=customer).json["data"]
     assert [(t["name"], t["scopes"]) for t in listed] == [("monitor", ["servers:read"])]

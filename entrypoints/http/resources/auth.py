@@ -15,8 +15,8 @@ from entrypoints.http.body import parse
 from entrypoints.http.client_address import client_of
 from entrypoints.http.commands import command_from, structure
 from entrypoints.http.middleware import CSRF_COOKIE, SESSION_COOKIE, csrf_token
-from entrypoints.http.resources.base import Op, Resource, actor, set_json
-from entrypoints.http.response_schemas import ANY_ARRAY
+from entrypoints.http.resources.base import PAGE_PARAMS, Op, Resource, actor, page_of, set_json
+from entrypoints.http.response_schemas import PAGE
 from entrypoints.http.schemas import CREDENTIALS, REGISTRATION, TOKEN_CREATE
 
 ACCOUNT = {"type": "object", "required": ["id", "email", "role"]}
@@ -152,7 +152,9 @@ class Me(Resource):
 
 class Tokens(Resource):
     spec = {
-        "get": Op("My personal access tokens", "auth", None, ANY_ARRAY, 200, (401,)),
+        "get": Op(
+            "My personal access tokens", "auth", None, PAGE, 200, (400, 401), params=PAGE_PARAMS
+        ),
         "post": Op(
             "Create a personal access token (its secret is shown once)",
             "auth",
@@ -165,7 +167,9 @@ class Tokens(Resource):
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        set_json(resp, [codec.token(t) for t in accounts.list_tokens(self.rt, actor(req))])
+        page = page_of(req)
+        found, total = page.cut(accounts.list_tokens(self.rt, actor(req)))
+        set_json(resp, codec.page([codec.token(t) for t in found], page.page, page.per_page, total))
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = parse(req, TOKEN_CREATE)
