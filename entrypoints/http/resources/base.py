@@ -71,12 +71,9 @@ def int_query(req: falcon.Request, name: str, low: int, high: int) -> int | None
 
 
 def page_of(req: falcon.Request) -> Page:
-    """`page` and `perPage` (or its first spelling, `per_page`) from the query string."""
+    """`page` and `perPage` (or its first spelling, `per_page`; `perPage` wins when both are
+    given) from the query string."""
     camel, snake = int_query(req, "perPage", 1, 100), int_query(req, "per_page", 1, 100)
-    if camel is not None and snake is not None and camel != snake:
-        raise ApiError(
-            falcon.HTTP_400, "invalid", "perPage and per_page say different sizes", field="perPage"
-        )
     per_page = camel if camel is not None else snake
     return Page(_int_query(req, "page", 1, 1, 1_000_000), 25 if per_page is None else per_page)
 
