@@ -187,7 +187,7 @@ def test_a_server_from_order_to_deletion(anonymous: Client, admin: Client) -> No
     console = customer.post("/api/server/console", {"vmid": server["proxmoxId"]})
     assert console["status"] == "success" and "/console/" in console["url"]
 
-    history = customer.get(f"/api/server/{server_id}/actions")
+    history = customer.get(f"/api/server/{server_id}/actions", params={"perPage": 100})["data"]
     assert [a["command"] for a in history][-1] == "create_server"
     assert all(a["status"] == "success" for a in history)
 

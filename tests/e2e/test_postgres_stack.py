@@ -87,7 +87,7 @@ def records(customer: Client, server_id: int) -> dict[str, Any]:
         "servers": [s["id"] for s in customer.get("/api/server")],
         "balance": customer.get("/api/balance")["exact"],
         "transactions": transactions(customer),
-        "actions": customer.get(f"/api/server/{server_id}/actions"),
+        "actions": customer.get(f"/api/server/{server_id}/actions")["data"],
         "snapshots": customer.get(f"/api/server/{server_id}/snapshots")["data"],
         "me": customer.get("/api/auth/me"),
     }

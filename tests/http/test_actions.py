@@ -56,8 +56,10 @@ def test_a_servers_actions_newest_first(api: Api, customer: User) -> None:
     result = api.get(f"/api/server/{server['id']}/actions", user=customer)
 
     assert result.status_code == 200
-    assert [a["command"] for a in result.json] == ["start_server", "stop_server", "create_server"]
-    assert [a["id"] for a in result.json] == sorted((a["id"] for a in result.json), reverse=True)
+    listed = result.json["data"]
+    assert [a["command"] for a in listed] == ["start_server", "stop_server", "create_server"]
+    assert [a["id"] for a in listed] == sorted((a["id"] for a in listed), reverse=True)
+    assert result.json["meta"]["pagination"]["total"] == 3
 
 
 def test_actions_need_a_login_and_a_known_id(api: Api, customer: User) -> None:

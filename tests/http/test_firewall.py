@@ -367,7 +367,7 @@ def test_a_retry_with_the_same_idempotency_key_is_replayed(
     assert again.json == first.json
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert everything(api, server) == after_first
-    actions = api.get(f"/api/server/{server['id']}/actions", user=customer).json
+    actions = api.get(f"/api/server/{server['id']}/actions?perPage=100", user=customer).json["data"]
     assert [a["command"] for a in actions].count("change_firewall") == 1
     other = api.put(path(server), user=customer, json={"rules": []}, headers=key)
     assert_error(other, 409, "idempotency_key_reused")

@@ -7,9 +7,9 @@ import falcon
 
 from domain.usecases import servers as uc
 from entrypoints.http import codec
-from entrypoints.http.resources.base import Op, Resource, actor, set_json
+from entrypoints.http.resources.base import PAGE_PARAMS, Op, Resource, actor, page_of, set_json
 from entrypoints.http.resources.servers import NOT_YOURS
-from entrypoints.http.response_schemas import ACTION
+from entrypoints.http.response_schemas import ACTION, PAGE
 
 
 class ActionItem(Resource):
@@ -29,11 +29,16 @@ class ServerActions(Resource):
             "A server's actions, newest first",
             "servers",
             None,
-            {"type": "array", "items": ACTION},
+            PAGE,
             200,
-            NOT_YOURS,
+            (400, *NOT_YOURS),
+            params=PAGE_PARAMS,
         )
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
-        set_json(resp, [codec.action(a) for a in uc.server_actions(self.rt, actor(req), server_id)])
+        page = page_of(req)
+        found, total = page.cut(uc.server_actions(self.rt, actor(req), server_id))
+        set_json(
+            resp, codec.page([codec.action(a) for a in found], page.page, page.per_page, total)
+        )
