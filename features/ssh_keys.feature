@@ -27,3 +27,10 @@ Feature: SSH keys
     When Bob removes Alice's key "laptop"
     Then that request is refused as not found
     And Alice has 1 SSH key, "laptop", with an SHA256 fingerprint
+
+  Scenario: A server ordered with a key lets root in by it, and shows no password
+    Given Alice has added her ed25519 key "laptop"
+    When Alice orders a "Старт" server "web-1" in Moscow with her key "laptop"
+    Then the server "web-1" is running
+    And root on the guest of "web-1" has Alice's key "laptop"
+    And no root password was shown for "web-1"

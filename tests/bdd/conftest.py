@@ -10,6 +10,7 @@ from .steps.monitoring import *  # noqa: F403
 from .steps.payments import *  # noqa: F403
 from .steps.pricing import *  # noqa: F403
 from .steps.promos import *  # noqa: F403
+from .steps.rebuild import *  # noqa: F403
 from .steps.scoped_tokens import *  # noqa: F403
 from .steps.servers import *  # noqa: F403
 from .steps.ssh_keys import *  # noqa: F403

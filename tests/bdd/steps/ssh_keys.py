@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
@@ -10,6 +11,7 @@ from pytest_bdd import given, parsers, then, when
 from domain.usecases.ssh_keys import NewSshKey, add_ssh_key, delete_ssh_key, list_ssh_keys
 
 from .common import NAME, Outcome, Shop, attempt
+from .servers import place_order, tariff_order
 
 
 @pytest.fixture
@@ -76,3 +78,32 @@ def _has_keys(shop: Shop, name: str, count: str, label: str) -> None:
     keys = list_ssh_keys(shop.rt, shop.customer(name).actor)
     assert len(keys) == int(count)
     assert keys[0].name == label and keys[0].fingerprint.startswith("SHA256:")
+
+
+@when(
+    parsers.re(
+        rf'^{NAME} orders a "(?P<tariff>[^"]+)" server "(?P<server>[^"]+)" in (?P<city>[A-Z][a-z]+)'
+        r' with (?:her|his) key "(?P<label>[^"]+)"$'
+    ),
+    target_fixture="outcome",
+)
+def _orders_with_key(
+    shop: Shop, name: str, tariff: str, server: str, city: str, label: str
+) -> Outcome:
+    [key] = [k for k in list_ssh_keys(shop.rt, shop.customer(name).actor) if k.name == label]
+    request = attrs.evolve(tariff_order(shop, tariff, server, city, None), ssh_keys=(key.id,))
+    return place_order(shop, name, request)
+
+
+@then(
+    parsers.re(rf'^root on the guest of "(?P<server>[^"]+)" has {NAME}\'s key "(?P<label>[^"]+)"$')
+)
+def _guest_has_key(shop: Shop, server: str, name: str, label: str) -> None:
+    [key] = [k for k in list_ssh_keys(shop.rt, shop.customer(name).actor) if k.name == label]
+    vmid = shop.server(server).placement.vmid
+    assert vmid is not None and shop.hypervisor.ssh_keys_of(vmid) == (key.public_key,)
+
+
+@then(parsers.re(r'^no root password was shown for "(?P<server>[^"]+)"$'))
+def _no_password(shop: Shop, server: str) -> None:
+    assert shop.root_passwords[server] is None

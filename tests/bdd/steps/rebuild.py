@@ -1,0 +1,80 @@
+"""Steps about rebuilding a server and the progress its actions tell."""
+
+from __future__ import annotations
+
+import pytest
+from pytest_bdd import parsers, then, when
+
+from domain.model.server_commands import RebuildServer
+from domain.usecases.progress import ACTION_PROGRESS
+from domain.usecases.rebuilding import Rebuilt, rebuild_server
+
+from .common import NAME, Outcome, Shop, attempt
+
+SERVER = r'"(?P<server>[^"]+)"'
+
+
+@pytest.fixture
+def addresses() -> dict[str, str | None]:
+    """Each server's address before the scenario's When, by name."""
+    return {}
+
+
+@when(
+    parsers.re(rf'^{NAME} rebuilds the server {SERVER} from "(?P<image>[^"]+)"$'),
+    target_fixture="outcome",
+)
+def _rebuilds(
+    shop: Shop, addresses: dict[str, str | None], name: str, server: str, image: str
+) -> Outcome:
+    addresses[server] = shop.server(server).placement.ip_address
+    command = RebuildServer(shop.server_id(server), shop.image(image).id)
+    return attempt(lambda: rebuild_server(shop.rt, shop.customer(name).actor, command))
+
+
+@then(parsers.re(rf'^the server {SERVER} runs "(?P<image>[^"]+)" at the address it had$'))
+def _runs(shop: Shop, addresses: dict[str, str | None], server: str, image: str) -> None:
+    found = shop.server(server)
+    assert found.image_id == shop.image(image).id
+    assert found.placement.ip_address == addresses[server]
+
+
+@then(parsers.re(rf"^the rebuild's new password is the one set on the guest of {SERVER}$"))
+def _password(shop: Shop, outcome: Outcome, server: str) -> None:
+    rebuilt: Rebuilt = outcome.result()
+    vmid = shop.server(server).placement.vmid
+    assert vmid is not None and rebuilt.root_password
+    assert shop.hypervisor.password_of(vmid) == rebuilt.root_password
+
+
+@then(parsers.re(r'^the rebuild named the snapshot "(?P<snap>[^"]+)" as removed$'))
+def _named(outcome: Outcome, snap: str) -> None:
+    rebuilt: Rebuilt = outcome.result()
+    assert rebuilt.removed_snapshots == (snap,)
+
+
+def _told(shop: Shop) -> list[dict[str, object]]:
+    return [payload for channel, payload in shop.events.events if channel == ACTION_PROGRESS]
+
+
+@then(
+    parsers.re(
+        rf"^{NAME} was told the progress of the order of {SERVER} as (?P<steps>[\d, ]+) and 100$"
+    )
+)
+def _progress(shop: Shop, name: str, server: str, steps: str) -> None:
+    server_id = shop.server_id(server)
+    told = [e for e in _told(shop) if e["serverId"] == server_id]
+    assert all(e["ownerId"] == shop.customer(name).id for e in told)
+    assert [e["progress"] for e in told] == [*map(int, steps.split(", ")), 100]
+
+
+@then("the last progress told was a success")
+def _last_success(shop: Shop) -> None:
+    assert _told(shop)[-1]["status"] == "success"
+
+
+@then("the last progress told was a success at 100")
+def _last_success_at_100(shop: Shop) -> None:
+    last = _told(shop)[-1]
+    assert (last["status"], last["progress"]) == ("success", 100)

@@ -1,0 +1,4 @@
+from pytest_bdd import scenarios
+
+scenarios("rebuild.feature")
+scenarios("progress.feature")
