@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from domain.model.money import Money, Rounding
+from ports.paging import Page
 
 Json = dict[str, Any]
 
@@ -32,16 +33,17 @@ def when(moment: dt.datetime | None) -> str | None:
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def page(items: list[Json], number: int, per_page: int, total: int) -> Json:
+def page(items: list[Json], shown: Page, total: int) -> Json:
+    """One page of a list route's answer: the items of `shown`, and where they stand in `total`."""
     return {
         "data": items,
         "meta": {
             "pagination": {
-                "page": number,
-                "perPage": per_page,
-                "per_page": per_page,  # its first spelling, kept for the clients that read it
+                "page": shown.page,
+                "perPage": shown.per_page,
+                "per_page": shown.per_page,  # its first spelling, kept for the clients that read it
                 "total": total,
-                "pages": (total + per_page - 1) // per_page,
+                "pages": (total + shown.per_page - 1) // shown.per_page,
             }
         },
     }

@@ -59,8 +59,7 @@ class Transactions(Resource):
             resp,
             codec.page(
                 [codec.transaction(t, who.account_id) for t in items],
-                page.page,
-                page.per_page,
+                page,
                 total,
             ),
         )

@@ -39,6 +39,4 @@ class ServerActions(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response, server_id: int) -> None:
         page = page_of(req)
         found, total = page.cut(uc.server_actions(self.rt, actor(req), server_id))
-        set_json(
-            resp, codec.page([codec.action(a) for a in found], page.page, page.per_page, total)
-        )
+        set_json(resp, codec.page([codec.action(a) for a in found], page, total))

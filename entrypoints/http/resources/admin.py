@@ -40,9 +40,7 @@ class Customers(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         page = page_of(req)
         items, total = admin.list_customers(self.rt, actor(req), page)
-        set_json(
-            resp, codec.page([codec.account(a) for a in items], page.page, page.per_page, total)
-        )
+        set_json(resp, codec.page([codec.account(a) for a in items], page, total))
 
 
 class BalanceAdjustment(Resource):
@@ -165,7 +163,7 @@ def server_page(rt: Runtime, items: list[Server], page: Page, total: int) -> cod
     database with none published yet still lists nothing)."""
     catalogue = current_catalogue(rt) if items else None
     shown = [codec.server(s, catalogue) for s in items] if catalogue else []
-    return codec.page(shown, page.page, page.per_page, total)
+    return codec.page(shown, page, total)
 
 
 class Outbox(Resource):
@@ -188,9 +186,7 @@ class Outbox(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         page = page_of(req)
         items, total = notices.list_outbox(self.rt, actor(req), page)
-        set_json(
-            resp, codec.page([codec.notice(n) for n in items], page.page, page.per_page, total)
-        )
+        set_json(resp, codec.page([codec.notice(n) for n in items], page, total))
 
 
 class PromoCodes(Resource):
@@ -210,7 +206,7 @@ class PromoCodes(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         page = page_of(req)
         items, total = promos.list_promos(self.rt, actor(req), page)
-        set_json(resp, codec.page([codec.promo(p) for p in items], page.page, page.per_page, total))
+        set_json(resp, codec.page([codec.promo(p) for p in items], page, total))
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         draft = command_from(req, PROMO, commands.PromoDraft)

@@ -117,9 +117,7 @@ class AuditLog(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         page = page_of(req)
         items, total = admin_reads.read_audit(self.rt, actor(req), _audit_query(req), page)
-        set_json(
-            resp, codec.page([codec.audit_entry(e) for e in items], page.page, page.per_page, total)
-        )
+        set_json(resp, codec.page([codec.audit_entry(e) for e in items], page, total))
 
 
 class CustomerTransactions(Resource):
@@ -141,9 +139,7 @@ class CustomerTransactions(Resource):
         items, total = admin_reads.customer_transactions(self.rt, actor(req), customer_id, page)
         set_json(
             resp,
-            codec.page(
-                [codec.transaction(t, customer_id) for t in items], page.page, page.per_page, total
-            ),
+            codec.page([codec.transaction(t, customer_id) for t in items], page, total),
         )
 
 

@@ -169,7 +169,7 @@ class Tokens(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         page = page_of(req)
         found, total = page.cut(accounts.list_tokens(self.rt, actor(req)))
-        set_json(resp, codec.page([codec.token(t) for t in found], page.page, page.per_page, total))
+        set_json(resp, codec.page([codec.token(t) for t in found], page, total))
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = parse(req, TOKEN_CREATE)

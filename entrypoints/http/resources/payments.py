@@ -93,7 +93,7 @@ def payment_json(p: Payment) -> dict[str, Any]:
 
 
 def _paged(items: list[Payment], page: Any, total: int) -> Any:
-    return codec.page([payment_json(p) for p in items], page.page, page.per_page, total)
+    return codec.page([payment_json(p) for p in items], page, total)
 
 
 class Payments(Resource):

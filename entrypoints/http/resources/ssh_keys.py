@@ -72,7 +72,7 @@ class SshKeys(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         page = page_of(req)
         found, total = page.cut(list_ssh_keys(self.rt, actor(req)))
-        set_json(resp, codec.page([key_view(k) for k in found], page.page, page.per_page, total))
+        set_json(resp, codec.page([key_view(k) for k in found], page, total))
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = parse(req, SSH_KEY_CREATE)

@@ -90,7 +90,7 @@ def ticket_view(ticket: Ticket, *, messages: bool = True) -> dict[str, Any]:
 
 def _page(items: list[Ticket], query: uc.TicketQuery, total: int) -> dict[str, Any]:
     views = [ticket_view(t, messages=False) for t in items]
-    return codec.page(views, query.page.page, query.page.per_page, total)
+    return codec.page(views, query.page, total)
 
 
 # --- commands from bodies ------------------------------------------------------------------------

@@ -96,9 +96,7 @@ class Webhooks(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         page = page_of(req)
         found, total = page.cut(list_webhooks(self.rt, actor(req)))
-        set_json(
-            resp, codec.page([webhook_view(w) for w in found], page.page, page.per_page, total)
-        )
+        set_json(resp, codec.page([webhook_view(w) for w in found], page, total))
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = parse(req, WEBHOOK_CREATE)
@@ -157,5 +155,5 @@ class WebhookDeliveries(Resource):
         items, total = list_deliveries(self.rt, actor(req), webhook_id, page)
         set_json(
             resp,
-            codec.page([delivery_view(d) for d in items], page.page, page.per_page, total),
+            codec.page([delivery_view(d) for d in items], page, total),
         )
