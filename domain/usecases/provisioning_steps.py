@@ -30,6 +30,7 @@ class GuestAccess:
     root_password: str
     ssh_keys: tuple[str, ...] = ()
 
+
 VMID_ATTEMPTS = 5
 ADDRESS_ATTEMPTS = 20  # each round of a race has a winner: enough for a burst of orders
 
@@ -86,15 +87,17 @@ def _vlan(rt: Runtime, server: Server, _: GuestAccess) -> Server:
     return server
 
 
-def _guest(rt: Runtime, server: Server, access: GuestAccess) -> Server:
+def guest_spec_maker(
+    rt: Runtime, server: Server, image_id: int, access: GuestAccess, tags: tuple[str, ...]
+) -> Callable[[int], GuestSpec]:
+    """The guest `server` is to have, from `image_id`, on the address and VLAN it was given, as a
+    function of the vmid (a create may have to take another one). The image and the address pool
+    are read once; the saga's guest step and a rebuild both make their guests with it."""
     p = server.placement
-    assert p.node and p.vmid and p.mac_address and p.ip_address and p.vlan is not None
+    assert p.mac_address and p.ip_address and p.vlan is not None
     mac, ip, vlan = p.mac_address, p.ip_address, p.vlan
-    existing = rt.hypervisor.find_guest(p.vmid)
-    if existing is not None and guest_tag(server) in existing.tags:
-        return server  # created (or reconfigured) by an earlier run of this job
     with rt.uow() as uow:
-        image = uow.catalogue.current().image(server.image_id)
+        image = uow.catalogue.current().image(image_id)
         cidr, _ = uow.network.ip_of(server.id) or ("", "")
         pool = next(pool for pool in uow.network.pools(server.location_id) if pool.cidr == cidr)
 
@@ -113,9 +116,20 @@ def _guest(rt: Runtime, server: Server, access: GuestAccess) -> Server:
             gateway=pool.gateway,
             root_password=access.root_password,
             ssh_keys=access.ssh_keys,
-            tags=(OWNER_TAG, guest_tag(server)),
+            tags=tags,
             user=image.default_user,
         )
+
+    return spec
+
+
+def _guest(rt: Runtime, server: Server, access: GuestAccess) -> Server:
+    p = server.placement
+    assert p.node and p.vmid
+    existing = rt.hypervisor.find_guest(p.vmid)
+    if existing is not None and guest_tag(server) in existing.tags:
+        return server  # created (or reconfigured) by an earlier run of this job
+    spec = guest_spec_maker(rt, server, server.image_id, access, (OWNER_TAG, guest_tag(server)))
 
     if CLAIMED_STEP in server.saga_steps and existing is not None and POOL_TAG in existing.tags:
         # The pooled guest becomes this server's: its name, network, password, tags and size.

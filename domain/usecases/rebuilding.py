@@ -26,12 +26,11 @@ from domain.model.warm_pool import OWNER_TAG
 from domain.usecases.actors import Actor
 from domain.usecases.billing import bill_server
 from domain.usecases.guest_power import destroy_guest, ensure_power
-from domain.usecases.provisioning_steps import guest_tag
+from domain.usecases.provisioning_steps import GuestAccess, guest_spec_maker, guest_tag
 from domain.usecases.runtime import Runtime
 from domain.usecases.server_access import image_of, owned_server
 from domain.usecases.server_commands import command_server
 from domain.usecases.ssh_keys import chosen_keys
-from ports.hypervisor import GuestSpec
 from ports.unit_of_work import UnitOfWork
 
 
@@ -106,40 +105,23 @@ def rebuild_guest(
     p = server.placement
     if not (p.node and p.vmid and p.mac_address and p.ip_address and p.vlan is not None):
         raise NotFound("guest of server", server.id)
-    with rt.uow() as uow:
-        image = uow.catalogue.current().image(params.image_id)
-        cidr, _ = uow.network.ip_of(server.id) or ("", "")
-        pool = next(pool for pool in uow.network.pools(server.location_id) if pool.cidr == cidr)
     mark = f"rebuild-{action.id}"
+    access = GuestAccess(secret, params.key_lines)
+    spec = guest_spec_maker(
+        rt, server, params.image_id, access, (OWNER_TAG, guest_tag(server), mark)
+    )
     guest = rt.hypervisor.find_guest(p.vmid)
     if guest is None or mark not in guest.tags:
         if guest is not None and guest_tag(server) in guest.tags:
             destroy_guest(rt, guest.node, p.vmid)
-        spec = GuestSpec(
-            kind=server.guest_kind,
-            vmid=p.vmid,
-            hostname=server.name,
-            template=image.template_at(server.location_id),
-            cores=server.config.cores,
-            memory_mib=server.config.memory_mib,
-            disk_gib=server.config.disk_gib,
-            mac_address=p.mac_address,
-            vlan=p.vlan,
-            ip_address=f"{p.ip_address}/{pool.prefix_length}",
-            gateway=pool.gateway,
-            root_password=secret,
-            ssh_keys=params.key_lines,
-            tags=(OWNER_TAG, guest_tag(server), mark),
-            user=image.default_user,
-        )
-        rt.hypervisor.wait(rt.hypervisor.create_guest(p.node, spec))
+        rt.hypervisor.wait(rt.hypervisor.create_guest(p.node, spec(p.vmid)))
     ensure_power(rt, p.vmid, running=True)
 
     def effect(uow: UnitOfWork, s: Server) -> None:
         now = rt.clock.now()
         bill_server(uow, s, now)  # what the old image cost up to now
-        before = image_of(uow, s)
-        s.rebuilt(image.id, image.guest_kind, _rerated(s, before, image), now)
+        image = uow.catalogue.current().image(params.image_id)
+        s.rebuilt(image.id, image.guest_kind, _rerated(s, image_of(uow, s), image), now)
 
     return effect
 
