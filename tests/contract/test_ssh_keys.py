@@ -7,8 +7,6 @@ import datetime as dt
 
 import attrs
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from adapters.memory import FakeClock, InlineJobQueue
 from domain.model.accounts import Role
@@ -25,16 +23,11 @@ from domain.usecases.ssh_keys import (
     list_ssh_keys,
 )
 from tests.backoffice import Backoffice
+from tests.ssh_keys_support import public_line
 
 from . import builders as b
 
 NOW = dt.datetime(2026, 2, 1, 3, 0, tzinfo=dt.UTC)
-
-
-def new_key(comment: str = "alice@laptop") -> str:
-    public = ed25519.Ed25519PrivateKey.generate().public_key()
-    raw = public.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-    return f"{raw.decode()} {comment}"
 
 
 @attrs.define
@@ -57,7 +50,7 @@ def keys(uow_factory) -> Keys:  # type: ignore[no-untyped-def]
 
 def test_a_key_is_kept_with_its_fingerprint_and_named_by_its_comment(keys: Keys) -> None:
     ann = keys.customer()
-    line = new_key()
+    line = public_line()
     added = add_ssh_key(keys.rt, ann, NewSshKey("", line))
     assert (added.name, added.public_key) == ("alice@laptop", line)
     assert added.fingerprint.startswith("SHA256:")
@@ -67,7 +60,7 @@ def test_a_key_is_kept_with_its_fingerprint_and_named_by_its_comment(keys: Keys)
 
 def test_the_same_key_twice_is_refused_whatever_its_comment(keys: Keys) -> None:
     ann, bob = keys.customer(), keys.customer()
-    line = new_key("first")
+    line = public_line(comment="first")
     add_ssh_key(keys.rt, ann, NewSshKey("laptop", line))
     again = " ".join([*line.split()[:2], "second"])
     with pytest.raises(AlreadyExists):
@@ -78,7 +71,7 @@ def test_the_same_key_twice_is_refused_whatever_its_comment(keys: Keys) -> None:
 
 def test_someone_elses_key_is_not_found_and_cannot_be_chosen(keys: Keys) -> None:
     ann, bob = keys.customer(), keys.customer()
-    added = add_ssh_key(keys.rt, ann, NewSshKey("laptop", new_key()))
+    added = add_ssh_key(keys.rt, ann, NewSshKey("laptop", public_line()))
     with pytest.raises(NotFound):
         get_ssh_key(keys.rt, bob, added.id)
     with pytest.raises(NotFound):
@@ -92,7 +85,7 @@ def test_someone_elses_key_is_not_found_and_cannot_be_chosen(keys: Keys) -> None
 
 def test_a_removed_key_is_gone(keys: Keys) -> None:
     ann = keys.customer()
-    added = add_ssh_key(keys.rt, ann, NewSshKey("laptop", new_key()))
+    added = add_ssh_key(keys.rt, ann, NewSshKey("laptop", public_line()))
     delete_ssh_key(keys.rt, ann, added.id)
     assert list_ssh_keys(keys.rt, ann) == []
     with pytest.raises(NotFound):
@@ -102,6 +95,6 @@ def test_a_removed_key_is_gone(keys: Keys) -> None:
 def test_at_most_fifty_keys(keys: Keys) -> None:
     ann = keys.customer()
     for n in range(MAX_KEYS_PER_CUSTOMER):
-        add_ssh_key(keys.rt, ann, NewSshKey(f"key {n}", new_key()))
+        add_ssh_key(keys.rt, ann, NewSshKey(f"key {n}", public_line()))
     with pytest.raises(Conflict):
-        add_ssh_key(keys.rt, ann, NewSshKey("one more", new_key()))
+        add_ssh_key(keys.rt, ann, NewSshKey("one more", public_line()))

@@ -6,19 +6,13 @@ from typing import Any
 
 import pytest
 from api_support import Api, User, assert_error
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-
-def openssh(key: Any, comment: str = "alice@laptop") -> str:
-    raw = key.public_key().public_bytes(
-        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
-    )
-    return f"{raw.decode()} {comment}"
+from tests.ssh_keys_support import public_line
 
 
 def test_a_key_is_added_listed_read_and_removed(api: Api, customer: User) -> None:
-    line = openssh(ed25519.Ed25519PrivateKey.generate())
+    line = public_line()
     added = api.post("/api/ssh-keys", user=customer, json={"name": "laptop", "publicKey": line})
     assert added.status_code == 201, added.text
     key = added.json
@@ -32,13 +26,13 @@ def test_a_key_is_added_listed_read_and_removed(api: Api, customer: User) -> Non
 
 
 def test_the_name_defaults_to_the_keys_comment(api: Api, customer: User) -> None:
-    line = openssh(ed25519.Ed25519PrivateKey.generate(), comment="bob@desk")
+    line = public_line(comment="bob@desk")
     added = api.post("/api/ssh-keys", user=customer, json={"publicKey": line})
     assert added.json["name"] == "bob@desk"
 
 
 def test_someone_elses_key_is_not_found(api: Api, customer: User, stranger: User) -> None:
-    line = openssh(ed25519.Ed25519PrivateKey.generate())
+    line = public_line()
     key = api.post("/api/ssh-keys", user=customer, json={"publicKey": line}).json
     assert_error(api.get(f"/api/ssh-keys/{key['id']}", user=stranger), 404, "not_found")
     assert_error(api.delete(f"/api/ssh-keys/{key['id']}", user=stranger), 404, "not_found")
@@ -46,13 +40,13 @@ def test_someone_elses_key_is_not_found(api: Api, customer: User, stranger: User
 
 
 def test_the_same_key_twice_is_a_conflict(api: Api, customer: User) -> None:
-    line = openssh(ed25519.Ed25519PrivateKey.generate())
+    line = public_line()
     api.post("/api/ssh-keys", user=customer, json={"publicKey": line})
     again = api.post("/api/ssh-keys", user=customer, json={"publicKey": line})
     assert_error(again, 409, "already_exists")
 
 
-WEAK = openssh(rsa.generate_private_key(public_exponent=65537, key_size=1024))
+WEAK = public_line(rsa.generate_private_key(public_exponent=65537, key_size=1024))
 
 
 @pytest.mark.parametrize(
@@ -77,7 +71,7 @@ def test_bad_keys_are_refused_and_change_nothing(
 
 
 def test_an_order_with_keys_shows_no_root_password(api: Api, customer: User) -> None:
-    line = openssh(ed25519.Ed25519PrivateKey.generate())
+    line = public_line()
     key = api.post("/api/ssh-keys", user=customer, json={"publicKey": line}).json
     order = {"osId": 1, "locationId": 1, "cores": 1, "memory": 1024, "disk": 20}
     created = api.post("/api/server/create", user=customer, json={**order, "sshKeys": [key["id"]]})
@@ -88,7 +82,7 @@ def test_an_order_with_keys_shows_no_root_password(api: Api, customer: User) -> 
 def test_an_order_naming_someone_elses_key_is_refused(
     api: Api, customer: User, stranger: User
 ) -> None:
-    line = openssh(ed25519.Ed25519PrivateKey.generate())
+    line = public_line()
     theirs = api.post("/api/ssh-keys", user=stranger, json={"publicKey": line}).json
     order = {"osId": 1, "locationId": 1, "cores": 1, "memory": 1024, "disk": 20}
     before = api.state()

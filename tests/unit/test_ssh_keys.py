@@ -14,13 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from domain.model.errors import RuleViolation, ValidationError
 from domain.model.ssh_keys import parse_public_key
-
-
-def openssh_line(key: object, comment: str = "alice@laptop") -> str:
-    public = key.public_key()  # type: ignore[attr-defined]
-    raw = public.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-    return f"{raw.decode()} {comment}".strip()
-
+from tests.ssh_keys_support import public_line
 
 KEYS = {
     "ed25519": lambda: ed25519.Ed25519PrivateKey.generate(),
@@ -32,7 +26,7 @@ KEYS = {
 
 @pytest.mark.parametrize("kind", sorted(KEYS))
 def test_a_key_is_taken_with_ssh_keygens_fingerprint(kind: str, tmp_path: Path) -> None:
-    line = openssh_line(KEYS[kind]())
+    line = public_line(KEYS[kind]())
     key = parse_public_key(line)
     assert key.line == line
     assert key.comment == "alice@laptop"
@@ -50,13 +44,13 @@ def test_a_key_is_taken_with_ssh_keygens_fingerprint(kind: str, tmp_path: Path) 
 
 
 def test_white_space_around_and_a_missing_comment_are_fine() -> None:
-    bare = openssh_line(KEYS["ed25519"](), comment="")
+    bare = public_line(KEYS["ed25519"](), comment="")
     key = parse_public_key(f"  {bare}\n")
     assert key.line == bare and key.comment == ""
 
 
 def test_an_rsa_key_under_2048_bits_is_too_weak() -> None:
-    weak = openssh_line(rsa.generate_private_key(public_exponent=65537, key_size=1024))
+    weak = public_line(rsa.generate_private_key(public_exponent=65537, key_size=1024))
     with pytest.raises(RuleViolation, match="1024 bits"):
         parse_public_key(weak)
 
@@ -83,13 +77,13 @@ def test_what_is_not_a_usable_key_is_refused_saying_why(text: str, problem: str)
 
 
 def test_a_key_named_as_another_type_is_refused() -> None:
-    line = openssh_line(KEYS["ed25519"]())
+    line = public_line(KEYS["ed25519"]())
     with pytest.raises(RuleViolation, match="its data says otherwise"):
         parse_public_key(_relabelled(line, "ssh-rsa"))
 
 
 def test_two_keys_on_two_lines_are_refused() -> None:
-    one, two = openssh_line(KEYS["ed25519"]()), openssh_line(KEYS["ed25519"]())
+    one, two = public_line(KEYS["ed25519"]()), public_line(KEYS["ed25519"]())
     with pytest.raises(RuleViolation, match="one line"):
         parse_public_key(f"{one}\n{two}")
 
@@ -105,7 +99,7 @@ def test_a_private_key_pasted_by_mistake_is_refused() -> None:
 
 
 def test_a_blob_with_trailing_garbage_is_refused() -> None:
-    kind, blob = openssh_line(KEYS["ed25519"]()).split()[:2]
+    kind, blob = public_line(KEYS["ed25519"]()).split()[:2]
     padded = base64.b64encode(base64.b64decode(blob) + b"\x00\x00\x00\x05extra").decode()
     with pytest.raises(RuleViolation):
         parse_public_key(f"{kind} {padded}")

@@ -3,25 +3,17 @@ the customer's own keys can be named."""
 
 from __future__ import annotations
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
-
 from domain.model.errors import RuleViolation
 from domain.usecases.actors import Actor
 from domain.usecases.ssh_keys import NewSshKey, add_ssh_key
+from tests.ssh_keys_support import public_line
 
 from .support import World, refused
 
 
-def key_line() -> str:
-    public = ed25519.Ed25519PrivateKey.generate().public_key()
-    raw = public.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-    return raw.decode() + " alice@laptop"
-
-
 def test_the_guest_takes_the_keys_and_no_password_is_shown(world: World, customer: Actor) -> None:
-    first = add_ssh_key(world.rt, customer, NewSshKey("laptop", key_line()))
-    second = add_ssh_key(world.rt, customer, NewSshKey("desk", key_line()))
+    first = add_ssh_key(world.rt, customer, NewSshKey("laptop", public_line()))
+    second = add_ssh_key(world.rt, customer, NewSshKey("desk", public_line()))
 
     created = world.order(customer, ssh_keys=(second.id, first.id))
 
@@ -47,7 +39,7 @@ def test_an_order_without_keys_shows_the_password_the_guest_has(
 def test_someone_elses_key_is_refused_and_nothing_is_ordered(
     world: World, customer: Actor, stranger: Actor
 ) -> None:
-    theirs = add_ssh_key(world.rt, stranger, NewSshKey("theirs", key_line()))
+    theirs = add_ssh_key(world.rt, stranger, NewSshKey("theirs", public_line()))
     error = refused(
         world, RuleViolation, world.order, customer, ssh_keys=(theirs.id,), field="sshKeys"
     )

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
-
 from domain.model.errors import Conflict, Locked, NotFound, RuleViolation
 from domain.model.ledger import TxKind
 from domain.model.server import ServerStatus
@@ -18,6 +15,7 @@ from domain.usecases import server_commands, snapshots
 from domain.usecases.actors import Actor
 from domain.usecases.rebuilding import rebuild_server
 from domain.usecases.ssh_keys import NewSshKey, add_ssh_key
+from tests.ssh_keys_support import public_line
 
 from .support import World, micro, refused
 
@@ -62,10 +60,7 @@ def test_its_snapshots_are_named_in_the_answer_and_gone(world: World, customer: 
 
 
 def test_ssh_keys_instead_of_a_shown_password(world: World, customer: Actor) -> None:
-    public = ed25519.Ed25519PrivateKey.generate().public_key()
-    line = public.public_bytes(
-        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
-    ).decode()
+    line = public_line(comment="")
     key = add_ssh_key(world.rt, customer, NewSshKey("laptop", line))
     server = world.running_server(customer)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import attrs
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from pytest_bdd import given, parsers, then, when
 
 from domain.usecases.ssh_keys import NewSshKey, add_ssh_key, delete_ssh_key, list_ssh_keys
+from tests.ssh_keys_support import public_line
 
 from .common import NAME, Outcome, Shop, attempt
 from .servers import place_order, tariff_order
@@ -20,12 +20,6 @@ def public_keys() -> dict[str, str]:
     return {}
 
 
-def _line(private: object) -> str:
-    public = private.public_key()  # type: ignore[attr-defined]
-    raw = public.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-    return raw.decode()
-
-
 def _add(shop: Shop, public_keys: dict[str, str], name: str, label: str, line: str) -> Outcome:
     public_keys[name] = line
     return attempt(lambda: add_ssh_key(shop.rt, shop.customer(name).actor, NewSshKey(label, line)))
@@ -33,7 +27,7 @@ def _add(shop: Shop, public_keys: dict[str, str], name: str, label: str, line: s
 
 @given(parsers.re(rf'^{NAME} has added (?:her|his) ed25519 key "(?P<label>[^"]+)"$'))
 def _has_added(shop: Shop, public_keys: dict[str, str], name: str, label: str) -> None:
-    _add(shop, public_keys, name, label, _line(ed25519.Ed25519PrivateKey.generate())).result()
+    _add(shop, public_keys, name, label, public_line(comment="")).result()
 
 
 @when(
@@ -41,7 +35,7 @@ def _has_added(shop: Shop, public_keys: dict[str, str], name: str, label: str) -
     target_fixture="outcome",
 )
 def _adds(shop: Shop, public_keys: dict[str, str], name: str, label: str) -> Outcome:
-    return _add(shop, public_keys, name, label, _line(ed25519.Ed25519PrivateKey.generate()))
+    return _add(shop, public_keys, name, label, public_line(comment=""))
 
 
 @when(
@@ -57,7 +51,7 @@ def _adds_again(shop: Shop, public_keys: dict[str, str], name: str, label: str) 
 )
 def _adds_rsa(shop: Shop, public_keys: dict[str, str], name: str, bits: str, label: str) -> Outcome:
     private = rsa.generate_private_key(public_exponent=65537, key_size=int(bits))
-    return _add(shop, public_keys, name, label, _line(private))
+    return _add(shop, public_keys, name, label, public_line(private, comment=""))
 
 
 @when(
