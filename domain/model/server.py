@@ -262,10 +262,10 @@ class Server:
         """Its guest is about to be wiped: billed as before, refused every other command."""
         self._move(S.REBUILDING, "rebuild", now)
 
-    def rebuilt(self, image_id: int, guest_kind: GuestKind, meter: Meter, now: dt.datetime) -> None:
-        """Installed again from `image_id`, re-rated for its licence from now on."""
+    def rebuilt(self, image_id: int, meter: Meter, now: dt.datetime) -> None:
+        """Installed again from `image_id` (of its own guest kind), re-rated for its licence from
+        now on."""
         self.image_id = image_id
-        self.guest_kind = guest_kind
         self.meter = meter
         self.updated_at = now
 

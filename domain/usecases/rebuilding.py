@@ -121,7 +121,7 @@ def rebuild_guest(
         now = rt.clock.now()
         bill_server(uow, s, now)  # what the old image cost up to now
         image = uow.catalogue.current().image(params.image_id)
-        s.rebuilt(image.id, image.guest_kind, _rerated(s, image_of(uow, s), image), now)
+        s.rebuilt(image.id, _rerated(s, image_of(uow, s), image), now)
 
     return effect
 

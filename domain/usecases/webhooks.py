@@ -103,10 +103,7 @@ def list_deliveries(
 
 def _owned(uow: UnitOfWork, actor: Actor, webhook_id: int) -> Webhook:
     """Another customer's webhook is 'not found': an id must not reveal that it exists."""
-    try:
-        webhook = uow.webhooks.get(webhook_id)
-    except NotFound:
-        raise NotFound("webhook", webhook_id) from None
+    webhook = uow.webhooks.get(webhook_id)  # NotFound when there is none
     if webhook.owner_id != actor.account_id:
         raise NotFound("webhook", webhook_id)
     return webhook
