@@ -7,6 +7,11 @@ run charges nothing twice (the interval is already behind the watermark).
 
 Within a month the list charge is computed cumulatively from the month's billed seconds, so rounding
 never accumulates: after any sequence of runs the month costs exactly list_charge(total seconds).
+
+A resize re-rates from its moment. A rebuild onto an image with another licence (Windows) does
+not: the calendar month is the billing period, so the new price waits on the meter as a pending
+rate, effective from the start of the next month, and `bill` takes it up at the first second of
+that month. Until then the server costs what it cost before the rebuild.
 """
 
 from __future__ import annotations
@@ -34,6 +39,15 @@ def next_month(moment: dt.datetime) -> dt.datetime:
 
 
 @attrs.frozen
+class PendingRate:
+    """Rates the meter takes up at `starts`, the first moment of a calendar month."""
+
+    hourly: Money
+    monthly_cap: Money
+    starts: dt.datetime
+
+
+@attrs.frozen
 class Meter:
     """The billing state a server carries."""
 
@@ -49,6 +63,7 @@ class Meter:
     # reason as the list price: the discount must not depend on how many runs billed the month.
     month_discounted_list_micro: int = 0
     month_discount_micro: int = 0
+    pending: PendingRate | None = None  # a licence change waiting for its month
 
     @classmethod
     def start(
@@ -70,16 +85,57 @@ class Meter:
         A watermark still ahead (a prepaid period not yet used up) stays where it is."""
         return attrs.evolve(self, billed_until=max(self.billed_until, at))
 
+    @property
+    def next_rates(self) -> tuple[Money, Money]:
+        """The hourly rate and monthly cap the next billing period starts with."""
+        if self.pending is not None:
+            return self.pending.hourly, self.pending.monthly_cap
+        return self.hourly, self.monthly_cap
+
+    def from_next_month(self, hourly: Money, monthly_cap: Money, at: dt.datetime) -> Meter:
+        """These rates from the start of the month after `at`, in place of any pending ones; rates
+        equal to the current ones leave nothing pending (a change undone within the month)."""
+        meter = self.due_rate_taken(self.billed_until)
+        if (hourly, monthly_cap) == (meter.hourly, meter.monthly_cap):
+            return attrs.evolve(meter, pending=None)
+        return attrs.evolve(meter, pending=PendingRate(hourly, monthly_cap, next_month(at)))
+
+    def due_rate_taken(self, moment: dt.datetime) -> Meter:
+        """The pending rate made current once `moment` has reached its month: every second from its
+        start on is billed at it. The watermark may already be past that start when no run has
+        billed the new month yet (a prepaid period reaching into it), hence not only in `bill`."""
+        pending = self.pending
+        if pending is None or moment < pending.starts:
+            return self
+        return attrs.evolve(
+            self, hourly=pending.hourly, monthly_cap=pending.monthly_cap, pending=None
+        )
+
     def rerated(self, hourly: Money, monthly_cap: Money) -> Meter:
         """New rates from the watermark on. What the month already cost counts against the new cap,
-        so a resize can never make one calendar month cost more than its (new) monthly price."""
+        so a resize can never make one calendar month cost more than its (new) monthly price.
+
+        The rates are the server's at its current image. A licence change still pending (a rebuild
+        this month) keeps its date rather than coming forward with the resize: the rest of this
+        month goes without it (the rates less the change) and the next month starts at the rates
+        given. The change is the difference the rebuild recorded, so it applies to any size."""
+        meter = self.due_rate_taken(self.billed_until)
+        pending = meter.pending
+        if pending is not None:
+            hourly_change = pending.hourly - meter.hourly
+            cap_change = pending.monthly_cap - meter.monthly_cap
+            pending = PendingRate(hourly, monthly_cap, pending.starts)
+            zero = Money.zero(hourly.currency)
+            hourly = (hourly - hourly_change).max(zero)
+            monthly_cap = (monthly_cap - cap_change).max(zero)
         return attrs.evolve(
-            self,
+            meter,
             hourly=hourly,
             monthly_cap=monthly_cap,
+            pending=pending,
             month_seconds=0,
             month_list_micro=0,
-            month_carried_micro=self.month_carried_micro + self.month_list_micro,
+            month_carried_micro=meter.month_carried_micro + meter.month_list_micro,
         )
 
     def grown_within_prepaid(
@@ -92,9 +148,9 @@ class Meter:
         month's cap); a smaller one gets nothing back for a period it chose to pay for."""
         rerated = self.rerated(hourly, monthly_cap)
         remaining = max((self.billed_until - at) // dt.timedelta(seconds=1), 0)
-        if not remaining or hourly <= self.hourly:
+        if not remaining or rerated.hourly <= self.hourly:
             return rerated, Money.zero(hourly.currency)
-        extra = (hourly - self.hourly).scale(remaining, SECONDS_PER_HOUR, Rounding.HALF_UP)
+        extra = (rerated.hourly - self.hourly).scale(remaining, SECONDS_PER_HOUR, Rounding.HALF_UP)
         extra = extra.min(rerated.cap_left)
         rerated = attrs.evolve(
             rerated, month_carried_micro=rerated.month_carried_micro + extra.micro
@@ -136,6 +192,7 @@ def bill(meter: Meter, until: dt.datetime) -> tuple[Meter, list[UsageSegment]]:
                 month_discounted_list_micro=0,
                 month_discount_micro=0,
             )
+        meter = meter.due_rate_taken(start)  # a month's first segment starts at its pending rate
         end = min(until, next_month(start))
         if meter.terms.until is not None and start < meter.terms.until < end:
             end = meter.terms.until  # the discount stops mid-segment

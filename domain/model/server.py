@@ -263,8 +263,8 @@ class Server:
         self._move(S.REBUILDING, "rebuild", now)
 
     def rebuilt(self, image_id: int, meter: Meter, now: dt.datetime) -> None:
-        """Installed again from `image_id` (of its own guest kind), re-rated for its licence from
-        now on."""
+        """Installed again from `image_id` (of its own guest kind), with the meter that prices its
+        licence from the next month."""
         self.image_id = image_id
         self.meter = meter
         self.updated_at = now

@@ -4,8 +4,10 @@ server's id, address, VLAN and firewall, with a new root password shown once.
 The image must be of the server's guest kind: a container cannot become a virtual machine in
 place (nor back), since the hypervisor makes them from different things (an ostemplate, a VM
 template). The guest's snapshots go with it; the answer names them. Billing goes on without a
-break; an image whose licence costs something else (Windows) re-rates the server from the moment
-it is rebuilt.
+break and unchanged: an image whose licence costs something else (Windows) changes the price from
+the next billing period, the calendar month after the rebuild (a pending rate on the meter, see
+domain/model/metering.py). A second rebuild within the month starts from that pending price, so
+rebuilding back to the licence it had leaves nothing pending.
 """
 
 from __future__ import annotations
@@ -121,17 +123,19 @@ def rebuild_guest(
         now = rt.clock.now()
         bill_server(uow, s, now)  # what the old image cost up to now
         image = uow.catalogue.current().image(params.image_id)
-        s.rebuilt(image.id, _rerated(s, image_of(uow, s), image), now)
+        s.rebuilt(image.id, _relicensed(s, image_of(uow, s), image, now), now)
 
     return effect
 
 
-def _rerated(server: Server, before: OsImage | None, after: OsImage) -> Meter:
-    """The meter with the new image's licence in place of the old one's: the hour and the month's
-    cap move by the difference (a licence is rented by the hour, on top of any tariff)."""
+def _relicensed(server: Server, before: OsImage | None, after: OsImage, at: dt.datetime) -> Meter:
+    """The meter with the new image's licence in place of the old one's from the next month: the
+    hour and the month's cap move by the difference (a licence is rented by the hour, on top of any
+    tariff), counted from the price the next month would have started with."""
     meter = server.meter
     old = before.licence_hourly if before is not None else Money.zero(meter.hourly.currency)
     change = after.licence_hourly - old
     if change.is_zero:
         return meter
-    return meter.rerated(meter.hourly + change, meter.monthly_cap + change * HOURS_PER_MONTH)
+    hourly, monthly_cap = meter.next_rates
+    return meter.from_next_month(hourly + change, monthly_cap + change * HOURS_PER_MONTH, at)

@@ -5,7 +5,8 @@ server came up) a bigger size costs the difference for what is left of that peri
 customer's own command, so that difference is covered like an order: held from the wallet when the
 resize is asked for (refused with InsufficientFunds when the balance does not cover it), captured
 when the guest has changed, released when the action fails. Past the prepaid period there is nothing
-to hold: the new size is metered per second from the moment it takes effect.
+to hold: the new size is metered per second from the moment it takes effect. A licence change a
+rebuild left pending still waits for its month (the new size is priced without it until then).
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ def price_resize(
     if tariff is None or tariff.config != config:
         tariff = None  # a resized preset is a custom server from now on
     cap = monthly_cap(hourly, tariff, image.licence_hourly)
+    # Priced with the image the server runs now: after a rebuild this month onto another licence,
+    # that licence is not billed yet. The meter keeps the rebuild's promise (Meter.rerated): the new
+    # size from now without the licence change, and with it from the month the rebuild named.
     meter, extra = server.meter.grown_within_prepaid(hourly, cap, at)
     return PricedResize(meter, extra, tariff)
 

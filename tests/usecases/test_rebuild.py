@@ -1,6 +1,7 @@
 """Rebuild: the guest wiped and installed again from an image of the same kind, keeping the
 server's id, address, VLAN and firewall; a new root password shown once; snapshots removed and
-named; billing unbroken, re-rated for a licence; refused across guest kinds and for others."""
+named; billing unbroken, a licence priced from the next month; refused across guest kinds and for
+others."""
 
 from __future__ import annotations
 
@@ -8,18 +9,21 @@ import datetime as dt
 
 from domain.model.errors import Conflict, Locked, NotFound, RuleViolation
 from domain.model.ledger import TxKind
-from domain.model.server import ServerStatus
-from domain.model.server_commands import OnServer, RebuildServer, TakeSnapshot
-from domain.model.values import SnapshotName
+from domain.model.metering import PendingRate
+from domain.model.server import Server, ServerStatus
+from domain.model.server_commands import OnServer, RebuildServer, ResizeServer, TakeSnapshot
+from domain.model.values import Cores, SnapshotName
 from domain.usecases import server_commands, snapshots
 from domain.usecases.actors import Actor
+from domain.usecases.billing import billing_run
 from domain.usecases.rebuilding import rebuild_server
 from domain.usecases.ssh_keys import NewSshKey, add_ssh_key
 from tests.ssh_keys_support import public_line
 
-from .support import World, micro, refused
+from .support import World, micro, refused, rub
 
 DEBIAN, UBUNTU_VM, WINDOWS = 2, 4, 5
+FEBRUARY = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)  # the month after the world's start
 
 
 def test_a_container_is_reinstalled_in_place_with_a_new_password(
@@ -115,20 +119,97 @@ def test_while_it_rebuilds_it_is_rebuilding_and_billed(world: World, customer: A
     assert usage, "the hours it spent rebuilding were billed"
 
 
-def test_a_windows_licence_re_rates_the_server_from_the_rebuild(
-    world: World, customer: Actor
-) -> None:
-    server = world.running_server(
-        customer, os_id=UBUNTU_VM, location_id=1, cores=2, memory=4096, disk=50
+def vm(world: World, customer: Actor, os_id: int = UBUNTU_VM, cores: int = 2) -> Server:
+    """A VM in Moscow: 2 cores, 4 GiB and 50 GiB cost 2.50 an hour; Windows adds 1.50."""
+    return world.running_server(
+        customer, os_id=os_id, location_id=1, cores=cores, memory=4096, disk=50
     )
-    hourly = server.meter.hourly
+
+
+def charges_of_run(world: World, server: Server, until: dt.datetime) -> list[int]:
+    """The usage charges a billing run at `until` posts for the server, in segment order."""
+    before = len(world.transactions(TxKind.USAGE, server_id=server.id))
+    world.clock.set(until)
+    billing_run(world.rt)
+    return [tx.amount.micro for tx in world.transactions(TxKind.USAGE, server_id=server.id)][
+        before:
+    ]
+
+
+def test_a_windows_licence_is_billed_from_the_next_month(world: World, customer: Actor) -> None:
+    server = vm(world, customer)
 
     rebuild_server(world.rt, customer, RebuildServer(server.id, WINDOWS))
 
     after = world.server(server.id)
     assert after.image_id == WINDOWS
-    assert after.meter.hourly.micro == hourly.micro + micro("1.50")
     assert world.hypervisor.user_of(after.placement.vmid or 0) == "Administrator"
+    assert after.meter.hourly == server.meter.hourly == rub("2.50")
+    assert after.meter.pending == PendingRate(rub("4.00"), rub("2920.00"), FEBRUARY)
+    # The last hour of January at Linux's price; the first of February with the licence.
+    assert charges_of_run(world, server, FEBRUARY - dt.timedelta(hours=1)) != []
+    assert charges_of_run(world, server, FEBRUARY + dt.timedelta(hours=1)) == [
+        micro("2.50"),
+        micro("4.00"),
+    ]
+    billed = world.server(server.id).meter
+    assert (billed.hourly, billed.monthly_cap, billed.pending) == (
+        rub("4.00"),
+        rub("2920.00"),
+        None,
+    )
+
+
+def test_windows_to_linux_and_back_within_a_month_changes_nothing(
+    world: World, customer: Actor
+) -> None:
+    server = vm(world, customer, os_id=WINDOWS)
+
+    rebuild_server(world.rt, customer, RebuildServer(server.id, UBUNTU_VM))
+    assert world.server(server.id).meter.pending == PendingRate(
+        rub("2.50"), rub("1825.00"), FEBRUARY
+    )
+    rebuild_server(world.rt, customer, RebuildServer(server.id, WINDOWS))
+
+    meter = world.server(server.id).meter
+    assert (meter.hourly, meter.pending) == (rub("4.00"), None)
+    charges_of_run(world, server, FEBRUARY - dt.timedelta(hours=1))
+    assert charges_of_run(world, server, FEBRUARY + dt.timedelta(hours=1)) == [
+        micro("4.00"),
+        micro("4.00"),
+    ]
+
+
+def test_a_rebuild_onto_an_image_of_the_same_licence_leaves_the_price(
+    world: World, customer: Actor
+) -> None:
+    server = vm(world, customer)
+    rebuild_server(world.rt, customer, RebuildServer(server.id, WINDOWS))
+    world.clock.set(FEBRUARY + dt.timedelta(days=3))
+    rebuild_server(world.rt, customer, RebuildServer(server.id, WINDOWS))  # a reinstall
+    meter = world.server(server.id).meter
+    assert (meter.hourly, meter.pending) == (rub("4.00"), None)  # February took it up
+
+
+def test_a_resize_after_the_rebuild_keeps_the_licence_for_the_next_month(
+    world: World, customer: Actor
+) -> None:
+    """The resize prices 4 cores with the image the server runs now (Windows, 5.00 an hour), but
+    the licence was promised from February: January goes on at 3.50, February starts at 5.00."""
+    server = vm(world, customer)
+    rebuild_server(world.rt, customer, RebuildServer(server.id, WINDOWS))
+    world.clock.advance(dt.timedelta(hours=2))  # past the prepaid hour: nothing to hold
+
+    server_commands.resize_server(world.rt, customer, ResizeServer(server.id, cores=Cores(4)))
+
+    meter = world.server(server.id).meter
+    assert (meter.hourly, meter.monthly_cap) == (rub("3.50"), rub("2555.00"))
+    assert meter.pending == PendingRate(rub("5.00"), rub("3650.00"), FEBRUARY)
+    charges_of_run(world, server, FEBRUARY - dt.timedelta(hours=1))
+    assert charges_of_run(world, server, FEBRUARY + dt.timedelta(hours=1)) == [
+        micro("3.50"),
+        micro("5.00"),
+    ]
 
 
 def test_a_rerun_of_the_job_keeps_the_guest_it_made(world: World, customer: Actor) -> None:
