@@ -25,7 +25,7 @@ from typing import Any
 from adapters.postgres.session import Db, translated
 from domain.model.errors import Conflict, NotFound
 from domain.model.ledger import TxKind
-from domain.model.metering import Meter
+from domain.model.metering import Meter, PendingRate
 from domain.model.money import Money
 from domain.model.promo import DiscountTerms
 from domain.model.server_status import BILLABLE
@@ -37,7 +37,7 @@ _DUE = f"""
 SELECT id, owner_id, name, catalogue_version, currency, hourly_micro, monthly_cap_micro,
        discount_percent, discount_until, first_charge_off_micro, billed_until, meter_month,
        month_seconds, month_list_micro, month_carried_micro, month_discounted_list_micro,
-       month_discount_micro
+       month_discount_micro, pending_hourly_micro, pending_monthly_cap_micro, pending_starts
   FROM servers
  WHERE status IN ({_BILLABLE}) AND NOT suspended_by_admin
    AND billed_until <= %(due_by)s
@@ -72,11 +72,16 @@ WITH txs AS (
 UPDATE servers s
    SET billed_until = m.billed_until, meter_month = m.month, month_seconds = m.seconds,
        month_list_micro = m.list, month_carried_micro = m.carried,
-       month_discounted_list_micro = m.discounted_list, month_discount_micro = m.discount
+       month_discounted_list_micro = m.discounted_list, month_discount_micro = m.discount,
+       hourly_micro = m.hourly, monthly_cap_micro = m.cap, pending_hourly_micro = m.pending_hourly,
+       pending_monthly_cap_micro = m.pending_cap, pending_starts = m.pending_starts
   FROM unnest(%(m_ids)b::bigint[], %(m_billed_until)b::timestamptz[], %(m_months)b::timestamptz[],
               %(m_seconds)b::bigint[], %(m_list)b::bigint[], %(m_carried)b::bigint[],
-              %(m_discounted_list)b::bigint[], %(m_discount)b::bigint[])
-       AS m (id, billed_until, month, seconds, list, carried, discounted_list, discount)
+              %(m_discounted_list)b::bigint[], %(m_discount)b::bigint[], %(m_hourly)b::bigint[],
+              %(m_cap)b::bigint[], %(m_pending_hourly)b::bigint[], %(m_pending_cap)b::bigint[],
+              %(m_pending_starts)b::timestamptz[])
+       AS m (id, billed_until, month, seconds, list, carried, discounted_list, discount, hourly,
+             cap, pending_hourly, pending_cap, pending_starts)
  WHERE s.id = m.id
 """
 
@@ -154,6 +159,12 @@ def _write_params(billed: list[BilledMeter]) -> dict[str, Any]:
         "m_carried": [m.month_carried_micro for _, m in meters],
         "m_discounted_list": [m.month_discounted_list_micro for _, m in meters],
         "m_discount": [m.month_discount_micro for _, m in meters],
+        # A run may have taken up a pending rate (a licence change whose month has come).
+        "m_hourly": [m.hourly.micro for _, m in meters],
+        "m_cap": [m.monthly_cap.micro for _, m in meters],
+        "m_pending_hourly": [m.pending.hourly.micro if m.pending else None for _, m in meters],
+        "m_pending_cap": [m.pending.monthly_cap.micro if m.pending else None for _, m in meters],
+        "m_pending_starts": [m.pending.starts if m.pending else None for _, m in meters],
     }
 
 
@@ -186,7 +197,19 @@ class _MeterReader:
             carried,
             discounted_list,
             discount,
+            pending_hourly,
+            pending_cap,
+            pending_starts,
         ) = row
+        pending = (
+            None
+            if pending_hourly is None
+            else PendingRate(
+                self._amount(pending_hourly, currency),
+                self._amount(pending_cap, currency),
+                _utc(pending_starts),
+            )
+        )
         meter = Meter(
             self._amount(hourly, currency),
             self._amount(cap, currency),
@@ -198,6 +221,7 @@ class _MeterReader:
             carried,
             discounted_list,
             discount,
+            pending,
         )
         return DueMeter(server_id, owner_id, name, catalogue_version, meter)
 

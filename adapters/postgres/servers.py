@@ -33,7 +33,11 @@ def server_row(server: Server) -> Row:
     meter = data.pop("meter")
     terms = meter["terms"]
     currency = meter["hourly"]["currency"]
-    for amount in (meter["monthly_cap"], terms["first_charge_off"]):
+    pending = meter["pending"]
+    amounts = [meter["monthly_cap"], terms["first_charge_off"]]
+    if pending is not None:
+        amounts += [pending["hourly"], pending["monthly_cap"]]
+    for amount in amounts:
         if amount is not None and amount["currency"] != currency:
             raise ValueError("a server's meter is kept in one currency")
     placement = data.pop("placement")
@@ -54,6 +58,9 @@ def server_row(server: Server) -> Row:
         "billed_until": meter["billed_until"],
         "meter_month": meter["month"],
         **{k: meter[k] for k in MONTH_COUNTERS},
+        "pending_hourly_micro": pending["hourly"]["micro"] if pending else None,
+        "pending_monthly_cap_micro": pending["monthly_cap"]["micro"] if pending else None,
+        "pending_starts": pending["starts"] if pending else None,
     }
 
 
@@ -87,11 +94,24 @@ def server_from(row: Row) -> Server:
         "billed_until": r.pop("billed_until"),
         "month": r.pop("meter_month"),
         **{k: r.pop(k) for k in MONTH_COUNTERS},
+        "pending": _pending_from(r, currency),
     }
     r["meter"] = meter
     r["config"] = {k: r.pop(k) for k in CONFIG}
     r["placement"] = {k: r.pop(k) for k in PLACEMENT}
     return structure(r, Server)
+
+
+def _pending_from(r: Row, currency: str) -> dict[str, Any] | None:
+    hourly, cap = r.pop("pending_hourly_micro"), r.pop("pending_monthly_cap_micro")
+    starts = r.pop("pending_starts")
+    if hourly is None:
+        return None  # the table's check keeps the three columns NULL together
+    return {
+        "hourly": money(hourly, currency),
+        "monthly_cap": money(cap, currency),
+        "starts": starts,
+    }
 
 
 class PostgresServerRepository:
