@@ -159,6 +159,7 @@ def server(s: Server, catalogue: Catalogue) -> Json:
         "disk": s.config.disk_gib,
         "hourly": rate(s.meter.hourly),
         "monthly": money(s.meter.monthly_cap),
+        "pendingPrice": _pending_price(s),
         "billedUntil": when(s.meter.billed_until),
         "failureReason": s.failure_reason,
         "createdAt": when(s.created_at),
@@ -169,6 +170,19 @@ def server(s: Server, catalogue: Catalogue) -> Json:
             "type": image.os_type if image else None,
         },
         "tariff": {"id": t.id, "name": t.name, "price": money(t.monthly_price)} if t else None,
+    }
+
+
+def _pending_price(s: Server) -> Json | None:
+    """The price a rebuild onto another licence set for the months from `startsAt`; `hourly` and
+    `monthly` stay the price billed until then."""
+    pending = s.meter.pending
+    if pending is None:
+        return None
+    return {
+        "hourly": rate(pending.hourly),
+        "monthly": money(pending.monthly_cap),
+        "startsAt": when(pending.starts),
     }
 
 

@@ -68,6 +68,13 @@ SERVER: Schema = {
         "updatedAt": TIME,
         "hourly": MONEY,
         "monthly": MONEY,
+        "pendingPrice": {
+            "type": ["object", "null"],
+            "description": "the price from `startsAt` (the next month) after a rebuild onto an "
+            "image with another licence; `hourly` and `monthly` are billed until then",
+            "required": ["hourly", "monthly", "startsAt"],
+            "properties": {"hourly": MONEY, "monthly": MONEY, "startsAt": TIME},
+        },
         "os": {"type": "object"},
         "tariff": {"type": ["object", "null"]},
     },

@@ -1,12 +1,17 @@
 """POST /api/server/{id}/rebuild: a reinstall as an action, its password once, the snapshots it
-removes; across guest kinds, someone else's server and bad bodies refused."""
+removes; a licence's price shown from the next month; across guest kinds, someone else's server
+and bad bodies refused."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from api_support import Api, User, assert_error
+from jsonschema import Draft202012Validator
+
+from domain.usecases.billing import billing_run
 
 
 def running(api: Api, user: User, **order: Any) -> int:
@@ -66,3 +71,29 @@ def test_bad_bodies_are_refused_and_change_nothing(
     result = api.post(f"/api/server/{server_id}/rebuild", user=customer, json=body)
     assert_error(result, status, "rule_violation" if status == 422 else "invalid", field)
     assert api.state() == before
+
+
+def test_a_licence_change_shows_as_the_price_from_the_next_month(api: Api, customer: User) -> None:
+    vm = {"osId": 4, "locationId": 1, "cores": 2, "memory": 4096, "disk": 50}  # 2.50 an hour
+    server_id = running(api, customer, **vm)
+
+    api.post(f"/api/server/{server_id}/rebuild", user=customer, json={"osId": 5})  # Windows
+    api.jobs.run_pending()
+
+    server = api.server(customer, server_id)
+    assert (server["hourly"]["amount"], server["monthly"]["amount"]) == ("2.500000", "1825.00")
+    assert server["pendingPrice"] == {
+        "hourly": {"amount": "4.000000", "exact": "4.000000", "currency": "RUB"},
+        "monthly": {"amount": "2920.00", "exact": "2920.000000", "currency": "RUB"},
+        "startsAt": "2026-02-01T00:00:00Z",
+    }
+    documented = api.get("/api/openapi.json").json["paths"]["/api/server/{server_id}"]["get"]
+    schema = documented["responses"]["200"]["content"]["application/json"]["schema"]
+    Draft202012Validator(schema).validate(server)
+
+    api.clock.set(dt.datetime(2026, 2, 1, 1, tzinfo=dt.UTC))
+    billing_run(api.rt)
+    customer = api.login(customer.email)  # the session from January has expired
+    server = api.server(customer, server_id)
+    assert (server["hourly"]["amount"], server["pendingPrice"]) == ("4.000000", None)
+    Draft202012Validator(schema).validate(server)
