@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from pytest_bdd import parsers, then, when
 
@@ -9,9 +11,10 @@ from domain.model.server_commands import RebuildServer
 from domain.usecases.progress import ACTION_PROGRESS
 from domain.usecases.rebuilding import Rebuilt, rebuild_server
 
-from .common import NAME, Outcome, Shop, attempt
+from .common import NAME, Outcome, Shop, attempt, same_money
 
 SERVER = r'"(?P<server>[^"]+)"'
+RATE = r"(?P<rate>\d+\.\d+)"
 
 
 @pytest.fixture
@@ -51,6 +54,27 @@ def _password(shop: Shop, outcome: Outcome, server: str) -> None:
 def _named(outcome: Outcome, snap: str) -> None:
     rebuilt: Rebuilt = outcome.result()
     assert rebuilt.removed_snapshots == (snap,)
+
+
+@then(
+    parsers.re(
+        rf"^the server {SERVER} costs {RATE} an hour, and (?P<later>\d+\.\d+) an hour from "
+        r"(?P<date>\d{4}-\d{2}-\d{2})$"
+    )
+)
+def _costs_then(shop: Shop, server: str, rate: str, later: str, date: str) -> None:
+    meter = shop.server(server).meter
+    same_money(meter.hourly, rate)
+    assert meter.pending is not None, "no price waits for the next month"
+    same_money(meter.pending.hourly, later)
+    assert meter.pending.starts == dt.datetime.fromisoformat(date).replace(tzinfo=dt.UTC)
+
+
+@then(parsers.re(rf"^the server {SERVER} costs {RATE} an hour with no change pending$"))
+def _costs(shop: Shop, server: str, rate: str) -> None:
+    meter = shop.server(server).meter
+    same_money(meter.hourly, rate)
+    assert meter.pending is None, meter.pending
 
 
 def _told(shop: Shop) -> list[dict[str, object]]:

@@ -96,6 +96,16 @@ def _orders_custom(
     return place_order(shop, name, custom_order(shop, server, cores, memory, disk, os, city))
 
 
+@given(
+    parsers.re(rf"^{NAME} has a running server {SERVER} with {SIZE} with (?P<os>.+?) in {CITY}$")
+)
+def _has_running_custom(
+    shop: Shop, name: str, server: str, cores: str, memory: str, disk: str, os: str, city: str
+) -> None:
+    place_order(shop, name, custom_order(shop, server, cores, memory, disk, os, city)).result()
+    assert shop.server(server).status is ServerStatus.RUNNING, shop.server(server).failure_reason
+
+
 def custom_order(
     shop: Shop, server: str, cores: str, memory: str, disk: str, os: str, city: str
 ) -> OrderRequest:
