@@ -5,7 +5,7 @@ of the action the task stands for, and is written only every few points."""
 
 from __future__ import annotations
 
-from domain.model.server_commands import OnServer, ResizeServer
+from domain.model.server_commands import OnServer, RebuildServer, ResizeServer
 from domain.model.values import Cores, DiskGiB, MemoryMiB
 from domain.usecases import server_commands
 from domain.usecases.actors import Actor
@@ -13,10 +13,14 @@ from domain.usecases.progress import (
     ACTION_PROGRESS,
     CLONE_OF_CREATE,
     CREATE_PROGRESS,
+    REBUILD_CLONE,
     TASK_PROGRESS_STEP,
 )
+from domain.usecases.rebuilding import rebuild_server
 
 from .support import World
+
+DEBIAN = 2  # a container image other than the one ordered (Ubuntu 24.04)
 
 
 def progress_events(world: World) -> list[dict[str, object]]:
@@ -94,3 +98,18 @@ def test_a_power_action_is_published_when_it_finishes(world: World, customer: Ac
         "success",
         100,
     )
+
+
+def test_a_rebuild_moves_its_action_while_the_new_guest_is_made(
+    world: World, customer: Actor
+) -> None:
+    server = world.running_server(customer)  # Ubuntu 24.04, a container
+    before = len(progress_events(world))
+    rebuilt = rebuild_server(world.rt, customer, RebuildServer(server.id, DEBIAN))
+
+    told = [e for e in progress_events(world)[before:] if e["actionId"] == rebuilt.action.id]
+    assert (told[-1]["status"], told[-1]["progress"]) == ("success", 100)
+    during = [e["progress"] for e in told[:-1]]
+    start, end = REBUILD_CLONE
+    assert len(during) >= 2 and during == sorted(set(during))
+    assert all(start < p < end for p in during)
