@@ -5,6 +5,8 @@ Operations that change a guest are asynchronous on real systems: they return a T
 
 - One task per guest at a time: starting a second while one runs raises `Locked`.
 - A failed task raises `ExternalFailure` from `wait` with the task's exit status in the message.
+- A running task's progress is a percentage 0-100 where the hypervisor reports one (a clone, a
+  resize), None where it says nothing; it never decides whether a task failed.
 - A missing guest or node raises `NotFound`; a node without room raises `CapacityExhausted`.
 - `find_guest` never raises for a missing guest; it is how saga steps check before they act.
 - Transient trouble (unreachable API, 5xx) raises `Unavailable`; only reads are retried inside.
@@ -13,6 +15,7 @@ Operations that change a guest are asynchronous on real systems: they return a T
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Protocol
 
 import attrs
@@ -51,6 +54,10 @@ class GuestSpec:
 class TaskRef:
     node: str
     upid: str
+
+
+# Told a running task's percentage (0-100) each time it changes.
+TaskProgress = Callable[[int], None]
 
 
 @attrs.frozen
@@ -201,8 +208,13 @@ class Hypervisor(Protocol):
 
     def task(self, ref: TaskRef) -> TaskState: ...
 
-    def wait(self, ref: TaskRef) -> TaskState:
-        """Block until the task ends; raise ExternalFailure when it did not end OK."""
+    def progress(self, ref: TaskRef) -> int | None:
+        """How far the task has come, 0-100, or None when the hypervisor does not say."""
+        ...
+
+    def wait(self, ref: TaskRef, on_progress: TaskProgress | None = None) -> TaskState:
+        """Block until the task ends; raise ExternalFailure when it did not end OK. While it
+        runs, `on_progress` hears each new percentage the task reports."""
         ...
 
     def stats(self, node: str, vmid: int) -> GuestStats: ...

@@ -4,7 +4,8 @@ Every change runs as a task that lasts a configurable time on the clock. Its eff
 exists, a guest that runs, a new size...) appears when the task ends OK; a task that fails leaves
 the guest as it was (a failed create leaves nothing). One task per guest at a time: another
 operation on a guest whose task still runs raises Locked. A node takes what placement would put
-on it (hypervisor_cluster.py), as the Proxmox adapter does.
+on it (hypervisor_cluster.py), as the Proxmox adapter does. A create's or a resize's task tells
+its progress, as Proxmox's log does, here the share of its time gone by.
 
 Test helpers (hypervisor_controls.py): `add_node`, `add_ostemplate`, `add_template`,
 `seed_guest`, `remove_guest`, `set_node_online`, `set_usage`, `fail_next`, `guest`, `guests_all`,

@@ -19,7 +19,15 @@ from typing import Any
 
 from adapters.memory.clock import FakeClock
 from adapters.memory.faults import FaultPlan
-from adapters.memory.hypervisor_state import DEFAULT_DURATIONS, Guest, Node, Task, task_type, upid
+from adapters.memory.hypervisor_state import (
+    DEFAULT_DURATIONS,
+    REPORTS_PROGRESS,
+    Guest,
+    Node,
+    Task,
+    task_type,
+    upid,
+)
 from domain.model.catalogue import ServerConfig, disk_can_become
 from domain.model.errors import (
     CapacityExhausted,
@@ -31,7 +39,10 @@ from domain.model.errors import (
 )
 from domain.model.placement import NodeLoad, Overcommit, fits, growth
 from ports.clock import Clock
-from ports.hypervisor import TaskRef, TaskState
+from ports.hypervisor import TaskProgress, TaskRef, TaskState
+
+# A wait that is told the progress looks in this many times over the task's duration.
+PROGRESS_LOOKS = 10
 
 
 class SimulatedCluster:
@@ -66,9 +77,28 @@ class SimulatedCluster:
                 raise NotFound("task", ref.upid)
             return TaskState(True) if not task.settled else TaskState(False, task.exit_status)
 
-    def wait(self, ref: TaskRef) -> TaskState:
+    def progress(self, ref: TaskRef) -> int | None:
+        with self._lock:
+            self._settle()
+            task = self._tasks.get(ref.upid)
+            if task is None or task.ref.node != ref.node:
+                raise NotFound("task", ref.upid)
+            if task.operation not in REPORTS_PROGRESS or task.started_at is None:
+                return None
+            if task.settled or task.ends_at <= task.started_at:
+                return 100 if task.failure is None else None
+            elapsed = self.clock.now() - task.started_at
+            return min(99, int(100 * elapsed / (task.ends_at - task.started_at)))
+
+    def wait(self, ref: TaskRef, on_progress: TaskProgress | None = None) -> TaskState:
+        told: int | None = None
         for _ in range(100_000):
             state = self.task(ref)
+            if state.running and on_progress is not None:
+                percent = self.progress(ref)
+                if percent is not None and percent != told:
+                    on_progress(percent)
+                    told = percent
             if not state.running:
                 if not state.ok:
                     raise ExternalFailure(
@@ -78,7 +108,11 @@ class SimulatedCluster:
                     )
                 return state
             with self._lock:
-                remaining = (self._tasks[ref.upid].ends_at - self.clock.now()).total_seconds()
+                task = self._tasks[ref.upid]
+                remaining = (task.ends_at - self.clock.now()).total_seconds()
+                if told is not None and task.started_at is not None:
+                    look = (task.ends_at - task.started_at).total_seconds() / PROGRESS_LOOKS
+                    remaining = min(remaining, look)
             self._sleep(max(remaining, 0.001))
         raise Unavailable(f"task {ref.upid} did not finish", upid=ref.upid)
 
@@ -133,7 +167,9 @@ class SimulatedCluster:
             upid(node, pid, pid * 7 + 0x100000, now, task_type(operation, guest.kind), guest.vmid),
         )
         ends_at = now + dt.timedelta(seconds=self.durations[duration or operation])
-        self._tasks[ref.upid] = Task(ref, operation, guest.vmid, ends_at, failure, effect, creates)
+        self._tasks[ref.upid] = Task(
+            ref, operation, guest.vmid, ends_at, failure, effect, creates, started_at=now
+        )
         self._settle()  # a task of no duration is over at once
         return ref
 

@@ -49,6 +49,10 @@ _TASK_TYPES: dict[str, tuple[str, str]] = {
 }
 
 
+# The operations whose progress Proxmox tells in its task log (a clone's copy, a create's and a
+# resize's stages): the fake tells it too, as the share of the task's time gone by.
+REPORTS_PROGRESS = frozenset({"create", "resize"})
+
 # What `fail_next` accepts: every operation that starts a task, and the console.
 FAULTABLE = frozenset(_TASK_TYPES) | {"console"}
 
@@ -184,6 +188,7 @@ class Task:
     effect: Callable[[], None] | None = None  # applied when the task ends OK
     creates: Guest | None = None  # a guest being created: reserves its vmid and room meanwhile
     settled: bool = False
+    started_at: dt.datetime | None = None
 
     @property
     def exit_status(self) -> str:

@@ -6,6 +6,7 @@
 - cloning.py, a QEMU guest as a template's clone, configured and grown, crash-safe;
 - shaping.py, an existing guest's new spec, size or password;
 - tasks.py, the port's tasks over PVE's UPIDs, several calls under one TaskRef;
+- task_log.py, a running task's progress as its log tells it;
 - specs.py, the parameters of the calls that make and shape guests;
 - lxc_password.py, a container's root password and keys over SSH (PVE has no API for them).
 """
@@ -39,6 +40,7 @@ from ports.hypervisor import (
     GuestStats,
     RrdPoint,
     SnapshotInfo,
+    TaskProgress,
     TaskRef,
     TaskState,
     TemplateInfo,
@@ -128,8 +130,11 @@ class ProxmoxHypervisor:
     def task(self, ref: TaskRef) -> TaskState:
         return self._tasks.state(ref)
 
-    def wait(self, ref: TaskRef) -> TaskState:
-        return self._tasks.wait(ref)
+    def wait(self, ref: TaskRef, on_progress: TaskProgress | None = None) -> TaskState:
+        return self._tasks.wait(ref, on_progress)
+
+    def progress(self, ref: TaskRef) -> int | None:
+        return self._tasks.progress(ref)
 
     # --- creating and shaping guests -------------------------------------------------------------
     def create_guest(self, node: str, spec: GuestSpec) -> TaskRef:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from collections.abc import Callable
 import attrs
 
 from adapters.proxmox.client import ProxmoxClient, api_path
+from adapters.proxmox.task_log import TaskLog
 from domain.model.errors import (
     DomainError,
     ExternalFailure,
@@ -32,7 +34,9 @@ from domain.model.errors import (
     ValidationError,
 )
 from ports.clock import Clock
-from ports.hypervisor import TaskRef, TaskState
+from ports.hypervisor import TaskProgress, TaskRef, TaskState
+
+log = logging.getLogger(__name__)
 
 # A step does its calls and returns the PVE task it started, or None when it was synchronous.
 Step = Callable[[], TaskRef | None]
@@ -75,6 +79,7 @@ class TaskTracker:
         self._finished: OrderedDict[str, TaskState] = OrderedDict()
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
+        self._log = TaskLog(client)
         # UPIDs carry the user that started the task; local ones carry ours too.
         self._user = client.connection.token_id
 
@@ -100,10 +105,18 @@ class TaskTracker:
         with sequence.lock:
             return self._advance(ref, sequence)
 
-    def wait(self, ref: TaskRef) -> TaskState:
+    def progress(self, ref: TaskRef) -> int | None:
+        """The percentage the task's log tells (of its first PVE task, for a sequence: the clone
+        of a QEMU create); None for tasks whose log says nothing of the kind, local ones too."""
+        return self._log.percent(ref)
+
+    def wait(self, ref: TaskRef, on_progress: TaskProgress | None = None) -> TaskState:
         deadline = self._clock.now() + self._timeout
+        told: int | None = None
         while True:
             state = self.state(ref)
+            if state.running and on_progress is not None:
+                told = self._tell_progress(ref, told, on_progress)
             if not state.running:
                 if not state.ok:
                     raise ExternalFailure(
@@ -115,6 +128,21 @@ class TaskTracker:
             if self._clock.now() >= deadline:
                 raise Unavailable(f"task {ref.upid} did not finish in time", upid=ref.upid)
             self._sleep(self._poll_seconds)
+
+    def _tell_progress(
+        self, ref: TaskRef, told: int | None, on_progress: TaskProgress
+    ) -> int | None:
+        """Progress is a courtesy: a log that cannot be read now leaves it as it was, and only the
+        task's status decides how the wait ends."""
+        try:
+            percent = self.progress(ref)
+        except DomainError as error:
+            log.info("task %s: its log could not be read: %s", ref.upid, error.message)
+            return told
+        if percent is not None and percent != told:
+            on_progress(percent)
+            return percent
+        return told
 
     def pve_state(self, ref: TaskRef) -> TaskState:
         try:

@@ -25,7 +25,7 @@ from domain.usecases.dunning import reassess_account
 from domain.usecases.firewall import apply_firewall
 from domain.usecases.network import release_network
 from domain.usecases.paper_trail import notify
-from domain.usecases.progress import publish_progress
+from domain.usecases.progress import RESIZE, publish_progress, task_progress
 from domain.usecases.provisioning_steps import guest_tag
 from domain.usecases.rebuilding import rebuild_guest
 from domain.usecases.resizing import price_resize, release_growth, settle_growth
@@ -125,7 +125,8 @@ def _resize(rt: Runtime, server: Server, action: Action, _: str | None) -> Effec
     rt.hypervisor.wait(
         rt.hypervisor.resize(
             node, vmid, cores=config.cores, memory_mib=config.memory_mib, disk_gib=config.disk_gib
-        )
+        ),
+        task_progress(rt, action.id, RESIZE),
     )
 
     def effect(uow: UnitOfWork, s: Server) -> None:

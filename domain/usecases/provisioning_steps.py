@@ -16,6 +16,7 @@ from domain.model.warm_pool import CLAIMED_STEP, OWNER_TAG, POOL_TAG
 from domain.usecases.firewall import rules_in_force
 from domain.usecases.guest_power import ensure_power
 from domain.usecases.network import allocate_address, allocate_vlan
+from domain.usecases.progress import CLONE_OF_CREATE, task_progress
 from domain.usecases.runtime import Runtime
 from domain.usecases.warm_pool import claim_for
 from ports.hypervisor import GuestSpec
@@ -141,7 +142,8 @@ def _guest(rt: Runtime, server: Server, access: GuestAccess) -> Server:
         try:
             # Record the vmid before creating, so compensation finds the guest even after a crash.
             server = _record_vmid(rt, server, vmid)
-            rt.hypervisor.wait(rt.hypervisor.create_guest(p.node, spec(vmid)))
+            progress = task_progress(rt, server.active_action_id, CLONE_OF_CREATE)
+            rt.hypervisor.wait(rt.hypervisor.create_guest(p.node, spec(vmid)), progress)
             return server
         except AlreadyExists:
             found = rt.hypervisor.find_guest(vmid)

@@ -28,6 +28,7 @@ from domain.model.warm_pool import OWNER_TAG
 from domain.usecases.actors import Actor
 from domain.usecases.billing import bill_server
 from domain.usecases.guest_power import destroy_guest, ensure_power
+from domain.usecases.progress import REBUILD_CLONE, task_progress
 from domain.usecases.provisioning_steps import GuestAccess, guest_spec_maker, guest_tag
 from domain.usecases.runtime import Runtime
 from domain.usecases.server_access import image_of, owned_server
@@ -116,7 +117,8 @@ def rebuild_guest(
     if guest is None or mark not in guest.tags:
         if guest is not None and guest_tag(server) in guest.tags:
             destroy_guest(rt, guest.node, p.vmid)
-        rt.hypervisor.wait(rt.hypervisor.create_guest(p.node, spec(p.vmid)))
+        progress = task_progress(rt, action.id, REBUILD_CLONE)
+        rt.hypervisor.wait(rt.hypervisor.create_guest(p.node, spec(p.vmid)), progress)
     ensure_power(rt, p.vmid, running=True)
 
     def effect(uow: UnitOfWork, s: Server) -> None:

@@ -168,10 +168,12 @@ class Cluster:
         undo: Callable[[], None] | None = None,
         failure: str | None = None,
         log: tuple[str, ...] = (),
+        script: list[tuple[float, str]] | None = None,
         flock: bool = True,
     ) -> Task:
         """Queue a worker; it takes the guest's flock (unless `flock` is off), runs `check`, holds
-        `config_lock` in the guest's config while it runs, then applies `effect` or `undo`."""
+        `config_lock` in the guest's config while it runs, then applies `effect` or `undo`; `script`
+        is what the worker prints as it goes (worker_logs.py)."""
         now = self.now()
         pid = next(self._pids)
         upid = upid_encode(node, pid, pid * 37 + 0x1000, int(now.timestamp()), kind, ident, user)
@@ -213,6 +215,7 @@ class Cluster:
             next_attempt=now,
         )
         task.lines.extend(log)
+        task.script = list(script or ())
         self.tasks[upid] = task
         self.active.append(task)
         self.settle()

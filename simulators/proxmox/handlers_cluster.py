@@ -100,8 +100,11 @@ def task_status(call: Call) -> dict[str, Any]:
 
 def task_log(call: Call) -> Reply:
     task = _task(call)
+    task.write_due(call.cluster.now())
     start, limit = call.number("start", 0), call.number("limit", 50)
     lines = [{"n": i + 1, "t": text} for i, text in enumerate(task.lines)]
+    if not lines:  # PVE's dump_logfile answers an empty log with one made-up line
+        return Reply([{"n": 1, "t": "no content"}], {"total": 1})
     return Reply(lines[start : start + limit] if limit else lines[start:], {"total": len(lines)})
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from simulators.proxmox import worker_logs
 from simulators.proxmox.call import Call
 from simulators.proxmox.console import ConsoleUpgrade
 from simulators.proxmox.model import (
@@ -183,6 +184,8 @@ def resize(call: Call, kind: str) -> str:
         first = parts.pop("volume")
         guest.config[disk] = ",".join([first, *(f"{k}={v}" for k, v in parts.items())])
 
+    volname = volume["volume"].split(":", 1)[-1]
+    storage = cluster.nodes[guest.node].storages.get(storage_name)
     task = cluster.start_task(
         call.node,
         "resize",
@@ -192,6 +195,7 @@ def resize(call: Call, kind: str) -> str:
         check=check,
         effect=effect,
         failure=cluster.fault_in_task("resize"),
+        script=worker_logs.resize(guest, volname, storage, current, target),
     )
     return task.upid
 

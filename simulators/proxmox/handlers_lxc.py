@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from simulators.proxmox import worker_logs
 from simulators.proxmox.call import Call
 from simulators.proxmox.cluster import Cluster
 from simulators.proxmox.config_edit import CONTROL_KEYS, apply_update, stored_value
@@ -134,7 +135,7 @@ def create(call: Call) -> str:
         effect=effect,
         undo=undo,
         failure=cluster.fault_in_task("create"),
-        log=(f"extracting archive '{template}'",),
+        script=worker_logs.lxc_create(vmid, guest.name, template, disk, storage),
     )
     return task.upid
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from simulators.proxmox import worker_logs
 from simulators.proxmox.call import Call
 from simulators.proxmox.cluster import Cluster
 from simulators.proxmox.config_edit import apply_update, qemu_net
@@ -96,7 +97,7 @@ def clone(call: Call) -> str:
         undo=undo,
         failure=cluster.fault_in_task("create"),
         flock=False,  # a template is locked shared: parallel clones of it are fine
-        log=(f"create {'full' if full else 'linked'} clone of drive {source.disk_key}",),
+        script=worker_logs.qemu_clone(source, newid, target_node.storages[storage_name], full),
     )
     return task.upid
 

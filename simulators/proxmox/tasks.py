@@ -89,6 +89,19 @@ class Task:
     ended_at: dt.datetime | None = None
     exitstatus: str | None = None
     lines: list[str] = attrs.field(factory=list)
+    # What the worker prints while it runs, as (fraction of its duration, line): PVE's log grows
+    # as the task goes, and a reader polling it sees the lines due by then.
+    script: list[tuple[float, str]] = attrs.field(factory=list)
+    scripted: int = 0  # how many of `script` are in `lines` already
+
+    def write_due(self, now: dt.datetime | None) -> None:
+        """The script's lines due by `now` (None: all of them) written to the log."""
+        if self.began_at is None:
+            return
+        elapsed = 1.0 if now is None or not self.duration else (now - self.began_at) / self.duration
+        while self.scripted < len(self.script) and self.script[self.scripted][0] <= elapsed:
+            self.lines.append(self.script[self.scripted][1])
+            self.scripted += 1
 
     @property
     def running(self) -> bool:
@@ -106,6 +119,8 @@ class Task:
     def finish(self, when: dt.datetime, error: str | None) -> None:
         """End the task; the effect or the undo runs here, so a failed task leaves no trace."""
         self.ended_at = when
+        # A task that ends OK printed all it had to; one that fails stops where it was.
+        self.write_due(when if error is not None else None)
         if error is None:
             if self.effect is not None:
                 self.effect()

@@ -1,11 +1,11 @@
-"""Steps about rebuilding a server and the progress its actions tell."""
+"""Steps about rebuilding a server and the progress its actions and their tasks tell."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from pytest_bdd import parsers, then, when
+from pytest_bdd import given, parsers, then, when
 
 from domain.model.server_commands import RebuildServer
 from domain.usecases.progress import ACTION_PROGRESS
@@ -102,3 +102,37 @@ def _last_success(shop: Shop) -> None:
 def _last_success_at_100(shop: Shop) -> None:
     last = _told(shop)[-1]
     assert (last["status"], last["progress"]) == ("success", 100)
+
+
+@given(parsers.re(r"^the hypervisor's tasks take (?P<seconds>\d+) seconds$"))
+def _slow_tasks(shop: Shop, seconds: str) -> None:
+    shop.hypervisor.durations = {op: float(seconds) for op in shop.hypervisor.durations}
+
+
+def _rising(values: list[object]) -> list[int]:
+    told = [int(str(v)) for v in values]
+    assert len(told) >= 2 and told == sorted(set(told)), told
+    return told
+
+
+@then(
+    parsers.re(
+        rf"^{NAME} was told the progress of the order of {SERVER} rising between "
+        r"(?P<low>\d+) and (?P<high>\d+) while its guest was made$"
+    )
+)
+def _rising_clone(shop: Shop, name: str, server: str, low: str, high: str) -> None:
+    server_id = shop.server_id(server)
+    told = [e["progress"] for e in _told(shop) if e["serverId"] == server_id]
+    during = told[told.index(int(low)) + 1 : told.index(int(high))]
+    assert all(int(low) < p < int(high) for p in _rising(during))
+
+
+@then(parsers.re(rf"^the resize of {SERVER} was told rising before its success at 100$"))
+def _rising_resize(shop: Shop, server: str) -> None:
+    server_id = shop.server_id(server)
+    resize = [
+        e for e in _told(shop) if e["serverId"] == server_id and e["command"] == "resize_server"
+    ]
+    assert (resize[-1]["status"], resize[-1]["progress"]) == ("success", 100)
+    assert all(0 < p < 100 for p in _rising([e["progress"] for e in resize[:-1]]))
