@@ -43,9 +43,17 @@ system-packages:
 		else echo "not installed:$$missing (the tests that need them are skipped)"; fi; \
 	fi
 
+# The suite runs on parallel workers, each taking whole modules (their live sandboxes and scratch
+# databases are per module). Two per core, at most eight: most of the long tests wait on the
+# processes they drive rather than compute. TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= $(shell n=$$(( $$(nproc 2>/dev/null || echo 1) * 2 )); echo $$(( n > 8 ? 8 : n )))
+
+# Bytecode is written even where the environment says not to (PYTHONDONTWRITEBYTECODE): without it
+# every worker rewrites every test module's asserts again, and every process an e2e test starts
+# compiles the product again, about a minute of the machine's time in all.
 test: $(STAMP) $(JS_STAMP) $(NOVNC_STAMP) system-packages
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest --numprocesses=$(TEST_WORKERS) --dist=loadscope $(PYTEST_ARGS)
 
 arch: $(STAMP)
 	$(BIN)/lint-imports

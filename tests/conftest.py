@@ -1,4 +1,5 @@
-"""What every test shares: what the CLI sets up process-wide is put back after each test."""
+"""What every test shares: the order the suite runs in, and what the CLI sets up process-wide put
+back after each test."""
 
 from __future__ import annotations
 
@@ -7,6 +8,20 @@ import os
 from collections.abc import Iterator
 
 import pytest
+
+# The suite runs on parallel workers (pytest-xdist, one module at a time each; see the Makefile).
+# Modules are handed out in collection order, so the long ones (live processes, browsers, database
+# outages) go first: run last, one of them would keep a worker busy while the others stand idle.
+LONG_FIRST = ("tests/e2e/", "tests/contract/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid
+        return next((n for n, prefix in enumerate(LONG_FIRST) if path.startswith(prefix)), 99)
+
+    items.sort(key=rank)  # stable: within a rank, the collection order
+
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,6 @@
 """The OpenAPI document says what the server enforces: a body the document calls valid is not
 refused as malformed (400), and one the server refuses as malformed the document calls invalid too.
-(tests/e2e/test_schemathesis.py holds the live server to this with generated requests.)"""
+(tests/e2e/fuzz/ holds the live server to this with generated requests.)"""
 
 from __future__ import annotations
 
