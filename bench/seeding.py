@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from adapters.postgres.servers import server_row
+from adapters.postgres.server_rows import server_row
 from domain.model.catalogue import GuestKind, ServerConfig
 from domain.model.metering import Meter
 from domain.model.money import Money

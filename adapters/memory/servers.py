@@ -53,6 +53,13 @@ class InMemoryServerRepository:
         due.sort(key=lambda s: (s.meter.billed_until, s.id))
         return [copy.copy(s) for s in due[: max(limit, 0)]]
 
+    def hourly_burn(self, owner_id: int) -> int:
+        return sum(
+            s.meter.hourly.micro
+            for s in self._table().values()
+            if s.owner_id == owner_id and s.billable
+        )
+
     def list(self, page: Page) -> tuple[builtins.list[Server], int]:
         return page.cut([copy.copy(s) for s in self._ordered()])
 

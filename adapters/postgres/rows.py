@@ -43,6 +43,14 @@ def _moment(value: object, _: object) -> dt.datetime:
 
 
 converter.register_structure_hook(dt.datetime, _moment)
+
+
+def moment(value: object) -> dt.datetime:
+    """A column's moment in UTC (psycopg gives it in the session's time zone), refusing a naive
+    one, as the converter does."""
+    return _moment(value, None)
+
+
 converter.register_unstructure_hook(dt.datetime, lambda value: value)
 
 

@@ -1,8 +1,8 @@
 """Servers and their actions in PostgreSQL.
 
 A server's fields are real columns where they are queried or constrained (status, owner, the
-billing watermark, the vmid and MAC); its nested values are reassembled from their columns here and
-structured by the strict row converter.
+billing watermark, the vmid and MAC); adapters/postgres/server_rows.py maps them to and from the
+model.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from adapters.postgres.rows import money, structure, unstructure
+from adapters.postgres.rows import structure, unstructure
+from adapters.postgres.server_rows import server_from, server_row
 from adapters.postgres.session import Db, Row, insert_new, next_id, paged, update_by_id
 from domain.model.action import Action, ActionCommand, params_from_stored, stored_params
 from domain.model.errors import AlreadyExists, NotFound
@@ -28,90 +28,8 @@ def _values(states: Iterable[ServerStatus]) -> list[str]:
     return sorted(state.value for state in states)
 
 
-def server_row(server: Server) -> Row:
-    data = unstructure(server)
-    meter = data.pop("meter")
-    terms = meter["terms"]
-    currency = meter["hourly"]["currency"]
-    pending = meter["pending"]
-    amounts = [meter["monthly_cap"], terms["first_charge_off"]]
-    if pending is not None:
-        amounts += [pending["hourly"], pending["monthly_cap"]]
-    for amount in amounts:
-        if amount is not None and amount["currency"] != currency:
-            raise ValueError("a server's meter is kept in one currency")
-    placement = data.pop("placement")
-    config = data.pop("config")
-    return {
-        **data,
-        **config,
-        **placement,
-        "saga_steps": list(data["saga_steps"]),
-        "firewall": _rule_list(data["firewall"]),
-        "firewall_pending": _rule_list(data["firewall_pending"]),
-        "currency": currency,
-        "hourly_micro": meter["hourly"]["micro"],
-        "monthly_cap_micro": meter["monthly_cap"]["micro"],
-        "discount_percent": terms["percent"],
-        "discount_until": terms["until"],
-        "first_charge_off_micro": (terms["first_charge_off"] or {}).get("micro"),
-        "billed_until": meter["billed_until"],
-        "meter_month": meter["month"],
-        **{k: meter[k] for k in MONTH_COUNTERS},
-        "pending_hourly_micro": pending["hourly"]["micro"] if pending else None,
-        "pending_monthly_cap_micro": pending["monthly_cap"]["micro"] if pending else None,
-        "pending_starts": pending["starts"] if pending else None,
-    }
-
-
-def _rule_list(rules: list[dict[str, Any]] | None) -> Jsonb | None:
-    # A rule list is read and written whole, so it is one JSON array column (NULL: none set).
-    return None if rules is None else Jsonb(rules)
-
-
-MONTH_COUNTERS = (
-    "month_seconds",
-    "month_list_micro",
-    "month_carried_micro",
-    "month_discounted_list_micro",
-    "month_discount_micro",
-)
-CONFIG = ("cores", "memory_mib", "disk_gib")
-PLACEMENT = ("node", "vmid", "ip_address", "mac_address", "vlan")
-
-
-def server_from(row: Row) -> Server:
-    r = dict(row)
-    currency = r.pop("currency")
-    meter: dict[str, Any] = {
-        "hourly": money(r.pop("hourly_micro"), currency),
-        "monthly_cap": money(r.pop("monthly_cap_micro"), currency),
-        "terms": {
-            "percent": r.pop("discount_percent"),
-            "until": r.pop("discount_until"),
-            "first_charge_off": money(r.pop("first_charge_off_micro"), currency),
-        },
-        "billed_until": r.pop("billed_until"),
-        "month": r.pop("meter_month"),
-        **{k: r.pop(k) for k in MONTH_COUNTERS},
-        "pending": _pending_from(r, currency),
-    }
-    r["meter"] = meter
-    r["config"] = {k: r.pop(k) for k in CONFIG}
-    r["placement"] = {k: r.pop(k) for k in PLACEMENT}
-    return structure(r, Server)
-
-
-def _pending_from(r: Row, currency: str) -> dict[str, Any] | None:
-    hourly, cap = r.pop("pending_hourly_micro"), r.pop("pending_monthly_cap_micro")
-    starts = r.pop("pending_starts")
-    if hourly is None:
-        return None  # the table's check keeps the three columns NULL together
-    return {
-        "hourly": money(hourly, currency),
-        "monthly_cap": money(cap, currency),
-        "starts": starts,
-    }
+# Server.billable in SQL, with the billable states as its parameter.
+_BILLABLE = "status = ANY(%s) AND NOT suspended_by_admin"
 
 
 class PostgresServerRepository:
@@ -148,10 +66,18 @@ class PostgresServerRepository:
 
     def billable_before(self, moment: dt.datetime, limit: int) -> builtins.list[Server]:
         return self._many(
-            "SELECT * FROM servers WHERE status = ANY(%s) AND NOT suspended_by_admin"
-            " AND billed_until < %s"
+            f"SELECT * FROM servers WHERE {_BILLABLE} AND billed_until < %s"
             " ORDER BY billed_until, id LIMIT %s",
             (_values(BILLABLE), moment, max(limit, 0)),
+        )
+
+    def hourly_burn(self, owner_id: int) -> int:
+        return int(
+            self._db.scalar(
+                f"SELECT COALESCE(sum(hourly_micro), 0) FROM servers WHERE owner_id = %s"
+                f" AND {_BILLABLE}",
+                (owner_id, _values(BILLABLE)),
+            )
         )
 
     def list(self, page: Page) -> tuple[builtins.list[Server], int]:

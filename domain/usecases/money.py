@@ -13,7 +13,7 @@ from domain.model.errors import ValidationError
 from domain.model.ledger import LedgerAccount, Transaction
 from domain.model.ledger_movements import adjustment
 from domain.model.money import Money
-from domain.usecases.actors import Actor, account_of, wallet_balance
+from domain.usecases.actors import Actor, account_of
 from domain.usecases.dunning import reassess_account
 from domain.usecases.paper_trail import audit
 from domain.usecases.runtime import Runtime
@@ -31,13 +31,14 @@ class BalanceView:
 def get_balance(rt: Runtime, actor: Actor) -> BalanceView:
     with rt.uow() as uow:
         account = account_of(uow, actor.account_id)
-        held = uow.ledger.balance(LedgerAccount.holds(account.id, account.currency))
-        burn = Money.zero(account.currency)
-        for server in uow.servers.for_owner(account.id):
-            if server.billable:
-                burn = burn + server.meter.hourly
+        wallet = LedgerAccount.wallet(account.id, account.currency)
+        holds = LedgerAccount.holds(account.id, account.currency)
+        balances = uow.ledger.balances((wallet, holds))
         return BalanceView(
-            wallet_balance(uow, account), Money(held, account.currency), burn, account.standing
+            Money(balances[wallet], account.currency),
+            Money(balances[holds], account.currency),
+            Money(uow.servers.hourly_burn(account.id), account.currency),
+            account.standing,
         )
 
 

@@ -20,6 +20,7 @@ from domain.model.action import (
     SnapshotParams,
 )
 from domain.model.errors import AlreadyExists, NotFound
+from domain.model.metering import Meter
 from domain.model.server import Placement, ServerStatus
 from ports.paging import Page
 
@@ -95,6 +96,28 @@ def test_billable_before_oldest_watermark_first_and_limited(uow_factory):
         assert [s.id for s in uow.servers.billable_before(moment, 2)] == [2, 3]
         assert uow.servers.billable_before(t, 10) == []
         assert uow.servers.get(8).suspended_by_admin is True
+
+
+def test_hourly_burn_sums_the_owners_billable_servers_and_no_others(uow_factory):
+    def billed(id: int, owner_id: int, hourly: int, **kw) -> None:
+        meter = Meter.start(b.rub(hourly), b.rub(hourly * 730), b.NO_DISCOUNT, b.T0)
+        uow.servers.add(b.server(id, owner_id, meter=meter, **kw))
+
+    with uow_factory() as uow:
+        billed(1, 5, 1)
+        billed(2, 5, 2, status=S.STOPPED)  # stopped, still billed: its resources are kept
+        billed(3, 5, 4, status=S.SUSPENDED)
+        billed(4, 5, 8, status=S.PENDING)  # paid up front by its hold, not yet billed
+        billed(5, 5, 16, status=S.DELETED)
+        billed(6, 5, 32, status=S.SUSPENDED, suspended_by_admin=True)  # the provider's call
+        billed(7, 6, 64)  # someone else's
+        uow.commit()
+    with uow_factory() as uow:
+        billable = [s for s in uow.servers.for_owner(5, include_deleted=True) if s.billable]
+        assert uow.servers.hourly_burn(5) == sum(s.meter.hourly.micro for s in billable)
+        assert uow.servers.hourly_burn(5) == 7_000_000
+        assert uow.servers.hourly_burn(6) == 64_000_000
+        assert uow.servers.hourly_burn(7) == 0
 
 
 def test_list_pages_and_total(uow_factory):
