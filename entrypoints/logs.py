@@ -31,7 +31,10 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, dict) and not record.args:  # the access log's fields
-            record.msg = {key: self._redact(str(key), value) for key, value in record.msg.items()}
+            fields = record.msg
+            # The access log's keys and plain values need no look; only then is the dict rebuilt.
+            if _any_secret_key(tuple(fields)) or any(map(_may_hide_secret, fields.values())):
+                record.msg = {key: self._redact(str(key), value) for key, value in fields.items()}
             return True
         message = record.getMessage()
         redacted = _redact_text(message)
@@ -69,6 +72,21 @@ def _redact_text(text: str) -> str:
 @functools.lru_cache(maxsize=1024)  # the same few field names, line after line
 def _secret_key(key: str) -> bool:
     return _SECRET_KEY.search(key) is not None
+
+
+@functools.lru_cache(maxsize=64)  # the access log's one set of keys, and a few others
+def _any_secret_key(keys: tuple[Any, ...]) -> bool:
+    return any(_secret_key(str(key)) for key in keys)
+
+
+def _may_hide_secret(value: Any) -> bool:
+    """Whether `_redact` could change the value: a text naming a password or a secret, or a
+    container (whose keys and values it would look into)."""
+    if value is None or type(value) in (int, float, bool):
+        return False
+    if type(value) is str:
+        return "password" in value or "secret" in value
+    return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -132,6 +150,11 @@ def _json_object(message: str) -> dict[str, Any] | None:
 def configure(process: str, level: int = logging.INFO, stream: TextIO | None = None) -> None:
     """Send every logger of this process to `stream` (stdout) as JSON lines, replacing earlier
     handlers. A command whose answer is on stdout (`catalog | jq`) logs to stderr instead."""
+    # What a record would otherwise gather on every call and no line of ours writes: the caller's
+    # file and line (a walk up the stack), and the thread's and process's names and ids. The
+    # logging HOWTO's "Optimization" section names these switches.
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stdout if stream is None else stream)
     handler.setFormatter(JsonFormatter(process))
     handler.addFilter(RedactSecrets())

@@ -23,7 +23,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=rank)  # stable: within a rank, the collection order
 
 
-
 @pytest.fixture(autouse=True)
 def _process_state_restored() -> Iterator[None]:
     """A test that runs a `hostprovider` command in this process must not leave its process-wide

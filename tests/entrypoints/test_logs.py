@@ -118,6 +118,21 @@ def test_fields_logged_as_a_dict_are_merged_and_redacted(lines: io.StringIO) -> 
     assert "message" not in line and "hunter2" not in line["path"]
 
 
+def test_a_dict_is_redacted_by_its_keys_and_inside_its_containers(lines: io.StringIO) -> None:
+    """A plain access line passes untouched; a secret key, or one inside a nested value, does
+    not pass whatever its neighbours are."""
+    log = logging.getLogger("hostprovider.access")
+    log.info({"path": "/api/os", "status": 200, "remote": "127.0.0.1"})
+    log.info({"path": "/api/os", "status": 200, "api_token": "t0ps3cret"})
+    log.info({"path": "/api/os", "status": 200, "details": {"password": "hunter2"}})
+
+    plain, keyed, nested = _parsed(lines)
+    assert plain == {**plain, "path": "/api/os", "status": 200, "remote": "127.0.0.1"}
+    assert keyed["api_token"] == "***" and keyed["path"] == "/api/os"
+    assert nested["details"] == {"password": "***"}
+    assert "t0ps3cret" not in lines.getvalue() and "hunter2" not in lines.getvalue()
+
+
 def test_a_value_orjson_refuses_is_written_as_before(lines: io.StringIO) -> None:
     logging.getLogger("hostprovider.x").info("big", extra={"count": 2**70})
 
