@@ -16,6 +16,7 @@ import itertools
 import threading
 from typing import Any
 
+from adapters.first_use import on_first_use
 from adapters.memory.accounts import InMemoryAccountRepository, InMemoryTokenRepository
 from adapters.memory.billing import InMemoryBillingBatches
 from adapters.memory.catalogue import InMemoryCatalogueRepository
@@ -144,35 +145,41 @@ class _DeferredJobs:
         self.buffered.append(Job(task, dict(args), lock))
 
 
+def _billing(uow: InMemoryUnitOfWork) -> InMemoryBillingBatches:
+    return InMemoryBillingBatches(uow, uow.ledger)
+
+
 class InMemoryUnitOfWork:
+    # The repositories it lends, each made on first use (adapters/first_use.py).
+    accounts = on_first_use(InMemoryAccountRepository)
+    tokens = on_first_use(InMemoryTokenRepository)
+    servers = on_first_use(InMemoryServerRepository)
+    actions = on_first_use(InMemoryActionRepository)
+    ledger_history = on_first_use(InMemoryLedgerHistory)
+    ledger = on_first_use(InMemoryLedger)
+    promos = on_first_use(InMemoryPromoCodeRepository)
+    network = on_first_use(InMemoryNetworkRepository)
+    catalogue = on_first_use(InMemoryCatalogueRepository)
+    metrics = on_first_use(InMemoryMetricsRepository)
+    outbox = on_first_use(InMemoryOutboxRepository)
+    tickets = on_first_use(InMemoryTicketRepository)
+    audit = on_first_use(InMemoryAuditLog)
+    idempotency = on_first_use(InMemoryIdempotencyStore)
+    warm_pool = on_first_use(InMemoryWarmPoolRepository)
+    billing = on_first_use(_billing)
+    payments = on_first_use(InMemoryPaymentRepository)
+    console_links = on_first_use(InMemoryConsoleLinkRepository)
+    second_factors = on_first_use(InMemorySecondFactorRepository)
+    webhooks = on_first_use(InMemoryWebhookRepository)
+    deliveries = on_first_use(InMemoryDeliveryRepository)
+    ssh_keys = on_first_use(InMemorySshKeyRepository)
+
     def __init__(self, store: InMemoryStore) -> None:
         self.store = store
         self._active = False
         self._saved: dict[str, DictChanges | ListChanges] = {}  # tables written, to undo
         self._committed_jobs: list[Job] = []
         self.jobs = _DeferredJobs()
-        self.accounts = InMemoryAccountRepository(self)
-        self.tokens = InMemoryTokenRepository(self)
-        self.servers = InMemoryServerRepository(self)
-        self.actions = InMemoryActionRepository(self)
-        self.ledger_history = InMemoryLedgerHistory(self)
-        self.ledger = InMemoryLedger(self)
-        self.promos = InMemoryPromoCodeRepository(self)
-        self.network = InMemoryNetworkRepository(self)
-        self.catalogue = InMemoryCatalogueRepository(self)
-        self.metrics = InMemoryMetricsRepository(self)
-        self.outbox = InMemoryOutboxRepository(self)
-        self.tickets = InMemoryTicketRepository(self)
-        self.audit = InMemoryAuditLog(self)
-        self.idempotency = InMemoryIdempotencyStore(self)
-        self.warm_pool = InMemoryWarmPoolRepository(self)
-        self.billing = InMemoryBillingBatches(self, self.ledger)
-        self.payments = InMemoryPaymentRepository(self)
-        self.console_links = InMemoryConsoleLinkRepository(self)
-        self.second_factors = InMemorySecondFactorRepository(self)
-        self.webhooks = InMemoryWebhookRepository(self)
-        self.deliveries = InMemoryDeliveryRepository(self)
-        self.ssh_keys = InMemorySshKeyRepository(self)
 
     def __enter__(self) -> InMemoryUnitOfWork:
         if self._active:

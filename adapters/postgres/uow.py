@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from adapters.first_use import on_first_use
 from adapters.postgres.accounts import PostgresAccountRepository, PostgresTokenRepository
 from adapters.postgres.billing import PostgresBillingBatches
 from adapters.postgres.catalogue_cache import CatalogueCache
@@ -87,7 +88,46 @@ def hand_to_queue(queue: JobQueue, jobs: list[PendingJob]) -> None:
         queue.defer(job.task, lock=job.lock, **job.args)
 
 
+R = TypeVar("R")
+
+
+def _with_db(make: Callable[[Db], R]) -> Callable[[PostgresUnitOfWork], R]:
+    return lambda uow: make(uow._db)
+
+
+def _tokens(uow: PostgresUnitOfWork) -> PostgresTokenRepository:
+    return PostgresTokenRepository(uow._db, uow.accounts)
+
+
+def _catalogue(uow: PostgresUnitOfWork) -> PostgresCatalogueRepository:
+    return PostgresCatalogueRepository(uow._db, uow._catalogue_cache)
+
+
 class PostgresUnitOfWork:
+    # The repositories it lends, each made on first use (adapters/first_use.py).
+    accounts = on_first_use(_with_db(PostgresAccountRepository))
+    tokens = on_first_use(_tokens)
+    servers = on_first_use(_with_db(PostgresServerRepository))
+    actions = on_first_use(_with_db(PostgresActionRepository))
+    ledger_history = on_first_use(_with_db(PostgresLedgerHistory))
+    ledger = on_first_use(_with_db(PostgresLedger))
+    promos = on_first_use(_with_db(PostgresPromoCodeRepository))
+    network = on_first_use(_with_db(PostgresNetworkRepository))
+    catalogue = on_first_use(_catalogue)
+    metrics = on_first_use(_with_db(PostgresMetricsRepository))
+    outbox = on_first_use(_with_db(PostgresOutboxRepository))
+    tickets = on_first_use(_with_db(PostgresTicketRepository))
+    audit = on_first_use(_with_db(PostgresAuditLog))
+    idempotency = on_first_use(_with_db(PostgresIdempotencyStore))
+    warm_pool = on_first_use(_with_db(PostgresWarmPoolRepository))
+    billing = on_first_use(_with_db(PostgresBillingBatches))
+    payments = on_first_use(_with_db(PostgresPaymentRepository))
+    console_links = on_first_use(_with_db(PostgresConsoleLinkRepository))
+    second_factors = on_first_use(_with_db(PostgresSecondFactorRepository))
+    webhooks = on_first_use(_with_db(PostgresWebhookRepository))
+    deliveries = on_first_use(_with_db(PostgresDeliveryRepository))
+    ssh_keys = on_first_use(_with_db(PostgresSshKeyRepository))
+
     def __init__(
         self,
         pool: ConnectionPool,
@@ -104,29 +144,8 @@ class PostgresUnitOfWork:
         self._conn: psycopg.Connection | None = None
         self._committed: list[PendingJob] = []
         self.jobs = BufferedJobs()
-        db = Db(self._require, self._connection)
-        self.accounts = PostgresAccountRepository(db)
-        self.tokens = PostgresTokenRepository(db, self.accounts)
-        self.servers = PostgresServerRepository(db)
-        self.actions = PostgresActionRepository(db)
-        self.ledger_history = PostgresLedgerHistory(db)
-        self.ledger = PostgresLedger(db)
-        self.promos = PostgresPromoCodeRepository(db)
-        self.network = PostgresNetworkRepository(db)
-        self.catalogue = PostgresCatalogueRepository(db, catalogue_cache)
-        self.metrics = PostgresMetricsRepository(db)
-        self.outbox = PostgresOutboxRepository(db)
-        self.tickets = PostgresTicketRepository(db)
-        self.audit = PostgresAuditLog(db)
-        self.idempotency = PostgresIdempotencyStore(db)
-        self.warm_pool = PostgresWarmPoolRepository(db)
-        self.billing = PostgresBillingBatches(db)
-        self.payments = PostgresPaymentRepository(db)
-        self.console_links = PostgresConsoleLinkRepository(db)
-        self.second_factors = PostgresSecondFactorRepository(db)
-        self.webhooks = PostgresWebhookRepository(db)
-        self.deliveries = PostgresDeliveryRepository(db)
-        self.ssh_keys = PostgresSshKeyRepository(db)
+        self._db = Db(self._require, self._connection)
+        self._catalogue_cache = catalogue_cache
 
     def __enter__(self) -> PostgresUnitOfWork:
         if self._conn is not None:

@@ -134,3 +134,15 @@ def test_get_for_update_serializes_read_modify_write(uow_factory):
         t.join()
     with uow_factory() as uow:
         assert uow.servers.get(1).name == "100"
+
+
+def test_a_unit_of_work_lends_one_repository_of_each_kind_and_another_unit_its_own(uow_factory):
+    """Repositories are made on first use (adapters/first_use.py): once per unit of work."""
+    first, second = uow_factory(), uow_factory()
+    assert first.servers is first.servers and first.tokens is first.tokens
+    assert first.servers is not second.servers and first.ledger is not second.ledger
+    with first:
+        first.accounts.add(b.account(1))
+        first.commit()
+    with second:
+        assert second.accounts.get(1) == b.account(1)
