@@ -160,7 +160,7 @@ def parse(req: falcon.Request, schema: dict[str, Any], *, optional: bool = False
         raise ApiError(
             falcon.HTTP_400, "malformed_json", f"the body is not valid JSON: {ex}"
         ) from None
-    bad_text = _lone_surrogate(body)
+    bad_text = _lone_surrogate(body) if _may_hold_surrogate(data) else None
     if bad_text is not None:
         field = ".".join(bad_text) or None
         raise ApiError(
@@ -184,6 +184,13 @@ def parse(req: falcon.Request, schema: dict[str, Any], *, optional: bool = False
 
 def _conditional(error: SchemaError) -> bool:
     return any(step in ("then", "else", "dependentSchemas") for step in error.schema_path)
+
+
+def _may_hold_surrogate(data: bytes) -> bool:
+    """Whether the body's text could hold a surrogate at all: only through a \\u escape, or through
+    the bytes ED A0-BF .. that encode one (which Python's JSON reader lets through). Most bodies
+    have neither, and need no walk through every string in them."""
+    return b"\\u" in data or b"\xed" in data
 
 
 def _lone_surrogate(body: Any) -> list[str] | None:

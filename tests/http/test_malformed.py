@@ -250,6 +250,11 @@ def _malformations(route: Route) -> Iterator[tuple[str, str | bytes, str]]:
             "application/json",
         )
     yield "invalid utf-8", _dump(good).encode()[:-1] + b' , "x": "\xff\xfe"}', "application/json"
+    # A surrogate encoded as UTF-8 bytes (ED A0 80): Python's JSON reader lets it through as text.
+    raw_surrogate = (
+        _dump({**good, text: "SURROGATE"}).encode().replace(b"SURROGATE", b"\xed\xa0\x80")
+    )
+    yield "surrogate as raw bytes", raw_surrogate, "application/json"
     yield "deep nesting", "[" * 50_000, "application/json"
     yield "deep nesting in a field", _with(good, text, "[" * 2000 + "]" * 2000), "application/json"
     yield "text/plain", _dump(good), "text/plain"
