@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -36,11 +35,9 @@ from typing import Any
 
 import attrs
 
-from entrypoints import sandbox
 from entrypoints.config import Settings
-from simulators.pfsense import PfSenseSimulator
+from entrypoints.simulate import simulated_infrastructure
 from simulators.proxmox import ProxmoxSimulator
-from simulators.proxmox.node_shell import NodeShellServer, write_ssh_shim
 from simulators.proxmox.tasks import DEFAULT_TASK_SECONDS
 from tests.e2e.sandbox import Client
 from tests.e2e.stack import EXAMPLE_CATALOGUE, Stack, running_stack
@@ -66,73 +63,27 @@ def scheduler_concurrency() -> int:
 # --- the simulated hardware ----------------------------------------------------------------------
 
 
-def _site_toml(nodes: dict[int, list[str]], firewalls: dict[int, PfSenseSimulator]) -> str:
-    lines = []
-    for location_id, names in nodes.items():
-        firewall = firewalls[location_id]
-        quoted = ", ".join(f'"{node}"' for node in names)
-        lines += [
-            "[[location]]",
-            f"id = {location_id}",
-            f"nodes = [{quoted}]",
-            'storage = "local-lvm"',
-            'bridge = "vmbr1"',
-            'nameservers = ["1.1.1.1"]',
-            f'supernet = "10.{16 * location_id}.0.0/12"',
-            "",
-            "[location.firewall]",
-            f'url = "{firewall.url}"',
-            f'trunk = "{firewall.trunk}"',
-            'wan = "wan"',
-            'public_mode = "routed"',
-            "",
-        ]
-    return "\n".join(lines)
-
-
 @contextlib.contextmanager
 def simulated_hardware(
     folder: Path, scale: float
 ) -> Iterator[tuple[ProxmoxSimulator, dict[str, str]]]:
-    """The cluster, its firewall and its SSH; the settings (unprefixed) that point a process at
-    them, as `hostprovider simulate` writes them."""
-    # The catalogue's other locations get one node each (it is refused without), and no orders.
-    nodes = {
+    """What `hostprovider simulate` runs, with Moscow on NODES nodes and the catalogue's other
+    locations on one each (it is refused without them; they get no orders); the settings
+    (unprefixed) that point a process at it."""
+    layout = {
         LOCATION: [f"pve-msk-{n}" for n in range(1, NODES + 1)],
         **{location_id: [node] for location_id, node in OTHER_NODES},
     }
     seconds = {kind: duration * scale for kind, duration in DEFAULT_TASK_SECONDS.items()}
-    with contextlib.ExitStack() as stack:
-        proxmox = ProxmoxSimulator(task_seconds=seconds, resources_lag_seconds=2.0)
-        every_node = [node for names in nodes.values() for node in names]
-        for node in every_node:
-            proxmox.add_node(node, **sandbox.NODE_CAPACITY)
-        sandbox.stock_templates(proxmox, nodes=every_node)
-        stack.enter_context(proxmox)
-        shell = NodeShellServer(proxmox).start()
-        stack.callback(shell.stop)
-        # One firewall per location, as `hostprovider simulate` has it: the fabric's reconciler
-        # takes a firewall's objects that its location does not know for strays.
-        firewalls = {
-            location_id: stack.enter_context(
-                PfSenseSimulator(auth_methods=("BasicAuth", "KeyAuth"))
-            )
-            for location_id in nodes
-        }
-        site_file = folder / "site.toml"
-        site_file.write_text(_site_toml(nodes, firewalls), encoding="utf-8")
-        settings = {
-            "site_file": str(site_file),
-            "proxmox_url": proxmox.url,
-            "proxmox_token_id": proxmox.token_id,
-            "proxmox_token_secret": proxmox.token_secret,
-            "proxmox_ssh_user": "root",
-            "proxmox_ssh_program": str(write_ssh_shim(folder, shell.url, sys.executable)),
-            "pfsense_url": firewalls[LOCATION].url,
-            "pfsense_api_key": firewalls[LOCATION].api_key,
-        }
-        yield proxmox, settings
-        assert proxmox.violations == [], proxmox.violations
+    with simulated_infrastructure(folder, task_seconds=seconds, layout=layout) as running:
+        yield (
+            running.proxmox,
+            {
+                key.removeprefix("HOSTPROVIDER_").lower(): value
+                for key, value in running.settings().items()
+            },
+        )
+        assert running.proxmox.violations == [], running.proxmox.violations
 
 
 # --- the orders ----------------------------------------------------------------------------------
@@ -311,6 +262,12 @@ def run_once(scale: float, concurrency: int) -> Run:
     return Run(wall, work[busiest].busy, busiest, spread, work, answers.statuses, placing, problem)
 
 
+def _numbered(node: str) -> tuple[str, int]:
+    """pve-msk-2 before pve-msk-10."""
+    prefix, _, number = node.rpartition("-")
+    return prefix, int(number)
+
+
 def main() -> None:
     scale, concurrency = task_scale(), scheduler_concurrency()
     run = run_once(scale, concurrency)
@@ -326,7 +283,7 @@ def main() -> None:
     )
     nodes = ", ".join(
         f"{node} {run.spread.get(node, 0)} ({run.work[node].busy:.1f} s)"
-        for node in sorted(run.work)
+        for node in sorted(run.work, key=_numbered)
     )
     print(f"  servers per node (the busy seconds of its tasks): {nodes}")
     if run.problem:
