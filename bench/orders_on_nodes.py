@@ -5,9 +5,9 @@ serve` takes the orders over HTTP and one `hostprovider scheduler` (procrastinat
 default concurrency unless BENCH_SCHEDULER_CONCURRENCY says otherwise) runs their create sagas with
 the real Proxmox and pfSense adapters. Those talk over HTTP to simulators in this process, as
 `hostprovider simulate` lays them out: a PVE cluster whose Moscow location has 10 nodes (each with
-the catalogue's templates), one pfSense firewall, the nodes' SSH. The simulator's tasks run on the
-real clock and last its default durations (simulators/proxmox/tasks.py) times BENCH_TASK_SCALE,
-0.1 by default, so that the run takes about a minute.
+the catalogue's templates), a pfSense firewall per location, the nodes' SSH. The simulator's tasks
+run on the real clock and last its default durations (simulators/proxmox/tasks.py) times
+BENCH_TASK_SCALE, 0.1 by default, so that the orders take about a minute.
 
 Ten funded customers order ten servers each (1 core, 1 GiB, 20 GiB in Moscow; every other one a
 container, the rest VMs), all 100 sent at once, each a quote and its order. The wall time runs from

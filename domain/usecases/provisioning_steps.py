@@ -51,7 +51,8 @@ def _place(rt: Runtime, server: Server, _: GuestAccess) -> Server:
 
 def _coming(rt: Runtime, server: Server) -> dict[str, list[ServerConfig]]:
     """By node, the sizes of the guests that the sagas running beside this one placed there and
-    have not made yet: the hypervisor's figures show a guest only once it is being created."""
+    have not made yet: the hypervisor's figures show a guest only once it is being created (while
+    it is, it counts twice, which only steers the next order elsewhere)."""
     coming: dict[str, list[ServerConfig]] = {}
     with rt.uow() as uow:
         for other in uow.servers.in_progress():
