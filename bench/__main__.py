@@ -20,6 +20,7 @@ from bench import (
     memory_rss,
     memory_unit_of_work,
     metrics_postgres,
+    orders_on_nodes,
     proxmox_monitoring,
     proxmox_warm_pool,
     realtime_fanout,
@@ -37,6 +38,7 @@ BENCHES: list[tuple[str, Callable[[], None]]] = [
     ("http_read", http_read.main),
     ("console_sessions", console_sessions.main),
     ("memory_rss", memory_rss.main),  # BENCH_RSS_SECONDS of mixed load, 600 by default
+    ("orders_on_nodes", orders_on_nodes.main),  # about 2 minutes, 1 of them the orders' run
 ]
 
 

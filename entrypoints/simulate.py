@@ -24,7 +24,7 @@ import json
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import attrs
@@ -38,13 +38,16 @@ from simulators.proxmox.node_shell import NodeShellServer, write_ssh_shim
 
 STORAGE, BRIDGE = "local-lvm", "vmbr1"
 NAMESERVERS = ("1.1.1.1",)
+Layout = Mapping[int, Sequence[str]]  # each location's node names
 
 
-def populate_cluster(simulator: ProxmoxSimulator) -> None:
-    """Every sandbox node, stocked with the sandbox catalogue's templates."""
-    for _, node in sandbox.sandbox_nodes():
+def populate_cluster(simulator: ProxmoxSimulator, layout: Layout | None = None) -> None:
+    """Every node of `layout` (the sandbox's by default), stocked with the sandbox catalogue's
+    templates."""
+    nodes = [node for names in (layout or nodes_by_location()).values() for node in names]
+    for node in nodes:
         simulator.add_node(node, **sandbox.NODE_CAPACITY)
-    sandbox.stock_templates(simulator)
+    sandbox.stock_templates(simulator, nodes=nodes)
 
 
 def nodes_by_location() -> dict[int, list[str]]:
@@ -59,15 +62,17 @@ def supernet_of(location_id: int) -> str:
     return f"10.{16 * location_id}.0.0/12"
 
 
-def site_toml(firewalls: Mapping[int, PfSenseSimulator] | None = None) -> str:
-    """The site file laying the sandbox's locations out on the simulated cluster (and, with
-    `firewalls`, each location on its own simulated pfSense)."""
+def site_toml(
+    firewalls: Mapping[int, PfSenseSimulator] | None = None, layout: Layout | None = None
+) -> str:
+    """The site file laying the locations of `layout` (the sandbox's by default) out on the
+    simulated cluster (and, with `firewalls`, each location on its own simulated pfSense)."""
     lines: list[str] = []
-    for location_id, names in nodes_by_location().items():
+    for location_id, names in (layout or nodes_by_location()).items():
         lines += [
             "[[location]]",
             f"id = {location_id}",
-            f"nodes = {json.dumps(names)}",  # a JSON list of strings is TOML
+            f"nodes = {json.dumps(list(names))}",  # a JSON list of strings is TOML
             f'storage = "{STORAGE}"',
             f'bridge = "{BRIDGE}"',
             f"nameservers = {json.dumps(list(NAMESERVERS))}",
@@ -130,10 +135,13 @@ def simulated_infrastructure(
     *,
     host: str = "127.0.0.1",
     port: int = 0,
-    task_seconds: float = 2.0,
+    task_seconds: float | Mapping[str, float] = 2.0,
+    layout: Layout | None = None,
 ) -> Iterator[SimulatedInfrastructure]:
     """Start everything; ports are `port` (Proxmox), `port+1` (the node shell), `port+1+n` (the
-    n-th location's firewall), or free ones when `port` is 0."""
+    n-th location's firewall), or free ones when `port` is 0. `layout` names each location's
+    nodes (the sandbox's by default); `task_seconds` may give each worker type its own."""
+    layout = layout or nodes_by_location()
     state_dir.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
         proxmox = ProxmoxSimulator(
@@ -141,12 +149,12 @@ def simulated_infrastructure(
             resources_lag_seconds=2.0,
             address=_address(host, port, 0),
         )
-        populate_cluster(proxmox)
+        populate_cluster(proxmox, layout)
         stack.enter_context(proxmox)
         shell = NodeShellServer(proxmox, _address(host, port, 1)).start()
         stack.callback(shell.stop)
         firewalls: dict[int, PfSenseSimulator] = {}
-        for n, location_id in enumerate(nodes_by_location(), start=2):
+        for n, location_id in enumerate(layout, start=2):
             # A v2.7+ package at its defaults, with API keys enabled as the README tells an
             # operator to do (KeyAuth beside BasicAuth).
             firewall = PfSenseSimulator(
@@ -154,7 +162,7 @@ def simulated_infrastructure(
             )
             firewalls[location_id] = stack.enter_context(firewall)
         site_file = state_dir / "site.toml"
-        site_file.write_text(site_toml(firewalls), encoding="utf-8")
+        site_file.write_text(site_toml(firewalls, layout), encoding="utf-8")
         ssh_program = write_ssh_shim(state_dir, shell.url, sys.executable)
         yield SimulatedInfrastructure(proxmox, firewalls, shell, site_file, ssh_program)
 

@@ -31,6 +31,12 @@ Feature: Ordering a server
     And "web-1" and "web-2" are on the same private network
     And "web-1" and "web-2" have different addresses
 
+  Scenario: Orders built at the same time go to different nodes
+    Given Alice's "Старт" server "web-1" in Moscow has its node and its guest is still being made
+    When Alice orders a "Старт" server "web-2" in Moscow
+    Then the server "web-2" is running
+    And "web-2" is on another Moscow node than "web-1"
+
   Scenario: The root password is shown once and never kept
     When Alice orders a "Старт" server "web-1" in Moscow
     Then the root password shown to Alice is the one set on the guest of "web-1"

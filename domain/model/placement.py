@@ -1,10 +1,14 @@
 """Placement: which node of a location gets a new guest.
 
 The least loaded node that has room wins, where room allows a configured overcommit of cores and
-memory (guests rarely use all they reserve) but never of disk.
+memory (guests rarely use all they reserve) but never of disk. A node's load counts, besides the
+guests it carries, the servers already placed on it whose guests are not made yet: orders built
+side by side would otherwise all see the same figures and pile onto one node.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 
 import attrs
 
@@ -63,8 +67,28 @@ def load_permille(node: NodeLoad, overcommit: Overcommit = Overcommit()) -> int:
     )
 
 
-def choose_node(nodes: list[NodeLoad], config: ServerConfig, overcommit: Overcommit) -> str:
+def with_coming(node: NodeLoad, coming: Sequence[ServerConfig]) -> NodeLoad:
+    """The node's load once the guests `coming` to it are made."""
+    return attrs.evolve(
+        node,
+        used_cores=node.used_cores + sum(c.cores for c in coming),
+        used_memory_mib=node.used_memory_mib + sum(c.memory_mib for c in coming),
+        used_disk_gib=node.used_disk_gib + sum(c.disk_gib for c in coming),
+    )
+
+
+def choose_node(
+    nodes: list[NodeLoad],
+    config: ServerConfig,
+    overcommit: Overcommit,
+    coming: Mapping[str, Sequence[ServerConfig]] | None = None,
+) -> str:
+    """The node for a guest of `config`; `coming` are the sizes of the guests already placed on
+    each node (by name) but not on its figures yet. They steer the choice and never refuse it: a
+    node with room now stays a candidate, since a placed server may yet fail before its guest."""
     candidates = [n for n in nodes if fits(n, config, overcommit)]
     if not candidates:
         raise CapacityExhausted("no node in this location has room for the server")
-    return min(candidates, key=lambda n: (load_permille(n, overcommit), n.name)).name
+    expected = {n.name: with_coming(n, (coming or {}).get(n.name, ())) for n in candidates}
+    roomy = [n for n in candidates if fits(expected[n.name], config, overcommit)] or candidates
+    return min(roomy, key=lambda n: (load_permille(expected[n.name], overcommit), n.name)).name

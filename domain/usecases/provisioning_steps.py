@@ -8,10 +8,11 @@ from collections.abc import Callable
 
 import attrs
 
+from domain.model.catalogue import ServerConfig
 from domain.model.errors import AlreadyExists, CapacityExhausted
 from domain.model.network import mac_address
 from domain.model.placement import choose_node
-from domain.model.server import Server
+from domain.model.server import Server, ServerStatus
 from domain.model.warm_pool import CLAIMED_STEP, OWNER_TAG, POOL_TAG
 from domain.usecases.firewall import rules_in_force
 from domain.usecases.guest_power import ensure_power
@@ -42,9 +43,29 @@ def _place(rt: Runtime, server: Server, _: GuestAccess) -> Server:
     claimed = claim_for(rt, server)
     if claimed is not None:
         return claimed
-    node = choose_node(rt.hypervisor.nodes(server.location_id), server.config, rt.policy.overcommit)
+    nodes = rt.hypervisor.nodes(server.location_id)
+    node = choose_node(nodes, server.config, rt.policy.overcommit, _coming(rt, server))
     server.place(rt.clock.now(), node=node)
     return server
+
+
+def _coming(rt: Runtime, server: Server) -> dict[str, list[ServerConfig]]:
+    """By node, the sizes of the guests that the sagas running beside this one placed there and
+    have not made yet: the hypervisor's figures show a guest only once it is being created (while
+    it is, it counts twice, which only steers the next order elsewhere)."""
+    coming: dict[str, list[ServerConfig]] = {}
+    with rt.uow() as uow:
+        for other in uow.servers.in_progress():
+            node = other.placement.node
+            awaits_guest = (
+                other.status is ServerStatus.PROVISIONING
+                and other.location_id == server.location_id
+                and other.id != server.id
+                and not {"guest", CLAIMED_STEP} & set(other.saga_steps)
+            )
+            if node is not None and awaits_guest:
+                coming.setdefault(node, []).append(other.config)
+    return coming
 
 
 def _address(rt: Runtime, server: Server, _: GuestAccess) -> Server:

@@ -97,3 +97,19 @@ class TestChooseNode:
     def test_no_room(self, nodes: list[NodeLoad]) -> None:
         with pytest.raises(CapacityExhausted):
             choose_node(nodes, ServerConfig(1, 512, 10), DEFAULT)
+
+    def test_guests_coming_to_a_node_count_in_its_load(self) -> None:
+        # Orders built side by side: pve1 was chosen a moment ago for a guest not made yet.
+        small = ServerConfig(1, 1024, 20)
+        nodes = [node("pve1"), node("pve2")]
+        assert choose_node(nodes, small, DEFAULT, {"pve1": [small]}) == "pve2"
+        assert choose_node(nodes, small, DEFAULT, {"pve1": [small], "pve2": [small]}) == "pve1"
+        assert choose_node(nodes, small, DEFAULT, {"pve3": [small, small]}) == "pve1"
+
+    def test_guests_coming_steer_but_never_refuse(self) -> None:
+        # pve1 has room now but not once its coming guest is made: pve2, which has, is chosen;
+        # with no node left that keeps room for both, the one with room now still takes it.
+        big = ServerConfig(1, 8192, 10)
+        nodes = [node("pve1"), node("pve2", used=(0, 4096, 0))]
+        assert choose_node(nodes, big, DEFAULT, {"pve1": [big, big]}) == "pve2"
+        assert choose_node([node("pve1")], big, DEFAULT, {"pve1": [big, big]}) == "pve1"

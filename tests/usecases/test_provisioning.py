@@ -124,6 +124,25 @@ class TestProvisioned:
         second = world.running_server(customer)
         assert (first.placement.node, second.placement.node) == ("pve-msk-1", "pve-msk-2")
 
+    def test_placement_counts_the_servers_placed_whose_guests_are_not_made_yet(
+        self, world: World, customer: Actor
+    ) -> None:
+        # Another worker's saga placed "first" on pve-msk-1 and has not created its guest yet:
+        # the node's figures do not show it, the records do.
+        world.hold_jobs()
+        first = world.order(customer)
+        world.hypervisor.fail_next("create", error=WorkerCrash("the other worker, still at it"))
+        world.run_jobs()
+        placed = world.server(first.server.id).placement
+        assert placed.node == "pve-msk-1" and placed.vmid is not None
+        assert world.hypervisor.find_guest(placed.vmid) is None
+
+        second = world.order(customer)
+        world.run_jobs()
+
+        assert world.server(second.server.id).status is ServerStatus.RUNNING
+        assert world.server(second.server.id).placement.node == "pve-msk-2"
+
 
 FAILURES = {
     "no node online": lambda w: [

@@ -75,6 +75,23 @@ def _has_ordered(
 
 @given(
     parsers.re(
+        rf'^{NAME}\'s "(?P<tariff>[^"]+)" server {SERVER} in {CITY} has its node'
+        r" and its guest is still being made$"
+    )
+)
+def _placed_guest_coming(shop: Shop, name: str, tariff: str, server: str, city: str) -> None:
+    # Another worker's saga is that far: the records name the node, the hypervisor has nothing
+    # yet. Stopping this saga at the guest's creation leaves the same state behind.
+    shop.hypervisor.fail_next("create", error=RuntimeError("the other worker is still at it"))
+    place_order(shop, name, tariff_order(shop, tariff, server, city, None)).result()
+    shop.job_queue.clear()
+    found = shop.server(server)
+    assert found.placement.node is not None and found.placement.vmid is not None
+    assert shop.hypervisor.guest(found.placement.vmid) is None
+
+
+@given(
+    parsers.re(
         rf'^{NAME} has a running "(?P<tariff>[^"]+)" server {SERVER} in {CITY}'
         r'(?: ordered with promo code "(?P<code>[^"]+)")?$'
     )
@@ -117,6 +134,13 @@ def custom_order(
         disk=int(disk),
         name=server,
     )
+
+
+@then(parsers.re(rf"^{SERVER} is on another {CITY} node than {OTHER}$"))
+def _other_node(shop: Shop, server: str, city: str, other: str) -> None:
+    nodes = {n.name for n in shop.hypervisor.nodes(shop.location(city).id)}
+    here, there = shop.server(server).placement.node, shop.server(other).placement.node
+    assert here in nodes and there in nodes and here != there, (here, there)
 
 
 @then(parsers.re(rf"^{NAME} has no servers$"))
