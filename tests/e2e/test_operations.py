@@ -177,8 +177,14 @@ def test_an_idle_stack_holds_the_connections_the_readme_formula_gives(stack: Sta
     max(DB_POOL_SIZE, CONCURRENCY) + CONCURRENCY + 3."""
     stack.stop_api()
     stack.start_api()  # a fresh API: nothing but health probes since it started
-    time.sleep(3)
-
+    # Each worker opens its pool's first connection as it boots; on a loaded machine that can take
+    # longer than the health probe that said the API is up.
+    deadline = time.monotonic() + 20
+    held = _connections(stack)
+    while held.get("hostprovider-serve", 0) < WEB_WORKERS and time.monotonic() < deadline:
+        time.sleep(0.5)
+        held = _connections(stack)
+    time.sleep(1)  # and nothing opens more while it idles
     held = _connections(stack)
 
     # Every connection to the database carries the name of the process that opened it.
