@@ -26,7 +26,8 @@ import attrs
 import psycopg
 
 ORDERS_PER_SECOND = 5
-CUSTOMERS = 100  # a customer may have 25 servers: 5 seeded, so room for 20 orders each
+# A customer may have 25 servers: 5 seeded leave room for 20 orders each, 400 s of orders in all.
+CUSTOMERS = 100
 ORDER = {"osId": 1, "tariffId": 1}  # the sandbox catalogue's smallest tariff in Moscow
 PASSWORD = "billing bench orderer password"
 
