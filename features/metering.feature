@@ -45,6 +45,13 @@ Feature: Metering
     Then the billing run charges 0.00
     And Alice's balance is 998.10 with nothing held
 
+  Scenario: An order placed while the billing run goes is charged once, and the run only what was due
+    Given Alice has a running "Старт" server "web-1" in Moscow
+    And 2 hours pass
+    When Alice orders a "Старт" server "web-2" in Moscow while the billing run happens
+    Then the billing run charges 0.95
+    And Alice's balance is 997.15 with nothing held
+
   Scenario: A stopped server is still billed for what it reserves
     Given Alice has a running "Старт" server "web-1" in Moscow
     And Alice has stopped the server "web-1"

@@ -8,13 +8,18 @@ page's meters share their Money and discount values (they are immutable), which 
 them cheap.
 
 Writing a page, whatever its size:
-1. create the page's missing ledger accounts (`INSERT ... ON CONFLICT DO NOTHING`);
+1. create the page's missing ledger accounts (`INSERT ... ON CONFLICT DO NOTHING`, of those a
+   plain read does not find);
 2. one statement whose CTEs insert the transactions and their postings and advance the meters,
    the rows passed as binary arrays (`unnest`). The postings go in as one statement, so the
    posting trigger (migration 0004) locks the page's balance rows in key order, as
    `PostgresLedger.post` does, and moves each balance once per page rather than once per posting.
-The database re-checks what the ledger promises (postings sum to zero at COMMIT, the wallet floor
-for customer-initiated debits, unique keys), so a bad page fails whole and rolls back.
+The database re-checks what the ledger promises (postings sum to zero, the wallet floor for
+customer-initiated debits, unique keys), so a bad page fails whole and rolls back. A page checks its
+sums at the end of its write rather than at COMMIT, as other writers do: the posting trigger locks
+the page's wallets and REVENUE at the very end of that statement, so checked first (three checks a
+charge) those rows are held only from the trigger to COMMIT, and a customer ordering meanwhile, or
+the other page loop, waits for that much and not for the checks too.
 """
 
 from __future__ import annotations
@@ -47,9 +52,17 @@ SELECT id, owner_id, name, catalogue_version, currency, hourly_micro, monthly_ca
    FOR UPDATE SKIP LOCKED
 """
 
+# Migration 0001's deferred balance checks, made immediate for this page's transaction only.
+_CHECK_AT_THE_WRITE = "SET CONSTRAINTS postings_sum_to_zero, transaction_has_postings IMMEDIATE"
+
+# Only the accounts not there yet: ON CONFLICT alone would wait on a balance row that another
+# page has moved and not yet committed (REVENUE, always), to see whether the row still conflicts.
 _CREATE_ACCOUNTS = """
 INSERT INTO account_balances (account_key, kind, currency, customer_id)
-SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::bigint[]) ORDER BY 1
+SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::bigint[])
+       AS new (account_key, kind, currency, customer_id)
+ WHERE NOT EXISTS (SELECT FROM account_balances a WHERE a.account_key = new.account_key)
+ ORDER BY 1
 ON CONFLICT (account_key) DO NOTHING
 """
 
@@ -124,6 +137,9 @@ class PostgresBillingBatches:
                     [a.customer_id for a in accounts],
                 ),
             )
+        # Immediate constraint triggers fire at the end of the write, before its statement-level
+        # posting trigger, which is queued after them (see the module's docstring).
+        self._db.run(_CHECK_AT_THE_WRITE)
         updated = self._db.run(_WRITE, _write_params(billed))
         if updated != len(billed):
             raise NotFound("server", "one of the page's servers is gone")

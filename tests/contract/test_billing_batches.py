@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -335,3 +336,92 @@ def test_postings_of_one_statement_still_keep_the_wallet_floor(pg: PgDatabase):
                 " VALUES (%s, 0, 'wallet:RUB:1', -5), (%s, 1, 'revenue:RUB', 5)",
                 (tx_id, tx_id),
             )
+
+
+# --- PostgreSQL: what a page holds, and for how long ---------------------------------------------
+
+
+def test_a_page_checks_its_books_in_its_write_not_at_commit(pg: PgDatabase):
+    # The write ends by locking the page's wallets and REVENUE, held to COMMIT; checked at COMMIT
+    # (as other writers are), those rows would be held through three checks a charge as well.
+    factory = PostgresUnitOfWorkFactory(pg.pool, job_queue=InlineJobQueue(auto_run=False))
+    seeded(factory)
+    with factory() as uow:
+        billed = [usage_charges(due, NOW) for due in uow.billing.due_meters(DUE_BY, 100)]
+        conn = uow._connection()  # type: ignore[attr-defined]
+        conn.execute("SELECT set_config('track_functions', 'pl', true)")
+        uow.billing.record(billed)
+        checks = conn.execute(
+            "SELECT pg_stat_get_xact_function_calls('ledger_check_balanced'::regproc)"
+        ).fetchone()[0]
+        uow.commit()
+
+    charges = [tx for result in billed for tx in result.charges]
+    assert len(charges) >= 4
+    assert checks == sum(1 + len(tx.postings) for tx in charges)
+
+
+def test_checks_made_immediate_run_before_the_posting_trigger_waits_for_a_balance(pg: PgDatabase):
+    # What the page relies on: a statement's row checks fire before its statement-level posting
+    # trigger locks the balances. A bad page is refused at once, not after waiting for REVENUE.
+    with psycopg.connect(pg.url) as holder, psycopg.connect(pg.url) as writer:
+        holder.execute(
+            "INSERT INTO account_balances (account_key, kind, currency, customer_id)"
+            " VALUES ('wallet:RUB:1', 'wallet', 'RUB', 1), ('revenue:RUB', 'revenue', 'RUB', NULL)"
+        )
+        holder.commit()
+        holder.execute(
+            "SELECT 1 FROM account_balances WHERE account_key = 'revenue:RUB' FOR NO KEY UPDATE"
+        )
+        writer.execute("SET lock_timeout = '5s'")
+        writer.execute("SET CONSTRAINTS postings_sum_to_zero, transaction_has_postings IMMEDIATE")
+        with pytest.raises(psycopg.errors.CheckViolation, match="does not balance"):
+            writer.execute(
+                "WITH tx AS (INSERT INTO ledger_transactions (key, kind, currency, created_at,"
+                " memo, customer_initiated) VALUES ('lopsided', 'usage', 'RUB', now(), '', false)"
+                " RETURNING id)"
+                " INSERT INTO postings (tx_id, position, account_key, amount)"
+                " SELECT id, n, account, amount FROM tx,"
+                " (VALUES (0, 'wallet:RUB:1', -5), (1, 'revenue:RUB', 4)) AS p (n, account, amount)"
+            )
+
+
+def test_a_page_waits_for_another_pages_balances_only_in_its_posting_trigger(pg: PgDatabase):
+    # Two page loops move the same REVENUE row: the second does its inserts and checks while the
+    # first is still open, and queues only where it must, for the balances, until that COMMIT.
+    factory = PostgresUnitOfWorkFactory(pg.pool, job_queue=InlineJobQueue(auto_run=False))
+    seeded(factory)
+    with psycopg.connect(pg.url) as conn:
+        conn.execute(
+            "INSERT INTO account_balances (account_key, kind, currency, customer_id)"
+            " SELECT 'wallet:RUB:' || c, 'wallet', 'RUB', c::bigint FROM generate_series(1, 3) c"
+            " UNION ALL VALUES ('revenue:RUB', 'revenue', 'RUB', NULL::bigint)"
+        )
+    with factory() as first:
+        first.billing.record(
+            [usage_charges(due, NOW) for due in first.billing.due_meters(DUE_BY, 2)]
+        )
+        second = threading.Thread(target=bill_in_pages, args=(factory, 100))
+        second.start()
+        waiting = _statement_waiting_for_a_lock(pg.url)
+        first.commit()
+    second.join()
+
+    assert waiting.lstrip().startswith("WITH txs AS"), waiting
+    with psycopg.connect(pg.url) as conn:
+        assert conn.execute("SELECT count(*) FROM ledger_drift").fetchone() == (0,)
+    with factory() as uow:
+        assert uow.billing.due_meters(DUE_BY, 100) == []
+
+
+def _statement_waiting_for_a_lock(url: str) -> str:
+    with psycopg.connect(url, autocommit=True) as conn:
+        for _ in range(200):
+            found = conn.execute(
+                "SELECT query FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).fetchone()
+            if found is not None:
+                return str(found[0])
+            time.sleep(0.05)
+    raise AssertionError("no statement waited for a lock")

@@ -313,3 +313,52 @@ def test_a_reset_link_confirmed_twice_at_once_works_once(shop: Shop):
 
     assert outcomes.count("ok") == 1, outcomes
     assert all("LinkNotFound" in o for o in outcomes if o != "ok"), outcomes
+
+
+def test_an_order_while_a_billing_page_holds_the_wallet_waits_for_it_and_both_charge_once(
+    shop: Shop,
+):
+    order = OrderRequest(os_id=1, tariff_id=1)
+    first_charge = quote_order(shop.rt, None, order).quote.first_charge
+    customer = shop.customer("billed-and-ordering@example.com", Money.of(10, "RUB"))
+    with shop.rt.uow() as uow:
+        server = b.server(
+            uow.servers.next_id(), customer.account_id, billed_until=NOW - dt.timedelta(hours=3)
+        )
+        uow.servers.add(server)
+        uow.commit()
+    due = sum(seg.charge.micro for seg in bill(server.meter, NOW)[1])
+    placed: list[ordering.CreatedServer] = []
+
+    with shop.rt.uow() as page:  # a billing page written and not committed: the wallet is held
+        meters = page.billing.due_meters(NOW - dt.timedelta(hours=1), 10)
+        page.billing.record([billing.usage_charges(meter, NOW) for meter in meters])
+        ordering_thread = threading.Thread(
+            target=lambda: placed.append(ordering.create_server(shop.rt, customer, order))
+        )
+        ordering_thread.start()
+        waited = _waits_for_a_lock(shop.database.url)
+        page.commit()
+    ordering_thread.join()
+
+    assert waited and len(placed) == 1
+    assert shop.balance(AccountKind.WALLET, customer) == (
+        Money.of(10, "RUB").micro - due - first_charge.micro
+    )
+    assert shop.balance(AccountKind.HOLDS, customer) == first_charge.micro
+    with shop.rt.uow() as uow:
+        usage = [tx for tx in uow.ledger.all() if tx.kind is TxKind.USAGE]
+    assert [tx.amount.micro for tx in usage] == [due]
+    assert shop.books_balance()
+
+
+def _waits_for_a_lock(url: str) -> bool:
+    with psycopg.connect(url, autocommit=True) as conn:
+        for _ in range(200):
+            if conn.execute(
+                "SELECT 1 FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).fetchone():
+                return True
+            time.sleep(0.05)
+    return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pytest_bdd import given, parsers, then, when
@@ -20,7 +21,8 @@ from domain.model.server_commands import (
     TakeSnapshot,
 )
 from domain.model.values import Cores, DiskGiB, MemoryMiB, SnapshotName
-from domain.usecases import ordering, server_commands, servers, snapshots
+from domain.usecases import billing, ordering, server_commands, servers, snapshots
+from domain.usecases.billing import BillingReport
 from ports.hypervisor import GuestInfo
 
 from .common import NAME, Outcome, Shop, attempt, catch_up, code_of, same_money
@@ -64,6 +66,24 @@ def _orders(
     shop: Shop, name: str, tariff: str, server: str, city: str, code: str | None
 ) -> Outcome:
     return place_order(shop, name, tariff_order(shop, tariff, server, city, code))
+
+
+@when(
+    parsers.re(
+        rf'^{NAME} orders a "(?P<tariff>[^"]+)" server {SERVER} in {CITY}'
+        r" while the billing run happens$"
+    ),
+    target_fixture="billing_report",
+)
+def _orders_during_billing(
+    shop: Shop, name: str, tariff: str, server: str, city: str
+) -> BillingReport:
+    # Side by side, as the scheduler's run and the API's order are: whichever takes the books
+    # first, the order is accepted and the run finishes.
+    with ThreadPoolExecutor(1) as scheduler:
+        run = scheduler.submit(billing.billing_run, shop.rt)
+        place_order(shop, name, tariff_order(shop, tariff, server, city, None)).result()
+        return run.result()
 
 
 @given(parsers.re(rf'^{NAME} has ordered a "(?P<tariff>[^"]+)" server {SERVER} in {CITY}{PROMO}$'))
