@@ -58,6 +58,19 @@ test: $(STAMP) $(JS_STAMP) $(NOVNC_STAMP) system-packages
 arch: $(STAMP)
 	$(BIN)/lint-imports
 
+# ruff and mypy, from the project's own `lint` and `types` extras (tox runs the same checks).
+LINT_STAMP := $(VENV)/.lint-installed
+$(LINT_STAMP): pyproject.toml | $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,lint,types]'
+	touch $(LINT_STAMP)
+
+lint: $(LINT_STAMP)
+	$(BIN)/ruff check domain ports adapters entrypoints simulators tests bench
+	$(BIN)/ruff format --check domain ports adapters entrypoints simulators tests bench
+
+types: $(LINT_STAMP)
+	$(BIN)/mypy domain ports adapters entrypoints
+
 run: $(STAMP) $(NOVNC_STAMP)
 	$(BIN)/hostprovider serve
 
