@@ -19,7 +19,7 @@ import itertools
 from collections.abc import Iterable, Iterator
 
 from adapters.postgres.rows import structure
-from adapters.postgres.session import Db, Row
+from adapters.postgres.session import Db, Row, paged
 from domain.model.errors import Conflict
 from domain.model.ledger import LedgerAccount, Transaction, TxKind, check_postable
 from ports.paging import Page
@@ -124,18 +124,14 @@ class PostgresLedger:
         return int(found or 0)
 
     def for_customer(self, customer_id: int, page: Page) -> tuple[list[Transaction], int]:
+        # The page's ids and the count in one statement, one snapshot (see session.paged); the
+        # transactions are then read by id, and a posted transaction never changes.
         mine = (
             "SELECT DISTINCT p.tx_id FROM postings p"
             " JOIN account_balances a USING (account_key) WHERE a.customer_id = %s"
         )
-        total = int(self._db.scalar(f"SELECT count(*) FROM ({mine}) AS m", (customer_id,)))
-        ids = [
-            r["tx_id"]
-            for r in self._db.rows(
-                f"{mine} ORDER BY p.tx_id DESC LIMIT %s OFFSET %s",
-                (customer_id, page.per_page, page.offset),
-            )
-        ]
+        rows, total = paged(self._db, f"{mine} ORDER BY p.tx_id DESC", (customer_id,), page)
+        ids = [r["tx_id"] for r in rows]
         found = list(self.transactions_where("WHERE t.id = ANY(%s)", (ids,), descending=True))
         return found, total
 

@@ -224,8 +224,26 @@ def update_by_id(db: Db, table: str, row: Row, *, skip: tuple[str, ...] = ()) ->
     return db.run(query, row) == 1
 
 
+_TOTAL = "_paged_total"
+
+
 def paged(db: Db, select: str, params: tuple[Any, ...], page: Any) -> tuple[list[Row], int]:
-    """One page of `select` (which orders its rows) and the total count of what it selects."""
-    total = int(db.scalar(f"SELECT count(*) FROM ({select}) AS everything", params))  # noqa: S608
-    rows = db.rows(f"{select} LIMIT %s OFFSET %s", (*params, page.per_page, page.offset))
+    """One page of `select` (which orders its rows) and the total count of what it selects.
+
+    Both come from one statement, so from one snapshot: counted in a statement of its own, a row
+    committed between the count and the page showed on a page whose total left it out (each
+    statement sees its own snapshot under READ COMMITTED, in a transaction or not). The window
+    counts every row before LIMIT takes the page; the outer query neither sorts nor joins, so the
+    rows keep `select`'s order. A page past the end has no row to carry the count: it is counted
+    alone, with nothing on the page to disagree with."""
+    rows = db.rows(
+        f"SELECT everything.*, count(*) OVER () AS {_TOTAL} FROM ({select}) AS everything"  # noqa: S608
+        " LIMIT %s OFFSET %s",
+        (*params, page.per_page, page.offset),
+    )
+    if not rows:
+        return [], int(db.scalar(f"SELECT count(*) FROM ({select}) AS everything", params))  # noqa: S608
+    total = int(rows[0][_TOTAL])
+    for row in rows:
+        del row[_TOTAL]
     return rows, total

@@ -362,3 +362,38 @@ def _waits_for_a_lock(url: str) -> bool:
                 return True
             time.sleep(0.05)
     return False
+
+
+def test_a_page_and_its_total_agree_while_transactions_are_posted(pg: PgDatabase):
+    """A list's page and its total come from one snapshot: a transaction committed meanwhile is
+    either on the page and counted, or neither (counted apart, the total once said 9 of a page of
+    10, in the e2e lifecycle while a saga captured its hold)."""
+    from domain.model.ledger_movements import top_up
+    from ports.paging import Page
+
+    factory = PostgresUnitOfWorkFactory(pg.pool, job_queue=InlineJobQueue(auto_run=False))
+    with factory() as uow:
+        uow.accounts.add(b.account(1))
+        uow.commit()
+    posting, disagreements = True, []
+
+    def post() -> None:
+        n = 0
+        while posting and n < 90:  # a page of 100 holds them all
+            n += 1
+            with factory() as uow:
+                uow.ledger.post(top_up(1, Money(1_000_000, "RUB"), key=f"t{n}", now=b.T0))
+                uow.commit()
+
+    writer = threading.Thread(target=post)
+    writer.start()
+    try:
+        for _ in range(300):
+            with factory() as uow:
+                found, total = uow.ledger.for_customer(1, Page(1, 100))
+            if total != len(found):
+                disagreements.append((total, len(found)))
+    finally:
+        posting = False
+        writer.join()
+    assert disagreements == []
