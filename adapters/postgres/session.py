@@ -234,14 +234,17 @@ def paged(db: Db, select: str, params: tuple[Any, ...], page: Any) -> tuple[list
     committed between the count and the page showed on a page whose total left it out (each
     statement sees its own snapshot under READ COMMITTED, in a transaction or not). The window
     counts every row before LIMIT takes the page; the outer query neither sorts nor joins, so the
-    rows keep `select`'s order. A page past the end has no row to carry the count: it is counted
-    alone, with nothing on the page to disagree with."""
+    rows keep `select`'s order. An empty first page means nothing was selected: the total is 0. A
+    page past the end has no row to carry the count, so it is counted alone; it may then count
+    rows committed since, but no row on the page can disagree with it."""
     rows = db.rows(
         f"SELECT everything.*, count(*) OVER () AS {_TOTAL} FROM ({select}) AS everything"  # noqa: S608
         " LIMIT %s OFFSET %s",
         (*params, page.per_page, page.offset),
     )
     if not rows:
+        if not page.offset:
+            return [], 0
         return [], int(db.scalar(f"SELECT count(*) FROM ({select}) AS everything", params))  # noqa: S608
     total = int(rows[0][_TOTAL])
     for row in rows:
